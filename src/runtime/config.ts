@@ -1,0 +1,205 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { EphpmError } from './errors.js';
+import { parseByteSize } from './sizes.js';
+
+export type LogFormat = 'human' | 'json';
+
+/** Everything `ephpm serve` can be told, from flags or EPHPM_* variables. */
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+  workers?: number;
+  maxRequests?: number;
+  worker?: string;
+  root?: string;
+  config?: string;
+  logFormat?: LogFormat;
+  accessLog?: boolean;
+  requestTimeout?: number;
+  maxBodySize?: string;
+  queueSize?: number;
+  stateFile?: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  workers: number;
+  /** Requests a worker process serves before it is replaced; 0 = never. */
+  maxRequests: number;
+  /** How long PHP may take to start answering, from arrival. */
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
+  /** Bodies larger than this are spooled to a temp file instead of memory. */
+  bodyMemoryBytes: number;
+  /** Requests a worker holds while PHP is busy; beyond that, 503. */
+  queueSize: number;
+  shutdownTimeoutMs: number;
+  workerScript: string;
+  root: string;
+  publicDir: string | null;
+  tls: { cert: string; key: string } | null;
+  phpIni: Record<string, string>;
+  phpStackBytes: number;
+  logFormat: LogFormat;
+  accessLog: boolean;
+  stateFile: string;
+  configFile: string | null;
+}
+
+interface TomlShape {
+  server?: Record<string, unknown> & { tls?: Record<string, unknown> };
+  php?: Record<string, unknown>;
+}
+
+const SERVER_KEYS = [
+  'host', 'port', 'workers', 'max_requests', 'request_timeout', 'max_body_size', 'body_memory_size',
+  'queue_size', 'shutdown_timeout', 'worker', 'root', 'log_format', 'access_log', 'state_file', 'php_stack_size', 'tls',
+];
+
+export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()): ServerConfig {
+  const root = resolve(cwd, options.root ?? '.');
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new EphpmError('EPHPM_BAD_ROOT', `The root directory ${root} does not exist.`, 'Pass --root <dir> pointing at your app.');
+  }
+  const configFile = findConfigFile(options.config, root, cwd);
+  const toml = configFile ? readToml(configFile) : {};
+  const server = toml.server ?? {};
+  const setting = (key: string) => server[key];
+  const base = configFile ? resolve(configFile, '..') : root;
+
+  const workerSetting = options.worker ?? stringSetting(setting('worker'), 'server.worker');
+  if (!workerSetting) {
+    throw new EphpmError(
+      'EPHPM_NO_WORKER',
+      `No worker script to run in ${root}.`,
+      'Pass --worker <script.php> (a loop over \\Ephpm\\Octane\\take_request()), or set server.worker in ephpm.toml.',
+    );
+  }
+  const workerScript = resolve(options.worker ? cwd : base, workerSetting);
+  if (!existsSync(workerScript)) {
+    throw new EphpmError('EPHPM_NO_WORKER', `The worker script ${workerScript} does not exist.`, 'Check the --worker path.');
+  }
+
+  const publicCandidate = join(root, 'public');
+  const config: ServerConfig = {
+    host: options.host ?? stringSetting(setting('host'), 'server.host') ?? '127.0.0.1',
+    port: options.port ?? intSetting(setting('port'), 'server.port', 0, 65535) ?? 8000,
+    workers: options.workers ?? intSetting(setting('workers'), 'server.workers', 1, 256) ?? availableParallelism(),
+    maxRequests: options.maxRequests ?? intSetting(setting('max_requests'), 'server.max_requests', 0) ?? 0,
+    requestTimeoutMs: 1000 * (options.requestTimeout ?? numberSetting(setting('request_timeout'), 'server.request_timeout') ?? 30),
+    maxBodyBytes: parseByteSize(options.maxBodySize ?? sizeSetting(setting('max_body_size')) ?? '32M', 'server.max_body_size'),
+    bodyMemoryBytes: parseByteSize(sizeSetting(setting('body_memory_size')) ?? '1M', 'server.body_memory_size'),
+    queueSize: options.queueSize ?? intSetting(setting('queue_size'), 'server.queue_size', 1) ?? 128,
+    shutdownTimeoutMs: 1000 * (numberSetting(setting('shutdown_timeout'), 'server.shutdown_timeout') ?? 30),
+    workerScript,
+    root,
+    publicDir: existsSync(publicCandidate) && statSync(publicCandidate).isDirectory() ? publicCandidate : null,
+    tls: tlsSetting(server.tls, base),
+    phpIni: phpIniSetting(toml.php),
+    phpStackBytes: parseByteSize(sizeSetting(setting('php_stack_size')) ?? '64M', 'server.php_stack_size'),
+    logFormat: options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human',
+    accessLog: options.accessLog ?? boolSetting(setting('access_log'), 'server.access_log') ?? true,
+    stateFile: resolve(cwd, options.stateFile ?? stringSetting(setting('state_file'), 'server.state_file') ?? join(root, '.ephpm', 'server.json')),
+    configFile,
+  };
+  if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
+  return config;
+}
+
+function findConfigFile(explicit: string | undefined, root: string, cwd: string): string | null {
+  if (explicit) {
+    const file = resolve(cwd, explicit);
+    if (!existsSync(file)) throw new EphpmError('EPHPM_BAD_CONFIG', `The config file ${file} does not exist.`);
+    return file;
+  }
+  const file = join(root, 'ephpm.toml');
+  return existsSync(file) ? file : null;
+}
+
+function readToml(file: string): TomlShape {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file} is not valid TOML: ${(error as Error).message}`, 'Fix the file, or move it away to use the defaults.');
+  }
+  const unknownTables = Object.keys(parsed).filter((key) => key !== 'server' && key !== 'php');
+  if (unknownTables.length > 0) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php].`);
+  }
+  const server = (parsed.server ?? {}) as Record<string, unknown>;
+  const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));
+  if (unknownKeys.length > 0) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown setting server.${unknownKeys.join(', server.')}. Known settings: ${SERVER_KEYS.join(', ')}.`);
+  }
+  return parsed as TomlShape;
+}
+
+function bad(key: string, expected: string, value: unknown): EphpmError {
+  return new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} must be ${expected}; got ${JSON.stringify(value)}.`);
+}
+
+function stringSetting(value: unknown, key: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw bad(key, 'a non-empty string', value);
+  return value;
+}
+
+function intSetting(value: unknown, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw bad(key, `a whole number from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+function numberSetting(value: unknown, key: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !(value > 0)) throw bad(key, 'a positive number of seconds', value);
+  return value;
+}
+
+function boolSetting(value: unknown, key: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw bad(key, 'true or false', value);
+  return value;
+}
+
+function sizeSetting(value: unknown): string | number | undefined {
+  return value === undefined ? undefined : (value as string | number);
+}
+
+function logFormatSetting(value: unknown): LogFormat | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'human' && value !== 'json') throw bad('server.log_format', '"human" or "json"', value);
+  return value;
+}
+
+function tlsSetting(value: Record<string, unknown> | undefined, base: string): ServerConfig['tls'] {
+  if (value === undefined) return null;
+  const cert = stringSetting(value.cert, 'server.tls.cert');
+  const key = stringSetting(value.key, 'server.tls.key');
+  if (!cert || !key) throw bad('server.tls', 'a table with both cert and key file paths', value);
+  const paths = { cert: isAbsolute(cert) ? cert : join(base, cert), key: isAbsolute(key) ? key : join(base, key) };
+  for (const [name, path] of Object.entries(paths)) {
+    if (!existsSync(path)) throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: server.tls.${name} file ${path} does not exist.`);
+  }
+  return paths;
+}
+
+function phpIniSetting(value: Record<string, unknown> | undefined): Record<string, string> {
+  const ini: Record<string, string> = {};
+  for (const [key, setting] of Object.entries(value ?? {})) {
+    if (!/^[A-Za-z0-9_.]+$/.test(key)) throw bad(`php.${key}`, 'an ini directive name', key);
+    if (typeof setting === 'boolean') ini[key] = setting ? '1' : '0';
+    else if (typeof setting === 'number' || typeof setting === 'string') {
+      if (/[\r\n]/.test(String(setting))) throw bad(`php.${key}`, 'a single-line value', setting);
+      ini[key] = String(setting);
+    } else throw bad(`php.${key}`, 'a string, number or boolean', setting);
+  }
+  return ini;
+}

@@ -1,0 +1,148 @@
+import { EventEmitter } from 'node:events';
+import { EphpmError } from './errors.js';
+import type { PhpAddon } from './php-addon.js';
+
+const enum EventKind {
+  Response = 1,
+  Chunk = 2,
+  Abort = 3,
+  Ready = 4,
+  ScriptError = 5,
+  Log = 6,
+  Stopped = 7,
+}
+
+/** Where PHP's answer to one request goes. */
+export interface ResponseSink {
+  head(status: number, headers: string[], body: Buffer, last: boolean): void;
+  chunk(data: Buffer, last: boolean): void;
+  abort(): void;
+}
+
+export interface EmbeddedPhpOptions {
+  script: string;
+  ini: Record<string, string>;
+  stackBytes: number;
+}
+
+export interface EmbeddedPhpEvents {
+  log: [message: string, fromOutput: boolean];
+  'script-error': [message: string];
+  ready: [];
+  stopped: [];
+}
+
+/**
+ * The PHP interpreter of this process, running the worker script on its own
+ * native thread. Requests go in with dispatch(); answers come back to the
+ * ResponseSink registered for the request id.
+ */
+export class EmbeddedPhp extends EventEmitter<EmbeddedPhpEvents> {
+  private readonly sinks = new Map<number, ResponseSink>();
+  private stopped = false;
+
+  constructor(private readonly addon: PhpAddon) {
+    super();
+  }
+
+  start(options: EmbeddedPhpOptions): void {
+    const ini = Object.entries(options.ini).map(([key, value]) => `${key}=${value}\n`).join('');
+    this.addon.start({ script: options.script, ini, stackSize: options.stackBytes }, this.onEvent);
+  }
+
+  /** Resolves when the script first asks for a request; rejects if it dies before. */
+  waitUntilReady(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        this.off('script-error', onError);
+        resolve();
+      };
+      const onError = (message: string) => {
+        this.off('ready', onReady);
+        reject(new EphpmError('EPHPM_WORKER_BOOT', `The worker script failed before taking its first request:\n${message}`));
+      };
+      this.once('ready', onReady);
+      this.once('script-error', onError);
+    });
+  }
+
+  dispatch(id: number, request: DispatchedRequest, sink: ResponseSink): void {
+    this.sinks.set(id, sink);
+    this.addon.dispatch(
+      id, request.method, request.uri, request.protocol, request.scheme,
+      request.remoteAddress, request.remotePort, request.serverAddress, request.serverPort,
+      request.rawHeaders, request.body, request.bodyFile, request.bodySize, request.time,
+    );
+  }
+
+  /** Forget a request whose client is gone; PHP's late answer is dropped. */
+  forget(id: number): void {
+    this.sinks.delete(id);
+  }
+
+  /** Streamed bytes reached the socket (or were dropped); PHP may produce more. */
+  drained(bytes: number): void {
+    this.addon.drained(bytes);
+  }
+
+  stop(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.once('stopped', resolve));
+    this.addon.stop();
+    return done;
+  }
+
+  private readonly onEvent = (kind: number, id: number, status: number, last: boolean, headers: string[], data: Buffer) => {
+    switch (kind) {
+      case EventKind.Response: {
+        const sink = this.sinks.get(id);
+        if (last) this.sinks.delete(id);
+        if (sink) sink.head(status, headers, data, last);
+        else this.addon.drained(data.length);
+        return;
+      }
+      case EventKind.Chunk: {
+        const sink = this.sinks.get(id);
+        if (last) this.sinks.delete(id);
+        if (sink) sink.chunk(data, last);
+        else this.addon.drained(data.length);
+        return;
+      }
+      case EventKind.Abort: {
+        const sink = this.sinks.get(id);
+        this.sinks.delete(id);
+        sink?.abort();
+        return;
+      }
+      case EventKind.Ready:
+        this.emit('ready');
+        return;
+      case EventKind.ScriptError:
+        this.emit('script-error', data.toString());
+        return;
+      case EventKind.Log:
+        this.emit('log', data.toString(), status === 1);
+        return;
+      case EventKind.Stopped:
+        this.stopped = true;
+        this.emit('stopped');
+        return;
+    }
+  };
+}
+
+export interface DispatchedRequest {
+  method: string;
+  uri: string;
+  protocol: string;
+  scheme: string;
+  remoteAddress: string;
+  remotePort: number;
+  serverAddress: string;
+  serverPort: number;
+  rawHeaders: string;
+  body: Buffer | null;
+  bodyFile: string | null;
+  bodySize: number;
+  time: number;
+}

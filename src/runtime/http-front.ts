@@ -1,0 +1,201 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { readFileSync } from 'node:fs';
+import type { TLSSocket } from 'node:tls';
+import type { ServerConfig } from './config.js';
+import type { EmbeddedPhp } from './embedded-php.js';
+import { isEphpmError } from './errors.js';
+import type { Logger } from './logger.js';
+import { PhpResponder } from './php-responder.js';
+import { readRequestBody, removeSpooledBody } from './request-body.js';
+import { StaticFiles } from './static-files.js';
+
+export interface HttpFrontHooks {
+  /** Called after every answered request with the running total. */
+  served(total: number): void;
+  /** PHP did not answer in time: the process must be replaced. */
+  stuck(): void;
+}
+
+interface Pending {
+  responder: PhpResponder;
+  startedAt: number;
+}
+
+/**
+ * The HTTP side of one worker process: static files from public/, everything
+ * else to the embedded PHP, with a bounded queue, a body limit and a timeout.
+ */
+export class HttpFront {
+  readonly app: FastifyInstance;
+  private readonly pending = new Map<number, Pending>();
+  private readonly statics: StaticFiles | null;
+  private nextId = 0;
+  private total = 0;
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+  private readonly monitor: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly php: EmbeddedPhp,
+    private readonly logger: Logger,
+    private readonly hooks: HttpFrontHooks,
+  ) {
+    this.statics = config.publicDir ? new StaticFiles(config.publicDir) : null;
+    this.app = Fastify({
+      logger: false,
+      https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null,
+      return503OnClosing: false,
+      forceCloseConnections: 'idle',
+      requestTimeout: 0,
+      bodyLimit: config.maxBodyBytes,
+    });
+    this.app.removeAllContentTypeParsers();
+    // Bodies are read in the handler, straight from the socket (see request-body.ts).
+    this.app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    this.app.all('/*', (request, reply) => this.handle(request, reply));
+    this.app.setErrorHandler((error: FastifyError, _request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+      reply.code(status).type('text/plain; charset=utf-8').send(`${status} ${error.message}\n`);
+    });
+    const interval = Math.max(50, Math.min(1000, config.requestTimeoutMs / 4));
+    this.monitor = setInterval(() => this.enforceTimeout(), interval).unref();
+  }
+
+  async listen(): Promise<void> {
+    await this.app.listen({ host: this.config.host, port: this.config.port });
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  get served(): number {
+    return this.total;
+  }
+
+  /** Stop taking connections and resolve once every accepted request is answered. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    for (const { responder } of this.pending.values()) responder.closeAfterwards();
+    const closed = this.app.close();
+    if (this.pending.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    clearInterval(this.monitor);
+    await closed;
+  }
+
+  /** Answer everything still waiting with a 503 (the process is going away). */
+  failPending(message: string): void {
+    for (const [id, { responder }] of this.pending) {
+      this.php.forget(id);
+      responder.answerInstead(503, message, { 'Retry-After': '1' });
+    }
+  }
+
+  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    reply.hijack();
+    const req = request.raw;
+    const res = reply.raw;
+    const started = performance.now();
+    if (this.draining) res.shouldKeepAlive = false;
+    const url = req.url ?? '/';
+
+    if (this.statics && (await this.serveStatic(req, res, url))) {
+      this.log(req.method!, url, res.statusCode, started);
+      return;
+    }
+    if (this.pending.size > this.config.queueSize) {
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
+      res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
+      this.log(req.method!, url, 503, started);
+      return;
+    }
+
+    let body;
+    try {
+      body = await readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes);
+    } catch (error) {
+      const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
+      if (!res.headersSent && !res.destroyed) {
+        res.shouldKeepAlive = false;
+        res.writeHead(tooLarge ? 413 : 400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+        res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : '400 Bad Request: the request body could not be read.\n');
+      }
+      this.log(req.method!, url, tooLarge ? 413 : 400, started);
+      return;
+    }
+
+    const id = ++this.nextId;
+    const responder = new PhpResponder(res, this.php, (done) => {
+      this.pending.delete(id);
+      removeSpooledBody(body.file);
+      this.total++;
+      this.log(req.method!, url, done.status, started);
+      this.hooks.served(this.total);
+      if (this.pending.size === 0) this.wakeIdleWaiters();
+    });
+    if (this.draining) responder.closeAfterwards();
+    this.pending.set(id, { responder, startedAt: Date.now() });
+    res.once('close', () => {
+      // The client left before PHP answered: drop the answer when it comes.
+      if (!responder.finished) this.php.forget(id);
+    });
+
+    const socket = req.socket;
+    this.php.dispatch(id, {
+      method: req.method!,
+      uri: url,
+      protocol: `HTTP/${req.httpVersion}`,
+      scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
+      remoteAddress: plainAddress(socket.remoteAddress),
+      remotePort: socket.remotePort ?? 0,
+      serverAddress: plainAddress(socket.localAddress),
+      serverPort: socket.localPort ?? 0,
+      rawHeaders: req.rawHeaders.join('\n'),
+      body: body.buffer,
+      bodyFile: body.file,
+      bodySize: body.size,
+      time: Date.now() / 1000,
+    }, responder);
+  }
+
+  private async serveStatic(req: FastifyRequest['raw'], res: FastifyReply['raw'], url: string): Promise<boolean> {
+    const query = url.indexOf('?');
+    try {
+      return await this.statics!.tryServe(req, res, query < 0 ? url : url.slice(0, query));
+    } catch (error) {
+      this.logger.error(`static file ${url} failed: ${(error as Error).message}`);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end();
+      return true;
+    }
+  }
+
+  private enforceTimeout(): void {
+    const now = Date.now();
+    let timedOut = false;
+    for (const [id, { responder, startedAt }] of this.pending) {
+      if (now - startedAt < this.config.requestTimeoutMs) break; // later entries are younger
+      if (responder.answerInstead(504, `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`)) {
+        this.php.forget(id);
+        timedOut = true;
+      }
+    }
+    if (timedOut) this.hooks.stuck();
+  }
+
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private log(method: string, url: string, status: number, started: number): void {
+    if (this.config.accessLog) this.logger.request(method, url, status, performance.now() - started);
+  }
+}
+
+function plainAddress(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}

@@ -1,0 +1,59 @@
+import kleur from 'kleur';
+import type { LogFormat } from './config.js';
+
+/** Log lines of a worker or the supervisor, human-readable or one JSON object per line. */
+export class Logger {
+  constructor(
+    private readonly format: LogFormat,
+    private readonly source = `${process.pid}`,
+  ) {}
+
+  request(method: string, url: string, status: number, durationMs: number): void {
+    if (this.format === 'json') {
+      process.stdout.write(JSON.stringify({ type: 'request', time: new Date().toISOString(), worker: process.pid, method, url, statusCode: status, duration: round(durationMs) }) + '\n');
+      return;
+    }
+    const colour = status >= 500 ? kleur.red : status >= 400 ? kleur.yellow : status >= 300 ? kleur.cyan : kleur.green;
+    process.stdout.write(`${kleur.dim(clock())} ${colour(String(status))} ${method.padEnd(6)} ${url} ${kleur.dim(`${round(durationMs)} ms`)}\n`);
+  }
+
+  info(message: string, fields: Record<string, unknown> = {}): void {
+    this.line('info', message, fields, process.stdout);
+  }
+
+  warn(message: string, fields: Record<string, unknown> = {}): void {
+    this.line('warn', message, fields, process.stderr);
+  }
+
+  error(message: string, fields: Record<string, unknown> = {}): void {
+    this.line('error', message, fields, process.stderr);
+  }
+
+  /** Something PHP logged (errors) or printed outside any request. */
+  php(message: string, fromOutput: boolean): void {
+    const text = message.replace(/\s+$/, '');
+    if (this.format === 'json') {
+      process.stderr.write(JSON.stringify({ type: fromOutput ? 'php-output' : 'php-log', time: new Date().toISOString(), worker: process.pid, message: text }) + '\n');
+      return;
+    }
+    const label = fromOutput ? kleur.dim('php output') : kleur.magenta('php');
+    process.stderr.write(`${kleur.dim(clock())} ${label} ${kleur.dim(`[${this.source}]`)} ${text}\n`);
+  }
+
+  private line(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>, stream: NodeJS.WriteStream): void {
+    if (this.format === 'json') {
+      stream.write(JSON.stringify({ type: level, time: new Date().toISOString(), pid: process.pid, message, ...fields }) + '\n');
+      return;
+    }
+    const tag = level === 'info' ? kleur.blue('ephpm') : level === 'warn' ? kleur.yellow('ephpm') : kleur.red('ephpm');
+    stream.write(`${kleur.dim(clock())} ${tag} ${message}\n`);
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8);
+}

@@ -1,0 +1,10 @@
+/** What a worker process tells the supervisor. */
+export type WorkerMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'boot-failed'; message: string; hint?: string }
+  | { type: 'recycle'; reason: 'max-requests' | 'timeout' };
+
+/** What the supervisor tells a worker process. */
+export type SupervisorMessage = { type: 'drain' };
+
+export const WORKER_CONFIG_ENV = 'EPHPM_WORKER_CONFIG';

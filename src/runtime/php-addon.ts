@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EphpmError } from './errors.js';
+
+export type EventCallback = (kind: number, id: number, status: number, last: boolean, headers: string[], data: Buffer) => void;
+
+/** The raw surface of native/addon.cc. */
+export interface PhpAddon {
+  start(options: { script: string; ini: string; stackSize: number }, onEvent: EventCallback): void;
+  dispatch(
+    id: number, method: string, uri: string, protocol: string, scheme: string,
+    remoteAddr: string, remotePort: number, serverAddr: string, serverPort: number,
+    rawHeaders: string, body: Buffer | null, bodyFile: string | null, bodySize: number, requestTime: number,
+  ): void;
+  drained(bytes: number): void;
+  stop(): void;
+  buildInfo(): { phpVersion: string; zendApi: number };
+}
+
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const INSTALL_LIBPHP = 'sudo apt-get install -y libphp8.2-embed';
+
+/**
+ * Lookup order: $EPHPM_ADDON (a path to an ephpm.node), then
+ * native/build/ephpm.node inside this package.
+ */
+export function addonPath(): string {
+  return process.env.EPHPM_ADDON ?? join(packageRoot, 'native', 'build', 'ephpm.node');
+}
+
+export function loadPhpAddon(path = addonPath()): PhpAddon {
+  if (!existsSync(path)) {
+    throw new EphpmError(
+      'EPHPM_ADDON_MISSING',
+      `The ephpm native addon is not built (looked for ${path}).`,
+      `Build it against your installed PHP: npm run build:addon  (needs php8.2-dev and libphp8.2-embed: ${INSTALL_LIBPHP.replace('libphp8.2-embed', 'php8.2-dev libphp8.2-embed')})`,
+    );
+  }
+  try {
+    return createRequire(import.meta.url)(path) as PhpAddon;
+  } catch (error) {
+    const message = (error as Error).message;
+    const library = /(libphp[^:\s]*\.so[^:\s]*)/.exec(message)?.[1];
+    if (library && /cannot open shared object file/.test(message)) {
+      throw new EphpmError(
+        'EPHPM_LIBPHP_MISSING',
+        `PHP's embed library ${library} is not installed, so the embedded PHP runtime cannot load.`,
+        `Install it: ${INSTALL_LIBPHP}`,
+      );
+    }
+    throw new EphpmError('EPHPM_ADDON_BROKEN', `The ephpm native addon at ${path} failed to load: ${message}`, 'Rebuild it: npm run build:addon');
+  }
+}

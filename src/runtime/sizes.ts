@@ -1,0 +1,13 @@
+import { EphpmError } from './errors.js';
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** Parses 1048576, "512k", "16M", "1G" (binary units, like php.ini). */
+export function parseByteSize(value: string | number, setting: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  const match = /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(String(value));
+  if (!match) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${setting} must be a size like 1048576, "512K" or "16M"; got ${JSON.stringify(value)}.`);
+  }
+  return Number(match[1]) * UNITS[match[2]!.toLowerCase()]!;
+}

@@ -1,0 +1,170 @@
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { ServerConfig } from './config.js';
+import { EphpmError } from './errors.js';
+import type { Logger } from './logger.js';
+import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage } from './messages.js';
+import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
+
+const CRASH_WINDOW_MS = 10_000;
+const MAX_RESPAWN_DELAY_MS = 5_000;
+
+interface Slot {
+  worker: Worker;
+  startedAt: Date;
+  ready: boolean;
+  draining: boolean;
+  /** The worker this one replaces once it is ready (recycling). */
+  replaces: Slot | null;
+}
+
+/**
+ * The supervisor: forks the worker processes, replaces them when they ask
+ * (max-requests, stuck PHP) or die, and shuts them all down gracefully.
+ */
+export class Supervisor {
+  private readonly slots = new Set<Slot>();
+  private port: number;
+  private running = false;
+  private stopping = false;
+  private recentCrashes: number[] = [];
+  private readonly startedAt = new Date();
+  private exited!: (code: number) => void;
+  readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly logger: Logger,
+  ) {
+    this.port = config.port;
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)) });
+  }
+
+  /** Resolves once every worker serves; rejects with the first boot failure. */
+  async start(): Promise<void> {
+    const existing = readServerState(this.config.stateFile);
+    if (existing && isServerAlive(existing)) {
+      throw new EphpmError(
+        'EPHPM_ALREADY_RUNNING',
+        `An ephpm server (pid ${existing.pid}) is already running for this app on ${existing.host}:${existing.port}.`,
+        `Stop it first (kill -TERM ${existing.pid}), or give this one its own --state-file.`,
+      );
+    }
+    const first = this.fork(null);
+    await this.whenReady(first);
+    // The first worker fixed the port (it may have been 0 = any free port).
+    this.config.port = this.port;
+    const others = Array.from({ length: this.config.workers - 1 }, () => this.fork(null));
+    try {
+      await Promise.all(others.map((slot) => this.whenReady(slot)));
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.running = true;
+    this.saveState();
+    process.on('SIGINT', () => void this.stop());
+    process.on('SIGTERM', () => void this.stop());
+    const url = `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.port}`;
+    this.logger.info(`serving ${url} with ${this.config.workers} PHP worker process${this.config.workers === 1 ? '' : 'es'} (supervisor pid ${process.pid})`, { url, workers: this.config.workers });
+  }
+
+  /** Drain every worker, then resolve `finished` with 0. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.logger.info('stopping: finishing requests in flight');
+    const exits = [...this.slots].map((slot) => this.exitOf(slot));
+    for (const slot of this.slots) this.drain(slot);
+    const timeout = setTimeout(() => {
+      for (const slot of this.slots) slot.worker.process.kill('SIGKILL');
+    }, this.config.shutdownTimeoutMs).unref();
+    await Promise.all(exits);
+    clearTimeout(timeout);
+    removeServerState(this.config.stateFile);
+    this.logger.info('stopped');
+    this.exited(0);
+  }
+
+  private fork(replaces: Slot | null): Slot {
+    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify({ ...this.config, port: this.port }) };
+    const slot: Slot = { worker: cluster.fork(env), startedAt: new Date(), ready: false, draining: false, replaces };
+    this.slots.add(slot);
+    slot.worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
+    slot.worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    return slot;
+  }
+
+  private whenReady(slot: Slot): Promise<void> {
+    return new Promise((resolve, reject) => {
+      slot.worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') resolve();
+        if (message.type === 'boot-failed') reject(new EphpmError('EPHPM_WORKER_BOOT', message.message, message.hint));
+      });
+      slot.worker.on('exit', (code, signal) => reject(new EphpmError('EPHPM_WORKER_BOOT', `A worker process exited while starting (${signal ?? `code ${code}`}).`)));
+    });
+  }
+
+  private exitOf(slot: Slot): Promise<void> {
+    return slot.worker.isDead() ? Promise.resolve() : new Promise((resolve) => slot.worker.once('exit', () => resolve()));
+  }
+
+  private onMessage(slot: Slot, message: WorkerMessage): void {
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true;
+        this.port = message.port;
+        if (slot.replaces) this.drain(slot.replaces);
+        slot.replaces = null;
+        this.saveState();
+        return;
+      case 'recycle':
+        if (this.stopping || slot.draining) return;
+        this.logger.info(`worker ${slot.worker.process.pid} is being replaced (${message.reason === 'max-requests' ? `served ${this.config.maxRequests} requests` : 'PHP stuck past the request timeout'})`);
+        if (message.reason === 'timeout') slot.draining = true; // it leaves on its own
+        this.fork(slot);
+        return;
+      case 'boot-failed':
+        if (slot.ready || !this.running) return; // start() reports first boots
+        this.logger.error(`a new worker failed to start: ${message.message}`);
+        return;
+    }
+  }
+
+  private onExit(slot: Slot, code: number | null, signal: string | null): void {
+    this.slots.delete(slot);
+    this.saveState();
+    if (this.stopping || slot.draining || !this.running) return;
+    const pid = slot.worker.process.pid;
+    this.logger.warn(`worker ${pid} exited unexpectedly (${signal ?? `exit code ${code}`}); starting a new one`);
+    const now = Date.now();
+    this.recentCrashes = [...this.recentCrashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    const delay = this.recentCrashes.length <= 1 ? 0 : Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** this.recentCrashes.length);
+    // A replacement that was starting for this worker simply takes its place.
+    if ([...this.slots].some((other) => other.replaces === slot)) return;
+    // A replacement that failed to boot: the old worker keeps serving; try again.
+    const stillServing = !slot.ready && slot.replaces && !slot.replaces.worker.isDead() ? slot.replaces : null;
+    setTimeout(() => {
+      if (!this.stopping) this.fork(stillServing);
+    }, delay).unref();
+  }
+
+  private drain(slot: Slot): void {
+    slot.draining = true;
+    if (!slot.worker.isDead() && slot.worker.isConnected()) slot.worker.send({ type: 'drain' } satisfies SupervisorMessage);
+  }
+
+  private saveState(): void {
+    if (this.stopping || !this.running) return;
+    writeServerState(this.config.stateFile, {
+      pid: process.pid,
+      host: this.config.host,
+      port: this.port,
+      scheme: this.config.tls ? 'https' : 'http',
+      startedAt: this.startedAt.toISOString(),
+      root: this.config.root,
+      workerScript: this.config.workerScript,
+      workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.worker.process.pid!, startedAt: s.startedAt.toISOString() })),
+    });
+  }
+}

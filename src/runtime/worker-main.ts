@@ -1,0 +1,76 @@
+// Entry point of a worker process (forked by the supervisor): embedded PHP
+// plus the HTTP front, sharing the supervisor's listening socket.
+import type { ServerConfig } from './config.js';
+import { EmbeddedPhp } from './embedded-php.js';
+import { isEphpmError } from './errors.js';
+import { HttpFront } from './http-front.js';
+import { Logger } from './logger.js';
+import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage } from './messages.js';
+import { loadPhpAddon } from './php-addon.js';
+import { removeSpoolDir } from './request-body.js';
+
+const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
+const logger = new Logger(config.logFormat);
+const tell = (message: WorkerMessage) => process.send?.(message);
+
+let php: EmbeddedPhp | null = null;
+let front: HttpFront | null = null;
+let leaving = false;
+
+async function boot(): Promise<void> {
+  php = new EmbeddedPhp(loadPhpAddon());
+  php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
+  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
+  await php.waitUntilReady();
+  php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
+  front = new HttpFront(config, php, logger, {
+    served: (total) => {
+      if (config.maxRequests > 0 && total === config.maxRequests) tell({ type: 'recycle', reason: 'max-requests' });
+    },
+    stuck: () => void leaveStuck(),
+  });
+  await front.listen();
+  const address = front.app.server.address();
+  tell({ type: 'ready', port: typeof address === 'object' && address ? address.port : config.port });
+}
+
+/** Finish what was accepted, shut PHP down cleanly, exit 0. */
+async function leaveGracefully(): Promise<void> {
+  if (leaving) return;
+  leaving = true;
+  await front?.drain();
+  await php?.stop();
+  removeSpoolDir();
+  process.exit(0);
+}
+
+/** PHP is stuck in a request: answer what is waiting, then go; the supervisor starts a fresh process. */
+async function leaveStuck(): Promise<void> {
+  if (leaving) return;
+  leaving = true;
+  logger.warn(`worker ${process.pid}: PHP did not answer within ${config.requestTimeoutMs / 1000}s; replacing this worker process`);
+  tell({ type: 'recycle', reason: 'timeout' });
+  front?.failPending('503 Service Unavailable: this worker is restarting, retry shortly.\n');
+  await front?.drain();
+  removeSpoolDir();
+  // The PHP thread cannot be interrupted, so a normal exit would wait for it forever.
+  process.kill(process.pid, 'SIGKILL');
+}
+
+process.on('message', (message: SupervisorMessage) => {
+  if (message.type === 'drain') void leaveGracefully();
+});
+process.on('disconnect', () => void leaveGracefully());
+process.on('SIGTERM', () => void leaveGracefully());
+process.on('SIGINT', () => void leaveGracefully());
+
+boot().catch((error: unknown) => {
+  leaving = true;
+  const message: WorkerMessage = {
+    type: 'boot-failed',
+    message: (error as Error).message,
+    hint: isEphpmError(error) ? error.hint : undefined,
+  };
+  if (process.send) process.send(message, () => process.exit(1));
+  else process.exit(1);
+});
