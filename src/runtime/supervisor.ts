@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from './config.js';
 import { EphpmError } from './errors.js';
@@ -50,13 +51,12 @@ export class Supervisor {
         `Stop it first (kill -TERM ${existing.pid}), or give this one its own --state-file.`,
       );
     }
-    const first = this.fork(null);
-    await this.whenReady(first);
-    // The first worker fixed the port (it may have been 0 = any free port).
-    this.config.port = this.port;
-    const others = Array.from({ length: this.config.workers - 1 }, () => this.fork(null));
+    // Port 0 means "any free port": pick it once, so that replacement workers
+    // keep listening on the same one even after every worker has died.
+    if (this.config.port === 0) this.config.port = this.port = await freePort(this.config.host);
+    const slots = Array.from({ length: this.config.workers }, () => this.fork(null));
     try {
-      await Promise.all(others.map((slot) => this.whenReady(slot)));
+      await Promise.all(slots.map((slot) => this.whenReady(slot)));
     } catch (error) {
       await this.stop();
       throw error;
@@ -87,7 +87,7 @@ export class Supervisor {
   }
 
   private fork(replaces: Slot | null): Slot {
-    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify({ ...this.config, port: this.port }) };
+    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config) };
     const slot: Slot = { worker: cluster.fork(env), startedAt: new Date(), ready: false, draining: false, replaces };
     this.slots.add(slot);
     slot.worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
@@ -144,9 +144,10 @@ export class Supervisor {
     if ([...this.slots].some((other) => other.replaces === slot)) return;
     // A replacement that failed to boot: the old worker keeps serving; try again.
     const stillServing = !slot.ready && slot.replaces && !slot.replaces.worker.isDead() ? slot.replaces : null;
+    // Not unref'd: with every worker gone this timer is what keeps the supervisor alive.
     setTimeout(() => {
       if (!this.stopping) this.fork(stillServing);
-    }, delay).unref();
+    }, delay);
   }
 
   private drain(slot: Slot): void {
@@ -167,4 +168,15 @@ export class Supervisor {
       workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.worker.process.pid!, startedAt: s.startedAt.toISOString() })),
     });
   }
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

@@ -1,0 +1,52 @@
+export const TARGETS = {
+  bridgeUs: 10,
+  ephpmOverFastify: 0.8,
+  ephpmOverNginx: 2.0,
+};
+
+const verdict = (ok) => (ok ? 'PASS' : 'FAIL');
+const fixed = (value, digits = 2) => (value === null || value === undefined ? 'n/a' : value.toFixed(digits));
+const thousands = (value) => Math.round(value).toLocaleString('en-US');
+
+export function ms(value) {
+  return value < 1 ? `${(value * 1000).toFixed(0)} µs` : `${value.toFixed(2)} ms`;
+}
+
+function table(header, rows) {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column].length)));
+  const line = (cells) => `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('   ')}`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+export function bridgeSection(bridge) {
+  const { sequential, pipelined } = bridge;
+  return [
+    `Bridge round trip JS -> PHP -> JS (addon direct, ${bridge.iterations.toLocaleString('en-US')} round trips per measurement, median of ${bridge.rounds.length} rounds)`,
+    table(['mode', 'µs / round trip', 'p50', 'p99', 'target', 'result'], [
+      ['latency, 1 in flight', fixed(sequential.usPerRoundTrip), `${fixed(sequential.p50Us)} µs`, `${fixed(sequential.p99Us)} µs`, '', ''],
+      [`pipelined, ${pipelined.inFlight} in flight`, fixed(pipelined.usPerRoundTrip), '', '', `≤ ${TARGETS.bridgeUs} µs`, verdict(pipelined.usPerRoundTrip <= TARGETS.bridgeUs)],
+    ]),
+  ].join('\n');
+}
+
+export function httpSection(http, wrkCommand, workers) {
+  const rows = http.map(({ name, wrk }) => [
+    name,
+    thousands(wrk.requestsPerSec),
+    ms(wrk.p50Ms),
+    ms(wrk.p99Ms),
+    String(wrk.non2xx),
+    String(Object.values(wrk.socketErrors).reduce((sum, count) => sum + count, 0)),
+  ]);
+  return [
+    `HTTP hello (${wrkCommand}, ${workers} workers per server, 127.0.0.1)`,
+    table(['server', 'req/s', 'p50', 'p99', 'non-2xx', 'socket errors'], rows),
+  ].join('\n');
+}
+
+export function ratiosSection(ratios) {
+  return table(
+    ['ratio (req/s)', 'value', 'target', 'result'],
+    ratios.map(({ label, value, target }) => [label, fixed(value), `≥ ${target.toFixed(2)}`, verdict(value >= target)]),
+  );
+}

@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, stop, waitForHttp, waitForOutput } from './processes.mjs';
+
+const BOOT_TIMEOUT_MS = 30_000;
+
+/** Each server gets its own scratch dir under `dir` and listens on 127.0.0.1:port. */
+export async function startEphpm({ repo, dir, port, workers, script }) {
+  const root = join(dir, 'ephpm-root');
+  mkdirSync(root, { recursive: true });
+  const proc = launch('ephpm', process.execPath, [
+    join(repo, 'bin/run.js'), 'serve',
+    '--worker', script,
+    '--root', root,
+    '--host', '127.0.0.1',
+    '--port', String(port),
+    '--workers', String(workers),
+    '--no-access-log',
+    '--state-file', join(dir, 'ephpm-state.json'),
+  ], { cwd: root, logFile: join(dir, 'ephpm.log') });
+  return server('ephpm serve', port, [proc], () => waitForOutput(proc, /serving http:\/\//, BOOT_TIMEOUT_MS));
+}
+
+export async function startFastify({ repo, dir, port, workers }) {
+  const proc = launch('fastify', process.execPath, [join(repo, 'bench/fixtures/fastify-hello.mjs'), String(port), String(workers)], {
+    cwd: repo,
+    logFile: join(dir, 'fastify.log'),
+  });
+  return server('fastify (cluster)', port, [proc], () => waitForOutput(proc, /listening http:\/\//, BOOT_TIMEOUT_MS));
+}
+
+export async function startNginxPhpFpm({ repo, dir, port, workers, script, upstreamKeepalive }) {
+  const base = join(dir, 'nginx-php-fpm');
+  mkdirSync(base, { recursive: true });
+  const asRoot = process.getuid() === 0;
+  const fill = (template, values) =>
+    readFileSync(join(repo, 'bench/fixtures', template), 'utf8').replace(/\{\{(\w+)\}\}/g, (_, key) => String(values[key]));
+
+  const fpmConf = join(base, 'php-fpm.conf');
+  writeFileSync(fpmConf, fill('php-fpm.conf', {
+    DIR: base,
+    CHILDREN: workers,
+    USER_LINES: asRoot ? 'user = root\ngroup = root' : '',
+  }));
+  const nginxConf = join(base, 'nginx.conf');
+  writeFileSync(nginxConf, fill('nginx.conf', {
+    DIR: base,
+    WORKERS: workers,
+    PORT: port,
+    SCRIPT: script,
+    UPSTREAM_KEEPALIVE: upstreamKeepalive,
+    USER_LINE: asRoot ? 'user root root;' : '',
+  }));
+
+  const fpm = launch('php-fpm', sbin('php-fpm8.2'), ['-F', '-y', fpmConf, '-p', base, ...(asRoot ? ['-R'] : [])], {
+    logFile: join(base, 'php-fpm.stdout.log'),
+  });
+  const socket = join(base, 'php-fpm.sock');
+  const result = server('nginx + php-fpm', port, [fpm], async () => {
+    await waitFor(() => existsSync(socket), fpm, BOOT_TIMEOUT_MS, `php-fpm did not create ${socket}`, join(base, 'php-fpm.log'));
+    const nginx = launch('nginx', sbin('nginx'), ['-p', base, '-c', nginxConf, '-e', join(base, 'nginx-error.log'), '-g', 'daemon off;'], {
+      logFile: join(base, 'nginx.stdout.log'),
+    });
+    result.procs.unshift(nginx);
+  });
+  result.logFiles = [join(base, 'nginx-error.log'), join(base, 'php-fpm.log')];
+  result.config = { upstreamKeepalive, phpFpm: `pm = static, pm.max_children = ${workers}`, nginxWorkers: workers };
+  return result;
+}
+
+function server(name, port, procs, waitUntilStarted) {
+  const url = `http://127.0.0.1:${port}/`;
+  const result = {
+    name,
+    url,
+    procs,
+    async ready() {
+      await waitUntilStarted();
+      const alive = () => result.procs.every((proc) => !proc.exit);
+      return waitForHttp(url, BOOT_TIMEOUT_MS, alive);
+    },
+    /** Stops the front process first (nginx before php-fpm). */
+    async stop() {
+      const exits = {};
+      for (const proc of result.procs) exits[proc.name] = await stop(proc, proc.name === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
+      return exits;
+    },
+  };
+  return result;
+}
+
+async function waitFor(condition, proc, timeoutMs, message, logFile) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return;
+    if (proc.exit) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+  throw new Error(`${message}\n${proc.output}\n${log}`.trimEnd());
+}
+
+function sbin(command) {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin']) {
+    if (existsSync(join(dir, command))) return join(dir, command);
+  }
+  return command;
+}

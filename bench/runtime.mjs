@@ -1,0 +1,157 @@
+// npm run bench:runtime — the embedded-PHP bridge round trip, then HTTP "hello"
+// through ephpm, raw fastify and nginx + php-fpm, with the targets checked.
+// Env: BENCH_DURATION (wrk seconds, default 10), BENCH_CONNECTIONS (64),
+// BENCH_BRIDGE_ITERATIONS (100000), BENCH_PIPELINE (16), BENCH_FPM_KEEPALIVE (2).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { killAll, freePort, run, tail } from './lib/processes.mjs';
+import { TARGETS, bridgeSection, httpSection, ratiosSection } from './lib/report.mjs';
+import { startEphpm, startFastify, startNginxPhpFpm } from './lib/servers.mjs';
+import { wrk } from './lib/wrk.mjs';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const script = join(repo, 'bench/fixtures/hello.php');
+const WORKERS = 2;
+const EXPECTED_BODY = 'Hello, World!';
+const EXPECTED_TYPE = 'text/plain; charset=utf-8';
+
+const settings = {
+  seconds: positiveInt('BENCH_DURATION', 10),
+  connections: positiveInt('BENCH_CONNECTIONS', 64),
+  threads: 2,
+  bridgeIterations: Math.max(50_000, positiveInt('BENCH_BRIDGE_ITERATIONS', 100_000)),
+  pipeline: positiveInt('BENCH_PIPELINE', 16),
+  fpmKeepalive: positiveInt('BENCH_FPM_KEEPALIVE', 2),
+};
+const warmupSeconds = Math.min(3, settings.seconds);
+
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping benchmark servers`);
+    killAll();
+    process.exit(130);
+  });
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-'));
+try {
+  await main();
+  rmSync(scratch, { recursive: true, force: true });
+} catch (error) {
+  console.error(`\nbench:runtime failed: ${error.message}\n(server logs kept in ${scratch})`);
+  killAll();
+  process.exit(1);
+}
+
+async function main() {
+  const setup = await run('bash', [join(repo, 'scripts/setup-bench.sh')], { timeoutMs: 600_000 });
+  if (setup.code !== 0) throw new Error(`scripts/setup-bench.sh failed:\n${setup.stderr}${setup.stdout}`);
+
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    node: process.version,
+    loadAverageAtStart: loadavg().map((load) => Number(load.toFixed(2))),
+  };
+  console.log(`ephpm runtime benchmark: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}\n`);
+
+  console.log('Bridge round trip: running...');
+  const bridge = await bridgeBench();
+  console.log(`\n${bridgeSection(bridge)}\n`);
+
+  const http = [];
+  for (const start of [startEphpm, startFastify, startNginxPhpFpm]) {
+    http.push(await httpBench(start));
+  }
+  const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --latency`;
+  const rate = (name) => http.find((entry) => entry.name === name).wrk.requestsPerSec;
+  const ratios = [
+    { label: 'ephpm / fastify', value: rate('ephpm serve') / rate('fastify (cluster)'), target: TARGETS.ephpmOverFastify },
+    { label: 'ephpm / nginx+php-fpm', value: rate('ephpm serve') / rate('nginx + php-fpm'), target: TARGETS.ephpmOverNginx },
+  ];
+  console.log(`\n${httpSection(http, wrkCommand, WORKERS)}\n\n${ratiosSection(ratios)}\n`);
+
+  const ephpmProblems = http.find((entry) => entry.name === 'ephpm serve').problems;
+  console.log(ephpmProblems.length ? `ephpm problems:\n${ephpmProblems.map((line) => `  - ${line}`).join('\n')}` : 'ephpm problems: none seen');
+
+  const resultsDir = join(repo, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `runtime-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({
+    date: new Date().toISOString(),
+    machine,
+    settings: { ...settings, wrkCommand, warmupSeconds, workers: WORKERS },
+    targets: TARGETS,
+    bridge,
+    http: http.map(({ wrk: { raw, ...numbers }, ...rest }) => ({ ...rest, wrk: numbers })),
+    ratios: ratios.map((ratio) => ({ ...ratio, pass: ratio.value >= ratio.target })),
+  }, null, 2)}\n`);
+  console.log(`\nresults: ${file}`);
+}
+
+async function bridgeBench() {
+  const addon = process.env.EPHPM_ADDON ?? join(repo, 'native/build/ephpm.node');
+  const child = join(repo, 'bench/lib/bridge-child.mjs');
+  const args = [child, addon, script, String(settings.bridgeIterations), String(Math.ceil(settings.bridgeIterations / 5)), String(settings.pipeline)];
+  const { code, signal, stdout, stderr } = await run(process.execPath, args, { timeoutMs: 330_000 });
+  if (code !== 0) throw new Error(`bridge benchmark failed (${signal ?? `code ${code}`}):\n${tail(stderr || stdout)}`);
+  const result = JSON.parse(stdout.trim().split('\n').at(-1));
+  if (result.badResponses > 0) throw new Error(`bridge benchmark: ${result.badResponses} responses were not 200 "${EXPECTED_BODY}"`);
+  return result;
+}
+
+async function httpBench(start) {
+  const port = await freePort();
+  const server = await start({ repo, dir: scratch, port, workers: WORKERS, script, upstreamKeepalive: settings.fpmKeepalive });
+  console.log(`${server.name}: starting on ${server.url}`);
+  const problems = [];
+  let result;
+  try {
+    const first = await server.ready();
+    if (first.body !== EXPECTED_BODY) problems.push(`answered ${JSON.stringify(first.body)} instead of ${JSON.stringify(EXPECTED_BODY)}`);
+    if (first.headers['content-type'] !== EXPECTED_TYPE) problems.push(`Content-Type ${JSON.stringify(first.headers['content-type'])}`);
+    console.log(`${server.name}: warm-up ${warmupSeconds}s`);
+    await wrk(server.url, { threads: settings.threads, connections: settings.connections, seconds: warmupSeconds });
+    console.log(`${server.name}: measuring ${settings.seconds}s`);
+    const measured = await wrk(server.url, { threads: settings.threads, connections: settings.connections, seconds: settings.seconds });
+    const after = await fetch(server.url, { signal: AbortSignal.timeout(5000) }).then((response) => response.status).catch((error) => error.message);
+    if (after !== 200) problems.push(`after the run a plain GET got ${after}`);
+    if (measured.non2xx > 0) problems.push(`${measured.non2xx} non-2xx/3xx responses during the run`);
+    const socketErrors = Object.entries(measured.socketErrors).filter(([, count]) => count > 0);
+    if (socketErrors.length) problems.push(`socket errors during the run: ${socketErrors.map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
+    result = { name: server.name, url: server.url, config: server.config, firstResponse: first, wrk: measured };
+  } finally {
+    const exits = await server.stop();
+    for (const [name, exit] of Object.entries(exits)) {
+      if (exit.killedAfterTimeout) problems.push(`${name} did not stop within 10s of being signalled and was killed`);
+      else if (exit.code !== 0 && !(name === 'nginx' && exit.code === null)) problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
+    }
+    if (result) result.exits = exits;
+  }
+  problems.push(...suspiciousOutput(server));
+  result.problems = problems;
+  for (const problem of problems) console.log(`${server.name}: PROBLEM: ${problem}`);
+  return result;
+}
+
+/** Log lines that are neither the usual start/stop messages nor blank. */
+function suspiciousOutput(server) {
+  const logs = (server.logFiles ?? []).filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8'));
+  const text = [...server.procs.map((proc) => proc.output), ...logs].join('\n');
+  return text
+    .split('\n')
+    .filter((line) => /error|warn|fatal|exception|uncaught|crash|died|segmentation|abort/i.test(line))
+    .slice(0, 20)
+    .map((line) => `log: ${line.trim()}`);
+}
+
+function positiveInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
