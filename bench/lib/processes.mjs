@@ -63,10 +63,21 @@ export async function stop(proc, signal = 'SIGTERM', timeoutMs = 10_000) {
     } catch {}
     const timer = sleep(timeoutMs, 'timeout');
     const outcome = await Promise.race([proc.exited, timer]);
-    if (outcome === 'timeout') proc.killedAfterTimeout = true;
+    if (outcome === 'timeout') {
+      proc.killedAfterTimeout = true;
+      proc.lingering = await groupMembers(proc.child.pid);
+    }
   }
   killGroup(proc);
-  return { ...proc.exit, killedAfterTimeout: Boolean(proc.killedAfterTimeout) };
+  return { ...proc.exit, killedAfterTimeout: Boolean(proc.killedAfterTimeout), lingering: proc.lingering };
+}
+
+async function groupMembers(pgid) {
+  const { stdout = '' } = await run('ps', ['-eo', 'pgid=,pid=,stat=,etime=,args='], { timeoutMs: 5000 }).catch(() => ({}));
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim().split(/\s+/)[0] === String(pgid))
+    .join('\n');
 }
 
 function killGroup(proc) {

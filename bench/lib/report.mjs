@@ -9,7 +9,8 @@ const fixed = (value, digits = 2) => (value === null || value === undefined ? 'n
 const thousands = (value) => Math.round(value).toLocaleString('en-US');
 
 export function ms(value) {
-  return value < 1 ? `${(value * 1000).toFixed(0)} µs` : `${value.toFixed(2)} ms`;
+  if (value < 1) return `${(value * 1000).toFixed(0)} µs`;
+  return value < 1000 ? `${value.toFixed(2)} ms` : `${(value / 1000).toFixed(2)} s`;
 }
 
 function table(header, rows) {

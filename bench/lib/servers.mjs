@@ -29,8 +29,9 @@ export async function startFastify({ repo, dir, port, workers }) {
   return server('fastify (cluster)', port, [proc], () => waitForOutput(proc, /listening http:\/\//, BOOT_TIMEOUT_MS));
 }
 
+/** upstreamKeepalive 0 = a new FastCGI connection per request (Debian's default setup). */
 export async function startNginxPhpFpm({ repo, dir, port, workers, script, upstreamKeepalive }) {
-  const base = join(dir, 'nginx-php-fpm');
+  const base = join(dir, `nginx-php-fpm-keepalive-${upstreamKeepalive}`);
   mkdirSync(base, { recursive: true });
   const asRoot = process.getuid() === 0;
   const fill = (template, values) =>
@@ -48,7 +49,8 @@ export async function startNginxPhpFpm({ repo, dir, port, workers, script, upstr
     WORKERS: workers,
     PORT: port,
     SCRIPT: script,
-    UPSTREAM_KEEPALIVE: upstreamKeepalive,
+    UPSTREAM_KEEPALIVE: upstreamKeepalive > 0 ? `keepalive ${upstreamKeepalive};` : '',
+    KEEP_CONN: upstreamKeepalive > 0 ? 'fastcgi_keep_conn on;' : '',
     USER_LINE: asRoot ? 'user root root;' : '',
   }));
 
@@ -56,7 +58,8 @@ export async function startNginxPhpFpm({ repo, dir, port, workers, script, upstr
     logFile: join(base, 'php-fpm.stdout.log'),
   });
   const socket = join(base, 'php-fpm.sock');
-  const result = server('nginx + php-fpm', port, [fpm], async () => {
+  const name = upstreamKeepalive > 0 ? 'nginx+php-fpm, fcgi keepalive' : 'nginx+php-fpm, no fcgi keepalive';
+  const result = server(name, port, [fpm], async () => {
     await waitFor(() => existsSync(socket), fpm, BOOT_TIMEOUT_MS, `php-fpm did not create ${socket}`, join(base, 'php-fpm.log'));
     const nginx = launch('nginx', sbin('nginx'), ['-p', base, '-c', nginxConf, '-e', join(base, 'nginx-error.log'), '-g', 'daemon off;'], {
       logFile: join(base, 'nginx.stdout.log'),

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { Server as NetServer } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from './config.js';
 import type { EmbeddedPhp } from './embedded-php.js';
@@ -46,7 +47,10 @@ export class HttpFront {
       logger: false,
       https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null,
       return503OnClosing: false,
-      forceCloseConnections: 'idle',
+      forceCloseConnections: false,
+      // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
+      // the server does, which is what makes a hand-over lose no request.
+      keepAliveTimeout: 5000,
       requestTimeout: 0,
       bodyLimit: config.maxBodyBytes,
     });
@@ -74,13 +78,22 @@ export class HttpFront {
     return this.total;
   }
 
-  /** Stop taking connections and resolve once every accepted request is answered. */
-  async drain(): Promise<void> {
+  /**
+   * Stop taking connections and resolve once every accepted request is
+   * answered. On a hand-over (another process takes the traffic) idle
+   * keep-alive connections are left to expire: closing one while the client
+   * sends on it would fail that request. On shutdown they are closed at once.
+   */
+  async drain(mode: 'handover' | 'shutdown'): Promise<void> {
     this.draining = true;
     for (const { responder } of this.pending.values()) responder.closeAfterwards();
-    const closed = this.app.close();
+    const server = this.app.server;
+    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    if (mode === 'shutdown') server.close();
+    else NetServer.prototype.close.call(server); // without http.Server's closeIdleConnections()
     if (this.pending.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     clearInterval(this.monitor);
+    if (mode === 'shutdown') server.closeIdleConnections();
     await closed;
   }
 

@@ -5,6 +5,6 @@ export type WorkerMessage =
   | { type: 'recycle'; reason: 'max-requests' | 'timeout' };
 
 /** What the supervisor tells a worker process. */
-export type SupervisorMessage = { type: 'drain' };
+export type SupervisorMessage = { type: 'drain'; mode: 'handover' | 'shutdown' };
 
 export const WORKER_CONFIG_ENV = 'EPHPM_WORKER_CONFIG';

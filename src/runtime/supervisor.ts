@@ -75,7 +75,7 @@ export class Supervisor {
     this.stopping = true;
     this.logger.info('stopping: finishing requests in flight');
     const exits = [...this.slots].map((slot) => this.exitOf(slot));
-    for (const slot of this.slots) this.drain(slot);
+    for (const slot of this.slots) this.drain(slot, 'shutdown');
     const timeout = setTimeout(() => {
       for (const slot of this.slots) slot.worker.process.kill('SIGKILL');
     }, this.config.shutdownTimeoutMs).unref();
@@ -114,7 +114,7 @@ export class Supervisor {
       case 'ready':
         slot.ready = true;
         this.port = message.port;
-        if (slot.replaces) this.drain(slot.replaces);
+        if (slot.replaces) this.drain(slot.replaces, 'handover');
         slot.replaces = null;
         this.saveState();
         return;
@@ -150,9 +150,9 @@ export class Supervisor {
     }, delay);
   }
 
-  private drain(slot: Slot): void {
+  private drain(slot: Slot, mode: 'handover' | 'shutdown'): void {
     slot.draining = true;
-    if (!slot.worker.isDead() && slot.worker.isConnected()) slot.worker.send({ type: 'drain' } satisfies SupervisorMessage);
+    if (!slot.worker.isDead() && slot.worker.isConnected()) slot.worker.send({ type: 'drain', mode } satisfies SupervisorMessage);
   }
 
   private saveState(): void {

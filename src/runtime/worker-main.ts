@@ -15,6 +15,7 @@ const tell = (message: WorkerMessage) => process.send?.(message);
 
 let php: EmbeddedPhp | null = null;
 let front: HttpFront | null = null;
+let listening: Promise<void> | null = null;
 let leaving = false;
 
 async function boot(): Promise<void> {
@@ -29,16 +30,19 @@ async function boot(): Promise<void> {
     },
     stuck: () => void leaveStuck(),
   });
-  await front.listen();
+  listening = front.listen();
+  await listening;
   const address = front.app.server.address();
   tell({ type: 'ready', port: typeof address === 'object' && address ? address.port : config.port });
 }
 
 /** Finish what was accepted, shut PHP down cleanly, exit 0. */
-async function leaveGracefully(): Promise<void> {
+async function leaveGracefully(mode: 'handover' | 'shutdown'): Promise<void> {
   if (leaving) return;
   leaving = true;
-  await front?.drain();
+  // Closing a server whose listen() is still in flight never completes.
+  if (listening) await listening.catch(() => undefined);
+  await front?.drain(mode);
   await php?.stop();
   removeSpoolDir();
   process.exit(0);
@@ -51,18 +55,18 @@ async function leaveStuck(): Promise<void> {
   logger.warn(`worker ${process.pid}: PHP did not answer within ${config.requestTimeoutMs / 1000}s; replacing this worker process`);
   tell({ type: 'recycle', reason: 'timeout' });
   front?.failPending('503 Service Unavailable: this worker is restarting, retry shortly.\n');
-  await front?.drain();
+  await front?.drain('shutdown');
   removeSpoolDir();
   // The PHP thread cannot be interrupted, so a normal exit would wait for it forever.
   process.kill(process.pid, 'SIGKILL');
 }
 
 process.on('message', (message: SupervisorMessage) => {
-  if (message.type === 'drain') void leaveGracefully();
+  if (message.type === 'drain') void leaveGracefully(message.mode);
 });
-process.on('disconnect', () => void leaveGracefully());
-process.on('SIGTERM', () => void leaveGracefully());
-process.on('SIGINT', () => void leaveGracefully());
+process.on('disconnect', () => void leaveGracefully('shutdown'));
+process.on('SIGTERM', () => void leaveGracefully('shutdown'));
+process.on('SIGINT', () => void leaveGracefully('shutdown'));
 
 boot().catch((error: unknown) => {
   leaving = true;
