@@ -36,15 +36,15 @@ export function loadPhpAddon(path = addonPath()): PhpAddon {
     throw new EphpmError(
       'EPHPM_ADDON_MISSING',
       `The ephpm native addon is not built (looked for ${path}).`,
-      `Build it against your installed PHP: npm run build:addon  (needs php8.2-dev and libphp8.2-embed: ${INSTALL_LIBPHP.replace('libphp8.2-embed', 'php8.2-dev libphp8.2-embed')})`,
+      'Build it against your installed PHP: npm run build:addon  (it needs: sudo apt-get install -y php8.2-dev libphp8.2-embed)',
     );
   }
   try {
     return createRequire(import.meta.url)(path) as PhpAddon;
   } catch (error) {
     const message = (error as Error).message;
-    const library = /(libphp[^:\s]*\.so[^:\s]*)/.exec(message)?.[1];
-    if (library && /cannot open shared object file/.test(message)) {
+    const library = /(libphp[^:\s]*): cannot open shared object file/.exec(message)?.[1];
+    if (library) {
       throw new EphpmError(
         'EPHPM_LIBPHP_MISSING',
         `PHP's embed library ${library} is not installed, so the embedded PHP runtime cannot load.`,

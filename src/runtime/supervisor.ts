@@ -73,7 +73,8 @@ export class Supervisor {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.logger.info('stopping: finishing requests in flight');
+    const announce = this.running;
+    if (announce) this.logger.info('stopping: finishing requests in flight');
     const exits = [...this.slots].map((slot) => this.exitOf(slot));
     for (const slot of this.slots) this.drain(slot, 'shutdown');
     const timeout = setTimeout(() => {
@@ -81,8 +82,10 @@ export class Supervisor {
     }, this.config.shutdownTimeoutMs).unref();
     await Promise.all(exits);
     clearTimeout(timeout);
-    removeServerState(this.config.stateFile);
-    this.logger.info('stopped');
+    if (announce) {
+      removeServerState(this.config.stateFile);
+      this.logger.info('stopped');
+    }
     this.exited(0);
   }
 

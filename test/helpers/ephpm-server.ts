@@ -26,13 +26,12 @@ export interface RunningServer {
 export interface StartOptions {
   cwd?: string;
   env?: Record<string, string>;
-  /** Resolve with the failed process instead of throwing when it exits before serving. */
-  expectFailure?: boolean;
+  stateFile?: string;
 }
 
 /** Runs the real CLI (`ephpm serve --port 0 ...`) and waits for its "serving" line. */
 export function startServer(args: string[], options: StartOptions = {}): Promise<RunningServer> {
-  const stateFile = join(tempDir(), 'server.json');
+  const stateFile = options.stateFile ?? join(tempDir(), 'server.json');
   const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--state-file', stateFile, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, FORCE_COLOR: '0', ...options.env },
@@ -68,8 +67,7 @@ export function startServer(args: string[], options: StartOptions = {}): Promise
     child.stderr!.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      if (options.expectFailure) resolve({ ...server('', 0), exitCode: code } as RunningServer & { exitCode: number | null });
-      else reject(new Error(`server exited with ${code} before serving:\n${output}`));
+      reject(new Error(`server exited with ${code} before serving:\n${output}`));
     });
   });
 }
