@@ -13,7 +13,7 @@ describe('requests and responses through the embedded PHP', () => {
   });
 
   it('answers the hello worker that ships in stubs/', async () => {
-    const hello = await startServer(['--worker', `${repoRoot}/stubs/hello-worker.php`, '--workers', '1']);
+    const hello = await startServer(['--worker', `${repoRoot}/stubs/hello/worker.php`, '--workers', '1']);
     try {
       const response = await fetch(hello.url, { headers: { 'X-Name': 'ephpm' } });
       expect(response.status).toBe(200);

@@ -3,7 +3,7 @@
 declare(strict_types=1);
 
 // A minimal ephpm worker: boots once, then answers requests in a loop.
-// Run it with: ephpm serve --worker stubs/hello-worker.php
+// Run it with: ephpm serve --root stubs/hello   (see stubs/hello/ephpm.toml)
 
 $bootedAt = microtime(true);
 $served = 0;
