@@ -81,6 +81,23 @@ describe('worker processes that die or hang are replaced', () => {
     }
   });
 
+  it('a segfault in PHP (native recursion past the 64 MB stack) kills only that worker, which is replaced', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '2']);
+    try {
+      const before = workerPids(server);
+      await expect(fetch(`${server.url}/deep?depth=1000000`)).rejects.toThrow();
+      const after = await waitFor(() => {
+        const pids = workerPids(server);
+        return pids.length === 2 && pids.some((pid) => !before.includes(pid)) ? pids : undefined;
+      }, 'a replacement for the crashed worker');
+      expect(after.filter((pid) => before.includes(pid))).toHaveLength(1); // the other worker lived on
+      expect(server.output()).toMatch(/exited unexpectedly \(SIGSEGV\)/);
+      expect((await fetch(`${server.url}/pid`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('a worker sent SIGTERM exits (PHP does not make Node unkillable) and is replaced', async () => {
     const server = await startServer(['--worker', appWorker, '--workers', '1']);
     try {

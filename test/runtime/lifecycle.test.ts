@@ -38,6 +38,17 @@ describe('server lifecycle', () => {
     expect(server.output()).toMatch(/stopping: finishing requests in flight/);
   });
 
+  it('logs one JSON object per line with --log-format json', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '1', '--log-format', 'json']);
+    await fetch(`${server.url}/pid?x=1`);
+    await fetch(`${server.url}/fatal`);
+    await server.stop();
+    const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toContainEqual(expect.objectContaining({ type: 'request', method: 'GET', url: '/pid?x=1', statusCode: 200 }));
+    expect(lines).toContainEqual(expect.objectContaining({ type: 'request', url: '/fatal', statusCode: 500 }));
+    expect(lines).toContainEqual(expect.objectContaining({ type: 'php-log', message: expect.stringMatching(/undefined_function_for_test/) }));
+  });
+
   it('answers a malformed request with 400 and keeps serving', async () => {
     const server = await startServer(['--worker', appWorker, '--workers', '1']);
     try {
