@@ -60,11 +60,27 @@ const SERVER_KEYS = [
   'queue_size', 'shutdown_timeout', 'worker', 'root', 'log_format', 'access_log', 'state_file', 'php_stack_size', 'tls',
 ];
 
-export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()): ServerConfig {
-  const root = resolve(cwd, options.root ?? '.');
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new EphpmError('EPHPM_BAD_ROOT', `The root directory ${root} does not exist.`, 'Pass --root <dir> pointing at your app.');
+function appRoot(root: string | undefined, cwd: string): string {
+  const dir = resolve(cwd, root ?? '.');
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new EphpmError('EPHPM_BAD_ROOT', `The root directory ${dir} does not exist.`, 'Pass --root <dir> pointing at your app.');
   }
+  return dir;
+}
+
+function stateFileSetting(options: Pick<ServeOptions, 'stateFile'>, server: Record<string, unknown>, root: string, cwd: string): string {
+  return resolve(cwd, options.stateFile ?? stringSetting(server.state_file, 'server.state_file') ?? join(root, '.ephpm', 'server.json'));
+}
+
+/** Where the server for these options keeps its state file (for status, reload, stop). */
+export function resolveStateFile(options: Pick<ServeOptions, 'root' | 'stateFile' | 'config'>, cwd = process.cwd()): string {
+  const root = appRoot(options.root, cwd);
+  const configFile = findConfigFile(options.config, root, cwd);
+  return stateFileSetting(options, (configFile ? readToml(configFile) : {}).server ?? {}, root, cwd);
+}
+
+export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()): ServerConfig {
+  const root = appRoot(options.root, cwd);
   const configFile = findConfigFile(options.config, root, cwd);
   const toml = configFile ? readToml(configFile) : {};
   const server = toml.server ?? {};
@@ -103,7 +119,7 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()):
     phpStackBytes: parseByteSize(sizeSetting(setting('php_stack_size')) ?? '64M', 'server.php_stack_size'),
     logFormat: options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human',
     accessLog: options.accessLog ?? boolSetting(setting('access_log'), 'server.access_log') ?? true,
-    stateFile: resolve(cwd, options.stateFile ?? stringSetting(setting('state_file'), 'server.state_file') ?? join(root, '.ephpm', 'server.json')),
+    stateFile: stateFileSetting(options, server, root, cwd),
     configFile,
   };
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;

@@ -1,10 +1,17 @@
+export interface WorkerStats {
+  requests: number;
+  inFlight: number;
+  rssBytes: number;
+}
+
 /** What a worker process tells the supervisor. */
 export type WorkerMessage =
   | { type: 'ready'; port: number }
   | { type: 'boot-failed'; message: string; hint?: string }
-  | { type: 'recycle'; reason: 'max-requests' | 'timeout' };
+  | { type: 'recycle'; reason: 'max-requests' | 'timeout' }
+  | { type: 'stats'; stats: WorkerStats };
 
 /** What the supervisor tells a worker process. */
-export type SupervisorMessage = { type: 'drain'; mode: 'handover' | 'shutdown' };
+export type SupervisorMessage = { type: 'drain'; mode: 'handover' | 'shutdown' } | { type: 'stats' };
 
 export const WORKER_CONFIG_ENV = 'EPHPM_WORKER_CONFIG';

@@ -9,6 +9,7 @@ export interface ServerState {
   startedAt: string;
   root: string;
   workerScript: string;
+  controlSocket: string;
   workers: Array<{ pid: number; startedAt: string }>;
 }
 

@@ -2,34 +2,45 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from './config.js';
+import { ControlServer, controlSocketPath } from './control-server.js';
 import { EphpmError } from './errors.js';
 import type { Logger } from './logger.js';
-import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage } from './messages.js';
+import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage, type WorkerStats } from './messages.js';
 import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
+import type { ServerStatus, WorkerStatus } from './status.js';
 
 const CRASH_WINDOW_MS = 10_000;
 const MAX_RESPAWN_DELAY_MS = 5_000;
+const STATS_TIMEOUT_MS = 1_000;
 
 interface Slot {
+  /** Stable position 1..N; a replacement takes over its predecessor's number. */
+  index: number;
+  restarts: number;
   worker: Worker;
   startedAt: Date;
   ready: boolean;
   draining: boolean;
-  /** The worker this one replaces once it is ready (recycling). */
+  /** The worker this one replaces once it is ready (recycling, reload). */
   replaces: Slot | null;
+  /** Requests served, as last reported (a draining worker reports before it exits). */
+  lastRequests?: number;
 }
 
 /**
  * The supervisor: forks the worker processes, replaces them when they ask
- * (max-requests, stuck PHP) or die, and shuts them all down gracefully.
+ * (max-requests, stuck PHP), die or are reloaded, answers the control socket,
+ * and shuts everything down gracefully.
  */
 export class Supervisor {
   private readonly slots = new Set<Slot>();
-  private port: number;
   private running = false;
   private stopping = false;
+  private reloading: Promise<void> | null = null;
   private recentCrashes: number[] = [];
+  private requestsOfGoneWorkers = 0;
   private readonly startedAt = new Date();
+  private control: ControlServer | null = null;
   private exited!: (code: number) => void;
   readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
 
@@ -37,7 +48,6 @@ export class Supervisor {
     private readonly config: ServerConfig,
     private readonly logger: Logger,
   ) {
-    this.port = config.port;
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)) });
   }
 
@@ -48,24 +58,29 @@ export class Supervisor {
       throw new EphpmError(
         'EPHPM_ALREADY_RUNNING',
         `An ephpm server (pid ${existing.pid}) is already running for this app on ${existing.host}:${existing.port}.`,
-        `Stop it first (kill -TERM ${existing.pid}), or give this one its own --state-file.`,
+        'Stop it first (ephpm stop), or give this one its own --state-file.',
       );
     }
     // Port 0 means "any free port": pick it once, so that replacement workers
     // keep listening on the same one even after every worker has died.
-    if (this.config.port === 0) this.config.port = this.port = await freePort(this.config.host);
-    const slots = Array.from({ length: this.config.workers }, () => this.fork(null));
+    if (this.config.port === 0) this.config.port = await freePort(this.config.host);
+    const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null));
     try {
       await Promise.all(slots.map((slot) => this.whenReady(slot)));
     } catch (error) {
       await this.stop();
       throw error;
     }
+    this.control = await ControlServer.listen(controlSocketPath(this.config.stateFile), {
+      status: () => this.status(),
+      reload: () => this.reload(),
+      stop: () => this.stop(),
+    });
     this.running = true;
     this.saveState();
     process.on('SIGINT', () => void this.stop());
     process.on('SIGTERM', () => void this.stop());
-    const url = `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.port}`;
+    const url = this.url();
     this.logger.info(`serving ${url} with ${this.config.workers} PHP worker process${this.config.workers === 1 ? '' : 'es'} (supervisor pid ${process.pid})`, { url, workers: this.config.workers });
   }
 
@@ -82,6 +97,7 @@ export class Supervisor {
     }, this.config.shutdownTimeoutMs).unref();
     await Promise.all(exits);
     clearTimeout(timeout);
+    await this.control?.close();
     if (announce) {
       removeServerState(this.config.stateFile);
       this.logger.info('stopped');
@@ -89,9 +105,58 @@ export class Supervisor {
     this.exited(0);
   }
 
-  private fork(replaces: Slot | null): Slot {
+  /**
+   * Rolling restart: one worker at a time is replaced by a fresh process
+   * (new code, fresh OPcache), which takes traffic before the old one drains.
+   */
+  reload(): Promise<void> {
+    this.reloading ??= (async () => {
+      this.logger.info('reloading: replacing worker processes one at a time');
+      for (const slot of [...this.slots]) {
+        if (this.stopping || slot.draining || !this.slots.has(slot)) continue;
+        const replacement = this.fork(slot.index, slot.restarts + 1, slot);
+        await this.whenReady(replacement).catch((error: Error) => {
+          throw new EphpmError('EPHPM_RELOAD_FAILED', `reload stopped: a new worker failed to start, the old ones keep serving.\n${error.message}`);
+        });
+      }
+      this.logger.info('reloaded');
+    })().finally(() => (this.reloading = null));
+    return this.reloading;
+  }
+
+  async status(): Promise<ServerStatus> {
+    const slots = [...this.slots].sort((a, b) => a.index - b.index);
+    const stats = await Promise.all(slots.map((slot) => this.statsOf(slot)));
+    const now = Date.now();
+    const workers: WorkerStatus[] = slots.map((slot, i) => ({
+      index: slot.index,
+      pid: slot.worker.process.pid!,
+      state: slot.draining ? 'draining' : slot.ready ? 'serving' : 'starting',
+      requests: stats[i]?.requests ?? 0,
+      inFlight: stats[i]?.inFlight ?? 0,
+      rssBytes: stats[i]?.rssBytes ?? 0,
+      uptimeSeconds: (now - slot.startedAt.getTime()) / 1000,
+      restarts: slot.restarts,
+    }));
+    return {
+      pid: process.pid,
+      url: this.url(),
+      host: this.config.host,
+      port: this.config.port,
+      startedAt: this.startedAt.toISOString(),
+      uptimeSeconds: (now - this.startedAt.getTime()) / 1000,
+      totalRequests: this.requestsOfGoneWorkers + workers.reduce((sum, w) => sum + w.requests, 0),
+      workers,
+    };
+  }
+
+  private url(): string {
+    return `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.config.port}`;
+  }
+
+  private fork(index: number, restarts: number, replaces: Slot | null): Slot {
     const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config) };
-    const slot: Slot = { worker: cluster.fork(env), startedAt: new Date(), ready: false, draining: false, replaces };
+    const slot: Slot = { index, restarts, worker: cluster.fork(env), startedAt: new Date(), ready: false, draining: false, replaces };
     this.slots.add(slot);
     slot.worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
     slot.worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
@@ -108,6 +173,23 @@ export class Supervisor {
     });
   }
 
+  private statsOf(slot: Slot): Promise<WorkerStats | null> {
+    if (!slot.ready || slot.worker.isDead() || !slot.worker.isConnected()) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(null), STATS_TIMEOUT_MS);
+      const onMessage = (message: WorkerMessage) => {
+        if (message.type === 'stats') done(message.stats);
+      };
+      const done = (stats: WorkerStats | null) => {
+        clearTimeout(timer);
+        slot.worker.off('message', onMessage);
+        resolve(stats);
+      };
+      slot.worker.on('message', onMessage);
+      slot.worker.send({ type: 'stats' } satisfies SupervisorMessage);
+    });
+  }
+
   private exitOf(slot: Slot): Promise<void> {
     return slot.worker.isDead() ? Promise.resolve() : new Promise((resolve) => slot.worker.once('exit', () => resolve()));
   }
@@ -116,7 +198,6 @@ export class Supervisor {
     switch (message.type) {
       case 'ready':
         slot.ready = true;
-        this.port = message.port;
         if (slot.replaces) this.drain(slot.replaces, 'handover');
         slot.replaces = null;
         this.saveState();
@@ -125,17 +206,21 @@ export class Supervisor {
         if (this.stopping || slot.draining) return;
         this.logger.info(`worker ${slot.worker.process.pid} is being replaced (${message.reason === 'max-requests' ? `served ${this.config.maxRequests} requests` : 'PHP stuck past the request timeout'})`);
         if (message.reason === 'timeout') slot.draining = true; // it leaves on its own
-        this.fork(slot);
+        this.fork(slot.index, slot.restarts + 1, slot);
         return;
       case 'boot-failed':
-        if (slot.ready || !this.running) return; // start() reports first boots
+        if (slot.ready || !this.running) return; // start() and reload() report their own
         this.logger.error(`a new worker failed to start: ${message.message}`);
+        return;
+      case 'stats':
+        slot.lastRequests = message.stats.requests;
         return;
     }
   }
 
   private onExit(slot: Slot, code: number | null, signal: string | null): void {
     this.slots.delete(slot);
+    this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
     this.saveState();
     if (this.stopping || slot.draining || !this.running) return;
     const pid = slot.worker.process.pid;
@@ -149,7 +234,7 @@ export class Supervisor {
     const stillServing = !slot.ready && slot.replaces && !slot.replaces.worker.isDead() ? slot.replaces : null;
     // Not unref'd: with every worker gone this timer is what keeps the supervisor alive.
     setTimeout(() => {
-      if (!this.stopping) this.fork(stillServing);
+      if (!this.stopping) this.fork(slot.index, slot.restarts + 1, stillServing);
     }, delay);
   }
 
@@ -163,11 +248,12 @@ export class Supervisor {
     writeServerState(this.config.stateFile, {
       pid: process.pid,
       host: this.config.host,
-      port: this.port,
+      port: this.config.port,
       scheme: this.config.tls ? 'https' : 'http',
       startedAt: this.startedAt.toISOString(),
       root: this.config.root,
       workerScript: this.config.workerScript,
+      controlSocket: controlSocketPath(this.config.stateFile),
       workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.worker.process.pid!, startedAt: s.startedAt.toISOString() })),
     });
   }

@@ -43,6 +43,7 @@ async function leaveGracefully(mode: 'handover' | 'shutdown'): Promise<void> {
   // Closing a server whose listen() is still in flight never completes.
   if (listening) await listening.catch(() => undefined);
   await front?.drain(mode);
+  reportStats();
   await php?.stop();
   removeSpoolDir();
   process.exit(0);
@@ -61,8 +62,12 @@ async function leaveStuck(): Promise<void> {
   process.kill(process.pid, 'SIGKILL');
 }
 
+const reportStats = () =>
+  tell({ type: 'stats', stats: { requests: front?.served ?? 0, inFlight: front?.inFlight ?? 0, rssBytes: process.memoryUsage.rss() } });
+
 process.on('message', (message: SupervisorMessage) => {
   if (message.type === 'drain') void leaveGracefully(message.mode);
+  if (message.type === 'stats') reportStats();
 });
 process.on('disconnect', () => void leaveGracefully('shutdown'));
 process.on('SIGTERM', () => void leaveGracefully('shutdown'));

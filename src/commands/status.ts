@@ -1,0 +1,31 @@
+import kleur from 'kleur';
+import { BaseCommand } from '../base-command.js';
+import { formatBytes, formatDuration, formatTable } from '../format.js';
+import { fetchStatus } from '../runtime/control.js';
+import type { ServerStatus } from '../runtime/status.js';
+import { serverLocationFlags } from '../server-flags.js';
+
+export default class Status extends BaseCommand {
+  static override description = 'Show the running server and each worker process: pid, state, requests, memory, uptime, restarts.';
+
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json', '<%= config.bin %> status --root ./my-app'];
+
+  static override enableJsonFlag = true;
+
+  static override flags = { ...serverLocationFlags };
+
+  async run(): Promise<ServerStatus> {
+    const { flags } = await this.parse(Status);
+    const status = await fetchStatus({ root: flags.root, stateFile: flags['state-file'], config: flags.config });
+    this.log(`${kleur.green('●')} ${kleur.bold(status.url)}  pid ${status.pid}  up ${formatDuration(status.uptimeSeconds)}  ${status.totalRequests.toLocaleString('en')} requests`);
+    this.log('');
+    this.log(formatTable(
+      ['WORKER', 'PID', 'STATE', 'REQUESTS', 'IN FLIGHT', 'RSS', 'UPTIME', 'RESTARTS'],
+      status.workers.map((w) => [
+        `#${w.index}`, String(w.pid), w.state, w.requests.toLocaleString('en'), String(w.inFlight),
+        formatBytes(w.rssBytes), formatDuration(w.uptimeSeconds), String(w.restarts),
+      ]),
+    ));
+    return status;
+  }
+}
