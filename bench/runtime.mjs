@@ -28,16 +28,17 @@ const settings = {
 };
 const warmupSeconds = Math.min(3, settings.seconds);
 
+const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-'));
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping benchmark servers`);
     killAll();
+    rmSync(scratch, { recursive: true, force: true });
     process.exit(130);
   });
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-'));
 try {
   await main();
   rmSync(scratch, { recursive: true, force: true });
@@ -93,22 +94,34 @@ async function main() {
     machine,
     settings: { ...settings, wrkCommand, warmupSeconds, workers: WORKERS },
     targets: TARGETS,
-    bridge,
+    bridge: { pass: bridge[0].pipelined.usPerRoundTrip <= TARGETS.bridgeUs, placements: bridge },
     http: http.map(({ wrk: { raw, ...numbers }, ...rest }) => ({ ...rest, wrk: numbers })),
     ratios: ratios.map((ratio) => ({ ...ratio, pass: ratio.value >= ratio.target })),
   }, null, 2)}\n`);
   console.log(`\nresults: ${file}`);
 }
 
+// Twice: threads free to spread over both CPUs (as served), then both pinned
+// to one CPU, where a wake-up costs a context switch instead of a cross-CPU IPI.
 async function bridgeBench() {
   const addon = process.env.EPHPM_ADDON ?? join(repo, 'native/build/ephpm.node');
   const child = join(repo, 'bench/lib/bridge-child.mjs');
   const args = [child, addon, script, String(settings.bridgeIterations), String(Math.ceil(settings.bridgeIterations / 5)), String(settings.pipeline)];
-  const { code, signal, stdout, stderr } = await run(process.execPath, args, { timeoutMs: 330_000 });
-  if (code !== 0) throw new Error(`bridge benchmark failed (${signal ?? `code ${code}`}):\n${tail(stderr || stdout)}`);
-  const result = JSON.parse(stdout.trim().split('\n').at(-1));
-  if (result.badResponses > 0) throw new Error(`bridge benchmark: ${result.badResponses} responses were not 200 "${EXPECTED_BODY}"`);
-  return result;
+  const placements = [{ placement: 'any CPU', command: process.execPath, args }];
+  if (await hasTaskset()) placements.push({ placement: 'one CPU', command: 'taskset', args: ['-c', '0', process.execPath, ...args] });
+  const results = [];
+  for (const { placement, command, args: commandArgs } of placements) {
+    const { code, signal, stdout, stderr } = await run(command, commandArgs, { timeoutMs: 330_000 });
+    if (code !== 0) throw new Error(`bridge benchmark (${placement}) failed (${signal ?? `code ${code}`}):\n${tail(stderr || stdout)}`);
+    const result = JSON.parse(stdout.trim().split('\n').at(-1));
+    if (result.badResponses > 0) throw new Error(`bridge benchmark: ${result.badResponses} responses were not 200 "${EXPECTED_BODY}"`);
+    results.push({ placement, ...result });
+  }
+  return results;
+}
+
+async function hasTaskset() {
+  return run('taskset', ['-c', '0', 'true'], { timeoutMs: 5000 }).then(({ code }) => code === 0, () => false);
 }
 
 async function httpBench(start) {
@@ -136,8 +149,7 @@ async function httpBench(start) {
     for (const [name, exit] of Object.entries(exits)) {
       if (exit.killedAfterTimeout) {
         problems.push(`${name} did not stop within 10s of being signalled and was killed; its processes then:\n${exit.lingering}\nits output:\n${tail(server.procs.find((proc) => proc.name === name).output)}`);
-      }
-      else if (exit.code !== 0) problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
+      } else if (exit.code !== 0) problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
     }
     if (result) result.exits = exits;
   }
@@ -147,7 +159,7 @@ async function httpBench(start) {
   return result;
 }
 
-/** Log lines that are neither the usual start/stop messages nor blank. */
+/** Output and log lines that look like trouble. */
 function suspiciousOutput(server) {
   const logs = (server.logFiles ?? []).filter((file) => existsSync(file)).map((file) => readFileSync(file, 'utf8'));
   const text = [...server.procs.map((proc) => proc.output), ...logs].join('\n');

@@ -9,7 +9,10 @@
 namespace ephpm {
 namespace {
 
-constexpr size_t kCopyThreshold = 64 * 1024;
+// Small payloads cross as latin1 strings (one byte per char, exact bytes):
+// cheaper than a Buffer to create and collect, and Node writes a string body
+// together with the headers in one write.
+constexpr size_t kStringThreshold = 16 * 1024;
 
 Bridge* g_bridge = new Bridge();  // never freed: see bridge.h
 Napi::ThreadSafeFunction g_events;
@@ -17,7 +20,11 @@ bool g_started = false;
 
 Napi::Value to_js_data(Napi::Env env, Event* event) {
   std::string& data = event->data;
-  if (data.size() < kCopyThreshold) return Napi::Buffer<char>::Copy(env, data.data(), data.size());
+  if (data.size() < kStringThreshold) {
+    napi_value text;
+    napi_create_string_latin1(env, data.data(), data.size(), &text);
+    return Napi::Value(env, text);
+  }
   auto* owned = new std::string(std::move(data));
   return Napi::Buffer<char>::New(env, owned->data(), owned->size(),
                                  [](Napi::Env, char*, std::string* hint) { delete hint; }, owned);
@@ -25,18 +32,21 @@ Napi::Value to_js_data(Napi::Env env, Event* event) {
 
 void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
   if (env != nullptr && on_event != nullptr) {
-    Napi::Array headers = Napi::Array::New(env, event->headers.size() * 2);
-    uint32_t index = 0;
+    // "Name\nvalue\nName\nvalue": one string crosses N-API instead of 2n
+    // (names and values cannot contain a line break; php_headers.cc checks).
+    std::string headers;
     for (const auto& header : event->headers) {
-      headers.Set(index++, Napi::String::New(env, header.name));
-      headers.Set(index++, Napi::String::New(env, header.value));
+      if (!headers.empty()) headers += '\n';
+      headers += header.name;
+      headers += '\n';
+      headers += header.value;
     }
     on_event.Call({
         Napi::Number::New(env, static_cast<int>(event->kind)),
         Napi::Number::New(env, static_cast<double>(event->id)),
         Napi::Number::New(env, event->status),
         Napi::Boolean::New(env, event->last),
-        headers,
+        Napi::String::New(env, headers),
         to_js_data(env, event),
     });
   }
@@ -77,28 +87,39 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// dispatch(id, method, uri, protocol, scheme, remoteAddr, remotePort,
-//          serverAddr, serverPort, rawHeaders, body, bodyFile, bodySize, requestTime)
+// dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime)
+// `head` packs the strings in one: "method\nuri\nprotocol\nscheme\nremoteAddr\n
+// serverAddr\nName\nvalue\nName\nvalue..." (one N-API string instead of seven).
 Napi::Value Dispatch(const Napi::CallbackInfo& info) {
   auto request = std::make_unique<Request>();
   request->id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
-  request->method = string_arg(info, 1);
-  request->uri = string_arg(info, 2);
-  request->protocol = string_arg(info, 3);
-  request->scheme = string_arg(info, 4);
-  request->remote_addr = string_arg(info, 5);
-  request->remote_port = info[6].As<Napi::Number>().Int32Value();
-  request->server_addr = string_arg(info, 7);
-  request->server_port = info[8].As<Napi::Number>().Int32Value();
-  request->raw_headers = string_arg(info, 9);
-  if (info[10].IsBuffer()) {
-    auto body = info[10].As<Napi::Buffer<char>>();
+  std::string head = info[1].As<Napi::String>().Utf8Value();
+  std::string* fields[] = {&request->method, &request->uri, &request->protocol, &request->scheme,
+                           &request->remote_addr, &request->server_addr};
+  size_t position = 0;
+  for (std::string* field : fields) {
+    size_t end = head.find('\n', position);
+    if (end == std::string::npos) end = head.size();
+    field->assign(head, position, end - position);
+    position = end + 1;
+  }
+  if (position < head.size()) request->raw_headers.assign(head, position, std::string::npos);
+  request->remote_port = info[2].As<Napi::Number>().Int32Value();
+  request->server_port = info[3].As<Napi::Number>().Int32Value();
+  if (info[4].IsBuffer()) {
+    auto body = info[4].As<Napi::Buffer<char>>();
     request->body.assign(body.Data(), body.Length());
   }
-  request->body_file = string_arg(info, 11);
-  request->body_size = info[12].As<Napi::Number>().DoubleValue();
-  request->request_time = info[13].As<Napi::Number>().DoubleValue();
+  request->body_file = string_arg(info, 5);
+  request->body_size = info[6].As<Napi::Number>().DoubleValue();
+  request->request_time = info[7].As<Napi::Number>().DoubleValue();
   g_bridge->push(std::move(request));
+  return info.Env().Undefined();
+}
+
+// wake(): PHP looks at its queue (after one or more dispatch() calls).
+Napi::Value Wake(const Napi::CallbackInfo& info) {
+  g_bridge->wake();
   return info.Env().Undefined();
 }
 
@@ -133,6 +154,7 @@ void cleanup(void*) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("dispatch", Napi::Function::New(env, Dispatch));
+  exports.Set("wake", Napi::Function::New(env, Wake));
   exports.Set("drained", Napi::Function::New(env, Drained));
   exports.Set("stop", Napi::Function::New(env, Stop));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));

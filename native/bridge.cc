@@ -5,12 +5,11 @@
 namespace ephpm {
 
 void Bridge::push(std::unique_ptr<Request> request) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(request));
-  }
-  wake_.notify_one();
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.push_back(std::move(request));
 }
+
+void Bridge::wake() { wake_.notify_one(); }
 
 std::unique_ptr<Request> Bridge::take() {
   std::unique_lock<std::mutex> lock(mutex_);

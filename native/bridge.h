@@ -62,7 +62,10 @@ using EventSink = std::function<void(Event*)>;
 // when a thread still waits on the condvar at process exit.
 class Bridge {
  public:
+  // Queues without waking PHP; Node calls wake() once per event-loop turn,
+  // so a burst of requests costs one futex wake instead of one each.
   void push(std::unique_ptr<Request> request);
+  void wake();
   // Blocks until a request arrives; nullptr once stop() was called.
   std::unique_ptr<Request> take();
   // Everything waiting, for when the worker script cannot run them.

@@ -43,6 +43,7 @@ PHP_FUNCTION(take_request) {
   // A timer armed by set_time_limit() counts Node's CPU time too (ITIMER_PROF)
   // and would kill the whole process while this thread waits.
   zend_unset_timeout();
+  restore_node_sigprof();
   if (!state.took_request_this_run) {
     state.took_request_this_run = true;
     auto* ready = new Event();

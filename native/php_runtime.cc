@@ -36,6 +36,7 @@ pthread_t g_thread;
 bool g_thread_started = false;
 bool g_thread_joined = false;
 char* g_argv[2] = {nullptr, nullptr};
+struct sigaction g_node_sigprof;
 
 // Node loads addons with RTLD_LOCAL, which hides libphp's symbols from the
 // extensions PHP dlopen()s later ("undefined symbol: zend_empty_array").
@@ -75,6 +76,7 @@ void prepare_request_globals() {
   SG(headers_sent) = 1;
   SG(request_info).no_headers = 1;
   SIGG(reset) = 0;
+  restore_node_sigprof();
 }
 
 // No C++ objects with destructors in here: zend_try is a longjmp.
@@ -137,6 +139,7 @@ void run_worker_loop() {
 }
 
 void* thread_main(void*) {
+  sigaction(SIGPROF, nullptr, &g_node_sigprof);
   promote_libphp_symbols();
   php_embed_module.name = const_cast<char*>("cli");
   php_embed_module.pretty_name = const_cast<char*>("ephpm embedded PHP");
@@ -164,6 +167,8 @@ void* thread_main(void*) {
 }  // namespace
 
 WorkerState& worker_state() { return *g_state; }
+
+void restore_node_sigprof() { sigaction(SIGPROF, &g_node_sigprof, nullptr); }
 
 std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, EventSink emit) {
   if (g_thread_started) return "PHP is already running in this process (one embedded PHP per process)";

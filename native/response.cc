@@ -21,7 +21,10 @@ void emit_event(EventKind kind, int status, bool last, std::vector<Header> heade
   event->last = last;
   event->headers = std::move(headers);
   event->data = std::move(data);
-  if (kind == EventKind::Chunk || kind == EventKind::Response) state.bridge->add_in_flight(event->data.size());
+  // Only streamed bytes count against back-pressure; a complete response
+  // never makes PHP wait, so Node need not report it drained.
+  bool streamed = kind == EventKind::Chunk || (kind == EventKind::Response && !last);
+  if (streamed) state.bridge->add_in_flight(event->data.size());
   state.emit(event);
 }
 

@@ -5,21 +5,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const MAX_KEPT_OUTPUT = 1024 * 1024;
 const live = new Set();
+const shortLived = new Set();
 
 /**
  * A long-running child in its own process group, so that whatever it forks
  * can be killed with it. Output is copied to logFile and kept in memory.
  */
-export function launch(name, command, args, { logFile, cwd, env } = {}) {
-  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export function launch(name, command, args, { logFile, cwd } = {}) {
+  const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = logFile ? createWriteStream(logFile) : null;
-  const proc = {
-    name,
-    child,
-    output: '',
-    exit: null,
-    exited: null,
-  };
+  const proc = { name, child, output: '', exit: null, exited: null };
   proc.exited = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       proc.exit = { code, signal };
@@ -61,8 +56,7 @@ export async function stop(proc, signal = 'SIGTERM', timeoutMs = 10_000) {
     try {
       process.kill(proc.child.pid, signal);
     } catch {}
-    const timer = sleep(timeoutMs, 'timeout');
-    const outcome = await Promise.race([proc.exited, timer]);
+    const outcome = await Promise.race([proc.exited, sleep(timeoutMs, 'timeout', { ref: false })]);
     if (outcome === 'timeout') {
       proc.killedAfterTimeout = true;
       proc.lingering = await groupMembers(proc.child.pid);
@@ -90,12 +84,15 @@ function killGroup(proc) {
 export function killAll() {
   for (const proc of live) killGroup(proc);
   live.clear();
+  for (const child of shortLived) child.kill('SIGKILL');
+  shortLived.clear();
 }
 
 /** A run-to-completion child with a hard time limit. */
-export function run(command, args, { timeoutMs, cwd, env, input } = {}) {
+export function run(command, args, { timeoutMs } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    shortLived.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -107,14 +104,15 @@ export function run(command, args, { timeoutMs, cwd, env, input } = {}) {
         }, timeoutMs)
       : null;
     child.on('error', (error) => {
+      shortLived.delete(child);
       clearTimeout(timer);
       reject(error);
     });
     child.on('close', (code, signal) => {
+      shortLived.delete(child);
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    if (input !== undefined) child.stdin.end(input);
   });
 }
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { EphpmError } from './errors.js';
-import type { PhpAddon } from './php-addon.js';
+import type { Payload, PhpAddon } from './php-addon.js';
 
 const enum EventKind {
   Response = 1,
@@ -14,8 +14,8 @@ const enum EventKind {
 
 /** Where PHP's answer to one request goes. */
 export interface ResponseSink {
-  head(status: number, headers: string[], body: Buffer, last: boolean): void;
-  chunk(data: Buffer, last: boolean): void;
+  head(status: number, headers: string[], body: Payload, last: boolean): void;
+  chunk(data: Payload, last: boolean): void;
   abort(): void;
 }
 
@@ -68,12 +68,20 @@ export class EmbeddedPhp extends EventEmitter<EmbeddedPhpEvents> {
 
   dispatch(id: number, request: DispatchedRequest, sink: ResponseSink): void {
     this.sinks.set(id, sink);
-    this.addon.dispatch(
-      id, request.method, request.uri, request.protocol, request.scheme,
-      request.remoteAddress, request.remotePort, request.serverAddress, request.serverPort,
-      request.rawHeaders, request.body, request.bodyFile, request.bodySize, request.time,
-    );
+    const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
+    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time);
+    if (!this.wakeScheduled) {
+      this.wakeScheduled = true;
+      setImmediate(this.wake);
+    }
   }
+
+  // One wake-up of the PHP thread per event-loop turn, however many requests came in.
+  private wakeScheduled = false;
+  private readonly wake = () => {
+    this.wakeScheduled = false;
+    this.addon.wake();
+  };
 
   /** Forget a request whose client is gone; PHP's late answer is dropped. */
   forget(id: number): void {
@@ -92,13 +100,13 @@ export class EmbeddedPhp extends EventEmitter<EmbeddedPhpEvents> {
     return done;
   }
 
-  private readonly onEvent = (kind: number, id: number, status: number, last: boolean, headers: string[], data: Buffer) => {
+  private readonly onEvent = (kind: number, id: number, status: number, last: boolean, headers: string, data: Payload) => {
     switch (kind) {
       case EventKind.Response: {
         const sink = this.sinks.get(id);
         if (last) this.sinks.delete(id);
-        if (sink) sink.head(status, headers, data, last);
-        else this.addon.drained(data.length);
+        if (sink) sink.head(status, headers === '' ? [] : headers.split('\n'), data, last);
+        else if (!last) this.addon.drained(data.length);
         return;
       }
       case EventKind.Chunk: {
@@ -118,10 +126,10 @@ export class EmbeddedPhp extends EventEmitter<EmbeddedPhpEvents> {
         this.emit('ready');
         return;
       case EventKind.ScriptError:
-        this.emit('script-error', data.toString());
+        this.emit('script-error', text(data));
         return;
       case EventKind.Log:
-        this.emit('log', data.toString(), status === 1);
+        this.emit('log', text(data), status === 1);
         return;
       case EventKind.Stopped:
         this.stopped = true;
@@ -145,4 +153,9 @@ export interface DispatchedRequest {
   bodyFile: string | null;
   bodySize: number;
   time: number;
+}
+
+/** PHP's bytes as UTF-8 text, for log lines. */
+function text(data: Payload): string {
+  return (typeof data === 'string' ? Buffer.from(data, 'latin1') : data).toString('utf8');
 }

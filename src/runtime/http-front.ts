@@ -7,7 +7,7 @@ import type { EmbeddedPhp } from './embedded-php.js';
 import { isEphpmError } from './errors.js';
 import type { Logger } from './logger.js';
 import { PhpResponder } from './php-responder.js';
-import { readRequestBody, removeSpooledBody } from './request-body.js';
+import { EMPTY_BODY, hasRequestBody, readRequestBody, removeSpooledBody, type RequestBody } from './request-body.js';
 import { StaticFiles } from './static-files.js';
 
 export interface HttpFrontHooks {
@@ -16,6 +16,9 @@ export interface HttpFrontHooks {
   /** PHP did not answer in time: the process must be replaced. */
   stuck(): void;
 }
+
+type RawRequest = FastifyRequest['raw'];
+type RawResponse = FastifyReply['raw'];
 
 interface Pending {
   responder: PhpResponder;
@@ -105,39 +108,48 @@ export class HttpFront {
     }
   }
 
-  private async handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // Synchronous on the common path (no static file lookup, no body to read):
+  // hello-world requests are dominated by per-request overhead.
+  private handle(request: FastifyRequest, reply: FastifyReply): void {
     reply.hijack();
     const req = request.raw;
     const res = reply.raw;
-    const started = performance.now();
+    const started = this.config.accessLog ? performance.now() : 0;
     if (this.draining) res.shouldKeepAlive = false;
     const url = req.url ?? '/';
-
-    if (this.statics && (await this.serveStatic(req, res, url))) {
-      this.log(req.method!, url, res.statusCode, started);
-      return;
+    if (this.statics) {
+      void this.serveStatic(req, res, url).then((served) => {
+        if (served) this.log(req.method!, url, res.statusCode, started);
+        else this.toPhp(req, res, url, started);
+      });
+    } else {
+      this.toPhp(req, res, url, started);
     }
+  }
+
+  private toPhp(req: RawRequest, res: RawResponse, url: string, started: number): void {
     if (this.pending.size > this.config.queueSize) {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
       res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
       this.log(req.method!, url, 503, started);
       return;
     }
+    if (!hasRequestBody(req)) return this.dispatch(req, res, url, started, EMPTY_BODY);
+    readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes).then(
+      (body) => this.dispatch(req, res, url, started, body),
+      (error: unknown) => {
+        const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
+        if (!res.headersSent && !res.destroyed) {
+          res.shouldKeepAlive = false;
+          res.writeHead(tooLarge ? 413 : 400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+          res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : '400 Bad Request: the request body could not be read.\n');
+        }
+        this.log(req.method!, url, tooLarge ? 413 : 400, started);
+      },
+    );
+  }
 
-    let body;
-    try {
-      body = await readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes);
-    } catch (error) {
-      const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
-      if (!res.headersSent && !res.destroyed) {
-        res.shouldKeepAlive = false;
-        res.writeHead(tooLarge ? 413 : 400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-        res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : '400 Bad Request: the request body could not be read.\n');
-      }
-      this.log(req.method!, url, tooLarge ? 413 : 400, started);
-      return;
-    }
-
+  private dispatch(req: RawRequest, res: RawResponse, url: string, started: number, body: RequestBody): void {
     const id = ++this.nextId;
     const responder = new PhpResponder(res, this.php, (done) => {
       this.pending.delete(id);
@@ -148,11 +160,8 @@ export class HttpFront {
       if (this.pending.size === 0) this.wakeIdleWaiters();
     });
     if (this.draining) responder.closeAfterwards();
-    this.pending.set(id, { responder, startedAt: Date.now() });
-    res.once('close', () => {
-      // The client left before PHP answered: drop the answer when it comes.
-      if (!responder.finished) this.php.forget(id);
-    });
+    const now = Date.now();
+    this.pending.set(id, { responder, startedAt: now });
 
     const socket = req.socket;
     this.php.dispatch(id, {
@@ -168,11 +177,11 @@ export class HttpFront {
       body: body.buffer,
       bodyFile: body.file,
       bodySize: body.size,
-      time: Date.now() / 1000,
+      time: now / 1000,
     }, responder);
   }
 
-  private async serveStatic(req: FastifyRequest['raw'], res: FastifyReply['raw'], url: string): Promise<boolean> {
+  private async serveStatic(req: RawRequest, res: RawResponse, url: string): Promise<boolean> {
     const query = url.indexOf('?');
     try {
       return await this.statics!.tryServe(req, res, query < 0 ? url : url.slice(0, query));

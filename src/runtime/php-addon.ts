@@ -4,16 +4,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EphpmError } from './errors.js';
 
-export type EventCallback = (kind: number, id: number, status: number, last: boolean, headers: string[], data: Buffer) => void;
+/**
+ * `headers` is "Name\nvalue\nName\nvalue" (empty when there are none).
+ * `data` is a latin1 string (exact bytes) when small, a Buffer otherwise.
+ */
+export type EventCallback = (kind: number, id: number, status: number, last: boolean, headers: string, data: Payload) => void;
+
+export type Payload = string | Buffer;
 
 /** The raw surface of native/addon.cc. */
 export interface PhpAddon {
   start(options: { script: string; ini: string; stackSize: number }, onEvent: EventCallback): void;
+  /** `head`: "method\nuri\nprotocol\nscheme\nremoteAddr\nserverAddr\nName\nvalue..." */
   dispatch(
-    id: number, method: string, uri: string, protocol: string, scheme: string,
-    remoteAddr: string, remotePort: number, serverAddr: string, serverPort: number,
-    rawHeaders: string, body: Buffer | null, bodyFile: string | null, bodySize: number, requestTime: number,
+    id: number, head: string, remotePort: number, serverPort: number,
+    body: Buffer | null, bodyFile: string | null, bodySize: number, requestTime: number,
   ): void;
+  wake(): void;
   drained(bytes: number): void;
   stop(): void;
   buildInfo(): { phpVersion: string; zendApi: number };

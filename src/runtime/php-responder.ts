@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from './embedded-php.js';
+import type { Payload } from './php-addon.js';
 
 function hasHeader(headers: string[], lowerName: string): boolean {
   for (let i = 0; i < headers.length; i += 2) {
@@ -19,10 +20,16 @@ export class PhpResponder implements ResponseSink {
     private readonly onFinish: (responder: PhpResponder) => void,
   ) {}
 
-  head(status: number, headers: string[], body: Buffer, last: boolean): void {
-    if (this.finished) return void this.php.drained(body.length);
+  // A complete response (last) is not counted against PHP's streaming budget;
+  // the first part of a streamed one is.
+  head(status: number, headers: string[], body: Payload, last: boolean): void {
+    if (this.finished) {
+      if (!last) this.php.drained(body.length);
+      return;
+    }
     this.status = status;
     const response = this.response;
+    // body.length is the byte count: a string payload is latin1, one char per byte.
     if (last && !hasHeader(headers, 'content-length')) headers.push('Content-Length', String(body.length));
     try {
       response.writeHead(status, headers);
@@ -31,18 +38,18 @@ export class PhpResponder implements ResponseSink {
       this.status = 500;
       response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('500 Internal Server Error: the PHP worker sent an invalid response header.\n');
-      this.php.drained(body.length);
+      if (!last) this.php.drained(body.length);
       return this.finish();
     }
     if (last) {
-      response.end(body);
-      this.php.drained(body.length);
+      if (typeof body === 'string') response.end(body, 'latin1');
+      else response.end(body);
       return this.finish();
     }
     this.write(body);
   }
 
-  chunk(data: Buffer, last: boolean): void {
+  chunk(data: Payload, last: boolean): void {
     if (this.finished) return void this.php.drained(data.length);
     this.write(data);
     if (last) {
@@ -76,7 +83,7 @@ export class PhpResponder implements ResponseSink {
   private unsent = 0;
   private watchingClose = false;
 
-  private write(data: Buffer): void {
+  private write(data: Payload): void {
     if (data.length === 0) return;
     if (this.response.destroyed) return void this.php.drained(data.length);
     if (!this.watchingClose) {
@@ -87,11 +94,13 @@ export class PhpResponder implements ResponseSink {
       });
     }
     this.unsent += data.length;
-    this.response.write(data, () => {
+    const written = () => {
       if (this.unsent === 0) return;
       this.unsent -= data.length;
       this.php.drained(data.length);
-    });
+    };
+    if (typeof data === 'string') this.response.write(data, 'latin1', written);
+    else this.response.write(data, written);
   }
 
   private finish(): void {

@@ -22,6 +22,11 @@ export function bodyTooLarge(limit: number): EphpmError {
   return new EphpmError('EPHPM_BODY_TOO_LARGE', `The request body is larger than the server's limit of ${limit} bytes.`, 'Raise server.max_body_size in ephpm.toml (or --max-body-size).');
 }
 
+export function hasRequestBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+}
+
 /**
  * Reads a request body: up to `memoryLimit` bytes stay in memory; a larger
  * body goes to a temp file chunk by chunk, so it is never held in memory whole.
@@ -30,7 +35,7 @@ export function bodyTooLarge(limit: number): EphpmError {
 export async function readRequestBody(request: IncomingMessage, maxBytes: number, memoryLimit: number): Promise<RequestBody> {
   const announced = Number(request.headers['content-length'] ?? -1);
   if (announced > maxBytes) throw bodyTooLarge(maxBytes);
-  if (announced === 0 || (announced < 0 && !request.headers['transfer-encoding'])) return EMPTY_BODY;
+  if (!hasRequestBody(request)) return EMPTY_BODY;
 
   const chunks: Buffer[] = [];
   let size = 0;
