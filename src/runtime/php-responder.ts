@@ -2,13 +2,6 @@ import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from './embedded-php.js';
 import type { Payload } from './php-addon.js';
 
-function hasHeader(headers: string[], lowerName: string): boolean {
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() === lowerName) return true;
-  }
-  return false;
-}
-
 /** Writes PHP's answer to one request onto the Node response. */
 export class PhpResponder implements ResponseSink {
   status = 0;
@@ -29,8 +22,6 @@ export class PhpResponder implements ResponseSink {
     }
     this.status = status;
     const response = this.response;
-    // body.length is the byte count: a string payload is latin1, one char per byte.
-    if (last && !hasHeader(headers, 'content-length')) headers.push('Content-Length', String(body.length));
     try {
       response.writeHead(status, headers);
     } catch (error) {

@@ -85,6 +85,14 @@ describe('requests and responses through the embedded PHP', () => {
     expect(await response.text()).toBe('');
   });
 
+  it('sends 204 without a body or a Content-Length', async () => {
+    const response = await fetch(`${server.url}/no-content`);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('x-done')).toBe('yes');
+    expect(response.headers.get('content-length')).toBeNull();
+    expect(await response.text()).toBe('');
+  });
+
   it('turns a header Node cannot send into a clear 500', async () => {
     const response = await fetch(`${server.url}/bad-header`);
     expect(response.status).toBe(500);
