@@ -27,12 +27,14 @@ export interface StartOptions {
   cwd?: string;
   env?: Record<string, string>;
   stateFile?: string;
+  /** Flags for node itself (the supervisor; workers inherit them). */
+  nodeArgs?: string[];
 }
 
 /** Runs the real CLI (`ephpm serve --port 0 ...`) and waits for its "serving" line. */
 export function startServer(args: string[], options: StartOptions = {}): Promise<RunningServer> {
   const stateFile = options.stateFile ?? join(tempDir(), 'server.json');
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--state-file', stateFile, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cliPath, 'serve', '--port', '0', '--state-file', stateFile, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, FORCE_COLOR: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

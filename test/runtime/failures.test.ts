@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorker, getJson, startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { appWorker, getJson, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 
 const workerPids = (server: RunningServer): number[] =>
   (JSON.parse(readFileSync(server.stateFile, 'utf8')) as { workers: Array<{ pid: number }> }).workers.map((w) => w.pid);
@@ -59,6 +59,19 @@ describe('PHP failures answer 500 and the same process keeps serving', () => {
     expect([...statuses]).toEqual([200]);
     expect(server.output()).not.toMatch(/Maximum execution time/);
     expect((await getJson<{ pid: number }>(`${server.url}/pid`)).pid).toBe(pid);
+  });
+});
+
+describe('profiling', () => {
+  it('serves under node --cpu-prof (V8 samples with SIGPROF, which PHP also claims)', async () => {
+    const profiles = tempDir();
+    const server = await startServer(['--worker', appWorker, '--workers', '1'], { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
+    const statuses = new Set<number>();
+    for (let i = 0; i < 200; i++) statuses.add((await fetch(`${server.url}/pid`)).status);
+    expect(await server.stop()).toBe(0);
+    expect([...statuses]).toEqual([200]);
+    expect(server.output()).not.toMatch(/Maximum execution time/);
+    expect(readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile')).length).toBeGreaterThanOrEqual(2);
   });
 });
 
