@@ -37,8 +37,8 @@ export interface EmbeddedPhpEvents {
  * native thread. Requests go in with dispatch(); answers come back to the
  * ResponseSink registered for the request id.
  */
-export class EmbeddedPhp extends EventEmitter<EmbeddedPhpEvents> {
-  private readonly sinks = new Map<number, ResponseSink>();
+export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends EventEmitter<EmbeddedPhpEvents> {
+  private readonly sinks = new Map<number, Sink>();
   private stopped = false;
 
   constructor(private readonly addon: PhpAddon) {
@@ -66,7 +66,16 @@ export class EmbeddedPhp extends EventEmitter<EmbeddedPhpEvents> {
     });
   }
 
-  dispatch(id: number, request: DispatchedRequest, sink: ResponseSink): void {
+  /** Requests handed to PHP and not fully answered yet, oldest first. */
+  get waitingCount(): number {
+    return this.sinks.size;
+  }
+
+  waiting(): IterableIterator<[number, Sink]> {
+    return this.sinks.entries();
+  }
+
+  dispatch(id: number, request: DispatchedRequest, sink: Sink): void {
     this.sinks.set(id, sink);
     const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
     this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time);

@@ -6,7 +6,7 @@ import type { ServerConfig } from './config.js';
 import type { EmbeddedPhp } from './embedded-php.js';
 import { isEphpmError } from './errors.js';
 import type { Logger } from './logger.js';
-import { PhpResponder } from './php-responder.js';
+import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { EMPTY_BODY, hasRequestBody, readRequestBody, removeSpooledBody, type RequestBody } from './request-body.js';
 import { StaticFiles } from './static-files.js';
 
@@ -20,18 +20,12 @@ export interface HttpFrontHooks {
 type RawRequest = FastifyRequest['raw'];
 type RawResponse = FastifyReply['raw'];
 
-interface Pending {
-  responder: PhpResponder;
-  startedAt: number;
-}
-
 /**
  * The HTTP side of one worker process: static files from public/, everything
  * else to the embedded PHP, with a bounded queue, a body limit and a timeout.
  */
-export class HttpFront {
+export class HttpFront implements ResponderOwner {
   readonly app: FastifyInstance;
-  private readonly pending = new Map<number, Pending>();
   private readonly statics: StaticFiles | null;
   private nextId = 0;
   private total = 0;
@@ -41,7 +35,7 @@ export class HttpFront {
 
   constructor(
     private readonly config: ServerConfig,
-    private readonly php: EmbeddedPhp,
+    private readonly php: EmbeddedPhp<PhpResponder>,
     private readonly logger: Logger,
     private readonly hooks: HttpFrontHooks,
   ) {
@@ -74,7 +68,7 @@ export class HttpFront {
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.php.waitingCount;
   }
 
   get served(): number {
@@ -89,12 +83,12 @@ export class HttpFront {
    */
   async drain(mode: 'handover' | 'shutdown'): Promise<void> {
     this.draining = true;
-    for (const { responder } of this.pending.values()) responder.closeAfterwards();
+    for (const [, responder] of this.php.waiting()) responder.closeAfterwards();
     const server = this.app.server;
     const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
     if (mode === 'shutdown') server.close();
     else NetServer.prototype.close.call(server); // without http.Server's closeIdleConnections()
-    if (this.pending.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.php.waitingCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     clearInterval(this.monitor);
     if (mode === 'shutdown') server.closeIdleConnections();
     await closed;
@@ -102,7 +96,8 @@ export class HttpFront {
 
   /** Answer everything still waiting with a 503 (the process is going away). */
   failPending(message: string): void {
-    for (const [id, { responder }] of this.pending) {
+    for (const [id, responder] of [...this.php.waiting()]) {
+      if (!responder.canAnswerInstead) continue;
       this.php.forget(id);
       responder.answerInstead(503, message, { 'Retry-After': '1' });
     }
@@ -128,7 +123,7 @@ export class HttpFront {
   }
 
   private toPhp(req: RawRequest, res: RawResponse, url: string, started: number): void {
-    if (this.pending.size > this.config.queueSize) {
+    if (this.php.waitingCount > this.config.queueSize) {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
       res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
       this.log(req.method!, url, 503, started);
@@ -151,17 +146,9 @@ export class HttpFront {
 
   private dispatch(req: RawRequest, res: RawResponse, url: string, started: number, body: RequestBody): void {
     const id = ++this.nextId;
-    const responder = new PhpResponder(res, this.php, (done) => {
-      this.pending.delete(id);
-      removeSpooledBody(body.file);
-      this.total++;
-      this.log(req.method!, url, done.status, started);
-      this.hooks.served(this.total);
-      if (this.pending.size === 0) this.wakeIdleWaiters();
-    });
-    if (this.draining) responder.closeAfterwards();
     const now = Date.now();
-    this.pending.set(id, { responder, startedAt: now });
+    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.file);
+    if (this.draining) responder.closeAfterwards();
 
     const socket = req.socket;
     this.php.dispatch(id, {
@@ -193,15 +180,24 @@ export class HttpFront {
     }
   }
 
+  /** Called by each responder once its answer is complete. */
+  responded(responder: PhpResponder): void {
+    removeSpooledBody(responder.bodyFile);
+    this.total++;
+    this.log(responder.method, responder.url, responder.status, responder.started);
+    this.hooks.served(this.total);
+    if (this.php.waitingCount === 0) this.wakeIdleWaiters();
+  }
+
   private enforceTimeout(): void {
     const now = Date.now();
     let timedOut = false;
-    for (const [id, { responder, startedAt }] of this.pending) {
-      if (now - startedAt < this.config.requestTimeoutMs) break; // later entries are younger
-      if (responder.answerInstead(504, `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`)) {
-        this.php.forget(id);
-        timedOut = true;
-      }
+    for (const [id, responder] of [...this.php.waiting()]) {
+      if (now - responder.arrivedAt < this.config.requestTimeoutMs) break; // later entries are younger
+      if (!responder.canAnswerInstead) continue;
+      this.php.forget(id);
+      responder.answerInstead(504, `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`);
+      timedOut = true;
     }
     if (timedOut) this.hooks.stuck();
   }

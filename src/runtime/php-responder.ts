@@ -2,15 +2,30 @@ import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from './embedded-php.js';
 import type { Payload } from './php-addon.js';
 
-/** Writes PHP's answer to one request onto the Node response. */
+export interface ResponderOwner {
+  responded(responder: PhpResponder): void;
+}
+
+/**
+ * One request on its way through PHP: where the answer goes and what the
+ * server needs to know about it afterwards (log line, timeout, temp file).
+ */
 export class PhpResponder implements ResponseSink {
   status = 0;
   finished = false;
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly php: EmbeddedPhp,
-    private readonly onFinish: (responder: PhpResponder) => void,
+    private readonly php: EmbeddedPhp<PhpResponder>,
+    private readonly owner: ResponderOwner,
+    readonly id: number,
+    readonly method: string,
+    readonly url: string,
+    /** performance.now() at arrival, for the access log (0 when it is off). */
+    readonly started: number,
+    /** Date.now() at arrival, for the request timeout. */
+    readonly arrivedAt: number,
+    readonly bodyFile: string | null,
   ) {}
 
   // A complete response (last) is not counted against PHP's streaming budget;
@@ -29,7 +44,10 @@ export class PhpResponder implements ResponseSink {
       this.status = 500;
       response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       response.end('500 Internal Server Error: the PHP worker sent an invalid response header.\n');
-      if (!last) this.php.drained(body.length);
+      if (!last) {
+        this.php.drained(body.length);
+        this.php.forget(this.id); // the rest of this stream has nowhere to go
+      }
       return this.finish();
     }
     if (last) {
@@ -59,14 +77,17 @@ export class PhpResponder implements ResponseSink {
     if (!this.response.headersSent) this.response.shouldKeepAlive = false;
   }
 
-  /** Answers from Node itself (timeouts, overload) unless PHP already started. */
-  answerInstead(status: number, message: string, headers: Record<string, string> = {}): boolean {
-    if (this.finished || this.response.headersSent) return false;
+  /** Node can still answer in PHP's place: nothing of PHP's answer was sent. */
+  get canAnswerInstead(): boolean {
+    return !this.finished && !this.response.headersSent;
+  }
+
+  /** Answers from Node itself (timeouts, overload); check canAnswerInstead first. */
+  answerInstead(status: number, message: string, headers: Record<string, string> = {}): void {
     this.status = status;
     this.response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
     this.response.end(message);
     this.finish();
-    return true;
   }
 
   // Streamed bytes count against PHP's back-pressure budget until the socket
@@ -97,6 +118,6 @@ export class PhpResponder implements ResponseSink {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.onFinish(this);
+    this.owner.responded(this);
   }
 }

@@ -7,19 +7,20 @@ import { HttpFront } from './http-front.js';
 import { Logger } from './logger.js';
 import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage } from './messages.js';
 import { loadPhpAddon } from './php-addon.js';
+import type { PhpResponder } from './php-responder.js';
 import { removeSpoolDir } from './request-body.js';
 
 const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
 const logger = new Logger(config.logFormat);
 const tell = (message: WorkerMessage) => process.send?.(message);
 
-let php: EmbeddedPhp | null = null;
+let php: EmbeddedPhp<PhpResponder> | null = null;
 let front: HttpFront | null = null;
 let listening: Promise<void> | null = null;
 let leaving = false;
 
 async function boot(): Promise<void> {
-  php = new EmbeddedPhp(loadPhpAddon());
+  php = new EmbeddedPhp<PhpResponder>(loadPhpAddon());
   php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
   await php.waitUntilReady();
