@@ -1,5 +1,6 @@
 // Node-API surface of the addon. Validation and defaults live in TypeScript
 // (src/runtime/php-addon.ts); this file only converts values.
+#include <dlfcn.h>
 #include <napi.h>
 
 #include "bridge.h"
@@ -138,8 +139,10 @@ Napi::Value Stop(const Napi::CallbackInfo& info) {
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
-  result.Set("phpVersion", PHP_VERSION);
+  result.Set("phpVersion", built_php_version());
   result.Set("zendApi", ZEND_MODULE_API_NO);
+  Dl_info library;
+  if (dladdr(reinterpret_cast<void*>(&php_embed_init), &library) && library.dli_fname) result.Set("libphp", library.dli_fname);
   return result;
 }
 

@@ -138,6 +138,35 @@ void run_worker_loop() {
   }
 }
 
+void emit_text(EventKind kind, const std::string& text) {
+  auto* event = new Event();
+  event->kind = kind;
+  event->data = text;
+  worker_state().emit(event);
+}
+
+// The PHP version this addon was compiled against, read at run time (through
+// a volatile pointer, so the compiler cannot fold it into the comparisons).
+const char kBuiltPhpVersion[] = PHP_VERSION;
+const char* volatile g_built_php_version = kBuiltPhpVersion;
+
+// The addon links whatever libphp.so is installed. Another patch release of
+// the same minor version keeps the ABI (a warning); another minor does not.
+bool libphp_matches_build() {
+  const char* running = zend_get_module_version("standard");
+  std::string built = g_built_php_version;
+  if (!running || built == running) return true;
+  std::string minor = built.substr(0, built.find('.', built.find('.') + 1) + 1);  // "8.2."
+
+  std::string message = "the ephpm addon was built against PHP " + built + " but the installed libphp is " + running;
+  if (std::string(running).rfind(minor, 0) == 0) {
+    emit_text(EventKind::Log, "ephpm: " + message + "; it still works, but rebuild it to match: ephpm runtime:build");
+    return true;
+  }
+  emit_text(EventKind::ScriptError, message + ", which it cannot run. Rebuild it: ephpm runtime:build");
+  return false;
+}
+
 void* thread_main(void*) {
   sigaction(SIGPROF, nullptr, &g_node_sigprof);
   promote_libphp_symbols();
@@ -150,7 +179,7 @@ void* thread_main(void*) {
 
   g_argv[0] = const_cast<char*>(g_options->script.c_str());
   if (php_embed_init(1, g_argv) == SUCCESS) {
-    run_worker_loop();
+    if (libphp_matches_build()) run_worker_loop();
     php_embed_shutdown();
   } else {
     auto* event = new Event();
@@ -167,6 +196,8 @@ void* thread_main(void*) {
 }  // namespace
 
 WorkerState& worker_state() { return *g_state; }
+
+const char* built_php_version() { return g_built_php_version; }
 
 void restore_node_sigprof() { sigaction(SIGPROF, &g_node_sigprof, nullptr); }
 

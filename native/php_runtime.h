@@ -39,6 +39,9 @@ std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, Even
 // PHP is parked, so that handler only lives while a request runs.
 void restore_node_sigprof();
 
+// The PHP version this addon was compiled against.
+const char* built_php_version();
+
 // Joins the PHP thread after Bridge::stop(); safe to call twice.
 void join_php_thread();
 

@@ -79,6 +79,20 @@ export function resolveStateFile(options: Pick<ServeOptions, 'root' | 'stateFile
   return stateFileSetting(options, (configFile ? readToml(configFile) : {}).server ?? {}, root, cwd);
 }
 
+/** The embedded PHP's settings for an app: [php] ini overrides and the PHP thread's stack. */
+export function readAppConfig(options: Pick<ServeOptions, 'root' | 'config'>, cwd = process.cwd()): Pick<ServerConfig, 'phpIni' | 'phpStackBytes'> {
+  const root = appRoot(options.root, cwd);
+  const configFile = findConfigFile(options.config, root, cwd);
+  return phpSettings(configFile ? readToml(configFile) : {});
+}
+
+function phpSettings(toml: TomlShape): Pick<ServerConfig, 'phpIni' | 'phpStackBytes'> {
+  return {
+    phpIni: phpIniSetting(toml.php),
+    phpStackBytes: parseByteSize(sizeSetting(toml.server?.php_stack_size) ?? '64M', 'server.php_stack_size'),
+  };
+}
+
 export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()): ServerConfig {
   const root = appRoot(options.root, cwd);
   const configFile = findConfigFile(options.config, root, cwd);
@@ -115,8 +129,7 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()):
     root,
     publicDir: existsSync(publicCandidate) && statSync(publicCandidate).isDirectory() ? publicCandidate : null,
     tls: tlsSetting(server.tls, base),
-    phpIni: phpIniSetting(toml.php),
-    phpStackBytes: parseByteSize(sizeSetting(setting('php_stack_size')) ?? '64M', 'server.php_stack_size'),
+    ...phpSettings(toml),
     logFormat: options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human',
     accessLog: options.accessLog ?? boolSetting(setting('access_log'), 'server.access_log') ?? true,
     stateFile: stateFileSetting(options, server, root, cwd),

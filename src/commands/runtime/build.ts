@@ -1,0 +1,16 @@
+import kleur from 'kleur';
+import { BaseCommand } from '../../base-command.js';
+import { buildAddon } from '../../runtime/addon-build.js';
+
+export default class RuntimeBuild extends BaseCommand {
+  static override description = 'Rebuild the native addon against the installed libphp (after a PHP upgrade), offline.';
+
+  static override examples = ['<%= config.bin %> runtime:build'];
+
+  async run(): Promise<void> {
+    await this.parse(RuntimeBuild);
+    const build = buildAddon();
+    this.log(`${kleur.green('✔')} rebuilt ${build.output} against PHP ${build.phpVersion} in ${build.seconds.toFixed(1)}s`);
+    this.log(kleur.dim('  running servers keep the old build until they restart (ephpm reload)'));
+  }
+}

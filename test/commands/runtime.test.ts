@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { appWorker, repoRoot, runCli, startServer, tempDir } from '../helpers/ephpm-server.js';
+
+const addonFile = join(repoRoot, 'native', 'build', 'ephpm.node');
+const systemPhpVersion = execFileSync('php-config8.2', ['--version'], { encoding: 'utf8' }).trim();
+
+/** A copy of the addon with one byte string replaced by another of the same length. */
+function patchedAddon(from: string, to: string): string {
+  const original = readFileSync(addonFile);
+  const patched = Buffer.from(original.toString('latin1').split(from).join(to), 'latin1');
+  expect(patched.equals(original)).toBe(false);
+  const file = join(tempDir(), 'ephpm.node');
+  writeFileSync(file, patched);
+  return file;
+}
+
+describe('ephpm runtime:info', () => {
+  it('reports the embedded PHP: version, SAPI, ini files, extensions, OPcache and stack size', async () => {
+    const result = await runCli(['runtime:info', '--json']);
+    expect(result.code).toBe(0);
+    const info = JSON.parse(result.output);
+    expect(info.phpVersion).toBe(systemPhpVersion);
+    expect(info.sapi).toBe('cli');
+    expect(info.iniFile).toBe('/etc/php/8.2/embed/php.ini');
+    expect(info.iniScannedFiles.some((f: string) => f.includes('opcache'))).toBe(true);
+    expect(info.extensions).toEqual(expect.arrayContaining(['mbstring', 'pdo_sqlite', 'intl', 'ephpm']));
+    expect(info.opcache).toEqual({ loaded: true, enabled: true });
+    expect(info.stackBytes).toBe(64 * 1024 * 1024);
+    expect(info.addon.phpVersion).toBe(systemPhpVersion);
+  });
+
+  it("applies the app's ephpm.toml [php] settings, as the server would", async () => {
+    const app = tempDir();
+    mkdirSync(join(app, 'public'));
+    writeFileSync(join(app, 'ephpm.toml'), '[server]\nphp_stack_size = "32M"\n\n[php]\nmemory_limit = "200M"\n');
+    const info = JSON.parse((await runCli(['runtime:info', '--json', '--root', app])).output);
+    expect(info.memoryLimit).toBe('200M');
+    expect(info.stackBytes).toBe(32 * 1024 * 1024);
+  });
+
+  it('says how to install libphp when it is missing', async () => {
+    const result = await runCli(['runtime:info'], { env: { EPHPM_ADDON: patchedAddon('libphp.so\0', 'libphp.s0\0') } });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/embed library libphp\.s0 is not installed/);
+    expect(result.output).toMatch(/sudo apt-get install -y libphp8\.2-embed/);
+  });
+});
+
+describe('an addon built against another PHP', () => {
+  it('warns and keeps serving when only the patch release differs', async () => {
+    const stale = systemPhpVersion.replace(/\.\d+$/, '.00');
+    const server = await startServer(['--worker', appWorker, '--workers', '1'], { env: { EPHPM_ADDON: patchedAddon(`${systemPhpVersion}\0`, `${stale}\0`) } });
+    try {
+      expect((await fetch(`${server.url}/pid`)).status).toBe(200);
+      expect(server.output()).toMatch(new RegExp(`built against PHP ${stale.replace(/\./g, '\\.')} but the installed libphp is ${systemPhpVersion.replace(/\./g, '\\.')}; .*ephpm runtime:build`));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses to start when the minor version differs, naming ephpm runtime:build', async () => {
+    const other = systemPhpVersion.replace(/^8\.2\./, '8.1.');
+    const dir = tempDir();
+    const result = await runCli(['serve', '--port', '0', '--workers', '1', '--worker', appWorker, '--state-file', join(dir, 's.json')], {
+      env: { EPHPM_ADDON: patchedAddon(`${systemPhpVersion}\0`, `${other}\0`) },
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/which it cannot run\. Rebuild it: ephpm runtime:build/);
+  });
+});
+
+describe('ephpm runtime:build', () => {
+  it('rebuilds the addon against the installed libphp, which then loads', async () => {
+    const result = await runCli(['runtime:build']);
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(new RegExp(`rebuilt .*ephpm\\.node against PHP ${systemPhpVersion.replace(/\./g, '\\.')}`));
+    expect((await runCli(['runtime:info', '--json'])).code).toBe(0);
+  }, 120_000);
+
+  it('says which packages to install when the PHP headers are missing', async () => {
+    const result = await runCli(['runtime:build'], { env: { EPHPM_PHP_CONFIG: 'php-config-not-installed' } });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/php-config-not-installed was not found/);
+    expect(result.output).toMatch(/sudo apt-get install -y php8\.2-dev libphp8\.2-embed g\+\+/);
+  });
+});
