@@ -93,7 +93,11 @@ function phpSettings(toml: TomlShape): Pick<ServerConfig, 'phpIni' | 'phpStackBy
   };
 }
 
-export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()): ServerConfig {
+/**
+ * Defaults ← ephpm.toml ← flags / EPHPM_*, validated. `needsWorker: false`
+ * checks everything but the worker script (for `ephpm doctor`).
+ */
+export function resolveServerConfig(options: ServeOptions, cwd = process.cwd(), needsWorker = true): ServerConfig {
   const root = appRoot(options.root, cwd);
   const configFile = findConfigFile(options.config, root, cwd);
   const toml = configFile ? readToml(configFile) : {};
@@ -102,6 +106,7 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()):
   const base = configFile ? resolve(configFile, '..') : root;
 
   const workerSetting = options.worker ?? stringSetting(setting('worker'), 'server.worker');
+  if (!workerSetting && !needsWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript: '' };
   if (!workerSetting) {
     throw new EphpmError(
       'EPHPM_NO_WORKER',
@@ -114,8 +119,14 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()):
     throw new EphpmError('EPHPM_NO_WORKER', `The worker script ${workerScript} does not exist.`, 'Check the --worker path.');
   }
 
+  return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript };
+}
+
+function serverSettings(options: ServeOptions, toml: TomlShape, root: string, base: string, configFile: string | null, cwd: string): Omit<ServerConfig, 'workerScript'> {
+  const server = toml.server ?? {};
+  const setting = (key: string) => server[key];
   const publicCandidate = join(root, 'public');
-  const config: ServerConfig = {
+  const config: Omit<ServerConfig, 'workerScript'> = {
     host: options.host ?? stringSetting(setting('host'), 'server.host') ?? '127.0.0.1',
     port: options.port ?? intSetting(setting('port'), 'server.port', 0, 65535) ?? 8000,
     workers: options.workers ?? intSetting(setting('workers'), 'server.workers', 1, 256) ?? availableParallelism(),
@@ -125,7 +136,6 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd()):
     bodyMemoryBytes: parseByteSize(sizeSetting(setting('body_memory_size')) ?? '1M', 'server.body_memory_size'),
     queueSize: options.queueSize ?? intSetting(setting('queue_size'), 'server.queue_size', 1) ?? 128,
     shutdownTimeoutMs: 1000 * (numberSetting(setting('shutdown_timeout'), 'server.shutdown_timeout') ?? 30),
-    workerScript,
     root,
     publicDir: existsSync(publicCandidate) && statSync(publicCandidate).isDirectory() ? publicCandidate : null,
     tls: tlsSetting(server.tls, base),

@@ -23,7 +23,7 @@ export interface PhpAddon {
   wake(): void;
   drained(bytes: number): void;
   stop(): void;
-  buildInfo(): { phpVersion: string; zendApi: number };
+  buildInfo(): { phpVersion: string; zendApi: number; libphp?: string };
 }
 
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
