@@ -47,17 +47,20 @@ void promote_libphp_symbols() {
   }
 }
 
+void emit_text(EventKind kind, const std::string& text) {
+  auto* event = new Event();
+  event->kind = kind;
+  event->data = text;
+  worker_state().emit(event);
+}
+
 size_t on_ub_write(const char* data, size_t length) { return capture_output(data, length); }
 
 void on_flush(void*) { flush_streamed_output(); }
 
 void on_log_message(const char* message, int) {
-  WorkerState& state = worker_state();
-  state.last_error = message;
-  auto* event = new Event();
-  event->kind = EventKind::Log;
-  event->data = message;
-  state.emit(event);
+  worker_state().last_error = message;
+  emit_text(EventKind::Log, message);
 }
 
 int on_startup(sapi_module_struct* sapi) {
@@ -123,11 +126,8 @@ void run_worker_loop() {
     if (state.took_request_this_run) {
       failures_in_a_row = 0;
     } else {
-      auto* event = new Event();
-      event->kind = EventKind::ScriptError;
-      event->data = state.last_error.empty() ? "the worker script ended before calling take_request()"
-                                             : state.last_error;
-      state.emit(event);
+      emit_text(EventKind::ScriptError, state.last_error.empty() ? "the worker script ended before calling take_request()"
+                                                                  : state.last_error);
       reject_waiting_requests();
       failures_in_a_row++;
       state.bridge->pause(failures_in_a_row >= 5 ? 5000 : 100 * (1 << failures_in_a_row));
@@ -136,13 +136,6 @@ void run_worker_loop() {
     php_request_shutdown(nullptr);
     if (php_request_startup() == FAILURE) break;
   }
-}
-
-void emit_text(EventKind kind, const std::string& text) {
-  auto* event = new Event();
-  event->kind = kind;
-  event->data = text;
-  worker_state().emit(event);
 }
 
 // The PHP version this addon was compiled against, read at run time (through
@@ -182,14 +175,9 @@ void* thread_main(void*) {
     if (libphp_matches_build()) run_worker_loop();
     php_embed_shutdown();
   } else {
-    auto* event = new Event();
-    event->kind = EventKind::ScriptError;
-    event->data = "PHP failed to start (php_embed_init); check the ini settings and the extensions in conf.d";
-    worker_state().emit(event);
+    emit_text(EventKind::ScriptError, "PHP failed to start (php_embed_init); check the ini settings and the extensions in conf.d");
   }
-  auto* stopped = new Event();
-  stopped->kind = EventKind::Stopped;
-  worker_state().emit(stopped);
+  emit_text(EventKind::Stopped, "");
   return nullptr;
 }
 

@@ -49,7 +49,6 @@ export class HttpFront implements ResponderOwner {
       // the server does, which is what makes a hand-over lose no request.
       keepAliveTimeout: 5000,
       requestTimeout: 0,
-      bodyLimit: config.maxBodyBytes,
     });
     this.app.removeAllContentTypeParsers();
     // Bodies are read in the handler, straight from the socket (see request-body.ts).
@@ -148,7 +147,6 @@ export class HttpFront implements ResponderOwner {
     const id = ++this.nextId;
     const now = Date.now();
     const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.file);
-    if (this.draining) responder.closeAfterwards();
 
     const socket = req.socket;
     this.php.dispatch(id, {

@@ -6,7 +6,7 @@ export interface WorkerStats {
 
 /** What a worker process tells the supervisor. */
 export type WorkerMessage =
-  | { type: 'ready'; port: number }
+  | { type: 'ready' }
   | { type: 'boot-failed'; message: string; hint?: string }
   | { type: 'recycle'; reason: 'max-requests' | 'timeout' }
   | { type: 'stats'; stats: WorkerStats };

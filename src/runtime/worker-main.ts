@@ -33,8 +33,7 @@ async function boot(): Promise<void> {
   });
   listening = front.listen();
   await listening;
-  const address = front.app.server.address();
-  tell({ type: 'ready', port: typeof address === 'object' && address ? address.port : config.port });
+  tell({ type: 'ready' });
 }
 
 /** Finish what was accepted, shut PHP down cleanly, exit 0. */
