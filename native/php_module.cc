@@ -57,7 +57,7 @@ PHP_FUNCTION(take_request) {
   }
   state.phase = Phase::Open;
   state.output.clear();
-  reset_sapi_headers();
+  clear_sapi_headers();
   build_request_array(*state.current, return_value);
   std::string().swap(state.current->body);  // PHP has its own copy now
 }

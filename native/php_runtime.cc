@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "php_includes.h"
+#include "php_headers.h"
 #include "php_module.h"
 #include "response.h"
 
@@ -99,7 +100,7 @@ bool execute_worker_script(const char* path) {
 // than a timeout, and their requests will not run later by surprise.
 void reject_waiting_requests() {
   WorkerState& state = worker_state();
-  reset_sapi_headers();
+  clear_sapi_headers();
   for (auto& request : state.bridge->take_all()) {
     state.current = std::move(request);
     state.phase = WorkerState::Phase::Open;

@@ -147,6 +147,4 @@ void fail_open_request() {
   close_request();
 }
 
-void reset_sapi_headers() { clear_sapi_headers(); }
-
 }  // namespace ephpm

@@ -31,7 +31,4 @@ void finish_open_request_implicitly();
 // broken-off stream if the response had already started.
 void fail_open_request();
 
-// Clears header() / http_response_code() state before a new request.
-void reset_sapi_headers();
-
 }  // namespace ephpm

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { EphpmError } from './errors.js';
@@ -51,6 +51,5 @@ export function buildAddon(phpConfig = process.env.EPHPM_PHP_CONFIG ?? 'php-conf
     throw new EphpmError('EPHPM_BUILD_FAILED', `The addon did not compile:\n${result.stdout}${result.stderr}`, `Check the compiler output above; the headers come from: ${INSTALL_HEADERS}`);
   }
   renameSync(`${output}.tmp`, output);
-  writeFileSync(join(outDir, 'build-info.json'), JSON.stringify({ phpVersion, builtAt: new Date().toISOString() }, null, 2) + '\n');
   return { phpVersion, output, seconds: (Date.now() - started) / 1000 };
 }

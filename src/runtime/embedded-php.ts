@@ -40,6 +40,7 @@ export interface EmbeddedPhpEvents {
 export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends EventEmitter<EmbeddedPhpEvents> {
   private readonly sinks = new Map<number, Sink>();
   private stopped = false;
+  private wakeScheduled = false;
 
   constructor(private readonly addon: PhpAddon) {
     super();
@@ -86,13 +87,12 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   }
 
   // One wake-up of the PHP thread per event-loop turn, however many requests came in.
-  private wakeScheduled = false;
   private readonly wake = () => {
     this.wakeScheduled = false;
     this.addon.wake();
   };
 
-  /** Forget a request whose client is gone; PHP's late answer is dropped. */
+  /** Node answered in PHP's place (timeout, shutdown, bad header): PHP's late answer is dropped here. */
   forget(id: number): void {
     this.sinks.delete(id);
   }

@@ -29,12 +29,9 @@ export class PhpResponder implements ResponseSink {
   ) {}
 
   // A complete response (last) is not counted against PHP's streaming budget;
-  // the first part of a streamed one is.
+  // the first part of a streamed one is. Once a responder has finished early,
+  // EmbeddedPhp no longer routes events to it (see forget()).
   head(status: number, headers: string[], body: Payload, last: boolean): void {
-    if (this.finished) {
-      if (!last) this.php.drained(body.length);
-      return;
-    }
     this.status = status;
     const response = this.response;
     try {
@@ -59,7 +56,6 @@ export class PhpResponder implements ResponseSink {
   }
 
   chunk(data: Payload, last: boolean): void {
-    if (this.finished) return void this.php.drained(data.length);
     this.write(data);
     if (last) {
       this.response.end();
