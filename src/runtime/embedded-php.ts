@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { EphpmError } from './errors.js';
+import { InFlight } from './in-flight.js';
 import type { Payload, PhpAddon } from './php-addon.js';
 
 const enum EventKind {
@@ -38,7 +39,7 @@ export interface EmbeddedPhpEvents {
  * ResponseSink registered for the request id.
  */
 export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends EventEmitter<EmbeddedPhpEvents> {
-  private readonly sinks = new Map<number, Sink>();
+  private readonly sinks = new InFlight<Sink>();
   private stopped = false;
   private wakeScheduled = false;
 
@@ -72,12 +73,13 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     return this.sinks.size;
   }
 
-  waiting(): IterableIterator<[number, Sink]> {
-    return this.sinks.entries();
+  /** A snapshot, oldest first. */
+  waiting(): Array<[number, Sink]> {
+    return this.sinks.list();
   }
 
   dispatch(id: number, request: DispatchedRequest, sink: Sink): void {
-    this.sinks.set(id, sink);
+    this.sinks.add(id, sink);
     const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
     this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time);
     if (!this.wakeScheduled) {
@@ -94,7 +96,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
 
   /** Node answered in PHP's place (timeout, shutdown, bad header): PHP's late answer is dropped here. */
   forget(id: number): void {
-    this.sinks.delete(id);
+    this.sinks.take(id);
   }
 
   /** Streamed bytes reached the socket (or were dropped); PHP may produce more. */
@@ -112,23 +114,19 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   private readonly onEvent = (kind: number, id: number, status: number, last: boolean, headers: string, data: Payload) => {
     switch (kind) {
       case EventKind.Response: {
-        const sink = this.sinks.get(id);
-        if (last) this.sinks.delete(id);
+        const sink = last ? this.sinks.take(id) : this.sinks.get(id);
         if (sink) sink.head(status, headers === '' ? [] : headers.split('\n'), data, last);
         else if (!last) this.addon.drained(data.length);
         return;
       }
       case EventKind.Chunk: {
-        const sink = this.sinks.get(id);
-        if (last) this.sinks.delete(id);
+        const sink = last ? this.sinks.take(id) : this.sinks.get(id);
         if (sink) sink.chunk(data, last);
         else this.addon.drained(data.length);
         return;
       }
       case EventKind.Abort: {
-        const sink = this.sinks.get(id);
-        this.sinks.delete(id);
-        sink?.abort();
+        this.sinks.take(id)?.abort();
         return;
       }
       case EventKind.Ready:

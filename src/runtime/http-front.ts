@@ -95,7 +95,7 @@ export class HttpFront implements ResponderOwner {
 
   /** Answer everything still waiting with a 503 (the process is going away). */
   failPending(message: string): void {
-    for (const [id, responder] of [...this.php.waiting()]) {
+    for (const [id, responder] of this.php.waiting()) {
       if (!responder.canAnswerInstead) continue;
       this.php.forget(id);
       responder.answerInstead(503, message, { 'Retry-After': '1' });
@@ -190,7 +190,7 @@ export class HttpFront implements ResponderOwner {
   private enforceTimeout(): void {
     const now = Date.now();
     let timedOut = false;
-    for (const [id, responder] of [...this.php.waiting()]) {
+    for (const [id, responder] of this.php.waiting()) {
       if (now - responder.arrivedAt < this.config.requestTimeoutMs) break; // later entries are younger
       if (!responder.canAnswerInstead) continue;
       this.php.forget(id);
