@@ -1,6 +1,6 @@
 // npm run bench:runtime — the embedded-PHP bridge round trip, then HTTP "hello"
 // through ephpm, raw fastify and nginx + php-fpm, with the targets checked.
-// Env: BENCH_DURATION (wrk seconds, default 10), BENCH_CONNECTIONS (64),
+// Env: BENCH_DURATION (wrk seconds per round, default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64),
 // BENCH_BRIDGE_ITERATIONS (100000), BENCH_PIPELINE (16), BENCH_FPM_KEEPALIVE (1:
 // idle FastCGI connections each nginx worker keeps in the keepalive variant).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ const settings = {
   threads: 2,
   bridgeIterations: Math.max(50_000, positiveInt('BENCH_BRIDGE_ITERATIONS', 100_000)),
   pipeline: positiveInt('BENCH_PIPELINE', 16),
+  rounds: positiveInt('BENCH_ROUNDS', 3),
   fpmKeepalive: positiveInt('BENCH_FPM_KEEPALIVE', 1),
 };
 const warmupSeconds = Math.min(3, settings.seconds);
@@ -72,8 +73,7 @@ async function main() {
     (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: settings.fpmKeepalive }),
     (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: 0 }),
   ];
-  const http = [];
-  for (const start of servers) http.push(await httpBench(start));
+  const http = await httpBenchRounds(servers);
 
   const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --latency`;
   const rate = (prefix) => Math.max(...http.filter((entry) => entry.name.startsWith(prefix)).map((entry) => entry.wrk.requestsPerSec));
@@ -81,7 +81,7 @@ async function main() {
     { label: 'ephpm / fastify', value: rate('ephpm') / rate('fastify'), target: TARGETS.ephpmOverFastify },
     { label: 'ephpm / nginx+php-fpm (faster variant)', value: rate('ephpm') / rate('nginx'), target: TARGETS.ephpmOverNginx },
   ];
-  console.log(`\n${httpSection(http, wrkCommand, WORKERS)}\n\n${ratiosSection(ratios)}\n`);
+  console.log(`\n${httpSection(http, wrkCommand, WORKERS, settings.rounds)}\n\n${ratiosSection(ratios)}\n`);
 
   const ephpmProblems = http.find((entry) => entry.name.startsWith('ephpm')).problems;
   console.log(ephpmProblems.length ? `ephpm problems:\n${ephpmProblems.map((line) => `  - ${line}`).join('\n')}` : 'ephpm problems: none seen');
@@ -124,39 +124,69 @@ async function hasTaskset() {
   return run('taskset', ['-c', '0', 'true'], { timeoutMs: 5000 }).then(({ code }) => code === 0, () => false);
 }
 
-async function httpBench(start) {
-  const port = await freePort();
-  const server = await start({ repo, dir: scratch, port, workers: WORKERS, script });
-  console.log(`${server.name}: starting on ${server.url}`);
-  const problems = [];
-  let result;
+// All servers run side by side (an idle one costs nothing) and are measured
+// in rounds, the order rotated each round, so drift on the shared cores hits
+// every server alike; each server's median round is the one reported.
+async function httpBenchRounds(starts) {
+  const servers = [];
   try {
-    const first = await server.ready();
-    if (first.body !== EXPECTED_BODY) problems.push(`answered ${JSON.stringify(first.body)} instead of ${JSON.stringify(EXPECTED_BODY)}`);
-    if (first.headers['content-type'] !== EXPECTED_TYPE) problems.push(`Content-Type ${JSON.stringify(first.headers['content-type'])}`);
-    console.log(`${server.name}: warm-up ${warmupSeconds}s`);
-    await wrk(server.url, { threads: settings.threads, connections: settings.connections, seconds: warmupSeconds });
-    console.log(`${server.name}: measuring ${settings.seconds}s`);
-    const measured = await wrk(server.url, { threads: settings.threads, connections: settings.connections, seconds: settings.seconds });
-    const after = await fetch(server.url, { signal: AbortSignal.timeout(5000) }).then((response) => response.status).catch((error) => error.message);
-    if (after !== 200) problems.push(`after the run a plain GET got ${after}`);
-    if (measured.non2xx > 0) problems.push(`${measured.non2xx} non-2xx/3xx responses during the run`);
-    const socketErrors = Object.entries(measured.socketErrors).filter(([, count]) => count > 0);
-    if (socketErrors.length) problems.push(`socket errors during the run: ${socketErrors.map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
-    result = { name: server.name, url: server.url, config: server.config, firstResponse: first, wrk: measured };
-  } finally {
-    const exits = await server.stop();
-    for (const [name, exit] of Object.entries(exits)) {
-      if (exit.killedAfterTimeout) {
-        problems.push(`${name} did not stop within 10s of being signalled and was killed; its processes then:\n${exit.lingering}\nits output:\n${tail(server.procs.find((proc) => proc.name === name).output)}`);
-      } else if (exit.code !== 0) problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
+    for (const start of starts) {
+      const server = await start({ repo, dir: scratch, port: await freePort(), workers: WORKERS, script });
+      console.log(`${server.name}: starting on ${server.url}`);
+      servers.push(server);
+      server.problems = [];
+      const first = await server.ready();
+      server.firstResponse = first;
+      if (first.body !== EXPECTED_BODY) server.problems.push(`answered ${JSON.stringify(first.body)} instead of ${JSON.stringify(EXPECTED_BODY)}`);
+      if (first.headers['content-type'] !== EXPECTED_TYPE) server.problems.push(`Content-Type ${JSON.stringify(first.headers['content-type'])}`);
+      console.log(`${server.name}: warm-up ${warmupSeconds}s`);
+      await wrk(server.url, { threads: settings.threads, connections: settings.connections, seconds: warmupSeconds });
+      server.rounds = [];
     }
-    if (result) result.exits = exits;
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = servers.map((_, index) => servers[(index + round) % servers.length]);
+      for (const server of order) {
+        console.log(`round ${round + 1}/${settings.rounds}: ${server.name}, ${settings.seconds}s`);
+        const measured = await wrk(server.url, { threads: settings.threads, connections: settings.connections, seconds: settings.seconds });
+        server.rounds.push(measured);
+        if (measured.non2xx > 0) server.problems.push(`round ${round + 1}: ${measured.non2xx} non-2xx/3xx responses`);
+        const socketErrors = Object.entries(measured.socketErrors).filter(([, count]) => count > 0);
+        if (socketErrors.length) server.problems.push(`round ${round + 1}: socket errors ${socketErrors.map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
+      }
+    }
+    for (const server of servers) {
+      const after = await fetch(server.url, { signal: AbortSignal.timeout(5000) }).then((response) => response.status).catch((error) => error.message);
+      if (after !== 200) server.problems.push(`after the runs a plain GET got ${after}`);
+    }
+  } finally {
+    for (const server of servers) await stopAndCheck(server);
   }
-  problems.push(...suspiciousOutput(server));
-  result.problems = problems;
-  for (const problem of problems) console.log(`${server.name}: PROBLEM: ${problem}`);
-  return result;
+  return servers.map((server) => {
+    for (const problem of server.problems) console.log(`${server.name}: PROBLEM: ${problem}`);
+    const byRate = [...server.rounds].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+    return {
+      name: server.name,
+      url: server.url,
+      config: server.config,
+      firstResponse: server.firstResponse,
+      wrk: byRate[Math.floor(byRate.length / 2)],
+      roundsReqPerSec: server.rounds.map((measured) => Math.round(measured.requestsPerSec)),
+      exits: server.exits,
+      problems: server.problems,
+    };
+  });
+}
+
+async function stopAndCheck(server) {
+  server.problems ??= [];
+  const exits = await server.stop();
+  server.exits = exits;
+  for (const [name, exit] of Object.entries(exits)) {
+    if (exit.killedAfterTimeout) {
+      server.problems.push(`${name} did not stop within 10s of being signalled and was killed; its processes then:\n${exit.lingering}\nits output:\n${tail(server.procs.find((proc) => proc.name === name).output)}`);
+    } else if (exit.code !== 0) server.problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
+  }
+  server.problems.push(...suspiciousOutput(server));
 }
 
 /** Output and log lines that look like trouble. */

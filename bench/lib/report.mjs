@@ -39,18 +39,19 @@ export function bridgeSection(bridge) {
   ].join('\n');
 }
 
-export function httpSection(http, wrkCommand, workers) {
-  const rows = http.map(({ name, wrk }) => [
+export function httpSection(http, wrkCommand, workers, rounds) {
+  const rows = http.map(({ name, wrk, roundsReqPerSec }) => [
     name,
     thousands(wrk.requestsPerSec),
+    roundsReqPerSec.map(thousands).join(' / '),
     ms(wrk.p50Ms),
     ms(wrk.p99Ms),
     String(wrk.non2xx),
     String(Object.values(wrk.socketErrors).reduce((sum, count) => sum + count, 0)),
   ]);
   return [
-    `HTTP hello (${wrkCommand}, ${workers} workers per server, 127.0.0.1)`,
-    table(['server', 'req/s', 'p50', 'p99', 'non-2xx', 'socket errors'], rows),
+    `HTTP hello (${wrkCommand}, ${workers} workers per server, 127.0.0.1; median of ${rounds} rounds, order rotated)`,
+    table(['server', 'req/s', 'each round', 'p50', 'p99', 'non-2xx', 'socket errors'], rows),
   ].join('\n');
 }
 
