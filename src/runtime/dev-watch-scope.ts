@@ -33,14 +33,12 @@ export class WatchScope {
   private readonly root: string;
   private readonly entries: WatchEntry[];
   private readonly files: Set<string>;
-  private readonly excluded: string[];
   private readonly isIgnoredByUser: (path: string) => boolean;
 
   constructor(private readonly options: WatchScopeOptions) {
     this.root = options.root;
     this.entries = options.watch.map(entry);
     this.files = new Set(options.files);
-    this.excluded = options.excluded;
     this.isIgnoredByUser = options.ignore.length > 0 ? picomatch(options.ignore, { dot: true }) : () => false;
   }
 
@@ -93,7 +91,7 @@ export class WatchScope {
     if (IGNORED_AT_ROOT.has(segments[0]!) || segments.some((segment) => IGNORED_ANYWHERE.has(segment))) return true;
     if (isEditorLeftover(rel)) return true;
     // The state file is replaced through a temporary file beside it (`server.json.<pid>.tmp`).
-    if (this.excluded.some((file) => path === file || (path.startsWith(`${file}.`) && path.endsWith('.tmp')))) return true;
+    if (this.options.excluded.some((file) => path === file || (path.startsWith(`${file}.`) && path.endsWith('.tmp')))) return true;
     return segments.some((_, i) => this.isIgnoredByUser(segments.slice(0, i + 1).join('/')));
   }
 }
