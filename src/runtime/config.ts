@@ -46,6 +46,8 @@ export interface ServerConfig {
   phpStackBytes: number;
   logFormat: LogFormat;
   accessLog: boolean;
+  /** Off in `ephpm dev`: no browser connection stays with a worker that is being replaced. */
+  keepAlive: boolean;
   stateFile: string;
   configFile: string | null;
 }
@@ -53,7 +55,24 @@ export interface ServerConfig {
 interface TomlShape {
   server?: Record<string, unknown> & { tls?: Record<string, unknown> };
   php?: Record<string, unknown>;
+  dev?: Record<string, unknown>;
 }
+
+/** `ephpm dev`'s file watcher. Paths and globs are relative to the app root. */
+export interface DevConfig {
+  watch: string[];
+  ignore: string[];
+  /** Quiet time after the last change before the workers restart: an editor's burst of writes is one restart. */
+  debounceMs: number;
+  /** Poll instead of file system events (Docker bind mounts, WSL, network drives). */
+  poll: boolean;
+}
+
+/** The same list as Laravel Octane's `octane.watch`, so a Laravel app restarts on the changes it would. */
+export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'public/**/*.php', 'resources/**/*.php', 'routes', 'composer.lock', '.env'];
+
+const SECTIONS = ['server', 'php', 'dev'];
+const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
   'host', 'port', 'workers', 'max_requests', 'request_timeout', 'max_body_size', 'body_memory_size',
@@ -142,6 +161,7 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     ...phpSettings(toml),
     logFormat: options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human',
     accessLog: options.accessLog ?? boolSetting(setting('access_log'), 'server.access_log') ?? true,
+    keepAlive: true,
     stateFile: stateFileSetting(options, server, root, cwd),
     configFile,
   };
@@ -166,20 +186,56 @@ function readToml(file: string): TomlShape {
   } catch (error) {
     throw new EphpmError('EPHPM_BAD_CONFIG', `${file} is not valid TOML: ${(error as Error).message}`, 'Fix the file, or move it away to use the defaults.');
   }
-  const unknownTables = Object.keys(parsed).filter((key) => key !== 'server' && key !== 'php');
+  const unknownTables = Object.keys(parsed).filter((key) => !SECTIONS.includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php].`);
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev].`);
   }
   const server = (parsed.server ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));
   if (unknownKeys.length > 0) {
     throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown setting server.${unknownKeys.join(', server.')}. Known settings: ${SERVER_KEYS.join(', ')}.`);
   }
+  const dev = parsed.dev;
+  if (dev !== undefined && (typeof dev !== 'object' || dev === null || Array.isArray(dev))) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: dev must be a section ([dev]); got ${JSON.stringify(dev)}.`);
+  }
+  const unknownDevKeys = Object.keys(dev ?? {}).filter((key) => !DEV_KEYS.includes(key));
+  if (unknownDevKeys.length > 0) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown setting dev.${unknownDevKeys.join(', dev.')}. Known settings: ${DEV_KEYS.join(', ')}.`);
+  }
   return parsed as TomlShape;
 }
 
-function bad(key: string, expected: string, value: unknown): EphpmError {
-  return new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} must be ${expected}; got ${JSON.stringify(value)}.`);
+/** The [dev] section, validated; `poll` from --poll / EPHPM_DEV_POLL wins over the file. */
+export function resolveDevConfig(options: { poll?: boolean }, server: Pick<ServerConfig, 'configFile'>): DevConfig {
+  const dev = (server.configFile ? readToml(server.configFile) : {}).dev ?? {};
+  return {
+    watch: pathListSetting(dev.watch, 'dev.watch') ?? [...DEFAULT_DEV_WATCH],
+    ignore: pathListSetting(dev.ignore, 'dev.ignore') ?? [],
+    debounceMs: intSetting(dev.debounce_ms, 'dev.debounce_ms', 0, 10_000, 'Milliseconds without changes before the workers restart, e.g. debounce_ms = 200') ?? 200,
+    poll: options.poll ?? boolSetting(dev.poll, 'dev.poll', 'poll = true watches by polling (Docker, WSL); leave it out to use file system events') ?? false,
+  };
+}
+
+function pathListSetting(value: unknown, key: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string' || entry.trim() === '')) {
+    throw bad(key, 'a list of paths or globs relative to the app root', value, `For example: ${key.slice(4)} = ["app", "routes", "resources/**/*.php"]`);
+  }
+  return (value as string[]).map((entry) => {
+    const path = entry.replace(/^\.\//, '').replace(/\/+$/, '');
+    if (path.startsWith('!')) {
+      throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} entry ${JSON.stringify(entry)} is a negated glob.`, 'List what to leave out in dev.ignore instead.');
+    }
+    if (isAbsolute(path) || path === '..' || path.startsWith('../')) {
+      throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} entry ${JSON.stringify(entry)} is outside the app root.`, 'Give paths relative to the app root, e.g. "app" or "resources/**/*.php".');
+    }
+    return path === '' ? '.' : path;
+  });
+}
+
+function bad(key: string, expected: string, value: unknown, hint?: string): EphpmError {
+  return new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} must be ${expected}; got ${JSON.stringify(value)}.`, hint);
 }
 
 function stringSetting(value: unknown, key: string): string | undefined {
@@ -188,10 +244,10 @@ function stringSetting(value: unknown, key: string): string | undefined {
   return value;
 }
 
-function intSetting(value: unknown, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+function intSetting(value: unknown, key: string, min: number, max = Number.MAX_SAFE_INTEGER, hint?: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw bad(key, `a whole number from ${min} to ${max}`, value);
+    throw bad(key, `a whole number from ${min} to ${max}`, value, hint);
   }
   return value;
 }
@@ -202,9 +258,9 @@ function numberSetting(value: unknown, key: string): number | undefined {
   return value;
 }
 
-function boolSetting(value: unknown, key: string): boolean | undefined {
+function boolSetting(value: unknown, key: string, hint?: string): boolean | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw bad(key, 'true or false', value);
+  if (typeof value !== 'boolean') throw bad(key, 'true or false', value, hint);
   return value;
 }
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { resolveServerConfig, resolveStateFile } from './config.js';
+import { resolveDevConfig, resolveServerConfig, resolveStateFile } from './config.js';
 import { isEphpmError } from './errors.js';
 import { loadPhpAddon, packageRoot } from './php-addon.js';
 import { collectRuntimeInfo, type RuntimeInfo } from './runtime-info.js';
@@ -102,6 +102,7 @@ function checkOpcache(info: RuntimeInfo): Check {
 function checkConfig(options: { root?: string; config?: string }, checks: Check[]): { host: string; port: number } | null {
   try {
     const config = resolveServerConfig(options, process.cwd(), false);
+    resolveDevConfig({}, config);
     checks.push({ name: 'ephpm.toml', status: config.configFile ? 'ok' : 'skip', detail: config.configFile ? `${config.configFile} is valid` : 'none (defaults apply)' });
     return config;
   } catch (error) {

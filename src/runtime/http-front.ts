@@ -109,7 +109,7 @@ export class HttpFront implements ResponderOwner {
     const req = request.raw;
     const res = reply.raw;
     const started = this.config.accessLog ? performance.now() : 0;
-    if (this.draining) res.shouldKeepAlive = false;
+    if (this.draining || !this.config.keepAlive) res.shouldKeepAlive = false;
     const url = req.url ?? '/';
     if (this.statics) {
       void this.serveStatic(req, res, url).then((served) => {

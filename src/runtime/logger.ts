@@ -54,6 +54,6 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-function clock(): string {
+export function clock(): string {
   return new Date().toTimeString().slice(0, 8);
 }

@@ -7,6 +7,8 @@ export interface WorkerStats {
 /** What a worker process tells the supervisor. */
 export type WorkerMessage =
   | { type: 'ready' }
+  /** A draining worker closed its listener: new connections go to the other workers. */
+  | { type: 'draining' }
   | { type: 'boot-failed'; message: string; hint?: string }
   | { type: 'recycle'; reason: 'max-requests' | 'timeout' }
   | { type: 'stats'; stats: WorkerStats };

@@ -25,6 +25,20 @@ interface Slot {
   replaces: Slot | null;
   /** Requests served, as last reported (a draining worker reports before it exits). */
   lastRequests?: number;
+  /** A failed boot is neither logged nor retried: whoever asked for this worker reports it. */
+  giveUpOnBootFailure: boolean;
+  /** Resolves once the worker has closed its listener (drain) or exited. */
+  stoppedAccepting: Promise<void>;
+}
+
+export interface ReloadOptions {
+  /** No "reloading"/"reloaded" log lines: the caller reports progress. */
+  quiet?: boolean;
+  /**
+   * A replacement whose PHP fails to boot is given up instead of retried (the old worker keeps
+   * serving) and the failure is left to the caller to report (`ephpm dev` waits for the next change).
+   */
+  giveUpOnBootFailure?: boolean;
 }
 
 /**
@@ -109,19 +123,26 @@ export class Supervisor {
    * Rolling restart: one worker at a time is replaced by a fresh process
    * (new code, fresh OPcache), which takes traffic before the old one drains.
    */
-  reload(): Promise<void> {
+  reload(options: ReloadOptions = {}): Promise<void> {
     this.reloading ??= (async () => {
-      this.logger.info('reloading: replacing worker processes one at a time');
+      if (!options.quiet) this.logger.info('reloading: replacing worker processes one at a time');
       for (const slot of [...this.slots]) {
         if (this.stopping || slot.draining || !this.slots.has(slot)) continue;
-        const replacement = this.fork(slot.index, slot.restarts + 1, slot);
+        const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure);
         await this.whenReady(replacement).catch((error: Error) => {
-          throw new EphpmError('EPHPM_RELOAD_FAILED', `reload stopped: a new worker failed to start, the old ones keep serving.\n${error.message}`);
+          const failure = new EphpmError('EPHPM_RELOAD_FAILED', `reload stopped: a new worker failed to start, the old ones keep serving.\n${error.message}`);
+          throw Object.assign(failure, { cause: error });
         });
+        // Once reloaded, every new connection reaches new code.
+        await slot.stoppedAccepting;
       }
-      this.logger.info('reloaded');
+      if (!options.quiet) this.logger.info('reloaded');
     })().finally(() => (this.reloading = null));
     return this.reloading;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
   }
 
   async status(): Promise<ServerStatus> {
@@ -154,9 +175,15 @@ export class Supervisor {
     return `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.config.port}`;
   }
 
-  private fork(index: number, restarts: number, replaces: Slot | null): Slot {
-    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config) };
-    const slot: Slot = { index, restarts, worker: cluster.fork(env), startedAt: new Date(), ready: false, draining: false, replaces };
+  private fork(index: number, restarts: number, replaces: Slot | null, giveUpOnBootFailure = false): Slot {
+    const worker = cluster.fork({ ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config) });
+    const stoppedAccepting = new Promise<void>((resolve) => {
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'draining') resolve();
+      });
+      worker.once('exit', () => resolve());
+    });
+    const slot: Slot = { index, restarts, worker, startedAt: new Date(), ready: false, draining: false, replaces, giveUpOnBootFailure, stoppedAccepting };
     this.slots.add(slot);
     slot.worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
     slot.worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
@@ -209,7 +236,7 @@ export class Supervisor {
         this.fork(slot.index, slot.restarts + 1, slot);
         return;
       case 'boot-failed':
-        if (slot.ready || !this.running) return; // start() and reload() report their own
+        if (slot.ready || !this.running || slot.giveUpOnBootFailure) return; // start() and reload() report their own
         this.logger.error(`a new worker failed to start: ${message.message}`);
         return;
       case 'stats':
@@ -223,6 +250,7 @@ export class Supervisor {
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
     this.saveState();
     if (this.stopping || slot.draining || !this.running) return;
+    if (!slot.ready && slot.giveUpOnBootFailure) return; // the worker it was to replace keeps serving
     const pid = slot.worker.process.pid;
     this.logger.warn(`worker ${pid} exited unexpectedly (${signal ?? `exit code ${code}`}); starting a new one`);
     const now = Date.now();

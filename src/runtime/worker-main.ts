@@ -42,7 +42,10 @@ async function leaveGracefully(mode: 'handover' | 'shutdown'): Promise<void> {
   leaving = true;
   // Closing a server whose listen() is still in flight never completes.
   if (listening) await listening.catch(() => undefined);
-  await front?.drain(mode);
+  const drained = front?.drain(mode);
+  // drain() closes the listener before it first waits, so this is already true.
+  tell({ type: 'draining' });
+  await drained;
   reportStats();
   await php?.stop();
   removeSpoolDir();

@@ -58,6 +58,8 @@ describe('ephpm doctor', () => {
       const broken = await doctor(['--root', app('[server]\nport = "x"\n')]);
       expect(broken.code).toBe(1);
       expect(broken.report.checks.find((c) => c.name === 'ephpm.toml')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/server\.port must be a whole number/) });
+      const brokenDev = await doctor(['--root', app('[dev]\ndebounce_ms = "soon"\n'), '--port', String(port)]);
+      expect(brokenDev.report.checks.find((c) => c.name === 'ephpm.toml')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/dev\.debounce_ms must be a whole number/), fix: expect.stringMatching(/debounce_ms = 200/) });
 
       const taken = await doctor(['--root', app(), '--port', String(port)]);
       expect(taken.code).toBe(1);

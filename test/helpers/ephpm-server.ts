@@ -19,6 +19,8 @@ export interface RunningServer {
   child: ChildProcess;
   stateFile: string;
   output(): string;
+  /** Resolves with the first match of `pattern` in the output from `from` on (waits for it to appear). */
+  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Sends the signal and resolves with the exit code once the server is gone. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -29,24 +31,56 @@ export interface StartOptions {
   stateFile?: string;
   /** Flags for node itself (the supervisor; workers inherit them). */
   nodeArgs?: string[];
+  /** The command that runs the server (default: serve). */
+  command?: 'serve' | 'dev';
 }
 
-/** Runs the real CLI (`ephpm serve --port 0 ...`) and waits for its "serving" line. */
+/** Runs the real CLI (`ephpm serve --port 0 ...`, or `dev`) and waits for its "serving" line. */
 export function startServer(args: string[], options: StartOptions = {}): Promise<RunningServer> {
   const stateFile = options.stateFile ?? join(tempDir(), 'server.json');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cliPath, 'serve', '--port', '0', '--state-file', stateFile, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cliPath, options.command ?? 'serve', '--port', '0', '--state-file', stateFile, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, FORCE_COLOR: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp, from = 0, timeoutMs = 30_000) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = new RegExp(pattern.source, pattern.flags.replace('g', '')).exec(output.slice(from));
+        if (!match) return;
+        done();
+        resolve(match);
+      };
+      const onExit = () => {
+        done();
+        reject(new Error(`server exited before printing ${pattern}:\n${output}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no ${pattern} within ${timeoutMs / 1000}s in:\n${output.slice(from)}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        child.off('exit', onExit);
+      };
+      // Listeners added after the collecting ones below: `output` already holds the new data.
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      child.once('exit', onExit);
+      check();
+      if (child.exitCode !== null || child.signalCode !== null) onExit();
+    });
   const server = (url: string, port: number): RunningServer => ({
     url,
     port,
     child,
     stateFile,
     output: () => output,
+    waitFor,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
