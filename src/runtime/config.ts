@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from './errors.js';
 import { parseByteSize } from './sizes.js';
+import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './table-definitions.js';
 
 export type LogFormat = 'human' | 'json';
 
@@ -22,6 +23,8 @@ export interface ServeOptions {
   maxBodySize?: string;
   queueSize?: number;
   stateFile?: string;
+  /** Shared tables as JSON in Octane's format (EPHPM_TABLES); replaces [tables] of ephpm.toml. */
+  tables?: string;
 }
 
 export interface ServerConfig {
@@ -48,11 +51,14 @@ export interface ServerConfig {
   accessLog: boolean;
   stateFile: string;
   configFile: string | null;
+  /** Shared-memory tables (Octane's `octane.tables`); see tables.ts. */
+  tables: TableDefinition[];
 }
 
 interface TomlShape {
   server?: Record<string, unknown> & { tls?: Record<string, unknown> };
   php?: Record<string, unknown>;
+  tables?: unknown;
 }
 
 const SERVER_KEYS = [
@@ -144,6 +150,9 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     accessLog: options.accessLog ?? boolSetting(setting('access_log'), 'server.access_log') ?? true,
     stateFile: stateFileSetting(options, server, root, cwd),
     configFile,
+    tables: options.tables !== undefined
+      ? parseTablesJson(options.tables, 'EPHPM_TABLES (--tables)')
+      : parseTableDefinitions(toml.tables, `${configFile ?? 'ephpm.toml'} [tables]`),
   };
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   return config;
@@ -166,9 +175,9 @@ function readToml(file: string): TomlShape {
   } catch (error) {
     throw new EphpmError('EPHPM_BAD_CONFIG', `${file} is not valid TOML: ${(error as Error).message}`, 'Fix the file, or move it away to use the defaults.');
   }
-  const unknownTables = Object.keys(parsed).filter((key) => key !== 'server' && key !== 'php');
+  const unknownTables = Object.keys(parsed).filter((key) => !['server', 'php', 'tables'].includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php].`);
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [tables].`);
   }
   const server = (parsed.server ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));
