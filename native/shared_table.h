@@ -75,7 +75,7 @@ struct Value {
   size_t len = 0;
 };
 
-enum class Status { Ok, NotFound, Full };
+enum class Status { Ok, Full };
 
 class Table {
  public:
