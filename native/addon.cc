@@ -9,6 +9,7 @@
 #include "bridge.h"
 #include "php_includes.h"
 #include "php_runtime.h"
+#include "table_napi.h"
 
 namespace ephpm {
 namespace {
@@ -189,6 +190,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("drained", Napi::Function::New(env, Drained));
   exports.Set("stop", Napi::Function::New(env, Stop));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  register_table_functions(env, exports);
   napi_add_env_cleanup_hook(env, cleanup, nullptr);
   return exports;
 }

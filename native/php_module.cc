@@ -4,6 +4,7 @@
 #include "php_runtime.h"
 #include "request_array.h"
 #include "response.h"
+#include "table_php.h"
 
 namespace ephpm {
 namespace {
@@ -144,7 +145,7 @@ zend_module_entry module_entry = {
   STANDARD_MODULE_HEADER,
   "ephpm",
   functions,
-  nullptr, nullptr, nullptr, nullptr, nullptr,
+  table_module_startup, nullptr, nullptr, nullptr, nullptr,
   "0.1.0",
   STANDARD_MODULE_PROPERTIES
 };

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Installs what `npm run bench:runtime` needs beyond the project's own setup:
-# wrk, nginx and php-fpm. Does nothing when they are already installed.
+# Installs what a benchmark needs beyond the project's own setup. Does nothing
+# when it is already installed.
+#   setup-bench.sh          npm run bench:runtime: wrk, nginx and php-fpm
+#   setup-bench.sh table    npm run bench:table: redis-server and phpredis
 set -euo pipefail
 
-packages=(wrk nginx php8.2-fpm)
+case "${1:-runtime}" in
+  runtime) packages=(wrk nginx php8.2-fpm) ;;
+  table) packages=(redis-server php8.2-redis) ;;
+  *) echo "setup-bench: unknown benchmark '$1' (runtime or table)" >&2; exit 2 ;;
+esac
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

@@ -14,6 +14,11 @@ export abstract class BaseCommand extends Command {
       process.stderr.write(kleur.dim(`  (${error.code})\n`));
       return this.exit(1);
     }
+    // A usage error (bad or conflicting flags) under --json: the message, not oclif's whole parse state.
+    if ((error as { oclif?: { exit?: number } }).oclif?.exit === 2 && this.jsonEnabled()) {
+      process.stderr.write(`${kleur.red('error')} ${error.message}\n`);
+      return this.exit(2);
+    }
     return super.catch(error);
   }
 }

@@ -23,6 +23,7 @@ export const serveFlags = {
   'state-file': Flags.string({ description: 'Where the running server records its pids, host and port', env: 'EPHPM_STATE_FILE' }),
   'log-format': Flags.string({ description: 'Log lines for humans or one JSON object per line', env: 'EPHPM_LOG_FORMAT', options: ['human', 'json'] }),
   'access-log': Flags.boolean({ description: 'Log every request (--no-access-log to turn off)', allowNo: true, env: 'EPHPM_ACCESS_LOG' }),
+  tables: Flags.string({ description: 'Shared tables as JSON in Octane\'s format, e.g. {"users:1000":{"name":"string:64","votes":"int"}}', env: 'EPHPM_TABLES' }),
 };
 
 export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>): ServeOptions {
@@ -40,5 +41,6 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     stateFile: flags['state-file'],
     logFormat: flags['log-format'] as ServeOptions['logFormat'],
     accessLog: flags['access-log'],
+    tables: flags.tables,
   };
 }

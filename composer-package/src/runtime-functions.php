@@ -32,4 +32,16 @@ if (!function_exists('Ephpm\Octane\take_request')) {
     {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }
+
+    /** A shared-memory table defined in ephpm.toml [tables] (or EPHPM_TABLES). */
+    function table(string $name): Table
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
+    /** @return array<string, Table> every table, by name */
+    function tables(): array
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
 }

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from './errors.js';
 import { parseByteSize } from './sizes.js';
+import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './table-definitions.js';
 
 export type LogFormat = 'human' | 'json';
 
@@ -22,6 +23,8 @@ export interface ServeOptions {
   maxBodySize?: string;
   queueSize?: number;
   stateFile?: string;
+  /** Shared tables as JSON in Octane's format (EPHPM_TABLES); replaces [tables] of ephpm.toml. */
+  tables?: string;
 }
 
 export interface ServerConfig {
@@ -50,12 +53,15 @@ export interface ServerConfig {
   keepAlive: boolean;
   stateFile: string;
   configFile: string | null;
+  /** Shared-memory tables (Octane's `octane.tables`); see tables.ts. */
+  tables: TableDefinition[];
 }
 
 interface TomlShape {
   server?: Record<string, unknown> & { tls?: Record<string, unknown> };
   php?: Record<string, unknown>;
   dev?: Record<string, unknown>;
+  tables?: unknown;
 }
 
 /** `ephpm dev`'s file watcher. Paths and globs are relative to the app root. */
@@ -71,7 +77,7 @@ export interface DevConfig {
 /** The same list as Laravel Octane's `octane.watch`, so a Laravel app restarts on the changes it would. */
 export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'public/**/*.php', 'resources/**/*.php', 'routes', 'composer.lock', '.env'];
 
-const SECTIONS = ['server', 'php', 'dev'];
+const SECTIONS = ['server', 'php', 'dev', 'tables'];
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
@@ -164,6 +170,9 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     keepAlive: true,
     stateFile: stateFileSetting(options, server, root, cwd),
     configFile,
+    tables: options.tables !== undefined
+      ? parseTablesJson(options.tables, 'EPHPM_TABLES (--tables)')
+      : parseTableDefinitions(toml.tables, `${configFile ?? 'ephpm.toml'} [tables]`),
   };
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   return config;
@@ -188,7 +197,7 @@ function readToml(file: string): TomlShape {
   }
   const unknownTables = Object.keys(parsed).filter((key) => !SECTIONS.includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev].`);
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables].`);
   }
   const server = (parsed.server ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));

@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage, type WorkerStats } from './messages.js';
 import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
 import type { ServerStatus, WorkerStatus } from './status.js';
+import { createTables, type SharedTables } from './tables.js';
 
 const CRASH_WINDOW_MS = 10_000;
 const MAX_RESPAWN_DELAY_MS = 5_000;
@@ -55,6 +56,7 @@ export class Supervisor {
   private requestsOfGoneWorkers = 0;
   private readonly startedAt = new Date();
   private control: ControlServer | null = null;
+  private tables: SharedTables | null = null;
   private exited!: (code: number) => void;
   readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
 
@@ -78,6 +80,7 @@ export class Supervisor {
     // Port 0 means "any free port": pick it once, so that replacement workers
     // keep listening on the same one even after every worker has died.
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
+    this.tables = createTables(this.config, this.logger);
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null));
     try {
       await Promise.all(slots.map((slot) => this.whenReady(slot)));
@@ -111,6 +114,7 @@ export class Supervisor {
     }, this.config.shutdownTimeoutMs).unref();
     await Promise.all(exits);
     clearTimeout(timeout);
+    this.tables?.remove();
     await this.control?.close();
     if (announce) {
       removeServerState(this.config.stateFile);

@@ -9,6 +9,7 @@ import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage } from '.
 import { loadPhpAddon } from './php-addon.js';
 import type { PhpResponder } from './php-responder.js';
 import { removeSpoolDir } from './request-body.js';
+import { attachTables } from './tables.js';
 
 const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
 const logger = new Logger(config.logFormat);
@@ -20,6 +21,7 @@ let listening: Promise<void> | null = null;
 let leaving = false;
 
 async function boot(): Promise<void> {
+  attachTables(config);
   php = new EmbeddedPhp<PhpResponder>(loadPhpAddon());
   php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });

@@ -14,6 +14,14 @@ describe('the runtime functions outside ephpm', () => {
     expect(result.stderr + result.stdout).toMatch(/take_request\(\) only works inside the ephpm runtime.*npx ephpm serve --worker/s);
   });
 
+  it('the shared tables fail fast the same way', () => {
+    for (const call of ["table('users')", 'tables()']) {
+      const result = spawnSync('php', ['-r', `require '${exception}'; require '${functions}'; \\Ephpm\\Octane\\${call};`], { encoding: 'utf8' });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr + result.stdout).toMatch(new RegExp(`Ephpm\\\\Octane\\\\${call.replace(/\(.*/, '')}\\(\\) only works inside the ephpm runtime`));
+    }
+  });
+
   it('step aside under ephpm, where the runtime provides the real functions', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'worker.php'), `<?php

@@ -1,0 +1,594 @@
+// PHP face of the shared tables: class Ephpm\Octane\Table (Swoole\Table's
+// methods as Octane users call them), \Ephpm\Octane\table() / tables(), and
+// the exceptions. Runs on the PHP thread only.
+//
+// Nothing here calls into PHP while a stripe lock is held: values are
+// converted before locking and rows are copied out before building arrays,
+// so a fatal error (a longjmp) can never leave a table locked.
+#include "table_php.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "php_includes.h"
+#include "shared_table.h"
+
+extern "C" {
+#include <Zend/zend_interfaces.h>
+#include <ext/spl/spl_exceptions.h>
+}
+
+namespace ephpm {
+namespace {
+
+using tables::ColumnInfo;
+using tables::ColumnType;
+using tables::Table;
+using tables::Value;
+
+zend_class_entry* g_table_ce;
+zend_class_entry* g_table_exception_ce;
+zend_class_entry* g_invalid_argument_ce;
+zend_class_entry* g_value_too_large_ce;
+zend_object_handlers g_handlers;
+
+// Column names as permanent interned strings, made once per table: rows are
+// built with them as keys without allocating or hashing a name each time.
+std::vector<std::vector<zend_string*>> g_column_names;
+std::vector<char> g_values;  // one row's values, copied out of shared memory
+
+struct TableObject {
+  Table* table;
+  zend_string** names;
+  uint32_t cursor;  // the next slot foreach looks at
+  bool has_current;
+  zend_string* current_key;
+  char* current_values;
+  zend_object std;
+};
+
+TableObject* object_of(zend_object* object) {
+  return reinterpret_cast<TableObject*>(reinterpret_cast<char*>(object) - XtOffsetOf(TableObject, std));
+}
+
+TableObject* this_table(zval* self) { return object_of(Z_OBJ_P(self)); }
+
+zend_string* permanent_name(const char* text) {
+  zend_string* name = zend_string_init(text, strlen(text), 1);
+  zend_string_hash_val(name);
+  GC_ADD_FLAGS(name, IS_STR_INTERNED | IS_STR_PERMANENT);
+  return name;
+}
+
+zend_string** names_for(size_t index, const Table& table) {
+  if (g_column_names.size() <= index) g_column_names.resize(index + 1);
+  auto& names = g_column_names[index];
+  if (names.empty()) {
+    for (uint32_t c = 0; c < table.column_count(); c++) names.push_back(permanent_name(table.column(c).name));
+  }
+  if (g_values.size() < table.values_size()) g_values.resize(table.values_size());
+  return names.data();
+}
+
+void new_table_object(zval* out, size_t index) {
+  Table& table = tables::attached()->tables()[index];
+  object_init_ex(out, g_table_ce);
+  TableObject* object = object_of(Z_OBJ_P(out));
+  object->table = &table;
+  object->names = names_for(index, table);
+}
+
+zend_object* create_table_object(zend_class_entry* ce) {
+  auto* object = static_cast<TableObject*>(ecalloc(1, sizeof(TableObject) + zend_object_properties_size(ce)));
+  zend_object_std_init(&object->std, ce);
+  object_properties_init(&object->std, ce);
+  object->std.handlers = &g_handlers;
+  return &object->std;
+}
+
+void free_table_object(zend_object* std) {
+  TableObject* object = object_of(std);
+  if (object->current_key) zend_string_release(object->current_key);
+  if (object->current_values) efree(object->current_values);
+  zend_object_std_dtor(std);
+}
+
+// ---- errors ----
+
+std::string preview(const char* text, size_t len) {
+  return len > 20 ? std::string(text, 20) + "..." : std::string(text, len);
+}
+
+std::string column_list(const Table& table) {
+  std::string list;
+  for (uint32_t c = 0; c < table.column_count(); c++) list += (c ? ", " : "") + std::string(table.column(c).name);
+  return list;
+}
+
+bool check_key(const Table& table, zend_string* key) {
+  if (ZSTR_LEN(key) == 0) {
+    zend_throw_exception_ex(g_invalid_argument_ce, 0, "Table [%s]: a key must not be empty.", table.name());
+    return false;
+  }
+  if (ZSTR_LEN(key) > tables::kMaxKeyBytes) {
+    zend_throw_exception_ex(g_invalid_argument_ce, 0, "Key [%s] is %zu bytes; table [%s] keys hold at most %zu bytes.",
+                            preview(ZSTR_VAL(key), ZSTR_LEN(key)).c_str(), ZSTR_LEN(key), table.name(), tables::kMaxKeyBytes);
+    return false;
+  }
+  return true;
+}
+
+int column_or_throw(const Table& table, const char* name, size_t len) {
+  int column = table.find_column(name, len);
+  if (column < 0) {
+    zend_throw_exception_ex(g_invalid_argument_ce, 0, "Table [%s] has no column [%s]; its columns: %s.", table.name(),
+                            std::string(name, len).c_str(), column_list(table).c_str());
+  }
+  return column;
+}
+
+void throw_full(const Table& table, zend_string* key) {
+  zend_throw_exception_ex(g_table_exception_ce, 0,
+                          "Table [%s] is full: it holds %u rows, so key [%s] was not added. Give it more rows in its definition, e.g. \"%s:%u\".",
+                          table.name(), table.capacity(), preview(ZSTR_VAL(key), ZSTR_LEN(key)).c_str(), table.name(), table.capacity() * 2);
+}
+
+// Octane's own exception when Octane is installed, so `catch` blocks written
+// for Swoole keep working; ephpm's equivalent otherwise.
+void throw_value_too_large(const Table& table, const ColumnInfo& column, const char* value, size_t len) {
+  zend_string* octane = zend_string_init(ZEND_STRL("Laravel\\Octane\\Exceptions\\ValueTooLargeForColumnException"), 0);
+  zend_class_entry* ce = zend_lookup_class(octane);
+  zend_string_release(octane);
+  if (EG(exception)) return;  // the autoloader failed; that error goes up
+  if (!ce || !instanceof_function(ce, zend_ce_throwable) || (ce->ce_flags & (ZEND_ACC_INTERFACE | ZEND_ACC_EXPLICIT_ABSTRACT_CLASS))) {
+    ce = g_value_too_large_ce;
+  }
+  zend_throw_exception_ex(ce, 0, "Value [%s] is too large for [%s] column: %zu bytes, and column [%s] of table [%s] holds at most %u.",
+                          preview(value, len).c_str(), column.name, len, column.name, table.name(), column.size);
+}
+
+// ---- values in ----
+
+// Owns the strings made while converting a row; released when the call ends.
+struct Temporaries {
+  zend_string* strings[tables::kMaxColumns];
+  int count = 0;
+  ~Temporaries() {
+    for (int i = 0; i < count; i++) zend_string_release(strings[i]);
+  }
+};
+
+bool whole_number(const Table& table, const ColumnInfo& column, double number, int64_t& out) {
+  if (std::isfinite(number) && number == std::trunc(number) && number >= -9223372036854775808.0 && number < 9223372036854775808.0) {
+    out = static_cast<int64_t>(number);
+    return true;
+  }
+  zend_throw_exception_ex(g_invalid_argument_ce, 0, "Column [%s] of table [%s] holds integers; %.17g is not a whole number.", column.name, table.name(), number);
+  return false;
+}
+
+bool wrong_type(const Table& table, const ColumnInfo& column, zval* value) {
+  const char* kind = column.type == ColumnType::Int ? "an int" : column.type == ColumnType::Float ? "a float" : "a string";
+  zend_type_error("Column [%s] of table [%s] takes %s, %s given", column.name, table.name(), kind, zend_zval_type_name(value));
+  return false;
+}
+
+bool to_number(const Table& table, const ColumnInfo& column, zval* value, Value& out) {
+  bool is_int = column.type == ColumnType::Int;
+  zend_long long_value;
+  double double_value;
+  switch (Z_TYPE_P(value)) {
+    case IS_NULL:
+    case IS_FALSE: long_value = 0; break;
+    case IS_TRUE: long_value = 1; break;
+    case IS_LONG: long_value = Z_LVAL_P(value); break;
+    case IS_DOUBLE:
+      if (!is_int) return out.f = Z_DVAL_P(value), true;
+      return whole_number(table, column, Z_DVAL_P(value), out.i);
+    case IS_STRING: {
+      zend_uchar kind = is_numeric_string(Z_STRVAL_P(value), Z_STRLEN_P(value), &long_value, &double_value, false);
+      if (kind == IS_DOUBLE) {
+        if (!is_int) return out.f = double_value, true;
+        return whole_number(table, column, double_value, out.i);
+      }
+      if (kind != IS_LONG) return wrong_type(table, column, value);
+      break;
+    }
+    default: return wrong_type(table, column, value);
+  }
+  if (is_int) out.i = long_value;
+  else out.f = static_cast<double>(long_value);
+  return true;
+}
+
+bool to_value(const Table& table, const ColumnInfo& column, zval* value, Value& out, Temporaries& temporaries) {
+  ZVAL_DEREF(value);
+  out.present = true;
+  if (column.type != ColumnType::String) return to_number(table, column, value, out);
+  zend_string* text;
+  if (Z_TYPE_P(value) == IS_STRING) {
+    text = Z_STR_P(value);
+  } else if (Z_TYPE_P(value) == IS_ARRAY || Z_TYPE_P(value) == IS_RESOURCE) {
+    return wrong_type(table, column, value);
+  } else {
+    text = zval_try_get_string(value);  // an object's __toString() may throw
+    if (!text) return false;
+    temporaries.strings[temporaries.count++] = text;
+  }
+  if (ZSTR_LEN(text) > column.size) {
+    throw_value_too_large(table, column, ZSTR_VAL(text), ZSTR_LEN(text));
+    return false;
+  }
+  out.s = ZSTR_VAL(text);
+  out.len = ZSTR_LEN(text);
+  return true;
+}
+
+// ---- values out ----
+
+void column_to_zval(const ColumnInfo& column, const char* values, zval* out) {
+  if (column.type == ColumnType::Int) {
+    ZVAL_LONG(out, Table::read_int(values, column));
+  } else if (column.type == ColumnType::Float) {
+    ZVAL_DOUBLE(out, Table::read_float(values, column));
+  } else {
+    uint32_t len;
+    const char* text = Table::read_string(values, column, len);
+    if (len == 0) ZVAL_EMPTY_STRING(out);
+    else ZVAL_STRINGL(out, text, len);
+  }
+}
+
+void row_to_array(const TableObject* object, const char* values, zval* out) {
+  const Table& table = *object->table;
+  array_init_size(out, table.column_count());
+  HashTable* row = Z_ARRVAL_P(out);
+  zend_hash_real_init_mixed(row);
+  for (uint32_t c = 0; c < table.column_count(); c++) {
+    zval value;
+    column_to_zval(table.column(c), values, &value);
+    _zend_hash_append_ex(row, object->names[c], &value, true);
+  }
+}
+
+void load_next(TableObject* object) {
+  static std::string key;
+  if (object->current_key) {
+    zend_string_release(object->current_key);
+    object->current_key = nullptr;
+  }
+  if (!object->current_values) object->current_values = static_cast<char*>(emalloc(object->table->values_size()));
+  object->has_current = object->table->next(object->cursor, key, object->current_values);
+  if (object->has_current) object->current_key = zend_string_init(key.data(), key.size(), 0);
+}
+
+bool change(INTERNAL_FUNCTION_PARAMETERS, int sign) {
+  zend_string* key;
+  zend_string* column_name;
+  zval* by = nullptr;
+  ZEND_PARSE_PARAMETERS_START(2, 3)
+    Z_PARAM_STR(key)
+    Z_PARAM_STR(column_name)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_NUMBER(by)
+  ZEND_PARSE_PARAMETERS_END_EX(return false);
+  Table& table = *this_table(ZEND_THIS)->table;
+  if (!check_key(table, key)) return false;
+  int column = column_or_throw(table, ZSTR_VAL(column_name), ZSTR_LEN(column_name));
+  if (column < 0) return false;
+  const ColumnInfo& info = table.column(column);
+  if (info.type == ColumnType::String) {
+    zend_throw_exception_ex(g_invalid_argument_ce, 0, "Column [%s] of table [%s] is a string column; %s() works on int and float columns.",
+                            info.name, table.name(), sign > 0 ? "incr" : "decr");
+    return false;
+  }
+  Value delta;
+  if (info.type == ColumnType::Int) {
+    delta.i = 1;
+    if (by && Z_TYPE_P(by) == IS_LONG) delta.i = Z_LVAL_P(by);
+    else if (by && !whole_number(table, info, Z_DVAL_P(by), delta.i)) return false;
+    if (sign < 0) delta.i = static_cast<int64_t>(0 - static_cast<uint64_t>(delta.i));
+  } else {
+    delta.f = !by ? 1.0 : Z_TYPE_P(by) == IS_LONG ? static_cast<double>(Z_LVAL_P(by)) : Z_DVAL_P(by);
+    if (sign < 0) delta.f = -delta.f;
+  }
+  Value result;
+  if (table.add(ZSTR_VAL(key), ZSTR_LEN(key), static_cast<uint32_t>(column), delta, result) == tables::Status::Full) {
+    throw_full(table, key);
+    return false;
+  }
+  if (info.type == ColumnType::Int) RETVAL_LONG(result.i);
+  else RETVAL_DOUBLE(result.f);
+  return true;
+}
+
+[[noreturn]] void pause_forever(const Table& table, const char* key, size_t len) {
+  fprintf(stderr, "ephpm-test: pid %d paused mid-write of key [%.*s] in table [%s]\n", getpid(), static_cast<int>(len), key, table.name());
+  fflush(stderr);
+  for (;;) sleep(3600);
+}
+
+}  // namespace
+
+// ---- Ephpm\Octane\Table ----
+
+PHP_METHOD(Table, __construct) {
+  zend_throw_error(nullptr, "Tables are made by ephpm from their definitions; get one with \\Ephpm\\Octane\\table('name')");
+}
+
+PHP_METHOD(Table, get) {
+  zend_string* key;
+  zend_string* field = nullptr;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+    Z_PARAM_STR(key)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(field)
+  ZEND_PARSE_PARAMETERS_END();
+  TableObject* object = this_table(ZEND_THIS);
+  const Table& table = *object->table;
+  if (!check_key(table, key)) RETURN_THROWS();
+  int column = -1;
+  if (field && ZSTR_LEN(field) > 0 && (column = column_or_throw(table, ZSTR_VAL(field), ZSTR_LEN(field))) < 0) RETURN_THROWS();
+  char* values = g_values.data();
+  if (!table.get(ZSTR_VAL(key), ZSTR_LEN(key), values, column)) RETURN_FALSE;
+  if (column >= 0) column_to_zval(table.column(column), values, return_value);
+  else row_to_array(object, values, return_value);
+}
+
+PHP_METHOD(Table, set) {
+  zend_string* key;
+  HashTable* row;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_STR(key)
+    Z_PARAM_ARRAY_HT(row)
+  ZEND_PARSE_PARAMETERS_END();
+  Table& table = *this_table(ZEND_THIS)->table;
+  if (!check_key(table, key)) RETURN_THROWS();
+  Value values[tables::kMaxColumns];
+  Temporaries temporaries;
+  zend_string* name;
+  zend_ulong index;
+  zval* value;
+  ZEND_HASH_FOREACH_KEY_VAL(row, index, name, value) {
+    std::string number = name ? std::string() : std::to_string(index);
+    int column = name ? column_or_throw(table, ZSTR_VAL(name), ZSTR_LEN(name)) : column_or_throw(table, number.data(), number.size());
+    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries)) RETURN_THROWS();
+  } ZEND_HASH_FOREACH_END();
+  if (table.set(ZSTR_VAL(key), ZSTR_LEN(key), values) == tables::Status::Full) {
+    throw_full(table, key);
+    RETURN_THROWS();
+  }
+  RETURN_TRUE;
+}
+
+PHP_METHOD(Table, incr) {
+  if (!change(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1)) RETURN_THROWS();
+}
+
+PHP_METHOD(Table, decr) {
+  if (!change(INTERNAL_FUNCTION_PARAM_PASSTHRU, -1)) RETURN_THROWS();
+}
+
+PHP_METHOD(Table, exists) {
+  zend_string* key;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(key)
+  ZEND_PARSE_PARAMETERS_END();
+  const Table& table = *this_table(ZEND_THIS)->table;
+  if (!check_key(table, key)) RETURN_THROWS();
+  RETURN_BOOL(table.exists(ZSTR_VAL(key), ZSTR_LEN(key)));
+}
+
+PHP_METHOD(Table, del) {
+  zend_string* key;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(key)
+  ZEND_PARSE_PARAMETERS_END();
+  Table& table = *this_table(ZEND_THIS)->table;
+  if (!check_key(table, key)) RETURN_THROWS();
+  RETURN_BOOL(table.del(ZSTR_VAL(key), ZSTR_LEN(key)));
+}
+
+PHP_METHOD(Table, count) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_LONG(static_cast<zend_long>(this_table(ZEND_THIS)->table->count()));
+}
+
+PHP_METHOD(Table, getSize) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_LONG(this_table(ZEND_THIS)->table->capacity());
+}
+
+PHP_METHOD(Table, getMemorySize) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_LONG(static_cast<zend_long>(this_table(ZEND_THIS)->table->memory_bytes()));
+}
+
+PHP_METHOD(Table, rewind) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  TableObject* object = this_table(ZEND_THIS);
+  object->cursor = 0;
+  load_next(object);
+}
+
+PHP_METHOD(Table, next) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  load_next(this_table(ZEND_THIS));
+}
+
+PHP_METHOD(Table, valid) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_BOOL(this_table(ZEND_THIS)->has_current);
+}
+
+PHP_METHOD(Table, key) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  TableObject* object = this_table(ZEND_THIS);
+  if (!object->has_current) RETURN_NULL();
+  RETURN_STR_COPY(object->current_key);
+}
+
+PHP_METHOD(Table, current) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  TableObject* object = this_table(ZEND_THIS);
+  if (!object->has_current) RETURN_NULL();
+  row_to_array(object, object->current_values, return_value);
+}
+
+// ---- functions ----
+
+PHP_FUNCTION(table) {
+  zend_string* name;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(name)
+  ZEND_PARSE_PARAMETERS_END();
+  tables::Segment* segment = tables::attached();
+  if (!segment) {
+    zend_throw_exception_ex(g_table_exception_ce, 0,
+                            "No table [%s]: this server defines no tables. Define them in [tables] of ephpm.toml "
+                            "(\"%s:1000\" = { name = \"string:64\" }) or in EPHPM_TABLES.",
+                            ZSTR_VAL(name), ZSTR_VAL(name));
+    RETURN_THROWS();
+  }
+  auto& list = segment->tables();
+  for (size_t i = 0; i < list.size(); i++) {
+    if (strlen(list[i].name()) == ZSTR_LEN(name) && memcmp(list[i].name(), ZSTR_VAL(name), ZSTR_LEN(name)) == 0) {
+      new_table_object(return_value, i);
+      return;
+    }
+  }
+  std::string names;
+  for (size_t i = 0; i < list.size(); i++) names += (i ? ", " : "") + std::string(list[i].name());
+  zend_throw_exception_ex(g_table_exception_ce, 0, "No table [%s]; the tables this server defines: %s.", ZSTR_VAL(name), names.c_str());
+}
+
+PHP_FUNCTION(tables) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  array_init(return_value);
+  tables::Segment* segment = tables::attached();
+  if (!segment) return;
+  for (size_t i = 0; i < segment->tables().size(); i++) {
+    zval table;
+    new_table_object(&table, i);
+    add_assoc_zval(return_value, segment->tables()[i].name(), &table);
+  }
+}
+
+// Test hook, only with EPHPM_TABLE_TEST_HOOKS=1: the next row write stops
+// half-way (first column written, the rest not), prints a line, and waits to
+// be killed. Normal writes only test one null pointer.
+PHP_FUNCTION(pause_next_table_write) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  tables::g_mid_write_hook = pause_forever;
+}
+
+namespace {
+
+ZEND_BEGIN_ARG_INFO_EX(arginfo_construct, 0, 0, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_get, 0, 1, IS_MIXED, 0)
+  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, field, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_set, 0, 2, _IS_BOOL, 0)
+  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+  ZEND_ARG_TYPE_INFO(0, row, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_change, 0, 2, MAY_BE_LONG | MAY_BE_DOUBLE)
+  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+  ZEND_ARG_TYPE_INFO(0, column, IS_STRING, 0)
+  ZEND_ARG_TYPE_MASK(0, by, MAY_BE_LONG | MAY_BE_DOUBLE, "1")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_key_bool, 0, 1, _IS_BOOL, 0)
+  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_int, 0, 0, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_void, 0, 0, IS_VOID, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_bool, 0, 0, _IS_BOOL, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_mixed, 0, 0, IS_MIXED, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_table, 0, 1, Ephpm\\Octane\\Table, 0)
+  ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_tables, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+const zend_function_entry table_methods[] = {
+  ZEND_ME(Table, __construct, arginfo_construct, ZEND_ACC_PRIVATE)
+  ZEND_ME(Table, get, arginfo_get, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, set, arginfo_set, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, incr, arginfo_change, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, decr, arginfo_change, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, exists, arginfo_key_bool, ZEND_ACC_PUBLIC)
+  ZEND_MALIAS(Table, exist, exists, arginfo_key_bool, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, del, arginfo_key_bool, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, count, arginfo_int, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, getSize, arginfo_int, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, getMemorySize, arginfo_int, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, rewind, arginfo_void, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, next, arginfo_void, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, valid, arginfo_bool, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, key, arginfo_mixed, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, current, arginfo_mixed, ZEND_ACC_PUBLIC)
+  ZEND_FE_END
+};
+
+const zend_function_entry table_functions[] = {
+  ZEND_NS_FE("Ephpm\\Octane", table, arginfo_table)
+  ZEND_NS_FE("Ephpm\\Octane", tables, arginfo_tables)
+  ZEND_FE_END
+};
+
+const zend_function_entry test_functions[] = {
+  ZEND_NS_FE("Ephpm\\Octane\\Testing", pause_next_table_write, arginfo_void)
+  ZEND_FE_END
+};
+
+zend_class_entry* register_exception(const char* name, zend_class_entry* parent) {
+  zend_class_entry ce;
+  INIT_CLASS_ENTRY_EX(ce, name, strlen(name), nullptr);
+  return zend_register_internal_class_ex(&ce, parent);
+}
+
+}  // namespace
+
+zend_result table_module_startup(int type, int module_number) {
+  zend_class_entry ce;
+  INIT_NS_CLASS_ENTRY(ce, "Ephpm\\Octane", "Table", table_methods);
+  g_table_ce = zend_register_internal_class(&ce);
+  g_table_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
+  g_table_ce->create_object = create_table_object;
+  zend_class_implements(g_table_ce, 2, zend_ce_iterator, zend_ce_countable);
+  memcpy(&g_handlers, zend_get_std_object_handlers(), sizeof(g_handlers));
+  g_handlers.offset = XtOffsetOf(TableObject, std);
+  g_handlers.free_obj = free_table_object;
+  g_handlers.clone_obj = nullptr;
+
+  g_table_exception_ce = register_exception("Ephpm\\Octane\\TableException", spl_ce_RuntimeException);
+  g_invalid_argument_ce = register_exception("Ephpm\\Octane\\InvalidTableArgument", spl_ce_InvalidArgumentException);
+  g_value_too_large_ce = register_exception("Ephpm\\Octane\\ValueTooLargeForColumnException", g_invalid_argument_ce);
+
+  zend_register_functions(nullptr, table_functions, nullptr, type);
+  const char* hooks = getenv("EPHPM_TABLE_TEST_HOOKS");
+  if (hooks && strcmp(hooks, "1") == 0) zend_register_functions(nullptr, test_functions, nullptr, type);
+  return SUCCESS;
+}
+
+}  // namespace ephpm

@@ -1,0 +1,43 @@
+import { Args, Flags } from '@oclif/core';
+import kleur from 'kleur';
+import { BaseCommand } from '../../base-command.js';
+import { formatTable } from '../../format.js';
+import { dumpTable, toCsv, type TableDump } from '../../runtime/table-inspect.js';
+import { serverLocationFlags } from '../../server-flags.js';
+
+export default class DumpTable extends BaseCommand {
+  static override description = "Print the rows of one of the running server's shared tables, read from its shared memory.";
+
+  static override examples = [
+    '<%= config.bin %> table:dump users',
+    '<%= config.bin %> table:dump users --limit 20',
+    '<%= config.bin %> table:dump users --key user-42 --json',
+    '<%= config.bin %> table:dump users --csv > users.csv',
+  ];
+
+  static override enableJsonFlag = true;
+
+  static override args = {
+    name: Args.string({ description: 'The table, as named in its definition', required: true }),
+  };
+
+  static override flags = {
+    ...serverLocationFlags,
+    csv: Flags.boolean({ description: 'Print CSV (a header line, then one line per row)', exclusive: ['json'] }),
+    limit: Flags.integer({ description: 'Print at most this many rows', min: 1, exclusive: ['key'] }),
+    key: Flags.string({ description: 'Print only the row with this key' }),
+  };
+
+  async run(): Promise<TableDump> {
+    const { args, flags } = await this.parse(DumpTable);
+    const dump = dumpTable({ root: flags.root, stateFile: flags['state-file'], config: flags.config }, args.name, { limit: flags.limit, key: flags.key });
+    if (flags.csv) {
+      process.stdout.write(toCsv(dump));
+      return dump;
+    }
+    const columns = dump.table.columns.map((column) => column.name);
+    this.log(formatTable(['KEY', ...columns], dump.rows.map((row) => [row.key, ...columns.map((name) => String(row.values[name]))])));
+    this.log(kleur.dim(`${dump.rows.length.toLocaleString('en')} of ${dump.table.used.toLocaleString('en')} rows (capacity ${dump.table.rows.toLocaleString('en')})`));
+    return dump;
+  }
+}

@@ -1,0 +1,28 @@
+import kleur from 'kleur';
+import { BaseCommand } from '../../base-command.js';
+import { formatBytes, formatTable } from '../../format.js';
+import { listTables, type TableList } from '../../runtime/table-inspect.js';
+import { serverLocationFlags } from '../../server-flags.js';
+
+export default class ListTables extends BaseCommand {
+  static override description = "List the running server's shared tables: columns, rows used of capacity, memory.";
+
+  static override examples = ['<%= config.bin %> table:list', '<%= config.bin %> table:list --json', '<%= config.bin %> table:list --root ./my-app'];
+
+  static override enableJsonFlag = true;
+
+  static override flags = { ...serverLocationFlags };
+
+  async run(): Promise<TableList> {
+    const { flags } = await this.parse(ListTables);
+    const list = listTables({ root: flags.root, stateFile: flags['state-file'], config: flags.config });
+    this.log(formatTable(
+      ['TABLE', 'ROWS', 'CAPACITY', 'MEMORY', 'COLUMNS'],
+      list.tables.map((table) => [
+        kleur.bold(table.name), table.used.toLocaleString('en'), table.rows.toLocaleString('en'), formatBytes(table.bytes),
+        table.columns.map((column) => `${column.name} ${column.type === 'string' ? `string:${column.size}` : column.type}`).join(', '),
+      ]),
+    ));
+    return list;
+  }
+}
