@@ -6,6 +6,7 @@
 #include "bridge.h"
 #include "php_includes.h"
 #include "php_runtime.h"
+#include "tasks_addon.h"
 
 namespace ephpm {
 namespace {
@@ -162,6 +163,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stop", Napi::Function::New(env, Stop));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   napi_add_env_cleanup_hook(env, cleanup, nullptr);
+  register_task_addon(env, exports);
   return exports;
 }
 

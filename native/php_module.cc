@@ -4,6 +4,7 @@
 #include "php_runtime.h"
 #include "request_array.h"
 #include "response.h"
+#include "tasks_php.h"
 
 namespace ephpm {
 namespace {
@@ -140,11 +141,16 @@ const zend_function_entry functions[] = {
   ZEND_FE_END
 };
 
+PHP_MINIT_FUNCTION(ephpm) {
+  register_task_api(type);  // tasks_php.cc
+  return SUCCESS;
+}
+
 zend_module_entry module_entry = {
   STANDARD_MODULE_HEADER,
   "ephpm",
   functions,
-  nullptr, nullptr, nullptr, nullptr, nullptr,
+  PHP_MINIT(ephpm), nullptr, nullptr, nullptr, nullptr,
   "0.1.0",
   STANDARD_MODULE_PROPERTIES
 };

@@ -25,6 +25,9 @@ export default class Serve extends BaseCommand {
     'state-file': Flags.string({ description: 'Where the running server records its pids, host and port', env: 'EPHPM_STATE_FILE' }),
     'log-format': Flags.string({ description: 'Log lines for humans or one JSON object per line', env: 'EPHPM_LOG_FORMAT', options: ['human', 'json'] }),
     'access-log': Flags.boolean({ description: 'Log every request (--no-access-log to turn off)', allowNo: true, env: 'EPHPM_ACCESS_LOG' }),
+    'task-workers': Flags.integer({ description: 'Task worker processes for Ephpm\\Octane\\run_tasks() (default: 0, none)', env: 'EPHPM_TASK_WORKERS', min: 0, max: 64 }),
+    'task-queue-size': Flags.integer({ description: 'Tasks a busy task worker holds before TaskQueueFull (default: 256)', env: 'EPHPM_TASK_QUEUE_SIZE', min: 0 }),
+    tick: Flags.boolean({ description: 'Run a tick worker fed by Ephpm\\Octane\\take_tick() once a second (--no-tick to turn off)', allowNo: true, env: 'EPHPM_TICK' }),
   };
 
   async run(): Promise<void> {
@@ -43,6 +46,9 @@ export default class Serve extends BaseCommand {
       stateFile: flags['state-file'],
       logFormat: flags['log-format'] as 'human' | 'json' | undefined,
       accessLog: flags['access-log'],
+      taskWorkers: flags['task-workers'],
+      taskQueueSize: flags['task-queue-size'],
+      tick: flags.tick,
     });
     this.exit(code);
   }

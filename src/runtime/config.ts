@@ -22,6 +22,9 @@ export interface ServeOptions {
   maxBodySize?: string;
   queueSize?: number;
   stateFile?: string;
+  taskWorkers?: number;
+  taskQueueSize?: number;
+  tick?: boolean;
 }
 
 export interface ServerConfig {
@@ -48,6 +51,12 @@ export interface ServerConfig {
   accessLog: boolean;
   stateFile: string;
   configFile: string | null;
+  /** Processes that run Ephpm\Octane\run_tasks() work; 0 = none. */
+  taskWorkers: number;
+  /** Tasks one task worker holds beyond the one it runs; beyond that, TaskQueueFull. */
+  taskQueueSize: number;
+  /** Run a tick worker fed once a second. */
+  tick: boolean;
 }
 
 interface TomlShape {
@@ -58,6 +67,7 @@ interface TomlShape {
 const SERVER_KEYS = [
   'host', 'port', 'workers', 'max_requests', 'request_timeout', 'max_body_size', 'body_memory_size',
   'queue_size', 'shutdown_timeout', 'worker', 'root', 'log_format', 'access_log', 'state_file', 'php_stack_size', 'tls',
+  'task_workers', 'task_queue_size', 'tick',
 ];
 
 function appRoot(root: string | undefined, cwd: string): string {
@@ -144,6 +154,9 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     accessLog: options.accessLog ?? boolSetting(setting('access_log'), 'server.access_log') ?? true,
     stateFile: stateFileSetting(options, server, root, cwd),
     configFile,
+    taskWorkers: options.taskWorkers ?? intSetting(setting('task_workers'), 'server.task_workers', 0, 64) ?? 0,
+    taskQueueSize: options.taskQueueSize ?? intSetting(setting('task_queue_size'), 'server.task_queue_size', 0) ?? 256,
+    tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? false,
   };
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   return config;

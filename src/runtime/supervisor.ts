@@ -8,6 +8,8 @@ import type { Logger } from './logger.js';
 import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage, type WorkerStats } from './messages.js';
 import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
 import type { ServerStatus, WorkerStatus } from './status.js';
+import { TaskPool } from './task-pool.js';
+import { taskEnv } from './task-sockets.js';
 
 const CRASH_WINDOW_MS = 10_000;
 const MAX_RESPAWN_DELAY_MS = 5_000;
@@ -41,6 +43,7 @@ export class Supervisor {
   private requestsOfGoneWorkers = 0;
   private readonly startedAt = new Date();
   private control: ControlServer | null = null;
+  private readonly tasks: TaskPool;
   private exited!: (code: number) => void;
   readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
 
@@ -49,6 +52,7 @@ export class Supervisor {
     private readonly logger: Logger,
   ) {
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)) });
+    this.tasks = new TaskPool(config, logger);
   }
 
   /** Resolves once every worker serves; rejects with the first boot failure. */
@@ -66,7 +70,7 @@ export class Supervisor {
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null));
     try {
-      await Promise.all(slots.map((slot) => this.whenReady(slot)));
+      await Promise.all([...slots.map((slot) => this.whenReady(slot)), this.tasks.start()]);
     } catch (error) {
       await this.stop();
       throw error;
@@ -97,6 +101,7 @@ export class Supervisor {
     }, this.config.shutdownTimeoutMs).unref();
     await Promise.all(exits);
     clearTimeout(timeout);
+    await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
     await this.control?.close();
     if (announce) {
       removeServerState(this.config.stateFile);
@@ -119,6 +124,7 @@ export class Supervisor {
           throw new EphpmError('EPHPM_RELOAD_FAILED', `reload stopped: a new worker failed to start, the old ones keep serving.\n${error.message}`);
         });
       }
+      await this.tasks.reload();
       this.logger.info('reloaded');
     })().finally(() => (this.reloading = null));
     return this.reloading;
@@ -147,6 +153,7 @@ export class Supervisor {
       uptimeSeconds: (now - this.startedAt.getTime()) / 1000,
       totalRequests: this.requestsOfGoneWorkers + workers.reduce((sum, w) => sum + w.requests, 0),
       workers,
+      taskWorkers: await this.tasks.status(),
     };
   }
 
@@ -155,7 +162,7 @@ export class Supervisor {
   }
 
   private fork(index: number, restarts: number, replaces: Slot | null): Slot {
-    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config) };
+    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http') };
     const slot: Slot = { index, restarts, worker: cluster.fork(env), startedAt: new Date(), ready: false, draining: false, replaces };
     this.slots.add(slot);
     slot.worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
