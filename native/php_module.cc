@@ -39,6 +39,7 @@ bool valid_status(zend_long status) {
 
 PHP_FUNCTION(take_request) {
   ZEND_PARSE_PARAMETERS_NONE();
+  if (!require_role("take_request", "http")) RETURN_THROWS();  // tasks_php.cc
   WorkerState& state = worker_state();
   finish_open_request_implicitly();
   // A timer armed by set_time_limit() counts Node's CPU time too (ITIMER_PROF)

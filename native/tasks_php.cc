@@ -31,14 +31,6 @@ std::string role() {
   return value && *value ? value : "http";
 }
 
-bool require_role(const char* function, const char* wanted) {
-  std::string current = role();
-  if (current == wanted) return true;
-  zend_throw_error(nullptr, "Ephpm\\Octane\\%s() only works in a %s worker, and this is a%s %s worker; check Ephpm\\Octane\\worker_role() first",
-                   function, wanted, current == "http" ? "n" : "", current.c_str());
-  return false;
-}
-
 // The first take_task()/take_tick() of a script run tells Node the worker is ready.
 void announce_ready() {
   WorkerState& state = worker_state();
@@ -150,6 +142,15 @@ bool report_problem(const char* function, const DispatchReport& report, size_t t
 }
 
 }  // namespace
+
+bool require_role(const char* function, const char* wanted) {
+  std::string current = role();
+  if (current == wanted) return true;
+  zend_throw_error(nullptr, "Ephpm\\Octane\\%s() only works in a%s %s worker, and this is a%s %s worker; "
+                   "branch on Ephpm\\Octane\\worker_role() in the worker script",
+                   function, std::strcmp(wanted, "http") == 0 ? "n" : "", wanted, current == "http" ? "n" : "", current.c_str());
+  return false;
+}
 
 PHP_FUNCTION(worker_role) {
   ZEND_PARSE_PARAMETERS_NONE();

@@ -12,6 +12,7 @@ import { taskEnv, taskSocketPath, taskSocketPaths } from './task-sockets.js';
 const CRASH_WINDOW_MS = 10_000;
 const MAX_RESPAWN_DELAY_MS = 5_000;
 const STATS_TIMEOUT_MS = 1_000;
+const ROLE_HINT = 'With --task-workers or --tick the worker script runs in those processes too: branch on \\Ephpm\\Octane\\worker_role() (README: "Tasks and ticks").';
 
 interface TaskSlot {
   role: 'task' | 'tick';
@@ -111,7 +112,7 @@ export class TaskPool {
     return new Promise((resolve, reject) => {
       slot.child.on('message', (message: TaskWorkerMessage) => {
         if (message.type === 'ready') resolve();
-        if (message.type === 'boot-failed') reject(new EphpmError('EPHPM_WORKER_BOOT', `A ${slot.role} worker failed to start: ${message.message}`, message.hint));
+        if (message.type === 'boot-failed') reject(new EphpmError('EPHPM_WORKER_BOOT', `A ${slot.role} worker failed to start: ${message.message}`, message.hint ?? ROLE_HINT));
       });
       slot.child.on('exit', (code, signal) => reject(new EphpmError('EPHPM_WORKER_BOOT', `A ${slot.role} worker process exited while starting (${signal ?? `code ${code}`}).`)));
     });

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { appWorker, fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const tasksWorker = fixture('workers', 'tasks.php');
@@ -215,5 +215,41 @@ describe('task worker failures and limits', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('task worker configuration', () => {
+  it('reads task_workers, task_queue_size and tick from ephpm.toml', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ephpm.toml'), `[server]\nworker = ${JSON.stringify(tasksWorker)}\nworkers = 1\ntask_workers = 2\ntask_queue_size = 5\ntick = false\n`);
+    const server = await startServer(['--root', dir]);
+    try {
+      expect((await taskWorkers(server)).map((w) => `${w.role}#${w.index}`)).toEqual(['task#1', 'task#2']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('takes EPHPM_TASK_WORKERS from the environment', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1'], { env: { EPHPM_TASK_WORKERS: '1' } });
+    try {
+      expect((await taskWorkers(server)).map((w) => w.role)).toEqual(['task']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('names a bad task_workers value', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ephpm.toml'), `[server]\nworker = ${JSON.stringify(tasksWorker)}\ntask_workers = "two"\n`);
+    const result = await runCli(['serve', '--root', dir, '--port', '0']);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/server\.task_workers must be a whole number from 0 to 64; got "two"/);
+  });
+
+  it('a worker script that ignores worker_role() stops the start with a message that says to branch on it', async () => {
+    const result = await runCli(['serve', '--worker', appWorker, '--workers', '1', '--task-workers', '1', '--port', '0', '--state-file', join(tempDir(), 'server.json')]);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/take_request\(\) only works in an http worker, and this is a task worker; branch on Ephpm\\Octane\\worker_role\(\)/);
   });
 });
