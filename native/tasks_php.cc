@@ -102,7 +102,7 @@ void failure_object(const TaskFailure& failure, bool worker_died, zval* out) {
   zend_update_property_stringl(g_task_failed, object, "originalTrace", sizeof("originalTrace") - 1, failure.trace.data(), failure.trace.size());
 }
 
-bool collect_payloads(const char* function, HashTable* tasks, std::vector<std::string>& payloads) {
+bool collect_payloads(HashTable* tasks, std::vector<std::string>& payloads) {
   zend_string* key;
   zend_ulong index;
   zval* value;
@@ -116,7 +116,6 @@ bool collect_payloads(const char* function, HashTable* tasks, std::vector<std::s
     payloads.emplace_back(Z_STRVAL_P(value), Z_STRLEN_P(value));
   }
   ZEND_HASH_FOREACH_END();
-  (void)function;
   return true;
 }
 
@@ -226,7 +225,7 @@ PHP_FUNCTION(run_tasks) {
     RETURN_THROWS();
   }
   std::vector<std::string> payloads;
-  if (!collect_payloads("run_tasks", tasks, payloads)) RETURN_THROWS();
+  if (!collect_payloads(tasks, payloads)) RETURN_THROWS();
   array_init_size(return_value, static_cast<uint32_t>(payloads.size()));
   if (payloads.empty()) return;
   std::vector<TaskOutcome> outcomes;
@@ -253,7 +252,7 @@ PHP_FUNCTION(dispatch_tasks) {
     Z_PARAM_ARRAY_HT(tasks)
   ZEND_PARSE_PARAMETERS_END();
   std::vector<std::string> payloads;
-  if (!collect_payloads("dispatch_tasks", tasks, payloads)) RETURN_THROWS();
+  if (!collect_payloads(tasks, payloads)) RETURN_THROWS();
   if (payloads.empty()) return;
   constexpr zend_long kHandOverMs = 3000;
   DispatchReport report = dispatch_tasks(payloads, kHandOverMs);

@@ -45,8 +45,10 @@ async function leave(): Promise<void> {
   ticks?.stop();
   await tasks?.drain();
   reportStats();
+  // Stop the bridge first, so that the script does not start over when take_task() returns null.
+  const stopped = php?.stop();
   addon?.stopTasks();
-  await php?.stop();
+  await stopped;
   process.exit(0);
 }
 
