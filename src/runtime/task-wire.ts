@@ -30,18 +30,31 @@ export function encodeFrame(type: FrameType, id: number, payload: Buffer = EMPTY
 
 const EMPTY = Buffer.alloc(0);
 
-/** Collects bytes from a socket and yields every complete frame. */
+/** Collects bytes from a socket and yields every complete frame (payloads are views: copy to keep). */
 export class FrameReader {
-  private pending: Buffer = EMPTY;
+  // Chunks of an incomplete frame are joined only once it is complete, so a
+  // large frame is copied once, not once per chunk.
+  private chunks: Buffer[] = [];
+  private buffered = 0;
 
   *push(chunk: Buffer): Generator<Frame> {
-    let data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (data.length >= HEADER_BYTES) {
-      const size = data.readUInt32LE(0);
-      if (data.length < HEADER_BYTES + size) break;
-      yield { type: data.readUInt8(4) as FrameType, id: data.readUInt32LE(5), payload: data.subarray(HEADER_BYTES, HEADER_BYTES + size) };
-      data = data.subarray(HEADER_BYTES + size);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= HEADER_BYTES) {
+      const head = this.chunks[0]!.length >= HEADER_BYTES ? this.chunks[0]! : this.join();
+      const total = HEADER_BYTES + head.readUInt32LE(0);
+      if (this.buffered < total) return;
+      const data = this.chunks.length === 1 ? this.chunks[0]! : this.join();
+      yield { type: data.readUInt8(4) as FrameType, id: data.readUInt32LE(5), payload: data.subarray(HEADER_BYTES, total) };
+      const rest = data.subarray(total);
+      this.chunks = rest.length === 0 ? [] : [rest];
+      this.buffered = rest.length;
     }
-    this.pending = data.length === 0 ? EMPTY : Buffer.from(data);
+  }
+
+  private join(): Buffer {
+    const joined = Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [joined];
+    return joined;
   }
 }

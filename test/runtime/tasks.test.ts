@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWorker, fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -115,6 +115,13 @@ describe('task workers (run_tasks, dispatch_tasks)', () => {
     expect(reply.error).toEqual({ class: 'Ephpm\\Octane\\TaskTimeout', message: 'Ephpm\\Octane\\run_tasks(): 1 of 2 tasks did not finish within 100 ms' });
   });
 
+  it('carries payloads and results of several megabytes intact', async () => {
+    const big = 'x'.repeat(3 * 1024 * 1024 - 7) + 'the end';
+    const reply = await run(server, { big: { op: 'echo', value: big }, small: { op: 'echo', value: 'small' } });
+    expect(ok(reply.results!.big)).toBe(big);
+    expect(ok(reply.results!.small)).toBe('small');
+  });
+
   it('dispatch_tasks returns before the task runs, and the task runs afterwards', async () => {
     const file = join(tempDir(), 'fire-and-forget.txt');
     const reply = await post(server, '/dispatch', JSON.stringify({ tasks: [{ op: 'write', path: file, value: 'ran later' }] }));
@@ -188,6 +195,18 @@ describe('task worker failures and limits', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('stop lets a request that waits on a task finish, then stops the task workers, and exits 0', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '1']);
+    const pidFile = join(tempDir(), 'task.pid');
+    const pending = run(server, { slow: { op: 'sleep-after-pid', ms: 500, pid_file: pidFile } });
+    await waitFor(() => existsSync(pidFile), 'the task to start');
+    const exitCode = await server.stop('SIGTERM');
+    const span = JSON.parse(ok((await pending).results!.slow)) as { end: number };
+    expect(span.end).toBeGreaterThan(0);
+    expect(exitCode).toBe(0);
+    expect(existsSync(join(dirname(server.stateFile), 'task-1.sock'))).toBe(false);
   });
 
   it('reload replaces the task workers while tasks keep being answered', async () => {
