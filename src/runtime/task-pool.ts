@@ -46,6 +46,11 @@ export class TaskPool {
     if (this.config.tick) slots.push(this.fork('tick', 1, 0));
     await Promise.all(slots.map((slot) => this.whenReady(slot)));
     this.running = true;
+    const started = [
+      this.config.taskWorkers > 0 ? `${this.config.taskWorkers} task worker${this.config.taskWorkers === 1 ? '' : 's'}` : '',
+      this.config.tick ? 'the tick worker' : '',
+    ].filter(Boolean);
+    if (started.length > 0) this.logger.info(`started ${started.join(' and ')}`, { taskWorkers: this.config.taskWorkers, tick: this.config.tick });
   }
 
   /** Each one finishes the tasks it holds, then exits; SIGKILL after the shutdown timeout. */
