@@ -10,6 +10,7 @@
 #include "php_includes.h"
 #include "php_runtime.h"
 #include "table_napi.h"
+#include "tasks_addon.h"
 
 namespace ephpm {
 namespace {
@@ -192,6 +193,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   register_table_functions(env, exports);
   napi_add_env_cleanup_hook(env, cleanup, nullptr);
+  register_task_addon(env, exports);
   return exports;
 }
 

@@ -5,6 +5,7 @@
 #include "request_array.h"
 #include "response.h"
 #include "table_php.h"
+#include "tasks_php.h"
 
 namespace ephpm {
 namespace {
@@ -39,6 +40,7 @@ bool valid_status(zend_long status) {
 
 PHP_FUNCTION(take_request) {
   ZEND_PARSE_PARAMETERS_NONE();
+  if (!require_role("take_request", "http")) RETURN_THROWS();  // tasks_php.cc
   WorkerState& state = worker_state();
   finish_open_request_implicitly();
   // A timer armed by set_time_limit() counts Node's CPU time too (ITIMER_PROF)
@@ -141,11 +143,17 @@ const zend_function_entry functions[] = {
   ZEND_FE_END
 };
 
+PHP_MINIT_FUNCTION(ephpm) {
+  if (table_module_startup(type, module_number) != SUCCESS) return FAILURE;  // table_php.cc
+  register_task_api(type);  // tasks_php.cc
+  return SUCCESS;
+}
+
 zend_module_entry module_entry = {
   STANDARD_MODULE_HEADER,
   "ephpm",
   functions,
-  table_module_startup, nullptr, nullptr, nullptr, nullptr,
+  PHP_MINIT(ephpm), nullptr, nullptr, nullptr, nullptr,
   "0.1.0",
   STANDARD_MODULE_PROPERTIES
 };

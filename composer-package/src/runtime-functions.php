@@ -39,8 +39,55 @@ if (!function_exists('Ephpm\Octane\take_request')) {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }
 
+    /** 'http', 'task' or 'tick': what this worker process is for. */
+    function worker_role(): string
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
     /** @return array<string, Table> every table, by name */
     function tables(): array
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
+    /** Task workers: the next task's payload; null when the server stops. */
+    function take_task(): ?string
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
+    function finish_task(string $result = ''): void
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
+    function fail_task(\Throwable $error): void
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
+    /** The tick worker: ['number' => int, 'time' => float, 'missed' => int]; null when the server stops. */
+    function take_tick(): ?array
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
+    /**
+     * Runs the payloads on the task workers in parallel; keys are kept. Each value is the task's
+     * result string or a TaskFailed. Throws TaskTimeout after $waitMilliseconds, TaskQueueFull
+     * when the task workers hold too many tasks.
+     *
+     * @param array<array-key, string> $tasks
+     * @return array<array-key, string|TaskFailed>
+     */
+    function run_tasks(array $tasks, int $waitMilliseconds = 3000): array
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
+    /** @param array<array-key, string> $tasks Fire-and-forget: returns once the task workers have them. */
+    function dispatch_tasks(array $tasks): void
     {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }

@@ -26,6 +26,17 @@ export default class Status extends BaseCommand {
         formatBytes(w.rssBytes), formatDuration(w.uptimeSeconds), String(w.restarts),
       ]),
     ));
+    if (status.taskWorkers.length > 0) {
+      this.log('');
+      this.log(formatTable(
+        ['TASK WORKER', 'PID', 'STATE', 'DONE', 'WAITING', 'RSS', 'UPTIME', 'RESTARTS'],
+        status.taskWorkers.map((w) => [
+          w.role === 'tick' ? 'tick' : `task #${w.index}`, String(w.pid), w.state,
+          w.role === 'tick' ? `${w.done.toLocaleString('en')} ticks, ${w.missedTicks} missed` : `${w.done.toLocaleString('en')} tasks`,
+          w.role === 'tick' ? '-' : String(w.waiting), formatBytes(w.rssBytes), formatDuration(w.uptimeSeconds), String(w.restarts),
+        ]),
+      ));
+    }
     return status;
   }
 }

@@ -25,6 +25,9 @@ export interface ServeOptions {
   stateFile?: string;
   /** Shared tables as JSON in Octane's format (EPHPM_TABLES); replaces [tables] of ephpm.toml. */
   tables?: string;
+  taskWorkers?: number;
+  taskQueueSize?: number;
+  tick?: boolean;
 }
 
 export interface ServerConfig {
@@ -55,6 +58,12 @@ export interface ServerConfig {
   configFile: string | null;
   /** Shared-memory tables (Octane's `octane.tables`); see tables.ts. */
   tables: TableDefinition[];
+  /** Processes that run Ephpm\Octane\run_tasks() work; 0 = none. */
+  taskWorkers: number;
+  /** Tasks one task worker holds beyond the one it runs; beyond that, TaskQueueFull. */
+  taskQueueSize: number;
+  /** Run a tick worker fed once a second. */
+  tick: boolean;
 }
 
 interface TomlShape {
@@ -83,6 +92,7 @@ const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 const SERVER_KEYS = [
   'host', 'port', 'workers', 'max_requests', 'request_timeout', 'max_body_size', 'body_memory_size',
   'queue_size', 'shutdown_timeout', 'worker', 'root', 'log_format', 'access_log', 'state_file', 'php_stack_size', 'tls',
+  'task_workers', 'task_queue_size', 'tick',
 ];
 
 function appRoot(root: string | undefined, cwd: string): string {
@@ -173,6 +183,9 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     tables: options.tables !== undefined
       ? parseTablesJson(options.tables, 'EPHPM_TABLES (--tables)')
       : parseTableDefinitions(toml.tables, `${configFile ?? 'ephpm.toml'} [tables]`),
+    taskWorkers: options.taskWorkers ?? intSetting(setting('task_workers'), 'server.task_workers', 0, 64) ?? 0,
+    taskQueueSize: options.taskQueueSize ?? intSetting(setting('task_queue_size'), 'server.task_queue_size', 0) ?? 256,
+    tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? false,
   };
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   return config;

@@ -18,4 +18,21 @@ export interface ServerStatus {
   uptimeSeconds: number;
   totalRequests: number;
   workers: WorkerStatus[];
+  /** Task workers and the tick worker (none unless --task-workers / --tick). */
+  taskWorkers: TaskWorkerStatus[];
+}
+
+export interface TaskWorkerStatus {
+  role: 'task' | 'tick';
+  index: number;
+  pid: number;
+  state: 'starting' | 'running' | 'draining';
+  /** Tasks answered, or ticks run. */
+  done: number;
+  /** Tasks held and not answered yet, the running one included. */
+  waiting: number;
+  missedTicks: number;
+  rssBytes: number;
+  uptimeSeconds: number;
+  restarts: number;
 }

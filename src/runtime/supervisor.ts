@@ -9,6 +9,8 @@ import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage, type Wor
 import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
 import type { ServerStatus, WorkerStatus } from './status.js';
 import { createTables, type SharedTables } from './tables.js';
+import { TaskPool } from './task-pool.js';
+import { taskEnv } from './task-sockets.js';
 
 const CRASH_WINDOW_MS = 10_000;
 const MAX_RESPAWN_DELAY_MS = 5_000;
@@ -57,6 +59,7 @@ export class Supervisor {
   private readonly startedAt = new Date();
   private control: ControlServer | null = null;
   private tables: SharedTables | null = null;
+  private readonly tasks: TaskPool;
   private exited!: (code: number) => void;
   readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
 
@@ -65,6 +68,7 @@ export class Supervisor {
     private readonly logger: Logger,
   ) {
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)) });
+    this.tasks = new TaskPool(config, logger);
   }
 
   /** Resolves once every worker serves; rejects with the first boot failure. */
@@ -83,7 +87,7 @@ export class Supervisor {
     this.tables = createTables(this.config, this.logger);
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null));
     try {
-      await Promise.all(slots.map((slot) => this.whenReady(slot)));
+      await Promise.all([...slots.map((slot) => this.whenReady(slot)), this.tasks.start()]);
     } catch (error) {
       await this.stop();
       throw error;
@@ -114,6 +118,7 @@ export class Supervisor {
     }, this.config.shutdownTimeoutMs).unref();
     await Promise.all(exits);
     clearTimeout(timeout);
+    await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
     this.tables?.remove();
     await this.control?.close();
     if (announce) {
@@ -140,6 +145,7 @@ export class Supervisor {
         // Once reloaded, every new connection reaches new code.
         await slot.stoppedAccepting;
       }
+      await this.tasks.reload();
       if (!options.quiet) this.logger.info('reloaded');
     })().finally(() => (this.reloading = null));
     return this.reloading;
@@ -172,6 +178,7 @@ export class Supervisor {
       uptimeSeconds: (now - this.startedAt.getTime()) / 1000,
       totalRequests: this.requestsOfGoneWorkers + workers.reduce((sum, w) => sum + w.requests, 0),
       workers,
+      taskWorkers: await this.tasks.status(),
     };
   }
 
@@ -180,7 +187,7 @@ export class Supervisor {
   }
 
   private fork(index: number, restarts: number, replaces: Slot | null, giveUpOnBootFailure = false): Slot {
-    const worker = cluster.fork({ ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config) });
+    const worker = cluster.fork({ ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http') });
     const stoppedAccepting = new Promise<void>((resolve) => {
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'draining') resolve();

@@ -14,12 +14,20 @@ describe('the runtime functions outside ephpm', () => {
     expect(result.stderr + result.stdout).toMatch(/take_request\(\) only works inside the ephpm runtime.*npx ephpm serve --worker/s);
   });
 
-  it('the shared tables fail fast the same way', () => {
-    for (const call of ["table('users')", 'tables()']) {
-      const result = spawnSync('php', ['-r', `require '${exception}'; require '${functions}'; \\Ephpm\\Octane\\${call};`], { encoding: 'utf8' });
-      expect(result.status).not.toBe(0);
-      expect(result.stderr + result.stdout).toMatch(new RegExp(`Ephpm\\\\Octane\\\\${call.replace(/\(.*/, '')}\\(\\) only works inside the ephpm runtime`));
-    }
+  it.each([
+    ['table', "'users'"],
+    ['tables', ''],
+    ['worker_role', ''],
+    ['take_task', ''],
+    ['finish_task', "'result'"],
+    ['fail_task', 'new \\Exception()'],
+    ['take_tick', ''],
+    ['run_tasks', "['a' => 'payload']"],
+    ['dispatch_tasks', "['payload']"],
+  ])('%s() fails fast under plain php too', (name, args) => {
+    const result = spawnSync('php', ['-r', `require '${exception}'; require '${functions}'; \\Ephpm\\Octane\\${name}(${args});`], { encoding: 'utf8' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr + result.stdout).toMatch(new RegExp(`${name}\\(\\) only works inside the ephpm runtime`));
   });
 
   it('step aside under ephpm, where the runtime provides the real functions', async () => {

@@ -1,0 +1,324 @@
+#include "tasks_php.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include <ext/spl/spl_exceptions.h>
+}
+
+#include "php_includes.h"
+#include "php_runtime.h"
+#include "task_dispatch.h"
+#include "task_inbox.h"
+
+namespace ephpm {
+namespace {
+
+zend_class_entry* g_task_failed = nullptr;
+zend_class_entry* g_task_worker_died = nullptr;
+zend_class_entry* g_task_timeout = nullptr;
+zend_class_entry* g_task_queue_full = nullptr;
+
+// The task a task worker's script took and has not answered yet (PHP thread only).
+bool g_task_open = false;
+uint32_t g_task_key = 0;
+
+std::string role() {
+  const char* value = std::getenv("EPHPM_WORKER_ROLE");
+  return value && *value ? value : "http";
+}
+
+// The first take_task()/take_tick() of a script run tells Node the worker is ready.
+void announce_ready() {
+  WorkerState& state = worker_state();
+  zend_unset_timeout();
+  restore_node_sigprof();
+  if (state.took_request_this_run) return;
+  state.took_request_this_run = true;
+  auto* ready = new Event();
+  ready->kind = EventKind::Ready;
+  state.emit(ready);
+}
+
+void answer_task(FrameType type, std::string data) {
+  auto* result = new TaskResult();
+  result->key = g_task_key;
+  result->type = type;
+  result->data = std::move(data);
+  g_task_open = false;
+  send_task_result(result);
+}
+
+void fail_task_with(const char* class_name, const std::string& message) {
+  TaskFailure failure;
+  failure.class_name = class_name;
+  failure.message = message;
+  answer_task(FrameType::ResultFailed, encode_failure(failure));
+}
+
+std::string string_property(zend_object* object, const char* name) {
+  zval unused;
+  zval* value = zend_read_property(zend_get_exception_base(object), object, name, strlen(name), 1, &unused);
+  return value && Z_TYPE_P(value) == IS_STRING ? std::string(Z_STRVAL_P(value), Z_STRLEN_P(value)) : std::string();
+}
+
+zend_long long_property(zend_object* object, const char* name) {
+  zval unused;
+  zval* value = zend_read_property(zend_get_exception_base(object), object, name, strlen(name), 1, &unused);
+  return value && Z_TYPE_P(value) == IS_LONG ? Z_LVAL_P(value) : 0;
+}
+
+TaskFailure failure_of(zend_object* error) {
+  TaskFailure failure;
+  failure.class_name.assign(ZSTR_VAL(error->ce->name), ZSTR_LEN(error->ce->name));
+  failure.message = string_property(error, "message");
+  failure.code = long_property(error, "code");
+  failure.file = string_property(error, "file");
+  failure.line = long_property(error, "line");
+  zval unused;
+  zval* trace = zend_read_property(zend_get_exception_base(error), error, "trace", sizeof("trace") - 1, 1, &unused);
+  if (trace && Z_TYPE_P(trace) == IS_ARRAY) {
+    zend_string* text = zend_trace_to_string(Z_ARRVAL_P(trace), true);
+    failure.trace.assign(ZSTR_VAL(text), ZSTR_LEN(text));
+    zend_string_release(text);
+  }
+  return failure;
+}
+
+// A TaskFailed (or TaskWorkerDied) carrying the original's class, message, code, file, line and trace.
+void failure_object(const TaskFailure& failure, bool worker_died, zval* out) {
+  object_init_ex(out, worker_died ? g_task_worker_died : g_task_failed);
+  zend_object* object = Z_OBJ_P(out);
+  zend_update_property_stringl(zend_ce_exception, object, "message", sizeof("message") - 1, failure.message.data(), failure.message.size());
+  zend_update_property_long(zend_ce_exception, object, "code", sizeof("code") - 1, failure.code);
+  if (!failure.file.empty()) {
+    zend_update_property_stringl(zend_ce_exception, object, "file", sizeof("file") - 1, failure.file.data(), failure.file.size());
+    zend_update_property_long(zend_ce_exception, object, "line", sizeof("line") - 1, failure.line);
+  }
+  zend_update_property_stringl(g_task_failed, object, "originalClass", sizeof("originalClass") - 1, failure.class_name.data(), failure.class_name.size());
+  zend_update_property_stringl(g_task_failed, object, "originalTrace", sizeof("originalTrace") - 1, failure.trace.data(), failure.trace.size());
+}
+
+bool collect_payloads(HashTable* tasks, std::vector<std::string>& payloads) {
+  zend_string* key;
+  zend_ulong index;
+  zval* value;
+  ZEND_HASH_FOREACH_KEY_VAL(tasks, index, key, value) {
+    ZVAL_DEREF(value);
+    if (Z_TYPE_P(value) != IS_STRING) {
+      if (key) zend_argument_type_error(1, "must contain only strings (serialized tasks), %s given for key \"%s\"", zend_zval_type_name(value), ZSTR_VAL(key));
+      else zend_argument_type_error(1, "must contain only strings (serialized tasks), %s given for key " ZEND_ULONG_FMT, zend_zval_type_name(value), index);
+      return false;
+    }
+    payloads.emplace_back(Z_STRVAL_P(value), Z_STRLEN_P(value));
+  }
+  ZEND_HASH_FOREACH_END();
+  return true;
+}
+
+bool report_problem(const char* function, const DispatchReport& report, size_t total, zend_long wait_ms) {
+  switch (report.status) {
+    case DispatchStatus::Done:
+      return false;
+    case DispatchStatus::NoTaskWorkers:
+      zend_throw_error(nullptr, "Ephpm\\Octane\\%s(): this server runs no task workers; start it with --task-workers=N "
+                       "(or task_workers = N under [server] in ephpm.toml)", function);
+      return true;
+    case DispatchStatus::QueueFull:
+      zend_throw_exception_ex(g_task_queue_full, 0, "Ephpm\\Octane\\%s(): the task queue is full (%zu task worker%s, each holding "
+                              "as many tasks as --task-queue-size allows); add --task-workers or raise --task-queue-size",
+                              function, report.task_workers, report.task_workers == 1 ? "" : "s");
+      return true;
+    case DispatchStatus::Timeout:
+      zend_throw_exception_ex(g_task_timeout, 0, "Ephpm\\Octane\\%s(): %zu of %zu task%s did not finish within " ZEND_LONG_FMT " ms",
+                              function, report.unfinished, total, total == 1 ? "" : "s", wait_ms);
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool require_role(const char* function, const char* wanted) {
+  std::string current = role();
+  if (current == wanted) return true;
+  zend_throw_error(nullptr, "Ephpm\\Octane\\%s() only works in a%s %s worker, and this is a%s %s worker; "
+                   "branch on Ephpm\\Octane\\worker_role() in the worker script",
+                   function, std::strcmp(wanted, "http") == 0 ? "n" : "", wanted, current == "http" ? "n" : "", current.c_str());
+  return false;
+}
+
+PHP_FUNCTION(worker_role) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  std::string current = role();
+  RETURN_STRINGL(current.data(), current.size());
+}
+
+PHP_FUNCTION(take_task) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  if (!require_role("take_task", "task")) RETURN_THROWS();
+  bool new_run = !worker_state().took_request_this_run;
+  if (g_task_open) {
+    fail_task_with("Ephpm\\Octane\\TaskNotFinished",
+                   new_run ? "The task worker script ended while running this task (an uncaught exception, a fatal error or exit()); "
+                             "the server log has the error."
+                           : "The task worker script took its next task without answering this one; call finish_task() or fail_task().");
+  }
+  announce_ready();
+  QueuedTask task;
+  if (!task_inbox().take(task)) RETURN_NULL();
+  g_task_open = true;
+  g_task_key = task.key;
+  RETURN_STRINGL(task.payload.data(), task.payload.size());
+}
+
+PHP_FUNCTION(finish_task) {
+  zend_string* result = nullptr;
+  ZEND_PARSE_PARAMETERS_START(0, 1)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR(result)
+  ZEND_PARSE_PARAMETERS_END();
+  if (!g_task_open) {
+    zend_throw_error(nullptr, "Ephpm\\Octane\\finish_task(): no task is open; call take_task() first");
+    RETURN_THROWS();
+  }
+  answer_task(FrameType::ResultOk, result ? std::string(ZSTR_VAL(result), ZSTR_LEN(result)) : std::string());
+}
+
+PHP_FUNCTION(fail_task) {
+  zval* error;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_OBJECT_OF_CLASS(error, zend_ce_throwable)
+  ZEND_PARSE_PARAMETERS_END();
+  if (!g_task_open) {
+    zend_throw_error(nullptr, "Ephpm\\Octane\\fail_task(): no task is open; call take_task() first");
+    RETURN_THROWS();
+  }
+  answer_task(FrameType::ResultFailed, encode_failure(failure_of(Z_OBJ_P(error))));
+}
+
+PHP_FUNCTION(take_tick) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  if (!require_role("take_tick", "tick")) RETURN_THROWS();
+  announce_ready();
+  Tick tick;
+  if (!task_inbox().take_tick(tick)) RETURN_NULL();
+  array_init_size(return_value, 3);
+  add_assoc_long(return_value, "number", static_cast<zend_long>(tick.number));
+  add_assoc_double(return_value, "time", tick.time);
+  add_assoc_long(return_value, "missed", static_cast<zend_long>(tick.missed));
+}
+
+PHP_FUNCTION(run_tasks) {
+  HashTable* tasks;
+  zend_long wait_ms = 3000;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+    Z_PARAM_ARRAY_HT(tasks)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_LONG(wait_ms)
+  ZEND_PARSE_PARAMETERS_END();
+  if (wait_ms < 1) {
+    zend_argument_value_error(2, "must be at least 1 (milliseconds), " ZEND_LONG_FMT " given", wait_ms);
+    RETURN_THROWS();
+  }
+  std::vector<std::string> payloads;
+  if (!collect_payloads(tasks, payloads)) RETURN_THROWS();
+  array_init_size(return_value, static_cast<uint32_t>(payloads.size()));
+  if (payloads.empty()) return;
+  std::vector<TaskOutcome> outcomes;
+  DispatchReport report = run_tasks(payloads, static_cast<long>(wait_ms), outcomes);
+  if (report_problem("run_tasks", report, payloads.size(), wait_ms)) RETURN_THROWS();
+
+  size_t i = 0;
+  zend_string* key;
+  zend_ulong index;
+  ZEND_HASH_FOREACH_KEY(tasks, index, key) {
+    TaskOutcome& outcome = outcomes[i++];
+    zval value;
+    if (outcome.kind == TaskOutcome::Kind::Ok) ZVAL_STRINGL(&value, outcome.result.data(), outcome.result.size());
+    else failure_object(outcome.failure, outcome.kind == TaskOutcome::Kind::WorkerDied, &value);
+    if (key) zend_hash_update(Z_ARRVAL_P(return_value), key, &value);
+    else zend_hash_index_update(Z_ARRVAL_P(return_value), index, &value);
+  }
+  ZEND_HASH_FOREACH_END();
+}
+
+PHP_FUNCTION(dispatch_tasks) {
+  HashTable* tasks;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_ARRAY_HT(tasks)
+  ZEND_PARSE_PARAMETERS_END();
+  std::vector<std::string> payloads;
+  if (!collect_payloads(tasks, payloads)) RETURN_THROWS();
+  if (payloads.empty()) return;
+  constexpr zend_long kHandOverMs = 3000;
+  DispatchReport report = dispatch_tasks(payloads, kHandOverMs);
+  if (report.status == DispatchStatus::Timeout) {
+    zend_throw_exception_ex(g_task_timeout, 0, "Ephpm\\Octane\\dispatch_tasks(): no task worker took the tasks within " ZEND_LONG_FMT
+                            " ms (all task workers are restarting or their sockets are full)", kHandOverMs);
+    RETURN_THROWS();
+  }
+  report_problem("dispatch_tasks", report, payloads.size(), kHandOverMs);
+}
+
+namespace {
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_worker_role, 0, 0, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_take_task, 0, 0, IS_STRING, 1)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_finish_task, 0, 0, IS_VOID, 0)
+  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, result, IS_STRING, 0, "\"\"")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_fail_task, 0, 1, IS_VOID, 0)
+  ZEND_ARG_OBJ_INFO(0, error, Throwable, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_take_tick, 0, 0, IS_ARRAY, 1)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_run_tasks, 0, 1, IS_ARRAY, 0)
+  ZEND_ARG_TYPE_INFO(0, tasks, IS_ARRAY, 0)
+  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, waitMilliseconds, IS_LONG, 0, "3000")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_dispatch_tasks, 0, 1, IS_VOID, 0)
+  ZEND_ARG_TYPE_INFO(0, tasks, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+const zend_function_entry functions[] = {
+  ZEND_NS_FE("Ephpm\\Octane", worker_role, arginfo_worker_role)
+  ZEND_NS_FE("Ephpm\\Octane", take_task, arginfo_take_task)
+  ZEND_NS_FE("Ephpm\\Octane", finish_task, arginfo_finish_task)
+  ZEND_NS_FE("Ephpm\\Octane", fail_task, arginfo_fail_task)
+  ZEND_NS_FE("Ephpm\\Octane", take_tick, arginfo_take_tick)
+  ZEND_NS_FE("Ephpm\\Octane", run_tasks, arginfo_run_tasks)
+  ZEND_NS_FE("Ephpm\\Octane", dispatch_tasks, arginfo_dispatch_tasks)
+  ZEND_FE_END
+};
+
+zend_class_entry* register_exception(const char* name, zend_class_entry* parent) {
+  zend_class_entry ce;
+  INIT_CLASS_ENTRY_EX(ce, name, strlen(name), nullptr);
+  return zend_register_internal_class_ex(&ce, parent);
+}
+
+}  // namespace
+
+void register_task_api(int type) {
+  zend_register_functions(nullptr, functions, nullptr, type);
+  g_task_failed = register_exception("Ephpm\\Octane\\TaskFailed", spl_ce_RuntimeException);
+  zend_declare_property_string(g_task_failed, "originalClass", sizeof("originalClass") - 1, "", ZEND_ACC_PUBLIC);
+  zend_declare_property_string(g_task_failed, "originalTrace", sizeof("originalTrace") - 1, "", ZEND_ACC_PUBLIC);
+  g_task_worker_died = register_exception("Ephpm\\Octane\\TaskWorkerDied", g_task_failed);
+  g_task_timeout = register_exception("Ephpm\\Octane\\TaskTimeout", spl_ce_RuntimeException);
+  g_task_queue_full = register_exception("Ephpm\\Octane\\TaskQueueFull", spl_ce_RuntimeException);
+}
+
+}  // namespace ephpm

@@ -1,0 +1,274 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appWorker, fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const tasksWorker = fixture('workers', 'tasks.php');
+const throwLine = readFileSync(tasksWorker, 'utf8').split('\n').findIndex((line) => line.includes('// THROW-LINE')) + 1;
+
+interface Failure {
+  class: string;
+  originalClass: string;
+  message: string;
+  code: number;
+  file: string;
+  line: number;
+  trace: string;
+  workerDied: boolean;
+}
+type Outcome = { ok: string } | { failed: Failure };
+interface RunReply {
+  keys?: Array<string | number>;
+  results?: Record<string, Outcome>;
+  error?: { class: string; message: string };
+}
+
+/** POSTs a raw JSON body (so that key order, numeric keys included, is exactly as written). */
+async function post(server: RunningServer, path: string, body: string): Promise<RunReply> {
+  const response = await fetch(`${server.url}${path}`, { method: 'POST', body });
+  expect(response.status).toBe(200);
+  return (await response.json()) as RunReply;
+}
+
+const run = (server: RunningServer, tasks: Record<string, unknown>, wait = 20_000) => post(server, '/run', JSON.stringify({ tasks, wait }));
+
+function ok(outcome: Outcome | undefined): string {
+  if (!outcome || !('ok' in outcome)) throw new Error(`expected a result, got ${JSON.stringify(outcome)}`);
+  return outcome.ok;
+}
+
+function failed(outcome: Outcome | undefined): Failure {
+  if (!outcome || !('failed' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome)}`);
+  return outcome.failed;
+}
+
+interface TaskWorkerStatus {
+  role: string;
+  index: number;
+  pid: number;
+  state: string;
+  done: number;
+  waiting: number;
+  restarts: number;
+  rssBytes: number;
+}
+
+async function taskWorkers(server: RunningServer): Promise<TaskWorkerStatus[]> {
+  const result = await runCli(['status', '--json', '--state-file', server.stateFile]);
+  expect(result.code).toBe(0);
+  return (JSON.parse(result.output) as { taskWorkers: TaskWorkerStatus[] }).taskWorkers;
+}
+
+describe('task workers (run_tasks, dispatch_tasks)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '3']);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('runs three 300 ms tasks at the same time, each in its own task worker', async () => {
+    const reply = await run(server, { a: { op: 'sleep', ms: 300 }, b: { op: 'sleep', ms: 300 }, c: { op: 'sleep', ms: 300 } });
+    const spans = Object.values(reply.results!).map((outcome) => JSON.parse(ok(outcome)) as { pid: number; start: number; end: number });
+    expect(new Set(spans.map((span) => span.pid)).size).toBe(3);
+    // Every task started before any of them ended: they overlapped.
+    expect(Math.max(...spans.map((s) => s.start))).toBeLessThan(Math.min(...spans.map((s) => s.end)));
+  });
+
+  it('keeps the keys of the task array, in order, string and integer keys alike', async () => {
+    const reply = await post(server, '/run', '{"tasks":{"x":{"op":"echo","value":"X"},"7":{"op":"echo","value":"seven"},"y":{"op":"role"}}}');
+    expect(reply.keys).toEqual(['x', 7, 'y']);
+    expect(ok(reply.results!.x)).toBe('X');
+    expect(ok(reply.results!['7'])).toBe('seven');
+    expect(ok(reply.results!.y)).toBe('task');
+  });
+
+  it("returns a task's exception as TaskFailed with the original class, message, code, file, line and trace", async () => {
+    const reply = await run(server, { good: { op: 'echo', value: 'fine' }, bad: { op: 'throw', message: 'the task broke' } });
+    expect(ok(reply.results!.good)).toBe('fine');
+    const failure = failed(reply.results!.bad);
+    expect(failure).toMatchObject({
+      class: 'Ephpm\\Octane\\TaskFailed',
+      originalClass: 'DomainException',
+      message: 'the task broke',
+      code: 42,
+      file: tasksWorker,
+      line: throwLine,
+      workerDied: false,
+    });
+    expect(failure.trace).toMatch(/run_task\(\)/);
+  });
+
+  it('fails a task whose script died (exit) with TaskNotFinished, and the task worker carries on', async () => {
+    const reply = await run(server, { gone: { op: 'exit' } });
+    const failure = failed(reply.results!.gone);
+    expect(failure.originalClass).toBe('Ephpm\\Octane\\TaskNotFinished');
+    expect(failure.message).toMatch(/script ended while running this task/);
+    const after = await run(server, { a: { op: 'echo', value: '1' }, b: { op: 'echo', value: '2' }, c: { op: 'echo', value: '3' } });
+    expect(Object.values(after.results!).map(ok)).toEqual(['1', '2', '3']);
+  });
+
+  it('throws TaskTimeout when the tasks take longer than the wait', async () => {
+    const reply = await run(server, { slow: { op: 'sleep', ms: 1500 }, quick: { op: 'echo', value: 'q' } }, 100);
+    expect(reply.error).toEqual({ class: 'Ephpm\\Octane\\TaskTimeout', message: 'Ephpm\\Octane\\run_tasks(): 1 of 2 tasks did not finish within 100 ms' });
+  });
+
+  it('carries payloads and results of several megabytes intact', async () => {
+    const big = 'x'.repeat(3 * 1024 * 1024 - 7) + 'the end';
+    const reply = await run(server, { big: { op: 'echo', value: big }, small: { op: 'echo', value: 'small' } });
+    expect(ok(reply.results!.big)).toBe(big);
+    expect(ok(reply.results!.small)).toBe('small');
+  });
+
+  it('dispatch_tasks returns before the task runs, and the task runs afterwards', async () => {
+    const file = join(tempDir(), 'fire-and-forget.txt');
+    const reply = await post(server, '/dispatch', JSON.stringify({ tasks: [{ op: 'write', path: file, value: 'ran later' }] }));
+    expect(reply).toEqual({ dispatched: 1 });
+    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8') === 'ran later', 'the dispatched task to write its file');
+  });
+
+  it('rejects a payload that is not a string with a TypeError naming the key', async () => {
+    const reply = await post(server, '/bad-payload', '{}');
+    expect(reply.error?.class).toBe('TypeError');
+    expect(reply.error?.message).toMatch(/must contain only strings \(serialized tasks\), int given for key "a"/);
+  });
+
+  it('shows task workers in ephpm status, human and JSON', async () => {
+    const workers = await taskWorkers(server);
+    expect(workers.map((w) => [w.role, w.index, w.state])).toEqual([['task', 1, 'running'], ['task', 2, 'running'], ['task', 3, 'running']]);
+    expect(workers.reduce((sum, w) => sum + w.done, 0)).toBeGreaterThanOrEqual(10);
+    for (const worker of workers) expect(worker.rssBytes).toBeGreaterThan(10 * 1024 * 1024);
+    const human = await runCli(['status', '--state-file', server.stateFile]);
+    expect(human.output).toMatch(/TASK WORKER\s+PID\s+STATE\s+DONE\s+WAITING\s+RSS\s+UPTIME\s+RESTARTS/);
+    expect(human.output).toMatch(new RegExp(`task #2\\s+${workers[1]!.pid}\\s+running\\s+\\d+ tasks`));
+  });
+});
+
+describe('task worker failures and limits', () => {
+  it('a task worker killed mid-task fails that task with TaskWorkerDied, and a new one takes its place', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '1']);
+    try {
+      const pidFile = join(tempDir(), 'task.pid');
+      const pending = run(server, { stuck: { op: 'hang', pid_file: pidFile } }, 60_000);
+      const pid = Number(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8'), 'the task to start'));
+      process.kill(pid, 'SIGKILL');
+      const failure = failed((await pending).results!.stuck);
+      expect(failure.class).toBe('Ephpm\\Octane\\TaskWorkerDied');
+      expect(failure.workerDied).toBe(true);
+      expect(failure.message).toMatch(/task worker running this task exited before it finished/);
+
+      const after = await run(server, { again: { op: 'echo', value: 'works again' } });
+      expect(ok(after.results!.again)).toBe('works again');
+      const [worker] = await taskWorkers(server);
+      expect(worker).toMatchObject({ role: 'task', index: 1, restarts: 1, state: 'running' });
+      expect(worker!.pid).not.toBe(pid);
+      expect(server.output()).toMatch(new RegExp(`task worker ${pid} exited unexpectedly \\(SIGKILL\\)`));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('bounds the queue of a busy task worker: TaskQueueFull says what to raise', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '1', '--task-queue-size', '1']);
+    try {
+      // One task runs, one waits behind it, the third does not fit.
+      const reply = await run(server, { a: { op: 'sleep', ms: 300 }, b: { op: 'sleep', ms: 300 }, c: { op: 'sleep', ms: 300 } });
+      expect(reply.error?.class).toBe('Ephpm\\Octane\\TaskQueueFull');
+      expect(reply.error?.message).toMatch(/task queue is full \(1 task worker.*add --task-workers or raise --task-queue-size/);
+      // The two it took still run; once they are done there is room again.
+      await waitFor(async () => (await taskWorkers(server))[0]!.waiting === 0, 'the task worker to finish what it holds');
+      const after = await run(server, { a: { op: 'echo', value: 'a' }, b: { op: 'echo', value: 'b' } });
+      expect(Object.values(after.results!).map(ok)).toEqual(['a', 'b']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('run_tasks on a server without task workers says how to start some', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1']);
+    try {
+      const reply = await run(server, { a: { op: 'echo', value: 'a' } });
+      expect(reply.error?.class).toBe('Error');
+      expect(reply.error?.message).toMatch(/runs no task workers; start it with --task-workers=N/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('stop lets a request that waits on a task finish, then stops the task workers, and exits 0', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '1']);
+    const pidFile = join(tempDir(), 'task.pid');
+    const pending = run(server, { slow: { op: 'sleep-after-pid', ms: 500, pid_file: pidFile } });
+    await waitFor(() => existsSync(pidFile), 'the task to start');
+    const exitCode = await server.stop('SIGTERM');
+    const span = JSON.parse(ok((await pending).results!.slow)) as { end: number };
+    expect(span.end).toBeGreaterThan(0);
+    expect(exitCode).toBe(0);
+    expect(existsSync(join(dirname(server.stateFile), 'task-1.sock'))).toBe(false);
+  });
+
+  it('reload replaces the task workers while tasks keep being answered', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '2']);
+    try {
+      const before = (await taskWorkers(server)).map((w) => w.pid);
+      let reloading = true;
+      const failures: string[] = [];
+      let answered = 0;
+      const load = (async () => {
+        while (reloading) {
+          const reply = await run(server, { a: { op: 'echo', value: 'a' }, b: { op: 'echo', value: 'b' } });
+          if (reply.error || !reply.results || Object.values(reply.results).some((o) => !('ok' in o))) failures.push(JSON.stringify(reply));
+          else answered++;
+        }
+      })();
+      const reload = await runCli(['reload', '--state-file', server.stateFile]);
+      reloading = false;
+      await load;
+      expect(reload.code).toBe(0);
+      expect(failures).toEqual([]);
+      expect(answered).toBeGreaterThan(0);
+      const after = await taskWorkers(server);
+      expect(after.filter((w) => w.state === 'running').map((w) => w.pid).some((pid) => before.includes(pid))).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('task worker configuration', () => {
+  it('reads task_workers, task_queue_size and tick from ephpm.toml', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ephpm.toml'), `[server]\nworker = ${JSON.stringify(tasksWorker)}\nworkers = 1\ntask_workers = 2\ntask_queue_size = 5\ntick = false\n`);
+    const server = await startServer(['--root', dir]);
+    try {
+      expect((await taskWorkers(server)).map((w) => `${w.role}#${w.index}`)).toEqual(['task#1', 'task#2']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('takes EPHPM_TASK_WORKERS from the environment', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1'], { env: { EPHPM_TASK_WORKERS: '1' } });
+    try {
+      expect((await taskWorkers(server)).map((w) => w.role)).toEqual(['task']);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('names a bad task_workers value', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ephpm.toml'), `[server]\nworker = ${JSON.stringify(tasksWorker)}\ntask_workers = "two"\n`);
+    const result = await runCli(['serve', '--root', dir, '--port', '0']);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/server\.task_workers must be a whole number from 0 to 64; got "two"/);
+  });
+
+  it('a worker script that ignores worker_role() stops the start with a message that says to branch on it', async () => {
+    const result = await runCli(['serve', '--worker', appWorker, '--workers', '1', '--task-workers', '1', '--port', '0', '--state-file', join(tempDir(), 'server.json')]);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/take_request\(\) only works in an http worker, and this is a task worker; branch on Ephpm\\Octane\\worker_role\(\)/);
+  });
+});
