@@ -23,6 +23,9 @@ export const serveFlags = {
   'state-file': Flags.string({ description: 'Where the running server records its pids, host and port', env: 'EPHPM_STATE_FILE' }),
   'log-format': Flags.string({ description: 'Log lines for humans or one JSON object per line', env: 'EPHPM_LOG_FORMAT', options: ['human', 'json'] }),
   'access-log': Flags.boolean({ description: 'Log every request (--no-access-log to turn off)', allowNo: true, env: 'EPHPM_ACCESS_LOG' }),
+  'task-workers': Flags.integer({ description: 'Task worker processes for Ephpm\\Octane\\run_tasks() (default: 0, none)', env: 'EPHPM_TASK_WORKERS', min: 0, max: 64 }),
+  'task-queue-size': Flags.integer({ description: 'Tasks a busy task worker holds before TaskQueueFull (default: 256)', env: 'EPHPM_TASK_QUEUE_SIZE', min: 0 }),
+  tick: Flags.boolean({ description: 'Run a tick worker fed by Ephpm\\Octane\\take_tick() once a second (--no-tick to turn off)', allowNo: true, env: 'EPHPM_TICK' }),
   tables: Flags.string({ description: 'Shared tables as JSON in Octane\'s format, e.g. {"users:1000":{"name":"string:64","votes":"int"}}', env: 'EPHPM_TABLES' }),
 };
 
@@ -42,5 +45,8 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     logFormat: flags['log-format'] as ServeOptions['logFormat'],
     accessLog: flags['access-log'],
     tables: flags.tables,
+    taskWorkers: flags['task-workers'],
+    taskQueueSize: flags['task-queue-size'],
+    tick: flags.tick,
   };
 }
