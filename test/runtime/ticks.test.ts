@@ -15,6 +15,7 @@ interface TickReport {
   ticks: Tick[];
   slowTickRunning: boolean;
   role: string;
+  table: { last: number; count: number } | false | null;
 }
 
 const report = (server: RunningServer) => getJson<TickReport>(`${server.url}/`);
@@ -28,8 +29,8 @@ async function tickWorker(server: RunningServer): Promise<{ role: string; pid: n
   return tick;
 }
 
-function start(mode: string, dir: string): Promise<RunningServer> {
-  return startServer(['--worker', ticksWorker, '--workers', '1', '--tick'], { env: { TICK_DIR: dir, TICK_MODE: mode } });
+function start(mode: string, dir: string, extraArgs: string[] = ['--workers', '1']): Promise<RunningServer> {
+  return startServer(['--worker', ticksWorker, '--tick', ...extraArgs], { env: { TICK_DIR: dir, TICK_MODE: mode } });
 }
 
 describe('the tick worker', () => {
@@ -49,6 +50,27 @@ describe('the tick worker', () => {
       expect(worker.done).toBeGreaterThanOrEqual(3);
       const human = await runCli(['status', '--state-file', server.stateFile]);
       expect(human.output).toMatch(new RegExp(`tick\\s+${worker.pid}\\s+running\\s+\\d+ ticks, 0 missed`));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a tick writes to a shared table every second, and the request workers see it', async () => {
+    const tables = JSON.stringify({ 'ticks:10': { last: 'int', count: 'int' } });
+    const server = await start('table', tempDir(), ['--workers', '2', '--tables', tables]);
+    try {
+      const first = await waitFor(async () => {
+        const current = await report(server);
+        return current.table && current.table.count >= 1 && current;
+      }, 'a tick in the table');
+      const later = await waitFor(async () => {
+        const current = await report(server);
+        return current.table && current.table.count >= first.table!.count + 2 && current;
+      }, 'two more ticks in the table');
+      expect(later.table).toMatchObject({ last: later.table && later.table.count });
+      const dump = await runCli(['table:dump', 'ticks', '--json', '--state-file', server.stateFile]);
+      expect(dump.code).toBe(0);
+      expect(dump.output).toContain('"clock"');
     } finally {
       await server.stop();
     }
