@@ -3,9 +3,6 @@
 #include <dlfcn.h>
 #include <napi.h>
 
-#include <mutex>
-#include <vector>
-
 #include "bridge.h"
 #include "php_includes.h"
 #include "php_runtime.h"
@@ -38,7 +35,6 @@ Napi::Value to_js_data(Napi::Env env, Event* event) {
 
 void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
   if (env != nullptr && on_event != nullptr) {
-    Napi::HandleScope scope(env);
     // "Name\nvalue\nName\nvalue": one string crosses N-API instead of 2n
     // (names and values cannot contain a line break; php_headers.cc checks).
     std::string headers;
@@ -62,32 +58,8 @@ void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
   if (stopped) g_events.Release();
 }
 
-// Events wait here and cross in bursts: the PHP thread makes one
-// thread-safe-function call per burst instead of one per event.
-std::mutex g_pending_mutex;
-std::vector<Event*> g_pending;
-
-void deliver_pending(Napi::Env env, Napi::Function on_event, std::nullptr_t*) {
-  std::vector<Event*> burst;
-  {
-    std::lock_guard<std::mutex> lock(g_pending_mutex);
-    burst.swap(g_pending);
-  }
-  for (Event* event : burst) deliver(env, on_event, event);
-}
-
 void emit(Event* event) {
-  bool first;
-  {
-    std::lock_guard<std::mutex> lock(g_pending_mutex);
-    first = g_pending.empty();
-    g_pending.push_back(event);
-  }
-  if (first && g_events.NonBlockingCall(static_cast<std::nullptr_t*>(nullptr), deliver_pending) != napi_ok) {
-    std::lock_guard<std::mutex> lock(g_pending_mutex);
-    for (Event* pending : g_pending) delete pending;
-    g_pending.clear();
-  }
+  if (g_events.NonBlockingCall(event, deliver) != napi_ok) delete event;
 }
 
 std::string string_arg(const Napi::CallbackInfo& info, size_t index) {
