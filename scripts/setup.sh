@@ -37,4 +37,5 @@ npm ci --no-audit --no-fund --loglevel=error
 echo "ephpm setup: building"
 npm run --silent build:ts
 npm run --silent build:addon
+bash scripts/composer-package-deps.sh
 echo "ephpm setup: done. Try: node bin/run.js serve --root stubs/hello"

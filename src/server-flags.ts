@@ -27,6 +27,7 @@ export const serveFlags = {
   'task-queue-size': Flags.integer({ description: 'Tasks a busy task worker holds before TaskQueueFull (default: 256)', env: 'EPHPM_TASK_QUEUE_SIZE', min: 0 }),
   tick: Flags.boolean({ description: 'Run a tick worker fed by Ephpm\\Octane\\take_tick() once a second (--no-tick to turn off)', allowNo: true, env: 'EPHPM_TICK' }),
   tables: Flags.string({ description: 'Shared tables as JSON in Octane\'s format, e.g. {"users:1000":{"name":"string:64","votes":"int"}}', env: 'EPHPM_TABLES' }),
+  cache: Flags.string({ description: 'The octane cache store\'s table as JSON, like Octane\'s octane.cache: {"rows":1000,"bytes":10000}', env: 'EPHPM_CACHE' }),
 };
 
 export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>): ServeOptions {
@@ -45,6 +46,7 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     logFormat: flags['log-format'] as ServeOptions['logFormat'],
     accessLog: flags['access-log'],
     tables: flags.tables,
+    cache: flags.cache,
     taskWorkers: flags['task-workers'],
     taskQueueSize: flags['task-queue-size'],
     tick: flags.tick,

@@ -5,6 +5,7 @@ import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from './errors.js';
 import { parseByteSize } from './sizes.js';
 import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './table-definitions.js';
+import { parseCacheJson, parseCacheSettings, withCacheTable } from './cache-table.js';
 
 export type LogFormat = 'human' | 'json';
 
@@ -25,6 +26,8 @@ export interface ServeOptions {
   stateFile?: string;
   /** Shared tables as JSON in Octane's format (EPHPM_TABLES); replaces [tables] of ephpm.toml. */
   tables?: string;
+  /** The `octane` cache store's table as JSON, Octane's `octane.cache` ({rows, bytes}) (EPHPM_CACHE); replaces [cache]. */
+  cache?: string;
   taskWorkers?: number;
   taskQueueSize?: number;
   tick?: boolean;
@@ -56,7 +59,7 @@ export interface ServerConfig {
   keepAlive: boolean;
   stateFile: string;
   configFile: string | null;
-  /** Shared-memory tables (Octane's `octane.tables`); see tables.ts. */
+  /** Shared-memory tables (Octane's `octane.tables`, plus the cache table from [cache]); see tables.ts. */
   tables: TableDefinition[];
   /** Processes that run Ephpm\Octane\run_tasks() work; 0 = none. */
   taskWorkers: number;
@@ -71,6 +74,7 @@ interface TomlShape {
   php?: Record<string, unknown>;
   dev?: Record<string, unknown>;
   tables?: unknown;
+  cache?: unknown;
 }
 
 /** `ephpm dev`'s file watcher. Paths and globs are relative to the app root. */
@@ -86,7 +90,7 @@ export interface DevConfig {
 /** The same list as Laravel Octane's `octane.watch`, so a Laravel app restarts on the changes it would. */
 export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'public/**/*.php', 'resources/**/*.php', 'routes', 'composer.lock', '.env'];
 
-const SECTIONS = ['server', 'php', 'dev', 'tables'];
+const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache'];
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
@@ -180,9 +184,12 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     keepAlive: true,
     stateFile: stateFileSetting(options, server, root, cwd),
     configFile,
-    tables: options.tables !== undefined
-      ? parseTablesJson(options.tables, 'EPHPM_TABLES (--tables)')
-      : parseTableDefinitions(toml.tables, `${configFile ?? 'ephpm.toml'} [tables]`),
+    tables: withCacheTable(
+      options.tables !== undefined
+        ? parseTablesJson(options.tables, 'EPHPM_TABLES (--tables)')
+        : parseTableDefinitions(toml.tables, `${configFile ?? 'ephpm.toml'} [tables]`),
+      options.cache !== undefined ? parseCacheJson(options.cache, 'EPHPM_CACHE (--cache)') : parseCacheSettings(toml.cache, `${configFile ?? 'ephpm.toml'} [cache]`),
+    ),
     taskWorkers: options.taskWorkers ?? intSetting(setting('task_workers'), 'server.task_workers', 0, 64) ?? 0,
     taskQueueSize: options.taskQueueSize ?? intSetting(setting('task_queue_size'), 'server.task_queue_size', 0) ?? 256,
     tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? false,
@@ -210,7 +217,7 @@ function readToml(file: string): TomlShape {
   }
   const unknownTables = Object.keys(parsed).filter((key) => !SECTIONS.includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables].`);
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache].`);
   }
   const server = (parsed.server ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));
