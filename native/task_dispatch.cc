@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_set>
 
 namespace ephpm {
 namespace {
@@ -26,13 +27,18 @@ struct Connection {
   std::string out;
   std::string in;
   bool draining = false;  // the task worker asked for no more tasks here
-  size_t owed = 0;        // tasks sent here and not answered yet (earlier calls' included)
+  size_t owed = 0;        // run_tasks() tasks sent here and not answered yet (earlier calls' included)
+  std::unordered_set<uint32_t> unacknowledged;  // dispatch_tasks() tasks sent here, not yet Accepted or refused
+
+  size_t load() const { return owed + unacknowledged.size(); }
 };
 
 struct Slot {
   uint32_t id = 0;
-  int connection = -1;  // -1: not sent yet (or sent back by a draining worker)
-  bool done = false;
+  int connection = -1;    // -1: not sent yet (or refused there, or sent back by a draining worker)
+  bool accepted = false;  // a task worker queued it
+  bool done = false;      // run_tasks: answered; dispatch_tasks: accepted
+  bool refused = false;   // every task worker's queue was full
 };
 
 // Connections live as long as the process; only the PHP thread touches them.
@@ -63,6 +69,19 @@ void disconnect(Connection& connection) {
   connection.out.clear();
   connection.draining = false;
   connection.owed = 0;
+  connection.unacknowledged.clear();
+}
+
+// Keeps a connection's load current for every reply, whichever call it belongs to.
+void count_reply(Connection& connection, const Frame& frame) {
+  bool closes = frame.type == FrameType::QueueFull || frame.type == FrameType::Gone;
+  auto waiting = connection.unacknowledged.find(frame.id);
+  if (waiting != connection.unacknowledged.end()) {
+    if (closes || frame.type == FrameType::Accepted) connection.unacknowledged.erase(waiting);
+    return;
+  }
+  closes = closes || frame.type == FrameType::ResultOk || frame.type == FrameType::ResultFailed;
+  if (closes && connection.owed > 0) connection.owed--;
 }
 
 bool connect_to(Connection& connection) {
@@ -110,7 +129,10 @@ long remaining_ms(Clock::time_point deadline) {
   return std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
 }
 
-// One run_tasks() / dispatch_tasks() call.
+// One run_tasks() / dispatch_tasks() call. Each task goes to the least loaded
+// task worker that has not refused it; one that answers QueueFull is skipped
+// for the rest of the call. A task every task worker refused is "refused";
+// the call then ends once every other task is queued (QueueFull).
 class Call {
  public:
   Call(const std::vector<std::string>& payloads, FrameType type, std::vector<TaskOutcome>* outcomes)
@@ -127,6 +149,7 @@ class Call {
       report.status = DispatchStatus::NoTaskWorkers;
       return report;
     }
+    full_.assign(all.size(), false);
     auto deadline = Clock::now() + std::chrono::milliseconds(wait_ms);
     forget_earlier_calls();
     assign_unsent();
@@ -134,22 +157,42 @@ class Call {
       for (size_t i = 0; i < all.size(); i++) {
         if (all[i].fd >= 0 && !flush(all[i])) lost(i);
       }
-      if (queue_full_) report.status = DispatchStatus::QueueFull;
-      report.unfinished = unfinished();
-      if (queue_full_ || (report.unfinished == 0 && !output_pending())) return report;
+      bool any_refused = false;
+      bool all_settled = true;
+      bool all_done = true;
+      for (const Slot& slot : slots_) {
+        any_refused = any_refused || slot.refused;
+        all_settled = all_settled && (slot.done || slot.accepted || slot.refused);
+        all_done = all_done && slot.done;
+      }
+      bool finished = any_refused ? all_settled : all_done;
+      if (finished && !output_pending()) {
+        report.status = any_refused ? DispatchStatus::QueueFull : DispatchStatus::Done;
+        return fill(report);
+      }
       long wait = remaining_ms(deadline);
       if (wait == 0) {
         report.status = DispatchStatus::Timeout;
-        return report;
+        return fill(report);
       }
-      if (unsent_ > 0) wait = std::min<long>(wait, kReconnectEveryMs);
+      if (unsent() > 0) wait = std::min<long>(wait, kReconnectEveryMs);
       wait_for_sockets(static_cast<int>(wait));
-      if (unsent_ > 0) assign_unsent();
+      if (unsent() > 0) assign_unsent();
     }
   }
 
  private:
-  // Replies to tasks of calls that timed out are dropped; a worker that is
+  DispatchReport& fill(DispatchReport& report) const {
+    report.unfinished = 0;
+    report.queued.assign(slots_.size(), false);
+    for (size_t s = 0; s < slots_.size(); s++) {
+      report.unfinished += slots_[s].done ? 0 : 1;
+      report.queued[s] = slots_[s].accepted || slots_[s].done;
+    }
+    return report;
+  }
+
+  // Replies to tasks of calls that timed out or were refused are dropped; a worker that is
   // gone or draining is reconnected to (its replacement listens on the same path).
   void forget_earlier_calls() {
     for (Connection& connection : connections()) {
@@ -161,10 +204,23 @@ class Call {
       Frame frame;
       while (take_frame(connection.in, frame)) {
         if (frame.type == FrameType::Draining || frame.type == FrameType::Gone) connection.draining = true;
-        if (frame.type != FrameType::Draining && connection.owed > 0) connection.owed--;
+        if (frame.type != FrameType::Draining) count_reply(connection, frame);
       }
       if (connection.draining) disconnect(connection);
     }
+  }
+
+  size_t unsent() const {
+    size_t count = 0;
+    for (const Slot& slot : slots_) count += (slot.connection < 0 && !slot.done && !slot.refused) ? 1 : 0;
+    return count;
+  }
+
+  bool every_worker_full() const {
+    for (bool full : full_) {
+      if (!full) return false;
+    }
+    return true;
   }
 
   void assign_unsent() {
@@ -172,28 +228,27 @@ class Call {
     for (Connection& connection : all) {
       if (connection.fd < 0) connect_to(connection);
     }
-    unsent_ = 0;
     for (size_t s = 0; s < slots_.size(); s++) {
       Slot& slot = slots_[s];
-      if (slot.done || slot.connection >= 0) continue;
+      if (slot.done || slot.refused || slot.connection >= 0) continue;
       int best = -1;
       for (size_t k = 0; k < all.size(); k++) {
         size_t i = (g_rotation + k) % all.size();
-        if (all[i].fd < 0 || all[i].draining) continue;
-        if (best < 0 || all[i].owed < all[static_cast<size_t>(best)].owed) best = static_cast<int>(i);
+        if (all[i].fd < 0 || all[i].draining || full_[i]) continue;
+        if (best < 0 || all[i].load() < all[static_cast<size_t>(best)].load()) best = static_cast<int>(i);
       }
       if (best < 0) {
-        unsent_++;
+        // Otherwise it waits for a task worker that is not reachable now (restarting).
+        if (every_worker_full()) slot.refused = true;
         continue;
       }
       g_rotation++;
       Connection& connection = all[static_cast<size_t>(best)];
       if (type_ == FrameType::Task) connection.owed++;
+      else connection.unacknowledged.insert(slot.id);
       slot.connection = best;
       const std::string& payload = payloads_[s];
       append_frame(connection.out, type_, slot.id, payload.data(), payload.size());
-      // Fire-and-forget tasks are done once written.
-      if (type_ == FrameType::TaskNoReply) slot.done = true;
     }
   }
 
@@ -250,12 +305,16 @@ class Call {
         connection.draining = true;
         continue;
       }
-      if (connection.owed > 0) connection.owed--;
+      count_reply(connection, frame);
       uint32_t offset = frame.id - first_id_;
       if (offset >= slots_.size()) continue;  // a reply to an earlier call
       Slot& slot = slots_[offset];
-      if (slot.done || slot.connection != static_cast<int>(index)) continue;
+      if (slot.done || slot.refused || slot.connection != static_cast<int>(index)) continue;
       switch (frame.type) {
+        case FrameType::Accepted:
+          slot.accepted = true;
+          if (type_ == FrameType::TaskNoReply) slot.done = true;
+          break;
         case FrameType::ResultOk:
           finish(slot, offset, TaskOutcome::Kind::Ok).result = std::move(frame.payload);
           break;
@@ -265,12 +324,12 @@ class Call {
           break;
         }
         case FrameType::QueueFull:
-          queue_full_ = true;
+          full_[index] = true;
+          slot.connection = -1;
           break;
         case FrameType::Gone:
           connection.draining = true;
           slot.connection = -1;
-          unsent_++;
           break;
         default:
           break;
@@ -285,33 +344,32 @@ class Call {
     return outcome;
   }
 
-  // The task worker behind this connection went away: what it held cannot finish.
+  // The task worker behind this connection went away: what it queued cannot finish;
+  // what it never acknowledged never reached its PHP and is sent elsewhere.
   void lost(size_t index) {
     Connection& connection = connections()[index];
     for (size_t s = 0; s < slots_.size(); s++) {
       Slot& slot = slots_[s];
       if (slot.done || slot.connection != static_cast<int>(index)) continue;
+      if (!slot.accepted) {
+        slot.connection = -1;
+        continue;
+      }
       TaskOutcome& outcome = finish(slot, s, TaskOutcome::Kind::WorkerDied);
       outcome.failure.class_name = "Ephpm\\Octane\\TaskWorkerDied";
       outcome.failure.message = "The task worker running this task exited before it finished (killed, crashed or out of memory; " +
                                 connection.path + "). A new task worker is started in its place.";
     }
+    full_[index] = false;  // its replacement starts empty
     disconnect(connection);
-  }
-
-  size_t unfinished() const {
-    size_t count = 0;
-    for (const Slot& slot : slots_) count += slot.done ? 0 : 1;
-    return count;
   }
 
   const std::vector<std::string>& payloads_;
   FrameType type_;
   std::vector<TaskOutcome>* outcomes_;
   std::vector<Slot> slots_;
+  std::vector<bool> full_;  // answered QueueFull during this call
   uint32_t first_id_ = 0;
-  size_t unsent_ = 0;
-  bool queue_full_ = false;
 };
 
 }  // namespace

@@ -22,12 +22,15 @@ struct DispatchReport {
   DispatchStatus status = DispatchStatus::Done;
   size_t unfinished = 0;
   size_t task_workers = 0;
+  // queued[i]: a task worker took payloads[i] (it runs, or ran). With QueueFull,
+  // every task was either queued or refused by every task worker.
+  std::vector<bool> queued;
 };
 
 // outcomes[i] answers payloads[i].
 DispatchReport run_tasks(const std::vector<std::string>& payloads, long wait_ms, std::vector<TaskOutcome>& outcomes);
 
-// Fire-and-forget: returns once every task was handed to a task worker.
+// Fire-and-forget: returns once a task worker has queued every task (or QueueFull / Timeout).
 DispatchReport dispatch_tasks(const std::vector<std::string>& payloads, long wait_ms);
 
 }  // namespace ephpm

@@ -26,6 +26,44 @@ zend_class_entry* g_task_queue_full = nullptr;
 bool g_task_open = false;
 uint32_t g_task_key = 0;
 
+// The fatal error that ended the script while a task was open: kept across the
+// script's restart (PHP's own last_error is cleared at request shutdown).
+struct FatalError {
+  bool seen = false;
+  int type = 0;
+  std::string message;
+  std::string file;
+  uint32_t line = 0;
+};
+FatalError g_fatal;
+
+void (*g_previous_error_cb)(int, zend_string*, const uint32_t, zend_string*) = nullptr;
+
+constexpr int kFatalTypes = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_RECOVERABLE_ERROR | E_PARSE;
+
+void remember_fatal_error(int type, zend_string* file, const uint32_t line, zend_string* message) {
+  if (g_task_open && !g_fatal.seen && (type & E_ALL & kFatalTypes) != 0) {
+    g_fatal.seen = true;
+    g_fatal.type = type & E_ALL;
+    g_fatal.message.assign(ZSTR_VAL(message), ZSTR_LEN(message));
+    if (file) g_fatal.file.assign(ZSTR_VAL(file), ZSTR_LEN(file));
+    g_fatal.line = line;
+  }
+  g_previous_error_cb(type, file, line, message);
+}
+
+// As PHP names them in its log.
+const char* error_type_name(int type) {
+  switch (type) {
+    case E_PARSE:
+      return "Parse error";
+    case E_RECOVERABLE_ERROR:
+      return "Recoverable fatal error";
+    default:
+      return "Fatal error";
+  }
+}
+
 std::string role() {
   const char* value = std::getenv("EPHPM_WORKER_ROLE");
   return value && *value ? value : "http";
@@ -56,6 +94,24 @@ void fail_task_with(const char* class_name, const std::string& message) {
   TaskFailure failure;
   failure.class_name = class_name;
   failure.message = message;
+  answer_task(FrameType::ResultFailed, encode_failure(failure));
+}
+
+// The open task ended the script: the caller gets PHP's error as PHP logged it,
+// with its file and line, and the error type (E_ERROR, ...) as the code.
+void fail_unfinished_task() {
+  TaskFailure failure;
+  failure.class_name = "Ephpm\\Octane\\TaskNotFinished";
+  if (g_fatal.seen) {
+    failure.message = std::string("PHP ") + error_type_name(g_fatal.type) + ":  " + g_fatal.message + " in " + g_fatal.file + " on line " +
+                      std::to_string(g_fatal.line);
+    failure.code = g_fatal.type;
+    failure.file = g_fatal.file;
+    failure.line = g_fatal.line;
+  } else {
+    failure.message = "The task worker script ended while running this task without a PHP error: exit() was called "
+                      "(or the script returned) before finish_task() or fail_task().";
+  }
   answer_task(FrameType::ResultFailed, encode_failure(failure));
 }
 
@@ -119,7 +175,45 @@ bool collect_payloads(HashTable* tasks, std::vector<std::string>& payloads) {
   return true;
 }
 
-bool report_problem(const char* function, const DispatchReport& report, size_t total, zend_long wait_ms) {
+std::string plural(size_t count, const char* noun) { return std::to_string(count) + " " + noun + (count == 1 ? "" : "s"); }
+
+void add_key(zval* keys, zend_string* key, zend_ulong index) {
+  if (key) add_next_index_str(keys, zend_string_copy(key));
+  else add_next_index_long(keys, static_cast<zend_long>(index));
+}
+
+// TaskQueueFull: some tasks were refused by every task worker. The others were
+// queued and run anyway; acceptedKeys and rejectedKeys say which were which.
+void throw_queue_full(const char* function, const DispatchReport& report, HashTable* tasks, bool results_dropped) {
+  zval accepted, rejected;
+  array_init(&accepted);
+  array_init(&rejected);
+  size_t i = 0;
+  zend_string* key;
+  zend_ulong index;
+  ZEND_HASH_FOREACH_KEY(tasks, index, key) {
+    add_key(i < report.queued.size() && report.queued[i] ? &accepted : &rejected, key, index);
+    i++;
+  }
+  ZEND_HASH_FOREACH_END();
+  size_t accepted_count = zend_hash_num_elements(Z_ARRVAL(accepted));
+  size_t rejected_count = zend_hash_num_elements(Z_ARRVAL(rejected));
+  std::string others = accepted_count == 0 ? "none was queued"
+                       : "the other " + std::to_string(accepted_count) + (accepted_count == 1 ? " was" : " were") + " queued and " +
+                             (results_dropped ? "run, their results are not returned" : "will run") + " ($acceptedKeys)";
+  zend_object* error = zend_throw_exception_ex(
+      g_task_queue_full, 0,
+      "Ephpm\\Octane\\%s(): the task queue is full (%s, each holding as many tasks as --task-queue-size allows): "
+      "%zu of %s refused ($rejectedKeys), %s; add --task-workers or raise --task-queue-size",
+      function, plural(report.task_workers, "task worker").c_str(), rejected_count, plural(i, "task").c_str(), others.c_str());
+  zend_update_property(g_task_queue_full, error, "acceptedKeys", sizeof("acceptedKeys") - 1, &accepted);
+  zend_update_property(g_task_queue_full, error, "rejectedKeys", sizeof("rejectedKeys") - 1, &rejected);
+  zval_ptr_dtor(&accepted);
+  zval_ptr_dtor(&rejected);
+}
+
+bool report_problem(const char* function, const DispatchReport& report, HashTable* tasks, zend_long wait_ms) {
+  size_t total = zend_hash_num_elements(tasks);
   switch (report.status) {
     case DispatchStatus::Done:
       return false;
@@ -128,9 +222,7 @@ bool report_problem(const char* function, const DispatchReport& report, size_t t
                        "(or task_workers = N under [server] in ephpm.toml)", function);
       return true;
     case DispatchStatus::QueueFull:
-      zend_throw_exception_ex(g_task_queue_full, 0, "Ephpm\\Octane\\%s(): the task queue is full (%zu task worker%s, each holding "
-                              "as many tasks as --task-queue-size allows); add --task-workers or raise --task-queue-size",
-                              function, report.task_workers, report.task_workers == 1 ? "" : "s");
+      throw_queue_full(function, report, tasks, std::strcmp(function, "run_tasks") == 0);
       return true;
     case DispatchStatus::Timeout:
       zend_throw_exception_ex(g_task_timeout, 0, "Ephpm\\Octane\\%s(): %zu of %zu task%s did not finish within " ZEND_LONG_FMT " ms",
@@ -161,15 +253,15 @@ PHP_FUNCTION(take_task) {
   ZEND_PARSE_PARAMETERS_NONE();
   if (!require_role("take_task", "task")) RETURN_THROWS();
   bool new_run = !worker_state().took_request_this_run;
+  if (g_task_open && new_run) fail_unfinished_task();
   if (g_task_open) {
     fail_task_with("Ephpm\\Octane\\TaskNotFinished",
-                   new_run ? "The task worker script ended while running this task (an uncaught exception, a fatal error or exit()); "
-                             "the server log has the error."
-                           : "The task worker script took its next task without answering this one; call finish_task() or fail_task().");
+                   "The task worker script took its next task without answering this one; call finish_task() or fail_task().");
   }
   announce_ready();
   QueuedTask task;
   if (!task_inbox().take(task)) RETURN_NULL();
+  g_fatal = FatalError();
   g_task_open = true;
   g_task_key = task.key;
   RETURN_STRINGL(task.payload.data(), task.payload.size());
@@ -230,7 +322,7 @@ PHP_FUNCTION(run_tasks) {
   if (payloads.empty()) return;
   std::vector<TaskOutcome> outcomes;
   DispatchReport report = run_tasks(payloads, static_cast<long>(wait_ms), outcomes);
-  if (report_problem("run_tasks", report, payloads.size(), wait_ms)) RETURN_THROWS();
+  if (report_problem("run_tasks", report, tasks, wait_ms)) RETURN_THROWS();
 
   size_t i = 0;
   zend_string* key;
@@ -257,11 +349,13 @@ PHP_FUNCTION(dispatch_tasks) {
   constexpr zend_long kHandOverMs = 3000;
   DispatchReport report = dispatch_tasks(payloads, kHandOverMs);
   if (report.status == DispatchStatus::Timeout) {
-    zend_throw_exception_ex(g_task_timeout, 0, "Ephpm\\Octane\\dispatch_tasks(): no task worker took the tasks within " ZEND_LONG_FMT
-                            " ms (all task workers are restarting or their sockets are full)", kHandOverMs);
+    size_t queued = payloads.size() - report.unfinished;
+    zend_throw_exception_ex(g_task_timeout, 0, "Ephpm\\Octane\\dispatch_tasks(): no task worker took %zu of %zu task%s within " ZEND_LONG_FMT
+                            " ms (all task workers are restarting or their sockets are full); %zu %s queued and will run",
+                            report.unfinished, payloads.size(), payloads.size() == 1 ? "" : "s", kHandOverMs, queued, queued == 1 ? "was" : "were");
     RETURN_THROWS();
   }
-  report_problem("dispatch_tasks", report, payloads.size(), kHandOverMs);
+  report_problem("dispatch_tasks", report, tasks, kHandOverMs);
 }
 
 namespace {
@@ -319,6 +413,12 @@ void register_task_api(int type) {
   g_task_worker_died = register_exception("Ephpm\\Octane\\TaskWorkerDied", g_task_failed);
   g_task_timeout = register_exception("Ephpm\\Octane\\TaskTimeout", spl_ce_RuntimeException);
   g_task_queue_full = register_exception("Ephpm\\Octane\\TaskQueueFull", spl_ce_RuntimeException);
+  zend_declare_property_null(g_task_queue_full, "acceptedKeys", sizeof("acceptedKeys") - 1, ZEND_ACC_PUBLIC);
+  zend_declare_property_null(g_task_queue_full, "rejectedKeys", sizeof("rejectedKeys") - 1, ZEND_ACC_PUBLIC);
+  if (g_previous_error_cb == nullptr) {
+    g_previous_error_cb = zend_error_cb;
+    zend_error_cb = remember_fatal_error;
+  }
 }
 
 }  // namespace ephpm

@@ -75,8 +75,8 @@ if (!function_exists('Ephpm\Octane\take_request')) {
 
     /**
      * Runs the payloads on the task workers in parallel; keys are kept. Each value is the task's
-     * result string or a TaskFailed. Throws TaskTimeout after $waitMilliseconds, TaskQueueFull
-     * when the task workers hold too many tasks.
+     * result string or a TaskFailed. Throws TaskTimeout after $waitMilliseconds (the tasks keep
+     * running), TaskQueueFull when every task worker refused some task ($acceptedKeys run anyway).
      *
      * @param array<array-key, string> $tasks
      * @return array<array-key, string|TaskFailed>
@@ -86,7 +86,12 @@ if (!function_exists('Ephpm\Octane\take_request')) {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }
 
-    /** @param array<array-key, string> $tasks Fire-and-forget: returns once the task workers have them. */
+    /**
+     * Fire-and-forget: returns once a task worker has queued each one. Throws TaskQueueFull when
+     * every task worker refused some task ($rejectedKeys were not queued, $acceptedKeys were).
+     *
+     * @param array<array-key, string> $tasks
+     */
     function dispatch_tasks(array $tasks): void
     {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);

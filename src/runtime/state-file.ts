@@ -10,7 +10,10 @@ export interface ServerState {
   root: string;
   workerScript: string;
   controlSocket: string;
+  /** Request workers that serve (not starting, not draining). */
   workers: Array<{ pid: number; startedAt: string }>;
+  /** Task and tick worker processes that run (not starting, not draining); absent in files of older servers. */
+  taskWorkers?: Array<{ role: 'task' | 'tick'; index: number; pid: number; startedAt: string }>;
 }
 
 export function writeServerState(file: string, state: ServerState): void {

@@ -68,7 +68,7 @@ export class Supervisor {
     private readonly logger: Logger,
   ) {
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)) });
-    this.tasks = new TaskPool(config, logger);
+    this.tasks = new TaskPool(config, logger, () => this.saveState());
   }
 
   /** Resolves once every worker serves; rejects with the first boot failure. */
@@ -294,6 +294,7 @@ export class Supervisor {
       workerScript: this.config.workerScript,
       controlSocket: controlSocketPath(this.config.stateFile),
       workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.worker.process.pid!, startedAt: s.startedAt.toISOString() })),
+      taskWorkers: this.tasks.runningProcesses(),
     });
   }
 }

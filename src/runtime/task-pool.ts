@@ -5,6 +5,7 @@ import type { ServerConfig } from './config.js';
 import { EphpmError } from './errors.js';
 import type { Logger } from './logger.js';
 import { WORKER_CONFIG_ENV } from './messages.js';
+import type { ServerState } from './state-file.js';
 import type { TaskWorkerStatus } from './status.js';
 import { TASK_SOCKET_ENV, type TaskSupervisorMessage, type TaskWorkerMessage, type TaskWorkerStats } from './task-messages.js';
 import { taskEnv, taskSocketPath, taskSocketPaths } from './task-sockets.js';
@@ -39,7 +40,17 @@ export class TaskPool {
   constructor(
     private readonly config: ServerConfig,
     private readonly logger: Logger,
+    /** Called whenever the set of running task and tick workers changes (the supervisor rewrites the state file). */
+    private readonly onChange: () => void = () => {},
   ) {}
+
+  /** The processes that run now, for the state file. */
+  runningProcesses(): NonNullable<ServerState['taskWorkers']> {
+    return [...this.slots]
+      .filter((slot) => slot.ready && !slot.draining && !slot.exited)
+      .sort((a, b) => (a.role === b.role ? a.index - b.index : a.role === 'task' ? -1 : 1))
+      .map((slot) => ({ role: slot.role, index: slot.index, pid: slot.child.pid!, startedAt: slot.startedAt.toISOString() }));
+  }
 
   async start(): Promise<void> {
     const slots = Array.from({ length: this.config.taskWorkers }, (_, i) => this.fork('task', i + 1, 0));
@@ -107,7 +118,9 @@ export class TaskPool {
     const slot: TaskSlot = { role, index, restarts, child, startedAt: new Date(), ready: false, draining: false, exited: false };
     this.slots.add(slot);
     child.on('message', (message: TaskWorkerMessage) => {
-      if (message.type === 'ready') slot.ready = true;
+      if (message.type !== 'ready') return;
+      slot.ready = true;
+      this.onChange();
     });
     child.on('exit', (code, signal) => this.onExit(slot, code, signal));
     return slot;
@@ -146,12 +159,14 @@ export class TaskPool {
 
   private drain(slot: TaskSlot): void {
     slot.draining = true;
+    this.onChange();
     if (!slot.exited && slot.child.connected) slot.child.send({ type: 'drain' } satisfies TaskSupervisorMessage);
   }
 
   private onExit(slot: TaskSlot, code: number | null, signal: string | null): void {
     slot.exited = true;
     this.slots.delete(slot);
+    this.onChange();
     if (this.stopping || slot.draining || !this.running) return;
     this.logger.warn(`${slot.role} worker ${slot.child.pid} exited unexpectedly (${signal ?? `exit code ${code}`}); starting a new one`);
     const now = Date.now();

@@ -1,7 +1,6 @@
 import { chmodSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import type { Logger } from './logger.js';
 import { encodeFrame, FrameReader, FrameType, type Frame } from './task-wire.js';
 
 /** The task functions of the addon (native/tasks_addon.cc). */
@@ -42,7 +41,6 @@ export class TaskServer {
   constructor(
     private readonly addon: TaskAddon,
     private readonly queueSize: number,
-    private readonly logger: Logger,
   ) {
     addon.taskResults(this.onResult);
   }
@@ -89,9 +87,7 @@ export class TaskServer {
     this.sockets.add(socket);
     if (this.draining) socket.write(encodeFrame(FrameType.Draining, 0));
     const reader = new FrameReader();
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of reader.push(chunk)) this.onFrame(socket, frame);
-    });
+    socket.on('data', (chunk: Buffer) => this.onFrames(socket, reader.push(chunk)));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.sockets.delete(socket);
@@ -99,25 +95,36 @@ export class TaskServer {
     });
   }
 
-  private onFrame(socket: Socket, frame: Frame): void {
-    const reply = frame.type === FrameType.Task;
-    if (!reply && frame.type !== FrameType.TaskNoReply) return;
-    if (reply && this.draining) {
-      socket.write(encodeFrame(FrameType.Gone, frame.id));
-      return;
+  /**
+   * Every task frame is answered at once with Accepted, QueueFull or Gone, so the
+   * dispatcher knows exactly which tasks were queued. The answers are written
+   * before the tasks reach PHP: a task whose Accepted never arrived never ran.
+   */
+  private onFrames(socket: Socket, frames: Iterable<Frame>): void {
+    const answers: Buffer[] = [];
+    const taken: Array<{ key: number; payload: Buffer }> = [];
+    for (const frame of frames) {
+      const reply = frame.type === FrameType.Task;
+      if (!reply && frame.type !== FrameType.TaskNoReply) continue;
+      if (this.draining) {
+        answers.push(encodeFrame(FrameType.Gone, frame.id));
+        continue;
+      }
+      // One task runs; up to queueSize wait behind it.
+      if (this.outstanding > this.queueSize) {
+        answers.push(encodeFrame(FrameType.QueueFull, frame.id));
+        continue;
+      }
+      const key = this.nextKey;
+      this.nextKey = this.nextKey >= 0x7fffffff ? 1 : this.nextKey + 1;
+      this.accepted[key] = { socket, id: frame.id, reply };
+      this.outstanding++;
+      answers.push(encodeFrame(FrameType.Accepted, frame.id));
+      // The payload is a view into the socket's chunk: pushTask copies it.
+      taken.push({ key, payload: frame.payload });
     }
-    // One task runs; up to queueSize wait behind it.
-    if (this.outstanding > this.queueSize) {
-      if (reply) socket.write(encodeFrame(FrameType.QueueFull, frame.id));
-      else this.logger.warn(`task worker ${process.pid}: a dispatched task was dropped: ${this.outstanding} tasks are already waiting (--task-queue-size)`);
-      return;
-    }
-    const key = this.nextKey;
-    this.nextKey = this.nextKey >= 0x7fffffff ? 1 : this.nextKey + 1;
-    this.accepted[key] = { socket, id: frame.id, reply };
-    this.outstanding++;
-    // The payload is a view into the socket's chunk: the addon copies it.
-    this.addon.pushTask(key, frame.payload);
+    if (answers.length > 0) socket.write(answers.length === 1 ? answers[0]! : Buffer.concat(answers));
+    for (const task of taken) this.addon.pushTask(task.key, task.payload);
   }
 
   private readonly onResult = (key: number, type: FrameType, data: Buffer) => {

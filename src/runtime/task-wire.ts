@@ -9,6 +9,7 @@ export const enum FrameType {
   QueueFull = 18,
   Gone = 19,
   Draining = 20,
+  Accepted = 21,
 }
 
 const HEADER_BYTES = 9;

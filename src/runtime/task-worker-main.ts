@@ -28,7 +28,7 @@ async function boot(): Promise<void> {
   addon = loadPhpAddon() as PhpAddon & TaskAddon;
   php = new EmbeddedPhp(addon);
   php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
-  if (role === 'task') tasks = new TaskServer(addon, config.taskQueueSize, logger);
+  if (role === 'task') tasks = new TaskServer(addon, config.taskQueueSize);
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
   await php.waitUntilReady();
   php.on('script-error', (message) => logger.error(`the ${role} worker script stopped and failed to restart: ${message}`));

@@ -1,11 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeFrame, FrameReader, FrameType } from '../../src/runtime/task-wire.js';
 import { appWorker, fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const tasksWorker = fixture('workers', 'tasks.php');
-const throwLine = readFileSync(tasksWorker, 'utf8').split('\n').findIndex((line) => line.includes('// THROW-LINE')) + 1;
+const lineOf = (marker: string) => readFileSync(tasksWorker, 'utf8').split('\n').findIndex((line) => line.includes(marker)) + 1;
+const throwLine = lineOf('// THROW-LINE');
+const fatalLine = lineOf('// FATAL-LINE');
 
 interface Failure {
   class: string;
@@ -21,7 +25,7 @@ type Outcome = { ok: string } | { failed: Failure };
 interface RunReply {
   keys?: Array<string | number>;
   results?: Record<string, Outcome>;
-  error?: { class: string; message: string };
+  error?: { class: string; message: string; acceptedKeys?: Array<string | number>; rejectedKeys?: Array<string | number> };
 }
 
 /** POSTs a raw JSON body (so that key order, numeric keys included, is exactly as written). */
@@ -58,6 +62,35 @@ async function taskWorkers(server: RunningServer): Promise<TaskWorkerStatus[]> {
   const result = await runCli(['status', '--json', '--state-file', server.stateFile]);
   expect(result.code).toBe(0);
   return (JSON.parse(result.output) as { taskWorkers: TaskWorkerStatus[] }).taskWorkers;
+}
+
+interface StateFile {
+  pid: number;
+  workers: Array<{ pid: number }>;
+  taskWorkers: Array<{ role: string; index: number; pid: number; startedAt: string }>;
+}
+const stateOf = (server: RunningServer) => JSON.parse(readFileSync(server.stateFile, 'utf8')) as StateFile;
+
+/**
+ * Fills task worker `index` the way another request worker would: sends tasks on its
+ * socket and resolves once it has queued all of them.
+ */
+async function occupy(server: RunningServer, index: number, tasks: object[]): Promise<Socket> {
+  const socket = createConnection(join(dirname(server.stateFile), `task-${index}.sock`));
+  const reader = new FrameReader();
+  let accepted = 0;
+  await new Promise<void>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of reader.push(chunk)) {
+        if (frame.type === FrameType.Accepted) accepted++;
+        else if (frame.type !== FrameType.ResultOk) reject(new Error(`task worker ${index} answered frame type ${frame.type}`));
+      }
+      if (accepted === tasks.length) resolve();
+    });
+    tasks.forEach((task, i) => socket.write(encodeFrame(FrameType.Task, 900_000 + i, Buffer.from(JSON.stringify(task)))));
+  });
+  return socket;
 }
 
 describe('task workers (run_tasks, dispatch_tasks)', () => {
@@ -105,9 +138,21 @@ describe('task workers (run_tasks, dispatch_tasks)', () => {
     const reply = await run(server, { gone: { op: 'exit' } });
     const failure = failed(reply.results!.gone);
     expect(failure.originalClass).toBe('Ephpm\\Octane\\TaskNotFinished');
-    expect(failure.message).toMatch(/script ended while running this task/);
+    expect(failure.message).toMatch(/script ended while running this task without a PHP error: exit\(\) was called/);
     const after = await run(server, { a: { op: 'echo', value: '1' }, b: { op: 'echo', value: '2' }, c: { op: 'echo', value: '3' } });
     expect(Object.values(after.results!).map(ok)).toEqual(['1', '2', '3']);
+  });
+
+  it("fails a task that dies of a fatal error with PHP's error: message, file and line, as PHP logged it", async () => {
+    const reply = await run(server, { fatal: { op: 'fatal' }, fine: { op: 'echo', value: 'fine' } });
+    expect(ok(reply.results!.fine)).toBe('fine');
+    const failure = failed(reply.results!.fatal);
+    expect(failure).toMatchObject({ originalClass: 'Ephpm\\Octane\\TaskNotFinished', file: tasksWorker, line: fatalLine, code: 1 });
+    const logged = `PHP Fatal error:  Allowed memory size of 16777216 bytes exhausted`;
+    expect(failure.message).toMatch(new RegExp(`^${logged} \\(tried to allocate \\d+ bytes\\) in ${tasksWorker.replace(/[.\\/]/g, '\\$&')} on line ${fatalLine}$`));
+    await server.waitFor(/PHP Fatal error: {2}Allowed memory size of 16777216 bytes exhausted/); // the same text in the server log
+    const after = await run(server, { again: { op: 'echo', value: 'again' } });
+    expect(ok(after.results!.again)).toBe('again');
   });
 
   it('throws TaskTimeout when the tasks take longer than the wait', async () => {
@@ -133,6 +178,12 @@ describe('task workers (run_tasks, dispatch_tasks)', () => {
     const reply = await post(server, '/bad-payload', '{}');
     expect(reply.error?.class).toBe('TypeError');
     expect(reply.error?.message).toMatch(/must contain only strings \(serialized tasks\), int given for key "a"/);
+  });
+
+  it('names every task worker in the state file, as ephpm status does', async () => {
+    const fromStatus = (await taskWorkers(server)).map((w) => ({ role: w.role, index: w.index, pid: w.pid }));
+    expect(stateOf(server).taskWorkers.map((w) => ({ role: w.role, index: w.index, pid: w.pid }))).toEqual(fromStatus);
+    expect(fromStatus.map((w) => w.index)).toEqual([1, 2, 3]);
   });
 
   it('shows task workers in ephpm status, human and JSON', async () => {
@@ -165,23 +216,74 @@ describe('task worker failures and limits', () => {
       expect(worker).toMatchObject({ role: 'task', index: 1, restarts: 1, state: 'running' });
       expect(worker!.pid).not.toBe(pid);
       expect(server.output()).toMatch(new RegExp(`task worker ${pid} exited unexpectedly \\(SIGKILL\\)`));
+      await waitFor(() => stateOf(server).taskWorkers[0]?.pid === worker!.pid, 'the state file to name the new task worker');
     } finally {
       await server.stop();
     }
   });
 
-  it('bounds the queue of a busy task worker: TaskQueueFull says what to raise', async () => {
+  it('bounds the queue of a busy task worker: TaskQueueFull says which tasks were queued and what to raise', async () => {
     const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '1', '--task-queue-size', '1']);
     try {
       // One task runs, one waits behind it, the third does not fit.
       const reply = await run(server, { a: { op: 'sleep', ms: 300 }, b: { op: 'sleep', ms: 300 }, c: { op: 'sleep', ms: 300 } });
-      expect(reply.error?.class).toBe('Ephpm\\Octane\\TaskQueueFull');
-      expect(reply.error?.message).toMatch(/task queue is full \(1 task worker.*add --task-workers or raise --task-queue-size/);
+      expect(reply.error).toMatchObject({ class: 'Ephpm\\Octane\\TaskQueueFull', acceptedKeys: ['a', 'b'], rejectedKeys: ['c'] });
+      expect(reply.error?.message).toMatch(
+        /task queue is full \(1 task worker, .*\): 1 of 3 tasks refused \(\$rejectedKeys\), the other 2 were queued and run, their results are not returned.*add --task-workers or raise --task-queue-size/,
+      );
       // The two it took still run; once they are done there is room again.
       await waitFor(async () => (await taskWorkers(server))[0]!.waiting === 0, 'the task worker to finish what it holds');
       const after = await run(server, { a: { op: 'echo', value: 'a' }, b: { op: 'echo', value: 'b' } });
       expect(Object.values(after.results!).map(ok)).toEqual(['a', 'b']);
     } finally {
+      await server.stop();
+    }
+  });
+
+  it('dispatch_tasks on a full queue throws TaskQueueFull naming the tasks not queued; the queued ones run', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '1', '--task-queue-size', '1']);
+    try {
+      const dir = tempDir();
+      const release = join(dir, 'release');
+      const tasks = [0, 1, 2].map((i) => ({ op: 'wait', release, path: join(dir, `ran-${i}`) }));
+      const reply = await post(server, '/dispatch', JSON.stringify({ tasks }));
+      expect(reply.error).toMatchObject({ class: 'Ephpm\\Octane\\TaskQueueFull', acceptedKeys: [0, 1], rejectedKeys: [2] });
+      expect(reply.error?.message).toMatch(/^Ephpm\\Octane\\dispatch_tasks\(\): the task queue is full .* 1 of 3 tasks refused .* the other 2 were queued and will run/);
+      writeFileSync(release, '');
+      await waitFor(async () => (await taskWorkers(server))[0]!.waiting === 0, 'the task worker to finish what it holds');
+      expect([0, 1, 2].map((i) => existsSync(join(dir, `ran-${i}`)))).toEqual([true, true, false]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('run_tasks places a task that one full task worker refused on another with room; TaskQueueFull only when all are full', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '2', '--task-queue-size', '1']);
+    const dir = tempDir();
+    const release = join(dir, 'release');
+    const occupied = await occupy(server, 1, [{ op: 'wait', release }, { op: 'wait', release }]);
+    try {
+      const [first, second] = await taskWorkers(server);
+      // This request worker has sent nothing yet, so one of the two goes to task worker 1 first, which refuses it.
+      const reply = await run(server, { a: { op: 'pid' }, b: { op: 'pid' } });
+      expect(reply.error).toBeUndefined();
+      expect([ok(reply.results!.a), ok(reply.results!.b)]).toEqual([String(second!.pid), String(second!.pid)]);
+      expect(first!.index).toBe(1);
+
+      const tasks = Object.fromEntries(['a', 'b', 'c'].map((key) => [key, { op: 'wait', release, path: join(dir, `ran-${key}`) }]));
+      const full = await run(server, tasks);
+      expect(full.error?.class).toBe('Ephpm\\Octane\\TaskQueueFull');
+      expect(full.error?.message).toMatch(/\(2 task workers, .*\): 1 of 3 tasks refused/);
+      const accepted = full.error!.acceptedKeys!;
+      const rejected = full.error!.rejectedKeys!;
+      expect([...accepted, ...rejected].sort()).toEqual(['a', 'b', 'c']);
+      expect(rejected).toHaveLength(1);
+      writeFileSync(release, '');
+      await waitFor(async () => (await taskWorkers(server)).every((w) => w.waiting === 0), 'the task workers to finish what they hold');
+      for (const key of accepted) expect(existsSync(join(dir, `ran-${key}`))).toBe(true);
+      expect(existsSync(join(dir, `ran-${rejected[0]}`))).toBe(false);
+    } finally {
+      occupied.destroy();
       await server.stop();
     }
   });
@@ -231,6 +333,27 @@ describe('task worker failures and limits', () => {
       expect(answered).toBeGreaterThan(0);
       const after = await taskWorkers(server);
       expect(after.filter((w) => w.state === 'running').map((w) => w.pid).some((pid) => before.includes(pid))).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('the state file', () => {
+  it('names the supervisor, the request workers, the task workers and the tick worker, with their roles', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '2', '--task-workers', '2', '--tick']);
+    try {
+      const state = stateOf(server);
+      const status = JSON.parse((await runCli(['status', '--json', '--state-file', server.stateFile])).output) as {
+        pid: number;
+        workers: Array<{ pid: number }>;
+        taskWorkers: Array<{ role: string; index: number; pid: number }>;
+      };
+      expect(state.pid).toBe(status.pid);
+      expect(state.workers.map((w) => w.pid).sort()).toEqual(status.workers.map((w) => w.pid).sort());
+      expect(state.taskWorkers.map((w) => [w.role, w.index, w.pid])).toEqual(status.taskWorkers.map((w) => [w.role, w.index, w.pid]));
+      expect(state.taskWorkers.map((w) => `${w.role}#${w.index}`)).toEqual(['task#1', 'task#2', 'tick#1']);
+      for (const worker of state.taskWorkers) expect(() => process.kill(worker.pid, 0)).not.toThrow();
     } finally {
       await server.stop();
     }
