@@ -57,6 +57,8 @@ export interface ServerConfig {
   accessLog: boolean;
   /** Off in `ephpm dev`: no browser connection stays with a worker that is being replaced. */
   keepAlive: boolean;
+  /** On in `ephpm dev`: a PHP boot error is printed once by the dev report, never by the worker too. */
+  devReportsBootErrors: boolean;
   stateFile: string;
   configFile: string | null;
   /** Shared-memory tables (Octane's `octane.tables`, plus the cache table from [cache]); see tables.ts. */
@@ -182,6 +184,7 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     logFormat: options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human',
     accessLog: options.accessLog ?? boolSetting(setting('access_log'), 'server.access_log') ?? true,
     keepAlive: true,
+    devReportsBootErrors: false,
     stateFile: stateFileSetting(options, server, root, cwd),
     configFile,
     tables: withCacheTable(

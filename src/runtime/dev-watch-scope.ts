@@ -26,6 +26,8 @@ export interface WatchScopeOptions {
   files: string[];
   /** Absolute paths never watched (the state file, the control socket). */
   excluded: string[];
+  /** ephpm.toml: watched (its changes are reported) but not listed with what restarts the workers. */
+  configFile?: string;
 }
 
 /** Which files `ephpm dev` watches: the configured paths and globs, minus everything ignored. */
@@ -38,7 +40,7 @@ export class WatchScope {
   constructor(private readonly options: WatchScopeOptions) {
     this.root = options.root;
     this.entries = options.watch.map(entry);
-    this.files = new Set(options.files);
+    this.files = new Set(options.configFile ? [...options.files, options.configFile] : options.files);
     this.isIgnoredByUser = options.ignore.length > 0 ? picomatch(options.ignore, { dot: true }) : () => false;
   }
 
@@ -49,7 +51,7 @@ export class WatchScope {
 
   /** What to print: the configured entries and the always-watched files. */
   describe(): string[] {
-    const files = [...this.files].map((file) => this.display(file)).filter((file) => !this.options.watch.includes(file));
+    const files = [...this.files].filter((file) => file !== this.options.configFile).map((file) => this.display(file)).filter((file) => !this.options.watch.includes(file));
     return [...this.options.watch, ...files];
   }
 

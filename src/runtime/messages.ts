@@ -9,7 +9,8 @@ export type WorkerMessage =
   | { type: 'ready' }
   /** A draining worker closed its listener: new connections go to the other workers. */
   | { type: 'draining' }
-  | { type: 'boot-failed'; message: string; hint?: string }
+  /** `showing`: the worker stays and answers every request with a 503 that shows the error (ephpm dev). */
+  | { type: 'boot-failed'; message: string; hint?: string; showing?: boolean }
   | { type: 'recycle'; reason: 'max-requests' | 'timeout' }
   | { type: 'stats'; stats: WorkerStats };
 

@@ -1,7 +1,8 @@
 export interface WorkerStatus {
   index: number;
   pid: number;
-  state: 'starting' | 'serving' | 'draining';
+  /** `boot-error`: `ephpm dev` only, the worker answers with the PHP error of code that fails to boot. */
+  state: 'starting' | 'serving' | 'draining' | 'boot-error';
   requests: number;
   inFlight: number;
   rssBytes: number;

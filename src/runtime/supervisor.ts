@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
 import type { ServerConfig } from './config.js';
 import { ControlServer, controlSocketPath } from './control-server.js';
 import { EphpmError } from './errors.js';
@@ -30,6 +31,8 @@ interface Slot {
   lastRequests?: number;
   /** A failed boot is neither logged nor retried: whoever asked for this worker reports it. */
   giveUpOnBootFailure: boolean;
+  /** `ephpm dev` with no good code: a worker whose boot fails stays and answers with the PHP error (BootErrorPage). */
+  bootError: string | null;
   /** Resolves once the worker has closed its listener (drain) or exited. */
   stoppedAccepting: Promise<void>;
 }
@@ -58,6 +61,12 @@ export class Supervisor {
   private requestsOfGoneWorkers = 0;
   private readonly startedAt = new Date();
   private control: ControlServer | null = null;
+  /** `ephpm dev` started on code that fails to boot: the task and tick workers start with the first good code. */
+  private tasksWaitForGoodCode = false;
+  /** `ephpm dev` started on code that fails to boot: why. */
+  startupBootError: Error | null = null;
+  /** What `ephpm reload` does (`ephpm dev` restarts as for a file change). */
+  reloadCommand: () => Promise<void> = () => this.reload();
   private tables: SharedTables | null = null;
   private readonly tasks: TaskPool;
   private exited!: (code: number) => void;
@@ -85,16 +94,18 @@ export class Supervisor {
     // keep listening on the same one even after every worker has died.
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
     this.tables = createTables(this.config, this.logger);
-    const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null));
+    const showBootErrors = this.config.devReportsBootErrors;
+    const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
     try {
-      await Promise.all([...slots.map((slot) => this.whenReady(slot)), this.tasks.start()]);
+      if (showBootErrors) this.startupBootError = await this.bootOrShowError(slots);
+      else await Promise.all([...slots.map((slot) => this.whenReady(slot)), this.tasks.start()]);
     } catch (error) {
       await this.stop();
       throw error;
     }
     this.control = await ControlServer.listen(controlSocketPath(this.config.stateFile), {
       status: () => this.status(),
-      reload: () => this.reload(),
+      reload: () => this.reloadCommand(),
       stop: () => this.stop(),
     });
     this.running = true;
@@ -135,17 +146,26 @@ export class Supervisor {
   reload(options: ReloadOptions = {}): Promise<void> {
     this.reloading ??= (async () => {
       if (!options.quiet) this.logger.info('reloading: replacing worker processes one at a time');
+      let failure: Error | null = null;
       for (const slot of [...this.slots]) {
         if (this.stopping || slot.draining || !this.slots.has(slot)) continue;
-        const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure);
-        await this.whenReady(replacement).catch((error: Error) => {
-          const failure = new EphpmError('EPHPM_RELOAD_FAILED', `reload stopped: a new worker failed to start, the old ones keep serving.\n${error.message}`);
-          throw Object.assign(failure, { cause: error });
-        });
+        // A worker showing a boot error is replaced anyway: by the new code, or by the new code's error.
+        const showBootError = slot.bootError !== null;
+        const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
+        try {
+          await this.whenReady(replacement);
+        } catch (error) {
+          const message = `reload stopped: a new worker failed to start, the old ones keep serving.\n${(error as Error).message}`;
+          failure = Object.assign(new EphpmError('EPHPM_RELOAD_FAILED', message), { cause: error });
+          if (replacement.bootError === null) throw failure;
+        }
         // Once reloaded, every new connection reaches new code.
         await slot.stoppedAccepting;
       }
-      await this.tasks.reload();
+      if (failure) throw failure;
+      if (this.tasksWaitForGoodCode) await this.tasks.start();
+      else await this.tasks.reload();
+      this.tasksWaitForGoodCode = false;
       if (!options.quiet) this.logger.info('reloaded');
     })().finally(() => (this.reloading = null));
     return this.reloading;
@@ -155,6 +175,11 @@ export class Supervisor {
     return this.stopping;
   }
 
+  /** `ephpm dev`: the workers answer with a boot error, there is no good code to serve. */
+  get showsBootError(): boolean {
+    return [...this.slots].some((slot) => slot.bootError !== null && !slot.draining);
+  }
+
   async status(): Promise<ServerStatus> {
     const slots = [...this.slots].sort((a, b) => a.index - b.index);
     const stats = await Promise.all(slots.map((slot) => this.statsOf(slot)));
@@ -162,7 +187,7 @@ export class Supervisor {
     const workers: WorkerStatus[] = slots.map((slot, i) => ({
       index: slot.index,
       pid: slot.worker.process.pid!,
-      state: slot.draining ? 'draining' : slot.ready ? 'serving' : 'starting',
+      state: slot.draining ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
       requests: stats[i]?.requests ?? 0,
       inFlight: stats[i]?.inFlight ?? 0,
       rssBytes: stats[i]?.rssBytes ?? 0,
@@ -186,15 +211,16 @@ export class Supervisor {
     return `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.config.port}`;
   }
 
-  private fork(index: number, restarts: number, replaces: Slot | null, giveUpOnBootFailure = false): Slot {
-    const worker = cluster.fork({ ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http') });
+  private fork(index: number, restarts: number, replaces: Slot | null, giveUpOnBootFailure = false, showBootError = false): Slot {
+    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http'), [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '' };
+    const worker = cluster.fork(env);
     const stoppedAccepting = new Promise<void>((resolve) => {
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'draining') resolve();
       });
       worker.once('exit', () => resolve());
     });
-    const slot: Slot = { index, restarts, worker, startedAt: new Date(), ready: false, draining: false, replaces, giveUpOnBootFailure, stoppedAccepting };
+    const slot: Slot = { index, restarts, worker, startedAt: new Date(), ready: false, draining: false, replaces, giveUpOnBootFailure, bootError: null, stoppedAccepting };
     this.slots.add(slot);
     slot.worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
     slot.worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
@@ -209,6 +235,22 @@ export class Supervisor {
       });
       slot.worker.on('exit', (code, signal) => reject(new EphpmError('EPHPM_WORKER_BOOT', `A worker process exited while starting (${signal ?? `code ${code}`}).`)));
     });
+  }
+
+  /**
+   * `ephpm dev`: code that fails to boot leaves the workers answering with its error (the port stays
+   * answered, `status` and `stop` work); the task and tick workers wait for the first good code.
+   */
+  private async bootOrShowError(slots: Slot[]): Promise<Error | null> {
+    const booted = await Promise.allSettled(slots.map((slot) => this.whenReady(slot)));
+    const failure = booted.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (!failure) {
+      await this.tasks.start();
+      return null;
+    }
+    if (!slots.every((slot) => slot.ready || slot.bootError !== null)) throw failure.reason;
+    this.tasksWaitForGoodCode = true;
+    return failure.reason as Error;
   }
 
   private statsOf(slot: Slot): Promise<WorkerStats | null> {
@@ -247,6 +289,12 @@ export class Supervisor {
         this.fork(slot.index, slot.restarts + 1, slot);
         return;
       case 'boot-failed':
+        if (message.showing) {
+          slot.bootError = message.message;
+          if (slot.replaces) this.drain(slot.replaces, 'handover');
+          slot.replaces = null;
+          return;
+        }
         if (slot.ready || !this.running || slot.giveUpOnBootFailure) return; // start() and reload() report their own
         this.logger.error(`a new worker failed to start: ${message.message}`);
         return;

@@ -1,5 +1,7 @@
 // Entry point of a worker process (forked by the supervisor): embedded PHP
 // plus the HTTP front, sharing the supervisor's listening socket.
+import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
+import { BootLog } from './boot-log.js';
 import type { ServerConfig } from './config.js';
 import { EmbeddedPhp } from './embedded-php.js';
 import { isEphpmError } from './errors.js';
@@ -18,14 +20,17 @@ const tell = (message: WorkerMessage) => process.send?.(message);
 let php: EmbeddedPhp<PhpResponder> | null = null;
 let front: HttpFront | null = null;
 let listening: Promise<void> | null = null;
+let errorPage: BootErrorPage | null = null;
 let leaving = false;
+const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOutput), config.devReportsBootErrors);
 
 async function boot(): Promise<void> {
   attachTables(config);
   php = new EmbeddedPhp<PhpResponder>(loadPhpAddon());
-  php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
+  php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
   await php.waitUntilReady();
+  bootLog.booted();
   php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
   front = new HttpFront(config, php, logger, {
     served: (total) => {
@@ -44,7 +49,7 @@ async function leaveGracefully(mode: 'handover' | 'shutdown'): Promise<void> {
   leaving = true;
   // Closing a server whose listen() is still in flight never completes.
   if (listening) await listening.catch(() => undefined);
-  const drained = front?.drain(mode);
+  const drained = front?.drain(mode) ?? errorPage?.close();
   // drain() closes the listener before it first waits, so this is already true.
   tell({ type: 'draining' });
   await drained;
@@ -78,13 +83,20 @@ process.on('disconnect', () => void leaveGracefully('shutdown'));
 process.on('SIGTERM', () => void leaveGracefully('shutdown'));
 process.on('SIGINT', () => void leaveGracefully('shutdown'));
 
-boot().catch((error: unknown) => {
-  leaving = true;
+boot().catch(async (error: unknown) => {
   const message: WorkerMessage = {
     type: 'boot-failed',
     message: (error as Error).message,
     hint: isEphpmError(error) ? error.hint : undefined,
   };
+  bootLog.failed(message.message);
+  if (!leaving && process.env[BOOT_ERROR_PAGE_ENV] === '1' && isEphpmError(error) && error.code === 'EPHPM_WORKER_BOOT') {
+    // ephpm dev with no good code to fall back on: stay, and show the error instead of PHP.
+    void php?.stop();
+    errorPage = await BootErrorPage.listen(config, message.message).catch(() => null);
+    if (errorPage) return tell({ ...message, showing: true });
+  }
+  leaving = true;
   if (process.send) process.send(message, () => process.exit(1));
   else process.exit(1);
 });

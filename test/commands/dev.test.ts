@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
@@ -42,6 +42,7 @@ async function until(what: string, condition: () => boolean, timeoutMs = 20_000)
 
 interface Status {
   workers: Array<{ pid: number; state: string; restarts: number }>;
+  taskWorkers: Array<{ role: string; state: string }>;
 }
 
 async function status(server: RunningServer): Promise<Status> {
@@ -110,6 +111,7 @@ describe('ephpm dev', () => {
       edit(app, 'routes/web.php', "'/' => fn", "'/' => fn fn");
       const failure = await server.waitFor(/✖ routes\/web\.php changed — the new code failed to boot:\n\s+(PHP Parse error: .*)\n\s+still serving the previous code/, from);
       expect(failure[1]).toMatch(/syntax error, .* in \S+routes\/web\.php on line 6/);
+      expect(server.output().slice(from).match(/syntax error/g), 'the error is printed once, in the ✖ block').toHaveLength(1);
       expect(await get(server.url)).toBe('200 hello from routes v1\n');
 
       from = server.output().length;
@@ -125,6 +127,133 @@ describe('ephpm dev', () => {
       await server.waitFor(/✖ app\/Greeting\.php changed — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken/, from);
       expect(await get(server.url)).toBe('200 hello from routes v2\n');
     } finally {
+      await server.stop();
+    }
+  });
+
+  it('starts on code that fails to boot: prints the error once, answers 503 with it meanwhile, and serves once a change fixes the code', async () => {
+    const app = appCopy();
+    edit(app, 'routes/web.php', "'/' => fn", "'/' => fn fn");
+    const server = await startDev(app, ['--workers', '2']);
+    try {
+      const failure = await server.waitFor(/✖ the app failed to boot:\n\s+(PHP Parse error: .*)\n\s+requests get a 503 that shows this error until a change fixes the code/);
+      expect(failure[1]).toMatch(/syntax error, .* in \S+routes\/web\.php on line 6/);
+      expect(server.output().match(/syntax error/g), 'the error is printed once, in the ✖ block').toHaveLength(1);
+      let page = await fetch(server.url);
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain(failure[1]);
+      expect((await status(server)).workers.map((w) => w.state)).toEqual(['boot-error', 'boot-error']);
+
+      // Still broken, another way: every worker's page shows the new error.
+      let from = server.output().length;
+      writeFileSync(join(app, 'app', 'Greeting.php'), "<?php\nthrow new RuntimeException('the greeting is broken');\n");
+      await server.waitFor(/✖ app\/Greeting\.php changed — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken[^]*requests get a 503 that shows this error/, from);
+      for (let i = 0; i < 4; i++) {
+        page = await fetch(server.url);
+        expect(`${page.status} ${await page.text()}`).toMatch(/^503 [^]*Uncaught RuntimeException: the greeting is broken/);
+      }
+
+      from = server.output().length;
+      cpSync(fixture('dev-app', 'app', 'Greeting.php'), join(app, 'app', 'Greeting.php'));
+      edit(app, 'routes/web.php', "'/' => fn fn", "'/' => fn");
+      await server.waitFor(/↻ .* changed — workers restarted in \d+ ms/, from);
+      expect(await get(server.url)).toBe('200 hello from routes v1\n');
+      expect((await status(server)).workers.map((w) => w.state)).toEqual(['serving', 'serving']);
+      expect((await runCli(['stop', '--state-file', server.stateFile])).code).toBe(0);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('starts the task workers with the first code that boots, when it started on code that does not', async () => {
+    const app = tempDir('ephpm-dev-tasks-');
+    const good = readFileSync(fixture('workers', 'tasks.php'), 'utf8');
+    writeFileSync(join(app, 'worker.php'), `${good}\nsyntax error here\n`);
+    const server = await startDev(app, ['--worker', join(app, 'worker.php'), '--workers', '1', '--task-workers', '1']);
+    try {
+      await server.waitFor(/✖ the app failed to boot:\n\s+PHP Parse error: +syntax error/);
+      expect((await status(server)).taskWorkers).toEqual([]);
+      const from = server.output().length;
+      writeFileSync(join(app, 'worker.php'), good);
+      await server.waitFor(restarted('worker\\.php'), from);
+      const response = await fetch(`${server.url}/run`, { method: 'POST', body: '{"tasks":{"a":{"op":"role"}}}' });
+      expect(await response.json()).toMatchObject({ results: { a: { ok: 'task' } } });
+      expect((await status(server)).taskWorkers.map((w) => [w.role, w.state])).toEqual([['task', 'running']]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('ephpm reload restarts as a change does: code that fails to boot is reported once and never retried', async () => {
+    const app = appCopy();
+    writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 1\n\n[dev]\nwatch = ["routes"]\n');
+    const server = await startDev(app);
+    const boots = () => readdirSync(join(app, 'storage')).filter((name) => name.startsWith('booting-')).length;
+    try {
+      const from = server.output().length;
+      // app/ is not watched here: only `ephpm reload` picks this up.
+      writeFileSync(join(app, 'app', 'Greeting.php'), "<?php\nthrow new RuntimeException('the greeting is broken');\n");
+      const failed = await runCli(['reload', '--state-file', server.stateFile]);
+      expect(failed.code).toBe(1);
+      expect(failed.output).toMatch(/The new code failed to boot:\n.*Uncaught RuntimeException: the greeting is broken/);
+      expect(failed.output).toMatch(/try: Fix the code: ephpm dev tries again on the next change/);
+      await server.waitFor(/✖ ephpm reload — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken[^]*still serving the previous code/, from);
+      expect(await get(server.url)).toBe('200 hello from routes v1\n');
+
+      cpSync(fixture('dev-app', 'app', 'Greeting.php'), join(app, 'app', 'Greeting.php'));
+      const reloaded = await runCli(['reload', '--state-file', server.stateFile]);
+      expect(reloaded.output).toMatch(/✔ reloaded 1 worker process/);
+      await server.waitFor(/↻ ephpm reload — workers restarted in \d+ ms/, from);
+      // Booted three times: at start, the broken code once, the fixed code. serve would have retried the broken code.
+      expect(boots()).toBe(3);
+      expect(server.output().slice(from).match(/the greeting is broken/g)).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('says that a change to ephpm.toml needs a new start, and whether the file is still valid, without restarting', async () => {
+    const app = appCopy();
+    const server = await startDev(app);
+    try {
+      const from = server.output().length;
+      writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 2\n');
+      await server.waitFor(/⚠ ephpm\.toml changed — stop and start ephpm dev again to apply it/, from);
+      writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkerz = 2\n');
+      await server.waitFor(/⚠ ephpm\.toml changed and is not valid:\n\s+.*unknown setting server\.workerz[^]*fix it, then stop and start ephpm dev again/, from);
+      edit(app, 'routes/web.php', 'routes v1', 'routes v2');
+      await server.waitFor(restarted('routes/web\\.php'), from);
+      expect(server.output().slice(from).match(RESTART_LINE)).toHaveLength(1);
+      expect(await get(server.url)).toBe('200 hello from routes v2\n');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('restarts for a file rewritten without pause, instead of waiting for a quiet moment that never comes', async () => {
+    const app = appCopy();
+    writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 1\n\n[dev]\ndebounce_ms = 1000\n');
+    const server = await startDev(app);
+    const routes = join(app, 'routes', 'web.php');
+    const original = readFileSync(routes, 'utf8');
+    let writing = true;
+    let version = 1;
+    // Like a build tool in watch mode: a new version every 50 ms, each written whole (temp file + rename).
+    const writer = (async () => {
+      while (writing) {
+        version++;
+        writeFileSync(join(app, 'storage', 'web.php.tmp'), original.replace('routes v1', `routes v${version}`));
+        renameSync(join(app, 'storage', 'web.php.tmp'), routes);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    try {
+      const from = server.output().length;
+      await server.waitFor(restarted('routes/web\\.php'), from, 20_000);
+      expect(await get(server.url)).toMatch(/^200 hello from routes v(?!1\n)\d+\n$/);
+    } finally {
+      writing = false;
+      await writer;
       await server.stop();
     }
   });
