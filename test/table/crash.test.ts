@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { runCli, startServer, type RunningServer } from '../helpers/ephpm-server.js';
 import { call, TABLES, tableCli, tablesWorker } from '../helpers/tables.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // EPHPM_TABLE_TEST_HOOKS=1 gives PHP \Ephpm\Octane\Testing\pause_next_table_write():
 // the next row write stops after its first column, holding the row's lock,
@@ -43,7 +44,18 @@ async function killMidWrite(key: string): Promise<number> {
   const [, pid] = await waitForOutput(new RegExp(`pid (\\d+) paused mid-write of key \\[${key}\\]`));
   process.kill(Number(pid), 'SIGKILL');
   expect(await request).not.toBe(200);
+  await bothWorkersServingWithout(Number(pid));
   return Number(pid);
+}
+
+// The next kill must not find the other worker alone (or the port without any worker).
+async function bothWorkersServingWithout(killed: number): Promise<void> {
+  await waitFor(async () => {
+    const status = await runCli(['status', '--json', '--state-file', server.stateFile]);
+    if (status.code !== 0) return false;
+    const workers = (JSON.parse(status.output) as { workers: Array<{ pid: number; state: string }> }).workers;
+    return workers.filter((w) => w.state === 'serving' && w.pid !== killed).length === 2;
+  }, 'the killed worker to be replaced');
 }
 
 describe('a worker killed in the middle of writing a row', () => {
