@@ -162,4 +162,10 @@ zend_module_entry module_entry = {
 
 zend_module_entry* ephpm_module_entry() { return &module_entry; }
 
+zend_class_entry* register_exception(const char* name, zend_class_entry* parent) {
+  zend_class_entry ce;
+  INIT_CLASS_ENTRY_EX(ce, name, strlen(name), nullptr);
+  return zend_register_internal_class_ex(&ce, parent);
+}
+
 }  // namespace ephpm

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "php_includes.h"
+#include "php_module.h"
 #include "shared_table.h"
 
 extern "C" {
@@ -560,12 +561,6 @@ const zend_function_entry test_functions[] = {
   ZEND_NS_FE("Ephpm\\Octane\\Testing", pause_next_table_write, arginfo_void)
   ZEND_FE_END
 };
-
-zend_class_entry* register_exception(const char* name, zend_class_entry* parent) {
-  zend_class_entry ce;
-  INIT_CLASS_ENTRY_EX(ce, name, strlen(name), nullptr);
-  return zend_register_internal_class_ex(&ce, parent);
-}
 
 }  // namespace
 

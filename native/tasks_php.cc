@@ -10,6 +10,7 @@ extern "C" {
 }
 
 #include "php_includes.h"
+#include "php_module.h"
 #include "php_runtime.h"
 #include "task_dispatch.h"
 #include "task_inbox.h"
@@ -396,12 +397,6 @@ const zend_function_entry functions[] = {
   ZEND_NS_FE("Ephpm\\Octane", dispatch_tasks, arginfo_dispatch_tasks)
   ZEND_FE_END
 };
-
-zend_class_entry* register_exception(const char* name, zend_class_entry* parent) {
-  zend_class_entry ce;
-  INIT_CLASS_ENTRY_EX(ce, name, strlen(name), nullptr);
-  return zend_register_internal_class_ex(&ce, parent);
-}
 
 }  // namespace
 
