@@ -11,6 +11,7 @@ import { killAll, freePort, run, tail } from './lib/processes.mjs';
 import { TARGETS, bridgeSection, httpSection, ratiosSection } from './lib/report.mjs';
 import { startEphpm, startFastify, startNginxPhpFpm } from './lib/servers.mjs';
 import { wrk } from './lib/wrk.mjs';
+import { positiveInt } from './lib/settings.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const script = join(repo, 'bench/fixtures/hello.php');
@@ -198,12 +199,4 @@ function suspiciousOutput(server) {
     .filter((line) => /error|warn|fatal|exception|uncaught|crash|died|segmentation|abort/i.test(line))
     .slice(0, 20)
     .map((line) => `log: ${line.trim()}`);
-}
-
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
 }

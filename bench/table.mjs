@@ -8,6 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, killAll, launch, run, stop, tail, waitForOutput } from './lib/processes.mjs';
+import { positiveInt } from './lib/settings.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_OPS = 1_000_000;
@@ -104,12 +105,4 @@ function report(loop, results) {
   console.log(`\nthe PHP loop alone (array read, no operation): ${rate(loop)}`);
   const fastest = Math.max(...results.filter((r) => r.op === 'get' || r.op === 'set').map((r) => r.table));
   console.log(`target >= ${TARGET_OPS.toLocaleString('en')} get or set ops/s in one worker: ${fastest >= TARGET_OPS ? 'met' : 'NOT met'} (${rate(fastest)})`);
-}
-
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
 }

@@ -7,10 +7,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, killAll, launch, stop, waitForOutput } from './lib/processes.mjs';
+import { positiveInt } from './lib/settings.mjs';
 
 const TARGET_OVERHEAD_US = 1000;
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const iterations = Number(process.env.BENCH_TASK_ITERATIONS ?? 2000);
+const iterations = positiveInt('BENCH_TASK_ITERATIONS', 2000);
 const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-tasks-'));
 process.on('exit', killAll);
 
