@@ -3,7 +3,11 @@
 #include <dlfcn.h>
 #include <napi.h>
 
+#include <map>
+
 #include "bridge.h"
+#include "direct_response.h"
+#include "direct_socket.h"
 #include "php_includes.h"
 #include "php_runtime.h"
 #include "table_napi.h"
@@ -78,6 +82,16 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   runtime.script = options.Get("script").As<Napi::String>().Utf8Value();
   runtime.ini = options.Get("ini").As<Napi::String>().Utf8Value();
   runtime.stack_size = static_cast<size_t>(options.Get("stackSize").As<Napi::Number>().Int64Value());
+  std::map<int, std::string> status_texts;
+  if (options.Get("statusTexts").IsObject()) {
+    Napi::Object texts = options.Get("statusTexts").As<Napi::Object>();
+    Napi::Array codes = texts.GetPropertyNames();
+    for (uint32_t i = 0; i < codes.Length(); i++) {
+      Napi::Value code = codes.Get(i);
+      status_texts[std::atoi(code.ToString().Utf8Value().c_str())] = texts.Get(code).ToString().Utf8Value();
+    }
+  }
+  set_status_texts(std::move(status_texts));
 
   g_events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ephpm-php-events", 0, 1);
   std::string error = start_php_thread(runtime, g_bridge, emit);
@@ -90,7 +104,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime)
+// dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime, directFd, keepAliveSeconds)
 // `head` packs the strings in one: "method\nuri\nprotocol\nscheme\nremoteAddr\n
 // serverAddr\nName\nvalue\nName\nvalue..." (one N-API string instead of seven).
 Napi::Value Dispatch(const Napi::CallbackInfo& info) {
@@ -116,6 +130,11 @@ Napi::Value Dispatch(const Napi::CallbackInfo& info) {
   request->body_file = string_arg(info, 5);
   request->body_size = info[6].As<Napi::Number>().DoubleValue();
   request->request_time = info[7].As<Napi::Number>().DoubleValue();
+  int direct_fd = info[8].IsNumber() ? info[8].As<Napi::Number>().Int32Value() : -1;
+  if (direct_fd >= 0) {
+    request->direct_socket = find_socket(direct_fd);
+    if (request->direct_socket) request->direct_socket->expect(request->id, info[9].ToNumber().Int32Value());
+  }
   g_bridge->push(std::move(request));
   return info.Env().Undefined();
 }
@@ -129,6 +148,31 @@ Napi::Value Wake(const Napi::CallbackInfo& info) {
 // drained(bytes): Node wrote that many streamed bytes to the socket.
 Napi::Value Drained(const Napi::CallbackInfo& info) {
   g_bridge->drained(static_cast<size_t>(info[0].As<Napi::Number>().Int64Value()));
+  return info.Env().Undefined();
+}
+
+// adoptSocket(fd): a descriptor PHP may write responses to (see direct_socket.h), or -1.
+Napi::Value AdoptSocket(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), adopt_socket(info[0].As<Napi::Number>().Int32Value()));
+}
+
+// releaseSocket(fd): Node closed the socket.
+Napi::Value ReleaseSocket(const Napi::CallbackInfo& info) {
+  release_socket(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+// answerInstead(fd, id): true if Node may answer the request itself; false if
+// PHP already took it (its Written / Response event is on the way).
+Napi::Value AnswerInstead(const Napi::CallbackInfo& info) {
+  auto socket = find_socket(info[0].As<Napi::Number>().Int32Value());
+  auto id = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+  return Napi::Boolean::New(info.Env(), !socket || socket->take(id));
+}
+
+// closeAfterwards(fd): a response PHP writes on this socket says "Connection: close".
+Napi::Value CloseAfterwards(const Napi::CallbackInfo& info) {
+  if (auto socket = find_socket(info[0].As<Napi::Number>().Int32Value())) socket->close_afterwards();
   return info.Env().Undefined();
 }
 
@@ -162,9 +206,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("wake", Napi::Function::New(env, Wake));
   exports.Set("drained", Napi::Function::New(env, Drained));
   exports.Set("stop", Napi::Function::New(env, Stop));
+  exports.Set("adoptSocket", Napi::Function::New(env, AdoptSocket));
+  exports.Set("releaseSocket", Napi::Function::New(env, ReleaseSocket));
+  exports.Set("answerInstead", Napi::Function::New(env, AnswerInstead));
+  exports.Set("closeAfterwards", Napi::Function::New(env, CloseAfterwards));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   register_table_functions(env, exports);
   napi_add_env_cleanup_hook(env, cleanup, nullptr);
+  raise_descriptor_limit();
   register_task_addon(env, exports);
   return exports;
 }

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "direct_socket.h"
+
 namespace ephpm {
 
 struct Header {
@@ -35,6 +37,8 @@ struct Request {
   std::string body_file;    // large bodies were spooled to this file by Node
   double body_size = 0;
   double request_time = 0;
+  // Set when PHP may write the complete response to the client itself.
+  std::shared_ptr<DirectSocket> direct_socket;
 };
 
 enum class EventKind : uint8_t {
@@ -45,6 +49,9 @@ enum class EventKind : uint8_t {
   ScriptError = 5,  // the worker script ended before taking any request
   Log = 6,          // a message PHP logged (errors, warnings)
   Stopped = 7,      // PHP has shut down; the thread is gone
+  Written = 8,      // PHP wrote the response to the socket; `data` is what the
+                    // socket did not take yet, `last` = the connection closes
+  WriteFailed = 9,  // the socket refused PHP's response (client gone)
 };
 
 struct Event {

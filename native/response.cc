@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include "direct_response.h"
 #include "php_runtime.h"
 #include "php_headers.h"
 
@@ -19,6 +20,14 @@ void emit_event(EventKind kind, int status, bool last, std::vector<Header> heade
   bool bodyless = status < 200 || status == 204 || status == 304;
   if (kind == EventKind::Response && last && !bodyless && !has_header(headers, "content-length")) {
     headers.push_back({"Content-Length", std::to_string(data.size())});
+  }
+  if (kind == EventKind::Response && state.current && state.current->direct_socket) {
+    // From here on PHP answers this request, unless Node already did (timeout).
+    auto socket = std::move(state.current->direct_socket);
+    if (socket->take(state.current->id) && last &&
+        write_response_directly(*socket, state.current->id, status, headers, data, state.emit)) {
+      return;
+    }
   }
   auto* event = new Event();
   event->kind = kind;

@@ -53,7 +53,7 @@ addon.start({ script, ini: '', stackSize: 64 * 1024 * 1024 }, (kind, id, status,
 
 let nextId = 1;
 function dispatch() {
-  addon.dispatch(nextId++, 'GET\n/\nHTTP/1.1\nhttp\n127.0.0.1\n127.0.0.1\nHost\nlocalhost', 1234, 80, null, null, 0, Date.now() / 1000);
+  addon.dispatch(nextId++, 'GET\n/\nHTTP/1.1\nhttp\n127.0.0.1\n127.0.0.1\nHost\nlocalhost', 1234, 80, null, null, 0, Date.now() / 1000, -1, 0);
   addon.wake();
 }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { STATUS_CODES } from 'node:http';
 import { EphpmError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import type { Payload, PhpAddon } from './php-addon.js';
@@ -11,6 +12,8 @@ const enum EventKind {
   ScriptError = 5,
   Log = 6,
   Stopped = 7,
+  Written = 8,
+  WriteFailed = 9,
 }
 
 /** Where PHP's answer to one request goes. */
@@ -18,6 +21,10 @@ export interface ResponseSink {
   head(status: number, headers: string[], body: Payload, last: boolean): void;
   chunk(data: Payload, last: boolean): void;
   abort(): void;
+  /** PHP wrote the whole response to the socket itself; `unsent` is what the socket did not take yet. */
+  written(status: number, unsent: Payload, connectionCloses: boolean): void;
+  /** PHP's direct write failed: the client is gone. */
+  writeFailed(status: number): void;
 }
 
 export interface EmbeddedPhpOptions {
@@ -49,7 +56,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
 
   start(options: EmbeddedPhpOptions): void {
     const ini = Object.entries(options.ini).map(([key, value]) => `${key}=${value}\n`).join('');
-    this.addon.start({ script: options.script, ini, stackSize: options.stackBytes }, this.onEvent);
+    this.addon.start({ script: options.script, ini, stackSize: options.stackBytes, statusTexts: STATUS_CODES as Record<string, string> }, this.onEvent);
   }
 
   /** Resolves when the script first asks for a request; rejects if it dies before. */
@@ -81,7 +88,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   dispatch(id: number, request: DispatchedRequest, sink: Sink): void {
     this.sinks.add(id, sink);
     const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
-    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time);
+    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directFd, request.keepAliveSeconds);
     if (!this.wakeScheduled) {
       this.wakeScheduled = true;
       setImmediate(this.wake);
@@ -97,6 +104,24 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   /** Node answered in PHP's place (timeout, shutdown, bad header): PHP's late answer is dropped here. */
   forget(id: number): void {
     this.sinks.take(id);
+  }
+
+  /** A descriptor PHP may write complete responses to for this socket (-1: none); see HttpFront. */
+  adoptSocket(fd: number): number {
+    return this.addon.adoptSocket(fd);
+  }
+
+  releaseSocket(directFd: number): void {
+    this.addon.releaseSocket(directFd);
+  }
+
+  /** For a request PHP may answer directly: true if Node may answer it instead. */
+  answerInstead(directFd: number, id: number): boolean {
+    return this.addon.answerInstead(directFd, id);
+  }
+
+  closeAfterwards(directFd: number): void {
+    this.addon.closeAfterwards(directFd);
   }
 
   /** Streamed bytes reached the socket (or were dropped); PHP may produce more. */
@@ -123,6 +148,14 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         const sink = last ? this.sinks.take(id) : this.sinks.get(id);
         if (sink) sink.chunk(data, last);
         else this.addon.drained(data.length);
+        return;
+      }
+      case EventKind.Written: {
+        this.sinks.take(id)?.written(status, data, last);
+        return;
+      }
+      case EventKind.WriteFailed: {
+        this.sinks.take(id)?.writeFailed(status);
         return;
       }
       case EventKind.Abort: {
@@ -160,6 +193,10 @@ export interface DispatchedRequest {
   bodyFile: string | null;
   bodySize: number;
   time: number;
+  /** From adoptSocket(): PHP may write the complete response to this descriptor (-1: it goes through Node). */
+  directFd: number;
+  /** What PHP says in "Keep-Alive: timeout=…" when it writes directly; 0 = "Connection: close". */
+  keepAliveSeconds: number;
 }
 
 /** PHP's bytes as UTF-8 text, for log lines. */

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { Server as NetServer } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from './config.js';
 import type { EmbeddedPhp } from './embedded-php.js';
@@ -19,6 +19,14 @@ export interface HttpFrontHooks {
 
 type RawRequest = FastifyRequest['raw'];
 type RawResponse = FastifyReply['raw'];
+
+// Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
+// the server does, which is what makes a hand-over lose no request.
+const KEEP_ALIVE_TIMEOUT_MS = 5000;
+
+/** The descriptor PHP may write this connection's responses to (-1: none), once adopted. */
+const DIRECT_FD = Symbol('ephpm.directFd');
+type ClientSocket = Socket & { [DIRECT_FD]?: number; _handle?: { fd?: number } | null };
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -45,9 +53,7 @@ export class HttpFront implements ResponderOwner {
       https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null,
       return503OnClosing: false,
       forceCloseConnections: false,
-      // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
-      // the server does, which is what makes a hand-over lose no request.
-      keepAliveTimeout: 5000,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       requestTimeout: 0,
     });
     this.app.removeAllContentTypeParsers();
@@ -95,9 +101,7 @@ export class HttpFront implements ResponderOwner {
 
   /** Answer everything still waiting with a 503 (the process is going away). */
   failPending(message: string): void {
-    for (const [id, responder] of this.php.waiting()) {
-      if (!responder.canAnswerInstead) continue;
-      this.php.forget(id);
+    for (const [, responder] of this.php.waiting()) {
       responder.answerInstead(503, message, { 'Retry-After': '1' });
     }
   }
@@ -146,7 +150,8 @@ export class HttpFront implements ResponderOwner {
   private dispatch(req: RawRequest, res: RawResponse, url: string, started: number, body: RequestBody): void {
     const id = ++this.nextId;
     const now = Date.now();
-    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.file);
+    const directFd = this.directFd(req, res);
+    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.file, directFd);
 
     const socket = req.socket;
     this.php.dispatch(id, {
@@ -163,7 +168,29 @@ export class HttpFront implements ResponderOwner {
       bodyFile: body.file,
       bodySize: body.size,
       time: now / 1000,
+      directFd,
+      keepAliveSeconds: res.shouldKeepAlive ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
     }, responder);
+  }
+
+  /**
+   * PHP may write a complete response to the socket itself when nothing else
+   * can write on this connection meanwhile: plain TCP, this response is the
+   * connection's current one (every earlier one is finished), nothing is
+   * buffered, and not HEAD (Node drops HEAD bodies). Otherwise -1: the answer
+   * goes through Node. See docs/ARCHITECTURE.md, "Complete responses skip Node".
+   */
+  private directFd(req: RawRequest, res: RawResponse): number {
+    const socket = req.socket as ClientSocket;
+    if (req.method === 'HEAD' || (socket as TLSSocket).encrypted || res.socket !== socket || socket.writableLength > 0) return -1;
+    let fd = socket[DIRECT_FD];
+    if (fd === undefined) {
+      const nodeFd = socket._handle?.fd;
+      fd = typeof nodeFd === 'number' && nodeFd >= 0 ? this.php.adoptSocket(nodeFd) : -1;
+      socket[DIRECT_FD] = fd;
+      if (fd >= 0) socket.once('close', () => this.php.releaseSocket(fd!));
+    }
+    return fd;
   }
 
   private async serveStatic(req: RawRequest, res: RawResponse, url: string): Promise<boolean> {
@@ -190,12 +217,10 @@ export class HttpFront implements ResponderOwner {
   private enforceTimeout(): void {
     const now = Date.now();
     let timedOut = false;
-    for (const [id, responder] of this.php.waiting()) {
+    for (const [, responder] of this.php.waiting()) {
       if (now - responder.arrivedAt < this.config.requestTimeoutMs) break; // later entries are younger
-      if (!responder.canAnswerInstead) continue;
-      this.php.forget(id);
-      responder.answerInstead(504, `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`);
-      timedOut = true;
+      const message = `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`;
+      if (responder.answerInstead(504, message)) timedOut = true;
     }
     if (timedOut) this.hooks.stuck();
   }

@@ -14,12 +14,19 @@ export type Payload = string | Buffer;
 
 /** The raw surface of native/addon.cc. */
 export interface PhpAddon {
-  start(options: { script: string; ini: string; stackSize: number }, onEvent: EventCallback): void;
+  start(options: { script: string; ini: string; stackSize: number; statusTexts: Record<string, string> }, onEvent: EventCallback): void;
   /** `head`: "method\nuri\nprotocol\nscheme\nremoteAddr\nserverAddr\nName\nvalue..." */
   dispatch(
     id: number, head: string, remotePort: number, serverPort: number,
     body: Buffer | null, bodyFile: string | null, bodySize: number, requestTime: number,
+    directFd: number, keepAliveSeconds: number,
   ): void;
+  /** A dup of Node's socket descriptor that PHP may write complete responses to; -1 if none. */
+  adoptSocket(fd: number): number;
+  releaseSocket(directFd: number): void;
+  /** true: Node may answer request `id` itself; false: PHP already took it. */
+  answerInstead(directFd: number, id: number): boolean;
+  closeAfterwards(directFd: number): void;
   wake(): void;
   drained(bytes: number): void;
   stop(): void;

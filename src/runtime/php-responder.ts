@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from './embedded-php.js';
 import type { Payload } from './php-addon.js';
+import { endResponseSentByPhp } from './sent-by-php.js';
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
@@ -26,6 +27,8 @@ export class PhpResponder implements ResponseSink {
     /** Date.now() at arrival, for the request timeout. */
     readonly arrivedAt: number,
     readonly bodyFile: string | null,
+    /** >= 0: PHP may write the complete response to this descriptor itself (see HttpFront). */
+    private readonly directFd: number,
   ) {}
 
   // A complete response (last) is not counted against PHP's streaming budget;
@@ -68,22 +71,46 @@ export class PhpResponder implements ResponseSink {
     this.finish();
   }
 
+  written(status: number, unsent: Payload, connectionCloses: boolean): void {
+    this.status = status;
+    const response = this.response;
+    const socket = response.socket;
+    if (!response.destroyed && socket && !socket.destroyed) {
+      if (unsent.length > 0) {
+        if (typeof unsent === 'string') socket.write(unsent, 'latin1');
+        else socket.write(unsent);
+      }
+      endResponseSentByPhp(response, status, connectionCloses);
+    }
+    this.finish();
+  }
+
+  writeFailed(status: number): void {
+    this.status = status;
+    this.response.destroy();
+    this.finish();
+  }
+
   /** The server is draining: close the connection after this response. */
   closeAfterwards(): void {
-    if (!this.response.headersSent) this.response.shouldKeepAlive = false;
+    if (this.response.headersSent) return;
+    this.response.shouldKeepAlive = false;
+    if (this.directFd >= 0) this.php.closeAfterwards(this.directFd);
   }
 
-  /** Node can still answer in PHP's place: nothing of PHP's answer was sent. */
-  get canAnswerInstead(): boolean {
-    return !this.finished && !this.response.headersSent;
-  }
-
-  /** Answers from Node itself (timeouts, overload); check canAnswerInstead first. */
-  answerInstead(status: number, message: string, headers: Record<string, string> = {}): void {
+  /**
+   * Answers from Node itself (timeouts, overload) if nothing of PHP's answer
+   * was sent and PHP has not started writing it; false otherwise.
+   */
+  answerInstead(status: number, message: string, headers: Record<string, string> = {}): boolean {
+    if (this.finished || this.response.headersSent) return false;
+    if (this.directFd >= 0 && !this.php.answerInstead(this.directFd, this.id)) return false;
+    this.php.forget(this.id); // PHP's late answer is dropped
     this.status = status;
     this.response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
     this.response.end(message);
     this.finish();
+    return true;
   }
 
   // Streamed bytes count against PHP's back-pressure budget until the socket
