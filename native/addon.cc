@@ -104,7 +104,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime, directFd, keepAliveSeconds)
+// dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime, directSocket, keepAliveSeconds)
 // `head` packs the strings in one: "method\nuri\nprotocol\nscheme\nremoteAddr\n
 // serverAddr\nName\nvalue\nName\nvalue..." (one N-API string instead of seven).
 Napi::Value Dispatch(const Napi::CallbackInfo& info) {
@@ -130,9 +130,9 @@ Napi::Value Dispatch(const Napi::CallbackInfo& info) {
   request->body_file = string_arg(info, 5);
   request->body_size = info[6].As<Napi::Number>().DoubleValue();
   request->request_time = info[7].As<Napi::Number>().DoubleValue();
-  int direct_fd = info[8].IsNumber() ? info[8].As<Napi::Number>().Int32Value() : -1;
-  if (direct_fd >= 0) {
-    request->direct_socket = find_socket(direct_fd);
+  int64_t direct_socket = info[8].IsNumber() ? info[8].As<Napi::Number>().Int64Value() : -1;
+  if (direct_socket >= 0) {
+    request->direct_socket = find_socket(direct_socket);
     if (request->direct_socket) request->direct_socket->expect(request->id, info[9].ToNumber().Int32Value());
   }
   g_bridge->push(std::move(request));
@@ -151,28 +151,28 @@ Napi::Value Drained(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// adoptSocket(fd): a descriptor PHP may write responses to (see direct_socket.h), or -1.
+// adoptSocket(fd): the id of a socket PHP may write responses to (see direct_socket.h), or -1.
 Napi::Value AdoptSocket(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), adopt_socket(info[0].As<Napi::Number>().Int32Value()));
+  return Napi::Number::New(info.Env(), static_cast<double>(adopt_socket(info[0].As<Napi::Number>().Int32Value())));
 }
 
-// releaseSocket(fd): Node closed the socket.
+// releaseSocket(socketId): Node closed the socket.
 Napi::Value ReleaseSocket(const Napi::CallbackInfo& info) {
-  release_socket(info[0].As<Napi::Number>().Int32Value());
+  release_socket(info[0].As<Napi::Number>().Int64Value());
   return info.Env().Undefined();
 }
 
-// answerInstead(fd, id): true if Node may answer the request itself; false if
-// PHP already took it (its Written / Response event is on the way).
+// answerInstead(socketId, id): true if Node may answer the request itself;
+// false if PHP already took it (its Written / Response event is on the way).
 Napi::Value AnswerInstead(const Napi::CallbackInfo& info) {
-  auto socket = find_socket(info[0].As<Napi::Number>().Int32Value());
+  auto socket = find_socket(info[0].As<Napi::Number>().Int64Value());
   auto id = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
   return Napi::Boolean::New(info.Env(), !socket || socket->take(id));
 }
 
-// closeAfterwards(fd): a response PHP writes on this socket says "Connection: close".
+// closeAfterwards(socketId): a response PHP writes on this socket says "Connection: close".
 Napi::Value CloseAfterwards(const Napi::CallbackInfo& info) {
-  if (auto socket = find_socket(info[0].As<Napi::Number>().Int32Value())) socket->close_afterwards();
+  if (auto socket = find_socket(info[0].As<Napi::Number>().Int64Value())) socket->close_afterwards();
   return info.Env().Undefined();
 }
 

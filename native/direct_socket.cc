@@ -11,8 +11,9 @@ namespace ephpm {
 namespace {
 
 std::mutex g_mutex;
+int64_t g_last_id = 0;
 // Never freed: requests on the PHP thread may still hold sockets at exit.
-auto* g_sockets = new std::unordered_map<int, std::shared_ptr<DirectSocket>>();
+auto* g_sockets = new std::unordered_map<int64_t, std::shared_ptr<DirectSocket>>();
 
 }  // namespace
 
@@ -23,26 +24,27 @@ void DirectSocket::expect(uint64_t request_id, int keep_alive_seconds) {
   pending_.store(request_id);
 }
 
-int adopt_socket(int node_fd) {
+int64_t adopt_socket(int node_fd) {
   int fd = fcntl(node_fd, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) return -1;
   std::lock_guard<std::mutex> lock(g_mutex);
-  (*g_sockets)[fd] = std::make_shared<DirectSocket>(fd);
-  return fd;
+  int64_t id = ++g_last_id;
+  (*g_sockets)[id] = std::make_shared<DirectSocket>(fd);
+  return id;
 }
 
-void release_socket(int fd) {
+void release_socket(int64_t id) {
   std::shared_ptr<DirectSocket> released;  // closes outside the lock
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto found = g_sockets->find(fd);
+  auto found = g_sockets->find(id);
   if (found == g_sockets->end()) return;
   released = std::move(found->second);
   g_sockets->erase(found);
 }
 
-std::shared_ptr<DirectSocket> find_socket(int fd) {
+std::shared_ptr<DirectSocket> find_socket(int64_t id) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto found = g_sockets->find(fd);
+  auto found = g_sockets->find(id);
   return found == g_sockets->end() ? nullptr : found->second;
 }
 

@@ -40,13 +40,14 @@ class DirectSocket {
   std::atomic<int> keep_alive_seconds_{0};
 };
 
-// Main thread: a dup of Node's descriptor; -1 when it cannot be had (then the
-// socket's responses go through Node as usual).
-int adopt_socket(int node_fd);
+// Main thread: registers a dup of Node's descriptor under a new id, never
+// reused (a late call about a closed socket can never reach another one);
+// -1 when no dup can be had: that socket's responses go through Node.
+int64_t adopt_socket(int node_fd);
 // Main thread: Node closed its socket.
-void release_socket(int fd);
-// Main thread: the socket a dispatched request may be answered on.
-std::shared_ptr<DirectSocket> find_socket(int fd);
+void release_socket(int64_t id);
+// Main thread: the socket with that id, if Node has not closed it.
+std::shared_ptr<DirectSocket> find_socket(int64_t id);
 
 // Each worker keeps one more descriptor per connection: the soft limit is
 // raised to the hard one, as servers usually do.

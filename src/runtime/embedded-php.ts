@@ -88,7 +88,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   dispatch(id: number, request: DispatchedRequest, sink: Sink): void {
     this.sinks.add(id, sink);
     const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
-    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directFd, request.keepAliveSeconds);
+    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directSocket, request.keepAliveSeconds);
     if (!this.wakeScheduled) {
       this.wakeScheduled = true;
       setImmediate(this.wake);
@@ -106,22 +106,22 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     this.sinks.take(id);
   }
 
-  /** A descriptor PHP may write complete responses to for this socket (-1: none); see HttpFront. */
+  /** Lets PHP write complete responses to this socket descriptor: an id for dispatch(), or -1 (see HttpFront). */
   adoptSocket(fd: number): number {
     return this.addon.adoptSocket(fd);
   }
 
-  releaseSocket(directFd: number): void {
-    this.addon.releaseSocket(directFd);
+  releaseSocket(directSocket: number): void {
+    this.addon.releaseSocket(directSocket);
   }
 
   /** For a request PHP may answer directly: true if Node may answer it instead. */
-  answerInstead(directFd: number, id: number): boolean {
-    return this.addon.answerInstead(directFd, id);
+  answerInstead(directSocket: number, id: number): boolean {
+    return this.addon.answerInstead(directSocket, id);
   }
 
-  closeAfterwards(directFd: number): void {
-    this.addon.closeAfterwards(directFd);
+  closeAfterwards(directSocket: number): void {
+    this.addon.closeAfterwards(directSocket);
   }
 
   /** Streamed bytes reached the socket (or were dropped); PHP may produce more. */
@@ -193,8 +193,8 @@ export interface DispatchedRequest {
   bodyFile: string | null;
   bodySize: number;
   time: number;
-  /** From adoptSocket(): PHP may write the complete response to this descriptor (-1: it goes through Node). */
-  directFd: number;
+  /** From adoptSocket(): PHP may write the complete response to this socket (-1: it goes through Node). */
+  directSocket: number;
   /** What PHP says in "Keep-Alive: timeout=…" when it writes directly; 0 = "Connection: close". */
   keepAliveSeconds: number;
 }

@@ -24,9 +24,9 @@ type RawResponse = FastifyReply['raw'];
 // the server does, which is what makes a hand-over lose no request.
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
 
-/** The descriptor PHP may write this connection's responses to (-1: none), once adopted. */
-const DIRECT_FD = Symbol('ephpm.directFd');
-type ClientSocket = Socket & { [DIRECT_FD]?: number; _handle?: { fd?: number } | null };
+/** The addon's id for this connection's socket (-1: PHP may not write to it), once adopted. */
+const DIRECT_SOCKET = Symbol('ephpm.directSocket');
+type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; _handle?: { fd?: number } | null };
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -150,8 +150,8 @@ export class HttpFront implements ResponderOwner {
   private dispatch(req: RawRequest, res: RawResponse, url: string, started: number, body: RequestBody): void {
     const id = ++this.nextId;
     const now = Date.now();
-    const directFd = this.directFd(req, res);
-    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.file, directFd);
+    const directSocket = this.directSocket(req, res);
+    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.file, directSocket);
 
     const socket = req.socket;
     this.php.dispatch(id, {
@@ -168,7 +168,7 @@ export class HttpFront implements ResponderOwner {
       bodyFile: body.file,
       bodySize: body.size,
       time: now / 1000,
-      directFd,
+      directSocket,
       keepAliveSeconds: res.shouldKeepAlive ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
     }, responder);
   }
@@ -177,20 +177,21 @@ export class HttpFront implements ResponderOwner {
    * PHP may write a complete response to the socket itself when nothing else
    * can write on this connection meanwhile: plain TCP, this response is the
    * connection's current one (every earlier one is finished), nothing is
-   * buffered, and not HEAD (Node drops HEAD bodies). Otherwise -1: the answer
+   * buffered, and not HEAD (Node drops HEAD bodies). Returns the socket's id in
+   * the addon, or -1: the answer
    * goes through Node. See docs/ARCHITECTURE.md, "Complete responses skip Node".
    */
-  private directFd(req: RawRequest, res: RawResponse): number {
+  private directSocket(req: RawRequest, res: RawResponse): number {
     const socket = req.socket as ClientSocket;
     if (req.method === 'HEAD' || (socket as TLSSocket).encrypted || res.socket !== socket || socket.writableLength > 0) return -1;
-    let fd = socket[DIRECT_FD];
-    if (fd === undefined) {
-      const nodeFd = socket._handle?.fd;
-      fd = typeof nodeFd === 'number' && nodeFd >= 0 ? this.php.adoptSocket(nodeFd) : -1;
-      socket[DIRECT_FD] = fd;
-      if (fd >= 0) socket.once('close', () => this.php.releaseSocket(fd!));
+    let adopted = socket[DIRECT_SOCKET];
+    if (adopted === undefined) {
+      const fd = socket._handle?.fd;
+      const id = typeof fd === 'number' && fd >= 0 ? this.php.adoptSocket(fd) : -1;
+      if (id >= 0) socket.once('close', () => this.php.releaseSocket(id));
+      adopted = socket[DIRECT_SOCKET] = id;
     }
-    return fd;
+    return adopted;
   }
 
   private async serveStatic(req: RawRequest, res: RawResponse, url: string): Promise<boolean> {

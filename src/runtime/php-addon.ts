@@ -19,14 +19,14 @@ export interface PhpAddon {
   dispatch(
     id: number, head: string, remotePort: number, serverPort: number,
     body: Buffer | null, bodyFile: string | null, bodySize: number, requestTime: number,
-    directFd: number, keepAliveSeconds: number,
+    directSocket: number, keepAliveSeconds: number,
   ): void;
-  /** A dup of Node's socket descriptor that PHP may write complete responses to; -1 if none. */
+  /** Registers a dup of Node's socket descriptor that PHP may write complete responses to: its id, or -1. */
   adoptSocket(fd: number): number;
-  releaseSocket(directFd: number): void;
+  releaseSocket(directSocket: number): void;
   /** true: Node may answer request `id` itself; false: PHP already took it. */
-  answerInstead(directFd: number, id: number): boolean;
-  closeAfterwards(directFd: number): void;
+  answerInstead(directSocket: number, id: number): boolean;
+  closeAfterwards(directSocket: number): void;
   wake(): void;
   drained(bytes: number): void;
   stop(): void;

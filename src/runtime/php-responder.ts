@@ -27,8 +27,8 @@ export class PhpResponder implements ResponseSink {
     /** Date.now() at arrival, for the request timeout. */
     readonly arrivedAt: number,
     readonly bodyFile: string | null,
-    /** >= 0: PHP may write the complete response to this descriptor itself (see HttpFront). */
-    private readonly directFd: number,
+    /** >= 0: PHP may write the complete response to this socket itself (the addon's id; see HttpFront). */
+    private readonly directSocket: number,
   ) {}
 
   // A complete response (last) is not counted against PHP's streaming budget;
@@ -95,7 +95,7 @@ export class PhpResponder implements ResponseSink {
   closeAfterwards(): void {
     if (this.response.headersSent) return;
     this.response.shouldKeepAlive = false;
-    if (this.directFd >= 0) this.php.closeAfterwards(this.directFd);
+    if (this.directSocket >= 0) this.php.closeAfterwards(this.directSocket);
   }
 
   /**
@@ -104,7 +104,7 @@ export class PhpResponder implements ResponseSink {
    */
   answerInstead(status: number, message: string, headers: Record<string, string> = {}): boolean {
     if (this.finished || this.response.headersSent) return false;
-    if (this.directFd >= 0 && !this.php.answerInstead(this.directFd, this.id)) return false;
+    if (this.directSocket >= 0 && !this.php.answerInstead(this.directSocket, this.id)) return false;
     this.php.forget(this.id); // PHP's late answer is dropped
     this.status = status;
     this.response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });

@@ -43,7 +43,7 @@ php.waitUntilReady().then(
     php.dispatch(1, {
       method: 'GET', uri: '/', protocol: 'HTTP/1.1', scheme: 'http', remoteAddress: '127.0.0.1', remotePort: 0,
       serverAddress: '127.0.0.1', serverPort: 0, rawHeaders: '', body: null, bodyFile: null, bodySize: 0, time: Date.now() / 1000,
-      directFd: -1, keepAliveSeconds: 0,
+      directSocket: -1, keepAliveSeconds: 0,
     }, {
       head: (_status, _headers, body) => {
         const probe = JSON.parse(typeof body === 'string' ? Buffer.from(body, 'latin1').toString('utf8') : body.toString('utf8'));
