@@ -10,7 +10,9 @@
 namespace ephpm {
 namespace {
 
-std::map<int, std::string> g_status_texts;  // written before the PHP thread starts
+// Written before the PHP thread starts; never freed (the PHP thread may outlive
+// static destructors at exit, as with the Bridge).
+auto* g_status_texts = new std::map<int, std::string>();
 
 // Headers whose presence changes what Node itself adds or how it frames the
 // message; responses carrying them keep going through Node.
@@ -60,13 +62,13 @@ const std::string& http_date() {
 }
 
 std::string format_head(int status, const std::vector<Header>& headers, int keep_alive_seconds) {
-  auto text = g_status_texts.find(status);
+  auto text = g_status_texts->find(status);
   std::string head;
   head.reserve(256);
   head += "HTTP/1.1 ";
   head += std::to_string(status);
   head += ' ';
-  head += text == g_status_texts.end() ? "unknown" : text->second;
+  head += text == g_status_texts->end() ? "unknown" : text->second;
   head += "\r\n";
   for (const auto& header : headers) {
     head += header.name;
@@ -105,7 +107,7 @@ ssize_t send_parts(int fd, const std::string& head, const std::string& body) {
 
 }  // namespace
 
-void set_status_texts(std::map<int, std::string> texts) { g_status_texts = std::move(texts); }
+void set_status_texts(std::map<int, std::string> texts) { *g_status_texts = std::move(texts); }
 
 bool write_response_directly(DirectSocket& socket, uint64_t request_id, int status,
                              const std::vector<Header>& headers, std::string& body, const EventSink& emit) {

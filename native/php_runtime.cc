@@ -25,6 +25,7 @@ constexpr const char* kRuntimeIni =
     "output_buffering=0\n"
     "max_execution_time=0\n"
     "max_input_time=-1\n"
+    "hard_timeout=0\n"  // its second stage re-installs PHP's SIGPROF handler
     "register_argc_argv=1\n"
     "display_errors=0\n"
     "log_errors=1\n"
@@ -64,6 +65,13 @@ void on_log_message(const char* message, int) {
   emit_text(EventKind::Log, message);
 }
 
+// PHP's SIGPROF timeout handler is only installed during request startup
+// (Node's is put back right after), when no PHP timer is armed: what reaches
+// it is a sample of V8's profiler (node --cpu-prof). Node gets SIGPROF back at
+// once, so that a second sample cannot reach PHP's handler, which would
+// _exit(124). The flag the handler sets next is cleared before the script runs.
+void on_timeout_signal(int) { restore_node_sigprof(); }
+
 int on_startup(sapi_module_struct* sapi) {
   // php_embed_init() has just set its own ini_entries; append ours.
   std::string ini = std::string(sapi->ini_entries ? sapi->ini_entries : "") + kRuntimeIni + g_options->ini;
@@ -73,7 +81,9 @@ int on_startup(sapi_module_struct* sapi) {
   // Keep PHP from installing its signal handlers: with them, SIGTERM to Node
   // leaves the process spinning instead of exiting.
   SIGG(reset) = 0;
-  return php_module_startup(sapi, ephpm_module_entry());
+  int started = php_module_startup(sapi, ephpm_module_entry());
+  zend_on_timeout = on_timeout_signal;
+  return started;
 }
 
 void prepare_request_globals() {
@@ -81,6 +91,9 @@ void prepare_request_globals() {
   SG(request_info).no_headers = 1;
   SIGG(reset) = 0;
   restore_node_sigprof();
+  // A profiler sample that reached PHP's timeout handler during request
+  // startup (see on_timeout_signal) made PHP believe its time was up.
+  zend_atomic_bool_store_ex(&EG(timed_out), false);
 }
 
 // No C++ objects with destructors in here: zend_try is a longjmp.
