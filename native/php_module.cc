@@ -43,10 +43,8 @@ PHP_FUNCTION(take_request) {
   if (!require_role("take_request", "http")) RETURN_THROWS();  // tasks_php.cc
   WorkerState& state = worker_state();
   finish_open_request_implicitly();
-  // A timer armed by set_time_limit() counts Node's CPU time too (ITIMER_PROF)
-  // and would kill the whole process while this thread waits.
+  // A time limit set with set_time_limit() ends with the request that set it.
   zend_unset_timeout();
-  restore_node_sigprof();
   if (!state.took_request_this_run) {
     state.took_request_this_run = true;
     auto* ready = new Event();

@@ -11,13 +11,15 @@
 #include "php_headers.h"
 #include "php_module.h"
 #include "response.h"
+#include "sigprof.h"
 
 namespace ephpm {
 namespace {
 
 // Defaults every worker needs; user ini overrides come after and win.
-// max_execution_time: PHP's timer counts Node's CPU time too, so request
-// timeouts are enforced from JS instead. OPcache only enables itself for known
+// max_execution_time: PHP's timer (ITIMER_PROF) counts the whole process's CPU
+// time, Node's too, so request timeouts are enforced from JS instead;
+// set_time_limit() still works (see sigprof.h). OPcache only enables itself for known
 // SAPI names, hence the "cli" name below plus opcache.enable_cli.
 constexpr const char* kRuntimeIni =
     "html_errors=0\n"
@@ -38,7 +40,6 @@ pthread_t g_thread;
 bool g_thread_started = false;
 bool g_thread_joined = false;
 char* g_argv[2] = {nullptr, nullptr};
-struct sigaction g_node_sigprof;
 
 // Node loads addons with RTLD_LOCAL, which hides libphp's symbols from the
 // extensions PHP dlopen()s later ("undefined symbol: zend_empty_array").
@@ -65,13 +66,6 @@ void on_log_message(const char* message, int) {
   emit_text(EventKind::Log, message);
 }
 
-// PHP's SIGPROF timeout handler is only installed during request startup
-// (Node's is put back right after), when no PHP timer is armed: what reaches
-// it is a sample of V8's profiler (node --cpu-prof). Node gets SIGPROF back at
-// once, so that a second sample cannot reach PHP's handler, which would
-// _exit(124). The flag the handler sets next is cleared before the script runs.
-void on_timeout_signal(int) { restore_node_sigprof(); }
-
 int on_startup(sapi_module_struct* sapi) {
   // php_embed_init() has just set its own ini_entries; append ours.
   std::string ini = std::string(sapi->ini_entries ? sapi->ini_entries : "") + kRuntimeIni + g_options->ini;
@@ -82,7 +76,7 @@ int on_startup(sapi_module_struct* sapi) {
   // leaves the process spinning instead of exiting.
   SIGG(reset) = 0;
   int started = php_module_startup(sapi, ephpm_module_entry());
-  zend_on_timeout = on_timeout_signal;
+  zend_on_timeout = on_php_timeout_signal;  // sigprof.cc
   return started;
 }
 
@@ -90,9 +84,9 @@ void prepare_request_globals() {
   SG(headers_sent) = 1;
   SG(request_info).no_headers = 1;
   SIGG(reset) = 0;
-  restore_node_sigprof();
+  install_sigprof_router();
   // A profiler sample that reached PHP's timeout handler during request
-  // startup (see on_timeout_signal) made PHP believe its time was up.
+  // startup (see on_php_timeout_signal) made PHP believe its time was up.
   zend_atomic_bool_store_ex(&EG(timed_out), false);
 }
 
@@ -175,7 +169,7 @@ bool libphp_matches_build() {
 }
 
 void* thread_main(void*) {
-  sigaction(SIGPROF, nullptr, &g_node_sigprof);
+  capture_node_sigprof();
   promote_libphp_symbols();
   php_embed_module.name = const_cast<char*>("cli");
   php_embed_module.pretty_name = const_cast<char*>("ephpm embedded PHP");
@@ -201,7 +195,6 @@ WorkerState& worker_state() { return *g_state; }
 
 const char* built_php_version() { return g_built_php_version; }
 
-void restore_node_sigprof() { sigaction(SIGPROF, &g_node_sigprof, nullptr); }
 
 std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, EventSink emit) {
   if (g_thread_started) return "PHP is already running in this process (one embedded PHP per process)";

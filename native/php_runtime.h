@@ -34,10 +34,6 @@ WorkerState& worker_state();
 // Starts the PHP thread. Returns an error message, or "" on success.
 std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, EventSink emit);
 
-// PHP installs a SIGPROF handler for max_execution_time whenever it arms a
-// timeout, replacing Node's (V8's --cpu-prof uses SIGPROF). Called whenever
-// PHP is parked, so that handler only lives while a request runs.
-void restore_node_sigprof();
 
 // The PHP version this addon was compiled against.
 const char* built_php_version();

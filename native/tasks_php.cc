@@ -69,8 +69,7 @@ std::string role() {
 // The first take_task()/take_tick() of a script run tells Node the worker is ready.
 void announce_ready() {
   WorkerState& state = worker_state();
-  zend_unset_timeout();
-  restore_node_sigprof();
+  zend_unset_timeout();  // a set_time_limit() of the last task ends with it
   if (state.took_request_this_run) return;
   state.took_request_this_run = true;
   auto* ready = new Event();

@@ -62,6 +62,24 @@ describe('PHP failures answer 500 and the same process keeps serving', () => {
   });
 });
 
+describe('set_time_limit()', () => {
+  it('ends a request that runs past it with PHP\'s fatal error and a 500; the process lives on', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '1']);
+    try {
+      const { pid } = await getJson<{ pid: number }>(`${server.url}/pid`);
+      const started = Date.now();
+      const response = await fetch(`${server.url}/over-time-limit`);
+      expect(response.status).toBe(500);
+      expect(Date.now() - started).toBeLessThan(3500); // the route would run 4 s
+      await server.waitFor(/Maximum execution time of 1 second exceeded/);
+      expect((await getJson<{ pid: number }>(`${server.url}/pid`)).pid).toBe(pid);
+      expect(server.output()).not.toMatch(/exited unexpectedly/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('profiling', () => {
   it('serves under node --cpu-prof (V8 samples with SIGPROF, which PHP also claims)', async () => {
     const profiles = tempDir();
