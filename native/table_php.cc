@@ -9,14 +9,14 @@
 
 #include <unistd.h>
 
-#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <vector>
+#include <string>
 
 #include "php_includes.h"
 #include "php_module.h"
 #include "shared_table.h"
+#include "table_object.h"
 #include "table_values.h"
 
 extern "C" {
@@ -33,107 +33,6 @@ using tables::Table;
 using tables::Value;
 
 zend_class_entry* g_table_ce;
-zend_object_handlers g_handlers;
-
-// Column names as permanent interned strings, made once per table: rows are
-// built with them as keys without allocating or hashing a name each time.
-std::vector<std::vector<zend_string*>> g_column_names;
-std::vector<char> g_values;  // one row's values, copied out of shared memory
-
-struct TableObject {
-  Table* table;
-  zend_string** names;
-  uint32_t cursor;  // the next slot foreach looks at
-  bool has_current;
-  zend_string* current_key;
-  char* current_values;
-  zend_object std;
-};
-
-TableObject* object_of(zend_object* object) {
-  return reinterpret_cast<TableObject*>(reinterpret_cast<char*>(object) - XtOffsetOf(TableObject, std));
-}
-
-TableObject* this_table(zval* self) { return object_of(Z_OBJ_P(self)); }
-
-zend_string* permanent_name(const char* text) {
-  zend_string* name = zend_string_init(text, strlen(text), 1);
-  zend_string_hash_val(name);
-  GC_ADD_FLAGS(name, IS_STR_INTERNED | IS_STR_PERMANENT);
-  return name;
-}
-
-zend_string** names_for(size_t index, const Table& table) {
-  if (g_column_names.size() <= index) g_column_names.resize(index + 1);
-  auto& names = g_column_names[index];
-  if (names.empty()) {
-    for (uint32_t c = 0; c < table.column_count(); c++) names.push_back(permanent_name(table.column(c).name));
-  }
-  if (g_values.size() < table.values_size()) g_values.resize(table.values_size());
-  return names.data();
-}
-
-void new_table_object(zval* out, size_t index) {
-  Table& table = tables::attached()->tables()[index];
-  object_init_ex(out, g_table_ce);
-  TableObject* object = object_of(Z_OBJ_P(out));
-  object->table = &table;
-  object->names = names_for(index, table);
-}
-
-zend_object* create_table_object(zend_class_entry* ce) {
-  auto* object = static_cast<TableObject*>(ecalloc(1, sizeof(TableObject) + zend_object_properties_size(ce)));
-  zend_object_std_init(&object->std, ce);
-  object_properties_init(&object->std, ce);
-  object->std.handlers = &g_handlers;
-  return &object->std;
-}
-
-void free_table_object(zend_object* std) {
-  TableObject* object = object_of(std);
-  if (object->current_key) zend_string_release(object->current_key);
-  if (object->current_values) efree(object->current_values);
-  zend_object_std_dtor(std);
-}
-
-
-// ---- values out ----
-
-void column_to_zval(const ColumnInfo& column, const char* values, zval* out) {
-  if (column.type == ColumnType::Int) {
-    ZVAL_LONG(out, Table::read_int(values, column));
-  } else if (column.type == ColumnType::Float) {
-    ZVAL_DOUBLE(out, Table::read_float(values, column));
-  } else {
-    uint32_t len;
-    const char* text = Table::read_string(values, column, len);
-    if (len == 0) ZVAL_EMPTY_STRING(out);
-    else ZVAL_STRINGL(out, text, len);
-  }
-}
-
-void row_to_array(const TableObject* object, const char* values, zval* out) {
-  const Table& table = *object->table;
-  array_init_size(out, table.column_count());
-  HashTable* row = Z_ARRVAL_P(out);
-  zend_hash_real_init_mixed(row);
-  for (uint32_t c = 0; c < table.column_count(); c++) {
-    zval value;
-    column_to_zval(table.column(c), values, &value);
-    _zend_hash_append_ex(row, object->names[c], &value, true);
-  }
-}
-
-void load_next(TableObject* object) {
-  static std::string key;
-  if (object->current_key) {
-    zend_string_release(object->current_key);
-    object->current_key = nullptr;
-  }
-  if (!object->current_values) object->current_values = static_cast<char*>(emalloc(object->table->values_size()));
-  object->has_current = object->table->next(object->cursor, key, object->current_values);
-  if (object->has_current) object->current_key = zend_string_init(key.data(), key.size(), 0);
-}
 
 bool change(INTERNAL_FUNCTION_PARAMETERS, int sign) {
   zend_string* key;
@@ -202,7 +101,7 @@ PHP_METHOD(Table, get) {
   if (!check_key(table, key)) RETURN_THROWS();
   int column = -1;
   if (field && ZSTR_LEN(field) > 0 && (column = column_or_throw(table, ZSTR_VAL(field), ZSTR_LEN(field))) < 0) RETURN_THROWS();
-  char* values = g_values.data();
+  char* values = row_buffer();
   if (!table.get(ZSTR_VAL(key), ZSTR_LEN(key), values, column)) RETURN_FALSE;
   if (column >= 0) column_to_zval(table.column(column), values, return_value);
   else row_to_array(object, values, return_value);
@@ -437,12 +336,8 @@ zend_result table_module_startup(int type, int module_number) {
   INIT_NS_CLASS_ENTRY(ce, "Ephpm\\Octane", "Table", table_methods);
   g_table_ce = zend_register_internal_class(&ce);
   g_table_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
-  g_table_ce->create_object = create_table_object;
   zend_class_implements(g_table_ce, 2, zend_ce_iterator, zend_ce_countable);
-  memcpy(&g_handlers, zend_get_std_object_handlers(), sizeof(g_handlers));
-  g_handlers.offset = XtOffsetOf(TableObject, std);
-  g_handlers.free_obj = free_table_object;
-  g_handlers.clone_obj = nullptr;
+  init_table_objects(g_table_ce);
 
   g_table_exception_ce = register_exception("Ephpm\\Octane\\TableException", spl_ce_RuntimeException);
   g_invalid_argument_ce = register_exception("Ephpm\\Octane\\InvalidTableArgument", spl_ce_InvalidArgumentException);
