@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../base-command.js';
-import { dev } from '../runtime/dev.js';
-import { serveFlags, serveOptions } from '../server-flags.js';
+import { BaseCommand } from '../cli/base-command.js';
+import { dev } from '../runtime/dev/dev.js';
+import { serveFlags, serveOptions } from '../cli/server-flags.js';
 
 export default class Dev extends BaseCommand {
   static override description =

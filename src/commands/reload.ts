@@ -1,7 +1,7 @@
 import kleur from 'kleur';
-import { BaseCommand } from '../base-command.js';
-import { reloadServer } from '../runtime/control.js';
-import { serverLocationFlags } from '../server-flags.js';
+import { BaseCommand } from '../cli/base-command.js';
+import { reloadServer } from '../runtime/control/commands.js';
+import { serverLocationFlags } from '../cli/server-flags.js';
 
 export default class Reload extends BaseCommand {
   static override description = 'Replace the worker processes one at a time so new code is picked up, without failing a request.';

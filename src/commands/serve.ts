@@ -1,6 +1,6 @@
-import { BaseCommand } from '../base-command.js';
-import { serve } from '../runtime/serve.js';
-import { serveFlags, serveOptions } from '../server-flags.js';
+import { BaseCommand } from '../cli/base-command.js';
+import { serve } from '../runtime/supervisor/serve.js';
+import { serveFlags, serveOptions } from '../cli/server-flags.js';
 
 export default class Serve extends BaseCommand {
   static override description = 'Serve a PHP app from worker processes that embed PHP in-process.';

@@ -1,9 +1,9 @@
 import kleur from 'kleur';
-import { BaseCommand } from '../base-command.js';
-import { formatBytes, formatDuration, formatTable } from '../format.js';
-import { fetchStatus } from '../runtime/control.js';
-import type { ServerStatus } from '../runtime/status.js';
-import { serverLocationFlags } from '../server-flags.js';
+import { BaseCommand } from '../cli/base-command.js';
+import { formatBytes, formatDuration, formatTable } from '../cli/format.js';
+import { fetchStatus } from '../runtime/control/commands.js';
+import type { ServerStatus } from '../runtime/control/status.js';
+import { serverLocationFlags } from '../cli/server-flags.js';
 
 export default class Status extends BaseCommand {
   static override description = 'Show the running server and each worker process: pid, state, requests, memory, uptime, restarts.';

@@ -1,7 +1,7 @@
 import kleur from 'kleur';
-import { BaseCommand } from '../base-command.js';
-import { stopServer } from '../runtime/control.js';
-import { serverLocationFlags } from '../server-flags.js';
+import { BaseCommand } from '../cli/base-command.js';
+import { stopServer } from '../runtime/control/commands.js';
+import { serverLocationFlags } from '../cli/server-flags.js';
 
 export default class Stop extends BaseCommand {
   static override description = 'Stop the running server gracefully: requests in flight finish first.';

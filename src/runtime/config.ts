@@ -4,8 +4,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from './errors.js';
 import { parseByteSize } from './sizes.js';
-import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './table-definitions.js';
-import { parseCacheJson, parseCacheSettings, withCacheTable } from './cache-table.js';
+import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
+import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
 
 export type LogFormat = 'human' | 'json';
 

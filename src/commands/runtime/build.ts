@@ -1,6 +1,6 @@
 import kleur from 'kleur';
-import { BaseCommand } from '../../base-command.js';
-import { buildAddon } from '../../runtime/addon-build.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { buildAddon } from '../../runtime/php/addon-build.js';
 
 export default class RuntimeBuild extends BaseCommand {
   static override description = 'Rebuild the native addon against the installed libphp (after a PHP upgrade), offline.';

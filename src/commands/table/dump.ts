@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import kleur from 'kleur';
-import { BaseCommand } from '../../base-command.js';
-import { formatTable } from '../../format.js';
-import { dumpTable, toCsv, type TableDump } from '../../runtime/table-inspect.js';
-import { serverLocationFlags } from '../../server-flags.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { formatTable } from '../../cli/format.js';
+import { dumpTable, toCsv, type TableDump } from '../../runtime/tables/table-inspect.js';
+import { serverLocationFlags } from '../../cli/server-flags.js';
 
 export default class DumpTable extends BaseCommand {
   static override description = "Print the rows of one of the running server's shared tables, read from its shared memory.";

@@ -1,8 +1,8 @@
 import kleur from 'kleur';
-import { BaseCommand } from '../../base-command.js';
-import { formatBytes, formatTable } from '../../format.js';
-import { listTables, type TableList } from '../../runtime/table-inspect.js';
-import { serverLocationFlags } from '../../server-flags.js';
+import { BaseCommand } from '../../cli/base-command.js';
+import { formatBytes, formatTable } from '../../cli/format.js';
+import { listTables, type TableList } from '../../runtime/tables/table-inspect.js';
+import { serverLocationFlags } from '../../cli/server-flags.js';
 
 export default class ListTables extends BaseCommand {
   static override description = "List the running server's shared tables: columns, rows used of capacity, memory.";

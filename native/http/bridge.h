@@ -1,0 +1,54 @@
+// The hand-off between Node's main thread and the PHP thread (the types that
+// cross it are in exchange.h).
+// Requests flow JS -> PHP through a blocking queue; responses flow PHP -> JS as
+// events delivered by a thread-safe function (see node/php_napi.cc).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "http/exchange.h"
+
+namespace ephpm {
+
+// Lives on the heap and is never freed: glibc blocks in pthread_cond_destroy
+// when a thread still waits on the condvar at process exit.
+class Bridge {
+ public:
+  // Queues without waking PHP; Node calls wake() once per event-loop turn,
+  // so a burst of requests costs one futex wake instead of one each.
+  void push(std::unique_ptr<Request> request);
+  void wake();
+  // Blocks until a request arrives; nullptr once stop() was called.
+  std::unique_ptr<Request> take();
+  // Everything waiting, for when the worker script cannot run them.
+  std::deque<std::unique_ptr<Request>> take_all();
+  void stop();
+  bool stopping() const { return stopping_.load(); }
+
+  // Streaming back-pressure: PHP waits while too many bytes are unsent.
+  void add_in_flight(size_t bytes);
+  void drained(size_t bytes);
+  void wait_for_room();
+
+  // Interruptible sleep used between failed script starts.
+  void pause(int milliseconds);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Request>> queue_;
+  std::atomic<bool> stopping_{false};
+
+  std::mutex flow_mutex_;
+  std::condition_variable flow_;
+  size_t in_flight_bytes_ = 0;
+};
+
+constexpr size_t kMaxUnsentStreamBytes = 4 * 1024 * 1024;
+
+}  // namespace ephpm

@@ -1,0 +1,17 @@
+// Each capability's Node-API functions, registered on the addon's exports by addon.cc.
+#pragma once
+
+#include <napi.h>
+
+namespace ephpm {
+
+// start, dispatch, wake, drained, stop, buildInfo and the direct-write sockets (php_napi.cc).
+void register_php_functions(Napi::Env env, Napi::Object exports);
+
+// tablesCreate, tablesAttach, tablesInspect, tableRows, tablesRemove, tablesSweep (table_napi.cc).
+void register_table_functions(Napi::Env env, Napi::Object exports);
+
+// taskResults, pushTask, tick, tickCounts, stopTasks: task and tick workers (task_napi.cc).
+void register_task_functions(Napi::Env env, Napi::Object exports);
+
+}  // namespace ephpm

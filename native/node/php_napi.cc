@@ -1,0 +1,218 @@
+// Node-API functions of a worker's embedded PHP: start it, hand it requests,
+// and the direct-write sockets. Validation and defaults live in TypeScript
+// (src/runtime/php/addon.ts); this file only converts values.
+#include <dlfcn.h>
+#include <napi.h>
+
+#include <map>
+
+#include "http/bridge.h"
+#include "http/direct_response.h"
+#include "http/direct_socket.h"
+#include "php/php_includes.h"
+#include "php/embedding.h"
+#include "node/napi_faces.h"
+
+namespace ephpm {
+namespace {
+
+// Small payloads cross as latin1 strings (one byte per char, exact bytes):
+// cheaper than a Buffer to create and collect, and Node writes a string body
+// together with the headers in one write.
+constexpr size_t kStringThreshold = 16 * 1024;
+
+Bridge* g_bridge = new Bridge();  // never freed: see bridge.h
+Napi::ThreadSafeFunction g_events;
+bool g_started = false;
+
+Napi::Value to_js_data(Napi::Env env, Event* event) {
+  std::string& data = event->data;
+  if (data.size() < kStringThreshold) {
+    napi_value text;
+    napi_create_string_latin1(env, data.data(), data.size(), &text);
+    return Napi::Value(env, text);
+  }
+  auto* owned = new std::string(std::move(data));
+  return Napi::Buffer<char>::New(env, owned->data(), owned->size(),
+                                 [](Napi::Env, char*, std::string* hint) { delete hint; }, owned);
+}
+
+void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
+  if (env != nullptr && on_event != nullptr) {
+    // "Name\nvalue\nName\nvalue": one string crosses N-API instead of 2n
+    // (names and values cannot contain a line break; php_headers.cc checks).
+    std::string headers;
+    for (const auto& header : event->headers) {
+      if (!headers.empty()) headers += '\n';
+      headers += header.name;
+      headers += '\n';
+      headers += header.value;
+    }
+    on_event.Call({
+        Napi::Number::New(env, static_cast<int>(event->kind)),
+        Napi::Number::New(env, static_cast<double>(event->id)),
+        Napi::Number::New(env, event->status),
+        Napi::Boolean::New(env, event->last),
+        Napi::String::New(env, headers),
+        to_js_data(env, event),
+    });
+  }
+  bool stopped = event->kind == EventKind::Stopped;
+  delete event;
+  if (stopped) g_events.Release();
+}
+
+void emit(Event* event) {
+  if (g_events.NonBlockingCall(event, deliver) != napi_ok) delete event;
+}
+
+std::string string_arg(const Napi::CallbackInfo& info, size_t index) {
+  return info[index].IsString() ? info[index].As<Napi::String>().Utf8Value() : std::string();
+}
+
+// start({ script, ini, stackSize }, onEvent)
+Napi::Value Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (g_started) {
+    Napi::Error::New(env, "PHP is already running in this process").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object options = info[0].As<Napi::Object>();
+  RuntimeOptions runtime;
+  runtime.script = options.Get("script").As<Napi::String>().Utf8Value();
+  runtime.ini = options.Get("ini").As<Napi::String>().Utf8Value();
+  runtime.stack_size = static_cast<size_t>(options.Get("stackSize").As<Napi::Number>().Int64Value());
+  std::map<int, std::string> status_texts;
+  if (options.Get("statusTexts").IsObject()) {
+    Napi::Object texts = options.Get("statusTexts").As<Napi::Object>();
+    Napi::Array codes = texts.GetPropertyNames();
+    for (uint32_t i = 0; i < codes.Length(); i++) {
+      Napi::Value code = codes.Get(i);
+      status_texts[std::atoi(code.ToString().Utf8Value().c_str())] = texts.Get(code).ToString().Utf8Value();
+    }
+  }
+  set_status_texts(std::move(status_texts));
+
+  g_events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ephpm-php-events", 0, 1);
+  std::string error = start_php_thread(runtime, g_bridge, emit);
+  if (!error.empty()) {
+    g_events.Release();
+    Napi::Error::New(env, error).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  g_started = true;
+  return env.Undefined();
+}
+
+// dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime, directSocket, keepAliveSeconds)
+// `head` packs the strings in one: "method\nuri\nprotocol\nscheme\nremoteAddr\n
+// serverAddr\nName\nvalue\nName\nvalue..." (one N-API string instead of seven).
+Napi::Value Dispatch(const Napi::CallbackInfo& info) {
+  auto request = std::make_unique<Request>();
+  request->id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  std::string head = info[1].As<Napi::String>().Utf8Value();
+  std::string* fields[] = {&request->method, &request->uri, &request->protocol, &request->scheme,
+                           &request->remote_addr, &request->server_addr};
+  size_t position = 0;
+  for (std::string* field : fields) {
+    size_t end = head.find('\n', position);
+    if (end == std::string::npos) end = head.size();
+    field->assign(head, position, end - position);
+    position = end + 1;
+  }
+  if (position < head.size()) request->raw_headers.assign(head, position, std::string::npos);
+  request->remote_port = info[2].As<Napi::Number>().Int32Value();
+  request->server_port = info[3].As<Napi::Number>().Int32Value();
+  if (info[4].IsBuffer()) {
+    auto body = info[4].As<Napi::Buffer<char>>();
+    request->body.assign(body.Data(), body.Length());
+  }
+  request->body_file = string_arg(info, 5);
+  request->body_size = info[6].As<Napi::Number>().DoubleValue();
+  request->request_time = info[7].As<Napi::Number>().DoubleValue();
+  int64_t direct_socket = info[8].IsNumber() ? info[8].As<Napi::Number>().Int64Value() : -1;
+  if (direct_socket >= 0) {
+    request->direct_socket = find_socket(direct_socket);
+    if (request->direct_socket) request->direct_socket->expect(request->id, info[9].ToNumber().Int32Value());
+  }
+  g_bridge->push(std::move(request));
+  return info.Env().Undefined();
+}
+
+// wake(): PHP looks at its queue (after one or more dispatch() calls).
+Napi::Value Wake(const Napi::CallbackInfo& info) {
+  g_bridge->wake();
+  return info.Env().Undefined();
+}
+
+// drained(bytes): Node wrote that many streamed bytes to the socket.
+Napi::Value Drained(const Napi::CallbackInfo& info) {
+  g_bridge->drained(static_cast<size_t>(info[0].As<Napi::Number>().Int64Value()));
+  return info.Env().Undefined();
+}
+
+// adoptSocket(fd): the id of a socket PHP may write responses to (see direct_socket.h), or -1.
+Napi::Value AdoptSocket(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(adopt_socket(info[0].As<Napi::Number>().Int32Value())));
+}
+
+// releaseSocket(socketId): Node closed the socket.
+Napi::Value ReleaseSocket(const Napi::CallbackInfo& info) {
+  release_socket(info[0].As<Napi::Number>().Int64Value());
+  return info.Env().Undefined();
+}
+
+// answerInstead(socketId, id): true if Node may answer the request itself;
+// false if PHP already took it (its Written / Response event is on the way).
+Napi::Value AnswerInstead(const Napi::CallbackInfo& info) {
+  auto socket = find_socket(info[0].As<Napi::Number>().Int64Value());
+  auto id = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+  return Napi::Boolean::New(info.Env(), !socket || socket->take(id));
+}
+
+// closeAfterwards(socketId): a response PHP writes on this socket says "Connection: close".
+Napi::Value CloseAfterwards(const Napi::CallbackInfo& info) {
+  if (auto socket = find_socket(info[0].As<Napi::Number>().Int64Value())) socket->close_afterwards();
+  return info.Env().Undefined();
+}
+
+// stop(): take_request() returns null from now on; PHP shuts down and a
+// Stopped event follows.
+Napi::Value Stop(const Napi::CallbackInfo& info) {
+  g_bridge->stop();
+  return info.Env().Undefined();
+}
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("phpVersion", built_php_version());
+  result.Set("zendApi", ZEND_MODULE_API_NO);
+  Dl_info library;
+  if (dladdr(reinterpret_cast<void*>(&php_embed_init), &library) && library.dli_fname) result.Set("libphp", library.dli_fname);
+  return result;
+}
+
+void cleanup(void*) {
+  // Let a PHP thread that is parked in take_request() finish before exit.
+  g_bridge->stop();
+  join_php_thread();
+}
+
+}  // namespace
+
+void register_php_functions(Napi::Env env, Napi::Object exports) {
+  exports.Set("start", Napi::Function::New(env, Start));
+  exports.Set("dispatch", Napi::Function::New(env, Dispatch));
+  exports.Set("wake", Napi::Function::New(env, Wake));
+  exports.Set("drained", Napi::Function::New(env, Drained));
+  exports.Set("stop", Napi::Function::New(env, Stop));
+  exports.Set("adoptSocket", Napi::Function::New(env, AdoptSocket));
+  exports.Set("releaseSocket", Napi::Function::New(env, ReleaseSocket));
+  exports.Set("answerInstead", Napi::Function::New(env, AnswerInstead));
+  exports.Set("closeAfterwards", Napi::Function::New(env, CloseAfterwards));
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  napi_add_env_cleanup_hook(env, cleanup, nullptr);
+  raise_descriptor_limit();
+}
+
+}  // namespace ephpm

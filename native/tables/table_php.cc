@@ -1,0 +1,352 @@
+// PHP face of the shared tables: class Ephpm\Octane\Table (Swoole\Table's
+// methods as Octane users call them), \Ephpm\Octane\table() / tables(), and
+// the exceptions. Runs on the PHP thread only.
+//
+// Nothing here calls into PHP while a stripe lock is held: values are
+// converted before locking and rows are copied out before building arrays,
+// so a fatal error (a longjmp) can never leave a table locked.
+#include "tables/table_php.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "php/php_includes.h"
+#include "php/php_module.h"
+#include "tables/shared_table.h"
+#include "tables/table_object.h"
+#include "tables/table_values.h"
+
+extern "C" {
+#include <Zend/zend_interfaces.h>
+#include <ext/spl/spl_exceptions.h>
+}
+
+namespace ephpm {
+namespace {
+
+using tables::ColumnInfo;
+using tables::ColumnType;
+using tables::Table;
+using tables::Value;
+
+zend_class_entry* g_table_ce;
+
+bool change(INTERNAL_FUNCTION_PARAMETERS, int sign) {
+  zend_string* key;
+  zend_string* column_name;
+  zval* by = nullptr;
+  ZEND_PARSE_PARAMETERS_START(2, 3)
+    Z_PARAM_STR(key)
+    Z_PARAM_STR(column_name)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_NUMBER(by)
+  ZEND_PARSE_PARAMETERS_END_EX(return false);
+  Table& table = *this_table(ZEND_THIS)->table;
+  if (!check_key(table, key)) return false;
+  int column = column_or_throw(table, ZSTR_VAL(column_name), ZSTR_LEN(column_name));
+  if (column < 0) return false;
+  const ColumnInfo& info = table.column(column);
+  if (info.type == ColumnType::String) {
+    zend_throw_exception_ex(g_invalid_argument_ce, 0, "Column [%s] of table [%s] is a string column; %s() works on int and float columns.",
+                            info.name, table.name(), sign > 0 ? "incr" : "decr");
+    return false;
+  }
+  Value delta;
+  if (info.type == ColumnType::Int) {
+    delta.i = 1;
+    if (by && Z_TYPE_P(by) == IS_LONG) delta.i = Z_LVAL_P(by);
+    else if (by && !whole_number(table, info, Z_DVAL_P(by), delta.i)) return false;
+    if (sign < 0) delta.i = static_cast<int64_t>(0 - static_cast<uint64_t>(delta.i));
+  } else {
+    delta.f = !by ? 1.0 : Z_TYPE_P(by) == IS_LONG ? static_cast<double>(Z_LVAL_P(by)) : Z_DVAL_P(by);
+    if (sign < 0) delta.f = -delta.f;
+  }
+  Value result;
+  if (table.add(ZSTR_VAL(key), ZSTR_LEN(key), static_cast<uint32_t>(column), delta, result) == tables::Status::Full) {
+    throw_full(table, key);
+    return false;
+  }
+  if (info.type == ColumnType::Int) RETVAL_LONG(result.i);
+  else RETVAL_DOUBLE(result.f);
+  return true;
+}
+
+[[noreturn]] void pause_forever(const Table& table, const char* key, size_t len) {
+  fprintf(stderr, "ephpm-test: pid %d paused mid-write of key [%.*s] in table [%s]\n", getpid(), static_cast<int>(len), key, table.name());
+  fflush(stderr);
+  for (;;) sleep(3600);
+}
+
+}  // namespace
+
+// ---- Ephpm\Octane\Table ----
+
+PHP_METHOD(Table, __construct) {
+  zend_throw_error(nullptr, "Tables are made by ephpm from their definitions; get one with \\Ephpm\\Octane\\table('name')");
+}
+
+PHP_METHOD(Table, get) {
+  zend_string* key;
+  zend_string* field = nullptr;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
+    Z_PARAM_STR(key)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_STR_OR_NULL(field)
+  ZEND_PARSE_PARAMETERS_END();
+  TableObject* object = this_table(ZEND_THIS);
+  const Table& table = *object->table;
+  if (!check_key(table, key)) RETURN_THROWS();
+  int column = -1;
+  if (field && ZSTR_LEN(field) > 0 && (column = column_or_throw(table, ZSTR_VAL(field), ZSTR_LEN(field))) < 0) RETURN_THROWS();
+  char* values = row_buffer();
+  if (!table.get(ZSTR_VAL(key), ZSTR_LEN(key), values, column)) RETURN_FALSE;
+  if (column >= 0) column_to_zval(table.column(column), values, return_value);
+  else row_to_array(object, values, return_value);
+}
+
+PHP_METHOD(Table, set) {
+  zend_string* key;
+  HashTable* row;
+  ZEND_PARSE_PARAMETERS_START(2, 2)
+    Z_PARAM_STR(key)
+    Z_PARAM_ARRAY_HT(row)
+  ZEND_PARSE_PARAMETERS_END();
+  Table& table = *this_table(ZEND_THIS)->table;
+  if (!check_key(table, key)) RETURN_THROWS();
+  Value values[tables::kMaxColumns];
+  Temporaries temporaries;
+  zend_string* name;
+  zend_ulong index;
+  zval* value;
+  ZEND_HASH_FOREACH_KEY_VAL(row, index, name, value) {
+    std::string number = name ? std::string() : std::to_string(index);
+    int column = name ? column_or_throw(table, ZSTR_VAL(name), ZSTR_LEN(name)) : column_or_throw(table, number.data(), number.size());
+    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries)) RETURN_THROWS();
+  } ZEND_HASH_FOREACH_END();
+  if (table.set(ZSTR_VAL(key), ZSTR_LEN(key), values) == tables::Status::Full) {
+    throw_full(table, key);
+    RETURN_THROWS();
+  }
+  RETURN_TRUE;
+}
+
+PHP_METHOD(Table, incr) {
+  if (!change(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1)) RETURN_THROWS();
+}
+
+PHP_METHOD(Table, decr) {
+  if (!change(INTERNAL_FUNCTION_PARAM_PASSTHRU, -1)) RETURN_THROWS();
+}
+
+PHP_METHOD(Table, exists) {
+  zend_string* key;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(key)
+  ZEND_PARSE_PARAMETERS_END();
+  const Table& table = *this_table(ZEND_THIS)->table;
+  if (!check_key(table, key)) RETURN_THROWS();
+  RETURN_BOOL(table.exists(ZSTR_VAL(key), ZSTR_LEN(key)));
+}
+
+PHP_METHOD(Table, del) {
+  zend_string* key;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(key)
+  ZEND_PARSE_PARAMETERS_END();
+  Table& table = *this_table(ZEND_THIS)->table;
+  if (!check_key(table, key)) RETURN_THROWS();
+  RETURN_BOOL(table.del(ZSTR_VAL(key), ZSTR_LEN(key)));
+}
+
+PHP_METHOD(Table, count) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_LONG(static_cast<zend_long>(this_table(ZEND_THIS)->table->count()));
+}
+
+PHP_METHOD(Table, getSize) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_LONG(this_table(ZEND_THIS)->table->capacity());
+}
+
+PHP_METHOD(Table, getMemorySize) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_LONG(static_cast<zend_long>(this_table(ZEND_THIS)->table->memory_bytes()));
+}
+
+PHP_METHOD(Table, rewind) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  TableObject* object = this_table(ZEND_THIS);
+  object->cursor = 0;
+  load_next(object);
+}
+
+PHP_METHOD(Table, next) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  load_next(this_table(ZEND_THIS));
+}
+
+PHP_METHOD(Table, valid) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  RETURN_BOOL(this_table(ZEND_THIS)->has_current);
+}
+
+PHP_METHOD(Table, key) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  TableObject* object = this_table(ZEND_THIS);
+  if (!object->has_current) RETURN_NULL();
+  RETURN_STR_COPY(object->current_key);
+}
+
+PHP_METHOD(Table, current) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  TableObject* object = this_table(ZEND_THIS);
+  if (!object->has_current) RETURN_NULL();
+  row_to_array(object, object->current_values, return_value);
+}
+
+// ---- functions ----
+
+PHP_FUNCTION(table) {
+  zend_string* name;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_STR(name)
+  ZEND_PARSE_PARAMETERS_END();
+  tables::Segment* segment = tables::attached();
+  if (!segment) {
+    zend_throw_exception_ex(g_table_exception_ce, 0,
+                            "No table [%s]: this server defines no tables. Define them in [tables] of ephpm.toml "
+                            "(\"%s:1000\" = { name = \"string:64\" }) or in EPHPM_TABLES.",
+                            ZSTR_VAL(name), ZSTR_VAL(name));
+    RETURN_THROWS();
+  }
+  auto& list = segment->tables();
+  for (size_t i = 0; i < list.size(); i++) {
+    if (strlen(list[i].name()) == ZSTR_LEN(name) && memcmp(list[i].name(), ZSTR_VAL(name), ZSTR_LEN(name)) == 0) {
+      new_table_object(return_value, i);
+      return;
+    }
+  }
+  std::string names;
+  for (size_t i = 0; i < list.size(); i++) names += (i ? ", " : "") + std::string(list[i].name());
+  zend_throw_exception_ex(g_table_exception_ce, 0, "No table [%s]; the tables this server defines: %s.", ZSTR_VAL(name), names.c_str());
+}
+
+PHP_FUNCTION(tables) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  array_init(return_value);
+  tables::Segment* segment = tables::attached();
+  if (!segment) return;
+  for (size_t i = 0; i < segment->tables().size(); i++) {
+    zval table;
+    new_table_object(&table, i);
+    add_assoc_zval(return_value, segment->tables()[i].name(), &table);
+  }
+}
+
+// Test hook, only with EPHPM_TABLE_TEST_HOOKS=1: the next row write stops
+// half-way (first column written, the rest not), prints a line, and waits to
+// be killed. Normal writes only test one null pointer.
+PHP_FUNCTION(pause_next_table_write) {
+  ZEND_PARSE_PARAMETERS_NONE();
+  tables::g_mid_write_hook = pause_forever;
+}
+
+namespace {
+
+ZEND_BEGIN_ARG_INFO_EX(arginfo_construct, 0, 0, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_get, 0, 1, IS_MIXED, 0)
+  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, field, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_set, 0, 2, _IS_BOOL, 0)
+  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+  ZEND_ARG_TYPE_INFO(0, row, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_change, 0, 2, MAY_BE_LONG | MAY_BE_DOUBLE)
+  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+  ZEND_ARG_TYPE_INFO(0, column, IS_STRING, 0)
+  ZEND_ARG_TYPE_MASK(0, by, MAY_BE_LONG | MAY_BE_DOUBLE, "1")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_key_bool, 0, 1, _IS_BOOL, 0)
+  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_int, 0, 0, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_void, 0, 0, IS_VOID, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_bool, 0, 0, _IS_BOOL, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_mixed, 0, 0, IS_MIXED, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_table, 0, 1, Ephpm\\Octane\\Table, 0)
+  ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_tables, 0, 0, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+const zend_function_entry table_methods[] = {
+  ZEND_ME(Table, __construct, arginfo_construct, ZEND_ACC_PRIVATE)
+  ZEND_ME(Table, get, arginfo_get, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, set, arginfo_set, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, incr, arginfo_change, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, decr, arginfo_change, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, exists, arginfo_key_bool, ZEND_ACC_PUBLIC)
+  ZEND_MALIAS(Table, exist, exists, arginfo_key_bool, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, del, arginfo_key_bool, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, count, arginfo_int, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, getSize, arginfo_int, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, getMemorySize, arginfo_int, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, rewind, arginfo_void, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, next, arginfo_void, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, valid, arginfo_bool, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, key, arginfo_mixed, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, current, arginfo_mixed, ZEND_ACC_PUBLIC)
+  ZEND_FE_END
+};
+
+const zend_function_entry table_functions[] = {
+  ZEND_NS_FE("Ephpm\\Octane", table, arginfo_table)
+  ZEND_NS_FE("Ephpm\\Octane", tables, arginfo_tables)
+  ZEND_FE_END
+};
+
+const zend_function_entry test_functions[] = {
+  ZEND_NS_FE("Ephpm\\Octane\\Testing", pause_next_table_write, arginfo_void)
+  ZEND_FE_END
+};
+
+}  // namespace
+
+zend_result table_module_startup(int type, int module_number) {
+  zend_class_entry ce;
+  INIT_NS_CLASS_ENTRY(ce, "Ephpm\\Octane", "Table", table_methods);
+  g_table_ce = zend_register_internal_class(&ce);
+  g_table_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
+  zend_class_implements(g_table_ce, 2, zend_ce_iterator, zend_ce_countable);
+  init_table_objects(g_table_ce);
+
+  g_table_exception_ce = register_exception("Ephpm\\Octane\\TableException", spl_ce_RuntimeException);
+  g_invalid_argument_ce = register_exception("Ephpm\\Octane\\InvalidTableArgument", spl_ce_InvalidArgumentException);
+  g_value_too_large_ce = register_exception("Ephpm\\Octane\\ValueTooLargeForColumnException", g_invalid_argument_ce);
+
+  zend_register_functions(nullptr, table_functions, nullptr, type);
+  const char* hooks = getenv("EPHPM_TABLE_TEST_HOOKS");
+  if (hooks && strcmp(hooks, "1") == 0) zend_register_functions(nullptr, test_functions, nullptr, type);
+  return SUCCESS;
+}
+
+}  // namespace ephpm

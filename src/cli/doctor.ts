@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../runtime/config.js';
+import { isEphpmError } from '../runtime/errors.js';
+import { loadPhpAddon, packageRoot } from '../runtime/php/addon.js';
+import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/php/runtime-info.js';
+import { isServerAlive, readServerState } from '../runtime/supervisor/state-file.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** The command or change that fixes it. */
+  fix?: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+const LARAVEL_EXTENSIONS = ['mbstring', 'xml', 'dom', 'curl', 'sqlite3', 'pdo_sqlite', 'intl', 'zip', 'bcmath', 'tokenizer', 'ctype', 'fileinfo', 'openssl'];
+const EXTENSION_PACKAGE: Record<string, string> = { dom: 'xml', pdo_sqlite: 'sqlite3' };
+const BUILT_IN = new Set(['tokenizer', 'ctype', 'fileinfo', 'openssl']);
+
+export async function runDoctor(options: { root?: string; config?: string; port?: number; host?: string }): Promise<DoctorReport> {
+  const checks: Check[] = [];
+  checks.push(checkNode(), checkPhpCli(), checkAddon());
+  const info = checks[2]!.status === 'ok' ? await embeddedPhp(options, checks) : null;
+  if (info) checks.push(checkExtensions(info), checkOpcache(info));
+  const config = checkConfig(options, checks);
+  if (config) checks.push(await checkPort(config.host, options.port ?? config.port, options));
+  checks.push(checkLaravel(options.root ?? '.'));
+  return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+function checkNode(): Check {
+  const major = Number(process.versions.node.split('.')[0]);
+  return major >= 20
+    ? { name: 'Node.js', status: 'ok', detail: process.version }
+    : { name: 'Node.js', status: 'fail', detail: `${process.version}; ephpm needs 20 or newer`, fix: 'Install Node.js 20 or newer' };
+}
+
+function checkPhpCli(): Check {
+  try {
+    const version = execFileSync('php', ['-r', 'echo PHP_VERSION;'], { encoding: 'utf8' }).trim();
+    return version.startsWith('8.2.')
+      ? { name: 'PHP CLI', status: 'ok', detail: version }
+      : { name: 'PHP CLI', status: 'warn', detail: `${version}; ephpm embeds PHP 8.2, so artisan and the server may disagree`, fix: 'sudo apt-get install -y php8.2-cli' };
+  } catch {
+    return { name: 'PHP CLI', status: 'fail', detail: 'php is not on PATH (artisan and Composer need it)', fix: 'sudo apt-get install -y php8.2-cli' };
+  }
+}
+
+function checkAddon(): Check {
+  try {
+    const build = loadPhpAddon().buildInfo();
+    return { name: 'native addon + libphp embed', status: 'ok', detail: `built against PHP ${build.phpVersion}, loads ${build.libphp ?? 'libphp'}` };
+  } catch (error) {
+    return { name: 'native addon + libphp embed', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint : undefined };
+  }
+}
+
+async function embeddedPhp(options: { root?: string; config?: string }, checks: Check[]): Promise<RuntimeInfo | null> {
+  try {
+    const info = await collectRuntimeInfo(options);
+    const stale = info.warnings.find((w) => w.includes('runtime:build'));
+    checks.push(stale
+      ? { name: 'embedded PHP', status: 'warn', detail: stale, fix: 'ephpm runtime:build' }
+      : { name: 'embedded PHP', status: 'ok', detail: `PHP ${info.phpVersion}, ${info.extensions.length} extensions, ini ${info.iniFile ?? 'none'}` });
+    return info;
+  } catch (error) {
+    checks.push({ name: 'embedded PHP', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint ?? 'ephpm runtime:build' : 'ephpm runtime:build' });
+    return null;
+  }
+}
+
+function checkExtensions(info: RuntimeInfo): Check {
+  const loaded = new Set(info.extensions.map((e) => e.toLowerCase()));
+  const missing = LARAVEL_EXTENSIONS.filter((e) => !loaded.has(e));
+  if (missing.length === 0) return { name: 'PHP extensions for Laravel', status: 'ok', detail: LARAVEL_EXTENSIONS.join(', ') };
+  const packages = [...new Set(missing.filter((e) => !BUILT_IN.has(e)).map((e) => `php8.2-${EXTENSION_PACKAGE[e] ?? e}`))];
+  return {
+    name: 'PHP extensions for Laravel',
+    status: 'fail',
+    detail: `missing in the embedded PHP: ${missing.join(', ')}`,
+    fix: packages.length > 0 ? `sudo apt-get install -y ${packages.join(' ')}` : 'enable them in /etc/php/8.2/embed/php.ini',
+  };
+}
+
+function checkOpcache(info: RuntimeInfo): Check {
+  if (info.opcache.enabled) return { name: 'OPcache in the embedded PHP', status: 'ok', detail: 'enabled' };
+  return info.opcache.loaded
+    ? { name: 'OPcache in the embedded PHP', status: 'warn', detail: 'loaded but disabled', fix: 'remove opcache.enable=0 from [php] in ephpm.toml or the embed php.ini' }
+    : { name: 'OPcache in the embedded PHP', status: 'warn', detail: 'not loaded: every request recompiles PHP files', fix: 'sudo apt-get install -y php8.2-opcache' };
+}
+
+function checkConfig(options: { root?: string; config?: string }, checks: Check[]): { host: string; port: number } | null {
+  try {
+    const config = resolveServerConfig(options, process.cwd(), false);
+    resolveDevConfig({}, config);
+    checks.push({ name: 'ephpm.toml', status: config.configFile ? 'ok' : 'skip', detail: config.configFile ? `${config.configFile} is valid` : 'none (defaults apply)' });
+    return config;
+  } catch (error) {
+    checks.push({ name: 'ephpm.toml', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint ?? 'fix the file' : undefined });
+    return null;
+  }
+}
+
+async function checkPort(host: string, port: number, options: { root?: string; config?: string }): Promise<Check> {
+  const state = readServerState(resolveStateFile(options));
+  if (state && isServerAlive(state) && state.port === port) {
+    return { name: `port ${host}:${port}`, status: 'ok', detail: `served by this app's ephpm server (pid ${state.pid})` };
+  }
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+  return free
+    ? { name: `port ${host}:${port}`, status: 'ok', detail: 'free' }
+    : { name: `port ${host}:${port}`, status: 'fail', detail: 'in use by another program', fix: `pick another: ephpm serve --port ${port + 1}  (or see who has it: ss -ltnp 'sport = :${port}')` };
+}
+
+function checkLaravel(root: string): Check {
+  if (!existsSync(join(root, 'artisan'))) return { name: 'Laravel + Octane', status: 'skip', detail: 'not a Laravel app (no artisan here)' };
+  const octane = existsSync(join(root, 'vendor', 'laravel', 'octane'));
+  const driver = existsSync(join(root, 'vendor', 'ephpm', 'octane-driver'));
+  if (octane && driver) return { name: 'Laravel + Octane', status: 'ok', detail: 'laravel/octane and ephpm/octane-driver installed' };
+  const missing = [octane ? null : 'laravel/octane', driver ? null : 'ephpm/octane-driver'].filter(Boolean).join(' and ');
+  // The driver ships inside this npm package, not on Packagist: a path repository points Composer at it.
+  const fixes = [
+    octane ? null : 'composer require laravel/octane',
+    driver ? null : `composer config repositories.ephpm path ${join(packageRoot, 'composer-package')} && composer require ephpm/octane-driver:@dev`,
+  ].filter(Boolean);
+  return { name: 'Laravel + Octane', status: 'fail', detail: `${missing} not installed`, fix: fixes.join(' && ') };
+}

@@ -1,0 +1,54 @@
+import { Flags, type Interfaces } from '@oclif/core';
+import type { ServeOptions } from '../runtime/config.js';
+
+/** How commands that talk to a running server find it. */
+export const serverLocationFlags = {
+  root: Flags.string({ description: 'App directory the server runs (default: current directory)', env: 'EPHPM_ROOT' }),
+  'state-file': Flags.string({ description: 'State file of the running server (default: <root>/.ephpm/server.json)', env: 'EPHPM_STATE_FILE' }),
+  config: Flags.string({ description: 'Path to ephpm.toml (read for server.state_file)', env: 'EPHPM_CONFIG' }),
+};
+
+/** Everything that runs a server (`ephpm serve`, `ephpm dev`). */
+export const serveFlags = {
+  host: Flags.string({ description: 'Address to listen on', env: 'EPHPM_HOST' }),
+  port: Flags.integer({ description: 'Port to listen on (0 = any free port)', env: 'EPHPM_PORT', min: 0, max: 65535 }),
+  workers: Flags.integer({ description: 'Worker processes (default: number of CPUs)', env: 'EPHPM_WORKERS', min: 1 }),
+  'max-requests': Flags.integer({ description: 'Replace a worker process after it served this many requests (0 = never)', env: 'EPHPM_MAX_REQUESTS', min: 0 }),
+  worker: Flags.string({ description: 'PHP worker script: a loop over \\Ephpm\\Octane\\take_request()', env: 'EPHPM_WORKER' }),
+  root: Flags.string({ description: 'App directory; static files are served from its public/ folder', env: 'EPHPM_ROOT' }),
+  config: Flags.string({ description: 'Path to ephpm.toml (default: <root>/ephpm.toml)', env: 'EPHPM_CONFIG' }),
+  'request-timeout': Flags.integer({ description: 'Seconds PHP may take to start answering (504 after that)', env: 'EPHPM_REQUEST_TIMEOUT', min: 1 }),
+  'max-body-size': Flags.string({ description: 'Largest request body accepted, e.g. 32M (413 above)', env: 'EPHPM_MAX_BODY_SIZE' }),
+  'queue-size': Flags.integer({ description: 'Requests a worker queues while PHP is busy (503 above)', env: 'EPHPM_QUEUE_SIZE', min: 1 }),
+  'state-file': Flags.string({ description: 'Where the running server records its pids, host and port', env: 'EPHPM_STATE_FILE' }),
+  'log-format': Flags.string({ description: 'Log lines for humans or one JSON object per line', env: 'EPHPM_LOG_FORMAT', options: ['human', 'json'] }),
+  'access-log': Flags.boolean({ description: 'Log every request (--no-access-log to turn off)', allowNo: true, env: 'EPHPM_ACCESS_LOG' }),
+  'task-workers': Flags.integer({ description: 'Task worker processes for Ephpm\\Octane\\run_tasks() (default: 0, none)', env: 'EPHPM_TASK_WORKERS', min: 0, max: 64 }),
+  'task-queue-size': Flags.integer({ description: 'Tasks a busy task worker holds before TaskQueueFull (default: 256)', env: 'EPHPM_TASK_QUEUE_SIZE', min: 0 }),
+  tick: Flags.boolean({ description: 'Run a tick worker fed by Ephpm\\Octane\\take_tick() once a second (--no-tick to turn off)', allowNo: true, env: 'EPHPM_TICK' }),
+  tables: Flags.string({ description: 'Shared tables as JSON in Octane\'s format, e.g. {"users:1000":{"name":"string:64","votes":"int"}}', env: 'EPHPM_TABLES' }),
+  cache: Flags.string({ description: 'The octane cache store\'s table as JSON, like Octane\'s octane.cache: {"rows":1000,"bytes":10000}', env: 'EPHPM_CACHE' }),
+};
+
+export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>): ServeOptions {
+  return {
+    host: flags.host,
+    port: flags.port,
+    workers: flags.workers,
+    maxRequests: flags['max-requests'],
+    worker: flags.worker,
+    root: flags.root,
+    config: flags.config,
+    requestTimeout: flags['request-timeout'],
+    maxBodySize: flags['max-body-size'],
+    queueSize: flags['queue-size'],
+    stateFile: flags['state-file'],
+    logFormat: flags['log-format'] as ServeOptions['logFormat'],
+    accessLog: flags['access-log'],
+    tables: flags.tables,
+    cache: flags.cache,
+    taskWorkers: flags['task-workers'],
+    taskQueueSize: flags['task-queue-size'],
+    tick: flags.tick,
+  };
+}

@@ -1,0 +1,32 @@
+import { resolveStateFile } from '../config.js';
+import { findRunningServer, sendControlCommand, waitForExit } from './control-client.js';
+import { EphpmError } from '../errors.js';
+import type { ServerStatus } from './status.js';
+
+export interface ServerLocation {
+  root?: string;
+  stateFile?: string;
+  config?: string;
+}
+
+export async function fetchStatus(location: ServerLocation): Promise<ServerStatus> {
+  const state = findRunningServer(resolveStateFile(location));
+  return (await sendControlCommand(state, 'status', 10_000)) as ServerStatus;
+}
+
+/** Rolling restart; resolves when every worker runs fresh code. */
+export async function reloadServer(location: ServerLocation): Promise<ServerStatus> {
+  const state = findRunningServer(resolveStateFile(location));
+  await sendControlCommand(state, 'reload');
+  return (await sendControlCommand(state, 'status', 10_000)) as ServerStatus;
+}
+
+/** Graceful stop; resolves once the server process has exited. */
+export async function stopServer(location: ServerLocation, timeoutMs = 60_000): Promise<{ pid: number }> {
+  const state = findRunningServer(resolveStateFile(location));
+  await sendControlCommand(state, 'stop', 10_000);
+  if (!(await waitForExit(state.pid, timeoutMs))) {
+    throw new EphpmError('EPHPM_STOP_TIMEOUT', `The server (pid ${state.pid}) is still finishing requests after ${timeoutMs / 1000}s.`, `Wait, or end it now: kill -KILL ${state.pid}`);
+  }
+  return { pid: state.pid };
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ServerConfig } from '../config.js';
+
+/** Set by the supervisor on a worker it forks for `ephpm dev` while no worker runs good code. */
+export const BOOT_ERROR_PAGE_ENV = 'EPHPM_BOOT_ERROR_PAGE';
+
+/**
+ * `ephpm dev` only: a worker whose PHP failed to boot keeps the port answered (through the
+ * supervisor's shared socket) with a 503 that shows the PHP error, until new code replaces it.
+ * `ephpm serve` never uses it: a boot error stays in the server log.
+ */
+export class BootErrorPage {
+  private constructor(private readonly server: Server) {}
+
+  static async listen(config: ServerConfig, error: string): Promise<BootErrorPage> {
+    const body =
+      '503 Service Unavailable: the PHP worker script failed to boot.\n' +
+      'ephpm dev shows this page until a change to the code fixes it.\n\n' +
+      `${error.replace(/\s+$/, '')}\n`;
+    const answer = (request: IncomingMessage, response: ServerResponse) => {
+      request.resume();
+      response.writeHead(503, {
+        'Content-Type': 'text/plain; charset=UTF-8',
+        'Content-Length': Buffer.byteLength(body),
+        'Retry-After': '1',
+        'Cache-Control': 'no-store',
+        Connection: 'close',
+      });
+      response.end(request.method === 'HEAD' ? undefined : body);
+    };
+    const server = config.tls
+      ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, answer)
+      : createHttpServer(answer);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    return new BootErrorPage(server);
+  }
+
+  /** Stops accepting at once; resolves when the last answer has gone out. */
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    return closed;
+  }
+}

@@ -1,0 +1,146 @@
+import type { ServerResponse } from 'node:http';
+import type { EmbeddedPhp, ResponseSink } from '../php/embedded-php.js';
+import type { Payload } from '../php/addon.js';
+import { endResponseSentByPhp } from './node-internals.js';
+
+export interface ResponderOwner {
+  responded(responder: PhpResponder): void;
+}
+
+/**
+ * One request on its way through PHP: where the answer goes and what the
+ * server needs to know about it afterwards (log line, timeout, temp file).
+ */
+export class PhpResponder implements ResponseSink {
+  status = 0;
+  finished = false;
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly php: EmbeddedPhp<PhpResponder>,
+    private readonly owner: ResponderOwner,
+    readonly id: number,
+    readonly method: string,
+    readonly url: string,
+    /** performance.now() at arrival, for the access log (0 when it is off). */
+    readonly started: number,
+    /** Date.now() at arrival, for the request timeout. */
+    readonly arrivedAt: number,
+    readonly bodyFile: string | null,
+    /** >= 0: PHP may write the complete response to this socket itself (the addon's id; see HttpFront). */
+    private readonly directSocket: number,
+  ) {}
+
+  // A complete response (last) is not counted against PHP's streaming budget;
+  // the first part of a streamed one is. Once a responder has finished early,
+  // EmbeddedPhp no longer routes events to it (see forget()).
+  head(status: number, headers: string[], body: Payload, last: boolean): void {
+    this.status = status;
+    const response = this.response;
+    try {
+      response.writeHead(status, headers);
+    } catch (error) {
+      this.php.emit('log', `PHP sent a response Node cannot send: ${(error as Error).message}`, false);
+      this.status = 500;
+      response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('500 Internal Server Error: the PHP worker sent an invalid response header.\n');
+      if (!last) {
+        this.php.drained(body.length);
+        this.php.forget(this.id); // the rest of this stream has nowhere to go
+      }
+      return this.finish();
+    }
+    if (last) {
+      if (typeof body === 'string') response.end(body, 'latin1');
+      else response.end(body);
+      return this.finish();
+    }
+    this.write(body);
+  }
+
+  chunk(data: Payload, last: boolean): void {
+    this.write(data);
+    if (last) {
+      this.response.end();
+      this.finish();
+    }
+  }
+
+  abort(): void {
+    this.response.destroy();
+    this.finish();
+  }
+
+  written(status: number, unsent: Payload, connectionCloses: boolean): void {
+    this.status = status;
+    const response = this.response;
+    const socket = response.socket;
+    if (!response.destroyed && socket && !socket.destroyed) {
+      if (unsent.length > 0) {
+        if (typeof unsent === 'string') socket.write(unsent, 'latin1');
+        else socket.write(unsent);
+      }
+      endResponseSentByPhp(response, status, connectionCloses);
+    }
+    this.finish();
+  }
+
+  writeFailed(status: number): void {
+    this.status = status;
+    this.response.destroy();
+    this.finish();
+  }
+
+  /** The server is draining: close the connection after this response. */
+  closeAfterwards(): void {
+    if (this.response.headersSent) return;
+    this.response.shouldKeepAlive = false;
+    if (this.directSocket >= 0) this.php.closeAfterwards(this.directSocket);
+  }
+
+  /**
+   * Answers from Node itself (timeouts, overload) if nothing of PHP's answer
+   * was sent and PHP has not started writing it; false otherwise.
+   */
+  answerInstead(status: number, message: string, headers: Record<string, string> = {}): boolean {
+    if (this.finished || this.response.headersSent) return false;
+    if (this.directSocket >= 0 && !this.php.answerInstead(this.directSocket, this.id)) return false;
+    this.php.forget(this.id); // PHP's late answer is dropped
+    this.status = status;
+    this.response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+    this.response.end(message);
+    this.finish();
+    return true;
+  }
+
+  // Streamed bytes count against PHP's back-pressure budget until the socket
+  // took them, or until the client is gone.
+  private unsent = 0;
+  private watchingClose = false;
+
+  private write(data: Payload): void {
+    if (data.length === 0) return;
+    if (this.response.destroyed) return void this.php.drained(data.length);
+    if (!this.watchingClose) {
+      this.watchingClose = true;
+      this.response.once('close', () => {
+        this.php.drained(this.unsent);
+        this.unsent = 0;
+      });
+    }
+    this.unsent += data.length;
+    const written = () => {
+      if (this.unsent === 0) return;
+      this.unsent -= data.length;
+      this.php.drained(data.length);
+    };
+    if (typeof data === 'string') this.response.write(data, 'latin1', written);
+    else this.response.write(data, written);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.owner.responded(this);
+  }
+}

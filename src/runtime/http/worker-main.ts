@@ -1,0 +1,102 @@
+// Entry point of a worker process (forked by the supervisor): embedded PHP
+// plus the HTTP front, sharing the supervisor's listening socket.
+import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
+import { BootLog } from '../php/boot-log.js';
+import type { ServerConfig } from '../config.js';
+import { EmbeddedPhp } from '../php/embedded-php.js';
+import { isEphpmError } from '../errors.js';
+import { HttpFront } from './http-front.js';
+import { Logger } from '../logger.js';
+import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage } from '../supervisor/process-messages.js';
+import { loadPhpAddon } from '../php/addon.js';
+import type { PhpResponder } from './php-responder.js';
+import { removeSpoolDir } from './request-body.js';
+import { attachTables } from '../tables/tables.js';
+
+const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
+const logger = new Logger(config.logFormat);
+const tell = (message: WorkerMessage) => process.send?.(message);
+
+let php: EmbeddedPhp<PhpResponder> | null = null;
+let front: HttpFront | null = null;
+let listening: Promise<void> | null = null;
+let errorPage: BootErrorPage | null = null;
+let leaving = false;
+const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOutput), config.devReportsBootErrors);
+
+async function boot(): Promise<void> {
+  attachTables(config);
+  php = new EmbeddedPhp<PhpResponder>(loadPhpAddon());
+  php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
+  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
+  await php.waitUntilReady();
+  bootLog.booted();
+  php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
+  front = new HttpFront(config, php, logger, {
+    served: (total) => {
+      if (config.maxRequests > 0 && total === config.maxRequests) tell({ type: 'recycle', reason: 'max-requests' });
+    },
+    stuck: () => void leaveStuck(),
+  });
+  listening = front.listen();
+  await listening;
+  tell({ type: 'ready' });
+}
+
+/** Finish what was accepted, shut PHP down cleanly, exit 0. */
+async function leaveGracefully(mode: 'handover' | 'shutdown'): Promise<void> {
+  if (leaving) return;
+  leaving = true;
+  // Closing a server whose listen() is still in flight never completes.
+  if (listening) await listening.catch(() => undefined);
+  const drained = front?.drain(mode) ?? errorPage?.close();
+  // drain() closes the listener before it first waits, so this is already true.
+  tell({ type: 'draining' });
+  await drained;
+  reportStats();
+  await php?.stop();
+  removeSpoolDir();
+  process.exit(0);
+}
+
+/** PHP is stuck in a request: answer what is waiting, then go; the supervisor starts a fresh process. */
+async function leaveStuck(): Promise<void> {
+  if (leaving) return;
+  leaving = true;
+  logger.warn(`worker ${process.pid}: PHP did not answer within ${config.requestTimeoutMs / 1000}s; replacing this worker process`);
+  tell({ type: 'recycle', reason: 'timeout' });
+  front?.failPending('503 Service Unavailable: this worker is restarting, retry shortly.\n');
+  await front?.drain('shutdown');
+  removeSpoolDir();
+  // The PHP thread cannot be interrupted, so a normal exit would wait for it forever.
+  process.kill(process.pid, 'SIGKILL');
+}
+
+const reportStats = () =>
+  tell({ type: 'stats', stats: { requests: front?.served ?? 0, inFlight: front?.inFlight ?? 0, rssBytes: process.memoryUsage.rss() } });
+
+process.on('message', (message: SupervisorMessage) => {
+  if (message.type === 'drain') void leaveGracefully(message.mode);
+  if (message.type === 'stats') reportStats();
+});
+process.on('disconnect', () => void leaveGracefully('shutdown'));
+process.on('SIGTERM', () => void leaveGracefully('shutdown'));
+process.on('SIGINT', () => void leaveGracefully('shutdown'));
+
+boot().catch(async (error: unknown) => {
+  const message: WorkerMessage = {
+    type: 'boot-failed',
+    message: (error as Error).message,
+    hint: isEphpmError(error) ? error.hint : undefined,
+  };
+  bootLog.failed(message.message);
+  if (!leaving && process.env[BOOT_ERROR_PAGE_ENV] === '1' && isEphpmError(error) && error.code === 'EPHPM_WORKER_BOOT') {
+    // ephpm dev with no good code to fall back on: stay, and show the error instead of PHP.
+    void php?.stop();
+    errorPage = await BootErrorPage.listen(config, message.message).catch(() => null);
+    if (errorPage) return tell({ ...message, showing: true });
+  }
+  leaving = true;
+  if (process.send) process.send(message, () => process.exit(1));
+  else process.exit(1);
+});

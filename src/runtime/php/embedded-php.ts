@@ -1,0 +1,205 @@
+import { EventEmitter } from 'node:events';
+import { STATUS_CODES } from 'node:http';
+import { EphpmError } from '../errors.js';
+import { InFlight } from '../http/in-flight.js';
+import type { Payload, PhpAddon } from './addon.js';
+
+const enum EventKind {
+  Response = 1,
+  Chunk = 2,
+  Abort = 3,
+  Ready = 4,
+  ScriptError = 5,
+  Log = 6,
+  Stopped = 7,
+  Written = 8,
+  WriteFailed = 9,
+}
+
+/** Where PHP's answer to one request goes. */
+export interface ResponseSink {
+  head(status: number, headers: string[], body: Payload, last: boolean): void;
+  chunk(data: Payload, last: boolean): void;
+  abort(): void;
+  /** PHP wrote the whole response to the socket itself; `unsent` is what the socket did not take yet. */
+  written(status: number, unsent: Payload, connectionCloses: boolean): void;
+  /** PHP's direct write failed: the client is gone. */
+  writeFailed(status: number): void;
+}
+
+export interface EmbeddedPhpOptions {
+  script: string;
+  ini: Record<string, string>;
+  stackBytes: number;
+}
+
+export interface EmbeddedPhpEvents {
+  log: [message: string, fromOutput: boolean];
+  'script-error': [message: string];
+  ready: [];
+  stopped: [];
+}
+
+/**
+ * The PHP interpreter of this process, running the worker script on its own
+ * native thread. Requests go in with dispatch(); answers come back to the
+ * ResponseSink registered for the request id.
+ */
+export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends EventEmitter<EmbeddedPhpEvents> {
+  private readonly sinks = new InFlight<Sink>();
+  private stopped = false;
+  private wakeScheduled = false;
+
+  constructor(private readonly addon: PhpAddon) {
+    super();
+  }
+
+  start(options: EmbeddedPhpOptions): void {
+    const ini = Object.entries(options.ini).map(([key, value]) => `${key}=${value}\n`).join('');
+    this.addon.start({ script: options.script, ini, stackSize: options.stackBytes, statusTexts: STATUS_CODES as Record<string, string> }, this.onEvent);
+  }
+
+  /** Resolves when the script first asks for a request; rejects if it dies before. */
+  waitUntilReady(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        this.off('script-error', onError);
+        resolve();
+      };
+      const onError = (message: string) => {
+        this.off('ready', onReady);
+        reject(new EphpmError('EPHPM_WORKER_BOOT', `The worker script failed before taking its first request:\n${message}`));
+      };
+      this.once('ready', onReady);
+      this.once('script-error', onError);
+    });
+  }
+
+  /** Requests handed to PHP and not fully answered yet, oldest first. */
+  get waitingCount(): number {
+    return this.sinks.size;
+  }
+
+  /** A snapshot, oldest first. */
+  waiting(): Array<[number, Sink]> {
+    return this.sinks.list();
+  }
+
+  dispatch(id: number, request: DispatchedRequest, sink: Sink): void {
+    this.sinks.add(id, sink);
+    const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
+    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directSocket, request.keepAliveSeconds);
+    if (!this.wakeScheduled) {
+      this.wakeScheduled = true;
+      setImmediate(this.wake);
+    }
+  }
+
+  // One wake-up of the PHP thread per event-loop turn, however many requests came in.
+  private readonly wake = () => {
+    this.wakeScheduled = false;
+    this.addon.wake();
+  };
+
+  /** Node answered in PHP's place (timeout, shutdown, bad header): PHP's late answer is dropped here. */
+  forget(id: number): void {
+    this.sinks.take(id);
+  }
+
+  /** Lets PHP write complete responses to this socket descriptor: an id for dispatch(), or -1 (see HttpFront). */
+  adoptSocket(fd: number): number {
+    return this.addon.adoptSocket(fd);
+  }
+
+  releaseSocket(directSocket: number): void {
+    this.addon.releaseSocket(directSocket);
+  }
+
+  /** For a request PHP may answer directly: true if Node may answer it instead. */
+  answerInstead(directSocket: number, id: number): boolean {
+    return this.addon.answerInstead(directSocket, id);
+  }
+
+  closeAfterwards(directSocket: number): void {
+    this.addon.closeAfterwards(directSocket);
+  }
+
+  /** Streamed bytes reached the socket (or were dropped); PHP may produce more. */
+  drained(bytes: number): void {
+    this.addon.drained(bytes);
+  }
+
+  stop(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.once('stopped', resolve));
+    this.addon.stop();
+    return done;
+  }
+
+  private readonly onEvent = (kind: number, id: number, status: number, last: boolean, headers: string, data: Payload) => {
+    switch (kind) {
+      case EventKind.Response: {
+        const sink = last ? this.sinks.take(id) : this.sinks.get(id);
+        if (sink) sink.head(status, headers === '' ? [] : headers.split('\n'), data, last);
+        else if (!last) this.addon.drained(data.length);
+        return;
+      }
+      case EventKind.Chunk: {
+        const sink = last ? this.sinks.take(id) : this.sinks.get(id);
+        if (sink) sink.chunk(data, last);
+        else this.addon.drained(data.length);
+        return;
+      }
+      case EventKind.Written: {
+        this.sinks.take(id)?.written(status, data, last);
+        return;
+      }
+      case EventKind.WriteFailed: {
+        this.sinks.take(id)?.writeFailed(status);
+        return;
+      }
+      case EventKind.Abort: {
+        this.sinks.take(id)?.abort();
+        return;
+      }
+      case EventKind.Ready:
+        this.emit('ready');
+        return;
+      case EventKind.ScriptError:
+        this.emit('script-error', text(data));
+        return;
+      case EventKind.Log:
+        this.emit('log', text(data), status === 1);
+        return;
+      case EventKind.Stopped:
+        this.stopped = true;
+        this.emit('stopped');
+        return;
+    }
+  };
+}
+
+export interface DispatchedRequest {
+  method: string;
+  uri: string;
+  protocol: string;
+  scheme: string;
+  remoteAddress: string;
+  remotePort: number;
+  serverAddress: string;
+  serverPort: number;
+  rawHeaders: string;
+  body: Buffer | null;
+  bodyFile: string | null;
+  bodySize: number;
+  time: number;
+  /** From adoptSocket(): PHP may write the complete response to this socket (-1: it goes through Node). */
+  directSocket: number;
+  /** What PHP says in "Keep-Alive: timeout=…" when it writes directly; 0 = "Connection: close". */
+  keepAliveSeconds: number;
+}
+
+/** PHP's bytes as UTF-8 text, for log lines. */
+function text(data: Payload): string {
+  return (typeof data === 'string' ? Buffer.from(data, 'latin1') : data).toString('utf8');
+}

@@ -1,0 +1,359 @@
+import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { BOOT_ERROR_PAGE_ENV } from '../http/boot-error-page.js';
+import type { ServerConfig } from '../config.js';
+import { ControlServer, controlSocketPath } from '../control/control-server.js';
+import { EphpmError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage, type WorkerStats } from './process-messages.js';
+import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
+import type { ServerStatus, WorkerStatus } from '../control/status.js';
+import { createTables, type SharedTables } from '../tables/tables.js';
+import { TaskPool } from './task-pool.js';
+import { taskEnv } from '../tasks/task-sockets.js';
+
+const CRASH_WINDOW_MS = 10_000;
+const MAX_RESPAWN_DELAY_MS = 5_000;
+const STATS_TIMEOUT_MS = 1_000;
+
+interface Slot {
+  /** Stable position 1..N; a replacement takes over its predecessor's number. */
+  index: number;
+  restarts: number;
+  worker: Worker;
+  startedAt: Date;
+  ready: boolean;
+  draining: boolean;
+  /** The worker this one replaces once it is ready (recycling, reload). */
+  replaces: Slot | null;
+  /** Requests served, as last reported (a draining worker reports before it exits). */
+  lastRequests?: number;
+  /** A failed boot is neither logged nor retried: whoever asked for this worker reports it. */
+  giveUpOnBootFailure: boolean;
+  /** `ephpm dev` with no good code: a worker whose boot fails stays and answers with the PHP error (BootErrorPage). */
+  bootError: string | null;
+  /** Resolves once the worker has closed its listener (drain) or exited. */
+  stoppedAccepting: Promise<void>;
+}
+
+export interface ReloadOptions {
+  /** No "reloading"/"reloaded" log lines: the caller reports progress. */
+  quiet?: boolean;
+  /**
+   * A replacement whose PHP fails to boot is given up instead of retried (the old worker keeps
+   * serving) and the failure is left to the caller to report (`ephpm dev` waits for the next change).
+   */
+  giveUpOnBootFailure?: boolean;
+}
+
+/**
+ * The supervisor: forks the worker processes, replaces them when they ask
+ * (max-requests, stuck PHP), die or are reloaded, answers the control socket,
+ * and shuts everything down gracefully.
+ */
+export class Supervisor {
+  private readonly slots = new Set<Slot>();
+  private running = false;
+  private stopping = false;
+  private reloading: Promise<void> | null = null;
+  private recentCrashes: number[] = [];
+  private requestsOfGoneWorkers = 0;
+  private readonly startedAt = new Date();
+  private control: ControlServer | null = null;
+  /** `ephpm dev` started on code that fails to boot: the task and tick workers start with the first good code. */
+  private tasksWaitForGoodCode = false;
+  /** `ephpm dev` started on code that fails to boot: why. */
+  startupBootError: Error | null = null;
+  /** What `ephpm reload` does (`ephpm dev` restarts as for a file change). */
+  reloadCommand: () => Promise<void> = () => this.reload();
+  private tables: SharedTables | null = null;
+  private readonly tasks: TaskPool;
+  private exited!: (code: number) => void;
+  readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly logger: Logger,
+  ) {
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('../http/worker-main.js', import.meta.url)) });
+    this.tasks = new TaskPool(config, logger, () => this.saveState());
+  }
+
+  /** Resolves once every worker serves; rejects with the first boot failure. */
+  async start(): Promise<void> {
+    const existing = readServerState(this.config.stateFile);
+    if (existing && isServerAlive(existing)) {
+      throw new EphpmError(
+        'EPHPM_ALREADY_RUNNING',
+        `An ephpm server (pid ${existing.pid}) is already running for this app on ${existing.host}:${existing.port}.`,
+        'Stop it first (ephpm stop), or give this one its own --state-file.',
+      );
+    }
+    // Port 0 means "any free port": pick it once, so that replacement workers
+    // keep listening on the same one even after every worker has died.
+    if (this.config.port === 0) this.config.port = await freePort(this.config.host);
+    this.tables = createTables(this.config, this.logger);
+    const showBootErrors = this.config.devReportsBootErrors;
+    const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
+    try {
+      if (showBootErrors) this.startupBootError = await this.bootOrShowError(slots);
+      else await Promise.all([...slots.map((slot) => this.whenReady(slot)), this.tasks.start()]);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.control = await ControlServer.listen(controlSocketPath(this.config.stateFile), {
+      status: () => this.status(),
+      reload: () => this.reloadCommand(),
+      stop: () => this.stop(),
+    });
+    this.running = true;
+    this.saveState();
+    process.on('SIGINT', () => void this.stop());
+    process.on('SIGTERM', () => void this.stop());
+    const url = this.url();
+    this.logger.info(`serving ${url} with ${this.config.workers} PHP worker process${this.config.workers === 1 ? '' : 'es'} (supervisor pid ${process.pid})`, { url, workers: this.config.workers });
+  }
+
+  /** Drain every worker, then resolve `finished` with 0. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const announce = this.running;
+    if (announce) this.logger.info('stopping: finishing requests in flight');
+    const exits = [...this.slots].map((slot) => this.exitOf(slot));
+    for (const slot of this.slots) this.drain(slot, 'shutdown');
+    const timeout = setTimeout(() => {
+      for (const slot of this.slots) slot.worker.process.kill('SIGKILL');
+    }, this.config.shutdownTimeoutMs).unref();
+    await Promise.all(exits);
+    clearTimeout(timeout);
+    await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
+    this.tables?.remove();
+    await this.control?.close();
+    if (announce) {
+      removeServerState(this.config.stateFile);
+      this.logger.info('stopped');
+    }
+    this.exited(0);
+  }
+
+  /**
+   * Rolling restart: one worker at a time is replaced by a fresh process
+   * (new code, fresh OPcache), which takes traffic before the old one drains.
+   */
+  reload(options: ReloadOptions = {}): Promise<void> {
+    this.reloading ??= (async () => {
+      if (!options.quiet) this.logger.info('reloading: replacing worker processes one at a time');
+      let failure: Error | null = null;
+      for (const slot of [...this.slots]) {
+        if (this.stopping || slot.draining || !this.slots.has(slot)) continue;
+        // A worker showing a boot error is replaced anyway: by the new code, or by the new code's error.
+        const showBootError = slot.bootError !== null;
+        const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
+        try {
+          await this.whenReady(replacement);
+        } catch (error) {
+          const message = `reload stopped: a new worker failed to start, the old ones keep serving.\n${(error as Error).message}`;
+          failure = Object.assign(new EphpmError('EPHPM_RELOAD_FAILED', message), { cause: error });
+          if (replacement.bootError === null) throw failure;
+        }
+        // Once reloaded, every new connection reaches new code.
+        await slot.stoppedAccepting;
+      }
+      if (failure) throw failure;
+      if (this.tasksWaitForGoodCode) await this.tasks.start();
+      else await this.tasks.reload();
+      this.tasksWaitForGoodCode = false;
+      if (!options.quiet) this.logger.info('reloaded');
+    })().finally(() => (this.reloading = null));
+    return this.reloading;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** `ephpm dev`: the workers answer with a boot error, there is no good code to serve. */
+  get showsBootError(): boolean {
+    return [...this.slots].some((slot) => slot.bootError !== null && !slot.draining);
+  }
+
+  async status(): Promise<ServerStatus> {
+    const slots = [...this.slots].sort((a, b) => a.index - b.index);
+    const stats = await Promise.all(slots.map((slot) => this.statsOf(slot)));
+    const now = Date.now();
+    const workers: WorkerStatus[] = slots.map((slot, i) => ({
+      index: slot.index,
+      pid: slot.worker.process.pid!,
+      state: slot.draining ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
+      requests: stats[i]?.requests ?? 0,
+      inFlight: stats[i]?.inFlight ?? 0,
+      rssBytes: stats[i]?.rssBytes ?? 0,
+      uptimeSeconds: (now - slot.startedAt.getTime()) / 1000,
+      restarts: slot.restarts,
+    }));
+    return {
+      pid: process.pid,
+      url: this.url(),
+      host: this.config.host,
+      port: this.config.port,
+      startedAt: this.startedAt.toISOString(),
+      uptimeSeconds: (now - this.startedAt.getTime()) / 1000,
+      totalRequests: this.requestsOfGoneWorkers + workers.reduce((sum, w) => sum + w.requests, 0),
+      workers,
+      taskWorkers: await this.tasks.status(),
+    };
+  }
+
+  private url(): string {
+    return `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.config.port}`;
+  }
+
+  private fork(index: number, restarts: number, replaces: Slot | null, giveUpOnBootFailure = false, showBootError = false): Slot {
+    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http'), [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '' };
+    const worker = cluster.fork(env);
+    const stoppedAccepting = new Promise<void>((resolve) => {
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'draining') resolve();
+      });
+      worker.once('exit', () => resolve());
+    });
+    const slot: Slot = { index, restarts, worker, startedAt: new Date(), ready: false, draining: false, replaces, giveUpOnBootFailure, bootError: null, stoppedAccepting };
+    this.slots.add(slot);
+    slot.worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
+    slot.worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    return slot;
+  }
+
+  private whenReady(slot: Slot): Promise<void> {
+    return new Promise((resolve, reject) => {
+      slot.worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') resolve();
+        if (message.type === 'boot-failed') reject(new EphpmError('EPHPM_WORKER_BOOT', message.message, message.hint));
+      });
+      slot.worker.on('exit', (code, signal) => reject(new EphpmError('EPHPM_WORKER_BOOT', `A worker process exited while starting (${signal ?? `code ${code}`}).`)));
+    });
+  }
+
+  /**
+   * `ephpm dev`: code that fails to boot leaves the workers answering with its error (the port stays
+   * answered, `status` and `stop` work); the task and tick workers wait for the first good code.
+   */
+  private async bootOrShowError(slots: Slot[]): Promise<Error | null> {
+    const booted = await Promise.allSettled(slots.map((slot) => this.whenReady(slot)));
+    const failure = booted.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (!failure) {
+      await this.tasks.start();
+      return null;
+    }
+    if (!slots.every((slot) => slot.ready || slot.bootError !== null)) throw failure.reason;
+    this.tasksWaitForGoodCode = true;
+    return failure.reason as Error;
+  }
+
+  private statsOf(slot: Slot): Promise<WorkerStats | null> {
+    if (!slot.ready || slot.worker.isDead() || !slot.worker.isConnected()) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(null), STATS_TIMEOUT_MS);
+      const onMessage = (message: WorkerMessage) => {
+        if (message.type === 'stats') done(message.stats);
+      };
+      const done = (stats: WorkerStats | null) => {
+        clearTimeout(timer);
+        slot.worker.off('message', onMessage);
+        resolve(stats);
+      };
+      slot.worker.on('message', onMessage);
+      slot.worker.send({ type: 'stats' } satisfies SupervisorMessage);
+    });
+  }
+
+  private exitOf(slot: Slot): Promise<void> {
+    return slot.worker.isDead() ? Promise.resolve() : new Promise((resolve) => slot.worker.once('exit', () => resolve()));
+  }
+
+  private onMessage(slot: Slot, message: WorkerMessage): void {
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true;
+        if (slot.replaces) this.drain(slot.replaces, 'handover');
+        slot.replaces = null;
+        this.saveState();
+        return;
+      case 'recycle':
+        if (this.stopping || slot.draining) return;
+        this.logger.info(`worker ${slot.worker.process.pid} is being replaced (${message.reason === 'max-requests' ? `served ${this.config.maxRequests} requests` : 'PHP stuck past the request timeout'})`);
+        if (message.reason === 'timeout') slot.draining = true; // it leaves on its own
+        this.fork(slot.index, slot.restarts + 1, slot);
+        return;
+      case 'boot-failed':
+        if (message.showing) {
+          slot.bootError = message.message;
+          if (slot.replaces) this.drain(slot.replaces, 'handover');
+          slot.replaces = null;
+          return;
+        }
+        if (slot.ready || !this.running || slot.giveUpOnBootFailure) return; // start() and reload() report their own
+        this.logger.error(`a new worker failed to start: ${message.message}`);
+        return;
+      case 'stats':
+        slot.lastRequests = message.stats.requests;
+        return;
+    }
+  }
+
+  private onExit(slot: Slot, code: number | null, signal: string | null): void {
+    this.slots.delete(slot);
+    this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
+    this.saveState();
+    if (this.stopping || slot.draining || !this.running) return;
+    if (!slot.ready && slot.giveUpOnBootFailure) return; // the worker it was to replace keeps serving
+    const pid = slot.worker.process.pid;
+    this.logger.warn(`worker ${pid} exited unexpectedly (${signal ?? `exit code ${code}`}); starting a new one`);
+    const now = Date.now();
+    this.recentCrashes = [...this.recentCrashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    const delay = this.recentCrashes.length <= 1 ? 0 : Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** this.recentCrashes.length);
+    // A replacement that was starting for this worker simply takes its place.
+    if ([...this.slots].some((other) => other.replaces === slot)) return;
+    // A replacement that failed to boot: the old worker keeps serving; try again.
+    const stillServing = !slot.ready && slot.replaces && !slot.replaces.worker.isDead() ? slot.replaces : null;
+    // Not unref'd: with every worker gone this timer is what keeps the supervisor alive.
+    setTimeout(() => {
+      if (!this.stopping) this.fork(slot.index, slot.restarts + 1, stillServing);
+    }, delay);
+  }
+
+  private drain(slot: Slot, mode: 'handover' | 'shutdown'): void {
+    slot.draining = true;
+    if (!slot.worker.isDead() && slot.worker.isConnected()) slot.worker.send({ type: 'drain', mode } satisfies SupervisorMessage);
+  }
+
+  private saveState(): void {
+    if (this.stopping || !this.running) return;
+    writeServerState(this.config.stateFile, {
+      pid: process.pid,
+      host: this.config.host,
+      port: this.config.port,
+      scheme: this.config.tls ? 'https' : 'http',
+      startedAt: this.startedAt.toISOString(),
+      root: this.config.root,
+      workerScript: this.config.workerScript,
+      controlSocket: controlSocketPath(this.config.stateFile),
+      workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.worker.process.pid!, startedAt: s.startedAt.toISOString() })),
+      taskWorkers: this.tasks.runningProcesses(),
+    });
+  }
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

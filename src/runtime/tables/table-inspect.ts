@@ -1,0 +1,70 @@
+import { resolveStateFile } from '../config.js';
+import { findRunningServer } from '../control/control-client.js';
+import type { ServerLocation } from '../control/commands.js';
+import { EphpmError } from '../errors.js';
+import { segmentName, tableAddon, type SegmentInfo, type TableInfo } from './tables.js';
+
+export interface TableList {
+  pid: number;
+  segment: string;
+  tables: TableInfo[];
+}
+
+export interface TableDump {
+  table: TableInfo;
+  /** Rows in storage order, each `{ key, values: { column: value } }`; ints past 2^53 are exact strings. */
+  rows: Array<{ key: string; values: Record<string, string | number> }>;
+}
+
+/** The running server's tables, read straight from its shared memory. */
+export function listTables(location: ServerLocation): TableList {
+  const { pid, segment, info } = openSegment(location);
+  return { pid, segment, tables: info.tables };
+}
+
+export function dumpTable(location: ServerLocation, name: string, options: { limit?: number; key?: string } = {}): TableDump {
+  const { pid, segment, info } = openSegment(location);
+  const table = info.tables.find((candidate) => candidate.name === name);
+  if (!table) {
+    throw new EphpmError(
+      'EPHPM_UNKNOWN_TABLE',
+      `The server (pid ${pid}) has no table "${name}". Its tables: ${info.tables.map((t) => t.name).join(', ')}.`,
+      'List them with: ephpm table:list',
+    );
+  }
+  const raw = tableAddon().tableRows(segment, name, options.limit ?? Number.MAX_SAFE_INTEGER, options.key) ?? [];
+  if (options.key !== undefined && raw.length === 0) {
+    throw new EphpmError('EPHPM_NO_ROW', `Table "${name}" has no row with the key "${options.key}".`, `See its keys with: ephpm table:dump ${name}`);
+  }
+  const rows = raw.map(([key, ...values]) => ({
+    key,
+    values: Object.fromEntries(table.columns.map((column, i) => [column.name, values[i]!])),
+  }));
+  return { table, rows };
+}
+
+function openSegment(location: ServerLocation): { pid: number; segment: string; info: SegmentInfo } {
+  const stateFile = resolveStateFile(location);
+  const state = findRunningServer(stateFile);
+  const segment = segmentName(stateFile);
+  const info = tableAddon().tablesInspect(segment);
+  if (!info) {
+    throw new EphpmError(
+      'EPHPM_NO_TABLES',
+      `The server (pid ${state.pid}) defines no tables.`,
+      'Define them in [tables] of ephpm.toml, e.g. "users:1000" = { name = "string:64", votes = "int" }, or in EPHPM_TABLES; then restart it.',
+    );
+  }
+  return { pid: state.pid, segment, info };
+}
+
+/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */
+export function toCsv(dump: TableDump): string {
+  const field = (value: string | number) => {
+    const text = String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const header = ['key', ...dump.table.columns.map((column) => column.name)];
+  const lines = dump.rows.map((row) => [row.key, ...dump.table.columns.map((column) => row.values[column.name]!)].map(field).join(','));
+  return [header.map(field).join(','), ...lines].join('\n') + '\n';
+}

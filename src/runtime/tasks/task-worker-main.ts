@@ -1,0 +1,87 @@
+// Entry point of a task worker or the tick worker (forked by TaskPool): the
+// same embedded PHP and worker script as a request worker, but no HTTP; the
+// script sees its role in Ephpm\Octane\worker_role().
+import type { ServerConfig } from '../config.js';
+import { EmbeddedPhp } from '../php/embedded-php.js';
+import { isEphpmError } from '../errors.js';
+import { Logger } from '../logger.js';
+import { WORKER_CONFIG_ENV } from '../supervisor/process-messages.js';
+import { loadPhpAddon, type PhpAddon } from '../php/addon.js';
+import { TASK_SOCKET_ENV, type TaskSupervisorMessage, type TaskWorkerMessage } from '../supervisor/task-process-messages.js';
+import { attachTables } from '../tables/tables.js';
+import { TaskServer, type TaskAddon } from './task-server.js';
+import { TickTimer } from './tick-timer.js';
+
+const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
+const role = process.env.EPHPM_WORKER_ROLE === 'tick' ? 'tick' : 'task';
+const logger = new Logger(config.logFormat);
+const tell = (message: TaskWorkerMessage) => process.send?.(message);
+
+let php: EmbeddedPhp | null = null;
+let addon: (PhpAddon & TaskAddon) | null = null;
+let tasks: TaskServer | null = null;
+let ticks: TickTimer | null = null;
+let leaving = false;
+
+async function boot(): Promise<void> {
+  attachTables(config);
+  addon = loadPhpAddon() as PhpAddon & TaskAddon;
+  php = new EmbeddedPhp(addon);
+  php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
+  if (role === 'task') tasks = new TaskServer(addon, config.taskQueueSize);
+  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
+  await php.waitUntilReady();
+  php.on('script-error', (message) => logger.error(`the ${role} worker script stopped and failed to restart: ${message}`));
+  if (tasks) await tasks.listen(process.env[TASK_SOCKET_ENV]!);
+  if (role === 'tick') {
+    ticks = new TickTimer(addon);
+    ticks.start();
+  }
+  tell({ type: 'ready' });
+}
+
+/** Finish the tasks it holds (or the running tick), shut PHP down, exit 0. */
+async function leave(): Promise<void> {
+  if (leaving) return;
+  leaving = true;
+  ticks?.stop();
+  await tasks?.drain();
+  reportStats();
+  // Stop the bridge first, so that the script does not start over when take_task() returns null.
+  const stopped = php?.stop();
+  addon?.stopTasks();
+  await stopped;
+  process.exit(0);
+}
+
+function reportStats(): void {
+  const tickCounts = ticks?.counts();
+  tell({
+    type: 'task-stats',
+    stats: {
+      done: tasks?.done ?? tickCounts?.taken ?? 0,
+      waiting: tasks?.outstanding ?? 0,
+      missedTicks: tickCounts?.missed ?? 0,
+      rssBytes: process.memoryUsage.rss(),
+    },
+  });
+}
+
+process.on('message', (message: TaskSupervisorMessage) => {
+  if (message.type === 'drain') void leave();
+  if (message.type === 'stats') reportStats();
+});
+process.on('disconnect', () => void leave());
+process.on('SIGTERM', () => void leave());
+process.on('SIGINT', () => void leave());
+
+boot().catch((error: unknown) => {
+  leaving = true;
+  const message: TaskWorkerMessage = {
+    type: 'boot-failed',
+    message: (error as Error).message,
+    hint: isEphpmError(error) ? error.hint : undefined,
+  };
+  if (process.send) process.send(message, () => process.exit(1));
+  else process.exit(1);
+});
