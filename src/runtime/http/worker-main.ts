@@ -1,5 +1,6 @@
 // Entry point of a worker process (forked by the supervisor): embedded PHP
 // plus the HTTP front, sharing the supervisor's listening socket.
+import { join } from 'node:path';
 import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
 import { BootLog } from '../php/boot-log.js';
 import type { ServerConfig } from '../config.js';
@@ -10,7 +11,7 @@ import { Logger } from '../logger.js';
 import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage } from '../supervisor/process-messages.js';
 import { loadPhpAddon } from '../php/addon.js';
 import type { PhpResponder } from './php-responder.js';
-import { removeSpoolDir } from './request-body.js';
+import { removeTempDir } from './temp-files.js';
 import { attachTables } from '../tables/tables.js';
 
 const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
@@ -28,7 +29,7 @@ async function boot(): Promise<void> {
   attachTables(config);
   php = new EmbeddedPhp<PhpResponder>(loadPhpAddon());
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
-  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
+  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public') });
   await php.waitUntilReady();
   bootLog.booted();
   php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
@@ -55,7 +56,7 @@ async function leaveGracefully(mode: 'handover' | 'shutdown'): Promise<void> {
   await drained;
   reportStats();
   await php?.stop();
-  removeSpoolDir();
+  removeTempDir();
   process.exit(0);
 }
 
@@ -67,7 +68,7 @@ async function leaveStuck(): Promise<void> {
   tell({ type: 'recycle', reason: 'timeout' });
   front?.failPending('503 Service Unavailable: this worker is restarting, retry shortly.\n');
   await front?.drain('shutdown');
-  removeSpoolDir();
+  removeTempDir();
   // The PHP thread cannot be interrupted, so a normal exit would wait for it forever.
   process.kill(process.pid, 'SIGKILL');
 }
