@@ -1,6 +1,5 @@
-import { chmodSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { basename, dirname, join } from 'node:path';
+import { listenOwnerOnly } from '../owner-only-socket.js';
 import { encodeFrame, FrameReader, FrameType, type Frame } from './task-wire.js';
 
 /** The task functions of the addon (native/node/task_napi.cc). */
@@ -45,23 +44,10 @@ export class TaskServer {
     addon.taskResults(this.onResult);
   }
 
-  /** Binds a temporary name, then renames it over `path`: a replacement takes over without a moment of "no such file". */
+  /** A replacement task worker takes over the same path without a moment of "no such file". */
   async listen(path: string): Promise<void> {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const temporary = join(dirname(path), `.${basename(path)}.${process.pid}`);
-    rmSync(temporary, { force: true });
     const server = createServer((socket) => this.onConnection(socket));
-    const previousMask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(temporary, () => resolve());
-      });
-    } finally {
-      process.umask(previousMask);
-    }
-    chmodSync(temporary, 0o600);
-    renameSync(temporary, path);
+    await listenOwnerOnly(server, path);
     this.server = server;
   }
 
