@@ -2,7 +2,7 @@
 // plus the HTTP front, sharing the supervisor's listening socket.
 import { isEphpmError } from '../errors.js';
 import { Logger } from '../logger.js';
-import { loadPhpAddon } from '../php/addon.js';
+import { loadAddon } from '../php/addon.js';
 import { BootLog } from '../php/boot-log.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import { bootFailure, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
@@ -10,6 +10,7 @@ import type { DrainMode, WorkerMessage } from '../supervisor/process-messages.js
 import { attachTables } from '../tables/tables.js';
 import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
 import { HttpFront } from './http-front.js';
+import { checkNodeInternals } from './node-internals.js';
 import type { PhpResponder } from './php-responder.js';
 import { removeSpoolDir } from './request-body.js';
 
@@ -26,18 +27,22 @@ const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOut
 
 async function boot(): Promise<void> {
   attachTables(config);
-  php = new EmbeddedPhp<PhpResponder>(loadPhpAddon());
+  php = new EmbeddedPhp<PhpResponder>(loadAddon());
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
   await php.waitUntilReady();
   bootLog.booted();
   php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
+  const missingInternals = await checkNodeInternals();
+  if (missingInternals.length > 0) {
+    logger.warn(`Node ${process.version} lacks ${missingInternals.join(', ')}: PHP's direct writes are off, every response goes through Node (correct, slower).`);
+  }
   front = new HttpFront(config, php, logger, {
     served: (total) => {
       if (config.maxRequests > 0 && total === config.maxRequests) tell({ type: 'recycle', reason: 'max-requests' });
     },
     stuck: () => void leaveStuck(),
-  });
+  }, { directWrites: missingInternals.length === 0 });
   listening = front.listen();
   await listening;
   tell({ type: 'ready' });

@@ -1,15 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { listenOwnerOnly } from '../owner-only-socket.js';
-import { encodeFrame, FrameReader, FrameType, type Frame } from './task-wire.js';
-
-/** The task functions of the addon (native/node/task_napi.cc). */
-export interface TaskAddon {
-  taskResults(onResult: (key: number, type: FrameType, data: Buffer) => void): void;
-  pushTask(key: number, payload: Buffer): void;
-  tick(timeSeconds: number): void;
-  tickCounts(): { taken: number; missed: number };
-  stopTasks(): void;
-}
+import { FrameType, type TaskFunctions } from '../php/addon.js';
+import { encodeFrame, FrameReader, type Frame } from './task-wire.js';
 
 interface Accepted {
   socket: Socket;
@@ -38,7 +30,7 @@ export class TaskServer {
   done = 0;
 
   constructor(
-    private readonly addon: TaskAddon,
+    private readonly addon: TaskFunctions,
     private readonly queueSize: number,
   ) {
     addon.taskResults(this.onResult);

@@ -2,12 +2,12 @@
 // same embedded PHP and worker script as a request worker, but no HTTP; the
 // script sees its role in Ephpm\Octane\worker_role().
 import { Logger } from '../logger.js';
-import { loadPhpAddon, type PhpAddon } from '../php/addon.js';
+import { loadAddon, type EphpmAddon } from '../php/addon.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import { bootFailure, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
 import { TASK_SOCKET_ENV, type TaskWorkerMessage } from '../supervisor/process-messages.js';
 import { attachTables } from '../tables/tables.js';
-import { TaskServer, type TaskAddon } from './task-server.js';
+import { TaskServer } from './task-server.js';
 import { TickTimer } from './tick-timer.js';
 
 const config = workerConfig();
@@ -16,14 +16,14 @@ const logger = new Logger(config.logFormat);
 const tell = (message: TaskWorkerMessage) => tellSupervisor(message);
 
 let php: EmbeddedPhp | null = null;
-let addon: (PhpAddon & TaskAddon) | null = null;
+let addon: EphpmAddon | null = null;
 let tasks: TaskServer | null = null;
 let ticks: TickTimer | null = null;
 let leaving = false;
 
 async function boot(): Promise<void> {
   attachTables(config);
-  addon = loadPhpAddon() as PhpAddon & TaskAddon;
+  addon = loadAddon();
   php = new EmbeddedPhp(addon);
   php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
   if (role === 'task') tasks = new TaskServer(addon, config.taskQueueSize);
