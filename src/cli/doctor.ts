@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../runtime/config.js';
 import { isEphpmError } from '../runtime/errors.js';
-import { loadPhpAddon, packageRoot } from '../runtime/php/addon.js';
+import { loadAddon, packageRoot } from '../runtime/php/addon.js';
 import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/php/runtime-info.js';
 import { isServerAlive, readServerState } from '../runtime/supervisor/state-file.js';
 
@@ -58,7 +58,7 @@ function checkPhpCli(): Check {
 
 function checkAddon(): Check {
   try {
-    const build = loadPhpAddon().buildInfo();
+    const build = loadAddon().buildInfo();
     return { name: 'native addon + libphp embed', status: 'ok', detail: `built against PHP ${build.phpVersion}, loads ${build.libphp ?? 'libphp'}` };
   } catch (error) {
     return { name: 'native addon + libphp embed', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint : undefined };

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, getJson, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { httpsGetText, writeSelfSignedCertificate } from '../helpers/tls.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 type Json = Record<string, any>;
@@ -20,13 +19,13 @@ function partHead(part: Part): string {
     `Content-Type: ${part.type ?? 'application/octet-stream'}\r\n\r\n`;
 }
 
-function multipart(parts: Part[]): Buffer {
+function multipart(parts: Part[]): Uint8Array<ArrayBuffer> {
   const pieces: Buffer[] = [];
   for (const part of parts) {
     pieces.push(Buffer.from(partHead(part)), 'value' in part ? Buffer.from(part.value) : part.content, Buffer.from('\r\n'));
   }
   pieces.push(Buffer.from(`--${BOUNDARY}--\r\n`));
-  return Buffer.concat(pieces);
+  return new Uint8Array(Buffer.concat(pieces));
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -266,18 +265,10 @@ describe('the request array, as PHP under php-fpm would see the request', () => 
 describe('the request array over TLS', () => {
   it("says HTTPS is on in $_SERVER, as php-fpm does for an https request", async () => {
     const app = makeApp('\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-keyout', join(app, 'key.pem'), '-out', join(app, 'cert.pem')], { stdio: 'ignore' });
+    writeSelfSignedCertificate(app);
     const server = await startServer(['--root', app]);
     try {
-      const body = await new Promise<string>((resolve, reject) => {
-        httpsRequest(`${server.url}/inspect`, { rejectUnauthorized: false }, (response) => {
-          let text = '';
-          response.on('data', (d: Buffer) => (text += d.toString()));
-          response.on('end', () => resolve(text));
-        }).on('error', reject).end();
-      });
-      expect(JSON.parse(body).server).toMatchObject({ HTTPS: 'on', REQUEST_SCHEME: 'https', SERVER_PORT: String(server.port) });
+      expect(JSON.parse(await httpsGetText(`${server.url}/inspect`)).server).toMatchObject({ HTTPS: 'on', REQUEST_SCHEME: 'https', SERVER_PORT: String(server.port) });
     } finally {
       await server.stop();
     }
