@@ -5,7 +5,7 @@
 
 namespace ephpm {
 
-// start, dispatch, wake, drained, stop, buildInfo and the direct-write sockets (php_napi.cc).
+// start, dispatch, wake, drained, taken, cancel, abandon, stop, buildInfo and the direct-write sockets (php_napi.cc).
 void register_php_functions(Napi::Env env, Napi::Object exports);
 
 // tablesCreate, tablesAttach, tablesInspect, tableRows, tablesRemove, tablesSweep (table_napi.cc).
@@ -13,5 +13,8 @@ void register_table_functions(Napi::Env env, Napi::Object exports);
 
 // taskResults, pushTask, tick, tickCounts, stopTasks: task and tick workers (task_napi.cc).
 void register_task_functions(Napi::Env env, Napi::Object exports);
+
+// lockServer, lockHolder: the lock a running supervisor holds (server_lock_napi.cc).
+void register_server_lock_functions(Napi::Env env, Napi::Object exports);
 
 }  // namespace ephpm

@@ -16,3 +16,18 @@ export function formatTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   return [kleur.dim(line(header)), ...rows.map(line)].join('\n');
 }
+
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+
+/**
+ * Data from a server (table keys and values, names) as it may be shown on a terminal: control
+ * characters (C0, DEL, C1 — escape sequences would be executed by the terminal), line and paragraph
+ * separators and bidirectional overrides become visible escapes (`\n`, `\x1b`, `\u202e`), and a
+ * backslash is doubled so that an escape cannot be faked. JSON and CSV output stay exact.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\\\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return SHORT_ESCAPES[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`);
+  });
+}

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
-import { formatTable } from '../../cli/format.js';
+import { formatTable, printable } from '../../cli/format.js';
 import { dumpTable, toCsv, type TableDump } from '../../runtime/tables/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 
@@ -30,13 +30,13 @@ export default class DumpTable extends BaseCommand {
 
   async run(): Promise<TableDump> {
     const { args, flags } = await this.parse(DumpTable);
-    const dump = dumpTable(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
+    const dump = await dumpTable(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
     if (flags.csv) {
       process.stdout.write(toCsv(dump));
       return dump;
     }
     const columns = dump.table.columns.map((column) => column.name);
-    this.log(formatTable(['KEY', ...columns], dump.rows.map((row) => [row.key, ...columns.map((name) => String(row.values[name]))])));
+    this.log(formatTable(['KEY', ...columns.map(printable)], dump.rows.map((row) => [row.key, ...columns.map((name) => String(row.values[name]))].map(printable))));
     this.log(kleur.dim(`${dump.rows.length.toLocaleString('en')} of ${dump.table.used.toLocaleString('en')} rows (capacity ${dump.table.rows.toLocaleString('en')})`));
     return dump;
   }

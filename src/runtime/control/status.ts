@@ -8,6 +8,8 @@ export interface WorkerStatus {
   rssBytes: number;
   uptimeSeconds: number;
   restarts: number;
+  /** Why this process replaced the slot's previous one (absent for the first): `memory` is max_memory, `timeout` request_timeout. */
+  lastRestart?: 'max-requests' | 'memory' | 'timeout' | 'crash' | 'reload';
 }
 
 export interface ServerStatus {
@@ -21,6 +23,8 @@ export interface ServerStatus {
   workers: WorkerStatus[];
   /** Task workers and the tick worker (none unless --task-workers / --tick). */
   taskWorkers: TaskWorkerStatus[];
+  /** The shared tables' segment in /dev/shm (null: no tables), for `ephpm table:*`. */
+  tablesSegment: string | null;
 }
 
 export interface TaskWorkerStatus {

@@ -14,8 +14,9 @@ const MAX_RESPAWN_DELAY_MS = 5_000;
 export class ProcessSlot<Stats> {
   readonly startedAt = new Date();
   ready = false;
-  draining = false;
   exited = false;
+  private drainingSince = 0;
+  private drainDeadline: { ms: number; killed(): void } | null = null;
   /** Resolves once the process has exited. */
   readonly exit: Promise<void>;
 
@@ -50,8 +51,30 @@ export class ProcessSlot<Stats> {
     if (!this.exited && this.child.connected) this.child.send(message);
   }
 
+  get draining(): boolean {
+    return this.drainingSince > 0;
+  }
+
+  /** Told to drain, or said it does: from now on it counts as leaving (and the drain deadline runs). */
+  markDraining(): void {
+    if (this.draining) return;
+    this.drainingSince = Date.now();
+    const deadline = this.drainDeadline;
+    if (!deadline) return;
+    setTimeout(() => {
+      if (this.exited) return;
+      deadline.killed();
+      this.child.kill('SIGKILL');
+    }, deadline.ms).unref();
+  }
+
+  /** A draining process still running after `ms` is SIGKILLed (`killed` says so first). */
+  killIfDrainingAfter(ms: number, killed: () => void): void {
+    this.drainDeadline = { ms, killed };
+  }
+
   drain(mode: DrainMode): void {
-    this.draining = true;
+    this.markDraining();
     this.send({ type: 'drain', mode });
   }
 

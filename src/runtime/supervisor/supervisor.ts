@@ -9,9 +9,10 @@ import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
 import { taskEnv } from '../tasks/task-sockets.js';
-import { WORKER_CONFIG_ENV, type WorkerMessage, type WorkerStats } from './process-messages.js';
+import { formatBytes } from '../sizes.js';
+import { WORKER_CONFIG_ENV, type RecycleReason, type WorkerMessage, type WorkerStats } from './process-messages.js';
 import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
-import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
+import { readStateFile, removeServerState, takeServerLock, writeServerState } from './state-file.js';
 import { TaskPool } from './task-pool.js';
 
 /** A request worker: a process slot, plus what replacing and reloading it needs. */
@@ -24,6 +25,12 @@ class WorkerSlot extends ProcessSlot<WorkerStats> {
   giveUpOnBootFailure = false;
   /** `ephpm dev` with no good code: a worker whose boot fails stays and answers with the PHP error (BootErrorPage). */
   bootError: string | null = null;
+  /** It asked to be replaced (max_requests, max_memory): told when the replacement serves, it hands over itself. */
+  retiring = false;
+  /** Its replacement serves: whatever happens to it now, it is not replaced again. */
+  superseded = false;
+  /** Why this process replaced the slot's previous one (absent for the first). */
+  startedBecause?: WorkerStatus['lastRestart'];
   /** Resolves once the worker has closed its listener (drain) or exited. */
   readonly stoppedAccepting = new Promise<void>((resolve) => {
     this.child.on('message', (message: WorkerMessage) => {
@@ -78,18 +85,14 @@ export class Supervisor {
 
   /** Resolves once every worker serves; rejects with the first boot failure. */
   async start(): Promise<void> {
-    const existing = readServerState(this.config.stateFile);
-    if (existing && isServerAlive(existing)) {
-      throw new EphpmError(
-        'EPHPM_ALREADY_RUNNING',
-        `An ephpm server (pid ${existing.pid}) is already running for this app on ${existing.host}:${existing.port}.`,
-        'Stop it first (ephpm stop), or give this one its own --state-file.',
-      );
-    }
+    // The lock, not the state file, says whether a server runs: a truncated file or a reused pid changes nothing.
+    const holder = takeServerLock(this.config.stateFile);
+    if (holder !== 0) throw alreadyRunning(holder, this.config.stateFile);
     // Port 0 means "any free port": pick it once, so that replacement workers
     // keep listening on the same one even after every worker has died.
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
     this.tables = createTables(this.config, this.logger);
+    if (this.tables) this.config.tablesSegment = this.tables.segment;
     const showBootErrors = this.config.devReportsBootErrors;
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
     try {
@@ -118,7 +121,7 @@ export class Supervisor {
     this.stopping = true;
     const announce = this.running;
     if (announce) this.logger.info('stopping: finishing requests in flight');
-    await drainAll(this.slots, 'shutdown', this.config.shutdownTimeoutMs);
+    await drainAll(this.slots, 'shutdown', this.config.drainTimeoutMs);
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
     this.tables?.remove();
     await this.control?.close();
@@ -142,6 +145,7 @@ export class Supervisor {
         // A worker showing a boot error is replaced anyway: by the new code, or by the new code's error.
         const showBootError = slot.bootError !== null;
         const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
+        replacement.startedBecause = 'reload';
         try {
           await replacement.whenReady('A worker');
         } catch (error) {
@@ -183,6 +187,7 @@ export class Supervisor {
       rssBytes: stats[i]?.rssBytes ?? 0,
       uptimeSeconds: slot.uptimeSeconds(now),
       restarts: slot.restarts,
+      ...(slot.startedBecause ? { lastRestart: slot.startedBecause } : {}),
     }));
     return {
       pid: process.pid,
@@ -194,6 +199,7 @@ export class Supervisor {
       totalRequests: this.requestsOfGoneWorkers + workers.reduce((sum, w) => sum + w.requests, 0),
       workers,
       taskWorkers: await this.tasks.status(),
+      tablesSegment: this.tables?.segment ?? null,
     };
   }
 
@@ -209,6 +215,8 @@ export class Supervisor {
     this.slots.add(slot);
     slot.child.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
     slot.child.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    slot.killIfDrainingAfter(this.config.drainTimeoutMs, () =>
+      this.logger.warn(`worker ${slot.pid} was still draining after ${this.config.drainTimeoutMs / 1000}s (drain_timeout): killed`));
     return slot;
   }
 
@@ -232,16 +240,28 @@ export class Supervisor {
     switch (message.type) {
       case 'ready':
         slot.ready = true;
-        if (slot.replaces) slot.replaces.drain('handover');
+        if (slot.replaces?.retiring) {
+          slot.replaces.superseded = true;
+          slot.replaces.send({ type: 'replacement-ready' }); // it hands over at its limit
+        } else if (slot.replaces) {
+          slot.replaces.drain('handover');
+        }
         slot.replaces = null;
         this.saveState();
         return;
-      case 'recycle':
-        if (this.stopping || slot.draining) return;
-        this.logger.info(`worker ${slot.pid} is being replaced (${message.reason === 'max-requests' ? `served ${this.config.maxRequests} requests` : 'PHP stuck past the request timeout'})`);
-        if (message.reason === 'timeout') slot.draining = true; // it leaves on its own
-        this.fork(slot.index, slot.restarts + 1, slot);
+      case 'draining':
+        slot.markDraining(); // also when it started on its own (recycling)
+        this.saveState();
         return;
+      case 'recycle': {
+        if (this.stopping || slot.draining || slot.retiring) return;
+        this.logger.info(`worker ${slot.pid} is being replaced (${this.recycleText(message.reason, message.rssBytes)})`, { reason: message.reason });
+        if (message.reason === 'timeout') slot.markDraining(); // it leaves on its own
+        else slot.retiring = true;
+        const replacement = this.fork(slot.index, slot.restarts + 1, slot);
+        replacement.startedBecause = message.reason;
+        return;
+      }
       case 'boot-failed':
         if (message.showing) {
           slot.bootError = message.message;
@@ -262,7 +282,7 @@ export class Supervisor {
     this.slots.delete(slot);
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
     this.saveState();
-    if (this.stopping || slot.draining || !this.running) return;
+    if (this.stopping || slot.draining || slot.superseded || !this.running) return;
     if (!slot.ready && slot.giveUpOnBootFailure) return; // the worker it was to replace keeps serving
     this.logger.warn(`worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`);
     const delay = this.crashes.next();
@@ -272,8 +292,14 @@ export class Supervisor {
     const stillServing = !slot.ready && slot.replaces && !slot.replaces.exited ? slot.replaces : null;
     // Not unref'd: with every worker gone this timer is what keeps the supervisor alive.
     setTimeout(() => {
-      if (!this.stopping) this.fork(slot.index, slot.restarts + 1, stillServing);
+      if (!this.stopping) this.fork(slot.index, slot.restarts + 1, stillServing).startedBecause = 'crash';
     }, delay);
+  }
+
+  private recycleText(reason: RecycleReason, rssBytes = 0): string {
+    if (reason === 'max-requests') return `it is about to serve its ${this.config.maxRequests} requests (max_requests)`;
+    if (reason === 'memory') return `its RSS, ${formatBytes(rssBytes)}, passed max_memory, ${formatBytes(this.config.maxMemoryBytes)}`;
+    return 'PHP stuck past the request timeout';
   }
 
   private saveState(): void {
@@ -289,8 +315,21 @@ export class Supervisor {
       controlSocket: controlSocketPath(this.config.stateFile),
       workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.pid, startedAt: s.startedAt.toISOString() })),
       taskWorkers: this.tasks.runningProcesses(),
+      ...(this.tables ? { tables: this.tables.segment } : {}),
     });
   }
+}
+
+function alreadyRunning(pid: number, stateFile: string): EphpmError {
+  const content = readStateFile(stateFile);
+  const where = content.kind === 'ok' && content.state.pid === pid
+    ? ` on ${content.state.host}:${content.state.port}`
+    : content.kind === 'corrupt' ? ` (its state file ${stateFile} is corrupt: ${content.problem})` : '';
+  return new EphpmError(
+    'EPHPM_ALREADY_RUNNING',
+    `An ephpm server (pid ${pid === -1 ? 'unknown' : pid}) is already running for this app${where}.`,
+    'Stop it first (ephpm stop), or give this one its own --state-file.',
+  );
 }
 
 function freePort(host: string): Promise<number> {

@@ -1,8 +1,8 @@
 import { EphpmError } from '../errors.js';
-import { MAX_ROWS, MAX_STRING_SIZE, type TableDefinition } from './table-definitions.js';
+import { CACHE_TABLE, MAX_ROWS, MAX_STRING_SIZE, type TableDefinition } from './table-definitions.js';
 
 /** The shared table under the `octane` cache store (Ephpm\Octane\Cache\TableStore::CACHE_TABLE). */
-export const CACHE_TABLE = 'octane.cache';
+export { CACHE_TABLE };
 
 /** Octane's `octane.cache` defaults. */
 export const DEFAULT_CACHE_ROWS = 1000;
