@@ -250,7 +250,8 @@ export class Supervisor {
         this.saveState();
         return;
       case 'draining':
-        slot.markDraining(); // also when it started on its own (recycling)
+        // A recycled worker hands over on its own; any other that drains unasked (SIGTERM) is replaced.
+        if (slot.retiring) slot.markDraining();
         this.saveState();
         return;
       case 'recycle': {
