@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { RunningServer } from './ephpm-server.js';
+import { waitFor } from './wait-for.js';
 
 /** The /metrics URL a server started with `--metrics 127.0.0.1:0` logged. */
 export async function metricsUrl(server: RunningServer): Promise<string> {
@@ -23,4 +24,12 @@ export function promtool(exposition: string): { code: number | null; output: str
   const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
   if (result.error) throw new Error(`promtool is not installed (scripts/setup.sh installs the prometheus package): ${result.error.message}`);
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Scrapes until `ready` holds (the counters catch up with what the client saw), and returns that scrape. */
+export function scrapeUntil(url: string, ready: (exposition: string) => boolean, what: string): Promise<string> {
+  return waitFor(async () => {
+    const exposition = await scrape(url);
+    return ready(exposition) && exposition;
+  }, what);
 }

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { appWorker, fixture, runCli, startServer } from '../helpers/ephpm-server.js';
-import { metricsUrl, promtool, sample, scrape } from '../helpers/metrics.js';
+import { appWorker, fixture, runCli, startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { metricsUrl, promtool, sample, scrape, scrapeUntil } from '../helpers/metrics.js';
 import { serverStatus } from '../helpers/status.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const requests = (method: string, statusClass: string) => `ephpm_http_requests_total{method="${method}",status_class="${statusClass}"}`;
 const restarts = (role: string, reason: string) => `ephpm_worker_restarts_total{role="${role}",reason="${reason}"}`;
+
+/** A server with `--metrics 127.0.0.1:0` and these flags, for the length of `run`. */
+async function withMetrics(args: string[], run: (server: RunningServer, url: string) => Promise<void>): Promise<void> {
+  const server = await startServer([...args, '--metrics', '127.0.0.1:0']);
+  try {
+    await run(server, await metricsUrl(server));
+  } finally {
+    await server.stop();
+  }
+}
 
 async function get(url: string, init?: RequestInit): Promise<number> {
   const response = await fetch(url, init);
@@ -15,18 +25,13 @@ async function get(url: string, init?: RequestInit): Promise<number> {
 
 describe('/metrics', () => {
   it('is valid Prometheus exposition (promtool check metrics) with every family, tasks, ticks and tables included', async () => {
-    const server = await startServer([
-      '--worker', fixture('workers', 'tasks.php'), '--workers', '2', '--task-workers', '1', '--tick', '--metrics', '127.0.0.1:0',
+    await withMetrics([
+      '--worker', fixture('workers', 'tasks.php'), '--workers', '2', '--task-workers', '1', '--tick',
       '--tables', '{"users:100":{"name":"string:32"}}', '--no-access-log',
-    ]);
-    try {
-      const url = await metricsUrl(server);
+    ], async (server, url) => {
       const tasks = JSON.stringify({ tasks: { a: { op: 'echo', value: 'x' }, b: { op: 'throw', message: 'no' } } });
       expect(await get(`${server.url}/run`, { method: 'POST', body: tasks })).toBe(200);
-      const text = await waitFor(async () => {
-        const scraped = await scrape(url);
-        return (sample(scraped, 'ephpm_ticks_total') ?? 0) > 0 && scraped;
-      }, 'a tick counted');
+      const text = await scrapeUntil(url, (scraped) => (sample(scraped, 'ephpm_ticks_total') ?? 0) > 0, 'a tick counted');
       const lint = promtool(text);
       expect(lint.output).toBe('');
       expect(lint.code).toBe(0);
@@ -49,24 +54,17 @@ describe('/metrics', () => {
       }
       expect(text).not.toMatch(/pid=/);
       expect(await get(url.replace('/metrics', '/other'))).toBe(404);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('counts every answered request by method and status class, with durations, and the 413 the front answers itself', async () => {
-    const server = await startServer(['--worker', appWorker, '--workers', '2', '--metrics', '127.0.0.1:0', '--max-body-size', '1k', '--no-access-log']);
-    try {
-      const url = await metricsUrl(server);
+    await withMetrics(['--worker', appWorker, '--workers', '2', '--max-body-size', '1k', '--no-access-log'], async (server, url) => {
       for (let i = 0; i < 7; i++) expect(await get(`${server.url}/pid`)).toBe(200);
       for (let i = 0; i < 3; i++) expect(await get(`${server.url}/no-such-route`)).toBe(404);
       for (let i = 0; i < 2; i++) expect(await get(`${server.url}/status?code=503`, { method: 'POST', body: 'x' })).toBe(503);
       expect(await get(`${server.url}/request`, { method: 'PUT', body: 'x'.repeat(4096) })).toBe(413);
       // The client can see PHP's direct write a moment before the worker counts it: wait for the total.
-      const text = await waitFor(async () => {
-        const scraped = await scrape(url);
-        return sample(scraped, 'ephpm_http_request_duration_seconds_count') === 13 && scraped;
-      }, '13 requests counted');
+      const text = await scrapeUntil(url, (scraped) => sample(scraped, 'ephpm_http_request_duration_seconds_count') === 13, '13 requests counted');
       expect(sample(text, requests('GET', '2xx'))).toBe(7);
       expect(sample(text, requests('GET', '4xx'))).toBe(3);
       expect(sample(text, requests('POST', '5xx'))).toBe(2);
@@ -80,51 +78,31 @@ describe('/metrics', () => {
       expect(sample(text, 'ephpm_http_request_duration_seconds_bucket{le="+Inf"}')).toBe(13);
       expect(sample(text, 'ephpm_http_request_duration_seconds_sum')).toBeGreaterThan(0);
       expect(sample(text, 'ephpm_http_requests_in_flight{worker="1"}')).toBe(0);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('counts the 503 of a full queue and shows the requests in flight and queued meanwhile', async () => {
-    const server = await startServer(['--worker', appWorker, '--workers', '1', '--queue-size', '1', '--metrics', '127.0.0.1:0', '--no-access-log']);
-    try {
-      const url = await metricsUrl(server);
+    await withMetrics(['--worker', appWorker, '--workers', '1', '--queue-size', '1', '--no-access-log'], async (server, url) => {
       const slow = [get(`${server.url}/sleep?ms=3000`), get(`${server.url}/sleep?ms=10`)];
-      const busy = await waitFor(async () => {
-        const scraped = await scrape(url);
-        return sample(scraped, 'ephpm_http_requests_in_flight{worker="1"}') === 2 && scraped;
-      }, 'two requests in flight');
+      const busy = await scrapeUntil(url, (scraped) => sample(scraped, 'ephpm_http_requests_in_flight{worker="1"}') === 2, 'two requests in flight');
       expect(sample(busy, 'ephpm_http_queue_depth{worker="1"}')).toBe(1);
       expect(sample(busy, 'ephpm_http_queue_capacity')).toBe(1);
       expect(await get(`${server.url}/pid`)).toBe(503);
       expect(await Promise.all(slow)).toEqual([200, 200]);
-      const text = await waitFor(async () => {
-        const scraped = await scrape(url);
-        return sample(scraped, 'ephpm_http_request_duration_seconds_count') === 3 && scraped;
-      }, 'three requests counted');
+      const text = await scrapeUntil(url, (scraped) => sample(scraped, 'ephpm_http_request_duration_seconds_count') === 3, 'three requests counted');
       expect(sample(text, 'ephpm_http_front_responses_total{code="503",reason="queue_full"}')).toBe(1);
       expect(sample(text, requests('GET', '5xx'))).toBe(1);
       expect(sample(text, requests('GET', '2xx'))).toBe(2);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('counts worker restarts by reason (max-requests, crash, reload) and keeps what replaced workers counted', async () => {
-    const server = await startServer(['--worker', appWorker, '--workers', '1', '--max-requests', '5', '--metrics', '127.0.0.1:0', '--no-access-log']);
-    try {
-      const url = await metricsUrl(server);
+    await withMetrics(['--worker', appWorker, '--workers', '1', '--max-requests', '5', '--no-access-log'], async (server, url) => {
       const first = (await serverStatus(server)).workers[0]!.pid;
       for (let i = 0; i < 5; i++) expect(await get(`${server.url}/pid`)).toBe(200);
-      let text = await waitFor(async () => {
-        const scraped = await scrape(url);
-        return sample(scraped, restarts('http', 'max-requests')) === 1 && sample(scraped, 'ephpm_workers{role="http",state="serving"}') === 1 && scraped;
-      }, 'the recycled worker replaced');
+      let text = await scrapeUntil(url, (scraped) => sample(scraped, restarts('http', 'max-requests')) === 1 && sample(scraped, 'ephpm_workers{role="http",state="serving"}') === 1, 'the recycled worker replaced');
       // The old worker reported its count before it left: nothing lost.
-      text = await waitFor(async () => {
-        const scraped = await scrape(url);
-        return sample(scraped, requests('GET', '2xx')) === 5 && scraped;
-      }, 'the recycled worker\'s requests kept');
+      text = await scrapeUntil(url, (scraped) => sample(scraped, requests('GET', '2xx')) === 5, 'the recycled worker\'s requests kept');
       expect(sample(text, restarts('http', 'crash'))).toBe(0);
 
       const second = await waitFor(async () => {
@@ -132,12 +110,9 @@ describe('/metrics', () => {
         return worker?.pid;
       }, 'the replacement serving');
       for (let i = 0; i < 2; i++) expect(await get(`${server.url}/pid`)).toBe(200);
-      await waitFor(async () => sample(await scrape(url), requests('GET', '2xx')) === 7, 'two more requests counted');
+      await scrapeUntil(url, (scraped) => sample(scraped, requests('GET', '2xx')) === 7, 'two more requests counted');
       process.kill(second, 'SIGKILL');
-      text = await waitFor(async () => {
-        const scraped = await scrape(url);
-        return sample(scraped, restarts('http', 'crash')) === 1 && sample(scraped, 'ephpm_workers{role="http",state="serving"}') === 1 && scraped;
-      }, 'the killed worker replaced');
+      text = await scrapeUntil(url, (scraped) => sample(scraped, restarts('http', 'crash')) === 1 && sample(scraped, 'ephpm_workers{role="http",state="serving"}') === 1, 'the killed worker replaced');
       expect(sample(text, requests('GET', '2xx'))).toBe(7);
 
       const reload = await runCli(['reload', '--state-file', server.stateFile]);
@@ -148,9 +123,7 @@ describe('/metrics', () => {
       expect(sample(text, restarts('http', 'crash'))).toBe(1);
       expect(sample(text, restarts('http', 'timeout'))).toBe(0);
       expect(sample(text, requests('GET', '2xx'))).toBe(7);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it('refuses to start on the app\'s own address', async () => {
