@@ -3,7 +3,8 @@
 // Env: BENCH_DURATION (wrk seconds per round, default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64),
 // BENCH_BRIDGE_ITERATIONS (100000), BENCH_PIPELINE (16), BENCH_FPM_KEEPALIVE (1:
 // idle FastCGI connections each nginx worker keeps in the keepalive variant), BENCH_EPHPM_BASELINE (a
-// built checkout of ephpm, e.g. main before a change, measured as one more server).
+// built checkout of ephpm, e.g. main before a change, measured as one more server), BENCH_SERVERS (which
+// kinds to measure: ephpm,fastify,nginx; fewer servers leave room for more rounds).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +30,7 @@ const settings = {
   rounds: positiveInt('BENCH_ROUNDS', 3),
   fpmKeepalive: positiveInt('BENCH_FPM_KEEPALIVE', 1),
   baseline: process.env.BENCH_EPHPM_BASELINE || null,
+  servers: (process.env.BENCH_SERVERS || 'ephpm,fastify,nginx').split(',').map((kind) => kind.trim()),
 };
 const EPHPM = 'ephpm serve';
 const EPHPM_METRICS = 'ephpm serve, /metrics scraped every 1 s';
@@ -74,14 +76,14 @@ async function main() {
   // Kept FastCGI connections pin php-fpm children, so with 2 children the
   // keepalive variant can stall; both variants run and the faster one counts.
   const servers = [
-    (options) => startEphpm(options),
-    (options) => startEphpm({ ...options, metrics: true, name: EPHPM_METRICS }),
-    ...(settings.baseline ? [(options) => startEphpm({ ...options, checkout: settings.baseline, name: EPHPM_BASELINE })] : []),
-    (options) => startFastify(options),
-    (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: settings.fpmKeepalive }),
-    (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: 0 }),
+    ['ephpm', (options) => startEphpm(options)],
+    ['ephpm', (options) => startEphpm({ ...options, metrics: true, name: EPHPM_METRICS })],
+    ...(settings.baseline ? [['ephpm', (options) => startEphpm({ ...options, checkout: settings.baseline, name: EPHPM_BASELINE })]] : []),
+    ['fastify', (options) => startFastify(options)],
+    ['nginx', (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: settings.fpmKeepalive })],
+    ['nginx', (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: 0 })],
   ];
-  const http = await httpBenchRounds(servers);
+  const http = await httpBenchRounds(servers.filter(([kind]) => settings.servers.includes(kind)).map(([, start]) => start));
 
   const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --latency`;
   // ephpm variants by exact name; the others by prefix, the faster one counting.
@@ -91,7 +93,7 @@ async function main() {
     { label: 'ephpm / nginx+php-fpm (faster variant)', value: rate(EPHPM) / rate('nginx'), target: TARGETS.ephpmOverNginx },
     { label: 'ephpm, /metrics on / off', value: rate(EPHPM_METRICS) / rate(EPHPM), target: TARGETS.metricsOnOverOff },
     ...(settings.baseline ? [{ label: 'ephpm / baseline checkout (informational)', value: rate(EPHPM) / rate(EPHPM_BASELINE), target: 0 }] : []),
-  ];
+  ].filter((ratio) => Number.isFinite(ratio.value)); // both servers measured (BENCH_SERVERS)
   console.log(`\n${httpSection(http, wrkCommand, WORKERS, settings.rounds)}\n\n${ratiosSection(ratios)}\n`);
 
   const ephpmProblems = http.filter((entry) => entry.name.startsWith('ephpm')).flatMap((entry) => entry.problems.map((line) => `${entry.name}: ${line}`));
