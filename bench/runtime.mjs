@@ -87,7 +87,10 @@ async function main() {
 
   const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --latency`;
   // ephpm variants by exact name; the others by prefix, the faster one counting.
-  const rate = (name) => Math.max(...http.filter((entry) => entry.name === name || (!name.startsWith('ephpm') && entry.name.startsWith(name))).map((entry) => entry.wrk.requestsPerSec));
+  const rate = (name) => {
+    const rates = http.filter((entry) => entry.name === name || (!name.startsWith('ephpm') && entry.name.startsWith(name))).map((entry) => entry.wrk.requestsPerSec);
+    return rates.length > 0 ? Math.max(...rates) : NaN;
+  };
   const ratios = [
     { label: 'ephpm / fastify', value: rate(EPHPM) / rate('fastify'), target: TARGETS.ephpmOverFastify },
     { label: 'ephpm / nginx+php-fpm (faster variant)', value: rate(EPHPM) / rate('nginx'), target: TARGETS.ephpmOverNginx },
