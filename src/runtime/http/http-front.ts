@@ -9,7 +9,8 @@ import type { Logger } from '../logger.js';
 import { RequestCounterSet } from '../metrics/request-counters.js';
 import { closeAfterResponse, closeListenerOnly, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
-import { EMPTY_BODY, hasRequestBody, readRequestBody, removeSpooledBody, type RequestBody } from './request-body.js';
+import { EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
+import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 
 export interface HttpFrontHooks {
@@ -151,7 +152,7 @@ export class HttpFront implements ResponderOwner {
         if (!res.headersSent && !res.destroyed) {
           closeAfterResponse(res);
           res.writeHead(tooLarge ? 413 : 400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-          res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : '400 Bad Request: the request body could not be read.\n');
+          res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);
         }
         this.counters.frontAnswered(tooLarge ? 'body_too_large' : 'bad_body');
         this.log(req.method!, url, tooLarge ? 413 : 400, started);
@@ -163,7 +164,7 @@ export class HttpFront implements ResponderOwner {
     const id = ++this.nextId;
     const now = Date.now();
     const directSocket = this.directSocket(req, res);
-    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.file, directSocket);
+    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.tempFiles, directSocket);
 
     const socket = req.socket;
     this.php.dispatch(id, {
@@ -179,6 +180,8 @@ export class HttpFront implements ResponderOwner {
       body: body.buffer,
       bodyFile: body.file,
       bodySize: body.size,
+      postForm: postForm(req),
+      form: body.form,
       time: now / 1000,
       directSocket,
       keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
@@ -220,7 +223,7 @@ export class HttpFront implements ResponderOwner {
 
   /** Called by each responder once its answer is complete. */
   responded(responder: PhpResponder): void {
-    removeSpooledBody(responder.bodyFile);
+    removeTempFiles(responder.tempFiles);
     this.total++;
     if (responder.phpMs >= 0) this.counters.phpAnswered(responder.phpMs);
     this.log(responder.method, responder.url, responder.status, responder.started);
