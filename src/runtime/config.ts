@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from './errors.js';
+import { metricsSetting, type MetricsListen } from './metrics/metrics-config.js';
 import { parseByteSize } from './sizes.js';
 import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
 import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
@@ -31,6 +32,8 @@ export interface ServeOptions {
   taskWorkers?: number;
   taskQueueSize?: number;
   tick?: boolean;
+  /** "host:port" of the Prometheus listener (EPHPM_METRICS); replaces [metrics] listen. */
+  metrics?: string;
 }
 
 export interface ServerConfig {
@@ -69,6 +72,8 @@ export interface ServerConfig {
   taskQueueSize: number;
   /** Run a tick worker fed once a second. */
   tick: boolean;
+  /** Where the supervisor serves /metrics; null = off (the default). */
+  metrics: MetricsListen | null;
 }
 
 interface TomlShape {
@@ -77,6 +82,7 @@ interface TomlShape {
   dev?: Record<string, unknown>;
   tables?: unknown;
   cache?: unknown;
+  metrics?: unknown;
 }
 
 /** `ephpm dev`'s file watcher. Paths and globs are relative to the app root. */
@@ -92,7 +98,7 @@ export interface DevConfig {
 /** The same list as Laravel Octane's `octane.watch`, so a Laravel app restarts on the changes it would. */
 export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'public/**/*.php', 'resources/**/*.php', 'routes', 'composer.lock', '.env'];
 
-const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache'];
+const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics'];
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
@@ -196,7 +202,9 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     taskWorkers: options.taskWorkers ?? intSetting(setting('task_workers'), 'server.task_workers', 0, 64) ?? 0,
     taskQueueSize: options.taskQueueSize ?? intSetting(setting('task_queue_size'), 'server.task_queue_size', 0) ?? 256,
     tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? false,
+    metrics: null,
   };
+  config.metrics = metricsSetting(options.metrics, toml.metrics, configFile ?? 'ephpm.toml', config);
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   return config;
 }
@@ -220,7 +228,7 @@ function readToml(file: string): TomlShape {
   }
   const unknownTables = Object.keys(parsed).filter((key) => !SECTIONS.includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache].`);
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics].`);
   }
   const server = (parsed.server ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));

@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { RequestCounterSet } from '../metrics/request-counters.js';
 import { closeAfterResponse, closeListenerOnly, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
@@ -41,6 +42,8 @@ type ClientSocket = Socket & { [DIRECT_SOCKET]?: number };
  */
 export class HttpFront implements ResponderOwner {
   readonly app: FastifyInstance;
+  /** Read by the supervisor on demand (`stats`): see docs/ARCHITECTURE.md, "Metrics". */
+  readonly counters = new RequestCounterSet();
   private readonly statics: StaticFiles | null;
   private nextId = 0;
   private total = 0;
@@ -110,7 +113,7 @@ export class HttpFront implements ResponderOwner {
   /** Answer everything still waiting with a 503 (the process is going away). */
   failPending(message: string): void {
     for (const [, responder] of this.php.waiting()) {
-      responder.answerInstead(503, message, { 'Retry-After': '1' });
+      if (responder.answerInstead(503, message, { 'Retry-After': '1' })) this.counters.frontAnswered('restarting');
     }
   }
 
@@ -120,7 +123,7 @@ export class HttpFront implements ResponderOwner {
     reply.hijack();
     const req = request.raw;
     const res = reply.raw;
-    const started = this.config.accessLog ? performance.now() : 0;
+    const started = performance.now();
     if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
     const url = req.url ?? '/';
     if (this.statics) {
@@ -137,6 +140,7 @@ export class HttpFront implements ResponderOwner {
     if (this.php.waitingCount > this.config.queueSize) {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
       res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
+      this.counters.frontAnswered('queue_full');
       this.log(req.method!, url, 503, started);
       return;
     }
@@ -150,6 +154,7 @@ export class HttpFront implements ResponderOwner {
           res.writeHead(tooLarge ? 413 : 400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
           res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);
         }
+        this.counters.frontAnswered(tooLarge ? 'body_too_large' : 'bad_body');
         this.log(req.method!, url, tooLarge ? 413 : 400, started);
       },
     );
@@ -220,6 +225,7 @@ export class HttpFront implements ResponderOwner {
   responded(responder: PhpResponder): void {
     removeTempFiles(responder.tempFiles);
     this.total++;
+    if (responder.phpMs >= 0) this.counters.phpAnswered(responder.phpMs);
     this.log(responder.method, responder.url, responder.status, responder.started);
     this.hooks.served(this.total);
     if (this.php.waitingCount === 0) this.wakeIdleWaiters();
@@ -231,7 +237,10 @@ export class HttpFront implements ResponderOwner {
     for (const [, responder] of this.php.waiting()) {
       if (now - responder.arrivedAt < this.config.requestTimeoutMs) break; // later entries are younger
       const message = `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`;
-      if (responder.answerInstead(504, message)) timedOut = true;
+      if (responder.answerInstead(504, message)) {
+        timedOut = true;
+        this.counters.frontAnswered('timeout');
+      }
     }
     if (timedOut) this.hooks.stuck();
   }
@@ -242,8 +251,11 @@ export class HttpFront implements ResponderOwner {
     for (const wake of waiters) wake();
   }
 
+  /** Every answered request passes here once: counted, and logged when the access log is on. */
   private log(method: string, url: string, status: number, started: number): void {
-    if (this.config.accessLog) this.logger.request(method, url, status, performance.now() - started);
+    const ms = performance.now() - started;
+    this.counters.answered(method, status, ms);
+    if (this.config.accessLog) this.logger.request(method, url, status, ms);
   }
 }
 

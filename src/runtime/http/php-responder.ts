@@ -14,6 +14,9 @@ export interface ResponderOwner {
 export class PhpResponder implements ResponseSink {
   status = 0;
   finished = false;
+  /** From dispatch to PHP's first answer (ms); -1 while PHP has not answered, or when Node answered instead. */
+  phpMs = -1;
+  private readonly dispatchedAt = performance.now();
 
   constructor(
     private readonly response: ServerResponse,
@@ -22,7 +25,7 @@ export class PhpResponder implements ResponseSink {
     readonly id: number,
     readonly method: string,
     readonly url: string,
-    /** performance.now() at arrival, for the access log (0 when it is off). */
+    /** performance.now() at arrival, for the access log and the duration histogram. */
     readonly started: number,
     /** Date.now() at arrival, for the request timeout. */
     readonly arrivedAt: number,
@@ -37,6 +40,7 @@ export class PhpResponder implements ResponseSink {
   // EmbeddedPhp no longer routes events to it (see forget()).
   head(status: number, headers: string[], body: Payload, last: boolean): void {
     this.status = status;
+    this.phpAnswered();
     const response = this.response;
     try {
       response.writeHead(status, headers);
@@ -68,12 +72,14 @@ export class PhpResponder implements ResponseSink {
   }
 
   abort(): void {
+    this.phpAnswered();
     this.response.destroy();
     this.finish();
   }
 
   written(status: number, unsent: Payload, connectionCloses: boolean): void {
     this.status = status;
+    this.phpAnswered();
     const response = this.response;
     const socket = response.socket;
     if (!response.destroyed && socket && !socket.destroyed) {
@@ -88,6 +94,7 @@ export class PhpResponder implements ResponseSink {
 
   writeFailed(status: number): void {
     this.status = status;
+    this.phpAnswered();
     this.response.destroy();
     this.finish();
   }
@@ -137,6 +144,10 @@ export class PhpResponder implements ResponseSink {
     };
     if (typeof data === 'string') this.response.write(data, 'latin1', written);
     else this.response.write(data, written);
+  }
+
+  private phpAnswered(): void {
+    if (this.phpMs < 0) this.phpMs = performance.now() - this.dispatchedAt;
   }
 
   private finish(): void {

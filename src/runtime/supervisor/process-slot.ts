@@ -16,6 +16,8 @@ export class ProcessSlot<Stats> {
   ready = false;
   draining = false;
   exited = false;
+  /** What the process said in its latest `stats` message. */
+  lastStats: Stats | null = null;
   /** Resolves once the process has exited. */
   readonly exit: Promise<void>;
 
@@ -34,6 +36,7 @@ export class ProcessSlot<Stats> {
     );
     child.on('message', (message: ChildMessage<Stats>) => {
       if (message.type === 'ready') this.ready = true;
+      if (message.type === 'stats') this.lastStats = message.stats;
     });
   }
 

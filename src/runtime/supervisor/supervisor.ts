@@ -7,6 +7,8 @@ import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import type { ServerStatus, WorkerStatus } from '../control/status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { ServerMetrics } from '../metrics/server-metrics.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
 import { taskEnv } from '../tasks/task-sockets.js';
 import { WORKER_CONFIG_ENV, type WorkerMessage, type WorkerStats } from './process-messages.js';
@@ -65,6 +67,7 @@ export class Supervisor {
   reloadCommand: () => Promise<void> = () => this.reload();
   private tables: SharedTables | null = null;
   private readonly tasks: TaskPool;
+  private readonly metrics: ServerMetrics;
   private exited!: (code: number) => void;
   readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
 
@@ -73,7 +76,8 @@ export class Supervisor {
     private readonly logger: Logger,
   ) {
     cluster.setupPrimary({ exec: fileURLToPath(new URL('../http/worker-main.js', import.meta.url)) });
-    this.tasks = new TaskPool(config, logger, () => this.saveState());
+    this.metrics = new ServerMetrics(config, logger);
+    this.tasks = new TaskPool(config, logger, () => this.saveState(), this.metrics.restarts);
   }
 
   /** Resolves once every worker serves; rejects with the first boot failure. */
@@ -90,6 +94,7 @@ export class Supervisor {
     // keep listening on the same one even after every worker has died.
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
     this.tables = createTables(this.config, this.logger);
+    await this.metrics.listen(() => this.snapshot());
     const showBootErrors = this.config.devReportsBootErrors;
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
     try {
@@ -101,6 +106,7 @@ export class Supervisor {
     }
     this.control = await ControlServer.listen(controlSocketPath(this.config.stateFile), {
       status: () => this.status(),
+      metrics: () => this.snapshot(),
       reload: () => this.reloadCommand(),
       stop: () => this.stop(),
     });
@@ -122,6 +128,7 @@ export class Supervisor {
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
     this.tables?.remove();
     await this.control?.close();
+    await this.metrics.close();
     if (announce) {
       removeServerState(this.config.stateFile);
       this.logger.info('stopped');
@@ -142,6 +149,7 @@ export class Supervisor {
         // A worker showing a boot error is replaced anyway: by the new code, or by the new code's error.
         const showBootError = slot.bootError !== null;
         const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
+        this.metrics.restarts.count('http', 'reload');
         try {
           await replacement.whenReady('A worker');
         } catch (error) {
@@ -197,6 +205,13 @@ export class Supervisor {
     };
   }
 
+  /** Everything counted, server-wide: `ephpm top` and /metrics. Refreshes every process's stats first. */
+  async snapshot(): Promise<MetricsSnapshot> {
+    const status = await this.status();
+    const live = [...this.slots].map((slot) => slot.lastStats?.counters);
+    return this.metrics.snapshot(status, live, this.tasks.counters(), this.tables?.segment ?? null);
+  }
+
   private url(): string {
     return `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.config.port}`;
   }
@@ -240,6 +255,7 @@ export class Supervisor {
         if (this.stopping || slot.draining) return;
         this.logger.info(`worker ${slot.pid} is being replaced (${message.reason === 'max-requests' ? `served ${this.config.maxRequests} requests` : 'PHP stuck past the request timeout'})`);
         if (message.reason === 'timeout') slot.draining = true; // it leaves on its own
+        this.metrics.restarts.count('http', message.reason);
         this.fork(slot.index, slot.restarts + 1, slot);
         return;
       case 'boot-failed':
@@ -261,10 +277,12 @@ export class Supervisor {
   private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
     this.slots.delete(slot);
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
+    this.metrics.http.retire(slot.lastStats?.counters);
     this.saveState();
     if (this.stopping || slot.draining || !this.running) return;
     if (!slot.ready && slot.giveUpOnBootFailure) return; // the worker it was to replace keeps serving
     this.logger.warn(`worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`);
+    this.metrics.restarts.count('http', 'crash');
     const delay = this.crashes.next();
     // A replacement that was starting for this worker simply takes its place.
     if ([...this.slots].some((other) => other.replaces === slot)) return;
