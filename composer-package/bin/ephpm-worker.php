@@ -18,6 +18,11 @@ use function Ephpm\Octane\worker_role;
 
 // Laravel must not take this long-lived PHP for a console: the SAPI is named `cli` only so that OPcache runs.
 $_ENV['APP_RUNNING_IN_CONSOLE'] = $_SERVER['APP_RUNNING_IN_CONSOLE'] = false;
+// dump() writes into the response, as under php-fpm and `php artisan serve` (Laravel would pick its console dumper
+// for a `cli` SAPI). VAR_DUMPER_FORMAT=cli in the environment sends it to the server's console instead.
+$_SERVER['VAR_DUMPER_FORMAT'] ??= 'html';
+// What packages check to tell they run under Octane (octane:start sets it too; `ephpm serve` does not).
+$_ENV['LARAVEL_OCTANE'] = $_SERVER['LARAVEL_OCTANE'] = '1';
 
 $basePath = (static function (): string {
     $explicit = $_SERVER['APP_BASE_PATH'] ?? $_ENV['APP_BASE_PATH'] ?? null;

@@ -10,6 +10,7 @@ use Ephpm\Octane\Commands\StartCommand;
 use Ephpm\Octane\Commands\StartEphpmCommand;
 use Ephpm\Octane\Commands\StatusCommand;
 use Ephpm\Octane\Commands\StopCommand;
+use Ephpm\Octane\Listeners\RollBackOpenTransactions;
 use Ephpm\Octane\Server\RuntimeBinary;
 use Ephpm\Octane\Server\ServerProcessInspector;
 use Ephpm\Octane\Server\ServerStateFile;
@@ -20,6 +21,8 @@ use Laravel\Octane\Commands\ReloadCommand as OctaneReloadCommand;
 use Laravel\Octane\Commands\StartCommand as OctaneStartCommand;
 use Laravel\Octane\Commands\StatusCommand as OctaneStatusCommand;
 use Laravel\Octane\Commands\StopCommand as OctaneStopCommand;
+use Laravel\Octane\Events\RequestTerminated;
+use Laravel\Octane\Events\TaskTerminated;
 
 /**
  * Makes `ephpm` one of Octane's servers: Octane resolves its commands from the container, so binding a subclass of
@@ -59,6 +62,9 @@ final class EphpmServiceProvider extends ServiceProvider
 
     public function boot(): void
     {
+        if (extension_loaded('ephpm')) {
+            $this->app['events']->listen([RequestTerminated::class, TaskTerminated::class], RollBackOpenTransactions::class);
+        }
         if ($this->app->runningInConsole()) {
             $this->commands([StartEphpmCommand::class]);
             $this->publishes([__DIR__ . '/../config/ephpm.php' => config_path('ephpm.php')], 'ephpm-config');

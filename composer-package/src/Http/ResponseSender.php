@@ -25,7 +25,7 @@ final class ResponseSender
     /** Bytes a BinaryFileResponse reads and sends at a time. */
     private const FILE_CHUNK_BYTES = 1 << 20;
 
-    /** Set while a streamed response is open: an exception then can only end it, not replace it. */
+    /** Set once a streamed response's head is out: an exception then can only end it, not replace it. */
     private bool $streaming = false;
 
     /**
@@ -57,7 +57,10 @@ final class ResponseSender
         send_response($status, $headers, $content);
     }
 
-    /** After an exception while streaming: the head is gone, so the best left is to end the body. */
+    /**
+     * Ends the streamed response if its head is out. After an exception while streaming, that is the best left: the
+     * client has the status and part of the body.
+     */
     public function endOpenStream(): bool
     {
         if (!$this->streaming) {
@@ -68,21 +71,30 @@ final class ResponseSender
         return true;
     }
 
-    /** @param (Closure(): void)|null $produce echoes the body; null for none (HEAD) */
+    /**
+     * The head goes out with the first bytes of the body, so an exception before any output still becomes a 500.
+     *
+     * @param (Closure(): void)|null $produce echoes the body; null for none (HEAD)
+     */
     private function stream(int $status, array $headers, string $first, ?Closure $produce): void
     {
-        start_response($status, $headers);
-        $this->streaming = true;
+        $send = function (string $chunk) use ($status, $headers): void {
+            if (!$this->streaming) {
+                start_response($status, $headers);
+                $this->streaming = true;
+            }
+            send_chunk($chunk);
+        };
         if ($first !== '') {
-            send_chunk($first);
+            $send($first);
         }
         if ($produce !== null) {
             $level = ob_get_level();
             // Every write reaches the client at once (chunk size 1), and ob_flush()/flush() in the app's callback
             // find a buffer to flush, as they do under php-fpm's output_buffering.
-            ob_start(static function (string $buffer): string {
+            ob_start(static function (string $buffer) use ($send): string {
                 if ($buffer !== '') {
-                    send_chunk($buffer);
+                    $send($buffer);
                 }
                 return '';
             }, 1);
@@ -94,8 +106,9 @@ final class ResponseSender
                 }
             }
         }
-        $this->streaming = false;
-        end_response();
+        if (!$this->endOpenStream()) {
+            send_response($status, $headers, '');
+        }
     }
 
     /**
