@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../runtime/config.js';
 import { isEphpmError } from '../runtime/errors.js';
-import { loadPhpAddon } from '../runtime/php/addon.js';
+import { loadAddon } from '../runtime/php/addon.js';
 import { composerRequireCommand, isLaravelApp, missingLaravelPackages } from '../runtime/laravel/laravel-app.js';
 import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/php/runtime-info.js';
 import { isServerAlive, readServerState } from '../runtime/supervisor/state-file.js';
@@ -57,7 +57,7 @@ function checkPhpCli(): Check {
 
 function checkAddon(): Check {
   try {
-    const build = loadPhpAddon().buildInfo();
+    const build = loadAddon().buildInfo();
     return { name: 'native addon + libphp embed', status: 'ok', detail: `built against PHP ${build.phpVersion}, loads ${build.libphp ?? 'libphp'}` };
   } catch (error) {
     return { name: 'native addon + libphp embed', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint : undefined };

@@ -1,16 +1,6 @@
 import kleur from 'kleur';
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from '../runtime/sizes.js';
 
 export function formatDuration(seconds: number): string {
   const s = Math.floor(seconds);

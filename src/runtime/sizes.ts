@@ -11,3 +11,16 @@ export function parseByteSize(value: string | number, setting: string): number {
   }
   return Number(match[1]) * UNITS[match[2]!.toLowerCase()]!;
 }
+
+/** 1536 → "1.5 KB" (binary units, as parseByteSize reads them). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -2,6 +2,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { serverStatus as status } from '../helpers/status.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const restarted = (files: string) => new RegExp(`↻ ${files} changed — workers restarted in \\d+ ms`);
 const RESTART_LINE = /↻ .* changed — workers restarted in \d+ ms/g;
@@ -29,26 +31,6 @@ async function startDev(app: string, args: string[] = []): Promise<RunningServer
   const server = await startServer(['--root', app, ...args], { command: 'dev' });
   await server.waitFor(/watching .* for changes/);
   return server;
-}
-
-/** Polls a condition on the file system (something a PHP worker does) with a deadline. */
-async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-interface Status {
-  workers: Array<{ pid: number; state: string; restarts: number }>;
-  taskWorkers: Array<{ role: string; state: string }>;
-}
-
-async function status(server: RunningServer): Promise<Status> {
-  const result = await runCli(['status', '--json', '--state-file', server.stateFile]);
-  expect(result.code).toBe(0);
-  return JSON.parse(result.output) as Status;
 }
 
 describe('ephpm dev', () => {
@@ -278,7 +260,7 @@ describe('ephpm dev', () => {
       const booted = booting();
       from = server.output().length;
       edit(app, 'routes/web.php', 'routes v2', 'routes v3');
-      await until('the new worker to start booting', () => booting() > booted);
+      await waitFor(() => booting() > booted, 'the new worker to start booting');
       edit(app, 'routes/web.php', 'routes v3', 'routes v4');
       await server.waitFor(/↻ routes\/web\.php changed during a restart — restarting again once it is done/, from);
       expect((await status(server)).workers.map((w) => w.state).sort()).toEqual(['serving', 'starting']);
@@ -299,7 +281,7 @@ describe('ephpm dev', () => {
     const server = await startDev(app, ['--workers', '2']);
     try {
       const held = fetch(`${server.url}/hold?started=${signals}/started&release=${signals}/release`);
-      await until('the held request to reach PHP', () => existsSync(join(signals, 'started')));
+      await waitFor(() => existsSync(join(signals, 'started')), 'the held request to reach PHP');
 
       let loading = true;
       const failures: string[] = [];

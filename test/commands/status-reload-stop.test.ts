@@ -2,19 +2,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appWorker, runCli, startServer, tempDir } from '../helpers/ephpm-server.js';
-
-interface Status {
-  pid: number;
-  port: number;
-  totalRequests: number;
-  workers: Array<{ index: number; pid: number; state: string; requests: number; rssBytes: number; restarts: number; uptimeSeconds: number }>;
-}
-
-async function status(stateFile: string): Promise<Status> {
-  const result = await runCli(['status', '--json', '--state-file', stateFile]);
-  expect(result.code).toBe(0);
-  return JSON.parse(result.output) as Status;
-}
+import { serverStatus as status } from '../helpers/status.js';
 
 describe('ephpm status, reload and stop', () => {
   it('status shows each worker with pid, state, requests, memory and uptime, and the server totals', async () => {

@@ -54,7 +54,7 @@ export class RawConnection {
     let end: number;
     while ((end = this.buffer.indexOf('\r\n\r\n')) < 0) await this.more(deadline);
     const head = this.buffer.subarray(0, end).toString('latin1');
-    const [statusLine, ...lines] = head.split('\r\n');
+    const [statusLine = '', ...lines] = head.split('\r\n');
     const headers = lines.map((line): [string, string] => {
       const colon = line.indexOf(':');
       return [line.slice(0, colon), line.slice(colon + 1).trim()];

@@ -1,22 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWorker, getJson, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const workerPids = (server: RunningServer): number[] =>
   (JSON.parse(readFileSync(server.stateFile, 'utf8')) as { workers: Array<{ pid: number }> }).workers.map((w) => w.pid);
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe('PHP failures answer 500 and the same process keeps serving', () => {
   let server: RunningServer;

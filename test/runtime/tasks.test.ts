@@ -2,8 +2,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskWorkerStatus } from '../../src/runtime/control/status.js';
 import { encodeFrame, FrameReader, FrameType } from '../../src/runtime/tasks/task-wire.js';
 import { appWorker, fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { serverStatus } from '../helpers/status.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const tasksWorker = fixture('workers', 'tasks.php');
@@ -47,21 +49,8 @@ function failed(outcome: Outcome | undefined): Failure {
   return outcome.failed;
 }
 
-interface TaskWorkerStatus {
-  role: string;
-  index: number;
-  pid: number;
-  state: string;
-  done: number;
-  waiting: number;
-  restarts: number;
-  rssBytes: number;
-}
-
 async function taskWorkers(server: RunningServer): Promise<TaskWorkerStatus[]> {
-  const result = await runCli(['status', '--json', '--state-file', server.stateFile]);
-  expect(result.code).toBe(0);
-  return (JSON.parse(result.output) as { taskWorkers: TaskWorkerStatus[] }).taskWorkers;
+  return (await serverStatus(server)).taskWorkers;
 }
 
 interface StateFile {

@@ -1,7 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { TaskWorkerStatus } from '../../src/runtime/control/status.js';
 import { fixture, getJson, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { serverStatus } from '../helpers/status.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const ticksWorker = fixture('workers', 'ticks.php');
@@ -20,12 +22,10 @@ interface TickReport {
 
 const report = (server: RunningServer) => getJson<TickReport>(`${server.url}/`);
 
-async function tickWorker(server: RunningServer): Promise<{ role: string; pid: number; state: string; done: number; missedTicks: number }> {
-  const result = await runCli(['status', '--json', '--state-file', server.stateFile]);
-  expect(result.code).toBe(0);
-  const workers = (JSON.parse(result.output) as { taskWorkers: Array<{ role: string; pid: number; state: string; done: number; missedTicks: number }> }).taskWorkers;
+async function tickWorker(server: RunningServer): Promise<TaskWorkerStatus> {
+  const workers = (await serverStatus(server)).taskWorkers;
   const tick = workers.find((w) => w.role === 'tick');
-  if (!tick) throw new Error(`no tick worker in ${result.output}`);
+  if (!tick) throw new Error(`no tick worker in ${JSON.stringify(workers)}`);
   return tick;
 }
 
@@ -59,15 +59,13 @@ describe('the tick worker', () => {
     const tables = JSON.stringify({ 'ticks:10': { last: 'int', count: 'int' } });
     const server = await start('table', tempDir(), ['--workers', '2', '--tables', tables]);
     try {
-      const first = await waitFor(async () => {
-        const current = await report(server);
-        return current.table && current.table.count >= 1 && current;
-      }, 'a tick in the table');
-      const later = await waitFor(async () => {
-        const current = await report(server);
-        return current.table && current.table.count >= first.table!.count + 2 && current;
-      }, 'two more ticks in the table');
-      expect(later.table).toMatchObject({ last: later.table && later.table.count });
+      const ticksInTable = async () => {
+        const { table } = await report(server);
+        return table ? table : null;
+      };
+      const first = await waitFor(async () => { const table = await ticksInTable(); return table && table.count >= 1 && table; }, 'a tick in the table');
+      const later = await waitFor(async () => { const table = await ticksInTable(); return table && table.count >= first.count + 2 && table; }, 'two more ticks in the table');
+      expect(later).toMatchObject({ last: later.count });
       const dump = await runCli(['table:dump', 'ticks', '--json', '--state-file', server.stateFile]);
       expect(dump.code).toBe(0);
       expect(dump.output).toContain('"clock"');

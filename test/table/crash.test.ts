@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServer, type RunningServer } from '../helpers/ephpm-server.js';
 import { call, TABLES, tableCli, tablesWorker } from '../helpers/tables.js';
+import { serverStatus } from '../helpers/status.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // EPHPM_TABLE_TEST_HOOKS=1 gives PHP \Ephpm\Octane\Testing\pause_next_table_write():
@@ -51,9 +52,7 @@ async function killMidWrite(key: string): Promise<number> {
 // The next kill must not find the other worker alone (or the port without any worker).
 async function bothWorkersServingWithout(killed: number): Promise<void> {
   await waitFor(async () => {
-    const status = await runCli(['status', '--json', '--state-file', server.stateFile]);
-    if (status.code !== 0) return false;
-    const workers = (JSON.parse(status.output) as { workers: Array<{ pid: number; state: string }> }).workers;
+    const { workers } = await serverStatus(server);
     return workers.filter((w) => w.state === 'serving' && w.pid !== killed).length === 2;
   }, 'the killed worker to be replaced');
 }

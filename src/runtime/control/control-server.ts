@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { isEphpmError } from '../errors.js';
+import { listenOwnerOnly, socketPathBeside } from '../owner-only-socket.js';
 
 export type ControlCommand = 'status' | 'reload' | 'stop';
 
@@ -19,13 +17,9 @@ export interface ControlReply {
   error?: { code: string; message: string; hint?: string };
 }
 
-const UNIX_PATH_LIMIT = 100; // sockaddr_un allows 108 bytes; keep a margin
-
-/** The control socket lives beside the state file (or in /tmp when that path is too long). */
+/** The control socket lives beside the state file (or in the temp dir when that path is too long). */
 export function controlSocketPath(stateFile: string): string {
-  const beside = join(dirname(stateFile), 'control.sock');
-  if (Buffer.byteLength(beside) <= UNIX_PATH_LIMIT) return beside;
-  return join(tmpdir(), `ephpm-${createHash('sha256').update(stateFile).digest('hex').slice(0, 16)}.sock`);
+  return socketPathBeside(stateFile, 'control.sock');
 }
 
 /**
@@ -39,19 +33,8 @@ export class ControlServer {
   ) {}
 
   static async listen(path: string, handlers: ControlHandlers): Promise<ControlServer> {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    rmSync(path, { force: true }); // a socket file left by a crashed server
     const server = createServer((socket) => serveConnection(socket, handlers));
-    const previousMask = process.umask(0o177); // the socket is created 0600, never briefly open to others
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => resolve());
-      });
-    } finally {
-      process.umask(previousMask);
-    }
-    chmodSync(path, 0o600);
+    await listenOwnerOnly(server, path);
     return new ControlServer(server, path);
   }
 

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { Server as NetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from '../config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { closeAfterResponse, closeListenerOnly, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { EMPTY_BODY, hasRequestBody, readRequestBody, removeSpooledBody, type RequestBody } from './request-body.js';
 import { StaticFiles } from './static-files.js';
@@ -17,6 +18,11 @@ export interface HttpFrontHooks {
   stuck(): void;
 }
 
+export interface HttpFrontOptions {
+  /** PHP may write complete responses to client sockets itself (off when Node's internals look unexpected). */
+  directWrites: boolean;
+}
+
 type RawRequest = FastifyRequest['raw'];
 type RawResponse = FastifyReply['raw'];
 
@@ -26,7 +32,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 5000;
 
 /** The addon's id for this connection's socket (-1: PHP may not write to it), once adopted. */
 const DIRECT_SOCKET = Symbol('ephpm.directSocket');
-type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; _handle?: { fd?: number } | null };
+type ClientSocket = Socket & { [DIRECT_SOCKET]?: number };
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -46,6 +52,7 @@ export class HttpFront implements ResponderOwner {
     private readonly php: EmbeddedPhp<PhpResponder>,
     private readonly logger: Logger,
     private readonly hooks: HttpFrontHooks,
+    private readonly options: HttpFrontOptions,
   ) {
     this.statics = config.publicDir ? new StaticFiles(config.publicDir) : null;
     this.app = Fastify({
@@ -92,7 +99,7 @@ export class HttpFront implements ResponderOwner {
     const server = this.app.server;
     const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
     if (mode === 'shutdown') server.close();
-    else NetServer.prototype.close.call(server); // without http.Server's closeIdleConnections()
+    else closeListenerOnly(server);
     if (this.php.waitingCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     clearInterval(this.monitor);
     if (mode === 'shutdown') server.closeIdleConnections();
@@ -113,7 +120,7 @@ export class HttpFront implements ResponderOwner {
     const req = request.raw;
     const res = reply.raw;
     const started = this.config.accessLog ? performance.now() : 0;
-    if (this.draining || !this.config.keepAlive) res.shouldKeepAlive = false;
+    if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
     const url = req.url ?? '/';
     if (this.statics) {
       void this.serveStatic(req, res, url).then((served) => {
@@ -138,7 +145,7 @@ export class HttpFront implements ResponderOwner {
       (error: unknown) => {
         const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
         if (!res.headersSent && !res.destroyed) {
-          res.shouldKeepAlive = false;
+          closeAfterResponse(res);
           res.writeHead(tooLarge ? 413 : 400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
           res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : '400 Bad Request: the request body could not be read.\n');
         }
@@ -169,7 +176,7 @@ export class HttpFront implements ResponderOwner {
       bodySize: body.size,
       time: now / 1000,
       directSocket,
-      keepAliveSeconds: res.shouldKeepAlive ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
+      keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
     }, responder);
   }
 
@@ -183,11 +190,11 @@ export class HttpFront implements ResponderOwner {
    */
   private directSocket(req: RawRequest, res: RawResponse): number {
     const socket = req.socket as ClientSocket;
-    if (req.method === 'HEAD' || (socket as TLSSocket).encrypted || res.socket !== socket || socket.writableLength > 0) return -1;
+    if (!this.options.directWrites || req.method === 'HEAD' || (socket as TLSSocket).encrypted || res.socket !== socket || socket.writableLength > 0) return -1;
     let adopted = socket[DIRECT_SOCKET];
     if (adopted === undefined) {
-      const fd = socket._handle?.fd;
-      const id = typeof fd === 'number' && fd >= 0 ? this.php.adoptSocket(fd) : -1;
+      const fd = socketDescriptor(socket);
+      const id = fd >= 0 ? this.php.adoptSocket(fd) : -1;
       if (id >= 0) socket.once('close', () => this.php.releaseSocket(id));
       adopted = socket[DIRECT_SOCKET] = id;
     }

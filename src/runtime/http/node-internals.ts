@@ -1,17 +1,25 @@
-import type { ServerResponse } from 'node:http';
+// Every use of Node's undocumented http/net internals lives here:
+// - a client socket's descriptor (`socket._handle.fd`), which PHP writes complete responses to;
+// - `ServerResponse` state (`_header`, `_headerSent`, `_last`) brought up to date after PHP wrote a
+//   response itself (native/http/direct_response.cc), so Node finishes it as if it had sent it:
+//   keep-alive timer, the next pipelined response, closing;
+// - `res.shouldKeepAlive`, read and cleared to close a connection after a response;
+// - closing only the listener of an http.Server (net.Server's close, without http's
+//   closeIdleConnections()).
+// checkNodeInternals() runs when a worker starts: if this Node version does not look as expected,
+// direct writes are turned off (every response goes through Node's public API) and the reason is logged.
+// test/runtime/direct-write.test.ts covers everything that depends on these, byte for byte.
+import { IncomingMessage, ServerResponse, type Server as HttpServer } from 'node:http';
+import { createServer, Server as NetServer, Socket } from 'node:net';
 
-// Node's http module keeps its own record of each response: whether the head
-// went out and whether the connection closes afterwards. When PHP wrote the
-// whole response to the socket itself (native/http/direct_response.cc), that record
-// is brought up to date here, so that Node finishes the response exactly as if
-// it had sent it: keep-alive timer, the next pipelined response, closing.
-// These are ServerResponse internals (Node 20 and 22 alike);
-// test/runtime/direct-write.test.ts covers everything that depends on them.
 interface ResponseInternals {
   _header: string | null;
   _headerSent: boolean;
   _last: boolean;
+  shouldKeepAlive: boolean;
 }
+
+type SocketInternals = { _handle?: { fd?: unknown } | null };
 
 const HEAD_SENT_BY_PHP = 'HTTP/1.1 (head sent by PHP)\r\n\r\n';
 
@@ -22,8 +30,63 @@ export function endResponseSentByPhp(response: ServerResponse, status: number, c
   internals._header = HEAD_SENT_BY_PHP;
   internals._headerSent = true;
   if (connectionCloses) {
-    response.shouldKeepAlive = false;
+    internals.shouldKeepAlive = false;
     internals._last = true;
   }
   response.end();
+}
+
+/** The OS descriptor of a plain TCP socket (or listener), or -1 when Node does not expose one. */
+export function socketDescriptor(socket: Socket | NetServer): number {
+  const fd = (socket as SocketInternals)._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+/** Whether the connection stays open after this response (false for HTTP/1.0, `Connection: close`, …). */
+export function keepsAlive(response: ServerResponse): boolean {
+  return (response as unknown as ResponseInternals).shouldKeepAlive;
+}
+
+/** The connection closes after this response (Node then says `Connection: close`). */
+export function closeAfterResponse(response: ServerResponse): void {
+  (response as unknown as ResponseInternals).shouldKeepAlive = false;
+}
+
+/** Stops accepting connections, leaving idle keep-alive ones to expire (http.Server.close() would close them). */
+export function closeListenerOnly(server: HttpServer): void {
+  NetServer.prototype.close.call(server);
+}
+
+/**
+ * Checks that this Node version has the internals above. Resolves with what is missing
+ * (empty: direct writes are safe). `probe` is for tests.
+ */
+export async function checkNodeInternals(given?: InternalsProbe): Promise<string[]> {
+  const probe = given ?? (await probeThisNode());
+  const missing: string[] = [];
+  for (const field of ['_header', '_headerSent', '_last'] as const) {
+    if (!(field in probe.response)) missing.push(`ServerResponse.${field}`);
+  }
+  if (typeof (probe.response as Partial<ResponseInternals>).shouldKeepAlive !== 'boolean') missing.push('ServerResponse.shouldKeepAlive');
+  if (probe.tcpDescriptor < 0) missing.push('a TCP socket\'s _handle.fd');
+  return missing;
+}
+
+export interface InternalsProbe {
+  response: object;
+  /** socketDescriptor() of a real TCP handle. */
+  tcpDescriptor: number;
+}
+
+async function probeThisNode(): Promise<InternalsProbe> {
+  const response = new ServerResponse(new IncomingMessage(new Socket()));
+  // A listener of its own (exclusive: not the cluster's shared one, whose handle is a stand-in),
+  // on loopback for the moment it takes to read the descriptor.
+  const server = createServer();
+  const tcpDescriptor = await new Promise<number>((resolve) => {
+    server.once('error', () => resolve(-1));
+    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => resolve(socketDescriptor(server)));
+  });
+  server.close();
+  return { response, tcpDescriptor };
 }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from '../php/embedded-php.js';
 import type { Payload } from '../php/addon.js';
-import { endResponseSentByPhp } from './node-internals.js';
+import { closeAfterResponse, endResponseSentByPhp } from './node-internals.js';
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
@@ -94,7 +94,7 @@ export class PhpResponder implements ResponseSink {
   /** The server is draining: close the connection after this response. */
   closeAfterwards(): void {
     if (this.response.headersSent) return;
-    this.response.shouldKeepAlive = false;
+    closeAfterResponse(this.response);
     if (this.directSocket >= 0) this.php.closeAfterwards(this.directSocket);
   }
 

@@ -1,21 +1,22 @@
 // Entry point of a worker process (forked by the supervisor): embedded PHP
 // plus the HTTP front, sharing the supervisor's listening socket.
-import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
-import { BootLog } from '../php/boot-log.js';
-import type { ServerConfig } from '../config.js';
-import { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
-import { HttpFront } from './http-front.js';
 import { Logger } from '../logger.js';
-import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage } from '../supervisor/process-messages.js';
-import { loadPhpAddon } from '../php/addon.js';
+import { loadAddon } from '../php/addon.js';
+import { BootLog } from '../php/boot-log.js';
+import { EmbeddedPhp } from '../php/embedded-php.js';
+import { bootFailure, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
+import type { DrainMode, WorkerMessage } from '../supervisor/process-messages.js';
+import { attachTables } from '../tables/tables.js';
+import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
+import { HttpFront } from './http-front.js';
+import { checkNodeInternals } from './node-internals.js';
 import type { PhpResponder } from './php-responder.js';
 import { removeSpoolDir } from './request-body.js';
-import { attachTables } from '../tables/tables.js';
 
-const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
+const config = workerConfig();
 const logger = new Logger(config.logFormat);
-const tell = (message: WorkerMessage) => process.send?.(message);
+const tell = (message: WorkerMessage) => tellSupervisor(message);
 
 let php: EmbeddedPhp<PhpResponder> | null = null;
 let front: HttpFront | null = null;
@@ -26,25 +27,29 @@ const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOut
 
 async function boot(): Promise<void> {
   attachTables(config);
-  php = new EmbeddedPhp<PhpResponder>(loadPhpAddon());
+  php = new EmbeddedPhp<PhpResponder>(loadAddon());
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
   await php.waitUntilReady();
   bootLog.booted();
   php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
+  const missingInternals = await checkNodeInternals();
+  if (missingInternals.length > 0) {
+    logger.warn(`Node ${process.version} lacks ${missingInternals.join(', ')}: PHP's direct writes are off, every response goes through Node (correct, slower).`);
+  }
   front = new HttpFront(config, php, logger, {
     served: (total) => {
       if (config.maxRequests > 0 && total === config.maxRequests) tell({ type: 'recycle', reason: 'max-requests' });
     },
     stuck: () => void leaveStuck(),
-  });
+  }, { directWrites: missingInternals.length === 0 });
   listening = front.listen();
   await listening;
   tell({ type: 'ready' });
 }
 
 /** Finish what was accepted, shut PHP down cleanly, exit 0. */
-async function leaveGracefully(mode: 'handover' | 'shutdown'): Promise<void> {
+async function leaveGracefully(mode: DrainMode): Promise<void> {
   if (leaving) return;
   leaving = true;
   // Closing a server whose listen() is still in flight never completes.
@@ -75,20 +80,10 @@ async function leaveStuck(): Promise<void> {
 const reportStats = () =>
   tell({ type: 'stats', stats: { requests: front?.served ?? 0, inFlight: front?.inFlight ?? 0, rssBytes: process.memoryUsage.rss() } });
 
-process.on('message', (message: SupervisorMessage) => {
-  if (message.type === 'drain') void leaveGracefully(message.mode);
-  if (message.type === 'stats') reportStats();
-});
-process.on('disconnect', () => void leaveGracefully('shutdown'));
-process.on('SIGTERM', () => void leaveGracefully('shutdown'));
-process.on('SIGINT', () => void leaveGracefully('shutdown'));
+followSupervisor({ leave: (mode) => void leaveGracefully(mode), reportStats });
 
 boot().catch(async (error: unknown) => {
-  const message: WorkerMessage = {
-    type: 'boot-failed',
-    message: (error as Error).message,
-    hint: isEphpmError(error) ? error.hint : undefined,
-  };
+  const message = bootFailure(error);
   bootLog.failed(message.message);
   if (!leaving && process.env[BOOT_ERROR_PAGE_ENV] === '1' && isEphpmError(error) && error.code === 'EPHPM_WORKER_BOOT') {
     // ephpm dev with no good code to fall back on: stay, and show the error instead of PHP.
@@ -97,6 +92,5 @@ boot().catch(async (error: unknown) => {
     if (errorPage) return tell({ ...message, showing: true });
   }
   leaving = true;
-  if (process.send) process.send(message, () => process.exit(1));
-  else process.exit(1);
+  exitWithBootFailure(message);
 });

@@ -3,17 +3,46 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EphpmError } from '../errors.js';
+import type { ColumnDefinition, TableDefinition } from '../tables/table-definitions.js';
+
+/**
+ * What the PHP thread reports to Node (native/http/exchange.h `EventKind`; a unit test keeps the two
+ * in step).
+ */
+export enum EventKind {
+  Response = 1,
+  Chunk = 2,
+  Abort = 3,
+  Ready = 4,
+  ScriptError = 5,
+  Log = 6,
+  Stopped = 7,
+  Written = 8,
+  WriteFailed = 9,
+}
+
+/** Frame types of the task socket protocol (native/tasks/task_wire.h `FrameType`; kept in step by a unit test). */
+export enum FrameType {
+  Task = 1,
+  TaskNoReply = 2,
+  ResultOk = 16,
+  ResultFailed = 17,
+  QueueFull = 18,
+  Gone = 19,
+  Draining = 20,
+  Accepted = 21,
+}
 
 /**
  * `headers` is "Name\nvalue\nName\nvalue" (empty when there are none).
  * `data` is a latin1 string (exact bytes) when small, a Buffer otherwise.
  */
-export type EventCallback = (kind: number, id: number, status: number, last: boolean, headers: string, data: Payload) => void;
+export type EventCallback = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload) => void;
 
 export type Payload = string | Buffer;
 
-/** The raw surface of the addon (native/node/). */
-export interface PhpAddon {
+/** A worker's embedded PHP: start it, hand it requests (native/node/php_napi.cc). */
+export interface PhpFunctions {
   start(options: { script: string; ini: string; stackSize: number; statusTexts: Record<string, string> }, onEvent: EventCallback): void;
   /** `head`: "method\nuri\nprotocol\nscheme\nremoteAddr\nserverAddr\nName\nvalue..." */
   dispatch(
@@ -33,6 +62,49 @@ export interface PhpAddon {
   buildInfo(): { phpVersion: string; zendApi: number; libphp?: string };
 }
 
+/** One table as the segment describes it. */
+export interface TableInfo {
+  name: string;
+  /** Capacity: the most rows it holds. */
+  rows: number;
+  /** Rows in use. */
+  used: number;
+  bytes: number;
+  columns: ColumnDefinition[];
+}
+
+export interface SegmentInfo {
+  ownerPid: number;
+  ownerAlive: boolean;
+  bytes: number;
+  tables: TableInfo[];
+}
+
+/** A row as the addon hands it over: the key, then one value per column (big ints as strings). */
+export type RawRow = [string, ...Array<string | number>];
+
+/** The shared tables' segment (native/node/table_napi.cc). */
+export interface TableFunctions {
+  tablesCreate(segment: string, tables: TableDefinition[]): number;
+  tablesRemove(segment: string): boolean;
+  tablesSweep(prefix: string): string[];
+  tablesAttach(segment: string): void;
+  tablesInspect(segment: string): SegmentInfo | null;
+  tableRows(segment: string, table: string, limit: number, key?: string): RawRow[] | null;
+}
+
+/** The Node side of a task or tick worker (native/node/task_napi.cc). */
+export interface TaskFunctions {
+  taskResults(onResult: (key: number, type: FrameType, data: Buffer) => void): void;
+  pushTask(key: number, payload: Buffer): void;
+  tick(timeSeconds: number): void;
+  tickCounts(): { taken: number; missed: number };
+  stopTasks(): void;
+}
+
+/** Everything the addon exports: one module, one type, no casts at call sites. */
+export type EphpmAddon = PhpFunctions & TableFunctions & TaskFunctions;
+
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export const INSTALL_LIBPHP = 'sudo apt-get install -y libphp8.2-embed';
@@ -45,7 +117,16 @@ export function addonPath(): string {
   return process.env.EPHPM_ADDON ?? join(packageRoot, 'native', 'build', 'ephpm.node');
 }
 
-export function loadPhpAddon(path = addonPath()): PhpAddon {
+let loaded: { path: string; addon: EphpmAddon } | null = null;
+
+/** Loads the addon once per process (Node would return the same module anyway). */
+export function loadAddon(path = addonPath()): EphpmAddon {
+  if (loaded?.path === path) return loaded.addon;
+  loaded = { path, addon: requireAddon(path) };
+  return loaded.addon;
+}
+
+function requireAddon(path: string): EphpmAddon {
   if (!existsSync(path)) {
     throw new EphpmError(
       'EPHPM_ADDON_MISSING',
@@ -54,7 +135,7 @@ export function loadPhpAddon(path = addonPath()): PhpAddon {
     );
   }
   try {
-    return createRequire(import.meta.url)(path) as PhpAddon;
+    return createRequire(import.meta.url)(path) as EphpmAddon;
   } catch (error) {
     const message = (error as Error).message;
     const library = /(libphp[^:\s]*): cannot open shared object file/.exec(message)?.[1];

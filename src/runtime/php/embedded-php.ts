@@ -2,19 +2,7 @@ import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import { EphpmError } from '../errors.js';
 import { InFlight } from '../http/in-flight.js';
-import type { Payload, PhpAddon } from './addon.js';
-
-const enum EventKind {
-  Response = 1,
-  Chunk = 2,
-  Abort = 3,
-  Ready = 4,
-  ScriptError = 5,
-  Log = 6,
-  Stopped = 7,
-  Written = 8,
-  WriteFailed = 9,
-}
+import { EventKind, type Payload, type PhpFunctions } from './addon.js';
 
 /** Where PHP's answer to one request goes. */
 export interface ResponseSink {
@@ -50,7 +38,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   private stopped = false;
   private wakeScheduled = false;
 
-  constructor(private readonly addon: PhpAddon) {
+  constructor(private readonly addon: PhpFunctions) {
     super();
   }
 
@@ -136,7 +124,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     return done;
   }
 
-  private readonly onEvent = (kind: number, id: number, status: number, last: boolean, headers: string, data: Payload) => {
+  private readonly onEvent = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload) => {
     switch (kind) {
       case EventKind.Response: {
         const sink = last ? this.sinks.take(id) : this.sinks.get(id);

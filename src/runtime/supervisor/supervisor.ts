@@ -1,40 +1,36 @@
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BOOT_ERROR_PAGE_ENV } from '../http/boot-error-page.js';
 import type { ServerConfig } from '../config.js';
 import { ControlServer, controlSocketPath } from '../control/control-server.js';
+import type { ServerStatus, WorkerStatus } from '../control/status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { WORKER_CONFIG_ENV, type SupervisorMessage, type WorkerMessage, type WorkerStats } from './process-messages.js';
-import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
-import type { ServerStatus, WorkerStatus } from '../control/status.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
-import { TaskPool } from './task-pool.js';
 import { taskEnv } from '../tasks/task-sockets.js';
+import { WORKER_CONFIG_ENV, type WorkerMessage, type WorkerStats } from './process-messages.js';
+import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
+import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
+import { TaskPool } from './task-pool.js';
 
-const CRASH_WINDOW_MS = 10_000;
-const MAX_RESPAWN_DELAY_MS = 5_000;
-const STATS_TIMEOUT_MS = 1_000;
-
-interface Slot {
-  /** Stable position 1..N; a replacement takes over its predecessor's number. */
-  index: number;
-  restarts: number;
-  worker: Worker;
-  startedAt: Date;
-  ready: boolean;
-  draining: boolean;
+/** A request worker: a process slot, plus what replacing and reloading it needs. */
+class WorkerSlot extends ProcessSlot<WorkerStats> {
   /** The worker this one replaces once it is ready (recycling, reload). */
-  replaces: Slot | null;
+  replaces: WorkerSlot | null = null;
   /** Requests served, as last reported (a draining worker reports before it exits). */
   lastRequests?: number;
   /** A failed boot is neither logged nor retried: whoever asked for this worker reports it. */
-  giveUpOnBootFailure: boolean;
+  giveUpOnBootFailure = false;
   /** `ephpm dev` with no good code: a worker whose boot fails stays and answers with the PHP error (BootErrorPage). */
-  bootError: string | null;
+  bootError: string | null = null;
   /** Resolves once the worker has closed its listener (drain) or exited. */
-  stoppedAccepting: Promise<void>;
+  readonly stoppedAccepting = new Promise<void>((resolve) => {
+    this.child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'draining') resolve();
+    });
+    void this.exit.then(resolve);
+  });
 }
 
 export interface ReloadOptions {
@@ -53,11 +49,11 @@ export interface ReloadOptions {
  * and shuts everything down gracefully.
  */
 export class Supervisor {
-  private readonly slots = new Set<Slot>();
+  private readonly slots = new Set<WorkerSlot>();
   private running = false;
   private stopping = false;
   private reloading: Promise<void> | null = null;
-  private recentCrashes: number[] = [];
+  private readonly crashes = new CrashBackoff();
   private requestsOfGoneWorkers = 0;
   private readonly startedAt = new Date();
   private control: ControlServer | null = null;
@@ -98,7 +94,7 @@ export class Supervisor {
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
     try {
       if (showBootErrors) this.startupBootError = await this.bootOrShowError(slots);
-      else await Promise.all([...slots.map((slot) => this.whenReady(slot)), this.tasks.start()]);
+      else await Promise.all([...slots.map((slot) => slot.whenReady('A worker')), this.tasks.start()]);
     } catch (error) {
       await this.stop();
       throw error;
@@ -122,13 +118,7 @@ export class Supervisor {
     this.stopping = true;
     const announce = this.running;
     if (announce) this.logger.info('stopping: finishing requests in flight');
-    const exits = [...this.slots].map((slot) => this.exitOf(slot));
-    for (const slot of this.slots) this.drain(slot, 'shutdown');
-    const timeout = setTimeout(() => {
-      for (const slot of this.slots) slot.worker.process.kill('SIGKILL');
-    }, this.config.shutdownTimeoutMs).unref();
-    await Promise.all(exits);
-    clearTimeout(timeout);
+    await drainAll(this.slots, 'shutdown', this.config.shutdownTimeoutMs);
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
     this.tables?.remove();
     await this.control?.close();
@@ -153,7 +143,7 @@ export class Supervisor {
         const showBootError = slot.bootError !== null;
         const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
         try {
-          await this.whenReady(replacement);
+          await replacement.whenReady('A worker');
         } catch (error) {
           const message = `reload stopped: a new worker failed to start, the old ones keep serving.\n${(error as Error).message}`;
           failure = Object.assign(new EphpmError('EPHPM_RELOAD_FAILED', message), { cause: error });
@@ -182,16 +172,16 @@ export class Supervisor {
 
   async status(): Promise<ServerStatus> {
     const slots = [...this.slots].sort((a, b) => a.index - b.index);
-    const stats = await Promise.all(slots.map((slot) => this.statsOf(slot)));
+    const stats = await Promise.all(slots.map((slot) => slot.stats()));
     const now = Date.now();
     const workers: WorkerStatus[] = slots.map((slot, i) => ({
       index: slot.index,
-      pid: slot.worker.process.pid!,
+      pid: slot.pid,
       state: slot.draining ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
       requests: stats[i]?.requests ?? 0,
       inFlight: stats[i]?.inFlight ?? 0,
       rssBytes: stats[i]?.rssBytes ?? 0,
-      uptimeSeconds: (now - slot.startedAt.getTime()) / 1000,
+      uptimeSeconds: slot.uptimeSeconds(now),
       restarts: slot.restarts,
     }));
     return {
@@ -211,38 +201,23 @@ export class Supervisor {
     return `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.config.port}`;
   }
 
-  private fork(index: number, restarts: number, replaces: Slot | null, giveUpOnBootFailure = false, showBootError = false): Slot {
+  private fork(index: number, restarts: number, replaces: WorkerSlot | null, giveUpOnBootFailure = false, showBootError = false): WorkerSlot {
     const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http'), [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '' };
-    const worker = cluster.fork(env);
-    const stoppedAccepting = new Promise<void>((resolve) => {
-      worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'draining') resolve();
-      });
-      worker.once('exit', () => resolve());
-    });
-    const slot: Slot = { index, restarts, worker, startedAt: new Date(), ready: false, draining: false, replaces, giveUpOnBootFailure, bootError: null, stoppedAccepting };
+    const slot = new WorkerSlot(cluster.fork(env).process, index, restarts);
+    slot.replaces = replaces;
+    slot.giveUpOnBootFailure = giveUpOnBootFailure;
     this.slots.add(slot);
-    slot.worker.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
-    slot.worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    slot.child.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
+    slot.child.on('exit', (code, signal) => this.onExit(slot, code, signal));
     return slot;
-  }
-
-  private whenReady(slot: Slot): Promise<void> {
-    return new Promise((resolve, reject) => {
-      slot.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') resolve();
-        if (message.type === 'boot-failed') reject(new EphpmError('EPHPM_WORKER_BOOT', message.message, message.hint));
-      });
-      slot.worker.on('exit', (code, signal) => reject(new EphpmError('EPHPM_WORKER_BOOT', `A worker process exited while starting (${signal ?? `code ${code}`}).`)));
-    });
   }
 
   /**
    * `ephpm dev`: code that fails to boot leaves the workers answering with its error (the port stays
    * answered, `status` and `stop` work); the task and tick workers wait for the first good code.
    */
-  private async bootOrShowError(slots: Slot[]): Promise<Error | null> {
-    const booted = await Promise.allSettled(slots.map((slot) => this.whenReady(slot)));
+  private async bootOrShowError(slots: WorkerSlot[]): Promise<Error | null> {
+    const booted = await Promise.allSettled(slots.map((slot) => slot.whenReady('A worker')));
     const failure = booted.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (!failure) {
       await this.tasks.start();
@@ -253,45 +228,24 @@ export class Supervisor {
     return failure.reason as Error;
   }
 
-  private statsOf(slot: Slot): Promise<WorkerStats | null> {
-    if (!slot.ready || slot.worker.isDead() || !slot.worker.isConnected()) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(null), STATS_TIMEOUT_MS);
-      const onMessage = (message: WorkerMessage) => {
-        if (message.type === 'stats') done(message.stats);
-      };
-      const done = (stats: WorkerStats | null) => {
-        clearTimeout(timer);
-        slot.worker.off('message', onMessage);
-        resolve(stats);
-      };
-      slot.worker.on('message', onMessage);
-      slot.worker.send({ type: 'stats' } satisfies SupervisorMessage);
-    });
-  }
-
-  private exitOf(slot: Slot): Promise<void> {
-    return slot.worker.isDead() ? Promise.resolve() : new Promise((resolve) => slot.worker.once('exit', () => resolve()));
-  }
-
-  private onMessage(slot: Slot, message: WorkerMessage): void {
+  private onMessage(slot: WorkerSlot, message: WorkerMessage): void {
     switch (message.type) {
       case 'ready':
         slot.ready = true;
-        if (slot.replaces) this.drain(slot.replaces, 'handover');
+        if (slot.replaces) slot.replaces.drain('handover');
         slot.replaces = null;
         this.saveState();
         return;
       case 'recycle':
         if (this.stopping || slot.draining) return;
-        this.logger.info(`worker ${slot.worker.process.pid} is being replaced (${message.reason === 'max-requests' ? `served ${this.config.maxRequests} requests` : 'PHP stuck past the request timeout'})`);
+        this.logger.info(`worker ${slot.pid} is being replaced (${message.reason === 'max-requests' ? `served ${this.config.maxRequests} requests` : 'PHP stuck past the request timeout'})`);
         if (message.reason === 'timeout') slot.draining = true; // it leaves on its own
         this.fork(slot.index, slot.restarts + 1, slot);
         return;
       case 'boot-failed':
         if (message.showing) {
           slot.bootError = message.message;
-          if (slot.replaces) this.drain(slot.replaces, 'handover');
+          if (slot.replaces) slot.replaces.drain('handover');
           slot.replaces = null;
           return;
         }
@@ -304,30 +258,22 @@ export class Supervisor {
     }
   }
 
-  private onExit(slot: Slot, code: number | null, signal: string | null): void {
+  private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
     this.slots.delete(slot);
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
     this.saveState();
     if (this.stopping || slot.draining || !this.running) return;
     if (!slot.ready && slot.giveUpOnBootFailure) return; // the worker it was to replace keeps serving
-    const pid = slot.worker.process.pid;
-    this.logger.warn(`worker ${pid} exited unexpectedly (${signal ?? `exit code ${code}`}); starting a new one`);
-    const now = Date.now();
-    this.recentCrashes = [...this.recentCrashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
-    const delay = this.recentCrashes.length <= 1 ? 0 : Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** this.recentCrashes.length);
+    this.logger.warn(`worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`);
+    const delay = this.crashes.next();
     // A replacement that was starting for this worker simply takes its place.
     if ([...this.slots].some((other) => other.replaces === slot)) return;
     // A replacement that failed to boot: the old worker keeps serving; try again.
-    const stillServing = !slot.ready && slot.replaces && !slot.replaces.worker.isDead() ? slot.replaces : null;
+    const stillServing = !slot.ready && slot.replaces && !slot.replaces.exited ? slot.replaces : null;
     // Not unref'd: with every worker gone this timer is what keeps the supervisor alive.
     setTimeout(() => {
       if (!this.stopping) this.fork(slot.index, slot.restarts + 1, stillServing);
     }, delay);
-  }
-
-  private drain(slot: Slot, mode: 'handover' | 'shutdown'): void {
-    slot.draining = true;
-    if (!slot.worker.isDead() && slot.worker.isConnected()) slot.worker.send({ type: 'drain', mode } satisfies SupervisorMessage);
   }
 
   private saveState(): void {
@@ -341,7 +287,7 @@ export class Supervisor {
       root: this.config.root,
       workerScript: this.config.workerScript,
       controlSocket: controlSocketPath(this.config.stateFile),
-      workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.worker.process.pid!, startedAt: s.startedAt.toISOString() })),
+      workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.pid, startedAt: s.startedAt.toISOString() })),
       taskWorkers: this.tasks.runningProcesses(),
     });
   }

@@ -2,7 +2,8 @@ import { resolveStateFile } from '../config.js';
 import { findRunningServer } from '../control/control-client.js';
 import type { ServerLocation } from '../control/commands.js';
 import { EphpmError } from '../errors.js';
-import { segmentName, tableAddon, type SegmentInfo, type TableInfo } from './tables.js';
+import { loadAddon, type SegmentInfo, type TableInfo } from '../php/addon.js';
+import { segmentName } from './tables.js';
 
 export interface TableList {
   pid: number;
@@ -32,7 +33,7 @@ export function dumpTable(location: ServerLocation, name: string, options: { lim
       'List them with: ephpm table:list',
     );
   }
-  const raw = tableAddon().tableRows(segment, name, options.limit ?? Number.MAX_SAFE_INTEGER, options.key) ?? [];
+  const raw = loadAddon().tableRows(segment, name, options.limit ?? Number.MAX_SAFE_INTEGER, options.key) ?? [];
   if (options.key !== undefined && raw.length === 0) {
     throw new EphpmError('EPHPM_NO_ROW', `Table "${name}" has no row with the key "${options.key}".`, `See its keys with: ephpm table:dump ${name}`);
   }
@@ -47,7 +48,7 @@ function openSegment(location: ServerLocation): { pid: number; segment: string; 
   const stateFile = resolveStateFile(location);
   const state = findRunningServer(stateFile);
   const segment = segmentName(stateFile);
-  const info = tableAddon().tablesInspect(segment);
+  const info = loadAddon().tablesInspect(segment);
   if (!info) {
     throw new EphpmError(
       'EPHPM_NO_TABLES',

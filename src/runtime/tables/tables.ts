@@ -1,47 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { formatBytes } from '../../cli/format.js';
 import type { ServerConfig } from '../config.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { loadPhpAddon } from '../php/addon.js';
-import type { ColumnDefinition, TableDefinition } from './table-definitions.js';
-
-/** One table as the segment describes it. */
-export interface TableInfo {
-  name: string;
-  /** Capacity: the most rows it holds. */
-  rows: number;
-  /** Rows in use. */
-  used: number;
-  bytes: number;
-  columns: ColumnDefinition[];
-}
-
-export interface SegmentInfo {
-  ownerPid: number;
-  ownerAlive: boolean;
-  bytes: number;
-  tables: TableInfo[];
-}
-
-/** A row as the addon hands it over: the key, then one value per column (big ints as strings). */
-export type RawRow = [string, ...Array<string | number>];
-
-/** The shared-table surface of native/table_napi.cc. */
-interface TableAddon {
-  tablesCreate(segment: string, tables: TableDefinition[]): number;
-  tablesRemove(segment: string): boolean;
-  tablesSweep(prefix: string): string[];
-  tablesAttach(segment: string): void;
-  tablesInspect(segment: string): SegmentInfo | null;
-  tableRows(segment: string, table: string, limit: number, key?: string): RawRow[] | null;
-}
-
-export function tableAddon(): TableAddon {
-  return loadPhpAddon() as unknown as TableAddon;
-}
+import { loadAddon } from '../php/addon.js';
+import { formatBytes } from '../sizes.js';
 
 const SHM_DIR = '/dev/shm';
 
@@ -73,7 +37,7 @@ export interface SharedTables {
 export function createTables(config: ServerConfig, logger: Logger): SharedTables | null {
   const leftovers = existsSync(SHM_DIR) && readdirSync(SHM_DIR).some((name) => name.startsWith(segmentPrefix()));
   if (config.tables.length === 0 && !leftovers) return null;
-  const addon = tableAddon();
+  const addon = loadAddon();
   for (const removed of addon.tablesSweep(segmentPrefix())) {
     logger.info(`removed the shared tables ${SHM_DIR}${removed} of a server that is gone`);
   }
@@ -102,7 +66,7 @@ export function createTables(config: ServerConfig, logger: Logger): SharedTables
 export function attachTables(config: ServerConfig): void {
   if (config.tables.length === 0) return;
   try {
-    tableAddon().tablesAttach(segmentName(config.stateFile));
+    loadAddon().tablesAttach(segmentName(config.stateFile));
   } catch (error) {
     throw new EphpmError('EPHPM_TABLES_FAILED', `This worker cannot map the shared tables: ${(error as Error).message}.`, 'Restart the server (ephpm stop, then ephpm serve).');
   }

@@ -1,16 +1,7 @@
-import { chmodSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { basename, dirname, join } from 'node:path';
-import { encodeFrame, FrameReader, FrameType, type Frame } from './task-wire.js';
-
-/** The task functions of the addon (native/node/task_napi.cc). */
-export interface TaskAddon {
-  taskResults(onResult: (key: number, type: FrameType, data: Buffer) => void): void;
-  pushTask(key: number, payload: Buffer): void;
-  tick(timeSeconds: number): void;
-  tickCounts(): { taken: number; missed: number };
-  stopTasks(): void;
-}
+import { listenOwnerOnly } from '../owner-only-socket.js';
+import { FrameType, type TaskFunctions } from '../php/addon.js';
+import { encodeFrame, FrameReader, type Frame } from './task-wire.js';
 
 interface Accepted {
   socket: Socket;
@@ -39,29 +30,16 @@ export class TaskServer {
   done = 0;
 
   constructor(
-    private readonly addon: TaskAddon,
+    private readonly addon: TaskFunctions,
     private readonly queueSize: number,
   ) {
     addon.taskResults(this.onResult);
   }
 
-  /** Binds a temporary name, then renames it over `path`: a replacement takes over without a moment of "no such file". */
+  /** A replacement task worker takes over the same path without a moment of "no such file". */
   async listen(path: string): Promise<void> {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const temporary = join(dirname(path), `.${basename(path)}.${process.pid}`);
-    rmSync(temporary, { force: true });
     const server = createServer((socket) => this.onConnection(socket));
-    const previousMask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(temporary, () => resolve());
-      });
-    } finally {
-      process.umask(previousMask);
-    }
-    chmodSync(temporary, 0o600);
-    renameSync(temporary, path);
+    await listenOwnerOnly(server, path);
     this.server = server;
   }
 

@@ -1,11 +1,5 @@
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { ServerConfig } from '../config.js';
-
-// A task worker binds a temporary name beside its path first (a few bytes
-// longer), and sockaddr_un allows 108 bytes.
-const UNIX_PATH_LIMIT = 90;
+import { socketPathBeside } from '../owner-only-socket.js';
 
 /**
  * Where task worker `index` listens: beside the state file (in the owner-only
@@ -13,9 +7,7 @@ const UNIX_PATH_LIMIT = 90;
  * takes over the same path, so request workers never need to be told.
  */
 export function taskSocketPath(stateFile: string, index: number): string {
-  const beside = join(dirname(stateFile), `task-${index}.sock`);
-  if (Buffer.byteLength(beside) <= UNIX_PATH_LIMIT) return beside;
-  return join(tmpdir(), `ephpm-${createHash('sha256').update(stateFile).digest('hex').slice(0, 16)}-task-${index}.sock`);
+  return socketPathBeside(stateFile, `task-${index}.sock`);
 }
 
 export function taskSocketPaths(config: Pick<ServerConfig, 'stateFile' | 'taskWorkers'>): string[] {

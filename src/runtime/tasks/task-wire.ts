@@ -1,16 +1,9 @@
 // The task socket protocol (native/task_wire.h is the other half):
 // u32 LE payload length | u8 type | u32 LE id | payload.
 
-export const enum FrameType {
-  Task = 1,
-  TaskNoReply = 2,
-  ResultOk = 16,
-  ResultFailed = 17,
-  QueueFull = 18,
-  Gone = 19,
-  Draining = 20,
-  Accepted = 21,
-}
+import { FrameType } from '../php/addon.js';
+
+export { FrameType };
 
 const HEADER_BYTES = 9;
 

@@ -1,31 +1,29 @@
 // Entry point of a task worker or the tick worker (forked by TaskPool): the
 // same embedded PHP and worker script as a request worker, but no HTTP; the
 // script sees its role in Ephpm\Octane\worker_role().
-import type { ServerConfig } from '../config.js';
-import { EmbeddedPhp } from '../php/embedded-php.js';
-import { isEphpmError } from '../errors.js';
 import { Logger } from '../logger.js';
-import { WORKER_CONFIG_ENV } from '../supervisor/process-messages.js';
-import { loadPhpAddon, type PhpAddon } from '../php/addon.js';
-import { TASK_SOCKET_ENV, type TaskSupervisorMessage, type TaskWorkerMessage } from '../supervisor/task-process-messages.js';
+import { loadAddon, type EphpmAddon } from '../php/addon.js';
+import { EmbeddedPhp } from '../php/embedded-php.js';
+import { bootFailure, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
+import { TASK_SOCKET_ENV, type TaskWorkerMessage } from '../supervisor/process-messages.js';
 import { attachTables } from '../tables/tables.js';
-import { TaskServer, type TaskAddon } from './task-server.js';
+import { TaskServer } from './task-server.js';
 import { TickTimer } from './tick-timer.js';
 
-const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
+const config = workerConfig();
 const role = process.env.EPHPM_WORKER_ROLE === 'tick' ? 'tick' : 'task';
 const logger = new Logger(config.logFormat);
-const tell = (message: TaskWorkerMessage) => process.send?.(message);
+const tell = (message: TaskWorkerMessage) => tellSupervisor(message);
 
 let php: EmbeddedPhp | null = null;
-let addon: (PhpAddon & TaskAddon) | null = null;
+let addon: EphpmAddon | null = null;
 let tasks: TaskServer | null = null;
 let ticks: TickTimer | null = null;
 let leaving = false;
 
 async function boot(): Promise<void> {
   attachTables(config);
-  addon = loadPhpAddon() as PhpAddon & TaskAddon;
+  addon = loadAddon();
   php = new EmbeddedPhp(addon);
   php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
   if (role === 'task') tasks = new TaskServer(addon, config.taskQueueSize);
@@ -57,7 +55,7 @@ async function leave(): Promise<void> {
 function reportStats(): void {
   const tickCounts = ticks?.counts();
   tell({
-    type: 'task-stats',
+    type: 'stats',
     stats: {
       done: tasks?.done ?? tickCounts?.taken ?? 0,
       waiting: tasks?.outstanding ?? 0,
@@ -67,21 +65,9 @@ function reportStats(): void {
   });
 }
 
-process.on('message', (message: TaskSupervisorMessage) => {
-  if (message.type === 'drain') void leave();
-  if (message.type === 'stats') reportStats();
-});
-process.on('disconnect', () => void leave());
-process.on('SIGTERM', () => void leave());
-process.on('SIGINT', () => void leave());
+followSupervisor({ leave: () => void leave(), reportStats });
 
 boot().catch((error: unknown) => {
   leaving = true;
-  const message: TaskWorkerMessage = {
-    type: 'boot-failed',
-    message: (error as Error).message,
-    hint: isEphpmError(error) ? error.hint : undefined,
-  };
-  if (process.send) process.send(message, () => process.exit(1));
-  else process.exit(1);
+  exitWithBootFailure(bootFailure(error));
 });

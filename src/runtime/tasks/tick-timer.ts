@@ -1,4 +1,4 @@
-import type { TaskAddon } from './task-server.js';
+import type { TaskFunctions } from '../php/addon.js';
 
 export const TICK_INTERVAL_MS = 1_000;
 
@@ -10,7 +10,7 @@ export const TICK_INTERVAL_MS = 1_000;
 export class TickTimer {
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly addon: TaskAddon) {}
+  constructor(private readonly addon: TaskFunctions) {}
 
   start(): void {
     this.timer = setInterval(() => this.addon.tick(Date.now() / 1000), TICK_INTERVAL_MS);

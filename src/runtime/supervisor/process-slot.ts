@@ -1,0 +1,124 @@
+import type { ChildProcess } from 'node:child_process';
+import { EphpmError } from '../errors.js';
+import type { ChildMessage, DrainMode, SupervisorMessage } from './process-messages.js';
+
+const STATS_TIMEOUT_MS = 1_000;
+const CRASH_WINDOW_MS = 10_000;
+const MAX_RESPAWN_DELAY_MS = 5_000;
+
+/**
+ * One child process the supervisor keeps running (a request worker forked by
+ * node:cluster, or a task or tick worker forked by TaskPool): its position,
+ * readiness, stats, draining and exit.
+ */
+export class ProcessSlot<Stats> {
+  readonly startedAt = new Date();
+  ready = false;
+  draining = false;
+  exited = false;
+  /** Resolves once the process has exited. */
+  readonly exit: Promise<void>;
+
+  constructor(
+    /** A cluster worker's `.process` or a forked child: both carry the IPC channel. */
+    readonly child: ChildProcess,
+    /** Stable position 1..N; a replacement takes over its predecessor's number. */
+    readonly index: number,
+    readonly restarts: number,
+  ) {
+    this.exit = new Promise((resolve) =>
+      child.once('exit', () => {
+        this.exited = true;
+        resolve();
+      }),
+    );
+    child.on('message', (message: ChildMessage<Stats>) => {
+      if (message.type === 'ready') this.ready = true;
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  uptimeSeconds(now = Date.now()): number {
+    return (now - this.startedAt.getTime()) / 1000;
+  }
+
+  /** Dropped when the process is gone or its channel closed. */
+  send(message: SupervisorMessage): void {
+    if (!this.exited && this.child.connected) this.child.send(message);
+  }
+
+  drain(mode: DrainMode): void {
+    this.draining = true;
+    this.send({ type: 'drain', mode });
+  }
+
+  /**
+   * Resolves when the process says it is ready; rejects with EPHPM_WORKER_BOOT when its
+   * boot fails (`explain` turns PHP's error into the message) or it exits first.
+   */
+  whenReady(name: string, explain: (error: string) => string = (error) => error, defaultHint?: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: ChildMessage<Stats>) => {
+        if (message.type === 'ready') settle(null);
+        if (message.type === 'boot-failed') settle(new EphpmError('EPHPM_WORKER_BOOT', explain(message.message), message.hint ?? defaultHint));
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+        settle(new EphpmError('EPHPM_WORKER_BOOT', `${name} process exited while starting (${exitReason(code, signal)}).`));
+      const settle = (error: EphpmError | null) => {
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+    });
+  }
+
+  /** The process's own figures, or null when it is not ready, gone, or does not answer within a second. */
+  stats(): Promise<Stats | null> {
+    if (!this.ready || this.exited || !this.child.connected) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(null), STATS_TIMEOUT_MS);
+      const onMessage = (message: ChildMessage<Stats>) => {
+        if (message.type === 'stats') done(message.stats);
+      };
+      const done = (stats: Stats | null) => {
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        resolve(stats);
+      };
+      this.child.on('message', onMessage);
+      this.send({ type: 'stats' });
+    });
+  }
+}
+
+/** Drains every slot and waits for them to exit; what is still running after `killAfterMs` is SIGKILLed. */
+export async function drainAll(slots: Iterable<ProcessSlot<unknown>>, mode: DrainMode, killAfterMs: number): Promise<void> {
+  const list = [...slots];
+  for (const slot of list) slot.drain(mode);
+  const timer = setTimeout(() => {
+    for (const slot of list) if (!slot.exited) slot.child.kill('SIGKILL');
+  }, killAfterMs).unref();
+  await Promise.all(list.map((slot) => slot.exit));
+  clearTimeout(timer);
+}
+
+/** How long to wait before replacing a crashed process: at once, unless it keeps crashing. */
+export class CrashBackoff {
+  private recent: number[] = [];
+
+  /** Records a crash now and returns the delay before the next fork (0 ms, then 400 ms doubling up to 5 s). */
+  next(now = Date.now()): number {
+    this.recent = [...this.recent.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    return this.recent.length <= 1 ? 0 : Math.min(MAX_RESPAWN_DELAY_MS, 100 * 2 ** this.recent.length);
+  }
+}
+
+export function exitReason(code: number | null, signal: NodeJS.Signals | string | null): string {
+  return signal ?? `exit code ${code}`;
+}
