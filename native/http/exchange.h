@@ -17,6 +17,22 @@ struct Header {
   std::string value;
 };
 
+// A POST body PHP itself would turn into $_POST (and $_FILES); Node decides,
+// with PHP's rule (the method and the content type, see form-body.ts).
+enum class PostForm : uint8_t { None = 0, UrlEncoded = 1, Multipart = 2 };
+
+// One part of a multipart/form-data body, parsed by Node as it arrived: a
+// field (its value in memory) or a file (streamed to a temp file by Node).
+struct FormPart {
+  bool is_file = false;
+  std::string name;   // as sent; PHP's variable registration mangles and nests it
+  std::string value;  // a field's value; a file's client filename as sent (path included)
+  std::string type;   // file: the part's Content-Type, type/subtype
+  std::string path;   // file: the temp file, "" when none was written
+  int64_t size = 0;   // file: bytes written
+  int error = 0;      // file: UPLOAD_ERR_* decided by Node (NO_FILE, NO_TMP_DIR, CANT_WRITE)
+};
+
 struct Request {
   uint64_t id = 0;
   std::string method;
@@ -32,6 +48,8 @@ struct Request {
   std::string body_file;    // large bodies were spooled to this file by Node
   double body_size = 0;
   double request_time = 0;
+  PostForm post_form = PostForm::None;
+  std::vector<FormPart> form;  // Multipart: fields and files in the order sent
   // Set when PHP may write the complete response to the client itself.
   std::shared_ptr<DirectSocket> direct_socket;
 };

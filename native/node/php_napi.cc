@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <map>
+#include <vector>
 
 #include "http/bridge.h"
 #include "http/direct_response.h"
@@ -70,7 +71,38 @@ std::string string_arg(const Napi::CallbackInfo& info, size_t index) {
   return info[index].IsString() ? info[index].As<Napi::String>().Utf8Value() : std::string();
 }
 
-// start({ script, ini, stackSize }, onEvent)
+// Names and values of form parts are binary strings (one char per byte).
+std::string latin1(napi_env env, napi_value value) {
+  size_t length = 0;
+  napi_get_value_string_latin1(env, value, nullptr, 0, &length);
+  std::string text(length, '\0');
+  napi_get_value_string_latin1(env, value, text.data(), length + 1, &length);
+  return text;
+}
+
+// [isFile, name, value, type, path, size, error] per part (see form-body.ts).
+std::vector<FormPart> form_parts(const Napi::Value& value) {
+  std::vector<FormPart> parts;
+  if (!value.IsArray()) return parts;
+  Napi::Array flat = value.As<Napi::Array>();
+  napi_env env = value.Env();
+  uint32_t length = flat.Length();
+  parts.reserve(length / 7);
+  for (uint32_t i = 0; i + 7 <= length; i += 7) {
+    FormPart part;
+    part.is_file = flat.Get(i).ToNumber().Int32Value() == 1;
+    part.name = latin1(env, flat.Get(i + 1));
+    part.value = latin1(env, flat.Get(i + 2));
+    part.type = latin1(env, flat.Get(i + 3));
+    part.path = flat.Get(i + 4).ToString().Utf8Value();
+    part.size = flat.Get(i + 5).ToNumber().Int64Value();
+    part.error = flat.Get(i + 6).ToNumber().Int32Value();
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+// start({ script, ini, stackSize, documentRoot, statusTexts }, onEvent)
 Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (g_started) {
@@ -82,6 +114,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   runtime.script = options.Get("script").As<Napi::String>().Utf8Value();
   runtime.ini = options.Get("ini").As<Napi::String>().Utf8Value();
   runtime.stack_size = static_cast<size_t>(options.Get("stackSize").As<Napi::Number>().Int64Value());
+  if (options.Get("documentRoot").IsString()) runtime.document_root = options.Get("documentRoot").As<Napi::String>().Utf8Value();
   std::map<int, std::string> status_texts;
   if (options.Get("statusTexts").IsObject()) {
     Napi::Object texts = options.Get("statusTexts").As<Napi::Object>();
@@ -104,7 +137,8 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime, directSocket, keepAliveSeconds)
+// dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime, directSocket, keepAliveSeconds,
+//          postForm, formParts)
 // `head` packs the strings in one: "method\nuri\nprotocol\nscheme\nremoteAddr\n
 // serverAddr\nName\nvalue\nName\nvalue..." (one N-API string instead of seven).
 Napi::Value Dispatch(const Napi::CallbackInfo& info) {
@@ -130,6 +164,8 @@ Napi::Value Dispatch(const Napi::CallbackInfo& info) {
   request->body_file = string_arg(info, 5);
   request->body_size = info[6].As<Napi::Number>().DoubleValue();
   request->request_time = info[7].As<Napi::Number>().DoubleValue();
+  request->post_form = static_cast<PostForm>(info[10].IsNumber() ? info[10].As<Napi::Number>().Int32Value() : 0);
+  if (request->post_form == PostForm::Multipart) request->form = form_parts(info[11]);
   int64_t direct_socket = info[8].IsNumber() ? info[8].As<Napi::Number>().Int64Value() : -1;
   if (direct_socket >= 0) {
     request->direct_socket = find_socket(direct_socket);

@@ -11,7 +11,10 @@
 #include "php/php_headers.h"
 #include "php/php_module.h"
 #include "php/output_capture.h"
+#include "php/server_vars.h"
 #include "php/sigprof.h"
+#include "php/std_streams.h"
+#include "php/uploads.h"
 
 namespace ephpm {
 namespace {
@@ -127,6 +130,7 @@ void run_worker_loop() {
     state.last_error.clear();
     execute_worker_script(g_options->script.c_str());
     fail_open_request();
+    forget_uploaded_files();
     state.current.reset();
     state.phase = WorkerState::Phase::Idle;
     if (state.bridge->stopping()) break;
@@ -180,6 +184,7 @@ void* thread_main(void*) {
 
   g_argv[0] = const_cast<char*>(g_options->script.c_str());
   if (php_embed_init(1, g_argv) == SUCCESS) {
+    keep_standard_descriptors();
     if (libphp_matches_build()) run_worker_loop();
     php_embed_shutdown();
   } else {
@@ -199,6 +204,7 @@ const char* built_php_version() { return g_built_php_version; }
 std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, EventSink emit) {
   if (g_thread_started) return "PHP is already running in this process (one embedded PHP per process)";
   *g_options = options;
+  set_document_root(options.document_root);
   g_state->bridge = bridge;
   g_state->emit = std::move(emit);
 

@@ -13,6 +13,7 @@ namespace ephpm {
 struct RuntimeOptions {
   std::string script;   // absolute path of the worker script
   std::string ini;      // "key=value\n" lines appended after the built-in defaults
+  std::string document_root;  // the app's public/ directory ($_SERVER['DOCUMENT_ROOT'])
   size_t stack_size = 64 * 1024 * 1024;
 };
 

@@ -4,6 +4,7 @@
 #include "php/embedding.h"
 #include "php/request_array.h"
 #include "php/output_capture.h"
+#include "php/uploads.h"
 #include "tables/table_php.h"
 #include "tasks/task_php.h"
 
@@ -43,6 +44,7 @@ PHP_FUNCTION(take_request) {
   if (!require_role("take_request", "http")) RETURN_THROWS();  // tasks/task_php.cc
   WorkerState& state = worker_state();
   finish_open_request_implicitly();
+  forget_uploaded_files();
   // A time limit set with set_time_limit() ends with the request that set it.
   zend_unset_timeout();
   if (!state.took_request_this_run) {

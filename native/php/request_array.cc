@@ -1,7 +1,14 @@
 #include "php/request_array.h"
 
 #include <cctype>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
+
+#include "php/input_vars.h"
+#include "php/server_vars.h"
+#include "php/uploads.h"
 
 namespace ephpm {
 namespace {
@@ -10,16 +17,17 @@ void add_string(zval* array, const char* key, const std::string& value) {
   add_assoc_stringl_ex(array, key, strlen(key), value.data(), value.size());
 }
 
+void add_array(zval* array, const char* key, zval* value) { add_assoc_zval_ex(array, key, strlen(key), value); }
+
 std::string lower(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
-// Node gives "Name\nvalue\nName\nvalue"; repeated names are joined the way
-// HTTP allows: "; " for Cookie, ", " for everything else.
-void add_headers(zval* array, const std::string& raw, std::string& cookie_header) {
-  zval headers;
-  array_init(&headers);
+// Node gives "Name\nvalue\nName\nvalue"; names are lower-cased and repeated
+// ones joined the way HTTP allows: "; " for Cookie, ", " for everything else.
+std::vector<Header> parse_headers(const std::string& raw) {
+  std::vector<Header> headers;
   size_t position = 0;
   while (position < raw.size()) {
     size_t name_end = raw.find('\n', position);
@@ -29,59 +37,84 @@ void add_headers(zval* array, const std::string& raw, std::string& cookie_header
     std::string name = lower(raw.substr(position, name_end - position));
     std::string value = raw.substr(name_end + 1, value_end - name_end - 1);
     position = value_end + 1;
-
-    zval* existing = zend_hash_str_find(Z_ARRVAL(headers), name.data(), name.size());
-    if (existing && Z_TYPE_P(existing) == IS_STRING) {
-      std::string joined(Z_STRVAL_P(existing), Z_STRLEN_P(existing));
-      joined += name == "cookie" ? "; " : ", ";
-      joined += value;
-      value = joined;
+    Header* existing = nullptr;
+    for (auto& header : headers) {
+      if (header.name == name) existing = &header;
     }
-    if (name == "cookie") cookie_header = value;
-    add_assoc_stringl_ex(&headers, name.data(), name.size(), value.data(), value.size());
+    if (existing) {
+      existing->value += name == "cookie" ? "; " : ", ";
+      existing->value += value;
+    } else {
+      headers.push_back({std::move(name), std::move(value)});
+    }
   }
-  add_assoc_zval_ex(array, "headers", sizeof("headers") - 1, &headers);
+  return headers;
 }
 
-std::string trim(const std::string& text) {
-  size_t start = text.find_first_not_of(" \t");
-  if (start == std::string::npos) return "";
-  size_t end = text.find_last_not_of(" \t");
-  return text.substr(start, end - start + 1);
+void add_headers(zval* array, const std::vector<Header>& headers) {
+  zval list;
+  array_init_size(&list, static_cast<uint32_t>(headers.size()));
+  for (const auto& header : headers) {
+    add_assoc_stringl_ex(&list, header.name.data(), header.name.size(), header.value.data(), header.value.size());
+  }
+  add_array(array, "headers", &list);
 }
 
-// Same decoding as PHP's $_COOKIE: values are url-decoded, the first
-// occurrence of a name wins.
-void add_cookies(zval* array, const std::string& header) {
-  zval cookies;
-  array_init(&cookies);
-  size_t position = 0;
-  while (position <= header.size()) {
-    size_t end = header.find(';', position);
-    if (end == std::string::npos) end = header.size();
-    std::string pair = trim(header.substr(position, end - position));
-    position = end + 1;
-    size_t equals = pair.find('=');
-    if (pair.empty() || equals == 0) continue;
-    std::string name = equals == std::string::npos ? pair : trim(pair.substr(0, equals));
-    std::string value = equals == std::string::npos ? "" : trim(pair.substr(equals + 1));
-    if (zend_hash_str_exists(Z_ARRVAL(cookies), name.data(), name.size())) continue;
-    size_t decoded_length = php_url_decode(value.data(), value.size());
-    add_assoc_stringl_ex(&cookies, name.data(), name.size(), value.data(), decoded_length);
-  }
-  add_assoc_zval_ex(array, "cookies", sizeof("cookies") - 1, &cookies);
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
 }
+
+void add_form(zval* array, const Request& request) {
+  zval post, files;
+  if (request.post_form == PostForm::Multipart) {
+    build_multipart_form(request.form, &post, &files);
+  } else {
+    if (request.post_form == PostForm::UrlEncoded) {
+      parse_urlencoded(request.body_file.empty() ? request.body : read_file(request.body_file), &post);
+    } else {
+      array_init(&post);
+    }
+    array_init(&files);
+  }
+  add_array(array, "post", &post);
+  add_array(array, "files", &files);
+}
+
+// While the input is parsed, PHP's own warnings about it (max_input_vars,
+// nesting level) go to the log only: under php-fpm they happen before the
+// script runs, and a user error handler that throws must not turn a client's
+// oversized query into an exception out of take_request().
+class UserErrorHandlerPaused {
+ public:
+  UserErrorHandlerPaused() {
+    ZVAL_COPY_VALUE(&saved_, &EG(user_error_handler));
+    ZVAL_UNDEF(&EG(user_error_handler));
+  }
+  ~UserErrorHandlerPaused() { ZVAL_COPY_VALUE(&EG(user_error_handler), &saved_); }
+  UserErrorHandlerPaused(const UserErrorHandlerPaused&) = delete;
+  UserErrorHandlerPaused& operator=(const UserErrorHandlerPaused&) = delete;
+
+ private:
+  zval saved_;
+};
 
 }  // namespace
 
 void build_request_array(const Request& request, zval* array) {
-  array_init_size(array, 20);
+  std::vector<Header> headers = parse_headers(request.raw_headers);
+  size_t question = request.uri.find('?');
+  std::string path = question == std::string::npos ? request.uri : request.uri.substr(0, question);
+  std::string query_string = question == std::string::npos ? std::string() : request.uri.substr(question + 1);
+
+  array_init_size(array, 24);
   add_assoc_long_ex(array, "id", 2, static_cast<zend_long>(request.id));
   add_string(array, "method", request.method);
   add_string(array, "uri", request.uri);
-  size_t question = request.uri.find('?');
-  add_string(array, "path", question == std::string::npos ? request.uri : request.uri.substr(0, question));
-  add_string(array, "query_string", question == std::string::npos ? "" : request.uri.substr(question + 1));
+  add_string(array, "path", path);
+  add_string(array, "query_string", query_string);
   add_string(array, "protocol", request.protocol);
   add_string(array, "scheme", request.scheme);
   add_string(array, "remote_addr", request.remote_addr);
@@ -89,10 +122,24 @@ void build_request_array(const Request& request, zval* array) {
   add_string(array, "server_addr", request.server_addr);
   add_assoc_long_ex(array, "server_port", sizeof("server_port") - 1, request.server_port);
   add_assoc_double_ex(array, "request_time_float", sizeof("request_time_float") - 1, request.request_time);
+  add_headers(array, headers);
 
-  std::string cookie_header;
-  add_headers(array, request.raw_headers, cookie_header);
-  add_cookies(array, cookie_header);
+  zval server;
+  build_server_array(request, headers, query_string, &server);
+  add_array(array, "server", &server);
+  {
+    UserErrorHandlerPaused paused;
+    zval query, cookies;
+    parse_query(query_string, &query);
+    add_array(array, "query", &query);
+    std::string cookie_header;
+    for (const auto& header : headers) {
+      if (header.name == "cookie") cookie_header = header.value;
+    }
+    parse_cookies(cookie_header, &cookies);
+    add_array(array, "cookies", &cookies);
+    add_form(array, request);
+  }
 
   if (request.body_file.empty()) {
     add_string(array, "body", request.body);

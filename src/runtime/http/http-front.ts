@@ -8,7 +8,8 @@ import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { closeAfterResponse, closeListenerOnly, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
-import { EMPTY_BODY, hasRequestBody, readRequestBody, removeSpooledBody, type RequestBody } from './request-body.js';
+import { EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
+import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 
 export interface HttpFrontHooks {
@@ -147,7 +148,7 @@ export class HttpFront implements ResponderOwner {
         if (!res.headersSent && !res.destroyed) {
           closeAfterResponse(res);
           res.writeHead(tooLarge ? 413 : 400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-          res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : '400 Bad Request: the request body could not be read.\n');
+          res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);
         }
         this.log(req.method!, url, tooLarge ? 413 : 400, started);
       },
@@ -158,7 +159,7 @@ export class HttpFront implements ResponderOwner {
     const id = ++this.nextId;
     const now = Date.now();
     const directSocket = this.directSocket(req, res);
-    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.file, directSocket);
+    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.tempFiles, directSocket);
 
     const socket = req.socket;
     this.php.dispatch(id, {
@@ -174,6 +175,8 @@ export class HttpFront implements ResponderOwner {
       body: body.buffer,
       bodyFile: body.file,
       bodySize: body.size,
+      postForm: postForm(req),
+      form: body.form,
       time: now / 1000,
       directSocket,
       keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
@@ -215,7 +218,7 @@ export class HttpFront implements ResponderOwner {
 
   /** Called by each responder once its answer is complete. */
   responded(responder: PhpResponder): void {
-    removeSpooledBody(responder.bodyFile);
+    removeTempFiles(responder.tempFiles);
     this.total++;
     this.log(responder.method, responder.url, responder.status, responder.started);
     this.hooks.served(this.total);

@@ -9,7 +9,7 @@ export interface ResponderOwner {
 
 /**
  * One request on its way through PHP: where the answer goes and what the
- * server needs to know about it afterwards (log line, timeout, temp file).
+ * server needs to know about it afterwards (log line, timeout, temp files).
  */
 export class PhpResponder implements ResponseSink {
   status = 0;
@@ -26,7 +26,8 @@ export class PhpResponder implements ResponseSink {
     readonly started: number,
     /** Date.now() at arrival, for the request timeout. */
     readonly arrivedAt: number,
-    readonly bodyFile: string | null,
+    /** The spooled body and uploaded files, removed once the response is complete. */
+    readonly tempFiles: readonly string[],
     /** >= 0: PHP may write the complete response to this socket itself (the addon's id; see HttpFront). */
     private readonly directSocket: number,
   ) {}

@@ -1,22 +1,30 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { once } from 'node:events';
 import { EphpmError } from '../errors.js';
+import { readMultipartForm } from './form-body.js';
+import { createTempFile, removeTempFiles } from './temp-files.js';
+
+/** A POST body PHP turns into $_POST / $_FILES (as in native/http/exchange.h). */
+export const enum PostForm {
+  None = 0,
+  UrlEncoded = 1,
+  Multipart = 2,
+}
 
 export interface RequestBody {
   /** Small bodies, in memory. */
   buffer: Buffer | null;
-  /** Large bodies, spooled to disk as they arrive; removed after the response. */
+  /** Large bodies, spooled to disk as they arrive. */
   file: string | null;
   size: number;
+  /** multipart/form-data: fields and uploaded files, flattened for the addon (see form-body.ts); no buffer, no file. */
+  form: Array<string | number> | null;
+  /** What to remove after the response: the spooled body, the uploaded files. */
+  tempFiles: readonly string[];
 }
 
-export const EMPTY_BODY: RequestBody = { buffer: null, file: null, size: 0 };
-
-const spoolDir = join(tmpdir(), `ephpm-bodies-${process.pid}`);
+export const EMPTY_BODY: RequestBody = Object.freeze({ buffer: null, file: null, size: 0, form: null, tempFiles: [] });
 
 export function bodyTooLarge(limit: number): EphpmError {
   return new EphpmError('EPHPM_BODY_TOO_LARGE', `The request body is larger than the server's limit of ${limit} bytes.`, 'Raise server.max_body_size in ephpm.toml (or --max-body-size).');
@@ -28,14 +36,30 @@ export function hasRequestBody(request: IncomingMessage): boolean {
 }
 
 /**
+ * PHP's rule (main/SAPI.c, sapi_read_post_data): only a POST body is read as a
+ * form, by its content type lower-cased up to the first ';', ',' or space.
+ */
+export function postForm(request: IncomingMessage): PostForm {
+  if (request.method !== 'POST') return PostForm.None;
+  const type = request.headers['content-type'];
+  if (!type) return PostForm.None;
+  const end = type.search(/[;, ]/);
+  const mime = (end < 0 ? type : type.slice(0, end)).toLowerCase();
+  if (mime === 'application/x-www-form-urlencoded') return PostForm.UrlEncoded;
+  return mime === 'multipart/form-data' ? PostForm.Multipart : PostForm.None;
+}
+
+/**
  * Reads a request body: up to `memoryLimit` bytes stay in memory; a larger
  * body goes to a temp file chunk by chunk, so it is never held in memory whole.
+ * A multipart/form-data POST is parsed as it arrives instead (form-body.ts).
  * Rejects with EPHPM_BODY_TOO_LARGE past `maxBytes` (announced or actual).
  */
 export async function readRequestBody(request: IncomingMessage, maxBytes: number, memoryLimit: number): Promise<RequestBody> {
   const announced = Number(request.headers['content-length'] ?? -1);
   if (announced > maxBytes) throw bodyTooLarge(maxBytes);
   if (!hasRequestBody(request)) return EMPTY_BODY;
+  if (postForm(request) === PostForm.Multipart) return readMultipartForm(request, maxBytes);
 
   const chunks: Buffer[] = [];
   let size = 0;
@@ -46,9 +70,9 @@ export async function readRequestBody(request: IncomingMessage, maxBytes: number
       size += chunk.length;
       if (size > maxBytes) throw bodyTooLarge(maxBytes);
       if (!spool && size > memoryLimit) {
-        mkdirSync(spoolDir, { recursive: true });
-        file = join(spoolDir, randomBytes(12).toString('hex'));
-        spool = createWriteStream(file, { mode: 0o600 });
+        const temp = createTempFile();
+        file = temp.path;
+        spool = createWriteStream(temp.path, { fd: temp.fd });
         for (const earlier of chunks) spool.write(earlier);
         chunks.length = 0;
       }
@@ -58,21 +82,13 @@ export async function readRequestBody(request: IncomingMessage, maxBytes: number
     }
     if (spool) {
       spool.end();
-      await once(spool, 'finish');
-      return { buffer: null, file, size };
+      await once(spool, 'close');
+      return { buffer: null, file, size, form: null, tempFiles: [file!] };
     }
   } catch (error) {
     spool?.destroy();
-    if (file) removeSpooledBody(file);
+    if (file) removeTempFiles([file]);
     throw error;
   }
-  return size === 0 ? EMPTY_BODY : { buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), file: null, size };
-}
-
-export function removeSpooledBody(file: string | null): void {
-  if (file) rmSync(file, { force: true });
-}
-
-export function removeSpoolDir(): void {
-  rmSync(spoolDir, { recursive: true, force: true });
+  return size === 0 ? EMPTY_BODY : { buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), file: null, size, form: null, tempFiles: [] };
 }

@@ -1,5 +1,6 @@
 // Entry point of a worker process (forked by the supervisor): embedded PHP
 // plus the HTTP front, sharing the supervisor's listening socket.
+import { join } from 'node:path';
 import { isEphpmError } from '../errors.js';
 import { Logger } from '../logger.js';
 import { loadAddon } from '../php/addon.js';
@@ -12,7 +13,7 @@ import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
 import { HttpFront } from './http-front.js';
 import { checkNodeInternals } from './node-internals.js';
 import type { PhpResponder } from './php-responder.js';
-import { removeSpoolDir } from './request-body.js';
+import { removeTempDir } from './temp-files.js';
 
 const config = workerConfig();
 const logger = new Logger(config.logFormat);
@@ -29,7 +30,7 @@ async function boot(): Promise<void> {
   attachTables(config);
   php = new EmbeddedPhp<PhpResponder>(loadAddon());
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
-  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
+  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public') });
   await php.waitUntilReady();
   bootLog.booted();
   php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
@@ -60,7 +61,7 @@ async function leaveGracefully(mode: DrainMode): Promise<void> {
   await drained;
   reportStats();
   await php?.stop();
-  removeSpoolDir();
+  removeTempDir();
   process.exit(0);
 }
 
@@ -72,7 +73,7 @@ async function leaveStuck(): Promise<void> {
   tell({ type: 'recycle', reason: 'timeout' });
   front?.failPending('503 Service Unavailable: this worker is restarting, retry shortly.\n');
   await front?.drain('shutdown');
-  removeSpoolDir();
+  removeTempDir();
   // The PHP thread cannot be interrupted, so a normal exit would wait for it forever.
   process.kill(process.pid, 'SIGKILL');
 }

@@ -43,12 +43,14 @@ export type Payload = string | Buffer;
 
 /** A worker's embedded PHP: start it, hand it requests (native/node/php_napi.cc). */
 export interface PhpFunctions {
-  start(options: { script: string; ini: string; stackSize: number; statusTexts: Record<string, string> }, onEvent: EventCallback): void;
+  start(options: { script: string; ini: string; stackSize: number; documentRoot: string; statusTexts: Record<string, string> }, onEvent: EventCallback): void;
   /** `head`: "method\nuri\nprotocol\nscheme\nremoteAddr\nserverAddr\nName\nvalue..." */
   dispatch(
     id: number, head: string, remotePort: number, serverPort: number,
     body: Buffer | null, bodyFile: string | null, bodySize: number, requestTime: number,
     directSocket: number, keepAliveSeconds: number,
+    /** 0 none, 1 urlencoded, 2 multipart; `form`: [isFile, name, value, type, path, size, error] per part. */
+    postForm: number, form: Array<string | number> | null,
   ): void;
   /** Registers a dup of Node's socket descriptor that PHP may write complete responses to: its id, or -1. */
   adoptSocket(fd: number): number;

@@ -19,6 +19,8 @@ export interface EmbeddedPhpOptions {
   script: string;
   ini: Record<string, string>;
   stackBytes: number;
+  /** The app's public/ directory: $_SERVER['DOCUMENT_ROOT'] and SCRIPT_FILENAME in the request's `server`. */
+  documentRoot?: string;
 }
 
 export interface EmbeddedPhpEvents {
@@ -44,7 +46,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
 
   start(options: EmbeddedPhpOptions): void {
     const ini = Object.entries(options.ini).map(([key, value]) => `${key}=${value}\n`).join('');
-    this.addon.start({ script: options.script, ini, stackSize: options.stackBytes, statusTexts: STATUS_CODES as Record<string, string> }, this.onEvent);
+    this.addon.start({ script: options.script, ini, stackSize: options.stackBytes, documentRoot: options.documentRoot ?? '', statusTexts: STATUS_CODES as Record<string, string> }, this.onEvent);
   }
 
   /** Resolves when the script first asks for a request; rejects if it dies before. */
@@ -76,7 +78,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   dispatch(id: number, request: DispatchedRequest, sink: Sink): void {
     this.sinks.add(id, sink);
     const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
-    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directSocket, request.keepAliveSeconds);
+    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directSocket, request.keepAliveSeconds, request.postForm ?? 0, request.form ?? null);
     if (!this.wakeScheduled) {
       this.wakeScheduled = true;
       setImmediate(this.wake);
@@ -180,6 +182,10 @@ export interface DispatchedRequest {
   body: Buffer | null;
   bodyFile: string | null;
   bodySize: number;
+  /** A POST body PHP reads as a form: 1 urlencoded (parsed on the PHP thread from the body), 2 multipart (`form`). */
+  postForm?: number;
+  /** multipart/form-data: the parts Node parsed (see http/form-body.ts). */
+  form?: Array<string | number> | null;
   time: number;
   /** From adoptSocket(): PHP may write the complete response to this socket (-1: it goes through Node). */
   directSocket: number;
