@@ -33,3 +33,16 @@ export async function* chunks(response: Response): AsyncGenerator<Buffer> {
     yield Buffer.from(value);
   }
 }
+
+/**
+ * fetch() and the JSON body, asking for JSON (Laravel then renders its errors as JSON too): a failure shows the
+ * status and the app's error message, not a whole HTML error page.
+ */
+export async function fetchJson<T = Record<string, unknown>>(url: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('Accept')) headers.set('Accept', 'application/json');
+  const response = await fetch(url, { ...init, headers });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${text.slice(0, 2000)}`);
+  return JSON.parse(text) as T;
+}
