@@ -16,7 +16,7 @@ use Throwable;
 
 /**
  * Octane's client for the ephpm runtime: turns the runtime's request array into an Illuminate request and sends
- * Laravel's response back through Ephpm\Octane\send_response() (or the streaming functions).
+ * Laravel's response back through Ephpm\Octane\send_response() (or the streaming functions, see Http\ResponseSender).
  *
  * The request context carries the runtime's array under `ephpm`.
  */
@@ -46,14 +46,7 @@ final class EphpmClient implements StoppableClient
     /** An exception escaped the app: Octane's 500 (the exception itself with APP_DEBUG on). */
     public function error(Throwable $e, Application $app, Request $request, RequestContext $context): void
     {
-        if ($this->sender->endOpenStream()) {
-            return;
-        }
-        send_response(
-            500,
-            ['Content-Type' => 'text/plain; charset=UTF-8'],
-            Octane::formatExceptionForClient($e, (bool) $app->make('config')->get('app.debug')),
-        );
+        $this->sender->sendError(Octane::formatExceptionForClient($e, (bool) $app->make('config')->get('app.debug')));
     }
 
     /**

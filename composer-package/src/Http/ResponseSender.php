@@ -10,11 +10,6 @@ use Symfony\Component\HttpFoundation\Response;
 use Symfony\Component\HttpFoundation\StreamedResponse;
 use Traversable;
 
-use function Ephpm\Octane\end_response;
-use function Ephpm\Octane\send_chunk;
-use function Ephpm\Octane\send_response;
-use function Ephpm\Octane\start_response;
-
 /**
  * Sends a Symfony response through the runtime: a complete body in one send_response(), and streamed and file
  * responses chunk by chunk, as they are produced, with start_response() / send_chunk() / end_response(). PHP blocks
@@ -27,6 +22,10 @@ final class ResponseSender
 
     /** Set once a streamed response's head is out: an exception then can only end it, not replace it. */
     private bool $streaming = false;
+
+    public function __construct(private readonly ResponseFunctions $runtime = new RuntimeResponseFunctions())
+    {
+    }
 
     /**
      * @param string $output what the app echoed while handling the request (Octane's output buffer): it comes
@@ -54,20 +53,27 @@ final class ResponseSender
             $content = $output . $content;
             $headers = self::without($headers, 'Content-Length');  // the runtime counts the body it is given
         }
-        send_response($status, $headers, $content);
+        $this->runtime->sendResponse($status, $headers, $content);
     }
 
     /**
-     * Ends the streamed response if its head is out. After an exception while streaming, that is the best left: the
-     * client has the status and part of the body.
+     * A 500 with a plain-text message, in place of the response; if a streamed response's head is already out, the
+     * best left is to end it there (the client has the status and part of the body).
      */
-    public function endOpenStream(): bool
+    public function sendError(string $message): void
+    {
+        if (!$this->endOpenStream()) {
+            $this->runtime->sendResponse(500, ['Content-Type' => ['text/plain; charset=UTF-8']], $message);
+        }
+    }
+
+    private function endOpenStream(): bool
     {
         if (!$this->streaming) {
             return false;
         }
         $this->streaming = false;
-        end_response();
+        $this->runtime->endResponse();
         return true;
     }
 
@@ -80,10 +86,10 @@ final class ResponseSender
     {
         $send = function (string $chunk) use ($status, $headers): void {
             if (!$this->streaming) {
-                start_response($status, $headers);
+                $this->runtime->startResponse($status, $headers);
                 $this->streaming = true;
             }
-            send_chunk($chunk);
+            $this->runtime->sendChunk($chunk);
         };
         if ($first !== '') {
             $send($first);
@@ -107,7 +113,7 @@ final class ResponseSender
             }
         }
         if (!$this->endOpenStream()) {
-            send_response($status, $headers, '');
+            $this->runtime->sendResponse($status, $headers, '');
         }
     }
 
