@@ -57,7 +57,14 @@ if (!is_file($basePath . '/vendor/autoload.php')) {
 require_once $basePath . '/vendor/autoload.php';
 
 $client = new EphpmClient();
-$worker = WorkerBootstrap::boot($basePath, $client);
+try {
+    $worker = WorkerBootstrap::boot($basePath, $client);
+} catch (Throwable $e) {
+    // Reported as PHP reports an uncaught exception, once, in the server's log (Laravel's handler would render an
+    // error page into the void); the runtime says the script failed to boot and shows this.
+    error_log('PHP Fatal error:  Uncaught ' . $e);
+    exit(1);
+}
 
 try {
     if (worker_role() !== 'http') {

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Ephpm\Octane;
 
+use Ephpm\Octane\Cache\TableStore;
 use Ephpm\Octane\Commands\InstallCommand;
 use Ephpm\Octane\Commands\ReloadCommand;
 use Ephpm\Octane\Commands\StartCommand;
@@ -14,7 +15,9 @@ use Ephpm\Octane\Listeners\RollBackOpenTransactions;
 use Ephpm\Octane\Server\RuntimeBinary;
 use Ephpm\Octane\Server\ServerProcessInspector;
 use Ephpm\Octane\Server\ServerStateFile;
+use Ephpm\Octane\Tables\OctaneWithTables;
 use Illuminate\Contracts\Foundation\Application;
+use Illuminate\Support\Facades\Cache;
 use Illuminate\Support\ServiceProvider;
 use Laravel\Octane\Commands\InstallCommand as OctaneInstallCommand;
 use Laravel\Octane\Commands\ReloadCommand as OctaneReloadCommand;
@@ -23,6 +26,8 @@ use Laravel\Octane\Commands\StatusCommand as OctaneStatusCommand;
 use Laravel\Octane\Commands\StopCommand as OctaneStopCommand;
 use Laravel\Octane\Events\RequestTerminated;
 use Laravel\Octane\Events\TaskTerminated;
+use Laravel\Octane\Events\TickReceived;
+use Laravel\Octane\Octane;
 
 /**
  * Makes `ephpm` one of Octane's servers: Octane resolves its commands from the container, so binding a subclass of
@@ -42,6 +47,10 @@ final class EphpmServiceProvider extends ServiceProvider
     public function register(): void
     {
         $this->mergeConfigFrom(__DIR__ . '/../config/ephpm.php', 'ephpm');
+        if (extension_loaded('ephpm')) {
+            // Before anything resolves the Octane facade (Octane's own provider does, in its boot()).
+            $this->app->extend('octane', static fn (Octane $octane): OctaneWithTables => new OctaneWithTables($octane));
+        }
 
         foreach (self::COMMANDS as $octane => $ours) {
             $this->app->bind($octane, $ours);
@@ -63,11 +72,26 @@ final class EphpmServiceProvider extends ServiceProvider
     public function boot(): void
     {
         if (extension_loaded('ephpm')) {
-            $this->app['events']->listen([RequestTerminated::class, TaskTerminated::class], RollBackOpenTransactions::class);
+            $this->bindRuntime();
         }
         if ($this->app->runningInConsole()) {
             $this->commands([StartEphpmCommand::class]);
             $this->publishes([__DIR__ . '/../config/ephpm.php' => config_path('ephpm.php')], 'ephpm-config');
         }
+    }
+
+    /** Under the ephpm runtime: the `octane` cache store on a shared table, and no transaction left open between requests. */
+    private function bindRuntime(): void
+    {
+        $this->app['events']->listen([RequestTerminated::class, TaskTerminated::class], RollBackOpenTransactions::class);
+        // After every provider booted: Octane's own registers its process-local `octane` store in its boot().
+        $this->app->booted(function (): void {
+            if (!array_key_exists(TableStore::CACHE_TABLE, tables())) {
+                return;  // started without octane.cache: Octane's own store stays
+            }
+            $store = TableStore::fromRuntime(report(...));
+            Cache::extend('octane', fn () => Cache::repository($store));  // not static: the manager binds it
+            $this->app['events']->listen(TickReceived::class, static fn () => $store->refreshIntervals());
+        });
     }
 }

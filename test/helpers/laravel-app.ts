@@ -90,8 +90,9 @@ export function appCopy(app: string, options: { withoutPackages?: string[]; with
   const without = new Set(options.withoutPackages ?? []);
   for (const vendorName of readdirSync(join(app, 'vendor'))) {
     const source = join(app, 'vendor', vendorName);
-    if (!statSync(source).isDirectory()) {
-      cpSync(source, join(copy, 'vendor', vendorName));
+    // Composer's autoloader finds the app from its own directory: a copy, so that App\ is this copy's app/.
+    if (!statSync(source).isDirectory() || vendorName === 'composer') {
+      cpSync(source, join(copy, 'vendor', vendorName), { recursive: true });
       continue;
     }
     for (const pkg of readdirSync(source)) {

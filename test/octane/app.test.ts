@@ -205,6 +205,18 @@ describe.skipIf(skip)(`Laravel through Octane on ephpm${skip ? ` — SKIPPED: ${
     expect(await (await get('/echo-output')).text()).toBe('echoed, then the body');
   });
 
+  it('runs Octane::concurrently() in the worker itself when no task workers were started', async () => {
+    const { pid, results } = await fetchJson<{ pid: number; results: { task: number; sum: number } }>(`${server.url}/concurrently`);
+    expect(results).toEqual({ task: pid, sum: 4 });
+  });
+
+  it('gives Octane::table() and the octane cache store the runtime\'s shared memory', async () => {
+    expect(await fetchJson(`${server.url}/shared`)).toEqual({ votes: 1, row: { name: 'counter', votes: 1 }, hits: 1, store: 'Ephpm\\Octane\\Cache\\TableStore' });
+    expect(await fetchJson(`${server.url}/shared`)).toMatchObject({ votes: 2, hits: 2 });
+    const dump = await runCli(['table:dump', 'example', '--json', '--root', app]);
+    expect(JSON.parse(dump.output)).toMatchObject({ rows: [{ key: 'visits', values: { name: 'counter', votes: 2 } }] });
+  });
+
   it('keeps no container instance, user, session or singleton of one request for the next', async () => {
     const clean = { instance: null, user: null, session: null, counter: 1, transactionLevel: 0 };
     expect(await fetchJson(`${server.url}/state/leak`)).toMatchObject(clean);

@@ -5,7 +5,7 @@ import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { cliPath, repoRoot, runCli, startServer, tempDir } from '../helpers/ephpm-server.js';
 import { fetchJson } from '../helpers/http-client.js';
 import { appCopy, laravelApp } from '../helpers/laravel-app.js';
-import { artisan } from '../helpers/octane-server.js';
+import { artisan, freePort } from '../helpers/octane-server.js';
 
 // The other front door (`ephpm serve|dev|doctor` in the app's directory), and what each command says when something
 // is missing: the runtime, laravel/octane, the driver, a Laravel app at all.
@@ -85,6 +85,19 @@ describe.skipIf(skip)(`ephpm in a Laravel app, and what is missing said plainly$
     mkdirSync(bin);
     writeFileSync(join(bin, 'ephpm'), `#!/bin/sh\nexec ${process.execPath} ${cliPath} "$@"\n`, { mode: 0o755 });
     expect((await artisan(copy, ['octane:status'], { PATH: `${bin}:${pathWithoutEphpm}`, EPHPM_BINARY: '' })).output).toMatch(/Octane server is not running\./);
+  });
+
+  it('stops with the exception when the app fails to boot in the workers', async () => {
+    const copy = appCopy(app, { withRuntime: true });
+    const provider = join(copy, 'app', 'Providers', 'AppServiceProvider.php');
+    writeFileSync(provider, readFileSync(provider, 'utf8').replace(
+      'public function boot(): void\n    {\n',
+      "public function boot(): void\n    {\n        if (! $this->app->runningInConsole()) throw new \\RuntimeException('no database for the workers');\n",
+    ));
+    const { code, output } = await artisan(copy, ['octane:start', '--server=ephpm', `--port=${await freePort()}`, '--workers=1']);
+    expect(code).toBe(1);
+    expect(output).toMatch(/PHP Fatal error: {2}Uncaught RuntimeException: no database for the workers in .*AppServiceProvider\.php:\d+/);
+    expect(output).not.toMatch(/<!DOCTYPE html>/i);
   });
 
   it('refuses --watch and points at ephpm dev', async () => {

@@ -44,6 +44,16 @@ describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` 
     expect(await server.waitFor(/worker \d+ is being replaced \(served 4 requests\)/)).toBeTruthy();
   });
 
+  it('runs Octane::concurrently() on the task workers --task-workers starts', async () => {
+    server = await startOctane(app, ['--workers=1', '--task-workers=1']);
+    const { pid, results } = await fetchJson<{ pid: number; results: { task: number; sum: number } }>(`${server.url}/concurrently`);
+    expect(results.sum).toBe(4);
+    expect(results.task).not.toBe(pid);
+    const { output } = await runCli(['status', '--json', '--root', app]);
+    expect(JSON.parse(output).taskWorkers.map((worker: { pid: number }) => worker.pid)).toEqual([results.task]);
+    expect(await fetchJson(`${server.url}/concurrently/fails`)).toEqual({ class: 'InvalidArgumentException', message: 'no such report' });
+  });
+
   it('reports the server, reloads it under a stream of requests without a failure, and stops it, from another terminal', async () => {
     server = await startOctane(app, ['--workers=2']);
     expect(JSON.parse(readFileSync(stateFile(), 'utf8'))).toMatchObject({ masterProcessId: expect.any(Number), state: { host: '127.0.0.1', port: String(server.port) } });

@@ -118,6 +118,12 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
         if ($this->option('task-workers') !== 'auto') {
             array_push($arguments, '--task-workers', (string) (int) $this->option('task-workers'));
         }
+        // Octane's shared tables and its `octane` cache store's table, made by the runtime in shared memory.
+        foreach (['tables' => config('octane.tables'), 'cache' => config('octane.cache')] as $flag => $setting) {
+            if (is_array($setting) && $setting !== []) {
+                array_push($arguments, "--{$flag}", (string) json_encode($setting));
+            }
+        }
         // Request lines cost a write per request; Octane shows them in the local environment only.
         $arguments[] = app()->isLocal() ? '--access-log' : '--no-access-log';
         return $arguments;
