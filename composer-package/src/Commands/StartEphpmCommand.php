@@ -10,6 +10,8 @@ use Ephpm\Octane\Server\ServerStateFile;
 use Laravel\Octane\Commands\Command;
 use Laravel\Octane\Commands\Concerns\InteractsWithEnvironmentVariables;
 use Laravel\Octane\Commands\Concerns\InteractsWithServers;
+use Laravel\Octane\Events\TickReceived;
+use Laravel\Octane\Swoole\InvokeTickCallable;
 use RuntimeException;
 use Symfony\Component\Console\Attribute\AsCommand;
 use Symfony\Component\Console\Command\SignalableCommandInterface;
@@ -124,9 +126,26 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
                 array_push($arguments, "--{$flag}", (string) json_encode($setting));
             }
         }
+        if ($this->ticks()) {
+            $arguments[] = '--tick';
+        }
         // Request lines cost a write per request; Octane shows them in the local environment only.
         $arguments[] = app()->isLocal() ? '--access-log' : '--no-access-log';
         return $arguments;
+    }
+
+    /**
+     * Whether to run the tick worker (a process of its own): when config('octane.tick') says so, else when the app
+     * registered Octane::tick() callbacks (its providers boot in this command too).
+     */
+    private function ticks(): bool
+    {
+        $configured = config('octane.tick');
+        if (is_bool($configured)) {
+            return $configured;
+        }
+        $listeners = app('events')->getRawListeners()[TickReceived::class] ?? [];
+        return array_filter($listeners, static fn (mixed $listener): bool => $listener instanceof InvokeTickCallable) !== [];
     }
 
     private function requestTimeout(): int
