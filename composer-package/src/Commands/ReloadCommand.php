@@ -7,7 +7,6 @@ namespace Ephpm\Octane\Commands;
 use Ephpm\Octane\Commands\Concerns\ChoosesEphpm;
 use Ephpm\Octane\Server\ServerProcessInspector;
 use Laravel\Octane\Commands\ReloadCommand as OctaneReloadCommand;
-use RuntimeException;
 
 /** `octane:reload --server=ephpm`: replaces the worker processes one at a time, without failing a request. */
 final class ReloadCommand extends OctaneReloadCommand
@@ -17,21 +16,14 @@ final class ReloadCommand extends OctaneReloadCommand
     /** @return int */
     public function handle()
     {
-        if (!$this->ephpmChosen()) {
-            return parent::handle();
-        }
-        $inspector = app(ServerProcessInspector::class);
-        try {
+        return $this->handleServer(function (ServerProcessInspector $inspector): int {
             if (!$inspector->serverIsRunning()) {
                 $this->error('Octane server is not running.');
                 return 1;
             }
             $this->info('Reloading workers...');
             $inspector->reloadServer();
-        } catch (RuntimeException $e) {
-            $this->error($e->getMessage());
-            return 1;
-        }
-        return 0;
+            return 0;
+        });
     }
 }

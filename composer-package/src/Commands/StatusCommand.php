@@ -8,7 +8,6 @@ use Ephpm\Octane\Commands\Concerns\ChoosesEphpm;
 use Ephpm\Octane\Server\ServerProcessInspector;
 use Ephpm\Octane\Server\ServerStateFile;
 use Laravel\Octane\Commands\StatusCommand as OctaneStatusCommand;
-use RuntimeException;
 
 /** `octane:status --server=ephpm`: asks the runtime; a state file left by a server that is gone is reported and removed. */
 final class StatusCommand extends OctaneStatusCommand
@@ -18,29 +17,27 @@ final class StatusCommand extends OctaneStatusCommand
     /** @return int */
     public function handle()
     {
-        if (!$this->ephpmChosen()) {
-            return parent::handle();
-        }
-        $inspector = app(ServerProcessInspector::class);
-        try {
+        return $this->handleServer(function (ServerProcessInspector $inspector): int {
             $status = $inspector->status();
-            $stalePid = $status === null ? $inspector->stalePid() : null;
-        } catch (RuntimeException $e) {
-            $this->error($e->getMessage());
-            return 1;
-        }
-        if ($status === null) {
-            if ($stalePid !== null) {
-                $stateFile = app(ServerStateFile::class);
-                $stateFile->delete();
-                $this->warn("The state file {$stateFile->path()} named a server (pid {$stalePid}) that is no longer running; it was removed.");
+            if ($status === null) {
+                $this->reportStaleStateFile($inspector);
+                $this->info('Octane server is not running.');
+                return 1;
             }
-            $this->info('Octane server is not running.');
-            return 1;
+            $this->info('Octane server is running.');
+            $workers = array_map(static fn (array $worker): string => (string) $worker['pid'], $status['workers'] ?? []);
+            $this->line(sprintf('  %s · pid %d · %d workers (pids %s) · %s requests', $status['url'] ?? '', $status['pid'] ?? 0, count($workers), implode(', ', $workers), number_format((int) ($status['totalRequests'] ?? 0))));
+            return 0;
+        });
+    }
+
+    private function reportStaleStateFile(ServerProcessInspector $inspector): void
+    {
+        $stalePid = $inspector->stalePid();
+        if ($stalePid !== null) {
+            $stateFile = app(ServerStateFile::class);
+            $stateFile->delete();
+            $this->warn("The state file {$stateFile->path()} named a server (pid {$stalePid}) that is no longer running; it was removed.");
         }
-        $this->info('Octane server is running.');
-        $workers = array_map(static fn (array $worker): string => (string) $worker['pid'], $status['workers'] ?? []);
-        $this->line(sprintf('  %s · pid %d · %d workers (pids %s) · %s requests', $status['url'] ?? '', $status['pid'] ?? 0, count($workers), implode(', ', $workers), number_format((int) ($status['totalRequests'] ?? 0))));
-        return 0;
     }
 }

@@ -8,7 +8,6 @@ use Ephpm\Octane\Commands\Concerns\ChoosesEphpm;
 use Ephpm\Octane\Server\ServerProcessInspector;
 use Ephpm\Octane\Server\ServerStateFile;
 use Laravel\Octane\Commands\StopCommand as OctaneStopCommand;
-use RuntimeException;
 
 /** `octane:stop --server=ephpm`: stops the server gracefully (requests in flight finish) and waits until it is gone. */
 final class StopCommand extends OctaneStopCommand
@@ -18,12 +17,8 @@ final class StopCommand extends OctaneStopCommand
     /** @return int */
     public function handle()
     {
-        if (!$this->ephpmChosen()) {
-            return parent::handle();
-        }
-        $inspector = app(ServerProcessInspector::class);
-        $stateFile = app(ServerStateFile::class);
-        try {
+        return $this->handleServer(function (ServerProcessInspector $inspector): int {
+            $stateFile = app(ServerStateFile::class);
             if (!$inspector->serverIsRunning()) {
                 $stateFile->delete();
                 $this->error('ephpm server is not running.');
@@ -34,11 +29,8 @@ final class StopCommand extends OctaneStopCommand
                 $this->error('Failed to stop the ephpm server.');
                 return 1;
             }
-        } catch (RuntimeException $e) {
-            $this->error($e->getMessage());
-            return 1;
-        }
-        $stateFile->delete();
-        return 0;
+            $stateFile->delete();
+            return 0;
+        });
     }
 }
