@@ -1,5 +1,6 @@
 import { Flags, type Interfaces } from '@oclif/core';
 import type { ServeOptions } from '../runtime/config.js';
+import type { ServerLocation } from '../runtime/control/commands.js';
 
 /** How commands that talk to a running server find it. */
 export const serverLocationFlags = {
@@ -7,6 +8,11 @@ export const serverLocationFlags = {
   'state-file': Flags.string({ description: 'State file of the running server (default: <root>/.ephpm/server.json)', env: 'EPHPM_STATE_FILE' }),
   config: Flags.string({ description: 'Path to ephpm.toml (read for server.state_file)', env: 'EPHPM_CONFIG' }),
 };
+
+/** The server the location flags point at. */
+export function serverLocation(flags: Interfaces.InferredFlags<typeof serverLocationFlags>): ServerLocation {
+  return { root: flags.root, stateFile: flags['state-file'], config: flags.config };
+}
 
 /** Everything that runs a server (`ephpm serve`, `ephpm dev`). */
 export const serveFlags = {

@@ -3,7 +3,7 @@ import { BaseCommand } from '../cli/base-command.js';
 import { formatBytes, formatDuration, formatTable } from '../cli/format.js';
 import { fetchStatus } from '../runtime/control/commands.js';
 import type { ServerStatus } from '../runtime/control/status.js';
-import { serverLocationFlags } from '../cli/server-flags.js';
+import { serverLocation, serverLocationFlags } from '../cli/server-flags.js';
 
 export default class Status extends BaseCommand {
   static override description = 'Show the running server and each worker process: pid, state, requests, memory, uptime, restarts.';
@@ -16,7 +16,7 @@ export default class Status extends BaseCommand {
 
   async run(): Promise<ServerStatus> {
     const { flags } = await this.parse(Status);
-    const status = await fetchStatus({ root: flags.root, stateFile: flags['state-file'], config: flags.config });
+    const status = await fetchStatus(serverLocation(flags));
     this.log(`${kleur.green('●')} ${kleur.bold(status.url)}  pid ${status.pid}  up ${formatDuration(status.uptimeSeconds)}  ${status.totalRequests.toLocaleString('en')} requests`);
     this.log('');
     this.log(formatTable(

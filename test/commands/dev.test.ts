@@ -150,6 +150,7 @@ describe('ephpm dev', () => {
   it('starts the task workers with the first code that boots, when it started on code that does not', async () => {
     const app = tempDir('ephpm-dev-tasks-');
     const good = readFileSync(fixture('workers', 'tasks.php'), 'utf8');
+    cpSync(fixture('workers', 'json.php'), join(app, 'json.php'));
     writeFileSync(join(app, 'worker.php'), `${good}\nsyntax error here\n`);
     const server = await startDev(app, ['--worker', join(app, 'worker.php'), '--workers', '1', '--task-workers', '1']);
     try {

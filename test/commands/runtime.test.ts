@@ -41,6 +41,13 @@ describe('ephpm runtime:info', () => {
     expect(info.stackBytes).toBe(32 * 1024 * 1024);
   });
 
+  it('ephpm serve says how to build the addon when it is missing', async () => {
+    const result = await runCli(['serve', '--worker', appWorker, '--port', '0', '--root', tempDir()], { env: { EPHPM_ADDON: join(tempDir(), 'ephpm.node') } });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/The ephpm native addon is not built \(looked for .*ephpm\.node\)/);
+    expect(result.output).toMatch(/try: Build it against your installed PHP: npx ephpm runtime:build/);
+  });
+
   it('says how to install libphp when it is missing', async () => {
     const result = await runCli(['runtime:info'], { env: { EPHPM_ADDON: patchedAddon('libphp.so\0', 'libphp.s0\0') } });
     expect(result.code).toBe(1);

@@ -100,6 +100,36 @@ describe('ephpm status, reload and stop', () => {
     }
   });
 
+  it('every command speaks JSON with --json: reload and stop report what they did, failures are {"error": …} on stdout', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '2']);
+    try {
+      const reload = await runCli(['reload', '--json', '--state-file', server.stateFile]);
+      expect(reload.code, reload.output).toBe(0);
+      const reloaded = JSON.parse(reload.stdout) as { pid: number; seconds: number; workers: Array<{ index: number; pid: number }> };
+      expect(reloaded.pid).toBe(server.child.pid);
+      expect(reloaded.workers.map((w) => w.index)).toEqual([1, 2]);
+      expect(reloaded.seconds).toBeGreaterThan(0);
+
+      const stop = await runCli(['stop', '--json', '--state-file', server.stateFile]);
+      expect(stop.code, stop.output).toBe(0);
+      expect(JSON.parse(stop.stdout)).toEqual({ pid: server.child.pid });
+      expect(await server.stop(), server.output()).toBe(0);
+
+      for (const command of ['status', 'reload', 'stop', 'table:list']) {
+        const gone = await runCli([command, '--json', '--state-file', server.stateFile]);
+        expect(gone.code, gone.output).toBe(1);
+        expect(JSON.parse(gone.stdout)).toEqual({
+          error: { code: 'EPHPM_NOT_RUNNING', message: expect.stringMatching(/^No ephpm server is running here/), hint: expect.stringContaining('ephpm serve') },
+        });
+      }
+      const usage = await runCli(['status', '--json', '--bogus']);
+      expect(usage.code).toBe(2);
+      expect(JSON.parse(usage.stdout)).toMatchObject({ error: { code: 'EPHPM_USAGE', message: expect.stringContaining('--bogus'), hint: 'See: ephpm status --help' } });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('says so when no server runs in the app directory', async () => {
     const result = await runCli(['status', '--root', tempDir()]);
     expect(result.code).toBe(1);

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isEphpmError } from '../../src/runtime/errors.js';
 import { CACHE_TABLE, parseCacheJson, parseCacheSettings, withCacheTable } from '../../src/runtime/tables/cache-table.js';
+import { refusal } from '../helpers/refusal.js';
 
 const ORIGIN = 'EPHPM_CACHE (--cache)';
-
-function problem(run: () => unknown): { code: string; message: string; hint?: string } {
-  try {
-    run();
-  } catch (error) {
-    if (isEphpmError(error)) return { code: error.code, message: error.message, hint: error.hint };
-    throw error;
-  }
-  throw new Error('accepted');
-}
 
 describe("the octane cache store's settings (Octane's octane.cache)", () => {
   it('make no table when absent, and a value/number/expiration table sized by rows and bytes otherwise', () => {
@@ -37,7 +27,7 @@ describe("the octane cache store's settings (Octane's octane.cache)", () => {
     ['[1000]', 'EPHPM_CACHE (--cache) must be a table of rows and bytes; got [1000]'],
     ['{"rows":', 'EPHPM_CACHE (--cache) is not valid JSON'],
   ])('refuse %s, saying what is wrong and how to write it', (json, expected) => {
-    const { code, message, hint } = problem(() => parseCacheJson(json, ORIGIN));
+    const { code, message, hint } = refusal(() => parseCacheJson(json, ORIGIN));
     expect(code).toBe('EPHPM_BAD_CACHE');
     expect(message).toContain(expected);
     expect(hint).toContain("The cache table is set up like Octane's octane.cache: [cache] rows = 1000, bytes = 10000");
@@ -45,7 +35,7 @@ describe("the octane cache store's settings (Octane's octane.cache)", () => {
 
   it('reserve the cache table\'s name', () => {
     const cache = parseCacheSettings({ rows: 10 }, ORIGIN);
-    const { message } = problem(() => withCacheTable([{ name: CACHE_TABLE, rows: 1, columns: [{ name: 'value', type: 'string', size: 1 }] }], cache));
+    const { message } = refusal(() => withCacheTable([{ name: CACHE_TABLE, rows: 1, columns: [{ name: 'value', type: 'string', size: 1 }] }], cache));
     expect(message).toBe('A shared table is named "octane.cache", the name of the cache table.');
   });
 });

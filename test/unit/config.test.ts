@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveDevConfig, resolveServerConfig, resolveStateFile, type ServeOptions } from '../../src/runtime/config.js';
-import { isEphpmError } from '../../src/runtime/errors.js';
+import { refusal } from '../helpers/refusal.js';
 
 function app(files: Record<string, string> = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'ephpm-config-'));
@@ -12,16 +12,6 @@ function app(files: Record<string, string> = {}): string {
     writeFileSync(join(root, name), content);
   }
   return root;
-}
-
-function refusal(run: () => unknown): { code: string; message: string; hint?: string } {
-  try {
-    run();
-  } catch (error) {
-    if (isEphpmError(error)) return { code: error.code, message: error.message, hint: error.hint };
-    throw error;
-  }
-  throw new Error('accepted');
 }
 
 const resolveIn = (root: string, options: ServeOptions = {}) => resolveServerConfig({ worker: 'worker.php', ...options }, root);

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isEphpmError } from '../../src/runtime/errors.js';
 import { parseTableDefinitions, parseTablesJson } from '../../src/runtime/tables/table-definitions.js';
+import { refusal } from '../helpers/refusal.js';
 
 const ORIGIN = 'EPHPM_TABLES (--tables)';
-
-function problem(json: string): { code: string; message: string; hint?: string } {
-  try {
-    parseTablesJson(json, ORIGIN);
-  } catch (error) {
-    if (isEphpmError(error)) return { code: error.code, message: error.message, hint: error.hint };
-    throw error;
-  }
-  throw new Error(`${json} was accepted`);
-}
 
 describe("table definitions in Octane's format", () => {
   it("take Octane's defaults: 1000 rows, strings of 1000 bytes, numbers of 8", () => {
@@ -41,7 +31,7 @@ describe("table definitions in Octane's format", () => {
     ['{"users":', 'EPHPM_TABLES (--tables) is not valid JSON'],
     ['"users"', 'must map "name:rows" to columns'],
   ])('refuse %s, saying what is wrong and where', (json, expected) => {
-    const { code, message, hint } = problem(json);
+    const { code, message, hint } = refusal(() => parseTablesJson(json, ORIGIN));
     expect(code).toBe('EPHPM_BAD_TABLES');
     expect(message).toContain(expected);
     expect(message.startsWith(ORIGIN)).toBe(true);

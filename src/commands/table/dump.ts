@@ -3,7 +3,7 @@ import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
 import { formatTable } from '../../cli/format.js';
 import { dumpTable, toCsv, type TableDump } from '../../runtime/tables/table-inspect.js';
-import { serverLocationFlags } from '../../cli/server-flags.js';
+import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 
 export default class DumpTable extends BaseCommand {
   static override description = "Print the rows of one of the running server's shared tables, read from its shared memory.";
@@ -30,7 +30,7 @@ export default class DumpTable extends BaseCommand {
 
   async run(): Promise<TableDump> {
     const { args, flags } = await this.parse(DumpTable);
-    const dump = dumpTable({ root: flags.root, stateFile: flags['state-file'], config: flags.config }, args.name, { limit: flags.limit, key: flags.key });
+    const dump = dumpTable(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
     if (flags.csv) {
       process.stdout.write(toCsv(dump));
       return dump;

@@ -2,7 +2,7 @@ import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
 import { formatBytes, formatTable } from '../../cli/format.js';
 import { listTables, type TableList } from '../../runtime/tables/table-inspect.js';
-import { serverLocationFlags } from '../../cli/server-flags.js';
+import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 
 export default class ListTables extends BaseCommand {
   static override description = "List the running server's shared tables: columns, rows used of capacity, memory.";
@@ -15,7 +15,7 @@ export default class ListTables extends BaseCommand {
 
   async run(): Promise<TableList> {
     const { flags } = await this.parse(ListTables);
-    const list = listTables({ root: flags.root, stateFile: flags['state-file'], config: flags.config });
+    const list = listTables(serverLocation(flags));
     this.log(formatTable(
       ['TABLE', 'ROWS', 'CAPACITY', 'MEMORY', 'COLUMNS'],
       list.tables.map((table) => [

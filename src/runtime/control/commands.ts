@@ -14,15 +14,30 @@ export async function fetchStatus(location: ServerLocation): Promise<ServerStatu
   return (await sendControlCommand(state, 'status', 10_000)) as ServerStatus;
 }
 
+export interface ReloadResult {
+  pid: number;
+  seconds: number;
+  /** The request workers serving once the reload finished. */
+  workers: Array<{ index: number; pid: number }>;
+}
+
 /** Rolling restart; resolves when every worker runs fresh code. */
-export async function reloadServer(location: ServerLocation): Promise<ServerStatus> {
+export async function reloadServer(location: ServerLocation): Promise<ReloadResult> {
   const state = findRunningServer(resolveStateFile(location));
+  const started = Date.now();
   await sendControlCommand(state, 'reload');
-  return (await sendControlCommand(state, 'status', 10_000)) as ServerStatus;
+  const seconds = (Date.now() - started) / 1000;
+  const status = (await sendControlCommand(state, 'status', 10_000)) as ServerStatus;
+  const workers = status.workers.filter((w) => w.state === 'serving').map((w) => ({ index: w.index, pid: w.pid }));
+  return { pid: state.pid, seconds, workers };
+}
+
+export interface StopResult {
+  pid: number;
 }
 
 /** Graceful stop; resolves once the server process has exited. */
-export async function stopServer(location: ServerLocation, timeoutMs = 60_000): Promise<{ pid: number }> {
+export async function stopServer(location: ServerLocation, timeoutMs = 60_000): Promise<StopResult> {
   const state = findRunningServer(resolveStateFile(location));
   await sendControlCommand(state, 'stop', 10_000);
   if (!(await waitForExit(state.pid, timeoutMs))) {

@@ -133,7 +133,7 @@ function requireAddon(path: string): EphpmAddon {
     throw new EphpmError(
       'EPHPM_ADDON_MISSING',
       `The ephpm native addon is not built (looked for ${path}).`,
-      'Build it against your installed PHP: npm run build:addon  (it needs: sudo apt-get install -y php8.2-dev libphp8.2-embed)',
+      'Build it against your installed PHP: npx ephpm runtime:build  (it needs: sudo apt-get install -y php8.2-dev libphp8.2-embed g++)',
     );
   }
   try {
@@ -148,6 +148,6 @@ function requireAddon(path: string): EphpmAddon {
         `Install it: ${INSTALL_LIBPHP}`,
       );
     }
-    throw new EphpmError('EPHPM_ADDON_BROKEN', `The ephpm native addon at ${path} failed to load: ${message}`, 'Rebuild it: npm run build:addon');
+    throw new EphpmError('EPHPM_ADDON_BROKEN', `The ephpm native addon at ${path} failed to load: ${message}`, 'Rebuild it: npx ephpm runtime:build');
   }
 }
