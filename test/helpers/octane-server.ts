@@ -20,9 +20,12 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Spawns `php artisan ...` in the app (output collected, not waited for). */
-export function spawnArtisan(app: string, args: string[], env: Record<string, string> = {}): ObservedProcess {
-  return observeProcess(spawn('php', ['artisan', ...args], { cwd: app, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+/**
+ * Spawns `php artisan ...` in the app (output collected, not waited for); `ownProcessGroup` makes it the leader of a
+ * process group, as a shell makes a foreground command, so that a test can Ctrl-C the whole group.
+ */
+export function spawnArtisan(app: string, args: string[], env: Record<string, string> = {}, ownProcessGroup = false): ObservedProcess {
+  return observeProcess(spawn('php', ['artisan', ...args], { cwd: app, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup }));
 }
 
 /** Runs `php artisan ...` in the app to the end. */
@@ -33,9 +36,9 @@ export async function artisan(app: string, args: string[], env: Record<string, s
 }
 
 /** `php artisan octane:start --server=ephpm --port=<free> ...args`, resolved once Octane's banner shows the address. */
-export async function startOctane(app: string, args: string[] = [], env: Record<string, string> = {}): Promise<OctaneServer> {
+export async function startOctane(app: string, args: string[] = [], env: Record<string, string> = {}, ownProcessGroup = false): Promise<OctaneServer> {
   const port = await freePort();
-  const run = spawnArtisan(app, ['octane:start', '--server=ephpm', `--port=${port}`, ...args], env);
+  const run = spawnArtisan(app, ['octane:start', '--server=ephpm', `--port=${port}`, ...args], env, ownProcessGroup);
   try {
     const match = await run.waitFor(/Local: (http:\/\/[^\s]+:(\d+))/, 0, 60_000);
     return { ...run, url: match[1]!, port: Number(match[2]), app };

@@ -130,13 +130,15 @@ describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` 
 
   it('stops on SIGTERM and on Ctrl-C after the requests in flight, exiting 0', async () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      server = await startOctane(app, ['--workers=1']);
+      // Ctrl-C in a terminal signals the whole foreground process group: artisan, the runtime and its workers.
+      server = await startOctane(app, ['--workers=1'], {}, signal === 'SIGINT');
       const id = `${signal}-${process.pid}-${Date.now()}`;
       const release = join(app, 'storage', `release-${id}`);
       const response = await fetch(`${server.url}/stream/markers/${id}`);
       const reader = response.body!.getReader();
       expect(Buffer.from((await reader.read()).value!).toString()).toBe('first\n');
-      server.child.kill(signal);
+      if (signal === 'SIGINT') process.kill(-server.child.pid!, signal);
+      else server.child.kill(signal);
       await server.waitFor(/stopping: finishing requests in flight/);
       writeFileSync(release, '');
       let rest = '';
