@@ -19,7 +19,8 @@ describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` 
   const stateFile = () => join(app, 'storage', 'logs', 'octane-server-state.json');
   const pidsOf = async () => {
     const { output } = await runCli(['status', '--json', '--root', app]);
-    return (JSON.parse(output) as { workers: Array<{ pid: number }> }).workers.map((worker) => worker.pid).sort();
+    const { workers } = JSON.parse(output) as { workers: Array<{ pid: number; state: string }> };
+    return workers.filter((worker) => worker.state === 'serving').map((worker) => worker.pid).sort();
   };
 
   beforeAll(() => {
@@ -72,7 +73,7 @@ describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` 
     const status = await artisan(app, ['octane:status']);
     expect(status.code).toBe(0);
     expect(status.output).toMatch(/Octane server is running\./);
-    expect(status.output).toMatch(new RegExp(`${server.url} · pid \\d+ · 2 workers`));
+    expect(status.output).toMatch(new RegExp(`${server.url} · pid \\d+ · 2 workers serving`));
 
     let running = true;
     let served = 0;

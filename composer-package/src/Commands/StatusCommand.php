@@ -25,8 +25,9 @@ final class StatusCommand extends OctaneStatusCommand
                 return 1;
             }
             $this->info('Octane server is running.');
-            $workers = array_map(static fn (array $worker): string => (string) $worker['pid'], $status['workers'] ?? []);
-            $this->line(sprintf('  %s · pid %d · %d workers (pids %s) · %s requests', $status['url'] ?? '', $status['pid'] ?? 0, count($workers), implode(', ', $workers), number_format((int) ($status['totalRequests'] ?? 0))));
+            $serving = array_filter($status['workers'] ?? [], static fn (array $worker): bool => ($worker['state'] ?? '') === 'serving');
+            $workers = array_map(static fn (array $worker): string => (string) $worker['pid'], $serving);
+            $this->line(sprintf('  %s · pid %d · %d workers serving (pids %s) · %s requests', $status['url'] ?? '', $status['pid'] ?? 0, count($workers), implode(', ', $workers), number_format((int) ($status['totalRequests'] ?? 0))));
             return 0;
         });
     }
