@@ -15,8 +15,9 @@ final class WorkerBootstrap
     public static function boot(string $basePath, EphpmClient $client): Worker
     {
         $initialInstances = [];
-        if ((string) getenv('EPHPM_TASK_SOCKETS') !== '') {
-            // Octane::concurrently() runs its closures on ephpm's task workers.
+        if (worker_role() === 'http' && (string) getenv('EPHPM_TASK_SOCKETS') !== '') {
+            // Octane::concurrently() in a request runs its closures on ephpm's task workers (in a task, in-process:
+            // a task worker waiting on task workers could wait on itself).
             $initialInstances[DispatchesTasks::class] = new TaskDispatcher();
         }
         $worker = new Worker(new ApplicationFactory($basePath), $client);
