@@ -17,8 +17,11 @@ void warn_input_vars_exceeded() {
 // parse_str() and $_GET go through the same treat_data(); PARSE_STRING keeps
 // input filters from storing the values as the process's own $_GET.
 void parse_query(const std::string& query_string, zval* query) {
+  if (query_string.empty()) {
+    ZVAL_EMPTY_ARRAY(query);
+    return;
+  }
   array_init(query);
-  if (query_string.empty()) return;
   sapi_module.treat_data(PARSE_STRING, estrndup(query_string.data(), query_string.size()), query);  // frees the copy
 }
 
@@ -28,8 +31,11 @@ void parse_query(const std::string& query_string, zval* query) {
 // Registering while `cookies` stands in for $_COOKIE gives PHP's rule that
 // the first cookie of a name wins.
 void parse_cookies(const std::string& header, zval* cookies) {
+  if (header.empty()) {
+    ZVAL_EMPTY_ARRAY(cookies);
+    return;
+  }
   array_init(cookies);
-  if (header.empty()) return;
   zval own;
   ZVAL_COPY_VALUE(&own, &PG(http_globals)[TRACK_VARS_COOKIE]);
   ZVAL_COPY_VALUE(&PG(http_globals)[TRACK_VARS_COOKIE], cookies);

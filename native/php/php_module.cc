@@ -3,6 +3,7 @@
 #include "php/php_headers.h"
 #include "php/embedding.h"
 #include "php/request_array.h"
+#include "php/server_vars.h"
 #include "php/output_capture.h"
 #include "php/uploads.h"
 #include "tables/table_php.h"
@@ -146,6 +147,7 @@ const zend_function_entry functions[] = {
 PHP_MINIT_FUNCTION(ephpm) {
   if (table_module_startup(type, module_number) != SUCCESS) return FAILURE;  // table_php.cc
   register_task_api(type);  // tasks/task_php.cc
+  intern_server_vars();
   return SUCCESS;
 }
 

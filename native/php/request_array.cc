@@ -75,9 +75,9 @@ void add_form(zval* array, const Request& request) {
     if (request.post_form == PostForm::UrlEncoded) {
       parse_urlencoded(request.body_file.empty() ? request.body : read_file(request.body_file), &post);
     } else {
-      array_init(&post);
+      ZVAL_EMPTY_ARRAY(&post);
     }
-    array_init(&files);
+    ZVAL_EMPTY_ARRAY(&files);
   }
   add_array(array, "post", &post);
   add_array(array, "files", &files);

@@ -5,17 +5,49 @@
 namespace ephpm {
 namespace {
 
-std::string g_document_root;
-std::string g_script_filename;
+// The fixed keys and values, interned once at module startup: a request's
+// $_SERVER then costs no hashing and no allocation for them.
+enum Key {
+  kRequestMethod, kRequestUri, kQueryString, kServerProtocol, kRequestScheme, kHttps, kGatewayInterface,
+  kServerSoftware, kServerName, kServerPort, kServerAddr, kRemoteAddr, kRemotePort, kDocumentRoot, kDocumentUri,
+  kScriptName, kScriptFilename, kPhpSelf, kRequestTime, kRequestTimeFloat, kContentType, kContentLength, kKeyCount
+};
+const char* const kKeyNames[kKeyCount] = {
+  "REQUEST_METHOD", "REQUEST_URI", "QUERY_STRING", "SERVER_PROTOCOL", "REQUEST_SCHEME", "HTTPS", "GATEWAY_INTERFACE",
+  "SERVER_SOFTWARE", "SERVER_NAME", "SERVER_PORT", "SERVER_ADDR", "REMOTE_ADDR", "REMOTE_PORT", "DOCUMENT_ROOT",
+  "DOCUMENT_URI", "SCRIPT_NAME", "SCRIPT_FILENAME", "PHP_SELF", "REQUEST_TIME", "REQUEST_TIME_FLOAT", "CONTENT_TYPE",
+  "CONTENT_LENGTH",
+};
 
-template <size_t N>
-void put(zval* array, const char (&key)[N], const std::string& value) {
-  add_assoc_stringl_ex(array, key, N - 1, value.data(), value.size());
+std::string g_document_root;
+zend_string* g_keys[kKeyCount];
+zend_string* g_on;
+zend_string* g_cgi;
+zend_string* g_software;
+zend_string* g_index;
+zend_string* g_root;
+zend_string* g_script_filename;
+
+zend_string* intern(const std::string& text) { return zend_string_init_interned(text.data(), text.size(), 1); }
+
+void put(HashTable* server, Key key, zend_string* interned) {
+  zval value;
+  ZVAL_INTERNED_STR(&value, interned);
+  zend_hash_add_new(server, g_keys[key], &value);
 }
 
-template <size_t N>
-void put(zval* array, const char (&key)[N], const char* value) {
-  add_assoc_stringl_ex(array, key, N - 1, value, strlen(value));
+void put(HashTable* server, Key key, const std::string& text) {
+  zval value;
+  ZVAL_STRINGL_FAST(&value, text.data(), text.size());
+  zend_hash_add_new(server, g_keys[key], &value);
+}
+
+void put_number(HashTable* server, Key key, int32_t number) {
+  char digits[16];
+  int length = snprintf(digits, sizeof(digits), "%d", number);
+  zval value;
+  ZVAL_STRINGL_FAST(&value, digits, length);
+  zend_hash_add_new(server, g_keys[key], &value);
 }
 
 // "[::1]:8080" → "[::1]", "example.com:8080" → "example.com".
@@ -29,57 +61,70 @@ std::string host_without_port(const std::string& host) {
 
 // As CGI names them: HTTP_ + the name upper-cased with dashes as underscores,
 // except Content-Type and Content-Length, which go without the prefix.
-void add_header(zval* server, const Header& header) {
+void add_header(HashTable* server, const Header& header) {
   const std::string& name = header.name;
   // nginx drops header names with underscores by default: "X_Forwarded_For"
   // must not pass for X-Forwarded-For once both are HTTP_X_FORWARDED_FOR.
   if (name.find('_') != std::string::npos) return;
   // httpoxy: HTTP_PROXY is where HTTP clients look for their proxy.
   if (name == "proxy") return;
-  if (name == "content-type") return put(server, "CONTENT_TYPE", header.value);
-  if (name == "content-length") return put(server, "CONTENT_LENGTH", header.value);
+  if (name == "content-type") return put(server, kContentType, header.value);
+  if (name == "content-length") return put(server, kContentLength, header.value);
   std::string key = "HTTP_";
   key.reserve(5 + name.size());
   for (char c : name) key += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  add_assoc_stringl_ex(server, key.data(), key.size(), header.value.data(), header.value.size());
+  zval value;
+  ZVAL_STRINGL_FAST(&value, header.value.data(), header.value.size());
+  zend_symtable_str_update(server, key.data(), key.size(), &value);
 }
 
 }  // namespace
 
-void set_document_root(const std::string& root) {
-  g_document_root = root;
-  g_script_filename = root + "/index.php";
+void set_document_root(const std::string& root) { g_document_root = root; }
+
+void intern_server_vars() {
+  for (int key = 0; key < kKeyCount; key++) g_keys[key] = intern(kKeyNames[key]);
+  g_on = intern("on");
+  g_cgi = intern("CGI/1.1");
+  g_software = intern("ephpm");
+  g_index = intern("/index.php");
+  g_root = intern(g_document_root);
+  g_script_filename = intern(g_document_root + "/index.php");
 }
 
 void build_server_array(const Request& request, const std::vector<Header>& headers, const std::string& query_string,
-                        zval* server) {
-  array_init_size(server, static_cast<uint32_t>(24 + headers.size()));
-  put(server, "REQUEST_METHOD", request.method);
-  put(server, "REQUEST_URI", request.uri);
-  put(server, "QUERY_STRING", query_string);
-  put(server, "SERVER_PROTOCOL", request.protocol);
-  put(server, "REQUEST_SCHEME", request.scheme);
-  if (request.scheme == "https") put(server, "HTTPS", "on");
-  put(server, "GATEWAY_INTERFACE", "CGI/1.1");
-  put(server, "SERVER_SOFTWARE", "ephpm");
+                        zval* array) {
+  array_init_size(array, static_cast<uint32_t>(24 + headers.size()));
+  HashTable* server = Z_ARRVAL_P(array);
+  put(server, kRequestMethod, request.method);
+  put(server, kRequestUri, request.uri);
+  put(server, kQueryString, query_string);
+  put(server, kServerProtocol, request.protocol);
+  put(server, kRequestScheme, request.scheme);
+  if (request.scheme == "https") put(server, kHttps, g_on);
+  put(server, kGatewayInterface, g_cgi);
+  put(server, kServerSoftware, g_software);
 
   const std::string* host = nullptr;
   for (const auto& header : headers) {
     if (header.name == "host") host = &header.value;
   }
-  put(server, "SERVER_NAME", host && !host->empty() ? host_without_port(*host) : request.server_addr);
+  put(server, kServerName, host && !host->empty() ? host_without_port(*host) : request.server_addr);
   // CGI variables are strings; PHP adds the two REQUEST_TIME ones itself, as numbers.
-  put(server, "SERVER_PORT", std::to_string(request.server_port));
-  put(server, "SERVER_ADDR", request.server_addr);
-  put(server, "REMOTE_ADDR", request.remote_addr);
-  put(server, "REMOTE_PORT", std::to_string(request.remote_port));
-  put(server, "DOCUMENT_ROOT", g_document_root);
-  put(server, "DOCUMENT_URI", "/index.php");
-  put(server, "SCRIPT_NAME", "/index.php");
-  put(server, "SCRIPT_FILENAME", g_script_filename);
-  put(server, "PHP_SELF", "/index.php");
-  add_assoc_long_ex(server, "REQUEST_TIME", sizeof("REQUEST_TIME") - 1, static_cast<zend_long>(request.request_time));
-  add_assoc_double_ex(server, "REQUEST_TIME_FLOAT", sizeof("REQUEST_TIME_FLOAT") - 1, request.request_time);
+  put_number(server, kServerPort, request.server_port);
+  put(server, kServerAddr, request.server_addr);
+  put(server, kRemoteAddr, request.remote_addr);
+  put_number(server, kRemotePort, request.remote_port);
+  put(server, kDocumentRoot, g_root);
+  put(server, kDocumentUri, g_index);
+  put(server, kScriptName, g_index);
+  put(server, kScriptFilename, g_script_filename);
+  put(server, kPhpSelf, g_index);
+  zval time;
+  ZVAL_LONG(&time, static_cast<zend_long>(request.request_time));
+  zend_hash_add_new(server, g_keys[kRequestTime], &time);
+  ZVAL_DOUBLE(&time, request.request_time);
+  zend_hash_add_new(server, g_keys[kRequestTimeFloat], &time);
   for (const auto& header : headers) add_header(server, header);
 }
 

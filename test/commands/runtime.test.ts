@@ -81,7 +81,8 @@ describe('an addon built against another PHP', () => {
 
 describe('ephpm runtime:build', () => {
   it('rebuilds the addon against the installed libphp, which then loads', async () => {
-    const result = await runCli(['runtime:build']);
+    // One g++ run compiles every native file: ~20 s on an idle 2-core machine, more while other tests run.
+    const result = await runCli(['runtime:build'], { timeoutMs: 110_000 });
     expect(result.code).toBe(0);
     expect(result.output).toMatch(new RegExp(`rebuilt .*ephpm\\.node against PHP ${systemPhpVersion.replace(/\./g, '\\.')}`));
     expect((await runCli(['runtime:info', '--json'])).code).toBe(0);

@@ -105,7 +105,7 @@ export async function startServer(args: string[], options: StartOptions = {}): P
 }
 
 /** Runs the CLI to completion (for commands that fail fast); `output` is stdout and stderr as they came. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; output: string; stdout: string }> {
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ code: number | null; output: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd ?? repoRoot,
@@ -119,7 +119,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
       stdout += d.toString();
     });
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, output, stdout });

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { httpsGetText, writeSelfSignedCertificate } from '../helpers/tls.js';
 
 const WORKER = `<?php
 while ($r = \\Ephpm\\Octane\\take_request()) {
@@ -73,20 +72,12 @@ describe('static files from public/', () => {
 describe('HTTPS from ephpm.toml', () => {
   it('serves over TLS with the configured certificate', async () => {
     const app = makeApp();
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-keyout', join(app, 'key.pem'), '-out', join(app, 'cert.pem')], { stdio: 'ignore' });
+    writeSelfSignedCertificate(app);
     writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 1\n\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n');
     const server = await startServer(['--root', app]);
     try {
       expect(server.url).toMatch(/^https:\/\//);
-      const body = await new Promise<string>((resolve, reject) => {
-        request(`${server.url}/secure`, { rejectUnauthorized: false }, (response) => {
-          let text = '';
-          response.on('data', (d: Buffer) => (text += d.toString()));
-          response.on('end', () => resolve(text));
-        }).on('error', reject).end();
-      });
-      expect(body).toBe('php:https:/secure');
+      expect(await httpsGetText(`${server.url}/secure`)).toBe('php:https:/secure');
     } finally {
       await server.stop();
     }

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Request bodies spooled to disk and uploaded files live in one directory per
 // worker process: mkdtemp gives it an unpredictable name and mode 0700, and
 // each file in it is created exclusively (O_EXCL), mode 0600. Created on first
-// use, removed when the process leaves.
+// use, removed when the process exits (however it exits, short of SIGKILL).
 let directory: string | null = null;
+let removedOnExit = false;
 
 export interface TempFile {
   path: string;
@@ -22,6 +23,10 @@ export interface TempFile {
 export function createTempFile(): TempFile {
   for (let attempt = 0; ; attempt++) {
     directory ??= mkdtempSync(join(tmpdir(), 'ephpm-'));
+    if (!removedOnExit) {
+      removedOnExit = true;
+      process.once('exit', removeTempDir);
+    }
     const path = join(directory, randomBytes(12).toString('hex'));
     try {
       return { path, fd: openSync(path, 'wx', 0o600) };
@@ -35,15 +40,6 @@ export function createTempFile(): TempFile {
 
 export function removeTempFiles(paths: readonly string[]): void {
   for (const path of paths) rmSync(path, { force: true });
-}
-
-/** Closes a descriptor from createTempFile() that no stream took over. */
-export function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
-  }
 }
 
 export function removeTempDir(): void {
