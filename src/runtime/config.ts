@@ -7,6 +7,7 @@ import { metricsSetting, type MetricsListen } from './metrics/metrics-config.js'
 import { parseByteSize } from './sizes.js';
 import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
 import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
+import { laravelWorkerScript } from './laravel/laravel-app.js';
 
 export type LogFormat = 'human' | 'json';
 
@@ -155,10 +156,13 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd(), 
   const workerSetting = options.worker ?? stringSetting(setting('worker'), 'server.worker');
   if (!workerSetting && !needsWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript: '' };
   if (!workerSetting) {
+    // A Laravel app runs on the Octane driver's worker script.
+    const laravelWorker = laravelWorkerScript(root);
+    if (laravelWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript: laravelWorker };
     throw new EphpmError(
       'EPHPM_NO_WORKER',
-      `No worker script to run in ${root}.`,
-      'Pass --worker <script.php> (a loop over \\Ephpm\\Octane\\take_request()), or set server.worker in ephpm.toml.',
+      `No worker script to run in ${root}: it is not a Laravel app (no artisan file) and no worker script is set.`,
+      'Pass --worker <script.php> (a loop over \\Ephpm\\Octane\\take_request()), set server.worker in ephpm.toml, or run it in a Laravel app.',
     );
   }
   const workerScript = resolve(options.worker ? cwd : base, workerSetting);
