@@ -2,7 +2,9 @@
 // through ephpm, raw fastify and nginx + php-fpm, with the targets checked.
 // Env: BENCH_DURATION (wrk seconds per round, default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64),
 // BENCH_BRIDGE_ITERATIONS (100000), BENCH_PIPELINE (16), BENCH_FPM_KEEPALIVE (1:
-// idle FastCGI connections each nginx worker keeps in the keepalive variant).
+// idle FastCGI connections each nginx worker keeps in the keepalive variant), BENCH_EPHPM_BASELINE (a
+// built checkout of ephpm, e.g. main before a change, measured as one more server), BENCH_SERVERS (which
+// kinds to measure: ephpm,fastify,nginx; fewer servers leave room for more rounds).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,7 +29,12 @@ const settings = {
   pipeline: positiveInt('BENCH_PIPELINE', 16),
   rounds: positiveInt('BENCH_ROUNDS', 3),
   fpmKeepalive: positiveInt('BENCH_FPM_KEEPALIVE', 1),
+  baseline: process.env.BENCH_EPHPM_BASELINE || null,
+  servers: (process.env.BENCH_SERVERS || 'ephpm,fastify,nginx').split(',').map((kind) => kind.trim()),
 };
+const EPHPM = 'ephpm serve';
+const EPHPM_METRICS = 'ephpm serve, /metrics scraped every 1 s';
+const EPHPM_BASELINE = 'ephpm serve, baseline checkout';
 const warmupSeconds = Math.min(3, settings.seconds);
 
 const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-'));
@@ -69,22 +76,30 @@ async function main() {
   // Kept FastCGI connections pin php-fpm children, so with 2 children the
   // keepalive variant can stall; both variants run and the faster one counts.
   const servers = [
-    (options) => startEphpm(options),
-    (options) => startFastify(options),
-    (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: settings.fpmKeepalive }),
-    (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: 0 }),
+    ['ephpm', (options) => startEphpm(options)],
+    ['ephpm', (options) => startEphpm({ ...options, metrics: true, name: EPHPM_METRICS })],
+    ...(settings.baseline ? [['ephpm', (options) => startEphpm({ ...options, checkout: settings.baseline, name: EPHPM_BASELINE })]] : []),
+    ['fastify', (options) => startFastify(options)],
+    ['nginx', (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: settings.fpmKeepalive })],
+    ['nginx', (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: 0 })],
   ];
-  const http = await httpBenchRounds(servers);
+  const http = await httpBenchRounds(servers.filter(([kind]) => settings.servers.includes(kind)).map(([, start]) => start));
 
   const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --latency`;
-  const rate = (prefix) => Math.max(...http.filter((entry) => entry.name.startsWith(prefix)).map((entry) => entry.wrk.requestsPerSec));
+  // ephpm variants by exact name; the others by prefix, the faster one counting.
+  const rate = (name) => {
+    const rates = http.filter((entry) => entry.name === name || (!name.startsWith('ephpm') && entry.name.startsWith(name))).map((entry) => entry.wrk.requestsPerSec);
+    return rates.length > 0 ? Math.max(...rates) : NaN;
+  };
   const ratios = [
-    { label: 'ephpm / fastify', value: rate('ephpm') / rate('fastify'), target: TARGETS.ephpmOverFastify },
-    { label: 'ephpm / nginx+php-fpm (faster variant)', value: rate('ephpm') / rate('nginx'), target: TARGETS.ephpmOverNginx },
-  ];
+    { label: 'ephpm / fastify', value: rate(EPHPM) / rate('fastify'), target: TARGETS.ephpmOverFastify },
+    { label: 'ephpm / nginx+php-fpm (faster variant)', value: rate(EPHPM) / rate('nginx'), target: TARGETS.ephpmOverNginx },
+    { label: 'ephpm, /metrics on / off', value: rate(EPHPM_METRICS) / rate(EPHPM), target: TARGETS.metricsOnOverOff },
+    ...(settings.baseline ? [{ label: 'ephpm / baseline checkout (informational)', value: rate(EPHPM) / rate(EPHPM_BASELINE), target: 0 }] : []),
+  ].filter((ratio) => Number.isFinite(ratio.value)); // both servers measured (BENCH_SERVERS)
   console.log(`\n${httpSection(http, wrkCommand, WORKERS, settings.rounds)}\n\n${ratiosSection(ratios)}\n`);
 
-  const ephpmProblems = http.find((entry) => entry.name.startsWith('ephpm')).problems;
+  const ephpmProblems = http.filter((entry) => entry.name.startsWith('ephpm')).flatMap((entry) => entry.problems.map((line) => `${entry.name}: ${line}`));
   console.log(ephpmProblems.length ? `ephpm problems:\n${ephpmProblems.map((line) => `  - ${line}`).join('\n')}` : 'ephpm problems: none seen');
 
   const resultsDir = join(repo, 'bench/results');
@@ -156,6 +171,11 @@ async function httpBenchRounds(starts) {
       }
     }
     for (const server of servers) {
+      if (server.scrapes) {
+        if (server.scrapes.failed > 0) server.problems.push(`${server.scrapes.failed} of ${server.scrapes.ok + server.scrapes.failed} scrapes of /metrics failed (last: ${server.scrapes.lastError})`);
+        if (server.scrapes.ok === 0) server.problems.push('/metrics was never scraped');
+        console.log(`${server.name}: ${server.scrapes.ok} scrapes of /metrics during the runs`);
+      }
       const after = await fetch(server.url, { signal: AbortSignal.timeout(5000) }).then((response) => response.status).catch((error) => error.message);
       if (after !== 200) server.problems.push(`after the runs a plain GET got ${after}`);
     }

@@ -2,6 +2,7 @@ export const TARGETS = {
   bridgeUs: 10,
   ephpmOverFastify: 0.8,
   ephpmOverNginx: 2.0,
+  metricsOnOverOff: 0.97,
 };
 
 const verdict = (ok) => (ok ? 'PASS' : 'FAIL');

@@ -1,24 +1,60 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, stop, waitForHttp, waitForOutput } from './processes.mjs';
+import { freePort, launch, stop, waitForHttp, waitForOutput } from './processes.mjs';
 
 const BOOT_TIMEOUT_MS = 30_000;
+const SCRAPE_INTERVAL_MS = 1_000;
 
-/** Each server gets its own scratch dir under `dir` and listens on 127.0.0.1:port. */
-export async function startEphpm({ repo, dir, port, workers, script }) {
-  const root = join(dir, 'ephpm-root');
+/**
+ * Each server gets its own scratch dir under `dir` and listens on 127.0.0.1:port. `metrics`: with a /metrics
+ * listener, scraped every second while the server runs (Prometheus' default is every 15 s). `checkout`: run
+ * another built checkout of ephpm instead of this one (a baseline).
+ */
+export async function startEphpm({ repo, dir, port, workers, script, metrics = false, checkout = repo, name = 'ephpm serve' }) {
+  const root = join(dir, `ephpm-root-${port}`);
   mkdirSync(root, { recursive: true });
+  const metricsPort = metrics ? await freePort() : null;
   const proc = launch('ephpm', process.execPath, [
-    join(repo, 'bin/run.js'), 'serve',
+    join(checkout, 'bin/run.js'), 'serve',
     '--worker', script,
     '--root', root,
     '--host', '127.0.0.1',
     '--port', String(port),
     '--workers', String(workers),
     '--no-access-log',
-    '--state-file', join(dir, 'ephpm-state.json'),
-  ], { cwd: root, logFile: join(dir, 'ephpm.log') });
-  return server('ephpm serve', port, [proc], () => waitForOutput(proc, /serving http:\/\//, BOOT_TIMEOUT_MS));
+    '--state-file', join(root, 'ephpm-state.json'),
+    ...(metricsPort ? ['--metrics', `127.0.0.1:${metricsPort}`] : []),
+  ], { cwd: root, logFile: join(dir, `ephpm-${port}.log`) });
+  const result = server(name, port, [proc], () => waitForOutput(proc, /serving http:\/\//, BOOT_TIMEOUT_MS));
+  if (metricsPort) scrapeWhileRunning(result, `http://127.0.0.1:${metricsPort}/metrics`);
+  return result;
+}
+
+/** Scrapes `url` every second from ready() to stop(); counts the scrapes in `server.scrapes`. */
+function scrapeWhileRunning(server, url) {
+  const { ready, stop: stopServer } = server;
+  let timer = null;
+  server.scrapes = { ok: 0, failed: 0, lastError: null };
+  server.ready = async () => {
+    const first = await ready();
+    timer = setInterval(() => {
+      fetch(url, { signal: AbortSignal.timeout(5000) })
+        .then(async (response) => {
+          const text = await response.text();
+          if (response.status !== 200 || !text.includes('ephpm_http_requests_total')) throw new Error(`HTTP ${response.status}`);
+          server.scrapes.ok++;
+        })
+        .catch((error) => {
+          server.scrapes.failed++;
+          server.scrapes.lastError = error.message;
+        });
+    }, SCRAPE_INTERVAL_MS);
+    return first;
+  };
+  server.stop = async () => {
+    clearInterval(timer);
+    return stopServer();
+  };
 }
 
 export async function startFastify({ repo, dir, port, workers }) {

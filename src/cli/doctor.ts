@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../runtime/config.js';
 import { isEphpmError } from '../runtime/errors.js';
-import { loadAddon, packageRoot } from '../runtime/php/addon.js';
+import { loadAddon } from '../runtime/php/addon.js';
+import { composerRequireCommand, isLaravelApp, missingLaravelPackages } from '../runtime/laravel/laravel-app.js';
 import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/php/runtime-info.js';
 import { readStateFile, runningServerPid } from '../runtime/supervisor/state-file.js';
 
@@ -132,15 +131,8 @@ async function checkPort(host: string, port: number, options: { root?: string; c
 }
 
 function checkLaravel(root: string): Check {
-  if (!existsSync(join(root, 'artisan'))) return { name: 'Laravel + Octane', status: 'skip', detail: 'not a Laravel app (no artisan here)' };
-  const octane = existsSync(join(root, 'vendor', 'laravel', 'octane'));
-  const driver = existsSync(join(root, 'vendor', 'ephpm', 'octane-driver'));
-  if (octane && driver) return { name: 'Laravel + Octane', status: 'ok', detail: 'laravel/octane and ephpm/octane-driver installed' };
-  const missing = [octane ? null : 'laravel/octane', driver ? null : 'ephpm/octane-driver'].filter(Boolean).join(' and ');
-  // The driver ships inside this npm package, not on Packagist: a path repository points Composer at it.
-  const fixes = [
-    octane ? null : 'composer require laravel/octane',
-    driver ? null : `composer config repositories.ephpm path ${join(packageRoot, 'composer-package')} && composer require ephpm/octane-driver:@dev`,
-  ].filter(Boolean);
-  return { name: 'Laravel + Octane', status: 'fail', detail: `${missing} not installed`, fix: fixes.join(' && ') };
+  if (!isLaravelApp(root)) return { name: 'Laravel + Octane', status: 'skip', detail: 'not a Laravel app (no artisan here)' };
+  const missing = missingLaravelPackages(root);
+  if (missing.length === 0) return { name: 'Laravel + Octane', status: 'ok', detail: 'laravel/octane and ephpm/octane-driver installed' };
+  return { name: 'Laravel + Octane', status: 'fail', detail: `${missing.join(' and ')} not installed`, fix: composerRequireCommand(missing) };
 }

@@ -40,6 +40,7 @@ export const serveFlags = {
   'task-queue-size': Flags.integer({ description: 'Tasks a busy task worker holds before TaskQueueFull (default: 256)', env: 'EPHPM_TASK_QUEUE_SIZE', min: 0 }),
   tick: Flags.boolean({ description: 'Run a tick worker fed by Ephpm\\Octane\\take_tick() once a second (--no-tick to turn off)', allowNo: true, env: 'EPHPM_TICK' }),
   tables: Flags.string({ description: 'Shared tables as JSON in Octane\'s format, e.g. {"users:1000":{"name":"string:64","votes":"int"}}', env: 'EPHPM_TABLES' }),
+  metrics: Flags.string({ description: 'Serve Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:9400 (default: off)', env: 'EPHPM_METRICS' }),
   cache: Flags.string({ description: 'The octane cache store\'s table as JSON, like Octane\'s octane.cache: {"rows":1000,"bytes":10000}', env: 'EPHPM_CACHE' }),
 };
 
@@ -70,5 +71,6 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     taskWorkers: flags['task-workers'],
     taskQueueSize: flags['task-queue-size'],
     tick: flags.tick,
+    metrics: flags.metrics,
   };
 }

@@ -5,9 +5,11 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from './errors.js';
+import { metricsSetting, type MetricsListen } from './metrics/metrics-config.js';
 import { parseByteSize } from './sizes.js';
 import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
 import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
+import { laravelWorkerScript } from './laravel/laravel-app.js';
 
 export type LogFormat = 'human' | 'json';
 
@@ -40,6 +42,8 @@ export interface ServeOptions {
   taskWorkers?: number;
   taskQueueSize?: number;
   tick?: boolean;
+  /** "host:port" of the Prometheus listener (EPHPM_METRICS); replaces [metrics] listen. */
+  metrics?: string;
 }
 
 export interface ServerConfig {
@@ -95,6 +99,8 @@ export interface ServerConfig {
   taskQueueSize: number;
   /** Run a tick worker fed once a second. */
   tick: boolean;
+  /** Where the supervisor serves /metrics; null = off (the default). */
+  metrics: MetricsListen | null;
 }
 
 interface TomlShape {
@@ -103,6 +109,7 @@ interface TomlShape {
   dev?: Record<string, unknown>;
   tables?: unknown;
   cache?: unknown;
+  metrics?: unknown;
 }
 
 /** `ephpm dev`'s file watcher. Paths and globs are relative to the app root. */
@@ -118,7 +125,7 @@ export interface DevConfig {
 /** The same list as Laravel Octane's `octane.watch`, so a Laravel app restarts on the changes it would. */
 export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'public/**/*.php', 'resources/**/*.php', 'routes', 'composer.lock', '.env'];
 
-const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache'];
+const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics'];
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
@@ -177,10 +184,13 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd(), 
   const workerSetting = options.worker ?? stringSetting(setting('worker'), 'server.worker');
   if (!workerSetting && !needsWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript: '' };
   if (!workerSetting) {
+    // A Laravel app runs on the Octane driver's worker script.
+    const laravelWorker = laravelWorkerScript(root);
+    if (laravelWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript: laravelWorker };
     throw new EphpmError(
       'EPHPM_NO_WORKER',
-      `No worker script to run in ${root}.`,
-      'Pass --worker <script.php> (a loop over \\Ephpm\\Octane\\take_request()), or set server.worker in ephpm.toml.',
+      `No worker script to run in ${root}: it is not a Laravel app (no artisan file) and no worker script is set.`,
+      'Pass --worker <script.php> (a loop over \\Ephpm\\Octane\\take_request()), set server.worker in ephpm.toml, or run it in a Laravel app.',
     );
   }
   const workerScript = resolve(options.worker ? cwd : base, workerSetting);
@@ -231,7 +241,9 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     taskWorkers: options.taskWorkers ?? intSetting(setting('task_workers'), 'server.task_workers', 0, 64) ?? 0,
     taskQueueSize: options.taskQueueSize ?? intSetting(setting('task_queue_size'), 'server.task_queue_size', 0) ?? 256,
     tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? false,
+    metrics: null,
   };
+  config.metrics = metricsSetting(options.metrics, toml.metrics, configFile ?? 'ephpm.toml', config);
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   if (config.requestReadTimeoutMs > 0 && config.headerTimeoutMs > config.requestReadTimeoutMs) {
     throw new EphpmError('EPHPM_BAD_CONFIG', `server.header_timeout (${config.headerTimeoutMs / 1000}s) must not be longer than server.request_read_timeout (${config.requestReadTimeoutMs / 1000}s): the headers are part of the request.`);
@@ -258,7 +270,7 @@ function readToml(file: string): TomlShape {
   }
   const unknownTables = Object.keys(parsed).filter((key) => !SECTIONS.includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache].`);
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics].`);
   }
   for (const name of ['server', 'php', 'dev', 'cache']) section(file, parsed[name], name);
   const server = (parsed.server ?? {}) as Record<string, unknown>;

@@ -13,16 +13,10 @@ export function tempDir(prefix = 'ephpm-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export interface RunningServer {
+export interface RunningServer extends ObservedProcess {
   url: string;
   port: number;
-  child: ChildProcess;
   stateFile: string;
-  output(): string;
-  /** Resolves with the first match of `pattern` in the output from `from` on (waits for it to appear). */
-  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
-  /** Sends the signal and resolves with the exit code once the server is gone. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export interface StartOptions {
@@ -37,17 +31,20 @@ export interface StartOptions {
   wrap?: string[];
 }
 
-/** Runs the real CLI (`ephpm serve --port 0 ...`, or `dev`) and waits for its "serving" line. */
-export function startServer(args: string[], options: StartOptions = {}): Promise<RunningServer> {
-  const stateFile = options.stateFile ?? join(tempDir(), 'server.json');
-  const command = [process.execPath, ...(options.nodeArgs ?? []), cliPath, options.command ?? 'serve', '--port', '0', '--state-file', stateFile, ...args];
-  const [program, ...programArgs] = [...(options.wrap ?? []), ...command];
-  const child = spawn(program!, programArgs, {
-    cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** A process whose stdout and stderr are collected, with a way to wait for a line and to stop it. */
+export interface ObservedProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output from `from` on (waits for it to appear). */
+  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Sends the signal and resolves with the exit code once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function observeProcess(child: ChildProcess): ObservedProcess {
   let output = '';
+  child.stdout!.on('data', (data: Buffer) => (output += data.toString()));
+  child.stderr!.on('data', (data: Buffer) => (output += data.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waitFor = (pattern: RegExp, from = 0, timeoutMs = 30_000) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
@@ -59,7 +56,7 @@ export function startServer(args: string[], options: StartOptions = {}): Promise
       };
       const onExit = () => {
         done();
-        reject(new Error(`server exited before printing ${pattern}:\n${output}`));
+        reject(new Error(`process exited before printing ${pattern}:\n${output}`));
       };
       const timer = setTimeout(() => {
         done();
@@ -71,45 +68,44 @@ export function startServer(args: string[], options: StartOptions = {}): Promise
         child.stderr!.off('data', check);
         child.off('exit', onExit);
       };
-      // Listeners added after the collecting ones below: `output` already holds the new data.
+      // Listeners added after the collecting ones above: `output` already holds the new data.
       child.stdout!.on('data', check);
       child.stderr!.on('data', check);
       child.once('exit', onExit);
       check();
       if (child.exitCode !== null || child.signalCode !== null) onExit();
     });
-  const server = (url: string, port: number): RunningServer => ({
-    url,
-    port,
+  return {
     child,
-    stateFile,
     output: () => output,
     waitFor,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
+  };
+}
+
+/** Runs the real CLI (`ephpm serve --port 0 ...`, or `dev`) and waits for its "serving" line. */
+export async function startServer(args: string[], options: StartOptions = {}): Promise<RunningServer> {
+  const stateFile = options.stateFile ?? join(tempDir(), 'server.json');
+  const command = [process.execPath, ...(options.nodeArgs ?? []), cliPath, options.command ?? 'serve', '--port', '0', '--state-file', stateFile, ...args];
+  const [program, ...programArgs] = [...(options.wrap ?? []), ...command];
+  const child = spawn(program!, programArgs, {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start within 20s:\n${output}`));
-    }, 20_000);
-    const onData = (data: Buffer) => {
-      output += data.toString();
-      const match = /serving (https?:\/\/[^:\s]+:(\d+))/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(server(match[1]!, Number(match[2])));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before serving:\n${output}`));
-    });
-  });
+  const observed = observeProcess(child);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  try {
+    const match = await observed.waitFor(/serving (https?:\/\/[^:\s]+:(\d+))/, 0, 20_000);
+    return { ...observed, url: match[1]!, port: Number(match[2]), stateFile };
+  } catch (error) {
+    throw new Error(`server did not start: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs the CLI to completion (for commands that fail fast); `output` is stdout and stderr as they came. */

@@ -1,6 +1,7 @@
 import { resolveStateFile } from '../config.js';
 import { findRunningServer, sendControlCommand, waitForExit } from './control-client.js';
 import { EphpmError } from '../errors.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { ServerStatus } from './status.js';
 
 export interface ServerLocation {
@@ -12,6 +13,12 @@ export interface ServerLocation {
 export async function fetchStatus(location: ServerLocation): Promise<ServerStatus> {
   const state = findRunningServer(resolveStateFile(location));
   return (await sendControlCommand(state, 'status', 10_000)) as ServerStatus;
+}
+
+/** Reads the server's counters on each call (`ephpm top`); fails with EPHPM_NOT_RUNNING once it is gone. */
+export function metricsSource(location: ServerLocation): () => Promise<MetricsSnapshot> {
+  const stateFile = resolveStateFile(location);
+  return async () => (await sendControlCommand(findRunningServer(stateFile), 'metrics', 10_000)) as MetricsSnapshot;
 }
 
 export interface ReloadResult {

@@ -3,10 +3,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { isEphpmError } from '../errors.js';
 import { listenOwnerOnly, socketPathBeside } from '../owner-only-socket.js';
 
-export type ControlCommand = 'status' | 'reload' | 'stop';
+export type ControlCommand = 'status' | 'metrics' | 'reload' | 'stop';
 
 export interface ControlHandlers {
   status(): Promise<unknown>;
+  /** Everything counted (`ephpm top`): a MetricsSnapshot. */
+  metrics(): Promise<unknown>;
   reload(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -69,6 +71,8 @@ async function answer(line: string, handlers: ControlHandlers, reply: (reply: Co
     switch (command) {
       case 'status':
         return reply({ ok: true, result: await handlers.status() });
+      case 'metrics':
+        return reply({ ok: true, result: await handlers.metrics() });
       case 'reload':
         await handlers.reload();
         return reply({ ok: true });
@@ -78,7 +82,7 @@ async function answer(line: string, handlers: ControlHandlers, reply: (reply: Co
         await handlers.stop();
         return;
       default:
-        return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: `unknown command ${JSON.stringify(command)}; known: status, reload, stop` } });
+        return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: `unknown command ${JSON.stringify(command)}; known: status, metrics, reload, stop` } });
     }
   } catch (error) {
     const known = isEphpmError(error);

@@ -1,3 +1,5 @@
+import type { RestartReason } from '../metrics/restarts.js';
+
 export interface WorkerStatus {
   index: number;
   pid: number;
@@ -9,7 +11,7 @@ export interface WorkerStatus {
   uptimeSeconds: number;
   restarts: number;
   /** Why this process replaced the slot's previous one (absent for the first): `memory` is max_memory, `timeout` request_timeout. */
-  lastRestart?: 'max-requests' | 'memory' | 'timeout' | 'crash' | 'reload';
+  lastRestart?: RestartReason;
 }
 
 export interface ServerStatus {
@@ -24,7 +26,7 @@ export interface ServerStatus {
   /** Task workers and the tick worker (none unless --task-workers / --tick). */
   taskWorkers: TaskWorkerStatus[];
   /** The shared tables' segment in /dev/shm (null: no tables), for `ephpm table:*`. */
-  tablesSegment: string | null;
+  tablesSegment?: string | null;
 }
 
 export interface TaskWorkerStatus {

@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { closeAfterResponse, closeListenerOnly, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
@@ -49,6 +50,8 @@ type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: bool
  */
 export class HttpFront implements ResponderOwner {
   readonly app: FastifyInstance;
+  /** Read by the supervisor on demand (`stats`): see docs/ARCHITECTURE.md, "Metrics". */
+  readonly counters = new RequestCounterSet();
   private readonly statics: StaticFiles | null;
   private nextId = 0;
   private total = 0;
@@ -135,7 +138,7 @@ export class HttpFront implements ResponderOwner {
   /** Answer everything still waiting with a 503 (the process is going away). */
   failPending(message: string): void {
     for (const [, responder] of this.php.waiting()) {
-      responder.answerInstead(503, message, { 'Retry-After': '1' });
+      if (responder.answerInstead(503, message, { 'Retry-After': '1' })) this.counters.frontAnswered('restarting');
     }
   }
 
@@ -145,12 +148,12 @@ export class HttpFront implements ResponderOwner {
     reply.hijack();
     const req = request.raw;
     const res = reply.raw;
-    const started = this.config.accessLog ? performance.now() : 0;
+    const started = performance.now();
     if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
     this.watch.watchSends(req.socket);
     const url = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const target = url.startsWith('/') ? { uri: url, host: null } : requestTarget(url, req.method!);
-    if (!target) return this.refuse(req, res, url, started, 400, '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n');
+    if (!target) return this.refuse(req, res, url, started, 'bad_target', 400, '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n');
     if (this.statics && target.uri !== '*') {
       void this.serveStatic(req, res, target.uri).then((served) => {
         if (served) this.log(req.method!, url, res.statusCode, started);
@@ -162,10 +165,11 @@ export class HttpFront implements ResponderOwner {
   }
 
   /** An answer from the front itself, closing the connection (the request was not fully read, or cannot be trusted). */
-  private refuse(req: RawRequest, res: RawResponse, url: string, started: number, status: number, message: string, headers: Record<string, string> = {}): void {
+  private refuse(req: RawRequest, res: RawResponse, url: string, started: number, reason: FrontReason, status: number, message: string): void {
+    this.counters.frontAnswered(reason);
     if (!res.headersSent && !res.destroyed) {
       closeAfterResponse(res);
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close', ...headers });
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
       res.end(message);
     } else if ((req.socket as ClientSocket)[READ_TIMED_OUT]) {
       status = 408;
@@ -178,6 +182,7 @@ export class HttpFront implements ResponderOwner {
     if (this.php.waitingCount > this.config.queueSize) {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
       res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
+      this.counters.frontAnswered('queue_full');
       this.log(req.method!, url, 503, started);
       return;
     }
@@ -185,7 +190,7 @@ export class HttpFront implements ResponderOwner {
     let timedOut = false;
     const stopWatching = this.watch.receiving(req.socket, () => {
       timedOut = true;
-      this.refuse(req, res, url, started, 408, `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`);
+      this.refuse(req, res, url, started, 'body_timeout', 408, `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`);
     });
     readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes).then(
       (body) => {
@@ -197,7 +202,7 @@ export class HttpFront implements ResponderOwner {
         stopWatching();
         if (timedOut) return;
         const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
-        this.refuse(req, res, url, started, tooLarge ? 413 : 400,
+        this.refuse(req, res, url, started, tooLarge ? 'body_too_large' : 'bad_body', tooLarge ? 413 : 400,
           tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);
       },
     );
@@ -269,6 +274,7 @@ export class HttpFront implements ResponderOwner {
   responded(responder: PhpResponder): void {
     removeTempFiles(responder.tempFiles);
     this.total++;
+    if (responder.phpMs >= 0) this.counters.phpAnswered(responder.phpMs);
     this.log(responder.method, responder.url, responder.status, responder.started);
     this.hooks.served(this.total);
     if (this.php.waitingCount === 0) this.wakeIdleWaiters();
@@ -287,10 +293,13 @@ export class HttpFront implements ResponderOwner {
     for (const [id, responder] of this.php.waiting()) {
       if (id === takenId && runningMs >= this.config.requestTimeoutMs) {
         const message = `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`;
-        if (responder.answerInstead(504, message)) stuck = true;
+        if (responder.answerInstead(504, message)) {
+          stuck = true;
+          this.counters.frontAnswered('timeout');
+        }
       } else if (id > takenId && now - responder.arrivedAt >= this.config.queueTimeoutMs && this.php.cancel(id)) {
         const message = `503 Service Unavailable: the request waited ${this.config.queueTimeoutMs / 1000}s for a PHP worker; retry shortly.\n`;
-        responder.answerInstead(503, message, { 'Retry-After': '1' });
+        if (responder.answerInstead(503, message, { 'Retry-After': '1' })) this.counters.frontAnswered('queue_timeout');
       }
     }
     if (stuck) this.hooks.stuck();
@@ -304,8 +313,11 @@ export class HttpFront implements ResponderOwner {
     for (const wake of waiters) wake();
   }
 
+  /** Every answered request passes here once: counted, and logged when the access log is on. */
   private log(method: string, url: string, status: number, started: number): void {
-    if (this.config.accessLog) this.logger.request(method, url, status, performance.now() - started);
+    const ms = performance.now() - started;
+    this.counters.answered(method, status, ms);
+    if (this.config.accessLog) this.logger.request(method, url, status, ms);
   }
 }
 

@@ -15,8 +15,9 @@ export interface ResponderOwner {
 export class PhpResponder implements ResponseSink {
   status = 0;
   finished = false;
-  /** PHP's answer arrived (Node is sending it): nobody may answer in its place any more. */
-  private replied = false;
+  /** From dispatch to PHP's first answer (ms); -1 while PHP has not answered, or when Node answered instead. */
+  phpMs = -1;
+  private readonly dispatchedAt = performance.now();
 
   constructor(
     private readonly response: ServerResponse,
@@ -25,7 +26,7 @@ export class PhpResponder implements ResponseSink {
     readonly id: number,
     readonly method: string,
     readonly url: string,
-    /** performance.now() at arrival, for the access log (0 when it is off). */
+    /** performance.now() at arrival, for the access log and the duration histogram. */
     readonly started: number,
     /** Date.now() at arrival, for the request timeout. */
     readonly arrivedAt: number,
@@ -40,7 +41,7 @@ export class PhpResponder implements ResponseSink {
   // EmbeddedPhp no longer routes events to it (see forget()).
   head(status: number, headers: string[], body: Payload, last: boolean, file: number): void {
     this.status = status;
-    this.replied = true;
+    this.phpAnswered();
     const response = this.response;
     try {
       response.writeHead(status, headers);
@@ -76,13 +77,14 @@ export class PhpResponder implements ResponseSink {
   }
 
   abort(): void {
+    this.phpAnswered();
     this.response.destroy();
     this.finish();
   }
 
   written(status: number, unsent: Payload, connectionCloses: boolean, file: number): void {
     this.status = status;
-    this.replied = true;
+    this.phpAnswered();
     const response = this.response;
     const socket = response.socket;
     if (response.destroyed || !socket || socket.destroyed) {
@@ -107,6 +109,7 @@ export class PhpResponder implements ResponseSink {
 
   writeFailed(status: number): void {
     this.status = status;
+    this.phpAnswered();
     this.response.destroy();
     this.finish();
   }
@@ -123,7 +126,8 @@ export class PhpResponder implements ResponseSink {
    * was sent and PHP has not started writing it; false otherwise.
    */
   answerInstead(status: number, message: string, headers: Record<string, string> = {}): boolean {
-    if (this.finished || this.replied || this.response.headersSent) return false;
+    // PHP's answer arrived (Node may still be sending it): nobody answers in its place any more.
+    if (this.finished || this.phpMs >= 0 || this.response.headersSent) return false;
     if (this.directSocket >= 0 && !this.php.answerInstead(this.directSocket, this.id)) return false;
     this.php.forget(this.id); // PHP's late answer is dropped
     this.status = status;
@@ -159,6 +163,10 @@ export class PhpResponder implements ResponseSink {
     };
     if (typeof data === 'string') this.response.write(data, 'latin1', written);
     else this.response.write(data, written);
+  }
+
+  private phpAnswered(): void {
+    if (this.phpMs < 0) this.phpMs = performance.now() - this.dispatchedAt;
   }
 
   private finish(): void {

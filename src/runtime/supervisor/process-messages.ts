@@ -1,5 +1,7 @@
 // What the supervisor and its child processes (request workers, task and tick
 // workers) tell each other over the IPC channel.
+import type { RequestCounters } from '../metrics/request-counters.js';
+import type { TaskCounters } from '../metrics/task-counters.js';
 
 /** Every child process says these. */
 export type ChildMessage<Stats> =
@@ -12,6 +14,8 @@ export interface WorkerStats {
   requests: number;
   inFlight: number;
   rssBytes: number;
+  /** Cumulative since the process started; for /metrics and `ephpm top`. */
+  counters?: RequestCounters;
 }
 
 export interface TaskWorkerStats {
@@ -21,6 +25,7 @@ export interface TaskWorkerStats {
   waiting: number;
   missedTicks: number;
   rssBytes: number;
+  counters?: TaskCounters;
 }
 
 /** What a request worker process tells the supervisor. */

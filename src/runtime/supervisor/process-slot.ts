@@ -15,6 +15,8 @@ export class ProcessSlot<Stats> {
   readonly startedAt = new Date();
   ready = false;
   exited = false;
+  /** What the process said in its latest `stats` message. */
+  lastStats: Stats | null = null;
   private drainingSince = 0;
   private drainDeadline: { ms: number; killed(): void } | null = null;
   /** Resolves once the process has exited. */
@@ -35,6 +37,7 @@ export class ProcessSlot<Stats> {
     );
     child.on('message', (message: ChildMessage<Stats>) => {
       if (message.type === 'ready') this.ready = true;
+      if (message.type === 'stats') this.lastStats = message.stats;
     });
   }
 

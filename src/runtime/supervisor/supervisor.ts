@@ -7,6 +7,8 @@ import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import type { ServerStatus, WorkerStatus } from '../control/status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { ServerMetrics } from '../metrics/server-metrics.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
 import { taskEnv } from '../tasks/task-sockets.js';
 import { formatBytes } from '../sizes.js';
@@ -72,6 +74,7 @@ export class Supervisor {
   reloadCommand: () => Promise<void> = () => this.reload();
   private tables: SharedTables | null = null;
   private readonly tasks: TaskPool;
+  private readonly metrics: ServerMetrics;
   private exited!: (code: number) => void;
   readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
 
@@ -80,7 +83,8 @@ export class Supervisor {
     private readonly logger: Logger,
   ) {
     cluster.setupPrimary({ exec: fileURLToPath(new URL('../http/worker-main.js', import.meta.url)) });
-    this.tasks = new TaskPool(config, logger, () => this.saveState());
+    this.metrics = new ServerMetrics(config, logger);
+    this.tasks = new TaskPool(config, logger, () => this.saveState(), this.metrics.restarts);
   }
 
   /** Resolves once every worker serves; rejects with the first boot failure. */
@@ -93,6 +97,7 @@ export class Supervisor {
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
     this.tables = createTables(this.config, this.logger);
     if (this.tables) this.config.tablesSegment = this.tables.segment;
+    await this.metrics.listen(() => this.snapshot());
     const showBootErrors = this.config.devReportsBootErrors;
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
     try {
@@ -104,6 +109,7 @@ export class Supervisor {
     }
     this.control = await ControlServer.listen(controlSocketPath(this.config.stateFile), {
       status: () => this.status(),
+      metrics: () => this.snapshot(),
       reload: () => this.reloadCommand(),
       stop: () => this.stop(),
     });
@@ -125,6 +131,7 @@ export class Supervisor {
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
     this.tables?.remove();
     await this.control?.close();
+    await this.metrics.close();
     if (announce) {
       removeServerState(this.config.stateFile);
       this.logger.info('stopped');
@@ -146,6 +153,7 @@ export class Supervisor {
         const showBootError = slot.bootError !== null;
         const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
         replacement.startedBecause = 'reload';
+        this.metrics.restarts.count('http', 'reload');
         try {
           await replacement.whenReady('A worker');
         } catch (error) {
@@ -201,6 +209,13 @@ export class Supervisor {
       taskWorkers: await this.tasks.status(),
       tablesSegment: this.tables?.segment ?? null,
     };
+  }
+
+  /** Everything counted, server-wide: `ephpm top` and /metrics. Refreshes every process's stats first. */
+  async snapshot(): Promise<MetricsSnapshot> {
+    const status = await this.status();
+    const live = [...this.slots].map((slot) => slot.lastStats?.counters);
+    return this.metrics.snapshot(status, live, this.tasks.counters(), this.tables?.segment ?? null);
   }
 
   private url(): string {
@@ -259,6 +274,7 @@ export class Supervisor {
         this.logger.info(`worker ${slot.pid} is being replaced (${this.recycleText(message.reason, message.rssBytes)})`, { reason: message.reason });
         if (message.reason === 'timeout') slot.markDraining(); // it leaves on its own
         else slot.retiring = true;
+        this.metrics.restarts.count('http', message.reason);
         const replacement = this.fork(slot.index, slot.restarts + 1, slot);
         replacement.startedBecause = message.reason;
         return;
@@ -282,10 +298,12 @@ export class Supervisor {
   private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
     this.slots.delete(slot);
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
+    this.metrics.http.retire(slot.lastStats?.counters);
     this.saveState();
     if (this.stopping || slot.draining || slot.superseded || !this.running) return;
     if (!slot.ready && slot.giveUpOnBootFailure) return; // the worker it was to replace keeps serving
     this.logger.warn(`worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`);
+    this.metrics.restarts.count('http', 'crash');
     const delay = this.crashes.next();
     // A replacement that was starting for this worker simply takes its place.
     if ([...this.slots].some((other) => other.replaces === slot)) return;

@@ -5,6 +5,9 @@ import type { ServerConfig } from '../config.js';
 import type { TaskWorkerStatus } from '../control/status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { CounterLedger } from '../metrics/ledger.js';
+import type { RestartCounts } from '../metrics/restarts.js';
+import { emptyTaskCounters, type TaskCounters } from '../metrics/task-counters.js';
 import { taskEnv, taskSocketPath, taskSocketPaths } from '../tasks/task-sockets.js';
 import { TASK_SOCKET_ENV, WORKER_CONFIG_ENV, type TaskWorkerStats } from './process-messages.js';
 import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
@@ -37,12 +40,14 @@ export class TaskPool {
   private stopping = false;
   private running = false;
   private readonly crashes = new CrashBackoff();
+  private readonly ledger = new CounterLedger<TaskCounters>(emptyTaskCounters);
 
   constructor(
     private readonly config: ServerConfig,
     private readonly logger: Logger,
     /** Called whenever the set of running task and tick workers changes (the supervisor rewrites the state file). */
     private readonly onChange: () => void = () => {},
+    private readonly restarts: RestartCounts | null = null,
   ) {}
 
   /** The processes that run now, for the state file. */
@@ -77,6 +82,7 @@ export class TaskPool {
     for (const slot of [...this.slots]) {
       if (this.stopping || slot.draining || !this.slots.has(slot)) continue;
       const replacement = this.fork(slot.role, slot.index, slot.restarts + 1);
+      this.restarts?.count(slot.role, 'reload');
       await replacement.whenBooted().catch((error: Error) => {
         throw new EphpmError('EPHPM_RELOAD_FAILED', `reload stopped: a new ${slot.role} worker failed to start, the old ones keep running.\n${error.message}`);
       });
@@ -100,6 +106,11 @@ export class TaskPool {
       uptimeSeconds: slot.uptimeSeconds(now),
       restarts: slot.restarts,
     }));
+  }
+
+  /** Every task and tick worker that ever ran, as of each one's latest stats (status() refreshes them). */
+  counters(): TaskCounters {
+    return this.ledger.total([...this.slots].map((slot) => slot.lastStats?.counters));
   }
 
   private fork(role: TaskSlot['role'], index: number, restarts: number): TaskSlot {
@@ -126,9 +137,11 @@ export class TaskPool {
 
   private onExit(slot: TaskSlot, code: number | null, signal: NodeJS.Signals | null): void {
     this.slots.delete(slot);
+    this.ledger.retire(slot.lastStats?.counters);
     this.onChange();
     if (this.stopping || slot.draining || !this.running) return;
     this.logger.warn(`${slot.role} worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`);
+    this.restarts?.count(slot.role, 'crash');
     setTimeout(() => {
       if (!this.stopping) this.fork(slot.role, slot.index, slot.restarts + 1);
     }, this.crashes.next());

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { listenOwnerOnly } from '../owner-only-socket.js';
+import { Histogram } from '../metrics/histogram.js';
 import { FrameType, type TaskFunctions } from '../php/addon.js';
 import { encodeFrame, FrameReader, type Frame } from './task-wire.js';
 
@@ -7,6 +8,8 @@ interface Accepted {
   socket: Socket;
   id: number;
   reply: boolean;
+  /** performance.now() when accepted. */
+  at: number;
 }
 
 /** An idle request worker learns about a drain only at its next dispatch; don't wait for it longer. */
@@ -28,6 +31,11 @@ export class TaskServer {
   /** Tasks taken and not answered yet, the one PHP is running included. */
   outstanding = 0;
   done = 0;
+  failed = 0;
+  /** Refused with QueueFull. */
+  rejected = 0;
+  /** Accepted to answered. */
+  readonly durations = new Histogram();
 
   constructor(
     private readonly addon: TaskFunctions,
@@ -91,11 +99,12 @@ export class TaskServer {
       // One task runs; up to queueSize wait behind it.
       if (this.outstanding > this.queueSize) {
         answers.push(encodeFrame(FrameType.QueueFull, frame.id));
+        this.rejected++;
         continue;
       }
       const key = this.nextKey;
       this.nextKey = this.nextKey >= 0x7fffffff ? 1 : this.nextKey + 1;
-      this.accepted[key] = { socket, id: frame.id, reply };
+      this.accepted[key] = { socket, id: frame.id, reply, at: performance.now() };
       this.outstanding++;
       answers.push(encodeFrame(FrameType.Accepted, frame.id));
       // The payload is a view into the socket's chunk: pushTask copies it.
@@ -111,6 +120,8 @@ export class TaskServer {
     delete this.accepted[key];
     this.outstanding--;
     this.done++;
+    if (type === FrameType.ResultFailed) this.failed++;
+    this.durations.observeMs(performance.now() - task.at);
     if (task.reply && !task.socket.destroyed) task.socket.write(encodeFrame(type, task.id, data));
     this.idle?.();
   };

@@ -2,6 +2,7 @@
 // same embedded PHP and worker script as a request worker, but no HTTP; the
 // script sees its role in Ephpm\Octane\worker_role().
 import { Logger } from '../logger.js';
+import { Histogram } from '../metrics/histogram.js';
 import { loadAddon, type EphpmAddon } from '../php/addon.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import { bootFailure, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
@@ -61,6 +62,14 @@ function reportStats(): void {
       waiting: tasks?.outstanding ?? 0,
       missedTicks: tickCounts?.missed ?? 0,
       rssBytes: process.memoryUsage.rss(),
+      counters: {
+        done: tasks?.done ?? 0,
+        failed: tasks?.failed ?? 0,
+        rejected: tasks?.rejected ?? 0,
+        duration: (tasks?.durations ?? new Histogram()).counts(),
+        ticks: tickCounts?.taken ?? 0,
+        missedTicks: tickCounts?.missed ?? 0,
+      },
     },
   });
 }

@@ -1,0 +1,183 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Ephpm\Octane\Commands;
+
+use Ephpm\Octane\Server\RuntimeBinary;
+use Ephpm\Octane\Server\ServerProcessInspector;
+use Ephpm\Octane\Server\ServerStateFile;
+use Laravel\Octane\Commands\Command;
+use Laravel\Octane\Commands\Concerns\InteractsWithEnvironmentVariables;
+use Laravel\Octane\Commands\Concerns\InteractsWithServers;
+use Laravel\Octane\Events\TickReceived;
+use Laravel\Octane\Swoole\InvokeTickCallable;
+use RuntimeException;
+use Symfony\Component\Console\Attribute\AsCommand;
+use Symfony\Component\Console\Command\SignalableCommandInterface;
+use Symfony\Component\Process\Process;
+
+/**
+ * `php artisan octane:start --server=ephpm` lands here: runs `ephpm serve` for this app with Octane's options, shows
+ * its log in Octane's style, and stops it gracefully on Ctrl-C (SIGINT / SIGTERM: requests in flight finish, exit 0).
+ */
+#[AsCommand(name: 'octane:ephpm')]
+final class StartEphpmCommand extends Command implements SignalableCommandInterface
+{
+    use InteractsWithEnvironmentVariables;
+    use InteractsWithServers;
+
+    /** Octane's max_execution_time 0 ("no limit") as the runtime's request timeout: 24 days. */
+    private const NO_TIMEOUT_SECONDS = 2_073_600;
+
+    /** @var string */
+    public $signature = 'octane:ephpm
+                    {--host= : The IP address the server should bind to}
+                    {--port= : The port the server should be available on}
+                    {--workers=auto : The number of workers that should be available to handle requests}
+                    {--task-workers=auto : The number of task workers that should be available to handle tasks}
+                    {--max-requests=500 : The number of requests to process before a worker process is replaced}
+                    {--watch : Not supported by ephpm: run `npx ephpm dev` to restart the workers on changes}
+                    {--poll : Not supported by ephpm (see --watch)}';
+
+    /** @var string */
+    public $description = 'Start the Octane ephpm server';
+
+    /** @var bool */
+    protected $hidden = true;
+
+    private ?int $serverPid = null;
+
+    private bool $stopRequested = false;
+
+    public function handle(ServerProcessInspector $inspector, ServerStateFile $stateFile, RuntimeBinary $binary): int
+    {
+        if ($this->option('watch') || $this->option('poll')) {
+            $this->error('ephpm does not support --watch. For a server that restarts its workers when your code changes, run: npx ephpm dev');
+            return 1;
+        }
+        try {
+            $command = $binary->command();
+        } catch (RuntimeException $e) {
+            $this->error($e->getMessage());
+            return 1;
+        }
+        if ($inspector->serverIsRunning()) {
+            $this->error('ephpm server is already running. Stop it first: php artisan octane:stop --server=ephpm');
+            return 1;
+        }
+        $this->ensurePortIsAvailable();
+
+        $stateFile->writeState($this->serverState());
+        $this->forgetEnvironmentVariables();
+
+        $server = new Process([...$command, 'serve', ...$this->serveArguments()], base_path(), [
+            'APP_ENV' => app()->environment(),
+            'APP_BASE_PATH' => base_path(),
+            'APP_PUBLIC_PATH' => public_path(),
+            'LARAVEL_OCTANE' => '1',
+        ], null, null);
+        $server->start();
+        $this->serverPid = (int) $server->getPid();
+        $stateFile->writeProcessId($this->serverPid);
+
+        $output = new ServerOutput($this, $this->writeRunningMessage(...));
+        try {
+            $server->wait(static fn (string $type, string $data) => $output->write($data));
+        } finally {
+            $output->flush();
+            $stateFile->delete();
+        }
+        return $this->stopRequested ? 0 : (int) $server->getExitCode();
+    }
+
+    /** Ctrl-C / SIGTERM: the runtime finishes the requests in flight and exits; this command then exits 0. */
+    public function handleSignal(int $signal, int|false $previousExitCode = 0): int|false
+    {
+        $this->stopRequested = true;
+        // Only a signal here: the Process object is busy in wait(), which sees the runtime exit and returns.
+        if ($this->serverPid !== null && posix_kill($this->serverPid, SIGTERM)) {
+            return false;
+        }
+        return 0;
+    }
+
+    /** @return list<string> */
+    private function serveArguments(): array
+    {
+        $arguments = [
+            '--root', base_path(),
+            '--worker', dirname(__DIR__, 2) . '/bin/ephpm-worker.php',
+            '--host', (string) $this->getHost(),
+            '--port', (string) $this->getPort(),
+            '--max-requests', (string) (int) $this->option('max-requests'),
+            '--log-format', 'json',
+            '--request-timeout', (string) $this->requestTimeout(),
+        ];
+        if ($this->option('workers') !== 'auto') {
+            array_push($arguments, '--workers', (string) (int) $this->option('workers'));
+        }
+        if ($this->option('task-workers') !== 'auto') {
+            array_push($arguments, '--task-workers', (string) (int) $this->option('task-workers'));
+        }
+        // Octane's shared tables and its `octane` cache store's table, made by the runtime in shared memory.
+        foreach (['tables' => config('octane.tables'), 'cache' => config('octane.cache')] as $flag => $setting) {
+            if (is_array($setting) && $setting !== []) {
+                array_push($arguments, "--{$flag}", (string) json_encode($setting));
+            }
+        }
+        if ($this->ticks()) {
+            $arguments[] = '--tick';
+        }
+        // Request lines cost a write per request; Octane shows them in the local environment only.
+        $arguments[] = app()->isLocal() ? '--access-log' : '--no-access-log';
+        return $arguments;
+    }
+
+    /**
+     * Whether to run the tick worker (a process of its own): when config('octane.tick') says so, else when the app
+     * registered Octane::tick() callbacks (its providers boot in this command too).
+     */
+    private function ticks(): bool
+    {
+        $configured = config('octane.tick');
+        if (is_bool($configured)) {
+            return $configured;
+        }
+        $listeners = app('events')->getRawListeners()[TickReceived::class] ?? [];
+        return array_filter($listeners, static fn (mixed $listener): bool => $listener instanceof InvokeTickCallable) !== [];
+    }
+
+    private function requestTimeout(): int
+    {
+        $seconds = (int) config('octane.max_execution_time', 30);
+        return $seconds > 0 ? $seconds : self::NO_TIMEOUT_SECONDS;
+    }
+
+    /** @return array<string, mixed> */
+    private function serverState(): array
+    {
+        return [
+            'appName' => config('app.name', 'Laravel'),
+            'host' => $this->getHost(),
+            'port' => $this->getPort(),
+            'workers' => $this->option('workers'),
+            'taskWorkers' => $this->option('task-workers'),
+            'maxRequests' => $this->option('max-requests'),
+            'octaneConfig' => config('octane'),
+        ];
+    }
+
+    /** Octane's banner, with the address the runtime actually listens on. */
+    private function writeRunningMessage(string $url): void
+    {
+        $this->info('Server running…');
+        $this->output->writeln([
+            '',
+            '  Local: <fg=white;options=bold>' . $url . ' </>',
+            '',
+            '  <fg=yellow>Press Ctrl+C to stop the server</>',
+            '',
+        ]);
+    }
+}

@@ -1,0 +1,34 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Ephpm\Octane\Tables;
+
+use Ephpm\Octane\Table;
+use Laravel\Octane\Octane;
+
+use function Ephpm\Octane\table;
+
+/**
+ * What the Octane facade resolves to under ephpm: Octane::table() gives the runtime's shared table (Swoole's table
+ * API: get, set, incr, decr, del, exists, count, foreach), made from config('octane.tables') by octane:start; every
+ * other call goes to Octane itself. (A subclass of Octane cannot do this: its table() is declared to return
+ * Swoole\Table.)
+ */
+final class OctaneWithTables
+{
+    public function __construct(private readonly Octane $octane)
+    {
+    }
+
+    public function table(string $name): Table
+    {
+        return table($name);
+    }
+
+    /** @param list<mixed> $arguments */
+    public function __call(string $method, array $arguments): mixed
+    {
+        return $this->octane->{$method}(...$arguments);
+    }
+}

@@ -1,0 +1,27 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Ephpm\Octane;
+
+use Ephpm\Octane\Tasks\TaskDispatcher;
+use Laravel\Octane\ApplicationFactory;
+use Laravel\Octane\Contracts\DispatchesTasks;
+use Laravel\Octane\Worker;
+
+/** Boots the app once per worker process through Octane's Worker (which fires WorkerStarting). */
+final class WorkerBootstrap
+{
+    public static function boot(string $basePath, EphpmClient $client): Worker
+    {
+        $initialInstances = [];
+        if (worker_role() === 'http' && (string) getenv('EPHPM_TASK_SOCKETS') !== '') {
+            // Octane::concurrently() in a request runs its closures on ephpm's task workers (in a task, in-process:
+            // a task worker waiting on task workers could wait on itself).
+            $initialInstances[DispatchesTasks::class] = new TaskDispatcher();
+        }
+        $worker = new Worker(new ApplicationFactory($basePath), $client);
+        $worker->boot($initialInstances);
+        return $worker;
+    }
+}

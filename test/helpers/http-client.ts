@@ -1,0 +1,48 @@
+/** A browser's cookie jar, enough for one site: names to values, from Set-Cookie headers. */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+
+  store(response: Response): void {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const equals = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, equals), pair!.slice(equals + 1));
+    }
+  }
+
+  header(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  /** fetch() with the jar's cookies, storing the ones the response sets; redirects are not followed. */
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) headers.set('Cookie', this.header());
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    this.store(response);
+    return response;
+  }
+}
+
+/** The body of a response, chunk by chunk as it arrives. */
+export async function* chunks(response: Response): AsyncGenerator<Buffer> {
+  const reader = response.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield Buffer.from(value);
+  }
+}
+
+/**
+ * fetch() and the JSON body, asking for JSON (Laravel then renders its errors as JSON too): a failure shows the
+ * status and the app's error message, not a whole HTML error page.
+ */
+export async function fetchJson<T = Record<string, unknown>>(url: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('Accept')) headers.set('Accept', 'application/json');
+  const response = await fetch(url, { ...init, headers });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${text.slice(0, 2000)}`);
+  return JSON.parse(text) as T;
+}
