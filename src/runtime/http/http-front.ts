@@ -169,7 +169,7 @@ export class HttpFront implements ResponderOwner {
     this.counters.frontAnswered(reason);
     if (!res.headersSent && !res.destroyed) {
       closeAfterResponse(res);
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(message), Connection: 'close' });
       res.end(message);
     } else if ((req.socket as ClientSocket)[READ_TIMED_OUT]) {
       status = 408;
