@@ -30,9 +30,7 @@ export function socketPathBeside(stateFile: string, name: string): string {
  */
 export async function listenOwnerOnly(server: Server, path: string, options: { takeOver: boolean } = { takeOver: true }): Promise<void> {
   ensurePrivateDir(dirname(path));
-  if (!options.takeOver && (await answers(path))) {
-    throw new EphpmError('EPHPM_SOCKET_IN_USE', `Another process answers on ${path}.`, 'Another ephpm server keeps its state file in the same directory: give this one a --state-file in a directory of its own.');
-  }
+  if (!options.takeOver) await refuseLiveSocket(path);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}`);
   rmSync(temporary, { force: true });
   const previousMask = process.umask(0o177);
@@ -51,7 +49,13 @@ export async function listenOwnerOnly(server: Server, path: string, options: { t
   renameSync(temporary, path);
 }
 
-/** Whether some process accepts connections on the unix socket at `path`. */
+/** EPHPM_SOCKET_IN_USE when some process accepts connections on the unix socket at `path`. */
+export async function refuseLiveSocket(path: string): Promise<void> {
+  if (await answers(path)) {
+    throw new EphpmError('EPHPM_SOCKET_IN_USE', `Another process answers on ${path}.`, 'Another ephpm server keeps its state file in the same directory: give this one a --state-file in a directory of its own.');
+  }
+}
+
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = connect(path);

@@ -7,6 +7,7 @@ import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import type { ServerStatus, WorkerStatus } from '../control/status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { refuseLiveSocket } from '../owner-only-socket.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
@@ -92,6 +93,7 @@ export class Supervisor {
     // The lock, not the state file, says whether a server runs: a truncated file or a reused pid changes nothing.
     const holder = takeServerLock(this.config.stateFile);
     if (holder !== 0) throw alreadyRunning(holder, this.config.stateFile);
+    await refuseLiveSocket(controlSocketPath(this.config.stateFile));
     // Port 0 means "any free port": pick it once, so that replacement workers
     // keep listening on the same one even after every worker has died.
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
