@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
@@ -45,6 +45,18 @@ describe('the lifetime of shared tables', () => {
       expect(await call(restarted, 'counters', 'exists', ['old'])).toBe(false);
     } finally {
       await restarted.stop();
+    }
+  });
+
+  it('live beside the state file in a directory only its owner can enter', async () => {
+    const app = tempDir();
+    const stateDir = join(app, '.ephpm');
+    const server = await start(join(stateDir, 'server.json'));
+    try {
+      expect(statSync(stateDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(stateDir, 'server.json')).mode & 0o777).toBe(0o600);
+    } finally {
+      await server.stop();
     }
   });
 

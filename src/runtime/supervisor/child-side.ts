@@ -9,8 +9,9 @@ export function workerConfig(): ServerConfig {
   return JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
 }
 
+/** Dropped once the supervisor is gone (sending on a closed channel would crash this process). */
 export function tellSupervisor<Message extends { type: string }>(message: Message): void {
-  process.send?.(message);
+  if (process.connected) process.send?.(message);
 }
 
 export interface SupervisorFollower {

@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture, getJson, startServer, tempDir } from '../helpers/ephpm-server.js';
+import { serverStatus } from '../helpers/status.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const hardeningWorker = fixture('workers', 'hardening.php');
+const tasksWorker = fixture('workers', 'tasks.php');
+
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe('a worker that grows past --max-memory', () => {
+  it('is replaced after its current request, with no request failed, and status says why', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1', '--max-memory', '250M']);
+    try {
+      const { pid } = await getJson<{ pid: number }>(`${server.url}/pid`);
+      // The app leaks 40 MB per request, while other requests keep coming.
+      const statuses = new Set<number>();
+      let replacement = pid;
+      for (let i = 0; i < 200 && replacement === pid; i++) {
+        const answers = await Promise.all([
+          fetch(`${server.url}/keep?mb=40`).then(async (r) => ({ status: r.status, pid: r.ok ? ((await r.json()) as { pid: number }).pid : 0 })),
+          ...Array.from({ length: 3 }, () => fetch(`${server.url}/pid`).then(async (r) => ({ status: r.status, pid: r.ok ? ((await r.json()) as { pid: number }).pid : 0 }))),
+        ]);
+        for (const answer of answers) {
+          statuses.add(answer.status);
+          if (answer.pid !== pid) replacement = answer.pid;
+        }
+      }
+      expect([...statuses]).toEqual([200]);
+      expect(replacement).not.toBe(pid);
+      await waitFor(() => isGone(pid), 'the old worker to leave');
+      expect(server.output()).toMatch(new RegExp(`worker ${pid} is being replaced \\(its RSS, [\\d.]+ [MG]B, passed max_memory, 250\\.0 MB\\)`));
+      expect((await serverStatus(server)).workers[0]).toMatchObject({ pid: replacement, restarts: 1, lastRestart: 'memory' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('--max-requests', () => {
+  it('is close to exact: the replacement is ready in time, and the old worker stops at its limit', async () => {
+    const limit = 300;
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1', '--max-requests', String(limit)]);
+    try {
+      const served = new Map<number, number>();
+      const statuses = new Set<number>();
+      // 4 clients at a time, 10 ms each: a worker lives a few seconds, longer than a boot.
+      while (served.size < 3) {
+        const answers = await Promise.all(Array.from({ length: 4 }, () => fetch(`${server.url}/sleep?ms=10`).then(async (r) => {
+          statuses.add(r.status);
+          return r.ok ? ((await r.json()) as { pid: number }).pid : 0;
+        })));
+        for (const pid of answers) served.set(pid, (served.get(pid) ?? 0) + 1);
+      }
+      expect([...statuses]).toEqual([200]);
+      const retired = [...served.values()].slice(0, 2);
+      // The limit, plus what was already accepted when it was reached (4 in flight, 4 more on kept-alive connections).
+      for (const count of retired) {
+        expect(count).toBeGreaterThanOrEqual(limit);
+        expect(count).toBeLessThanOrEqual(limit + 8);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('when the supervisor is killed', () => {
+  it('task and tick workers exit at once, even with a task still running in PHP, like the request workers', async () => {
+    const server = await startServer(['--worker', tasksWorker, '--workers', '1', '--task-workers', '1', '--tick']);
+    const pidFile = join(tempDir(), 'task.pid');
+    const dispatched = await getJson(`${server.url}/dispatch`, { method: 'POST', body: JSON.stringify({ tasks: [{ op: 'hang', pid_file: pidFile }] }) });
+    expect(dispatched).toEqual({ dispatched: 1 });
+    await waitFor(() => existsSync(pidFile), 'the task to start');
+    const state = JSON.parse(readFileSync(server.stateFile, 'utf8')) as { workers: Array<{ pid: number }>; taskWorkers: Array<{ pid: number }> };
+    const children = [...state.workers, ...state.taskWorkers].map((worker) => worker.pid);
+    expect(children).toHaveLength(3);
+    await server.stop('SIGKILL');
+    // The task sleeps for 60 s; its worker must not wait for it, nor die of the closed channel.
+    for (const pid of children) await waitFor(() => isGone(pid), `worker ${pid} to exit`);
+    expect(server.output()).not.toMatch(/ERR_IPC_CHANNEL_CLOSED|Unhandled 'error' event/);
+  });
+});
