@@ -1,6 +1,7 @@
 #include "http/spill_file.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -47,5 +48,7 @@ int spill_to_file(const char* data, size_t size) {
   }
   return fd;
 }
+
+void return_large_blocks() { mallopt(M_MMAP_THRESHOLD, 1024 * 1024); }
 
 }  // namespace ephpm

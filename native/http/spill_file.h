@@ -19,4 +19,11 @@ bool should_spill(size_t bytes);
 // caller keeps the bytes in memory).
 int spill_to_file(const char* data, size_t size);
 
+// Blocks of 1 MiB and more (a large body, PHP's copy of it, Node's buffer for
+// it) are mapped on their own and given back to the system when freed. By
+// default glibc raises that threshold after each such free, up to 32 MiB, and
+// keeps what is freed below it in its heaps: after a few large responses a
+// worker's RSS would stay tens of MB higher for good.
+void return_large_blocks();
+
 }  // namespace ephpm

@@ -283,6 +283,7 @@ void register_php_functions(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   napi_add_env_cleanup_hook(env, cleanup, nullptr);
   raise_descriptor_limit();
+  return_large_blocks();
 }
 
 }  // namespace ephpm
