@@ -38,7 +38,7 @@ describe('a worker that grows past --max-memory', () => {
       expect([...statuses]).toEqual([200]);
       expect(replacement).not.toBe(pid);
       await waitFor(() => isGone(pid), 'the old worker to leave');
-      expect(server.output()).toMatch(new RegExp(`worker ${pid} is being replaced \\(its RSS, [\\d.]+ [MG]B, passed max_memory, 250\\.0 MB\\)`));
+      expect(server.output()).toMatch(new RegExp(`worker ${pid} is being replaced: its RSS, [\\d.]+ [MG]B, passed max_memory \\(250\\.0 MB\\)`));
       expect((await serverStatus(server)).workers[0]).toMatchObject({ pid: replacement, restarts: 1, lastRestart: 'memory' });
     } finally {
       await server.stop();

@@ -273,7 +273,7 @@ export class Supervisor {
         return;
       case 'recycle': {
         if (this.stopping || slot.draining || slot.retiring) return;
-        this.logger.info(`worker ${slot.pid} is being replaced (${this.recycleText(message.reason, message.rssBytes)})`, { reason: message.reason });
+        this.logger.info(`worker ${slot.pid} is being replaced: ${this.recycleText(message.reason, message.rssBytes)}`, { reason: message.reason });
         if (message.reason === 'timeout') slot.markDraining(); // it leaves on its own
         else slot.retiring = true;
         this.metrics.restarts.count('http', message.reason);
@@ -319,7 +319,7 @@ export class Supervisor {
 
   private recycleText(reason: RecycleReason, rssBytes = 0): string {
     if (reason === 'max-requests') return `it is about to serve its ${this.config.maxRequests} requests (max_requests)`;
-    if (reason === 'memory') return `its RSS, ${formatBytes(rssBytes)}, passed max_memory, ${formatBytes(this.config.maxMemoryBytes)}`;
+    if (reason === 'memory') return `its RSS, ${formatBytes(rssBytes)}, passed max_memory (${formatBytes(this.config.maxMemoryBytes)})`;
     return 'PHP stuck past the request timeout';
   }
 
