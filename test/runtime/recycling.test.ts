@@ -3,19 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, getJson, startServer, tempDir } from '../helpers/ephpm-server.js';
 import { serverStatus } from '../helpers/status.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { processGone, waitFor } from '../helpers/wait-for.js';
 
 const hardeningWorker = fixture('workers', 'hardening.php');
 const tasksWorker = fixture('workers', 'tasks.php');
-
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe('a worker that grows past --max-memory', () => {
   it('is replaced after its current request, with no request failed, and status says why', async () => {
@@ -37,7 +28,7 @@ describe('a worker that grows past --max-memory', () => {
       }
       expect([...statuses]).toEqual([200]);
       expect(replacement).not.toBe(pid);
-      await waitFor(() => isGone(pid), 'the old worker to leave');
+      await waitFor(() => processGone(pid), 'the old worker to leave');
       expect(server.output()).toMatch(new RegExp(`worker ${pid} is being replaced: its RSS, [\\d.]+ [MG]B, passed max_memory \\(250\\.0 MB\\)`));
       expect((await serverStatus(server)).workers[0]).toMatchObject({ pid: replacement, restarts: 1, lastRestart: 'memory' });
     } finally {
@@ -86,7 +77,7 @@ describe('when the supervisor is killed', () => {
     expect(children).toHaveLength(3);
     await server.stop('SIGKILL');
     // The task sleeps for 60 s; its worker must not wait for it, nor die of the closed channel.
-    for (const pid of children) await waitFor(() => isGone(pid), `worker ${pid} to exit`);
+    for (const pid of children) await waitFor(() => processGone(pid), `worker ${pid} to exit`);
     expect(server.output()).not.toMatch(/ERR_IPC_CHANNEL_CLOSED|Unhandled 'error' event/);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture, getJson, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { alphabetBytes, RawConnection } from '../helpers/raw-http.js';
 import { serverStatus } from '../helpers/status.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { processGone, waitFor } from '../helpers/wait-for.js';
 
 const hardeningWorker = fixture('workers', 'hardening.php');
 
@@ -18,20 +18,11 @@ async function nonReader(server: RunningServer, path: string): Promise<RawConnec
   return client;
 }
 
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 /** `ephpm reload`, then the old worker's pid: it must leave, whatever its clients do. */
 async function reloadAway(server: RunningServer, pid: number): Promise<void> {
   const reload = await runCli(['reload', '--state-file', server.stateFile]);
   expect(reload.code, reload.output).toBe(0);
-  await waitFor(() => isGone(pid), `the old worker ${pid} to be gone`);
+  await waitFor(() => processGone(pid), `the old worker ${pid} to be gone`);
 }
 
 describe('a client that does not read its response', () => {
