@@ -20,7 +20,7 @@ const stateFile = join(scratch, 'server.json');
 process.on('exit', killAll);
 
 // Short client timeouts, so that the misbehaving clients are dealt with many times within the minute.
-const SETTINGS = ['--workers', '2', '--send-timeout', '5', '--body-timeout', '5', '--max-requests', '20000'];
+const SETTINGS = ['--workers', '2', '--send-timeout', '5', '--body-timeout', '5', '--max-requests', '2000'];
 const LOAD = { normal: 8, slowReader: 4, stalledBody: 2, stream: 2, upload: 2 };
 const BIG_MB = 20;
 const STREAM_CHUNKS = 32; // 256 KB each
