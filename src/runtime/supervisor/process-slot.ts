@@ -49,9 +49,9 @@ export class ProcessSlot<Stats> {
     return (now - this.startedAt.getTime()) / 1000;
   }
 
-  /** Dropped when the process is gone or its channel closed. */
+  /** Dropped when the process is gone or its channel closed (also when it closes as this is sent: EPIPE). */
   send(message: SupervisorMessage): void {
-    if (!this.exited && this.child.connected) this.child.send(message);
+    if (!this.exited && this.child.connected) this.child.send(message, () => undefined);
   }
 
   get draining(): boolean {
