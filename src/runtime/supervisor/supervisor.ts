@@ -119,6 +119,7 @@ export class Supervisor {
       metrics: () => this.snapshot(),
       reload: () => this.reloadCommand(),
       stop: () => this.stop(),
+      clusterRows: (table) => this.clusterRows(table),
     });
     this.running = true;
     this.saveState();
@@ -215,6 +216,17 @@ export class Supervisor {
       taskWorkers: await this.tasks.status(),
       ...(this.cluster ? { cluster: this.cluster.status() } : {}),
     };
+  }
+
+  /** `ephpm table:dump --cluster`: the cluster's copy of a table, as text (keys and values as UTF-8). */
+  async clusterRows(table: string): Promise<Array<{ key: string; values: string[] }>> {
+    if (!this.cluster) {
+      throw new EphpmError('EPHPM_NO_CLUSTER', 'This server runs without cluster mode: its tables have no copy in Redis.', 'Add [cluster] redis = "redis://host:6379" to ephpm.toml (or set EPHPM_CLUSTER_REDIS) and restart it.');
+    }
+    const rows = await this.cluster.clusterRows(table).catch((error: Error) => {
+      throw new EphpmError('EPHPM_CLUSTER_UNAVAILABLE', `The cluster's copy of table "${table}" cannot be read: ${error.message}.`, 'See the link to Redis with: ephpm status');
+    });
+    return rows.map((row) => ({ key: row.key.toString(), values: row.values.map((value) => value.toString()) }));
   }
 
   /** Everything counted, server-wide: `ephpm top` and /metrics. Refreshes every process's stats first. */
