@@ -83,6 +83,7 @@ function checkRedisUrl(text: string, setting: string): string {
 }
 
 function redisUrlProblem(text: string): string | null {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return 'must start with redis:// or rediss:// (TLS)';
   let url: URL;
   try {
     url = new URL(text);
