@@ -16,8 +16,9 @@ export interface RedisServer {
   cli(...args: string[]): string;
 }
 
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+/** `port`: a given one (default: a free one); `options`: more redis-server options (e.g. --requirepass). */
+export async function startRedis(port?: number, options: string[] = []): Promise<RedisServer> {
+  port ??= await freePort();
   const dir = tempDir('ephpm-redis-');
   let process: ObservedProcess | null = null;
   const server: RedisServer = {
@@ -25,16 +26,18 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     dir,
     async start() {
-      process = observeProcess(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--logfile', join(dir, 'redis.log')], { stdio: ['ignore', 'pipe', 'pipe'] }));
-      for (let attempt = 0; attempt < 200 && server.cli('PING') !== 'PONG'; attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
-      if (server.cli('PING') !== 'PONG') throw new Error(`redis-server did not answer on port ${port}:\n${process.output()}`);
+      process = observeProcess(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--logfile', join(dir, 'redis.log'), ...options], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      const ready = () => /PONG|NOAUTH/.test(server.cli('PING'));
+      for (let attempt = 0; attempt < 200 && !ready(); attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+      if (!ready()) throw new Error(`redis-server did not answer on port ${port}:\n${process.output()}`);
     },
     async stop() {
       await process?.stop('SIGTERM');
       process = null;
     },
     cli(...args: string[]) {
-      return spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' }).stdout.trim();
+      const { stdout, stderr } = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
+      return `${stdout}${stderr}`.trim();
     },
   };
   await server.start();
