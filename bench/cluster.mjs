@@ -4,7 +4,7 @@
 //  2. Write throughput from PHP (table-bench.php's loop) with [cluster] and without, and how long node C takes to
 //     show the last of those writes.
 //  3. Local reads (get) with [cluster] and without: bench:table's figure, which replication must leave alone.
-// Env: BENCH_CLUSTER_LOAD (writes/s), BENCH_CLUSTER_PROBES (default 500), BENCH_TABLE_OPS (per loop, 1,000,000),
+// Env: BENCH_CLUSTER_LOAD (writes/s), BENCH_CLUSTER_PROBES (default 500), BENCH_TABLE_OPS (per loop, 200,000),
 // BENCH_ROUNDS (best of, 3).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ const WINDOW_TARGET_MS = 100;
 const settings = {
   load: positiveInt('BENCH_CLUSTER_LOAD', 1000),
   probes: positiveInt('BENCH_CLUSTER_PROBES', 500),
-  tableOps: positiveInt('BENCH_TABLE_OPS', 1_000_000),
+  tableOps: positiveInt('BENCH_TABLE_OPS', 200_000),
   rounds: positiveInt('BENCH_ROUNDS', 3),
 };
 const PROBE_TABLES = { 'probes:4096': { t: 'int' }, 'load:2048': { hits: 'int' } };

@@ -17,7 +17,7 @@ import { outboxPrefix } from './outbox.js';
 
 const DRAIN_EVERY_MS = 5;
 const DRAIN_BYTES = 1 << 20;
-const OUTBOX_BYTES = 16 << 20;
+const OUTBOX_BYTES = 64 << 20;
 const BATCH_OPS = 500;
 const READ_COUNT = 1000;
 const SHUTDOWN_FLUSH_MS = 5000;
@@ -226,12 +226,23 @@ export class ClusterNode {
       this.outboxDropped = dropped;
     }
     if (this.state === 'connected' && this.backlog.length > 0) void this.send();
+    else if (this.state === 'connected' && this.overflowed) void this.reloadAfterOverflow();
+  }
+
+  /** Writes were dropped while Redis answered (a burst faster than it takes them): once the rest is in, take the cluster's copy. */
+  private reloadAfterOverflow(): Promise<void> {
+    this.resuming ??= (async () => {
+      this.setState('syncing');
+      await this.reload();
+      this.setState('connected');
+    })().catch((error: Error) => this.degrade(error)).finally(() => (this.resuming = null));
+    return this.resuming;
   }
 
   private drop(count: number, why: string): void {
     this.dropped += count;
     this.overflowed = true;
-    this.warnOnce('overflow', `cluster: ${why}: further writes on this node stay on this node; once Redis answers, this node takes the cluster's copy of the tables again and those writes are lost`);
+    this.warnOnce('overflow', `cluster: ${why}: further writes on this node stay on this node; once Redis has taken what this node queued, this node takes the cluster's copy of the tables again and those writes are lost`);
   }
 
   /** One batch to Redis at a time, in order; the rows come back through the stream. */
