@@ -6,12 +6,12 @@
 //  3. Local reads (get) with [cluster] and without: bench:table's figure, which replication must leave alone.
 // Env: BENCH_CLUSTER_LOAD (writes/s), BENCH_CLUSTER_PROBES (default 500), BENCH_TABLE_OPS (per loop, 200,000),
 // BENCH_ROUNDS (best of, 3).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort, killAll, launch, run, stop, tail, waitForOutput } from './lib/processes.mjs';
+import { freePort, launch, run, runBench, stop, tail, waitForOutput } from './lib/processes.mjs';
 import { positiveInt } from './lib/settings.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,25 +25,11 @@ const settings = {
 const PROBE_TABLES = { 'probes:4096': { t: 'int' }, 'load:2048': { hits: 'int' } };
 const BENCH_TABLES = { 'bench:2048': { name: 'string:64', votes: 'int' } };
 
-const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-cluster-'));
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    killAll();
-    process.exit(130);
-  });
-}
+let scratch;
+await runBench('bench:cluster', 'ephpm-bench-cluster-', main);
 
-try {
-  await main();
-  rmSync(scratch, { recursive: true, force: true });
-} catch (error) {
-  console.error(`\nbench:cluster failed: ${error.message}\n(logs kept in ${scratch})`);
-  killAll();
-  process.exit(1);
-}
-
-async function main() {
+async function main(dir) {
+  scratch = dir;
   const setup = await run('bash', [join(repo, 'scripts/setup-bench.sh'), 'table'], { timeoutMs: 600_000 });
   if (setup.code !== 0) throw new Error(`scripts/setup-bench.sh table failed:\n${setup.stderr}${setup.stdout}`);
   console.log(`ephpm cluster benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -96,14 +96,7 @@ PHP_FUNCTION(cluster_encode_row) {
   const Table& table = *table_of(object);
   Value values[tables::kMaxColumns];
   Temporaries temporaries;
-  zend_string* name;
-  zend_ulong index;
-  zval* value;
-  ZEND_HASH_FOREACH_KEY_VAL(row, index, name, value) {
-    std::string number = name ? std::string() : std::to_string(index);
-    int column = name ? column_or_throw(table, ZSTR_VAL(name), ZSTR_LEN(name)) : column_or_throw(table, number.data(), number.size());
-    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries)) RETURN_THROWS();
-  } ZEND_HASH_FOREACH_END();
+  if (!to_values(table, row, values, temporaries)) RETURN_THROWS();
   array_init(return_value);
   for (uint32_t c = 0; c < table.column_count(); c++) {
     const ColumnInfo& column = table.column(c);

@@ -119,14 +119,7 @@ PHP_METHOD(Table, set) {
   if (!check_key(table, key)) RETURN_THROWS();
   Value values[tables::kMaxColumns];
   Temporaries temporaries;
-  zend_string* name;
-  zend_ulong index;
-  zval* value;
-  ZEND_HASH_FOREACH_KEY_VAL(row, index, name, value) {
-    std::string number = name ? std::string() : std::to_string(index);
-    int column = name ? column_or_throw(table, ZSTR_VAL(name), ZSTR_LEN(name)) : column_or_throw(table, number.data(), number.size());
-    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries)) RETURN_THROWS();
-  } ZEND_HASH_FOREACH_END();
+  if (!to_values(table, row, values, temporaries)) RETURN_THROWS();
   if (table.set(ZSTR_VAL(key), ZSTR_LEN(key), values) == tables::Status::Full) {
     throw_full(table, key);
     RETURN_THROWS();
