@@ -8,7 +8,9 @@ import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 
 let redis: RedisServer;
 let nodes: ClusterNode[];
-const [a, b, c] = [0, 1, 2].map((i) => () => nodes[i]!);
+const a = () => nodes[0]!;
+const b = () => nodes[1]!;
+const c = () => nodes[2]!;
 
 beforeAll(async () => {
   redis = await startRedis();
