@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { refuseLiveSocket } from '../owner-only-socket.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
 import { taskEnv } from '../tasks/task-sockets.js';
 import { formatBytes } from '../sizes.js';
@@ -74,6 +75,8 @@ export class Supervisor {
   /** What `ephpm reload` does (`ephpm dev` restarts as for a file change). */
   reloadCommand: () => Promise<void> = () => this.reload();
   private tables: SharedTables | null = null;
+  /** Cluster mode: the tables replicated through Redis ([cluster]); its code and Redis client load only then. */
+  private cluster: ClusterNode | null = null;
   private readonly tasks: TaskPool;
   private readonly metrics: ServerMetrics;
   private exited!: (code: number) => void;
@@ -99,6 +102,13 @@ export class Supervisor {
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
     this.tables = createTables(this.config, this.logger);
     if (this.tables) this.config.tablesSegment = this.tables.segment;
+    if (this.config.cluster && this.tables) {
+      const { ClusterNode } = await import('../cluster/cluster-node.js');
+      this.cluster = await ClusterNode.start(this.config, this.tables.segment, this.logger).catch((error: unknown) => {
+        this.tables?.remove();
+        throw error;
+      });
+    }
     await this.metrics.listen(() => this.snapshot());
     const showBootErrors = this.config.devReportsBootErrors;
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
@@ -114,6 +124,7 @@ export class Supervisor {
       metrics: () => this.snapshot(),
       reload: () => this.reloadCommand(),
       stop: () => this.stop(),
+      clusterRows: (table) => this.clusterRows(table),
     });
     this.running = true;
     this.saveState();
@@ -131,6 +142,7 @@ export class Supervisor {
     if (announce) this.logger.info('stopping: finishing requests in flight');
     await drainAll(this.slots, 'shutdown', this.config.drainTimeoutMs);
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
+    await this.cluster?.stop(); // after every writer: their last writes go out first
     this.tables?.remove();
     await this.control?.close();
     await this.metrics.close();
@@ -210,7 +222,19 @@ export class Supervisor {
       workers,
       taskWorkers: await this.tasks.status(),
       tablesSegment: this.tables?.segment ?? null,
+      ...(this.cluster ? { cluster: this.cluster.status() } : {}),
     };
+  }
+
+  /** `ephpm table:dump --cluster`: the cluster's copy of a table, as text (keys and values as UTF-8). */
+  async clusterRows(table: string): Promise<Array<{ key: string; values: string[] }>> {
+    if (!this.cluster) {
+      throw new EphpmError('EPHPM_NO_CLUSTER', 'This server runs without cluster mode: its tables have no copy in Redis.', 'Add [cluster] redis = "redis://host:6379" to ephpm.toml (or set EPHPM_CLUSTER_REDIS) and restart it.');
+    }
+    const rows = await this.cluster.clusterRows(table).catch((error: Error) => {
+      throw new EphpmError('EPHPM_CLUSTER_UNAVAILABLE', `The cluster's copy of table "${table}" cannot be read: ${error.message}.`, 'See the link to Redis with: ephpm status');
+    });
+    return rows.map((row) => ({ key: row.key.toString(), values: row.values.map((value) => value.toString()) }));
   }
 
   /** Everything counted, server-wide: `ephpm top` and /metrics. Refreshes every process's stats first. */
