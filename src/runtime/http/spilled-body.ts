@@ -8,6 +8,10 @@ import type { Writable } from 'node:stream';
  * connection goes first. `done(true)` once every byte was handed to the destination.
  */
 export function sendSpilledBody(fd: number, destination: Writable, end: boolean, done: (complete: boolean) => void): void {
+  if (destination.destroyed) {
+    discardSpilledBody(fd);
+    return done(false);
+  }
   const file = createReadStream('', { fd, start: 0, autoClose: true });
   let settled = false;
   const settle = (complete: boolean) => {
