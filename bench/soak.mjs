@@ -2,7 +2,7 @@
 // next to clients that read slowly or not at all, bodies that stall, streams and uploads, with
 // max_requests recycling the workers meanwhile. Prints requests served, errors by kind, each worker's
 // RSS at the start and the end, and the workers replaced; the numbers go to bench/results/ too.
-// Env: BENCH_SOAK_SECONDS (60).
+// Env: BENCH_SOAK_SECONDS (60), BENCH_SOAK_MAX_REQUESTS (2000; 0: no recycling, to see RSS on its own).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -20,7 +20,8 @@ const stateFile = join(scratch, 'server.json');
 process.on('exit', killAll);
 
 // Short client timeouts, so that the misbehaving clients are dealt with many times within the minute.
-const SETTINGS = ['--workers', '2', '--send-timeout', '5', '--body-timeout', '5', '--max-requests', '2000'];
+const maxRequests = process.env.BENCH_SOAK_MAX_REQUESTS === '0' ? 0 : positiveInt('BENCH_SOAK_MAX_REQUESTS', 2000);
+const SETTINGS = ['--workers', '2', '--send-timeout', '5', '--body-timeout', '5', '--max-requests', String(maxRequests)];
 const LOAD = { normal: 8, slowReader: 4, stalledBody: 2, stream: 2, upload: 2 };
 const BIG_MB = 20;
 const STREAM_CHUNKS = 32; // 256 KB each
