@@ -39,14 +39,15 @@ describe('a worker that grows past --max-memory', () => {
 
 describe('--max-requests', () => {
   it('is close to exact: the replacement is ready in time, and the old worker stops at its limit', async () => {
-    const limit = 300;
+    const limit = 600;
     const server = await startServer(['--worker', hardeningWorker, '--workers', '1', '--max-requests', String(limit)]);
     try {
       const served = new Map<number, number>();
       const statuses = new Set<number>();
-      // 4 clients at a time, 10 ms each: a worker lives a few seconds, longer than a boot.
-      while (served.size < 3) {
-        const answers = await Promise.all(Array.from({ length: 4 }, () => fetch(`${server.url}/sleep?ms=10`).then(async (r) => {
+      // 4 clients at a time, 5 ms each: a worker lives a few seconds, longer than a boot. A replacement
+      // serves beside the worker it replaces for a moment: by the time a fourth process answers, the first two are gone.
+      while (served.size < 4) {
+        const answers = await Promise.all(Array.from({ length: 4 }, () => fetch(`${server.url}/sleep?ms=5`).then(async (r) => {
           statuses.add(r.status);
           return r.ok ? ((await r.json()) as { pid: number }).pid : 0;
         })));
@@ -54,6 +55,7 @@ describe('--max-requests', () => {
       }
       expect([...statuses]).toEqual([200]);
       const retired = [...served.values()].slice(0, 2);
+      for (const pid of [...served.keys()].slice(0, 2)) await waitFor(() => processGone(pid), `worker ${pid} to have left`);
       // The limit, plus what was already accepted when it was reached (4 in flight, 4 more on kept-alive connections).
       for (const count of retired) {
         expect(count).toBeGreaterThanOrEqual(limit);

@@ -27,19 +27,19 @@ describe('recycling after max_requests', () => {
     expect(asked).toEqual(['max-requests']);
   });
 
-  it('asks ahead of the limit, as many requests early as it serves in two of its boots, and hands over at the limit', () => {
+  it('asks ahead of the limit, as many requests early as it serves in three of its boots, and hands over at the limit', () => {
     const clock = { ms: 0 };
     const { subject, asked, handedOver } = recycling(1000, 0.5, clock);
     let total = 0;
     const serve = (until: number) => {
       while (total < until) {
-        clock.ms += 10; // 100 requests a second: two boots of 0.5 s are 100 requests
+        clock.ms += 10; // 100 requests a second: three boots of 0.5 s are 150 requests
         subject.served(++total);
       }
     };
-    serve(880);
+    serve(848);
     expect(asked).toEqual([]);
-    serve(904);
+    serve(856);
     expect(asked).toEqual(['max-requests']);
     subject.replacementServes();
     expect(handedOver()).toBe(0); // the limit is not reached yet: both serve

@@ -17,13 +17,16 @@ export interface RecyclingHooks {
 /**
  * When a request worker asks to be replaced (max_requests, max_memory) and when it hands over. The
  * replacement is asked for ahead of max_requests, as many requests early as this worker serves
- * while a worker boots (its own boot time, doubled, at its rate so far): it is usually serving by
+ * while a worker boots (three times its own boot time, at its rate so far): it is usually serving by
  * the time the limit is reached, and the old worker then stops at once, so it serves max_requests
  * plus only what it had already accepted. (A worker whose whole life is shorter than that asks at
  * once: the pool briefly runs twice its size.) Past max_memory it hands over as soon as the
  * replacement serves. Either way nothing fails: until the replacement is ready, the old worker
  * keeps serving.
  */
+/** How many of its own boots ahead a worker asks for its replacement (a replacement booting under load takes longer). */
+const BOOTS_AHEAD = 3;
+
 export class Recycling {
   private asked = false;
   private limitReached = false;
@@ -51,7 +54,7 @@ export class Recycling {
     } else if (!this.asked && total % 8 === 0) {
       // The rate so far, once there is something to measure it on.
       const seconds = (this.now() - this.firstServedAt) / 1000;
-      if (seconds >= 0.1 && max - total <= (total / seconds) * this.bootSeconds * 2) this.ask('max-requests');
+      if (seconds >= 0.1 && max - total <= (total / seconds) * this.bootSeconds * BOOTS_AHEAD) this.ask('max-requests');
     }
   }
 
