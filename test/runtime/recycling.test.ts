@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, getJson, startServer, tempDir } from '../helpers/ephpm-server.js';
+import { fixture, getJson, runCli, startServer, tempDir } from '../helpers/ephpm-server.js';
 import { serverStatus } from '../helpers/status.js';
 import { processGone, waitFor } from '../helpers/wait-for.js';
 
@@ -64,6 +64,40 @@ describe('--max-requests', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('a reload while workers recycle', () => {
+  it('leaves one serving worker per slot, and fails no request', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '2', '--max-requests', '300']);
+    let running = true;
+    const failures: string[] = [];
+    const load = Promise.all(Array.from({ length: 3 }, async () => {
+      while (running) {
+        const response = await fetch(`${server.url}/pid`).catch((error: Error) => error);
+        if (response instanceof Error) failures.push(response.message);
+        else if ((await response.text(), response.status) !== 200) failures.push(String(response.status));
+      }
+    }));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const reload = await runCli(['reload', '--state-file', server.stateFile]);
+        expect(reload.code, reload.output).toBe(0);
+      }
+      running = false;
+      await load;
+      // Once the traffic stops, every hand-over completes: one process per slot, none left over.
+      const settled = await waitFor(async () => {
+        const { workers } = await serverStatus(server);
+        return workers.length === 2 && workers.every((w) => w.state === 'serving') && workers;
+      }, 'one serving worker per slot');
+      expect(settled.map((w) => w.index).sort()).toEqual([1, 2]);
+    } finally {
+      running = false;
+      await load;
+      await server.stop();
+    }
+    expect(failures).toEqual([]);
   });
 });
 

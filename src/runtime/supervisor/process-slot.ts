@@ -104,6 +104,22 @@ export class ProcessSlot<Stats> {
     });
   }
 
+  /** Resolves once the process says it is ready (at once if it did), or once it has exited. */
+  readyOrGone(): Promise<void> {
+    if (this.ready || this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onMessage = (message: ChildMessage<Stats>) => {
+        if (message.type === 'ready') done();
+      };
+      const done = () => {
+        this.child.off('message', onMessage);
+        resolve();
+      };
+      this.child.on('message', onMessage);
+      void this.exit.then(done);
+    });
+  }
+
   /** The process's own figures, or null when it is not ready, gone, or does not answer within a second. */
   stats(): Promise<Stats | null> {
     if (!this.ready || this.exited || !this.child.connected) return Promise.resolve(null);

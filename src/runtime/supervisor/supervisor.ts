@@ -31,8 +31,17 @@ class WorkerSlot extends ProcessSlot<WorkerStats> {
   bootError: string | null = null;
   /** It asked to be replaced (max_requests, max_memory): told when the replacement serves, it hands over itself. */
   retiring = false;
-  /** Its replacement serves: whatever happens to it now, it is not replaced again. */
+  /** The replacement forked for it (recycling, reload): one at a time, so a slot never gets two. */
+  successor: WorkerSlot | null = null;
+  /**
+   * Its recycling replacement serves: it still answers until its limit, but counts as leaving (status, state
+   * file, reload), and whatever happens to it now, it is not replaced again.
+   */
   superseded = false;
+
+  get leaving(): boolean {
+    return this.draining || this.superseded;
+  }
   /** Why this process replaced the slot's previous one (absent for the first). */
   startedBecause?: WorkerStatus['lastRestart'];
   /** Resolves once the worker has closed its listener (drain) or exited. */
@@ -161,12 +170,14 @@ export class Supervisor {
     this.reloading ??= (async () => {
       if (!options.quiet) this.logger.info('reloading: replacing worker processes one at a time');
       let failure: Error | null = null;
+      await this.settleRecycling();
       for (const slot of [...this.slots]) {
-        if (this.stopping || slot.draining || !this.slots.has(slot)) continue;
+        if (this.stopping || slot.leaving || slot.successor || !this.slots.has(slot)) continue;
         // A worker showing a boot error is replaced anyway: by the new code, or by the new code's error.
         const showBootError = slot.bootError !== null;
         const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
         replacement.startedBecause = 'reload';
+        slot.successor = replacement;
         this.metrics.restarts.count('http', 'reload');
         try {
           await replacement.whenReady('A worker');
@@ -178,6 +189,7 @@ export class Supervisor {
         // Once reloaded, every new connection reaches new code.
         await slot.stoppedAccepting;
       }
+      await this.settleRecycling(); // workers that started recycling meanwhile
       if (failure) throw failure;
       if (this.tasksWaitForGoodCode) await this.tasks.start();
       else await this.tasks.reload();
@@ -203,7 +215,7 @@ export class Supervisor {
     const workers: WorkerStatus[] = slots.map((slot, i) => ({
       index: slot.index,
       pid: slot.pid,
-      state: slot.draining ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
+      state: slot.leaving ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
       requests: stats[i]?.requests ?? 0,
       inFlight: stats[i]?.inFlight ?? 0,
       rssBytes: stats[i]?.rssBytes ?? 0,
@@ -296,13 +308,15 @@ export class Supervisor {
         this.saveState();
         return;
       case 'recycle': {
-        if (this.stopping || slot.draining || slot.retiring) return;
-        this.logger.info(`worker ${slot.pid} is being replaced: ${this.recycleText(message.reason, message.rssBytes)}`, { reason: message.reason });
+        if (this.stopping || slot.leaving) return;
         if (message.reason === 'timeout') slot.markDraining(); // it leaves on its own
-        else slot.retiring = true;
+        if (slot.successor) return; // already being replaced (a reload)
+        this.logger.info(`worker ${slot.pid} is being replaced: ${this.recycleText(message.reason, message.rssBytes)}`, { reason: message.reason });
+        if (message.reason !== 'timeout') slot.retiring = true;
         this.metrics.restarts.count('http', message.reason);
         const replacement = this.fork(slot.index, slot.restarts + 1, slot);
         replacement.startedBecause = message.reason;
+        slot.successor = replacement;
         return;
       }
       case 'boot-failed':
@@ -322,11 +336,13 @@ export class Supervisor {
   }
 
   private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
+    // A successor that never served: its predecessor may be replaced again (a retry sets it anew).
+    for (const other of this.slots) if (other.successor === slot && !slot.ready) other.successor = null;
     this.slots.delete(slot);
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
     this.metrics.http.retire(slot.lastStats?.counters);
     this.saveState();
-    if (this.stopping || slot.draining || slot.superseded || !this.running) return;
+    if (this.stopping || slot.leaving || !this.running) return;
     if (!slot.ready && slot.giveUpOnBootFailure) return; // the worker it was to replace keeps serving
     this.logger.warn(`worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`);
     this.metrics.restarts.count('http', 'crash');
@@ -337,8 +353,26 @@ export class Supervisor {
     const stillServing = !slot.ready && slot.replaces && !slot.replaces.exited ? slot.replaces : null;
     // Not unref'd: with every worker gone this timer is what keeps the supervisor alive.
     setTimeout(() => {
-      if (!this.stopping) this.fork(slot.index, slot.restarts + 1, stillServing).startedBecause = 'crash';
+      if (this.stopping) return;
+      const next = this.fork(slot.index, slot.restarts + 1, stillServing);
+      next.startedBecause = 'crash';
+      if (stillServing) stillServing.successor = next;
     }, delay);
+  }
+
+  /**
+   * A reload first lets every worker being recycled hand over, once its replacement serves: no slot gets two
+   * replacements, and the replacements are then reloaded like any other worker.
+   */
+  private async settleRecycling(): Promise<void> {
+    for (const slot of [...this.slots]) {
+      const successor = slot.successor;
+      if (!slot.retiring || !successor || slot.draining || slot.exited) continue;
+      await successor.readyOrGone();
+      if (!successor.ready || successor.exited || slot.exited) continue;
+      slot.drain('handover');
+      await slot.stoppedAccepting;
+    }
   }
 
   private recycleText(reason: RecycleReason, rssBytes = 0): string {
@@ -358,7 +392,7 @@ export class Supervisor {
       root: this.config.root,
       workerScript: this.config.workerScript,
       controlSocket: controlSocketPath(this.config.stateFile),
-      workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.pid, startedAt: s.startedAt.toISOString() })),
+      workers: [...this.slots].filter((s) => s.ready && !s.leaving).map((s) => ({ pid: s.pid, startedAt: s.startedAt.toISOString() })),
       taskWorkers: this.tasks.runningProcesses(),
       ...(this.tables ? { tables: this.tables.segment } : {}),
     });
