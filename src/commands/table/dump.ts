@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
-import { formatTable } from '../../cli/format.js';
+import { formatTable, tableCell } from '../../cli/format.js';
 import { dumpTable, toCsv, type TableDump } from '../../runtime/tables/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 
@@ -13,6 +13,7 @@ export default class DumpTable extends BaseCommand {
     '<%= config.bin %> table:dump users --limit 20',
     '<%= config.bin %> table:dump users --key user-42 --json',
     '<%= config.bin %> table:dump users --csv > users.csv',
+    '<%= config.bin %> table:dump octane.cache --raw',
   ];
 
   static override enableJsonFlag = true;
@@ -26,6 +27,7 @@ export default class DumpTable extends BaseCommand {
     csv: Flags.boolean({ description: 'Print CSV (a header line, then one line per row)', exclusive: ['json'] }),
     limit: Flags.integer({ description: 'Print at most this many rows', min: 1, exclusive: ['key'] }),
     key: Flags.string({ description: 'Print only the row with this key' }),
+    raw: Flags.boolean({ description: 'Show strings as stored: no unserializing of PHP-serialized values (--json and --csv always are)', exclusive: ['json', 'csv'] }),
   };
 
   async run(): Promise<TableDump> {
@@ -36,7 +38,8 @@ export default class DumpTable extends BaseCommand {
       return dump;
     }
     const columns = dump.table.columns.map((column) => column.name);
-    this.log(formatTable(['KEY', ...columns], dump.rows.map((row) => [row.key, ...columns.map((name) => String(row.values[name]))])));
+    const cell = (value: string | number) => tableCell(value, { unserialize: !flags.raw });
+    this.log(formatTable(['KEY', ...columns], dump.rows.map((row) => [tableCell(row.key), ...columns.map((name) => cell(row.values[name]!))])));
     this.log(kleur.dim(`${dump.rows.length.toLocaleString('en')} of ${dump.table.used.toLocaleString('en')} rows (capacity ${dump.table.rows.toLocaleString('en')})`));
     return dump;
   }
