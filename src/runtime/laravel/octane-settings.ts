@@ -21,10 +21,13 @@ export interface OctaneSettings {
 export const SETTINGS_ENV = 'EPHPM_OCTANE_SETTINGS';
 const COMMAND = 'ephpm:octane-settings';
 const CACHE_FILE = join('.ephpm', 'octane-settings.json');
+/** Variables a shell changes from one command to the next, which no config reads. */
+const VOLATILE_ENV = new Set(['_', 'OLDPWD', 'PWD', 'SHLVL', SETTINGS_ENV]);
 
 /**
- * What the app's settings are read from: config, environment, providers, installed packages. The answer of
- * `php artisan ephpm:octane-settings` is cached until one of these changes (a new mtime or size).
+ * What the app's settings are read from: config, .env, providers, installed packages, and the environment (config
+ * files read it with env()). The answer of `php artisan ephpm:octane-settings` is cached until one of these changes
+ * (a file's mtime or size, a variable's value).
  */
 const INPUTS = ['config', '.env', 'bootstrap/app.php', 'bootstrap/providers.php', 'bootstrap/cache', 'app/Providers', 'composer.lock', 'vendor/composer/installed.json'];
 
@@ -36,7 +39,7 @@ export function readOctaneSettings(root: string, env: NodeJS.ProcessEnv = proces
   const given = env[SETTINGS_ENV];
   if (given !== undefined && given !== '') return parseSettings(given, `${SETTINGS_ENV} (set by php artisan octane:start)`);
 
-  const fingerprint = inputsFingerprint(root);
+  const fingerprint = inputsFingerprint(root, env);
   const cacheFile = join(root, CACHE_FILE);
   const cached = readCache(cacheFile, fingerprint);
   if (cached) return cached;
@@ -75,9 +78,10 @@ function parseSettings(text: string, origin: string): OctaneSettings {
   return { tables: settings.tables ?? null, cache: settings.cache ?? null, tick: settings.tick };
 }
 
-/** mtime and size of every input file, hashed: files under a directory input count one by one. */
-function inputsFingerprint(root: string): string {
+/** mtime and size of every input file (files under a directory input one by one) and the environment, hashed. */
+function inputsFingerprint(root: string, env: NodeJS.ProcessEnv): string {
   const hash = createHash('sha256');
+  for (const name of Object.keys(env).filter((key) => !VOLATILE_ENV.has(key)).sort()) hash.update(`${name}=${env[name]}\0`);
   for (const input of INPUTS) {
     const path = join(root, input);
     if (!existsSync(path)) continue;
