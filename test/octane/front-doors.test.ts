@@ -21,6 +21,17 @@ describe.skipIf(skip)(`ephpm in a Laravel app, and what is missing said plainly$
     app = laravelApp();
   }, 600_000);
 
+  /** A copy of the app whose AppServiceProvider throws `message` in boot() when the PHP `condition` holds. */
+  const appFailingToBoot = (condition: string, message: string) => {
+    const copy = appCopy(app, { withRuntime: true });
+    const provider = join(copy, 'app', 'Providers', 'AppServiceProvider.php');
+    writeFileSync(provider, readFileSync(provider, 'utf8').replace(
+      'public function boot(): void\n    {\n',
+      `public function boot(): void\n    {\n        if (${condition}) throw new \\RuntimeException('${message}');\n`,
+    ));
+    return copy;
+  };
+
   it('serves the app with `ephpm serve` in its directory, through the same driver as octane:start', async () => {
     // APP_DEBUG from the environment wins over .env here (octane:start clears .env values from its own).
     const server = await startServer(['--root', app, '--workers', '1'], { env: { APP_DEBUG: 'false' } });
@@ -75,12 +86,7 @@ describe.skipIf(skip)(`ephpm in a Laravel app, and what is missing said plainly$
   });
 
   it("stops `ephpm serve` with the app's error when the app cannot say its Octane settings", async () => {
-    const copy = appCopy(app, { withRuntime: true });
-    const provider = join(copy, 'app', 'Providers', 'AppServiceProvider.php');
-    writeFileSync(provider, readFileSync(provider, 'utf8').replace(
-      'public function boot(): void\n    {\n',
-      "public function boot(): void\n    {\n        if ($this->app->runningInConsole()) throw new \\RuntimeException('no database for the console');\n",
-    ));
+    const copy = appFailingToBoot("$this->app->runningInConsole()", 'no database for the console');
     const { code, output } = await runCli(['serve', '--root', copy, '--port', '0'], { timeoutMs: 120_000 });
     expect(code).toBe(1);
     expect(output).toMatch(/ephpm could not read the app's Octane settings \(octane\.tables, octane\.cache, ticks\): php artisan ephpm:octane-settings in .* exited with 1/);
@@ -131,12 +137,7 @@ describe.skipIf(skip)(`ephpm in a Laravel app, and what is missing said plainly$
   });
 
   it('stops with the exception when the app fails to boot in the workers', async () => {
-    const copy = appCopy(app, { withRuntime: true });
-    const provider = join(copy, 'app', 'Providers', 'AppServiceProvider.php');
-    writeFileSync(provider, readFileSync(provider, 'utf8').replace(
-      'public function boot(): void\n    {\n',
-      "public function boot(): void\n    {\n        if (! $this->app->runningInConsole()) throw new \\RuntimeException('no database for the workers');\n",
-    ));
+    const copy = appFailingToBoot("! $this->app->runningInConsole()", 'no database for the workers');
     const { code, output } = await artisan(copy, ['octane:start', '--server=ephpm', `--port=${await freePort()}`, '--workers=1']);
     expect(code).toBe(1);
     expect(output).toMatch(/PHP Fatal error: {2}Uncaught RuntimeException: no database for the workers in .*AppServiceProvider\.php:\d+/);
