@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
+import { runCli } from '../helpers/ephpm-server.js';
 import { fetchJson, onNewConnection } from '../helpers/http-client.js';
 import { laravelApp } from '../helpers/laravel-app.js';
 import { startOctane, type OctaneServer } from '../helpers/octane-server.js';
@@ -13,13 +14,15 @@ import { waitFor } from '../helpers/wait-for.js';
 const skip = octaneUnavailableReason();
 
 describe.skipIf(skip)(`the octane cache store in a Laravel app${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+  let app: string;
   let server: OctaneServer;
   let url: string;
   /** The store's method, failing the test on an exception. */
   const cache = async <T = unknown>(op: string, ...args: unknown[]) => (await cacheOp<T>(url, op, args)).result as T;
 
   beforeAll(async () => {
-    server = await startOctane(laravelApp(), ['--workers=2', '--task-workers=0', '--max-requests=0']);
+    app = laravelApp();
+    server = await startOctane(app, ['--workers=2', '--task-workers=0', '--max-requests=0']);
     url = server.url;
   }, 600_000);
 
@@ -34,6 +37,15 @@ describe.skipIf(skip)(`the octane cache store in a Laravel app${skip ? ` — SKI
     expect(got.pid).not.toBe(put.pid);
     expect(got.result).toEqual({ name: 'Ann', tags: ['a', 'b'], score: 1.5 });
     expect(await cache('get', 'missing')).toBeNull();
+  });
+
+  it('is shown by ephpm table:dump octane.cache in the app, values unserialized (--raw: as stored, --json: exact)', async () => {
+    await cache('put', 'shown', { name: 'Ann', tags: ['a', 'b'] }, 100);
+    const dump = (...flags: string[]) => runCli(['table:dump', 'octane.cache', '--key', 'shown', ...flags], { cwd: app });
+    expect((await dump()).stdout).toMatch(/^shown\s+\{"name":"Ann","tags":\["a","b"\]\}\s+0\s+\d{13}$/m);
+    const stored = 'a:2:{s:4:"name";s:3:"Ann";s:4:"tags";a:2:{i:0;s:1:"a";i:1;s:1:"b";}}';
+    expect((await dump('--raw')).stdout).toContain(`shown  ${stored}`);
+    expect(JSON.parse((await dump('--json')).stdout)).toMatchObject({ rows: [{ key: 'shown', values: { value: stored, number: 0 } }] });
   });
 
   it('puts and reads many values at once, and keeps a value forever (test_put_many_stores_value_in_table, test_many_method_can_return_many_values, test_forever_stores_value_in_table)', async () => {
