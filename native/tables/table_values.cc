@@ -149,4 +149,20 @@ bool to_value(const Table& table, const ColumnInfo& column, zval* value, Value& 
   return true;
 }
 
+bool to_values(const Table& table, HashTable* row, Value* values, Temporaries& temporaries, bool swoole) {
+  zend_string* name;
+  zend_ulong index;
+  zval* value;
+  ZEND_HASH_FOREACH_KEY_VAL(row, index, name, value) {
+    std::string number = name ? std::string() : std::to_string(index);
+    const char* text = name ? ZSTR_VAL(name) : number.data();
+    size_t len = name ? ZSTR_LEN(name) : number.size();
+    // Swoole\Table::set() skips columns the table does not declare (Octane's tests assert it).
+    if (swoole && table.find_column(text, len) < 0) continue;
+    int column = column_or_throw(table, text, len);
+    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries, swoole)) return false;
+  } ZEND_HASH_FOREACH_END();
+  return true;
+}
+
 }  // namespace ephpm

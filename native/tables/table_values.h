@@ -34,4 +34,8 @@ struct Temporaries {
 // `swoole` (Octane::table()): a fraction for an int column is truncated, as Swoole does.
 bool to_value(const tables::Table& table, const tables::ColumnInfo& column, zval* value, tables::Value& out, Temporaries& temporaries, bool swoole);
 
+// A row as set() takes it ([column => value], columns by name or position) into `values` (column_count() entries);
+// `swoole` (Octane::table()): columns the table does not declare are skipped, fractions for ints truncated.
+bool to_values(const tables::Table& table, HashTable* row, tables::Value* values, Temporaries& temporaries, bool swoole);
+
 }  // namespace ephpm

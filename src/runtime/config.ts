@@ -9,11 +9,12 @@ import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './
 import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
 import { isDriverWorker, laravelWorkerScript } from './laravel/laravel-app.js';
 import type { OctaneSettings } from './laravel/octane-settings.js';
+import { clusterSetting, type ClusterConfig, type ClusterOptions } from './cluster/cluster-config.js';
 
 export type LogFormat = 'human' | 'json';
 
 /** Everything `ephpm serve` can be told, from flags or EPHPM_* variables. */
-export interface ServeOptions {
+export interface ServeOptions extends ClusterOptions {
   host?: string;
   port?: number;
   workers?: number;
@@ -82,6 +83,8 @@ export interface ServerConfig {
   tick: boolean;
   /** Where the supervisor serves /metrics; null = off (the default). */
   metrics: MetricsListen | null;
+  /** Cluster mode: tables replicated through Redis; null = off (the default: no Redis, no client loaded). */
+  cluster: ClusterConfig | null;
 }
 
 interface TomlShape {
@@ -91,6 +94,7 @@ interface TomlShape {
   tables?: unknown;
   cache?: unknown;
   metrics?: unknown;
+  cluster?: unknown;
 }
 
 /** `ephpm dev`'s file watcher. Paths and globs are relative to the app root. */
@@ -108,7 +112,7 @@ export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'pub
 
 export const MAX_TASK_WORKERS = 64;
 
-const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics'];
+const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics', 'cluster'];
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
@@ -240,8 +244,10 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     taskQueueSize: options.taskQueueSize ?? intSetting(setting('task_queue_size'), 'server.task_queue_size', 0) ?? 256,
     tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? laravel?.tick ?? false,
     metrics: null,
+    cluster: null,
   };
   config.metrics = metricsSetting(options.metrics, toml.metrics, configFile ?? 'ephpm.toml', config);
+  config.cluster = clusterSetting(options, toml.cluster, configFile ?? 'ephpm.toml', config.tables);
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   return config;
 }
@@ -272,7 +278,7 @@ function readToml(file: string): TomlShape {
   }
   const unknownTables = Object.keys(parsed).filter((key) => !SECTIONS.includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics].`);
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics], [cluster].`);
   }
   const server = (parsed.server ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));
