@@ -5,7 +5,7 @@ import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { runCli, startServer, type RunningServer } from '../helpers/ephpm-server.js';
 import { fetchJson } from '../helpers/http-client.js';
 import { laravelApp } from '../helpers/laravel-app.js';
-import { artisan, startOctane, type OctaneServer } from '../helpers/octane-server.js';
+import { artisan, octaneForTests } from '../helpers/octane-server.js';
 import { cacheOp } from '../helpers/octane-primitives.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -78,40 +78,30 @@ describe.skipIf(skip)(`Octane::tick() from a service provider, with ephpm serve 
 });
 
 describe.skipIf(skip)(`a slow Octane::tick() under octane:start${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
-  let app: string;
-  let server: OctaneServer;
-
-  beforeAll(async () => {
-    app = laravelApp();
-    server = await startOctane(app, ['--workers=1', '--task-workers=0'], { EPHPM_TEST_SLOW_TICK: '1' });
-  }, 600_000);
-
-  afterAll(async () => {
-    expect(await server?.stop('SIGINT')).toBe(0);
-  });
+  const octane = octaneForTests(['--workers=1', '--task-workers=0'], { EPHPM_TEST_SLOW_TICK: '1' });
 
   it('delays no request: the one request worker answers while the 3 s tick is known to be running', async () => {
     const answeredDuringOneRun: TickState[] = [];
     await waitFor(async () => {
-      const now = await fetchJson<TickState>(`${server.url}/ticks/state`);
+      const now = await fetchJson<TickState>(`${octane.server.url}/ticks/state`);
       if (now.slowRunning === 0) return false;
       if (answeredDuringOneRun.length > 0 && answeredDuringOneRun[0]!.slowRunning !== now.slowRunning) answeredDuringOneRun.length = 0;
       answeredDuringOneRun.push(now);
       return answeredDuringOneRun.length >= 5;
     }, 'five answers during one run of the slow tick', 30_000);
     // Were the tick run by the request worker, it could not answer until the tick had marked itself done.
-    const tickPid = (await tickWorker(['--root', app]))!.pid;
+    const tickPid = (await tickWorker(['--root', octane.app]))!.pid;
     expect(new Set(answeredDuringOneRun.map((answer) => answer.slowPid))).toEqual(new Set([tickPid]));
     expect(answeredDuringOneRun.map((answer) => answer.pid)).not.toContain(tickPid);
   });
 
   it('skips the ticks that came while it ran and counts them: ephpm status, octane:status and the log say so', async () => {
     const worker = await waitFor(async () => {
-      const tick = await tickWorker(['--root', app]);
+      const tick = await tickWorker(['--root', octane.app]);
       return tick && tick.missedTicks > 0 && tick;
     }, 'a missed tick', 30_000);
-    const status = await artisan(app, ['octane:status']);
+    const status = await artisan(octane.app, ['octane:status']);
     expect(status.output).toMatch(new RegExp(`tick worker \\(pid ${worker.pid}\\) · \\d+ ticks · [1-9]\\d* missed`));
-    await server.waitFor(/tick\(s\) skipped while an Octane::tick\(\) callback ran for longer than a second/);
+    await octane.server.waitFor(/tick\(s\) skipped while an Octane::tick\(\) callback ran for longer than a second/);
   });
 });
