@@ -91,7 +91,8 @@ describe.skipIf(skip)(`Octane::concurrently() on ephpm's task workers${skip ? ` 
       return (JSON.parse(stdout) as { rows?: Array<{ values: { value: number } }> }).rows?.[0]?.values.value ?? null;
     };
     const victim = await waitFor(marker, 'the task to start');
-    expect((await taskWorkers(octane.app)).map((worker) => worker.pid)).toContain(victim);
+    const before = (await taskWorkers(octane.app)).map((worker) => worker.pid);
+    expect(before).toContain(victim);
     process.kill(victim, 'SIGKILL');
 
     const failure = await hung;
@@ -102,8 +103,12 @@ describe.skipIf(skip)(`Octane::concurrently() on ephpm's task workers${skip ? ` 
       const workers = await taskWorkers(octane.app);
       return workers.length === 3 && workers.every((worker) => worker.state === 'running' && worker.pid !== victim) && workers;
     }, 'a replacement task worker', 60_000);
+    const replacement = replaced.find((worker) => !before.includes(worker.pid))!;
     const { results } = await fetchJson<{ results: Record<string, Span> }>(`${octane.server.url}/tasks/overlap`);
-    expect(Object.values(results).map((span) => span.pid).sort()).toEqual(replaced.map((worker) => worker.pid).sort());
+    const ranOn = Object.values(results).map((span) => span.pid);
+    // Not necessarily one per worker: the 1.5 s task left by the timeout test may still occupy one of them.
+    expect(ranOn).toContain(replacement.pid);
+    expect(ranOn.filter((pid) => !replaced.some((worker) => worker.pid === pid))).toEqual([]);
   });
 });
 
