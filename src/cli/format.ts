@@ -1,4 +1,5 @@
 import kleur from 'kleur';
+import { formatPhpValue, unserializePhp } from '../runtime/tables/php-serialized.js';
 
 export { formatBytes } from '../runtime/sizes.js';
 
@@ -17,6 +18,9 @@ export function formatTable(header: string[], rows: string[][]): string {
   return [kleur.dim(line(header)), ...rows.map(line)].join('\n');
 }
 
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\\\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** Text whose backslashes already start escapes (JSON's): everything else that is unsafe. */
+const UNSAFE_IN_ESCAPED_TEXT = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
 
 /**
@@ -25,9 +29,21 @@ const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': 
  * separators and bidirectional overrides become visible escapes (`\n`, `\x1b`, `\u202e`), and a
  * backslash is doubled so that an escape cannot be faked. JSON and CSV output stay exact.
  */
-export function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f\\\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+export function printable(text: string, options: { alreadyEscaped?: boolean } = {}): string {
+  const unsafe = options.alreadyEscaped ? UNSAFE_IN_ESCAPED_TEXT : UNSAFE;
+  return text.replace(unsafe, (c) => {
     const code = c.charCodeAt(0);
     return SHORT_ESCAPES[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`);
   });
+}
+
+/**
+ * A shared table's value in a terminal table: with `unserialize`, a PHP-serialized string as the value it holds
+ * (the octane cache store's values); shown as `printable()` shows it.
+ */
+export function tableCell(value: string | number, options: { unserialize?: boolean } = {}): string {
+  const decoded = options.unserialize && typeof value === 'string' ? unserializePhp(value) : undefined;
+  if (decoded === undefined) return printable(String(value));
+  // An array is shown as JSON, whose strings are escaped already.
+  return printable(formatPhpValue(decoded), { alreadyEscaped: Array.isArray(decoded) });
 }

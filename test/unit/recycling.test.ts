@@ -46,4 +46,21 @@ describe('recycling after max_requests', () => {
     serve(1000);
     expect(handedOver()).toBe(1);
   });
+
+  it('hands over before the limit once its replacement serves and no request came for a second (the traffic stopped)', () => {
+    const clock = { ms: 0 };
+    const { subject, asked, handedOver } = recycling(1000, 0.5, clock);
+    for (let total = 1; total <= 900; total++) {
+      clock.ms += 10;
+      subject.served(total);
+    }
+    expect(asked).toEqual(['max-requests']);
+    subject.replacementServes();
+    clock.ms += 500;
+    subject.tick();
+    expect(handedOver()).toBe(0); // still within the second: requests may come
+    clock.ms += 600;
+    subject.tick();
+    expect(handedOver()).toBe(1);
+  });
 });

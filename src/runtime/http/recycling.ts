@@ -22,16 +22,20 @@ export interface RecyclingHooks {
  * plus only what it had already accepted. (A worker whose whole life is shorter than that asks at
  * once: the pool briefly runs twice its size.) Past max_memory it hands over as soon as the
  * replacement serves. Either way nothing fails: until the replacement is ready, the old worker
- * keeps serving.
+ * keeps serving. A worker whose replacement serves and that has been idle for a second hands over
+ * too: with the traffic gone it would never reach its limit, and the slot would keep two processes.
  */
 /** How many of its own boots ahead a worker asks for its replacement (a replacement booting under load takes longer). */
 const BOOTS_AHEAD = 3;
+/** Idle this long with its replacement serving, a worker hands over before its limit. */
+const IDLE_HANDOVER_MS = 1000;
 
 export class Recycling {
   private asked = false;
   private limitReached = false;
   private replacementReady = false;
   private firstServedAt = 0;
+  private lastServedAt = 0;
 
   constructor(
     private readonly limits: RecyclingLimits,
@@ -46,7 +50,8 @@ export class Recycling {
   served(total: number): void {
     const max = this.limits.maxRequests;
     if (max === 0) return;
-    if (total === 1) this.firstServedAt = this.now();
+    this.lastServedAt = this.now();
+    if (total === 1) this.firstServedAt = this.lastServedAt;
     if (total >= max) {
       this.limitReached = true;
       this.ask('max-requests');
@@ -60,6 +65,7 @@ export class Recycling {
 
   /** About once a second. */
   tick(): void {
+    if (this.replacementReady && this.now() - this.lastServedAt >= IDLE_HANDOVER_MS) this.hooks.handOver();
     if (this.limits.maxMemoryBytes === 0 || this.limitReached) return;
     if (process.memoryUsage.rss() > this.limits.maxMemoryBytes) {
       this.limitReached = true;
