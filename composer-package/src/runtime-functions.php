@@ -23,7 +23,8 @@ if (!function_exists('Ephpm\Octane\take_request')) {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }
 
-    function send_chunk(string $chunk): void
+    /** false when the client is gone (it left, or read nothing for server.send_timeout): stop producing. */
+    function send_chunk(string $chunk): bool
     {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }

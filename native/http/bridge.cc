@@ -1,8 +1,16 @@
 #include "http/bridge.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace ephpm {
+namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
 
 void Bridge::push(std::unique_ptr<Request> request) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -17,7 +25,24 @@ std::unique_ptr<Request> Bridge::take() {
   if (queue_.empty()) return nullptr;
   auto request = std::move(queue_.front());
   queue_.pop_front();
+  taken_at_ns_.store(now_ns());
+  taken_id_.store(request->id);
   return request;
+}
+
+bool Bridge::cancel(uint64_t id) {
+  std::unique_ptr<Request> cancelled;  // freed outside the lock
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = std::find_if(queue_.begin(), queue_.end(), [id](const auto& request) { return request->id == id; });
+  if (found == queue_.end()) return false;
+  cancelled = std::move(*found);
+  queue_.erase(found);
+  return true;
+}
+
+Bridge::Taken Bridge::taken() const {
+  uint64_t id = taken_id_.load();
+  return {id, id == 0 ? 0.0 : static_cast<double>(now_ns() - taken_at_ns_.load()) / 1e6};
 }
 
 std::deque<std::unique_ptr<Request>> Bridge::take_all() {
@@ -49,9 +74,18 @@ void Bridge::drained(size_t bytes) {
   flow_.notify_all();
 }
 
-void Bridge::wait_for_room() {
+bool Bridge::wait_for_room(uint64_t id) {
   std::unique_lock<std::mutex> lock(flow_mutex_);
-  flow_.wait(lock, [this] { return stopping_.load() || in_flight_bytes_ < kMaxUnsentStreamBytes; });
+  flow_.wait(lock, [this, id] { return stopping_.load() || abandoned(id) || in_flight_bytes_ < kMaxUnsentStreamBytes; });
+  return !abandoned(id);
+}
+
+void Bridge::abandon(uint64_t id) {
+  {
+    std::lock_guard<std::mutex> lock(flow_mutex_);
+    gone_.store(id);
+  }
+  flow_.notify_all();
 }
 
 void Bridge::pause(int milliseconds) {

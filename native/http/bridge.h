@@ -23,8 +23,19 @@ class Bridge {
   // so a burst of requests costs one futex wake instead of one each.
   void push(std::unique_ptr<Request> request);
   void wake();
-  // Blocks until a request arrives; nullptr once stop() was called.
+  // Blocks until a request arrives; nullptr once stop() was called. Records
+  // which request PHP took and when (see taken()).
   std::unique_ptr<Request> take();
+  // Node: removes a request PHP has not taken yet; false if PHP took it.
+  bool cancel(uint64_t id);
+  // Node: the id of the request PHP took last (0: none yet) and how many
+  // milliseconds ago. Two atomic loads: Node polls it from a timer, so PHP
+  // never wakes Node's thread to say it started a request.
+  struct Taken {
+    uint64_t id;
+    double elapsed_ms;
+  };
+  Taken taken() const;
   // Everything waiting, for when the worker script cannot run them.
   std::deque<std::unique_ptr<Request>> take_all();
   void stop();
@@ -33,7 +44,12 @@ class Bridge {
   // Streaming back-pressure: PHP waits while too many bytes are unsent.
   void add_in_flight(size_t bytes);
   void drained(size_t bytes);
-  void wait_for_room();
+  // false once the client of request `id` is gone (abandon()): nothing more
+  // can reach it, and PHP need not wait.
+  bool wait_for_room(uint64_t id);
+  // Node: the client of request `id` is gone (it left, or was too slow to read).
+  void abandon(uint64_t id);
+  bool abandoned(uint64_t id) const { return id != 0 && gone_.load() == id; }
 
   // Interruptible sleep used between failed script starts.
   void pause(int milliseconds);
@@ -43,6 +59,9 @@ class Bridge {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Request>> queue_;
   std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> taken_id_{0};
+  std::atomic<int64_t> taken_at_ns_{0};
+  std::atomic<uint64_t> gone_{0};
 
   std::mutex flow_mutex_;
   std::condition_variable flow_;

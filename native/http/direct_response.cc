@@ -7,6 +7,8 @@
 
 #include <ctime>
 
+#include "http/spill_file.h"
+
 namespace ephpm {
 namespace {
 
@@ -128,17 +130,14 @@ bool write_response_directly(DirectSocket& socket, uint64_t request_id, int stat
     event->kind = EventKind::WriteFailed;
   } else {
     event->kind = EventKind::Written;
-    size_t total = head.size() + body.size();
+    // What the socket did not take goes to Node: in memory, or the body's
+    // rest in a temp file when it is large (a client that reads slowly, or not at all).
     size_t done = static_cast<size_t>(sent);
-    if (done < total) {
-      if (done < head.size()) {
-        event->data.assign(head, done, std::string::npos);
-        event->data += body;
-      } else {
-        body.erase(0, done - head.size());
-        event->data = std::move(body);
-      }
-    }
+    size_t body_sent = done > head.size() ? done - head.size() : 0;
+    if (done < head.size()) event->data.assign(head, done, std::string::npos);
+    size_t body_left = body.size() - body_sent;
+    if (body_left > 0 && should_spill(body_left)) event->file = spill_to_file(body.data() + body_sent, body_left);
+    if (body_left > 0 && event->file < 0) event->data.append(body, body_sent, std::string::npos);
   }
   emit(event);
   return true;

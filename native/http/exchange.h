@@ -2,6 +2,8 @@
 // in, and the events (response parts, lifecycle, logs) coming back.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -74,6 +76,17 @@ struct Event {
   bool last = false;
   std::vector<Header> headers;
   std::string data;
+  // Response (last) and Written: the rest of the body, in an unnamed temp
+  // file (see http/spill_file.h), sent after `data`; -1 = none. Closed here
+  // unless Node took it over.
+  int file = -1;
+
+  Event() = default;
+  ~Event() {
+    if (file >= 0) close(file);
+  }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
 };
 
 using EventSink = std::function<void(Event*)>;

@@ -5,7 +5,7 @@
 
 namespace ephpm {
 
-// start, dispatch, wake, drained, stop, buildInfo and the direct-write sockets (php_napi.cc).
+// start, dispatch, wake, drained, taken, cancel, abandon, stop, buildInfo and the direct-write sockets (php_napi.cc).
 void register_php_functions(Napi::Env env, Napi::Object exports);
 
 // tablesCreate, tablesAttach, tablesInspect, tableRows, tablesRemove, tablesSweep (table_napi.cc).
@@ -16,5 +16,8 @@ void register_task_functions(Napi::Env env, Napi::Object exports);
 
 // clusterCreate, clusterAttach, clusterDrain, clusterApply, clusterKeys, clusterCounts, clusterRemove, clusterSweep (cluster_napi.cc).
 void register_cluster_functions(Napi::Env env, Napi::Object exports);
+
+// lockServer, lockHolder: the lock a running supervisor holds (server_lock_napi.cc).
+void register_server_lock_functions(Napi::Env env, Napi::Object exports);
 
 }  // namespace ephpm

@@ -10,6 +10,7 @@
 #include "http/bridge.h"
 #include "http/direct_response.h"
 #include "http/direct_socket.h"
+#include "http/spill_file.h"
 #include "php/php_includes.h"
 #include "php/embedding.h"
 #include "node/napi_faces.h"
@@ -49,13 +50,20 @@ void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
       headers += '\n';
       headers += header.value;
     }
+    // Header bytes cross as latin1 (one char per byte) and Node writes them
+    // as latin1: what PHP sent is what the client gets, on every path.
+    napi_value header_text;
+    napi_create_string_latin1(env, headers.data(), headers.size(), &header_text);
+    int file = event->file;
+    event->file = -1;  // Node owns it now
     on_event.Call({
         Napi::Number::New(env, static_cast<int>(event->kind)),
         Napi::Number::New(env, static_cast<double>(event->id)),
         Napi::Number::New(env, event->status),
         Napi::Boolean::New(env, event->last),
-        Napi::String::New(env, headers),
+        Napi::Value(env, header_text),
         to_js_data(env, event),
+        Napi::Number::New(env, file),
     });
   }
   bool stopped = event->kind == EventKind::Stopped;
@@ -71,7 +79,8 @@ std::string string_arg(const Napi::CallbackInfo& info, size_t index) {
   return info[index].IsString() ? info[index].As<Napi::String>().Utf8Value() : std::string();
 }
 
-// Names and values of form parts are binary strings (one char per byte).
+// What Node's HTTP parser gives (request line, header names and values) and
+// the names and values of form parts are binary strings, one char per byte.
 std::string latin1(napi_env env, napi_value value) {
   size_t length = 0;
   napi_get_value_string_latin1(env, value, nullptr, 0, &length);
@@ -102,7 +111,7 @@ std::vector<FormPart> form_parts(const Napi::Value& value) {
   return parts;
 }
 
-// start({ script, ini, stackSize, documentRoot, statusTexts }, onEvent)
+// start({ script, ini, stackSize, documentRoot, statusTexts, responseMemoryBytes, tempDir }, onEvent)
 Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (g_started) {
@@ -125,6 +134,8 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
     }
   }
   set_status_texts(std::move(status_texts));
+  size_t response_memory = options.Get("responseMemoryBytes").IsNumber() ? static_cast<size_t>(options.Get("responseMemoryBytes").As<Napi::Number>().Int64Value()) : 1024 * 1024;
+  configure_spill(response_memory, options.Get("tempDir").IsString() ? options.Get("tempDir").As<Napi::String>().Utf8Value() : "");
 
   g_events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ephpm-php-events", 0, 1);
   std::string error = start_php_thread(runtime, g_bridge, emit);
@@ -144,7 +155,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
 Napi::Value Dispatch(const Napi::CallbackInfo& info) {
   auto request = std::make_unique<Request>();
   request->id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
-  std::string head = info[1].As<Napi::String>().Utf8Value();
+  std::string head = latin1(info.Env(), info[1]);
   std::string* fields[] = {&request->method, &request->uri, &request->protocol, &request->scheme,
                            &request->remote_addr, &request->server_addr};
   size_t position = 0;
@@ -178,6 +189,26 @@ Napi::Value Dispatch(const Napi::CallbackInfo& info) {
 // wake(): PHP looks at its queue (after one or more dispatch() calls).
 Napi::Value Wake(const Napi::CallbackInfo& info) {
   g_bridge->wake();
+  return info.Env().Undefined();
+}
+
+// taken(): [id of the request PHP took last (0: none), milliseconds since].
+Napi::Value Taken(const Napi::CallbackInfo& info) {
+  Bridge::Taken taken = g_bridge->taken();
+  Napi::Array result = Napi::Array::New(info.Env(), 2);
+  result.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(taken.id)));
+  result.Set(1u, Napi::Number::New(info.Env(), taken.elapsed_ms));
+  return result;
+}
+
+// cancel(id): true if the request was still queued and PHP will never see it.
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), g_bridge->cancel(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value())));
+}
+
+// abandon(id): the client of this request is gone; send_chunk() returns false.
+Napi::Value Abandon(const Napi::CallbackInfo& info) {
+  g_bridge->abandon(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
   return info.Env().Undefined();
 }
 
@@ -241,6 +272,9 @@ void register_php_functions(Napi::Env env, Napi::Object exports) {
   exports.Set("dispatch", Napi::Function::New(env, Dispatch));
   exports.Set("wake", Napi::Function::New(env, Wake));
   exports.Set("drained", Napi::Function::New(env, Drained));
+  exports.Set("taken", Napi::Function::New(env, Taken));
+  exports.Set("cancel", Napi::Function::New(env, Cancel));
+  exports.Set("abandon", Napi::Function::New(env, Abandon));
   exports.Set("stop", Napi::Function::New(env, Stop));
   exports.Set("adoptSocket", Napi::Function::New(env, AdoptSocket));
   exports.Set("releaseSocket", Napi::Function::New(env, ReleaseSocket));
@@ -249,6 +283,7 @@ void register_php_functions(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   napi_add_env_cleanup_hook(env, cleanup, nullptr);
   raise_descriptor_limit();
+  return_large_blocks();
 }
 
 }  // namespace ephpm

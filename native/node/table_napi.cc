@@ -53,10 +53,19 @@ Napi::Value Remove(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), Segment::remove(info[0].As<Napi::String>().Utf8Value()));
 }
 
+Napi::Array strings(Napi::Env env, const std::vector<std::string>& list) {
+  Napi::Array array = Napi::Array::New(env, list.size());
+  for (uint32_t i = 0; i < list.size(); i++) array.Set(i, list[i]);
+  return array;
+}
+
+// tablesSweep(prefix) -> { removed: [name], skipped: ["path: why"] }
 Napi::Value Sweep(const Napi::CallbackInfo& info) {
-  auto removed = Segment::sweep(info[0].As<Napi::String>().Utf8Value());
-  Napi::Array result = Napi::Array::New(info.Env(), removed.size());
-  for (uint32_t i = 0; i < removed.size(); i++) result.Set(i, removed[i]);
+  std::vector<std::string> skipped;
+  auto removed = Segment::sweep(info[0].As<Napi::String>().Utf8Value(), skipped);
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("removed", strings(info.Env(), removed));
+  result.Set("skipped", strings(info.Env(), skipped));
   return result;
 }
 
@@ -89,7 +98,7 @@ std::unique_ptr<Segment> open_or_throw(Napi::Env env, const std::string& name, b
   std::string error;
   auto segment = Segment::open(name, error);
   missing = !segment && (error == "missing" || error == "incomplete");
-  if (!segment && !missing) Napi::Error::New(env, error).ThrowAsJavaScriptException();
+  if (!segment && !missing) Napi::Error::New(env, "the tables' shared memory /dev/shm" + name + " cannot be used (" + error + ")").ThrowAsJavaScriptException();
   return segment;
 }
 

@@ -5,6 +5,7 @@
 #include "http/direct_response.h"
 #include "php/embedding.h"
 #include "php/php_headers.h"
+#include "http/spill_file.h"
 
 namespace ephpm {
 namespace {
@@ -15,12 +16,15 @@ using Phase = WorkerState::Phase;
 
 void emit_event(EventKind kind, int status, bool last, std::vector<Header> headers, std::string data) {
   WorkerState& state = worker_state();
+  bool complete = kind == EventKind::Response && last;
   // A complete response's length is known here; saying so spares Node both a
   // header scan and chunked encoding.
   bool bodyless = status < 200 || status == 204 || status == 304;
-  if (kind == EventKind::Response && last && !bodyless && !has_header(headers, "content-length")) {
+  if (complete && !bodyless && !has_header(headers, "content-length")) {
     headers.push_back({"Content-Length", std::to_string(data.size())});
   }
+  // HEAD: the length of the body GET would have, never the body.
+  if (complete && state.current && state.current->method == "HEAD") std::string().swap(data);
   if (kind == EventKind::Response && state.current && state.current->direct_socket) {
     // From here on PHP answers this request, unless Node already did (timeout).
     auto socket = std::move(state.current->direct_socket);
@@ -36,6 +40,11 @@ void emit_event(EventKind kind, int status, bool last, std::vector<Header> heade
   event->last = last;
   event->headers = std::move(headers);
   event->data = std::move(data);
+  // A large complete body waits for a slow client on disk, not in Node's memory.
+  if (complete && should_spill(event->data.size())) {
+    event->file = spill_to_file(event->data.data(), event->data.size());
+    if (event->file >= 0) std::string().swap(event->data);
+  }
   // Only streamed bytes count against back-pressure; a complete response
   // never makes PHP wait, so Node need not report it drained.
   bool streamed = kind == EventKind::Chunk || (kind == EventKind::Response && !last);
@@ -69,6 +78,23 @@ void close_request() {
   state.output.clear();
 }
 
+// Sends what the stream has buffered once Node has room for it; false (and
+// the output dropped) when the client is gone. PHP's connection_aborted() says
+// so too, but the script goes on: a worker loop is never cut short.
+bool send_streamed_output() {
+  WorkerState& state = worker_state();
+  uint64_t id = state.current ? state.current->id : 0;
+  if (state.bridge->abandoned(id) || !state.bridge->wait_for_room(id)) {
+    state.output.clear();
+    PG(connection_status) |= PHP_CONNECTION_ABORTED;
+    return false;
+  }
+  std::string chunk;
+  chunk.swap(state.output);
+  emit_event(EventKind::Chunk, 0, false, {}, std::move(chunk));
+  return true;
+}
+
 }  // namespace
 
 size_t capture_output(const char* data, size_t length) {
@@ -89,11 +115,7 @@ size_t capture_output(const char* data, size_t length) {
 
 void flush_streamed_output() {
   WorkerState& state = worker_state();
-  if (state.phase != Phase::Streaming || state.output.empty()) return;
-  state.bridge->wait_for_room();
-  std::string chunk;
-  chunk.swap(state.output);
-  emit_event(EventKind::Chunk, 0, false, {}, std::move(chunk));
+  if (state.phase == Phase::Streaming && !state.output.empty()) send_streamed_output();
 }
 
 void send_full_response(int status, std::vector<Header> headers, const std::string& body) {
@@ -113,13 +135,10 @@ void start_streamed_response(int status, std::vector<Header> headers) {
   state.phase = Phase::Streaming;
 }
 
-void write_streamed_chunk(const char* data, size_t length) {
+bool write_streamed_chunk(const char* data, size_t length) {
   WorkerState& state = worker_state();
   state.output.append(data, length);
-  state.bridge->wait_for_room();
-  std::string chunk;
-  chunk.swap(state.output);
-  emit_event(EventKind::Chunk, 0, false, {}, std::move(chunk));
+  return send_streamed_output();
 }
 
 void end_streamed_response() {

@@ -20,7 +20,8 @@ void flush_streamed_output();
 // Answers the open request. `headers` come after those set with header().
 void send_full_response(int status, std::vector<Header> headers, const std::string& body);
 void start_streamed_response(int status, std::vector<Header> headers);
-void write_streamed_chunk(const char* data, size_t length);
+// false when the client is gone (the chunk is dropped; so are later ones).
+bool write_streamed_chunk(const char* data, size_t length);
 void end_streamed_response();
 
 // The script asked for the next request without answering the last one:

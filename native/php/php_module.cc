@@ -61,6 +61,7 @@ PHP_FUNCTION(take_request) {
   }
   state.phase = Phase::Open;
   state.output.clear();
+  PG(connection_status) = PHP_CONNECTION_NORMAL;
   clear_sapi_headers();
   build_request_array(*state.current, return_value);
   std::string().swap(state.current->body);  // PHP has its own copy now
@@ -103,7 +104,7 @@ PHP_FUNCTION(send_chunk) {
     Z_PARAM_STR(chunk)
   ZEND_PARSE_PARAMETERS_END();
   if (!require_open("send_chunk", true)) RETURN_THROWS();
-  write_streamed_chunk(ZSTR_VAL(chunk), ZSTR_LEN(chunk));
+  RETURN_BOOL(write_streamed_chunk(ZSTR_VAL(chunk), ZSTR_LEN(chunk)));
 }
 
 PHP_FUNCTION(end_response) {
@@ -128,7 +129,7 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_start_response, 0, 0, IS_VOID, 0
   ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, headers, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_send_chunk, 0, 1, IS_VOID, 0)
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_send_chunk, 0, 1, _IS_BOOL, 0)
   ZEND_ARG_TYPE_INFO(0, chunk, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 

@@ -16,18 +16,11 @@
 #include <fstream>
 #include <sstream>
 
-
 #include "tables/shared_table_layout.h"
 
 namespace ephpm::tables {
 
 namespace {
-
-uint32_t next_power_of_two(uint32_t value) {
-  uint32_t power = 1;
-  while (power < value) power <<= 1;
-  return power;
-}
 
 // Field 22 of /proc/<pid>/stat: when the process started, in clock ticks.
 uint64_t process_start(pid_t pid) {
@@ -41,56 +34,6 @@ uint64_t process_start(pid_t pid) {
     if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
   }
   return 0;
-}
-
-
-struct Layout {
-  uint32_t stride = 0;
-  std::vector<ColumnInfo> columns;
-  uint32_t values_size = 0;
-};
-
-Layout layout_of(const TableSpec& spec) {
-  Layout layout;
-  uint32_t offset = 0;
-  for (const auto& column : spec.columns) {
-    ColumnInfo info{};
-    snprintf(info.name, sizeof(info.name), "%s", column.name.c_str());
-    info.type = column.type;
-    info.size = column.type == ColumnType::String ? column.size : 8;
-    info.offset = offset;
-    offset += static_cast<uint32_t>(align(column.type == ColumnType::String ? 4 + column.size : 8, 8));
-    layout.columns.push_back(info);
-  }
-  layout.values_size = offset;
-  layout.stride = static_cast<uint32_t>(sizeof(RowHead) + offset);
-  return layout;
-}
-
-uint64_t plan_table(TableHeader& h, const TableSpec& spec, const Layout& layout) {
-  h.rows = spec.rows;
-  h.buckets = next_power_of_two(spec.rows);
-  h.stripes = h.buckets < kMaxStripes ? h.buckets : kMaxStripes;
-  h.column_count = static_cast<uint32_t>(layout.columns.size());
-  h.values_size = layout.values_size;
-  h.row_stride = layout.stride;
-  uint64_t offset = align(sizeof(TableHeader), 64);
-  h.off_columns = offset;
-  offset = align(offset + sizeof(ColumnInfo) * layout.columns.size(), 64);
-  h.off_stripes = offset;
-  offset += sizeof(Stripe) * h.stripes;
-  h.off_counts = offset;
-  offset = align(offset + 4ULL * h.stripes, 64);
-  h.off_buckets = offset;
-  offset = align(offset + 4ULL * h.buckets, 64);
-  h.off_states = offset;
-  offset = align(offset + 4ULL * h.rows, 64);
-  h.off_undo = offset;
-  offset = align(offset + uint64_t(h.values_size) * h.stripes, 64);
-  h.off_rows = offset;
-  offset = align(offset + uint64_t(h.row_stride) * h.rows, 64);
-  h.bytes = offset;
-  return offset;
 }
 
 // Fresh shared memory is zero-filled: empty buckets, free slots, zero counts.
@@ -139,19 +82,11 @@ std::string Segment::create(const std::string& name, const std::vector<TableSpec
   }
   bytes = total;
 
-  int fd = -1;
-  for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
-    fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
-    if (fd >= 0 || errno != EEXIST) break;
-    std::string error;
-    auto existing = open(name, error);
-    if (existing && existing->owner_alive() && existing->owner_pid() != getpid()) {
-      return "the shared memory " + shm_path(name) + " is in use by another ephpm server (pid " +
-             std::to_string(existing->owner_pid()) + ") with the same state file";
-    }
-    shm_unlink(name.c_str());  // left behind by a server that is gone
-  }
+  // The name is unpredictable (see tables.ts), so O_EXCL failing means
+  // something is wrong; nothing found under it is ever removed or trusted.
+  int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
   if (fd < 0) return "cannot create the shared memory " + shm_path(name) + ": " + strerror(errno);
+  fchmod(fd, 0600);  // whatever the umask
 
   int reserved = posix_fallocate(fd, 0, static_cast<off_t>(total));
   if (reserved != 0) {
@@ -186,15 +121,23 @@ std::string Segment::create(const std::string& name, const std::vector<TableSpec
 }
 
 std::unique_ptr<Segment> Segment::open(const std::string& name, std::string& error) {
-  int fd = shm_open(name.c_str(), O_RDWR, 0);
+  int fd = shm_open(name.c_str(), O_RDWR | O_NOFOLLOW, 0);
   if (fd < 0) {
     error = errno == ENOENT ? "missing" : std::string("cannot open ") + shm_path(name) + ": " + strerror(errno);
     return nullptr;
   }
+  // Only a segment this user made is ever mapped: /dev/shm is writable by
+  // everyone, and anyone may leave a file under an ephpm-<uid>- name.
   struct stat info {};
-  fstat(fd, &info);
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_uid != geteuid() || (info.st_mode & 077) != 0) {
+    char reason[96];
+    snprintf(reason, sizeof reason, "foreign: owned by uid %u with mode %04o", unsigned(info.st_uid), unsigned(info.st_mode & 07777));
+    close(fd);
+    error = reason;
+    return nullptr;
+  }
   size_t size = static_cast<size_t>(info.st_size);
-  if (size < sizeof(SegmentHeader)) {
+  if (size < align(sizeof(SegmentHeader), 64)) {
     close(fd);
     error = "incomplete";
     return nullptr;
@@ -206,9 +149,15 @@ std::unique_ptr<Segment> Segment::open(const std::string& name, std::string& err
     return nullptr;
   }
   auto* header = static_cast<SegmentHeader*>(base);
-  if (header->magic.load(std::memory_order_acquire) != kMagic || header->layout_version != kLayoutVersion || header->bytes > size) {
+  if (header->magic.load(std::memory_order_acquire) != kMagic || header->layout_version != kLayoutVersion) {
     munmap(base, size);
     error = "incomplete";
+    return nullptr;
+  }
+  std::string problem = check_segment(static_cast<const char*>(base), size);
+  if (!problem.empty()) {
+    munmap(base, size);
+    error = "corrupt: " + problem;
     return nullptr;
   }
   return std::unique_ptr<Segment>(new Segment(base, size));
@@ -216,7 +165,7 @@ std::unique_ptr<Segment> Segment::open(const std::string& name, std::string& err
 
 bool Segment::remove(const std::string& name) { return shm_unlink(name.c_str()) == 0; }
 
-std::vector<std::string> Segment::sweep(const std::string& prefix) {
+std::vector<std::string> Segment::sweep(const std::string& prefix, std::vector<std::string>& skipped) {
   std::vector<std::string> removed;
   DIR* dir = opendir("/dev/shm");
   if (!dir) return removed;
@@ -231,6 +180,10 @@ std::vector<std::string> Segment::sweep(const std::string& prefix) {
     bool stale;
     if (segment) {
       stale = !segment->owner_alive();
+    } else if (error.rfind("foreign", 0) == 0 || error.rfind("corrupt", 0) == 0) {
+      // Not ours, or ours but never made by create(): left alone, reported.
+      skipped.push_back(shm_path(name) + ": " + error);
+      continue;
     } else {
       // Still being made by a live server, or abandoned half-made long ago.
       struct stat info {};
@@ -265,7 +218,7 @@ std::string attach(const std::string& name) {
   if (g_attached) return "";
   std::string error;
   auto segment = Segment::open(name, error);
-  if (!segment) return error == "missing" ? "the tables' shared memory " + shm_path(name) + " does not exist" : error;
+  if (!segment) return "the tables' shared memory " + shm_path(name) + (error == "missing" ? " does not exist" : " cannot be used (" + error + ")");
   g_attached = segment.release();
   return "";
 }

@@ -124,10 +124,14 @@ class Segment {
 
   // Creates the segment (O_EXCL); "" on success, else what went wrong.
   static std::string create(const std::string& name, const std::vector<TableSpec>& specs, size_t& bytes);
+  // Maps a segment this user made, after checking every size in its header
+  // against the file. `error` on failure: "missing", "incomplete" (being made),
+  // "foreign: …" (another owner, or open to others), "corrupt: …", or a system error.
   static std::unique_ptr<Segment> open(const std::string& name, std::string& error);
   static bool remove(const std::string& name);
-  // Removes "/dev/shm/<prefix>*" segments whose owner process is gone.
-  static std::vector<std::string> sweep(const std::string& prefix);
+  // Removes "/dev/shm/<prefix>*" segments whose owner process is gone; foreign
+  // and corrupt ones are left alone and listed in `skipped` ("path: why").
+  static std::vector<std::string> sweep(const std::string& prefix, std::vector<std::string>& skipped);
 
   pid_t owner_pid() const;
   bool owner_alive() const;

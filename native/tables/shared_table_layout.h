@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "tables/shared_table.h"
 
@@ -43,5 +45,25 @@ struct TableHeader {
 };
 
 inline uint64_t align(uint64_t value, uint64_t to) { return (value + to - 1) / to * to; }
+
+// Bounds a header must respect (the same the TypeScript definitions enforce).
+constexpr uint32_t kMaxTables = 1024;
+constexpr uint32_t kMaxRows = 16777216;
+constexpr uint32_t kMaxStringBytes = 1048576;
+
+// A table's columns as laid out in a row (segment_layout.cc).
+struct Layout {
+  uint32_t stride = 0;
+  std::vector<ColumnInfo> columns;
+  uint32_t values_size = 0;
+};
+
+Layout layout_of(const TableSpec& spec);
+// Fills in a header's sizes and offsets for `spec`; returns the table's bytes.
+uint64_t plan_table(TableHeader& h, const TableSpec& spec, const Layout& layout);
+// "" if the `size` bytes at `base` are a segment exactly as create() makes
+// them (every size and offset checked against the mapping before it is read),
+// else what is wrong.
+std::string check_segment(const char* base, uint64_t size);
 
 }  // namespace ephpm::tables

@@ -5,7 +5,7 @@ import { isEphpmError } from '../runtime/errors.js';
 import { loadAddon } from '../runtime/php/addon.js';
 import { composerRequireCommand, isLaravelApp, missingLaravelPackages } from '../runtime/laravel/laravel-app.js';
 import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/php/runtime-info.js';
-import { isServerAlive, readServerState } from '../runtime/supervisor/state-file.js';
+import { readStateFile, runningServerPid } from '../runtime/supervisor/state-file.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -111,10 +111,15 @@ function checkConfig(options: { root?: string; config?: string }, checks: Check[
 }
 
 async function checkPort(host: string, port: number, options: { root?: string; config?: string }): Promise<Check> {
-  const state = readServerState(resolveStateFile(options));
-  if (state && isServerAlive(state) && state.port === port) {
-    return { name: `port ${host}:${port}`, status: 'ok', detail: `served by this app's ephpm server (pid ${state.pid})` };
+  const stateFile = resolveStateFile(options);
+  const content = readStateFile(stateFile);
+  let pid = 0;
+  try {
+    if (content.kind === 'ok' && content.state.port === port) pid = runningServerPid(stateFile);
+  } catch {
+    // no addon: its own check says so
   }
+  if (pid > 0) return { name: `port ${host}:${port}`, status: 'ok', detail: `served by this app's ephpm server (pid ${pid})` };
   const free = await new Promise<boolean>((resolve) => {
     const probe = createServer();
     probe.once('error', () => resolve(false));

@@ -18,12 +18,32 @@ export function formatTable(header: string[], rows: string[][]): string {
   return [kleur.dim(line(header)), ...rows.map(line)].join('\n');
 }
 
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\\\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** Text whose backslashes already start escapes (JSON's): everything else that is unsafe. */
+const UNSAFE_IN_ESCAPED_TEXT = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+
+/**
+ * Data from a server (table keys and values, names) as it may be shown on a terminal: control
+ * characters (C0, DEL, C1 — escape sequences would be executed by the terminal), line and paragraph
+ * separators and bidirectional overrides become visible escapes (`\n`, `\x1b`, `\u202e`), and a
+ * backslash is doubled so that an escape cannot be faked. JSON and CSV output stay exact.
+ */
+export function printable(text: string, options: { alreadyEscaped?: boolean } = {}): string {
+  const unsafe = options.alreadyEscaped ? UNSAFE_IN_ESCAPED_TEXT : UNSAFE;
+  return text.replace(unsafe, (c) => {
+    const code = c.charCodeAt(0);
+    return SHORT_ESCAPES[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`);
+  });
+}
+
 /**
  * A shared table's value in a terminal table: with `unserialize`, a PHP-serialized string as the value it holds
- * (the octane cache store's values); control characters (a serialized object's NUL bytes, line breaks) escaped.
+ * (the octane cache store's values); shown as `printable()` shows it.
  */
 export function tableCell(value: string | number, options: { unserialize?: boolean } = {}): string {
   const decoded = options.unserialize && typeof value === 'string' ? unserializePhp(value) : undefined;
-  const text = decoded === undefined ? String(value) : formatPhpValue(decoded);
-  return text.replace(/[\x00-\x1f\x7f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  if (decoded === undefined) return printable(String(value));
+  // An array is shown as JSON, whose strings are escaped already.
+  return printable(formatPhpValue(decoded), { alreadyEscaped: Array.isArray(decoded) });
 }

@@ -1,6 +1,8 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from './errors.js';
 import { metricsSetting, type MetricsListen } from './metrics/metrics-config.js';
@@ -25,6 +27,13 @@ export interface ServeOptions extends ClusterOptions {
   logFormat?: LogFormat;
   accessLog?: boolean;
   requestTimeout?: number;
+  queueTimeout?: number;
+  sendTimeout?: number;
+  headerTimeout?: number;
+  bodyTimeout?: number;
+  requestReadTimeout?: number;
+  drainTimeout?: number;
+  maxMemory?: string;
   maxBodySize?: string;
   queueSize?: number;
   stateFile?: string;
@@ -51,14 +60,29 @@ export interface ServerConfig {
   workers: number;
   /** Requests a worker process serves before it is replaced; 0 = never. */
   maxRequests: number;
-  /** How long PHP may take to start answering, from arrival. */
+  /** How long PHP may take to start answering, from when PHP took the request (queue time not counted). */
   requestTimeoutMs: number;
+  /** How long a request may wait for PHP to take it; 503 after that, nothing is replaced. */
+  queueTimeoutMs: number;
+  /** A response's client may take nothing for this long before the connection is dropped (nginx send_timeout). */
+  sendTimeoutMs: number;
+  /** The request line and headers must arrive within this (Node's headersTimeout); 408 after. */
+  headerTimeoutMs: number;
+  /** The body may pause this long between two reads (nginx client_body_timeout); 408 after. */
+  bodyTimeoutMs: number;
+  /** The whole request, headers and body, must arrive within this (Node's requestTimeout); 0 = no limit. */
+  requestReadTimeoutMs: number;
+  /** A draining worker (stop, reload, recycling) still running after this is killed. */
+  drainTimeoutMs: number;
+  /** A worker whose RSS passes this is replaced after its current requests; 0 = never. */
+  maxMemoryBytes: number;
   maxBodyBytes: number;
   /** Bodies larger than this are spooled to a temp file instead of memory. */
   bodyMemoryBytes: number;
+  /** A complete response's bytes a slow client has not taken, beyond this, wait in a temp file instead of memory. */
+  responseMemoryBytes: number;
   /** Requests a worker holds while PHP is busy; beyond that, 503. */
   queueSize: number;
-  shutdownTimeoutMs: number;
   workerScript: string;
   root: string;
   publicDir: string | null;
@@ -75,6 +99,8 @@ export interface ServerConfig {
   configFile: string | null;
   /** Shared-memory tables (Octane's `octane.tables`, plus the cache table from [cache]); see tables.ts. */
   tables: TableDefinition[];
+  /** The segment holding them, named by the supervisor when it creates it (workers map it by this name). */
+  tablesSegment?: string;
   /** Processes that run Ephpm\Octane\run_tasks() work; 0 = none. */
   taskWorkers: number;
   /** Tasks one task worker holds beyond the one it runs; beyond that, TaskQueueFull. */
@@ -116,10 +142,12 @@ const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics', 'cluster
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
-  'host', 'port', 'workers', 'max_requests', 'request_timeout', 'max_body_size', 'body_memory_size',
-  'queue_size', 'shutdown_timeout', 'worker', 'root', 'log_format', 'access_log', 'state_file', 'php_stack_size', 'tls',
+  'host', 'port', 'workers', 'max_requests', 'max_memory', 'request_timeout', 'queue_timeout', 'send_timeout',
+  'header_timeout', 'body_timeout', 'request_read_timeout', 'drain_timeout', 'max_body_size', 'body_memory_size',
+  'response_memory_size', 'queue_size', 'worker', 'log_format', 'access_log', 'state_file', 'php_stack_size', 'tls',
   'task_workers', 'task_queue_size', 'tick',
 ];
+const TLS_KEYS = ['cert', 'key'];
 
 function appRoot(root: string | undefined, cwd: string): string {
   const dir = resolve(cwd, root ?? '.');
@@ -212,11 +240,18 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     port: options.port ?? intSetting(setting('port'), 'server.port', 0, 65535) ?? 8000,
     workers: options.workers ?? intSetting(setting('workers'), 'server.workers', 1, 256) ?? availableParallelism(),
     maxRequests: options.maxRequests ?? intSetting(setting('max_requests'), 'server.max_requests', 0) ?? 0,
-    requestTimeoutMs: 1000 * (options.requestTimeout ?? numberSetting(setting('request_timeout'), 'server.request_timeout') ?? 30),
+    requestTimeoutMs: seconds(options.requestTimeout, setting('request_timeout'), 'request_timeout', 30),
+    queueTimeoutMs: seconds(options.queueTimeout, setting('queue_timeout'), 'queue_timeout', 30),
+    sendTimeoutMs: seconds(options.sendTimeout, setting('send_timeout'), 'send_timeout', 60),
+    headerTimeoutMs: seconds(options.headerTimeout, setting('header_timeout'), 'header_timeout', 60),
+    bodyTimeoutMs: seconds(options.bodyTimeout, setting('body_timeout'), 'body_timeout', 60),
+    requestReadTimeoutMs: seconds(options.requestReadTimeout, setting('request_read_timeout'), 'request_read_timeout', 300, true),
+    drainTimeoutMs: seconds(options.drainTimeout, setting('drain_timeout'), 'drain_timeout', 30),
+    maxMemoryBytes: parseByteSize(options.maxMemory ?? sizeSetting(setting('max_memory')) ?? 0, 'server.max_memory', true),
     maxBodyBytes: parseByteSize(options.maxBodySize ?? sizeSetting(setting('max_body_size')) ?? '32M', 'server.max_body_size'),
     bodyMemoryBytes: parseByteSize(sizeSetting(setting('body_memory_size')) ?? '1M', 'server.body_memory_size'),
+    responseMemoryBytes: parseByteSize(sizeSetting(setting('response_memory_size')) ?? '1M', 'server.response_memory_size'),
     queueSize: options.queueSize ?? intSetting(setting('queue_size'), 'server.queue_size', 1) ?? 128,
-    shutdownTimeoutMs: 1000 * (numberSetting(setting('shutdown_timeout'), 'server.shutdown_timeout') ?? 30),
     root,
     publicDir: existsSync(publicCandidate) && statSync(publicCandidate).isDirectory() ? publicCandidate : null,
     tls: tlsSetting(server.tls, base),
@@ -249,6 +284,9 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
   config.metrics = metricsSetting(options.metrics, toml.metrics, configFile ?? 'ephpm.toml', config);
   config.cluster = clusterSetting(options, toml.cluster, configFile ?? 'ephpm.toml', config.tables);
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
+  if (config.requestReadTimeoutMs > 0 && config.headerTimeoutMs > config.requestReadTimeoutMs) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `server.header_timeout (${config.headerTimeoutMs / 1000}s) must not be longer than server.request_read_timeout (${config.requestReadTimeoutMs / 1000}s): the headers are part of the request.`);
+  }
   return config;
 }
 
@@ -280,20 +318,28 @@ function readToml(file: string): TomlShape {
   if (unknownTables.length > 0) {
     throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics], [cluster].`);
   }
+  for (const name of ['server', 'php', 'dev', 'cache']) section(file, parsed[name], name);
   const server = (parsed.server ?? {}) as Record<string, unknown>;
-  const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));
-  if (unknownKeys.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown setting server.${unknownKeys.join(', server.')}. Known settings: ${SERVER_KEYS.join(', ')}.`);
-  }
-  const dev = parsed.dev;
-  if (dev !== undefined && (typeof dev !== 'object' || dev === null || Array.isArray(dev))) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: dev must be a section ([dev]); got ${JSON.stringify(dev)}.`);
-  }
-  const unknownDevKeys = Object.keys(dev ?? {}).filter((key) => !DEV_KEYS.includes(key));
-  if (unknownDevKeys.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown setting dev.${unknownDevKeys.join(', dev.')}. Known settings: ${DEV_KEYS.join(', ')}.`);
-  }
+  knownKeys(file, server, 'server', SERVER_KEYS);
+  if (server.tls !== undefined) knownKeys(file, section(file, server.tls, 'server.tls')!, 'server.tls', TLS_KEYS);
+  knownKeys(file, (parsed.dev ?? {}) as Record<string, unknown>, 'dev', DEV_KEYS);
   return parsed as TomlShape;
+}
+
+/** A section ([name]) or an inline table: anything else is a mistake (`php = 5`), never silently ignored. */
+function section(file: string, value: unknown, name: string): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: ${name} must be a section ([${name}]); got ${JSON.stringify(value)}.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function knownKeys(file: string, values: Record<string, unknown>, prefix: string, known: string[]): void {
+  const unknown = Object.keys(values).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown setting ${prefix}.${unknown.join(`, ${prefix}.`)}. Known settings: ${known.join(', ')}.`);
+  }
 }
 
 /** The [dev] section, validated; `poll` from --poll / EPHPM_DEV_POLL wins over the file. */
@@ -342,10 +388,14 @@ function intSetting(value: unknown, key: string, min: number, max = Number.MAX_S
   return value;
 }
 
-function numberSetting(value: unknown, key: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !(value > 0)) throw bad(key, 'a positive number of seconds', value);
-  return value;
+/** A duration in seconds (flag, else ephpm.toml, else the default), in milliseconds. */
+function seconds(flag: number | undefined, value: unknown, key: string, fallback: number, zeroMeansNone = false): number {
+  const chosen = flag ?? value;
+  if (chosen === undefined) return fallback * 1000;
+  if (typeof chosen !== 'number' || !Number.isFinite(chosen) || chosen < 0 || (chosen === 0 && !zeroMeansNone)) {
+    throw bad(`server.${key}`, zeroMeansNone ? 'a number of seconds (0 = no limit)' : 'a positive number of seconds', chosen);
+  }
+  return chosen * 1000;
 }
 
 function boolSetting(value: unknown, key: string, hint?: string): boolean | undefined {
@@ -373,7 +423,19 @@ function tlsSetting(value: Record<string, unknown> | undefined, base: string): S
   for (const [name, path] of Object.entries(paths)) {
     if (!existsSync(path)) throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: server.tls.${name} file ${path} does not exist.`);
   }
+  checkPem(paths.cert, 'server.tls.cert', 'a PEM certificate', (pem) => new X509Certificate(pem));
+  checkPem(paths.key, 'server.tls.key', 'a PEM private key without a passphrase', (pem) => createPrivateKey(pem));
+  checkPem(paths.key, 'server.tls.key', `the private key of the certificate in ${paths.cert}`, (key) => createSecureContext({ cert: readFileSync(paths.cert), key }));
   return paths;
+}
+
+/** Each worker would fail on its own with OpenSSL's words and no file name: say which file, once, at start. */
+function checkPem(path: string, key: string, expected: string, parse: (pem: Buffer) => unknown): void {
+  try {
+    parse(readFileSync(path));
+  } catch (error) {
+    throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} file ${path} is not ${expected} (${(error as Error).message}).`, 'Give the PEM files of a certificate and its key, e.g. from: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem');
+  }
 }
 
 function phpIniSetting(value: Record<string, unknown> | undefined): Record<string, string> {

@@ -2,14 +2,15 @@ import { EphpmError } from './errors.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
-/** Parses 1048576, "512k", "16M", "1G" (binary units, like php.ini). */
-export function parseByteSize(value: string | number, setting: string): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+/** Parses 1048576, "512k", "16M", "1G" (binary units, like php.ini). Zero is a mistake unless it means "off". */
+export function parseByteSize(value: string | number, setting: string, zeroMeansOff = false): number {
   const match = /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(String(value));
-  if (!match) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${setting} must be a size like 1048576, "512K" or "16M"; got ${JSON.stringify(value)}.`);
+  const bytes = match ? Number(match[1]) * UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!Number.isSafeInteger(bytes) || (bytes === 0 && !zeroMeansOff)) {
+    const expected = zeroMeansOff ? 'a size like "512M" (0 = off)' : 'a size of at least one byte, like 1048576, "512K" or "16M"';
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${setting} must be ${expected}; got ${JSON.stringify(value)}.`);
   }
-  return Number(match[1]) * UNITS[match[2]!.toLowerCase()]!;
+  return bytes;
 }
 
 /** 1536 → "1.5 KB" (binary units, as parseByteSize reads them). */

@@ -97,6 +97,26 @@ describe('ephpm table:dump', () => {
   });
 });
 
+describe('ephpm table:* and data a client wrote', () => {
+  it('shows control characters in keys and values as escapes on a terminal; --json and --csv stay exact', async () => {
+    const key = 'evil\x1b[2J';
+    const name = '\x1b]0;pwned\x07\ny';
+    await call(server, 'users', 'set', [key, { name }]);
+    try {
+      const human = await tableCli(server, ['table:dump', 'users']);
+      expect(human.code).toBe(0);
+      expect(human.output).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/); // nothing a terminal would act on
+      expect(human.output).toMatch(/^evil\\x1b\[2J\s+\\x1b\]0;pwned\\x07\\ny\s+0\s+0$/m);
+      const dump = JSON.parse((await tableCli(server, ['table:dump', 'users', '--key', key, '--json'])).output);
+      expect(dump.rows).toEqual([{ key, values: { name, votes: 0, score: 0 } }]);
+      const csv = (await tableCli(server, ['table:dump', 'users', '--key', key, '--csv'])).output;
+      expect(csv).toBe(`key,name,votes,score\n${key},"${name}",0,0\n`);
+    } finally {
+      await call(server, 'users', 'del', [key]);
+    }
+  });
+});
+
 describe('ephpm table:* without tables', () => {
   it('says when no server runs', async () => {
     for (const command of ['table:list', 'table:dump']) {

@@ -197,14 +197,26 @@ describe('cache settings', () => {
   }
 
   it('that are wrong stop the server before it starts, saying what is wrong and where (every case: test/unit/cache-table.test.ts)', async () => {
-    const results = await Promise.all([serveWith({ EPHPM_CACHE: '{"rows":0}' }), serveWith({}, '[cache]\nrows = 10\n[tables]\n"octane.cache" = { value = "string" }\n')]);
+    const result = await serveWith({ EPHPM_CACHE: '{"rows":0}' });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/EPHPM_BAD_CACHE/);
+    expect(result.output).toContain('EPHPM_CACHE (--cache) rows must be a whole number from 1 to 16777216');
+    expect(result.output).toContain(`try: The cache table is set up like Octane's octane.cache: [cache] rows = 1000, bytes = 10000`);
+  });
+
+  it("refuse a shared table named like the cache table, in ephpm.toml or EPHPM_TABLES, with [cache] or without", async () => {
+    const table = '[tables]\n"octane.cache" = { value = "string" }\n';
+    const results = await Promise.all([
+      serveWith({}, `[cache]\nrows = 10\n${table}`),
+      serveWith({}, table),
+      serveWith({ EPHPM_TABLES: '{"octane.cache":{"value":"string"}}' }),
+      serveWith({ EPHPM_TABLES: '{"octane.cache":{"value":"string"}}', EPHPM_CACHE: '{}' }),
+    ]);
     for (const result of results) {
       expect(result.code).toBe(1);
-      expect(result.output).toMatch(/EPHPM_BAD_CACHE/);
+      expect(result.output).toMatch(/EPHPM_BAD_TABLES/);
+      expect(result.output).toContain('table "octane.cache" takes the name of the cache table, which is reserved');
     }
-    expect(results[0]!.output).toContain('EPHPM_CACHE (--cache) rows must be a whole number from 1 to 16777216');
-    expect(results[0]!.output).toContain(`try: The cache table is set up like Octane's octane.cache: [cache] rows = 1000, bytes = 10000`);
-    expect(results[1]!.output).toContain('A shared table is named "octane.cache", the name of the cache table.');
   });
 
   it('without a cache table, the store says how to add one', async () => {

@@ -27,6 +27,8 @@ export interface StartOptions {
   nodeArgs?: string[];
   /** The command that runs the server (default: serve). */
   command?: 'serve' | 'dev';
+  /** A command the server runs under (e.g. a private mount namespace): it is given node and its arguments. */
+  wrap?: string[];
 }
 
 /** A process whose stdout and stderr are collected, with a way to wait for a line and to stop it. */
@@ -87,7 +89,9 @@ export function observeProcess(child: ChildProcess): ObservedProcess {
 /** Runs the real CLI (`ephpm serve --port 0 ...`, or `dev`) and waits for its "serving" line. */
 export async function startServer(args: string[], options: StartOptions = {}): Promise<RunningServer> {
   const stateFile = options.stateFile ?? join(tempDir(), 'server.json');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cliPath, options.command ?? 'serve', '--port', '0', '--state-file', stateFile, ...args], {
+  const command = [process.execPath, ...(options.nodeArgs ?? []), cliPath, options.command ?? 'serve', '--port', '0', '--state-file', stateFile, ...args];
+  const [program, ...programArgs] = [...(options.wrap ?? []), ...command];
+  const child = spawn(program!, programArgs, {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, FORCE_COLOR: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

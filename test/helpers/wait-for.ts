@@ -18,3 +18,13 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Whether no process has this pid any more. */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}

@@ -42,7 +42,7 @@ describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` 
     }, 'two replacements', 120_000);
     const runs = pids.filter((pid, i) => pid !== pids[i - 1]);
     expect(runs).toEqual([...new Set(pids)]);
-    expect(await server.waitFor(/worker \d+ is being replaced \(served 4 requests\)/)).toBeTruthy();
+    expect(await server.waitFor(/worker \d+ is being replaced: it is about to serve its 4 requests \(max_requests\)/)).toBeTruthy();
   });
 
   it('runs Octane::concurrently() on the task workers --task-workers starts', async () => {

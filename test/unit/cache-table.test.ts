@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CACHE_TABLE, parseCacheJson, parseCacheSettings, withCacheTable } from '../../src/runtime/tables/cache-table.js';
+import { CACHE_TABLE, parseCacheJson, parseCacheSettings } from '../../src/runtime/tables/cache-table.js';
 import { refusal } from '../helpers/refusal.js';
 
 const ORIGIN = 'EPHPM_CACHE (--cache)';
@@ -31,11 +31,5 @@ describe("the octane cache store's settings (Octane's octane.cache)", () => {
     expect(code).toBe('EPHPM_BAD_CACHE');
     expect(message).toContain(expected);
     expect(hint).toContain("The cache table is set up like Octane's octane.cache: [cache] rows = 1000, bytes = 10000");
-  });
-
-  it('reserve the cache table\'s name', () => {
-    const cache = parseCacheSettings({ rows: 10 }, ORIGIN);
-    const { message } = refusal(() => withCacheTable([{ name: CACHE_TABLE, rows: 1, columns: [{ name: 'value', type: 'string', size: 1 }] }], cache));
-    expect(message).toBe('A shared table is named "octane.cache", the name of the cache table.');
   });
 });

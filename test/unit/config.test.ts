@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveDevConfig, resolveServerConfig, resolveStateFile, type ServeOptions } from '../../src/runtime/config.js';
 import { refusal } from '../helpers/refusal.js';
+import { writeSelfSignedCertificate } from '../helpers/tls.js';
 
 function app(files: Record<string, string> = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'ephpm-config-'));
@@ -53,6 +54,28 @@ describe('the server settings', () => {
     expect(resolveServerConfig({ port: 9100, workers: 1 }, root)).toMatchObject({ port: 9100, workers: 1 });
   });
 
+  it('have timeouts and bounds with the defaults nginx and Node use, each from a flag or the file', () => {
+    expect(resolveIn(app())).toMatchObject({
+      requestTimeoutMs: 30_000, queueTimeoutMs: 30_000, sendTimeoutMs: 60_000, headerTimeoutMs: 60_000, bodyTimeoutMs: 60_000,
+      requestReadTimeoutMs: 300_000, drainTimeoutMs: 30_000, maxMemoryBytes: 0, responseMemoryBytes: 1024 ** 2,
+    });
+    const root = app({ 'ephpm.toml': '[server]\nsend_timeout = 5\nbody_timeout = 2.5\nrequest_read_timeout = 0\nmax_memory = "512M"\nresponse_memory_size = "256K"\n' });
+    expect(resolveIn(root)).toMatchObject({ sendTimeoutMs: 5000, bodyTimeoutMs: 2500, requestReadTimeoutMs: 0, maxMemoryBytes: 512 * 1024 ** 2, responseMemoryBytes: 256 * 1024 });
+    expect(resolveIn(root, { sendTimeout: 9, maxMemory: '0', queueTimeout: 3, drainTimeout: 4 })).toMatchObject({ sendTimeoutMs: 9000, maxMemoryBytes: 0, queueTimeoutMs: 3000, drainTimeoutMs: 4000 });
+  });
+
+  it('refuse a TLS file that is not PEM, naming the file', () => {
+    const root = app({ 'cert.pem': 'not a certificate', 'key.pem': 'not a key', 'ephpm.toml': '[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n' });
+    expect(refusal(() => resolveIn(root)).message).toMatch(new RegExp(`^ephpm\\.toml: server\\.tls\\.cert file ${join(root, 'cert.pem')} is not a PEM certificate \\(.*no start line\\)\\.$`));
+    writeSelfSignedCertificate(root);
+    writeFileSync(join(root, 'key.pem'), 'not a key');
+    expect(refusal(() => resolveIn(root)).message).toContain(`server.tls.key file ${join(root, 'key.pem')} is not a PEM private key without a passphrase`);
+    const other = app();
+    writeSelfSignedCertificate(other);
+    writeFileSync(join(root, 'key.pem'), readFileSync(join(other, 'key.pem')));
+    expect(refusal(() => resolveIn(root)).message).toContain(`server.tls.key file ${join(root, 'key.pem')} is not the private key of the certificate in ${join(root, 'cert.pem')}`);
+  });
+
   it("for a Laravel app on the Octane driver, take the app's Octane settings below ephpm.toml and flags, and one task worker per CPU", () => {
     const laravel = { 'artisan': '', 'vendor/laravel/octane/composer.json': '{}', 'vendor/ephpm/octane-driver/bin/ephpm-worker.php': '<?php' };
     const octane = { tables: { 'users:10': { name: 'string:8' } }, cache: { rows: 5 }, tick: true };
@@ -95,7 +118,18 @@ describe('the server settings', () => {
     ['[servr]\n', 'unknown section [servr]. Known sections: [server]'],
     ['[server\n', 'is not valid TOML'],
     ['[server]\nport = "80"\n', 'ephpm.toml: server.port must be a whole number from 0 to 65535; got "80".'],
-    ['[server]\nmax_body_size = "lots"\n', 'server.max_body_size must be a size like 1048576, "512K" or "16M"; got "lots".'],
+    ['[server]\nmax_body_size = "lots"\n', 'server.max_body_size must be a size of at least one byte, like 1048576, "512K" or "16M"; got "lots".'],
+    ['[server]\nmax_body_size = "0"\n', 'server.max_body_size must be a size of at least one byte, like 1048576, "512K" or "16M"; got "0".'],
+    ['[server]\nmax_body_size = 0\n', 'server.max_body_size must be a size of at least one byte'],
+    ['[server]\nmax_memory = "lots"\n', 'server.max_memory must be a size like "512M" (0 = off); got "lots".'],
+    ['[server]\nsend_timeout = 0\n', 'server.send_timeout must be a positive number of seconds; got 0.'],
+    ['[server]\nrequest_read_timeout = -1\n', 'server.request_read_timeout must be a number of seconds (0 = no limit); got -1.'],
+    ['[server]\nheader_timeout = 90\nrequest_read_timeout = 60\n', 'server.header_timeout (90s) must not be longer than server.request_read_timeout (60s)'],
+    ['[server]\nroot = "app"\n', 'unknown setting server.root.'],
+    ['php = 5\n', 'php must be a section ([php]); got 5.'],
+    ['server = "x"\n', 'server must be a section ([server]); got "x".'],
+    ['cache = 5\n', 'cache must be a section ([cache]); got 5.'],
+    ['[server.tls]\ncert = "c.pem"\nkey = "k.pem"\nca = "ca.pem"\n', 'unknown setting server.tls.ca. Known settings: cert, key.'],
     ['[server]\nlog_format = "xml"\n', 'server.log_format must be "human" or "json"'],
     ['[server.tls]\ncert = "missing.pem"\nkey = "missing.pem"\n', 'server.tls.cert file'],
     ['[php]\n"bad key" = 1\n', 'php.bad key must be an ini directive name'],

@@ -50,7 +50,7 @@ describe("PHP's serialize() format, read back", () => {
   it('is shown unserialized by table:dump unless asked for the raw value, with control characters escaped', () => {
     const [text] = serialized(["['a' => \"line\\nbreak\"]"]);
     expect(tableCell(text!, { unserialize: true })).toBe('{"a":"line\\nbreak"}');
-    expect(tableCell(text!)).toBe('a:1:{s:1:"a";s:10:"line\\x0abreak";}');
+    expect(tableCell(text!)).toBe('a:1:{s:1:"a";s:10:"line\\nbreak";}');
     expect(tableCell('O:8:"stdClass":1:{s:4:"\0*\0x";i:1;}')).toBe('O:8:"stdClass":1:{s:4:"\\x00*\\x00x";i:1;}');
     expect(tableCell(12, { unserialize: true })).toBe('12');
   });

@@ -28,6 +28,7 @@ describe("table definitions in Octane's format", () => {
     ['{"users":{}}', 'table "users" has no columns'],
     ['{"my table":{"votes":"int"}}', 'table "my table" needs a name of 1 to 63 letters, digits'],
     ['{"users:10":{"a":"int"},"users:20":{"a":"int"}}', 'table "users" is defined twice'],
+    ['{"octane.cache:10":{"a":"int"}}', 'table "octane.cache:10" takes the name of the cache table, which is reserved'],
     ['{"users":', 'EPHPM_TABLES (--tables) is not valid JSON'],
     ['"users"', 'must map "name:rows" to columns'],
   ])('refuse %s, saying what is wrong and where', (json, expected) => {

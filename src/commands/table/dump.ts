@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
-import { formatTable, tableCell } from '../../cli/format.js';
+import { formatTable, printable, tableCell } from '../../cli/format.js';
 import { dumpTable, toCsv, type TableDump } from '../../runtime/tables/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 import { clusterDumpTable } from '../../cli/cluster-view.js';
@@ -42,14 +42,14 @@ export default class DumpTable extends BaseCommand {
       this.log(kleur.dim(`${compared.rows.length.toLocaleString('en')} keys shown; ${compared.differing.toLocaleString('en')} differ between this node and Redis`));
       return compared;
     }
-    const dump = dumpTable(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
+    const dump = await dumpTable(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
     if (flags.csv) {
       process.stdout.write(toCsv(dump));
       return dump;
     }
     const columns = dump.table.columns.map((column) => column.name);
     const cell = (value: string | number) => tableCell(value, { unserialize: !flags.raw });
-    this.log(formatTable(['KEY', ...columns], dump.rows.map((row) => [tableCell(row.key), ...columns.map((name) => cell(row.values[name]!))])));
+    this.log(formatTable(['KEY', ...columns.map((name) => printable(name))], dump.rows.map((row) => [tableCell(row.key), ...columns.map((name) => cell(row.values[name]!))])));
     this.log(kleur.dim(`${dump.rows.length.toLocaleString('en')} of ${dump.table.used.toLocaleString('en')} rows (capacity ${dump.table.rows.toLocaleString('en')})`));
     return dump;
   }

@@ -1,6 +1,6 @@
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
-import { formatBytes, formatTable } from '../../cli/format.js';
+import { formatBytes, formatTable, printable } from '../../cli/format.js';
 import { listTables, type TableList } from '../../runtime/tables/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 
@@ -15,12 +15,12 @@ export default class ListTables extends BaseCommand {
 
   async run(): Promise<TableList> {
     const { flags } = await this.parse(ListTables);
-    const list = listTables(serverLocation(flags));
+    const list = await listTables(serverLocation(flags));
     this.log(formatTable(
       ['TABLE', 'ROWS', 'CAPACITY', 'MEMORY', 'COLUMNS'],
       list.tables.map((table) => [
-        kleur.bold(table.name), table.used.toLocaleString('en'), table.rows.toLocaleString('en'), formatBytes(table.bytes),
-        table.columns.map((column) => `${column.name} ${column.type === 'string' ? `string:${column.size}` : column.type}`).join(', '),
+        kleur.bold(printable(table.name)), table.used.toLocaleString('en'), table.rows.toLocaleString('en'), formatBytes(table.bytes),
+        table.columns.map((column) => `${printable(column.name)} ${column.type === 'string' ? `string:${column.size}` : column.type}`).join(', '),
       ]),
     ));
     return list;

@@ -23,7 +23,7 @@ export interface ClusterTableDump {
 }
 
 export async function dumpTableWithCluster(location: ServerLocation, name: string, options: { limit?: number; key?: string } = {}): Promise<ClusterTableDump> {
-  const local = dumpTable(location, name);
+  const local = await dumpTable(location, name);
   const state = findRunningServer(resolveStateFile(location));
   const remote = (await sendControlCommand(state, 'cluster-rows', 30_000, { table: name })) as Array<{ key: string; values: string[] }>;
   const columns = local.table.columns;

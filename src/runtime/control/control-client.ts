@@ -1,26 +1,47 @@
 import { connect } from 'node:net';
-import type { ControlCommand, ControlReply } from './control-server.js';
+import { controlSocketPath, type ControlCommand, type ControlReply } from './control-server.js';
 import { EphpmError } from '../errors.js';
-import { isServerAlive, readServerState, removeServerState, type ServerState } from '../supervisor/state-file.js';
+import { readStateFile, removeServerState, runningServerPid, type ServerState } from '../supervisor/state-file.js';
 
-/** The live server named by a state file; stale or missing state is an error that says so. */
-export function findRunningServer(stateFile: string): ServerState {
-  const state = readServerState(stateFile);
-  if (!state) {
-    throw new EphpmError('EPHPM_NOT_RUNNING', `No ephpm server is running here (no state file at ${stateFile}).`, 'Start one with: ephpm serve   (or point at it with --root / --state-file)');
-  }
-  if (!isServerAlive(state)) {
-    removeServerState(stateFile);
-    throw new EphpmError(
-      'EPHPM_NOT_RUNNING',
-      `No ephpm server is running: the state file ${stateFile} named pid ${state.pid}, which is gone. The stale file was removed.`,
-      'Start one with: ephpm serve',
-    );
-  }
-  return state;
+/** A running server, as a command finds it: its supervisor, its control socket, and its state file when readable. */
+export interface ServerHandle {
+  pid: number;
+  controlSocket: string;
+  state: ServerState | null;
 }
 
-export function sendControlCommand(state: ServerState, command: ControlCommand, timeoutMs = 120_000, args: Record<string, string> = {}): Promise<unknown> {
+/**
+ * The server running for a state file. The lock its supervisor holds decides, not the file: a
+ * corrupt file of a running server still reaches it (over the control socket beside it), and a
+ * file whose server is gone is reported, removed and never trusted, whatever process has its pid now.
+ */
+export function findRunningServer(stateFile: string): ServerHandle {
+  const content = readStateFile(stateFile);
+  const pid = runningServerPid(stateFile);
+  if (pid !== 0) {
+    const state = content.kind === 'ok' ? content.state : null;
+    return { pid, controlSocket: state?.controlSocket ?? controlSocketPath(stateFile), state };
+  }
+  if (content.kind === 'missing') {
+    throw new EphpmError('EPHPM_NOT_RUNNING', `No ephpm server is running here (no state file at ${stateFile}).`, 'Start one with: ephpm serve   (or point at it with --root / --state-file)');
+  }
+  removeServerState(stateFile);
+  const what = content.kind === 'corrupt'
+    ? `the state file ${stateFile} was corrupt (${content.problem}) and no server holds its lock`
+    : `the state file ${stateFile} named pid ${content.state.pid}, which is ${processExists(content.state.pid) ? 'not its server any more (the pid was reused)' : 'gone'}`;
+  throw new EphpmError('EPHPM_NOT_RUNNING', `No ephpm server is running: ${what}. The stale file was removed.`, 'Start one with: ephpm serve');
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function sendControlCommand(state: Pick<ServerHandle, 'pid' | 'controlSocket'>, command: ControlCommand, timeoutMs = 120_000, args: Record<string, string> = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = connect(state.controlSocket);
     let input = '';

@@ -38,7 +38,9 @@ export class ControlServer {
 
   static async listen(path: string, handlers: ControlHandlers): Promise<ControlServer> {
     const server = createServer((socket) => serveConnection(socket, handlers));
-    await listenOwnerOnly(server, path);
+    // The supervisor holds its state file's lock; a socket that still answers belongs to a server
+    // with another state file in the same directory, and is never replaced.
+    await listenOwnerOnly(server, path, { takeOver: false });
     return new ControlServer(server, path);
   }
 

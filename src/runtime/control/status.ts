@@ -1,3 +1,5 @@
+import type { RestartReason } from '../metrics/restarts.js';
+
 export interface WorkerStatus {
   index: number;
   pid: number;
@@ -8,6 +10,8 @@ export interface WorkerStatus {
   rssBytes: number;
   uptimeSeconds: number;
   restarts: number;
+  /** Why this process replaced the slot's previous one (absent for the first): `memory` is max_memory, `timeout` request_timeout. */
+  lastRestart?: RestartReason;
 }
 
 export interface ServerStatus {
@@ -21,6 +25,8 @@ export interface ServerStatus {
   workers: WorkerStatus[];
   /** Task workers and the tick worker (none unless --task-workers / --tick). */
   taskWorkers: TaskWorkerStatus[];
+  /** The shared tables' segment in /dev/shm (null: no tables), for `ephpm table:*`. */
+  tablesSegment?: string | null;
   /** Cluster mode's link to Redis (absent without [cluster]). */
   cluster?: ClusterStatus;
 }

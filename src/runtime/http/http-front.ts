@@ -6,10 +6,12 @@ import type { ServerConfig } from '../config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { RequestCounterSet } from '../metrics/request-counters.js';
+import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
+import { ConnectionWatch } from './connection-watch.js';
 import { closeAfterResponse, closeListenerOnly, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
+import { requestTarget, withHost, type RequestTarget } from './request-target.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 
@@ -18,6 +20,8 @@ export interface HttpFrontHooks {
   served(total: number): void;
   /** PHP did not answer in time: the process must be replaced. */
   stuck(): void;
+  /** Called about once a second (the front's monitor). */
+  tick?(): void;
 }
 
 export interface HttpFrontOptions {
@@ -31,10 +35,14 @@ type RawResponse = FastifyReply['raw'];
 // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
 // the server does, which is what makes a hand-over lose no request.
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
+// How often the front checks its timeouts (and Node its headers and request timeouts), at most.
+const CHECK_INTERVAL_MS = 1000;
 
 /** The addon's id for this connection's socket (-1: PHP may not write to it), once adopted. */
 const DIRECT_SOCKET = Symbol('ephpm.directSocket');
-type ClientSocket = Socket & { [DIRECT_SOCKET]?: number };
+/** Node answered 408 on this connection (header_timeout, request_read_timeout). */
+const READ_TIMED_OUT = Symbol('ephpm.readTimedOut');
+type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: boolean };
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -50,6 +58,7 @@ export class HttpFront implements ResponderOwner {
   private draining = false;
   private idleWaiters: Array<() => void> = [];
   private readonly monitor: NodeJS.Timeout;
+  private readonly watch: ConnectionWatch;
 
   constructor(
     private readonly config: ServerConfig,
@@ -59,14 +68,29 @@ export class HttpFront implements ResponderOwner {
     private readonly options: HttpFrontOptions,
   ) {
     this.statics = config.publicDir ? new StaticFiles(config.publicDir) : null;
+    // Node's own clock for slow requests: headers within header_timeout, the whole request within
+    // request_read_timeout; it answers 408 (through fastify's clientError handler) and closes.
+    const readTimeouts = { headersTimeout: config.headerTimeoutMs, requestTimeout: config.requestReadTimeoutMs, connectionsCheckingInterval: CHECK_INTERVAL_MS };
+    // fastify's types take `http` or `https`, not both; it uses `https` when set.
+    const httpOptions: object = { http: readTimeouts };
     this.app = Fastify({
       logger: false,
-      https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : null,
+      ...httpOptions,
+      https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ...readTimeouts } : null,
       return503OnClosing: false,
       forceCloseConnections: false,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      requestTimeout: 0,
+      requestTimeout: config.requestReadTimeoutMs,
+      // Absolute-form and asterisk-form targets reach the catch-all route; handle() reads the original.
+      rewriteUrl: (request) => (request.url?.startsWith('/') ? request.url : '/'),
     });
+    this.app.server.on('connect', refuseConnect);
+    // Node answers a request that arrives too slowly itself (408, then the socket is destroyed): remembered for the log.
+    this.app.server.prependListener('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+      if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') (socket as ClientSocket)[READ_TIMED_OUT] = true;
+    });
+    this.watch = new ConnectionWatch(config.sendTimeoutMs, config.bodyTimeoutMs, (socket, idle) =>
+      this.logger.warn(`dropped the connection of ${plainAddress(socket.remoteAddress)}:${socket.remotePort}: it took none of its response for ${Math.round(idle)}s (send_timeout)`));
     this.app.removeAllContentTypeParsers();
     // Bodies are read in the handler, straight from the socket (see request-body.ts).
     this.app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
@@ -75,8 +99,8 @@ export class HttpFront implements ResponderOwner {
       const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       reply.code(status).type('text/plain; charset=utf-8').send(`${status} ${error.message}\n`);
     });
-    const interval = Math.max(50, Math.min(1000, config.requestTimeoutMs / 4));
-    this.monitor = setInterval(() => this.enforceTimeout(), interval).unref();
+    const shortest = Math.min(config.requestTimeoutMs, config.queueTimeoutMs, config.sendTimeoutMs, config.bodyTimeoutMs);
+    this.monitor = setInterval(() => this.enforceLimits(), Math.max(50, Math.min(CHECK_INTERVAL_MS, shortest / 4))).unref();
   }
 
   async listen(): Promise<void> {
@@ -105,9 +129,10 @@ export class HttpFront implements ResponderOwner {
     if (mode === 'shutdown') server.close();
     else closeListenerOnly(server);
     if (this.php.waitingCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    clearInterval(this.monitor);
     if (mode === 'shutdown') server.closeIdleConnections();
+    // Responses still on their way to slow clients keep the send timeout until the last connection closes.
     await closed;
+    clearInterval(this.monitor);
   }
 
   /** Answer everything still waiting with a 503 (the process is going away). */
@@ -125,18 +150,35 @@ export class HttpFront implements ResponderOwner {
     const res = reply.raw;
     const started = performance.now();
     if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
-    const url = req.url ?? '/';
-    if (this.statics) {
-      void this.serveStatic(req, res, url).then((served) => {
+    this.watch.watchSends(req.socket);
+    const url = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const target = url.startsWith('/') ? { uri: url, host: null } : requestTarget(url, req.method!);
+    if (!target) return this.refuse(req, res, url, started, 'bad_target', 400, '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n');
+    if (this.statics && target.uri !== '*') {
+      void this.serveStatic(req, res, target.uri).then((served) => {
         if (served) this.log(req.method!, url, res.statusCode, started);
-        else this.toPhp(req, res, url, started);
+        else this.toPhp(req, res, target, started);
       });
     } else {
-      this.toPhp(req, res, url, started);
+      this.toPhp(req, res, target, started);
     }
   }
 
-  private toPhp(req: RawRequest, res: RawResponse, url: string, started: number): void {
+  /** An answer from the front itself, closing the connection (the request was not fully read, or cannot be trusted). */
+  private refuse(req: RawRequest, res: RawResponse, url: string, started: number, reason: FrontReason, status: number, message: string): void {
+    this.counters.frontAnswered(reason);
+    if (!res.headersSent && !res.destroyed) {
+      closeAfterResponse(res);
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(message), Connection: 'close' });
+      res.end(message);
+    } else if ((req.socket as ClientSocket)[READ_TIMED_OUT]) {
+      status = 408;
+    }
+    this.log(req.method!, url, status, started);
+  }
+
+  private toPhp(req: RawRequest, res: RawResponse, target: RequestTarget, started: number): void {
+    const url = target.uri;
     if (this.php.waitingCount > this.config.queueSize) {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
       res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
@@ -144,25 +186,32 @@ export class HttpFront implements ResponderOwner {
       this.log(req.method!, url, 503, started);
       return;
     }
-    if (!hasRequestBody(req)) return this.dispatch(req, res, url, started, EMPTY_BODY);
+    if (!hasRequestBody(req)) return this.dispatch(req, res, target, started, EMPTY_BODY);
+    let timedOut = false;
+    const stopWatching = this.watch.receiving(req.socket, () => {
+      timedOut = true;
+      this.refuse(req, res, url, started, 'body_timeout', 408, `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`);
+    });
     readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes).then(
-      (body) => this.dispatch(req, res, url, started, body),
+      (body) => {
+        stopWatching();
+        if (timedOut) return removeTempFiles(body.tempFiles);
+        this.dispatch(req, res, target, started, body);
+      },
       (error: unknown) => {
+        stopWatching();
+        if (timedOut) return;
         const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
-        if (!res.headersSent && !res.destroyed) {
-          closeAfterResponse(res);
-          res.writeHead(tooLarge ? 413 : 400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-          res.end(tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);
-        }
-        this.counters.frontAnswered(tooLarge ? 'body_too_large' : 'bad_body');
-        this.log(req.method!, url, tooLarge ? 413 : 400, started);
+        this.refuse(req, res, url, started, tooLarge ? 'body_too_large' : 'bad_body', tooLarge ? 413 : 400,
+          tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);
       },
     );
   }
 
-  private dispatch(req: RawRequest, res: RawResponse, url: string, started: number, body: RequestBody): void {
+  private dispatch(req: RawRequest, res: RawResponse, target: RequestTarget, started: number, body: RequestBody): void {
     const id = ++this.nextId;
     const now = Date.now();
+    const url = target.uri;
     const directSocket = this.directSocket(req, res);
     const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.tempFiles, directSocket);
 
@@ -176,7 +225,7 @@ export class HttpFront implements ResponderOwner {
       remotePort: socket.remotePort ?? 0,
       serverAddress: plainAddress(socket.localAddress),
       serverPort: socket.localPort ?? 0,
-      rawHeaders: req.rawHeaders.join('\n'),
+      rawHeaders: target.host === null ? req.rawHeaders.join('\n') : withHost(req.rawHeaders, target.host),
       body: body.buffer,
       bodyFile: body.file,
       bodySize: body.size,
@@ -231,18 +280,31 @@ export class HttpFront implements ResponderOwner {
     if (this.php.waitingCount === 0) this.wakeIdleWaiters();
   }
 
-  private enforceTimeout(): void {
+  /**
+   * Once per check interval: the request PHP is running may take request_timeout from when PHP
+   * took it (PHP stuck past it: 504, and the process is replaced); a request still waiting for PHP
+   * may wait queue_timeout (then 503, it never runs, and nothing is replaced); and the connections'
+   * send and body timeouts. Which request PHP holds is read from the addon, never reported per request.
+   */
+  private enforceLimits(): void {
     const now = Date.now();
-    let timedOut = false;
-    for (const [, responder] of this.php.waiting()) {
-      if (now - responder.arrivedAt < this.config.requestTimeoutMs) break; // later entries are younger
-      const message = `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`;
-      if (responder.answerInstead(504, message)) {
-        timedOut = true;
-        this.counters.frontAnswered('timeout');
+    const [takenId, runningMs] = this.php.taken();
+    let stuck = false;
+    for (const [id, responder] of this.php.waiting()) {
+      if (id === takenId && runningMs >= this.config.requestTimeoutMs) {
+        const message = `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`;
+        if (responder.answerInstead(504, message)) {
+          stuck = true;
+          this.counters.frontAnswered('timeout');
+        }
+      } else if (id > takenId && now - responder.arrivedAt >= this.config.queueTimeoutMs && this.php.cancel(id)) {
+        const message = `503 Service Unavailable: the request waited ${this.config.queueTimeoutMs / 1000}s for a PHP worker; retry shortly.\n`;
+        if (responder.answerInstead(503, message, { 'Retry-After': '1' })) this.counters.frontAnswered('queue_timeout');
       }
     }
-    if (timedOut) this.hooks.stuck();
+    if (stuck) this.hooks.stuck();
+    this.watch.check(now);
+    this.hooks.tick?.();
   }
 
   private wakeIdleWaiters(): void {
@@ -257,6 +319,12 @@ export class HttpFront implements ResponderOwner {
     this.counters.answered(method, status, ms);
     if (this.config.accessLog) this.logger.request(method, url, status, ms);
   }
+}
+
+/** CONNECT (authority-form) asks for a tunnel: this is an origin server, not a proxy. */
+function refuseConnect(_request: unknown, socket: Socket): void {
+  const body = '405 Method Not Allowed: CONNECT is not served here (not a proxy).\n';
+  socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 function plainAddress(address: string | undefined): string {

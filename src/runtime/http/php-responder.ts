@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from '../php/embedded-php.js';
 import type { Payload } from '../php/addon.js';
 import { closeAfterResponse, endResponseSentByPhp } from './node-internals.js';
+import { discardSpilledBody, sendSpilledBody } from './spilled-body.js';
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
@@ -38,13 +39,14 @@ export class PhpResponder implements ResponseSink {
   // A complete response (last) is not counted against PHP's streaming budget;
   // the first part of a streamed one is. Once a responder has finished early,
   // EmbeddedPhp no longer routes events to it (see forget()).
-  head(status: number, headers: string[], body: Payload, last: boolean): void {
+  head(status: number, headers: string[], body: Payload, last: boolean, file: number): void {
     this.status = status;
     this.phpAnswered();
     const response = this.response;
     try {
       response.writeHead(status, headers);
     } catch (error) {
+      discardSpilledBody(file);
       this.php.emit('log', `PHP sent a response Node cannot send: ${(error as Error).message}`, false);
       this.status = 500;
       response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -54,6 +56,9 @@ export class PhpResponder implements ResponseSink {
         this.php.forget(this.id); // the rest of this stream has nowhere to go
       }
       return this.finish();
+    }
+    if (last && file >= 0) {
+      return sendSpilledBody(file, response, true, () => this.finish());
     }
     if (last) {
       if (typeof body === 'string') response.end(body, 'latin1');
@@ -77,19 +82,29 @@ export class PhpResponder implements ResponseSink {
     this.finish();
   }
 
-  written(status: number, unsent: Payload, connectionCloses: boolean): void {
+  written(status: number, unsent: Payload, connectionCloses: boolean, file: number): void {
     this.status = status;
     this.phpAnswered();
     const response = this.response;
     const socket = response.socket;
-    if (!response.destroyed && socket && !socket.destroyed) {
-      if (unsent.length > 0) {
-        if (typeof unsent === 'string') socket.write(unsent, 'latin1');
-        else socket.write(unsent);
-      }
-      endResponseSentByPhp(response, status, connectionCloses);
+    if (response.destroyed || !socket || socket.destroyed) {
+      discardSpilledBody(file);
+      return this.finish();
     }
-    this.finish();
+    if (unsent.length > 0) {
+      if (typeof unsent === 'string') socket.write(unsent, 'latin1');
+      else socket.write(unsent);
+    }
+    if (file < 0) {
+      endResponseSentByPhp(response, status, connectionCloses);
+      return this.finish();
+    }
+    // Node's record of the response ends once the last byte is queued: nothing else may be written
+    // on this connection before (a pipelined response waits for it).
+    sendSpilledBody(file, socket, false, (complete) => {
+      if (complete) endResponseSentByPhp(response, status, connectionCloses);
+      this.finish();
+    });
   }
 
   writeFailed(status: number): void {
@@ -111,7 +126,8 @@ export class PhpResponder implements ResponseSink {
    * was sent and PHP has not started writing it; false otherwise.
    */
   answerInstead(status: number, message: string, headers: Record<string, string> = {}): boolean {
-    if (this.finished || this.response.headersSent) return false;
+    // PHP's answer arrived (Node may still be sending it): nobody answers in its place any more.
+    if (this.finished || this.phpMs >= 0 || this.response.headersSent) return false;
     if (this.directSocket >= 0 && !this.php.answerInstead(this.directSocket, this.id)) return false;
     this.php.forget(this.id); // PHP's late answer is dropped
     this.status = status;
@@ -132,6 +148,9 @@ export class PhpResponder implements ResponseSink {
     if (!this.watchingClose) {
       this.watchingClose = true;
       this.response.once('close', () => {
+        // The client left (or was dropped for not reading) before the stream ended: send_chunk()
+        // says so to PHP, which stops waiting for room.
+        if (!this.finished) this.php.abandon(this.id);
         this.php.drained(this.unsent);
         this.unsent = 0;
       });

@@ -6,13 +6,14 @@ import { Logger } from '../logger.js';
 import { loadAddon } from '../php/addon.js';
 import { BootLog } from '../php/boot-log.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
-import { bootFailure, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
+import { bootFailure, drainDeadline, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
 import type { DrainMode, WorkerMessage } from '../supervisor/process-messages.js';
 import { attachTables } from '../tables/tables.js';
 import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
 import { HttpFront } from './http-front.js';
 import { checkNodeInternals } from './node-internals.js';
 import type { PhpResponder } from './php-responder.js';
+import { Recycling } from './recycling.js';
 import { removeTempDir } from './temp-files.js';
 
 const config = workerConfig();
@@ -23,6 +24,7 @@ let php: EmbeddedPhp<PhpResponder> | null = null;
 let front: HttpFront | null = null;
 let listening: Promise<void> | null = null;
 let errorPage: BootErrorPage | null = null;
+let recycling: Recycling | null = null;
 let leaving = false;
 const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOutput), config.devReportsBootErrors);
 
@@ -30,7 +32,7 @@ async function boot(): Promise<void> {
   attachTables(config);
   php = new EmbeddedPhp<PhpResponder>(loadAddon());
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
-  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public') });
+  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public'), responseMemoryBytes: config.responseMemoryBytes });
   await php.waitUntilReady();
   bootLog.booted();
   php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
@@ -39,13 +41,16 @@ async function boot(): Promise<void> {
     logger.warn(`Node ${process.version} lacks ${missingInternals.join(', ')}: PHP's direct writes are off, every response goes through Node (correct, slower).`);
   }
   front = new HttpFront(config, php, logger, {
-    served: (total) => {
-      if (config.maxRequests > 0 && total === config.maxRequests) tell({ type: 'recycle', reason: 'max-requests' });
-    },
+    served: (total) => recycling?.served(total),
     stuck: () => void leaveStuck(),
+    tick: () => recycling?.tick(),
   }, { directWrites: missingInternals.length === 0 });
   listening = front.listen();
   await listening;
+  recycling = new Recycling(config, process.uptime(), {
+    replaceMe: (reason, rssBytes) => tell({ type: 'recycle', reason, rssBytes }),
+    handOver: () => void leaveGracefully('handover'),
+  });
   tell({ type: 'ready' });
 }
 
@@ -53,6 +58,7 @@ async function boot(): Promise<void> {
 async function leaveGracefully(mode: DrainMode): Promise<void> {
   if (leaving) return;
   leaving = true;
+  drainDeadline(config.drainTimeoutMs, logger);
   // Closing a server whose listen() is still in flight never completes.
   if (listening) await listening.catch(() => undefined);
   const drained = front?.drain(mode) ?? errorPage?.close();
@@ -69,19 +75,19 @@ async function leaveGracefully(mode: DrainMode): Promise<void> {
 async function leaveStuck(): Promise<void> {
   if (leaving) return;
   leaving = true;
+  drainDeadline(config.drainTimeoutMs, logger);
   logger.warn(`worker ${process.pid}: PHP did not answer within ${config.requestTimeoutMs / 1000}s; replacing this worker process`);
   tell({ type: 'recycle', reason: 'timeout' });
   front?.failPending('503 Service Unavailable: this worker is restarting, retry shortly.\n');
   await front?.drain('shutdown');
   removeTempDir();
-  // The PHP thread cannot be interrupted, so a normal exit would wait for it forever.
-  process.kill(process.pid, 'SIGKILL');
+  exitNow();
 }
 
 const reportStats = () =>
   tell({ type: 'stats', stats: { requests: front?.served ?? 0, inFlight: front?.inFlight ?? 0, rssBytes: process.memoryUsage.rss(), counters: front?.counters.counters() } });
 
-followSupervisor({ leave: (mode) => void leaveGracefully(mode), reportStats });
+followSupervisor({ leave: (mode) => void leaveGracefully(mode), reportStats, replacementReady: () => recycling?.replacementServes() });
 
 boot().catch(async (error: unknown) => {
   const message = bootFailure(error);

@@ -11,6 +11,9 @@ export const FRONT_ANSWERS = [
   { code: 504, reason: 'timeout' },
   { code: 413, reason: 'body_too_large' },
   { code: 400, reason: 'bad_body' },
+  { code: 503, reason: 'queue_timeout' },
+  { code: 408, reason: 'body_timeout' },
+  { code: 400, reason: 'bad_target' },
 ] as const;
 export type FrontReason = (typeof FRONT_ANSWERS)[number]['reason'];
 const FRONT_INDEX = Object.fromEntries(FRONT_ANSWERS.map((answer, i) => [answer.reason, i])) as Record<FrontReason, number>;

@@ -11,7 +11,7 @@ export type RestartReason = Extract<WorkerMessage, { type: 'recycle' }>['reason'
 
 /** Listed in the exposition at 0 before they first happen, so that rate() and alerts see them from the start. */
 const KNOWN: Record<WorkerRole, RestartReason[]> = {
-  http: ['max-requests', 'timeout', 'crash', 'reload'],
+  http: ['max-requests', 'memory', 'timeout', 'crash', 'reload'],
   task: ['crash', 'reload'],
   tick: ['crash', 'reload'],
 };

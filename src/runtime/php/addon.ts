@@ -34,16 +34,22 @@ export enum FrameType {
 }
 
 /**
- * `headers` is "Name\nvalue\nName\nvalue" (empty when there are none).
+ * `headers` is "Name\nvalue\nName\nvalue" (empty when there are none), latin1 (exact bytes).
  * `data` is a latin1 string (exact bytes) when small, a Buffer otherwise.
+ * `file` (Response that is last, Written): a descriptor of an unnamed temp file holding the rest of
+ * the body, sent after `data`; the receiver closes it. -1 = none.
  */
-export type EventCallback = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload) => void;
+export type EventCallback = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload, file: number) => void;
 
 export type Payload = string | Buffer;
 
 /** A worker's embedded PHP: start it, hand it requests (native/node/php_napi.cc). */
 export interface PhpFunctions {
-  start(options: { script: string; ini: string; stackSize: number; documentRoot: string; statusTexts: Record<string, string> }, onEvent: EventCallback): void;
+  start(options: {
+    script: string; ini: string; stackSize: number; documentRoot: string; statusTexts: Record<string, string>;
+    /** A complete response's body beyond this many bytes waits for the client in a temp file under `tempDir`. */
+    responseMemoryBytes?: number; tempDir?: string;
+  }, onEvent: EventCallback): void;
   /** `head`: "method\nuri\nprotocol\nscheme\nremoteAddr\nserverAddr\nName\nvalue..." */
   dispatch(
     id: number, head: string, remotePort: number, serverPort: number,
@@ -60,6 +66,12 @@ export interface PhpFunctions {
   closeAfterwards(directSocket: number): void;
   wake(): void;
   drained(bytes: number): void;
+  /** [the id of the request PHP took last (0: none yet), milliseconds since it took it]. */
+  taken(): [number, number];
+  /** Removes a request PHP has not taken yet; false if it took it. */
+  cancel(id: number): boolean;
+  /** The client of request `id` is gone: its send_chunk() returns false from now on. */
+  abandon(id: number): void;
   stop(): void;
   buildInfo(): { phpVersion: string; zendApi: number; libphp?: string };
 }
@@ -89,7 +101,8 @@ export type RawRow = [string, ...Array<string | number>];
 export interface TableFunctions {
   tablesCreate(segment: string, tables: TableDefinition[]): number;
   tablesRemove(segment: string): boolean;
-  tablesSweep(prefix: string): string[];
+  /** Removes segments whose server is gone; foreign and corrupt ones are left alone and listed ("path: why"). */
+  tablesSweep(prefix: string): { removed: string[]; skipped: string[] };
   tablesAttach(segment: string): void;
   tablesInspect(segment: string): SegmentInfo | null;
   tableRows(segment: string, table: string, limit: number, key?: string): RawRow[] | null;
@@ -102,6 +115,14 @@ export interface TaskFunctions {
   tick(timeSeconds: number): void;
   tickCounts(): { taken: number; missed: number };
   stopTasks(): void;
+}
+
+/** The lock a running supervisor holds for its life (native/node/server_lock_napi.cc). */
+export interface ServerLockFunctions {
+  /** 0 once this process holds the lock, else the pid holding it (-1: unknown). */
+  lockServer(path: string): number;
+  /** The pid holding the lock; 0 when nobody does. */
+  lockHolder(path: string): number;
 }
 
 /** What `clusterApply` did with a remote row (native/node/cluster_napi.cc `Applied`). */
@@ -131,7 +152,7 @@ export interface ClusterFunctions {
 }
 
 /** Everything the addon exports: one module, one type, no casts at call sites. */
-export type EphpmAddon = PhpFunctions & TableFunctions & TaskFunctions & ClusterFunctions;
+export type EphpmAddon = PhpFunctions & TableFunctions & TaskFunctions & ServerLockFunctions & ClusterFunctions;
 
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

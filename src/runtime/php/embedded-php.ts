@@ -1,16 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
+import { tmpdir } from 'node:os';
 import { EphpmError } from '../errors.js';
 import { InFlight } from '../http/in-flight.js';
+import { discardSpilledBody } from '../http/spilled-body.js';
 import { EventKind, type Payload, type PhpFunctions } from './addon.js';
 
 /** Where PHP's answer to one request goes. */
 export interface ResponseSink {
-  head(status: number, headers: string[], body: Payload, last: boolean): void;
+  /** `file` (a complete response, last): the rest of the body in a spilled temp file (-1: none); the sink closes it. */
+  head(status: number, headers: string[], body: Payload, last: boolean, file: number): void;
   chunk(data: Payload, last: boolean): void;
   abort(): void;
-  /** PHP wrote the whole response to the socket itself; `unsent` is what the socket did not take yet. */
-  written(status: number, unsent: Payload, connectionCloses: boolean): void;
+  /** PHP wrote the whole response to the socket itself; `unsent` (then `file`, if >= 0) is what the socket did not take yet. */
+  written(status: number, unsent: Payload, connectionCloses: boolean, file: number): void;
   /** PHP's direct write failed: the client is gone. */
   writeFailed(status: number): void;
 }
@@ -21,6 +24,8 @@ export interface EmbeddedPhpOptions {
   stackBytes: number;
   /** The app's public/ directory: $_SERVER['DOCUMENT_ROOT'] and SCRIPT_FILENAME in the request's `server`. */
   documentRoot?: string;
+  /** A complete response's body beyond this many bytes goes through an unnamed temp file (default 1 MiB). */
+  responseMemoryBytes?: number;
 }
 
 export interface EmbeddedPhpEvents {
@@ -46,7 +51,10 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
 
   start(options: EmbeddedPhpOptions): void {
     const ini = Object.entries(options.ini).map(([key, value]) => `${key}=${value}\n`).join('');
-    this.addon.start({ script: options.script, ini, stackSize: options.stackBytes, documentRoot: options.documentRoot ?? '', statusTexts: STATUS_CODES as Record<string, string> }, this.onEvent);
+    this.addon.start({
+      script: options.script, ini, stackSize: options.stackBytes, documentRoot: options.documentRoot ?? '',
+      statusTexts: STATUS_CODES as Record<string, string>, responseMemoryBytes: options.responseMemoryBytes, tempDir: tmpdir(),
+    }, this.onEvent);
   }
 
   /** Resolves when the script first asks for a request; rejects if it dies before. */
@@ -119,6 +127,21 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     this.addon.drained(bytes);
   }
 
+  /** The request PHP took last (0: none yet) and how many milliseconds ago: read from a timer, never pushed. */
+  taken(): [id: number, elapsedMs: number] {
+    return this.addon.taken();
+  }
+
+  /** Takes back a request PHP has not started: true if PHP will never see it. */
+  cancel(id: number): boolean {
+    return this.addon.cancel(id);
+  }
+
+  /** The client of request `id` is gone: its send_chunk() returns false, and PHP stops waiting to send. */
+  abandon(id: number): void {
+    this.addon.abandon(id);
+  }
+
   stop(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.once('stopped', resolve));
@@ -126,12 +149,13 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     return done;
   }
 
-  private readonly onEvent = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload) => {
+  private readonly onEvent = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload, file: number) => {
     switch (kind) {
       case EventKind.Response: {
         const sink = last ? this.sinks.take(id) : this.sinks.get(id);
-        if (sink) sink.head(status, headers === '' ? [] : headers.split('\n'), data, last);
+        if (sink) sink.head(status, headers === '' ? [] : headers.split('\n'), data, last, file);
         else if (!last) this.addon.drained(data.length);
+        else discardSpilledBody(file);
         return;
       }
       case EventKind.Chunk: {
@@ -141,7 +165,9 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         return;
       }
       case EventKind.Written: {
-        this.sinks.take(id)?.written(status, data, last);
+        const sink = this.sinks.take(id);
+        if (sink) sink.written(status, data, last, file);
+        else discardSpilledBody(file);
         return;
       }
       case EventKind.WriteFailed: {

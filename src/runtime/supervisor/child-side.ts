@@ -9,20 +9,30 @@ export function workerConfig(): ServerConfig {
   return JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
 }
 
+/** Dropped once the supervisor is gone (sending on a closed channel would crash this process). */
 export function tellSupervisor<Message extends { type: string }>(message: Message): void {
-  process.send?.(message);
+  if (process.connected) process.send?.(message);
+}
+
+export interface SupervisorFollower {
+  leave(mode: DrainMode): void;
+  reportStats(): void;
+  /** The supervisor is gone (its IPC channel closed): by default, leave as on shutdown. */
+  orphaned?(): void;
+  replacementReady?(): void;
 }
 
 /**
  * `leave` runs when the supervisor asks this process to drain, when the
- * supervisor is gone (the IPC channel closed) and on SIGTERM / SIGINT.
+ * supervisor is gone (unless `orphaned` says otherwise) and on SIGTERM / SIGINT.
  */
-export function followSupervisor(handlers: { leave(mode: DrainMode): void; reportStats(): void }): void {
+export function followSupervisor(handlers: SupervisorFollower): void {
   process.on('message', (message: SupervisorMessage) => {
     if (message.type === 'drain') handlers.leave(message.mode);
     if (message.type === 'stats') handlers.reportStats();
+    if (message.type === 'replacement-ready') handlers.replacementReady?.();
   });
-  process.on('disconnect', () => handlers.leave('shutdown'));
+  process.on('disconnect', () => (handlers.orphaned ? handlers.orphaned() : handlers.leave('shutdown')));
   process.on('SIGTERM', () => handlers.leave('shutdown'));
   process.on('SIGINT', () => handlers.leave('shutdown'));
 }
@@ -37,4 +47,21 @@ export function bootFailure(error: unknown): BootFailure {
 export function exitWithBootFailure(failure: BootFailure): void {
   if (process.send) process.send(failure, () => process.exit(1));
   else process.exit(1);
+}
+
+/**
+ * Exits now, whatever the PHP thread is doing: a normal exit waits for it, and it cannot be
+ * interrupted in the middle of a request or task.
+ */
+export function exitNow(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: SIGKILL did not end the process');
+}
+
+/** A draining process still running after `ms` (a request that never ends, a client that never reads) exits now. */
+export function drainDeadline(ms: number, logger: { warn(message: string): void }): void {
+  setTimeout(() => {
+    logger.warn(`worker ${process.pid} was still draining after ${ms / 1000}s (drain_timeout); it exits now`);
+    exitNow();
+  }, ms).unref();
 }

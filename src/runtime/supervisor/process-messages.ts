@@ -33,7 +33,11 @@ export type WorkerMessage =
   | ChildMessage<WorkerStats>
   /** A draining worker closed its listener: new connections go to the other workers. */
   | { type: 'draining' }
-  | { type: 'recycle'; reason: 'max-requests' | 'timeout' };
+  /** Asks for a replacement; the worker hands over itself once told the replacement serves (timeout: it leaves at once). */
+  | { type: 'recycle'; reason: RecycleReason; rssBytes?: number };
+
+/** Why a request worker asked to be replaced: max_requests, max_memory, or PHP stuck past request_timeout. */
+export type RecycleReason = 'max-requests' | 'memory' | 'timeout';
 
 /** What a task or tick worker process tells the supervisor. */
 export type TaskWorkerMessage = ChildMessage<TaskWorkerStats>;
@@ -42,7 +46,11 @@ export type TaskWorkerMessage = ChildMessage<TaskWorkerStats>;
  * What the supervisor tells any child process. A request worker told to drain on a
  * hand-over leaves idle keep-alive connections to expire; on shutdown it closes them.
  */
-export type SupervisorMessage = { type: 'drain'; mode: DrainMode } | { type: 'stats' };
+export type SupervisorMessage =
+  | { type: 'drain'; mode: DrainMode }
+  | { type: 'stats' }
+  /** To a request worker that asked to be recycled: its replacement serves, it may hand over when its limit is reached. */
+  | { type: 'replacement-ready' };
 
 export type DrainMode = 'handover' | 'shutdown';
 

@@ -14,10 +14,11 @@ const MAX_RESPAWN_DELAY_MS = 5_000;
 export class ProcessSlot<Stats> {
   readonly startedAt = new Date();
   ready = false;
-  draining = false;
   exited = false;
   /** What the process said in its latest `stats` message. */
   lastStats: Stats | null = null;
+  private drainingSince = 0;
+  private drainDeadline: { ms: number; killed(): void } | null = null;
   /** Resolves once the process has exited. */
   readonly exit: Promise<void>;
 
@@ -48,13 +49,35 @@ export class ProcessSlot<Stats> {
     return (now - this.startedAt.getTime()) / 1000;
   }
 
-  /** Dropped when the process is gone or its channel closed. */
+  /** Dropped when the process is gone or its channel closed (also when it closes as this is sent: EPIPE). */
   send(message: SupervisorMessage): void {
-    if (!this.exited && this.child.connected) this.child.send(message);
+    if (!this.exited && this.child.connected) this.child.send(message, () => undefined);
+  }
+
+  get draining(): boolean {
+    return this.drainingSince > 0;
+  }
+
+  /** Told to drain, or said it does: from now on it counts as leaving (and the drain deadline runs). */
+  markDraining(): void {
+    if (this.draining) return;
+    this.drainingSince = Date.now();
+    const deadline = this.drainDeadline;
+    if (!deadline) return;
+    setTimeout(() => {
+      if (this.exited) return;
+      deadline.killed();
+      this.child.kill('SIGKILL');
+    }, deadline.ms).unref();
+  }
+
+  /** A draining process still running after `ms` is SIGKILLed (`killed` says so first). */
+  killIfDrainingAfter(ms: number, killed: () => void): void {
+    this.drainDeadline = { ms, killed };
   }
 
   drain(mode: DrainMode): void {
-    this.draining = true;
+    this.markDraining();
     this.send({ type: 'drain', mode });
   }
 
@@ -78,6 +101,22 @@ export class ProcessSlot<Stats> {
       };
       this.child.on('message', onMessage);
       this.child.once('exit', onExit);
+    });
+  }
+
+  /** Resolves once the process says it is ready (at once if it did), or once it has exited. */
+  readyOrGone(): Promise<void> {
+    if (this.ready || this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onMessage = (message: ChildMessage<Stats>) => {
+        if (message.type === 'ready') done();
+      };
+      const done = () => {
+        this.child.off('message', onMessage);
+        resolve();
+      };
+      this.child.on('message', onMessage);
+      void this.exit.then(done);
     });
   }
 

@@ -7,14 +7,16 @@ import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import type { ServerStatus, WorkerStatus } from '../control/status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { refuseLiveSocket } from '../owner-only-socket.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
 import { taskEnv } from '../tasks/task-sockets.js';
-import { WORKER_CONFIG_ENV, type WorkerMessage, type WorkerStats } from './process-messages.js';
+import { formatBytes } from '../sizes.js';
+import { WORKER_CONFIG_ENV, type RecycleReason, type WorkerMessage, type WorkerStats } from './process-messages.js';
 import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
-import { isServerAlive, readServerState, removeServerState, writeServerState } from './state-file.js';
+import { readStateFile, removeServerState, takeServerLock, writeServerState } from './state-file.js';
 import { TaskPool } from './task-pool.js';
 
 /** A request worker: a process slot, plus what replacing and reloading it needs. */
@@ -27,6 +29,21 @@ class WorkerSlot extends ProcessSlot<WorkerStats> {
   giveUpOnBootFailure = false;
   /** `ephpm dev` with no good code: a worker whose boot fails stays and answers with the PHP error (BootErrorPage). */
   bootError: string | null = null;
+  /** It asked to be replaced (max_requests, max_memory): told when the replacement serves, it hands over itself. */
+  retiring = false;
+  /** The replacement forked for it (recycling, reload): one at a time, so a slot never gets two. */
+  successor: WorkerSlot | null = null;
+  /**
+   * Its recycling replacement serves: it still answers until its limit, but counts as leaving (status, state
+   * file, reload), and whatever happens to it now, it is not replaced again.
+   */
+  superseded = false;
+
+  get leaving(): boolean {
+    return this.draining || this.superseded;
+  }
+  /** Why this process replaced the slot's previous one (absent for the first). */
+  startedBecause?: WorkerStatus['lastRestart'];
   /** Resolves once the worker has closed its listener (drain) or exited. */
   readonly stoppedAccepting = new Promise<void>((resolve) => {
     this.child.on('message', (message: WorkerMessage) => {
@@ -85,18 +102,15 @@ export class Supervisor {
 
   /** Resolves once every worker serves; rejects with the first boot failure. */
   async start(): Promise<void> {
-    const existing = readServerState(this.config.stateFile);
-    if (existing && isServerAlive(existing)) {
-      throw new EphpmError(
-        'EPHPM_ALREADY_RUNNING',
-        `An ephpm server (pid ${existing.pid}) is already running for this app on ${existing.host}:${existing.port}.`,
-        'Stop it first (ephpm stop), or give this one its own --state-file.',
-      );
-    }
+    // The lock, not the state file, says whether a server runs: a truncated file or a reused pid changes nothing.
+    const holder = takeServerLock(this.config.stateFile);
+    if (holder !== 0) throw alreadyRunning(holder, this.config.stateFile);
+    await refuseLiveSocket(controlSocketPath(this.config.stateFile));
     // Port 0 means "any free port": pick it once, so that replacement workers
     // keep listening on the same one even after every worker has died.
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
     this.tables = createTables(this.config, this.logger);
+    if (this.tables) this.config.tablesSegment = this.tables.segment;
     if (this.config.cluster && this.tables) {
       const { ClusterNode } = await import('../cluster/cluster-node.js');
       this.cluster = await ClusterNode.start(this.config, this.tables.segment, this.logger).catch((error: unknown) => {
@@ -135,7 +149,7 @@ export class Supervisor {
     this.stopping = true;
     const announce = this.running;
     if (announce) this.logger.info('stopping: finishing requests in flight');
-    await drainAll(this.slots, 'shutdown', this.config.shutdownTimeoutMs);
+    await drainAll(this.slots, 'shutdown', this.config.drainTimeoutMs);
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
     await this.cluster?.stop(); // after every writer: their last writes go out first
     this.tables?.remove();
@@ -156,11 +170,14 @@ export class Supervisor {
     this.reloading ??= (async () => {
       if (!options.quiet) this.logger.info('reloading: replacing worker processes one at a time');
       let failure: Error | null = null;
+      await this.settleRecycling();
       for (const slot of [...this.slots]) {
-        if (this.stopping || slot.draining || !this.slots.has(slot)) continue;
+        if (this.stopping || slot.leaving || slot.successor || !this.slots.has(slot)) continue;
         // A worker showing a boot error is replaced anyway: by the new code, or by the new code's error.
         const showBootError = slot.bootError !== null;
         const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
+        replacement.startedBecause = 'reload';
+        slot.successor = replacement;
         this.metrics.restarts.count('http', 'reload');
         try {
           await replacement.whenReady('A worker');
@@ -172,6 +189,7 @@ export class Supervisor {
         // Once reloaded, every new connection reaches new code.
         await slot.stoppedAccepting;
       }
+      await this.settleRecycling(); // workers that started recycling meanwhile
       if (failure) throw failure;
       if (this.tasksWaitForGoodCode) await this.tasks.start();
       else await this.tasks.reload();
@@ -197,12 +215,13 @@ export class Supervisor {
     const workers: WorkerStatus[] = slots.map((slot, i) => ({
       index: slot.index,
       pid: slot.pid,
-      state: slot.draining ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
+      state: slot.leaving ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
       requests: stats[i]?.requests ?? 0,
       inFlight: stats[i]?.inFlight ?? 0,
       rssBytes: stats[i]?.rssBytes ?? 0,
       uptimeSeconds: slot.uptimeSeconds(now),
       restarts: slot.restarts,
+      ...(slot.startedBecause ? { lastRestart: slot.startedBecause } : {}),
     }));
     return {
       pid: process.pid,
@@ -214,6 +233,7 @@ export class Supervisor {
       totalRequests: this.requestsOfGoneWorkers + workers.reduce((sum, w) => sum + w.requests, 0),
       workers,
       taskWorkers: await this.tasks.status(),
+      tablesSegment: this.tables?.segment ?? null,
       ...(this.cluster ? { cluster: this.cluster.status() } : {}),
     };
   }
@@ -248,6 +268,8 @@ export class Supervisor {
     this.slots.add(slot);
     slot.child.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
     slot.child.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    slot.killIfDrainingAfter(this.config.drainTimeoutMs, () =>
+      this.logger.warn(`worker ${slot.pid} was still draining after ${this.config.drainTimeoutMs / 1000}s (drain_timeout): killed`));
     return slot;
   }
 
@@ -271,17 +293,32 @@ export class Supervisor {
     switch (message.type) {
       case 'ready':
         slot.ready = true;
-        if (slot.replaces) slot.replaces.drain('handover');
+        if (slot.replaces?.retiring) {
+          slot.replaces.superseded = true;
+          slot.replaces.send({ type: 'replacement-ready' }); // it hands over at its limit
+        } else if (slot.replaces) {
+          slot.replaces.drain('handover');
+        }
         slot.replaces = null;
         this.saveState();
         return;
-      case 'recycle':
-        if (this.stopping || slot.draining) return;
-        this.logger.info(`worker ${slot.pid} is being replaced (${message.reason === 'max-requests' ? `served ${this.config.maxRequests} requests` : 'PHP stuck past the request timeout'})`);
-        if (message.reason === 'timeout') slot.draining = true; // it leaves on its own
-        this.metrics.restarts.count('http', message.reason);
-        this.fork(slot.index, slot.restarts + 1, slot);
+      case 'draining':
+        // A recycled worker hands over on its own; any other that drains unasked (SIGTERM) is replaced.
+        if (slot.retiring) slot.markDraining();
+        this.saveState();
         return;
+      case 'recycle': {
+        if (this.stopping || slot.leaving) return;
+        if (message.reason === 'timeout') slot.markDraining(); // it leaves on its own
+        if (slot.successor) return; // already being replaced (a reload)
+        this.logger.info(`worker ${slot.pid} is being replaced: ${this.recycleText(message.reason, message.rssBytes)}`, { reason: message.reason });
+        if (message.reason !== 'timeout') slot.retiring = true;
+        this.metrics.restarts.count('http', message.reason);
+        const replacement = this.fork(slot.index, slot.restarts + 1, slot);
+        replacement.startedBecause = message.reason;
+        slot.successor = replacement;
+        return;
+      }
       case 'boot-failed':
         if (message.showing) {
           slot.bootError = message.message;
@@ -299,11 +336,13 @@ export class Supervisor {
   }
 
   private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
+    // A successor that never served: its predecessor may be replaced again (a retry sets it anew).
+    for (const other of this.slots) if (other.successor === slot && !slot.ready) other.successor = null;
     this.slots.delete(slot);
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
     this.metrics.http.retire(slot.lastStats?.counters);
     this.saveState();
-    if (this.stopping || slot.draining || !this.running) return;
+    if (this.stopping || slot.leaving || !this.running) return;
     if (!slot.ready && slot.giveUpOnBootFailure) return; // the worker it was to replace keeps serving
     this.logger.warn(`worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`);
     this.metrics.restarts.count('http', 'crash');
@@ -314,8 +353,32 @@ export class Supervisor {
     const stillServing = !slot.ready && slot.replaces && !slot.replaces.exited ? slot.replaces : null;
     // Not unref'd: with every worker gone this timer is what keeps the supervisor alive.
     setTimeout(() => {
-      if (!this.stopping) this.fork(slot.index, slot.restarts + 1, stillServing);
+      if (this.stopping) return;
+      const next = this.fork(slot.index, slot.restarts + 1, stillServing);
+      next.startedBecause = 'crash';
+      if (stillServing) stillServing.successor = next;
     }, delay);
+  }
+
+  /**
+   * A reload first lets every worker being recycled hand over, once its replacement serves: no slot gets two
+   * replacements, and the replacements are then reloaded like any other worker.
+   */
+  private async settleRecycling(): Promise<void> {
+    for (const slot of [...this.slots]) {
+      const successor = slot.successor;
+      if (!slot.retiring || !successor || slot.draining || slot.exited) continue;
+      await successor.readyOrGone();
+      if (!successor.ready || successor.exited || slot.exited) continue;
+      slot.drain('handover');
+      await slot.stoppedAccepting;
+    }
+  }
+
+  private recycleText(reason: RecycleReason, rssBytes = 0): string {
+    if (reason === 'max-requests') return `it is about to serve its ${this.config.maxRequests} requests (max_requests)`;
+    if (reason === 'memory') return `its RSS, ${formatBytes(rssBytes)}, passed max_memory (${formatBytes(this.config.maxMemoryBytes)})`;
+    return 'PHP stuck past the request timeout';
   }
 
   private saveState(): void {
@@ -329,10 +392,23 @@ export class Supervisor {
       root: this.config.root,
       workerScript: this.config.workerScript,
       controlSocket: controlSocketPath(this.config.stateFile),
-      workers: [...this.slots].filter((s) => s.ready && !s.draining).map((s) => ({ pid: s.pid, startedAt: s.startedAt.toISOString() })),
+      workers: [...this.slots].filter((s) => s.ready && !s.leaving).map((s) => ({ pid: s.pid, startedAt: s.startedAt.toISOString() })),
       taskWorkers: this.tasks.runningProcesses(),
+      ...(this.tables ? { tables: this.tables.segment } : {}),
     });
   }
+}
+
+function alreadyRunning(pid: number, stateFile: string): EphpmError {
+  const content = readStateFile(stateFile);
+  const where = content.kind === 'ok' && content.state.pid === pid
+    ? ` on ${content.state.host}:${content.state.port}`
+    : content.kind === 'corrupt' ? ` (its state file ${stateFile} is corrupt: ${content.problem})` : '';
+  return new EphpmError(
+    'EPHPM_ALREADY_RUNNING',
+    `An ephpm server (pid ${pid === -1 ? 'unknown' : pid}) is already running for this app${where}.`,
+    'Stop it first (ephpm stop), or give this one its own --state-file.',
+  );
 }
 
 function freePort(host: string): Promise<number> {

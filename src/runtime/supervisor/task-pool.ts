@@ -73,7 +73,7 @@ export class TaskPool {
   /** Each one finishes the tasks it holds, then exits; SIGKILL after the shutdown timeout. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await drainAll(this.slots, 'shutdown', this.config.shutdownTimeoutMs);
+    await drainAll(this.slots, 'shutdown', this.config.drainTimeoutMs);
     for (const path of taskSocketPaths(this.config)) rmSync(path, { force: true });
   }
 

@@ -1,8 +1,8 @@
 import { EphpmError } from '../errors.js';
-import { MAX_ROWS, MAX_STRING_SIZE, type TableDefinition } from './table-definitions.js';
+import { CACHE_TABLE, MAX_ROWS, MAX_STRING_SIZE, type TableDefinition } from './table-definitions.js';
 
 /** The shared table under the `octane` cache store (Ephpm\Octane\Cache\TableStore::CACHE_TABLE). */
-export const CACHE_TABLE = 'octane.cache';
+export { CACHE_TABLE };
 
 /** Octane's `octane.cache` defaults. */
 export const DEFAULT_CACHE_ROWS = 1000;
@@ -45,17 +45,9 @@ export function parseCacheJson(text: string, origin: string): TableDefinition | 
   return parseCacheSettings(value, origin);
 }
 
-/** The user's tables plus the cache table; the cache table's name is reserved. */
+/** The user's tables plus the cache table (its name is reserved: table-definitions.ts refuses it for a user table). */
 export function withCacheTable(tables: TableDefinition[], cache: TableDefinition | null): TableDefinition[] {
-  if (!cache) return tables;
-  if (tables.some((table) => table.name === CACHE_TABLE)) {
-    throw new EphpmError(
-      'EPHPM_BAD_CACHE',
-      `A shared table is named "${CACHE_TABLE}", the name of the cache table.`,
-      `Rename that table; the cache table is made from the [cache] settings (rows, bytes).`,
-    );
-  }
-  return [...tables, cache];
+  return cache ? [...tables, cache] : tables;
 }
 
 function count(value: unknown, key: string, max: number, meaning: string): number | undefined {

@@ -23,6 +23,8 @@ export const MAX_ROWS = 16_777_216;
 export const MAX_STRING_SIZE = 1_048_576;
 export const MAX_COLUMNS = 64;
 const MAX_NAME_BYTES = 63;
+/** The cache table's name (cache-table.ts): no user table may take it, with or without [cache]. */
+export const CACHE_TABLE = 'octane.cache';
 const TABLE_NAME = /^[A-Za-z0-9_.-]+$/;
 const EXAMPLE = '"users:1000" = { name = "string:64", votes = "int" }';
 
@@ -63,6 +65,7 @@ function parseTable(key: string, columns: unknown, origin: string): TableDefinit
   if (!TABLE_NAME.test(name) || byteLength(name) > MAX_NAME_BYTES) {
     throw bad(where, `needs a name of 1 to ${MAX_NAME_BYTES} letters, digits, "_", "-" or "."`);
   }
+  if (name === CACHE_TABLE) throw bad(where, `takes the name of the cache table, which is reserved (the cache table is made from the [cache] settings); rename it`);
   let rows = DEFAULT_ROWS;
   if (rowsText !== undefined) {
     if (!/^\d+$/.test(rowsText)) throw bad(where, `must give its rows as a whole number after ":" ("${name}:1000"); got "${rowsText}"`);

@@ -1,9 +1,9 @@
 import { resolveStateFile } from '../config.js';
-import { findRunningServer } from '../control/control-client.js';
+import { findRunningServer, sendControlCommand } from '../control/control-client.js';
+import type { ServerStatus } from '../control/status.js';
 import type { ServerLocation } from '../control/commands.js';
 import { EphpmError } from '../errors.js';
 import { loadAddon, type SegmentInfo, type TableInfo } from '../php/addon.js';
-import { segmentName } from './tables.js';
 
 export interface TableList {
   pid: number;
@@ -18,13 +18,13 @@ export interface TableDump {
 }
 
 /** The running server's tables, read straight from its shared memory. */
-export function listTables(location: ServerLocation): TableList {
-  const { pid, segment, info } = openSegment(location);
+export async function listTables(location: ServerLocation): Promise<TableList> {
+  const { pid, segment, info } = await openSegment(location);
   return { pid, segment, tables: info.tables };
 }
 
-export function dumpTable(location: ServerLocation, name: string, options: { limit?: number; key?: string } = {}): TableDump {
-  const { pid, segment, info } = openSegment(location);
+export async function dumpTable(location: ServerLocation, name: string, options: { limit?: number; key?: string } = {}): Promise<TableDump> {
+  const { pid, segment, info } = await openSegment(location);
   const table = info.tables.find((candidate) => candidate.name === name);
   if (!table) {
     throw new EphpmError(
@@ -44,19 +44,19 @@ export function dumpTable(location: ServerLocation, name: string, options: { lim
   return { table, rows };
 }
 
-function openSegment(location: ServerLocation): { pid: number; segment: string; info: SegmentInfo } {
-  const stateFile = resolveStateFile(location);
-  const state = findRunningServer(stateFile);
-  const segment = segmentName(stateFile);
-  const info = loadAddon().tablesInspect(segment);
-  if (!info) {
+async function openSegment(location: ServerLocation): Promise<{ pid: number; segment: string; info: SegmentInfo }> {
+  const server = findRunningServer(resolveStateFile(location));
+  // The state file names the segment; when it cannot be read, the server itself says.
+  const segment = server.state ? server.state.tables : ((await sendControlCommand(server, 'status', 10_000)) as ServerStatus).tablesSegment;
+  const info = segment ? loadAddon().tablesInspect(segment) : null;
+  if (!segment || !info) {
     throw new EphpmError(
       'EPHPM_NO_TABLES',
-      `The server (pid ${state.pid}) defines no tables.`,
+      `The server (pid ${server.pid}) defines no tables.`,
       'Define them in [tables] of ephpm.toml, e.g. "users:1000" = { name = "string:64", votes = "int" }, or in EPHPM_TABLES; then restart it.',
     );
   }
-  return { pid: state.pid, segment, info };
+  return { pid: server.pid, segment, info };
 }
 
 /** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. */

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ServerConfig } from '../config.js';
 import { EphpmError } from '../errors.js';
@@ -16,13 +16,16 @@ function segmentPrefix(): string {
 }
 
 /**
- * The segment of the server that keeps `stateFile`: named after the state
- * file's real path, so two servers never share one and the CLI finds it.
+ * A new segment name for the server that keeps `stateFile`: the state file's
+ * real path hashed (which server it is, for a human looking at /dev/shm) plus
+ * a random part, so that no one can create a file under the name first. The
+ * supervisor hands the name to its workers and writes it in the state file,
+ * where `ephpm table:*` read it.
  */
-export function segmentName(stateFile: string): string {
+export function newSegmentName(stateFile: string): string {
   const dir = dirname(stateFile);
   const real = existsSync(dir) ? join(realpathSync(dir), basename(stateFile)) : stateFile;
-  return `/${segmentPrefix()}${createHash('sha256').update(real).digest('hex').slice(0, 16)}`;
+  return `/${segmentPrefix()}${createHash('sha256').update(real).digest('hex').slice(0, 16)}-${randomBytes(8).toString('hex')}`;
 }
 
 export interface SharedTables {
@@ -39,13 +42,12 @@ export function createTables(config: ServerConfig, logger: Logger): SharedTables
   const leftovers = existsSync(SHM_DIR) && readdirSync(SHM_DIR).some((name) => name.startsWith(segmentPrefix()));
   if (config.tables.length === 0 && !leftovers) return null;
   const addon = loadAddon();
-  for (const removed of addon.tablesSweep(segmentPrefix())) {
-    logger.info(`removed the shared tables ${SHM_DIR}${removed} of a server that is gone`);
-  }
+  const { removed, skipped } = addon.tablesSweep(segmentPrefix());
+  for (const name of removed) logger.info(`removed the shared tables ${SHM_DIR}${name} of a server that is gone`);
+  for (const why of skipped) logger.warn(`left alone ${why}: not a segment this user's ephpm made`);
   if (config.tables.length === 0) return null;
 
-  mkdirSync(dirname(config.stateFile), { recursive: true });
-  const segment = segmentName(config.stateFile);
+  const segment = newSegmentName(config.stateFile);
   let bytes: number;
   try {
     bytes = addon.tablesCreate(segment, config.tables);
@@ -53,9 +55,7 @@ export function createTables(config: ServerConfig, logger: Logger): SharedTables
     throw new EphpmError(
       'EPHPM_TABLES_FAILED',
       `The shared tables could not be created: ${(error as Error).message}.`,
-      /in use by another/.test((error as Error).message)
-        ? 'Stop that server first (ephpm stop), or give this one its own --state-file.'
-        : 'Give the tables fewer rows or smaller string columns, or make /dev/shm larger.',
+      'Give the tables fewer rows or smaller string columns, or make /dev/shm larger.',
     );
   }
   const summary = config.tables.map((table) => `${table.name} (${table.rows} rows)`).join(', ');
@@ -65,9 +65,9 @@ export function createTables(config: ServerConfig, logger: Logger): SharedTables
 
 /** In a worker process, before PHP starts: map the tables for \Ephpm\Octane\table(). */
 export function attachTables(config: ServerConfig): void {
-  if (config.tables.length === 0) return;
+  if (config.tables.length === 0 || !config.tablesSegment) return;
   try {
-    loadAddon().tablesAttach(segmentName(config.stateFile));
+    loadAddon().tablesAttach(config.tablesSegment);
   } catch (error) {
     throw new EphpmError('EPHPM_TABLES_FAILED', `This worker cannot map the shared tables: ${(error as Error).message}.`, 'Restart the server (ephpm stop, then ephpm serve).');
   }

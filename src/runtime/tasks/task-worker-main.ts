@@ -5,7 +5,7 @@ import { Logger } from '../logger.js';
 import { Histogram } from '../metrics/histogram.js';
 import { loadAddon, type EphpmAddon } from '../php/addon.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
-import { bootFailure, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
+import { bootFailure, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
 import { TASK_SOCKET_ENV, type TaskWorkerMessage } from '../supervisor/process-messages.js';
 import { attachTables } from '../tables/tables.js';
 import { TaskServer } from './task-server.js';
@@ -74,7 +74,9 @@ function reportStats(): void {
   });
 }
 
-followSupervisor({ leave: () => void leave(), reportStats });
+// Without a supervisor the server is gone: the request workers that sent the tasks leave too, and a
+// task may run for long (PHP cannot be interrupted), so this process does not wait for it.
+followSupervisor({ leave: () => void leave(), reportStats, orphaned: exitNow });
 
 boot().catch((error: unknown) => {
   leaving = true;

@@ -1,0 +1,33 @@
+/**
+ * What PHP is given of a request target (RFC 9112 §3.2): origin-form (`/path?query`) as sent;
+ * absolute-form (`http://host:port/path?query`, what clients send to proxies, and any server must
+ * accept) as its path and query, with the host it names replacing the Host header (§3.2.2), as
+ * nginx does; asterisk-form (`OPTIONS *`) as `*`. Authority-form is CONNECT's, which is refused
+ * before it gets here (http-front.ts). `null`: no form a server accepts (400).
+ */
+export interface RequestTarget {
+  uri: string;
+  /** absolute-form: the authority it names, for the Host header. */
+  host: string | null;
+}
+
+const ABSOLUTE_FORM = /^https?:\/\/(?:[^/?#@]*@)?([^/?#]+)([^#]*)/i;
+
+export function requestTarget(url: string, method: string): RequestTarget | null {
+  if (url.startsWith('/')) return { uri: url, host: null };
+  if (url === '*') return method === 'OPTIONS' ? { uri: '*', host: null } : null;
+  const absolute = ABSOLUTE_FORM.exec(url);
+  if (!absolute) return null;
+  const rest = absolute[2]!;
+  return { uri: rest.startsWith('/') ? rest : `/${rest}`, host: absolute[1]! };
+}
+
+/** Node's raw header list ("name\nvalue\n…") with every Host header replaced by `host`. */
+export function withHost(rawHeaders: string[], host: string): string {
+  const headers: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'host') headers.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+  }
+  headers.push('Host', host);
+  return headers.join('\n');
+}

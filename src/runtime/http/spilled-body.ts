@@ -1,0 +1,39 @@
+import { closeSync, createReadStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+/**
+ * Streams the rest of a complete response from the unnamed temp file PHP spilled it to
+ * (native/http/spill_file.h) into `destination`, reading only as fast as the client takes it, so a
+ * slow client holds at most a read buffer of memory. The file is closed at the end, or when the
+ * connection goes first. `done(true)` once every byte was handed to the destination.
+ */
+export function sendSpilledBody(fd: number, destination: Writable, end: boolean, done: (complete: boolean) => void): void {
+  if (destination.destroyed) {
+    discardSpilledBody(fd);
+    return done(false);
+  }
+  const file = createReadStream('', { fd, start: 0, autoClose: true });
+  let settled = false;
+  const settle = (complete: boolean) => {
+    if (settled) return;
+    settled = true;
+    destination.off('close', onClose);
+    done(complete);
+  };
+  const onClose = () => {
+    file.destroy();
+    settle(false);
+  };
+  destination.once('close', onClose);
+  file.once('error', () => {
+    destination.destroy();
+    settle(false);
+  });
+  file.once('end', () => settle(true));
+  file.pipe(destination, { end });
+}
+
+/** A spilled body nobody will send (the request was answered otherwise, or its client is gone). */
+export function discardSpilledBody(fd: number): void {
+  if (fd >= 0) closeSync(fd);
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { requestTarget, withHost } from '../../src/runtime/http/request-target.js';
+
+describe('request targets in the forms RFC 9112 allows', () => {
+  it('keep origin-form as sent', () => {
+    expect(requestTarget('/a/b?c=1', 'GET')).toEqual({ uri: '/a/b?c=1', host: null });
+  });
+
+  it('turn absolute-form into its path and query, and the host it names', () => {
+    expect(requestTarget('http://example.com:99/p/q?x=1', 'GET')).toEqual({ uri: '/p/q?x=1', host: 'example.com:99' });
+    expect(requestTarget('HTTPS://user:pw@example.com', 'GET')).toEqual({ uri: '/', host: 'example.com' });
+    expect(requestTarget('http://example.com?x=1', 'GET')).toEqual({ uri: '/?x=1', host: 'example.com' });
+  });
+
+  it('keep asterisk-form for OPTIONS only, and refuse anything else', () => {
+    expect(requestTarget('*', 'OPTIONS')).toEqual({ uri: '*', host: null });
+    expect(requestTarget('*', 'GET')).toBeNull();
+    expect(requestTarget('ftp://example.com/file', 'GET')).toBeNull();
+    expect(requestTarget('example.com:443', 'GET')).toBeNull();
+  });
+
+  it('replace every Host header with the one the target names', () => {
+    expect(withHost(['Host', 'other', 'Accept', '*/*', 'host', 'again'], 'example.com:99')).toBe('Accept\n*/*\nHost\nexample.com:99');
+  });
+});
