@@ -65,10 +65,11 @@ async function npmPart({ dir, ephpm, run }: AddEphpmOptions, result: AddEphpmRes
   const installed = existsSync(join(dir, 'node_modules', 'ephpm', 'package.json'));
   if (!dependsOnEphpm(before) || !installed) {
     const args = ['install', '--no-audit', '--no-fund', '--foreground-scripts', ...(dependsOnEphpm(before) ? [] : ['--save-dev', ephpm.spec])];
-    const output = await run('npm install: the ephpm runtime and the app\'s packages', () => runTool('npm', args, { cwd: dir }), () => `ephpm ${ephpm.version} installed (${ephpm.spec})`);
-    result.changes.push(`npm: ephpm (${ephpm.spec}) in devDependencies`);
-    const built = /^ephpm: native addon built against PHP .*$/m.exec(output)?.[0];
-    if (built) result.changes.push(built.replace(/^ephpm: /, ''));
+    const built = (output: string) => /^ephpm: (native addon built against PHP .*)$/m.exec(output)?.[1];
+    const output = await run('npm install: the ephpm runtime and the app\'s packages', () => runTool('npm', args, { cwd: dir }), (out) => {
+      return `ephpm ${ephpm.version} installed from ${ephpm.spec}${built(out) ? `; its ${built(out)}` : ''}`;
+    });
+    result.changes.push(`npm: ephpm (${ephpm.spec}) in devDependencies${built(output) ? `; ${built(output)}` : ''}`);
   }
   if (existsSync(join(dir, 'node_modules', 'ephpm', 'native', 'build', 'ephpm.node'))) return;
   // npm skipped ephpm's install script (--ignore-scripts, a policy) or it could not build: try once more, loudly.

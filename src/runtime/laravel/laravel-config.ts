@@ -11,6 +11,7 @@ export interface LaravelConfig {
 
 // Boots the app's console kernel (what artisan does before a command) and prints one JSON line.
 const READ_CONFIG = `
+require getcwd() . '/vendor/autoload.php';
 $app = require getcwd() . '/bootstrap/app.php';
 $app->make(Illuminate\\Contracts\\Console\\Kernel::class)->bootstrap();
 echo "\\n", json_encode([
