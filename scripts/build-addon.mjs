@@ -3,7 +3,7 @@
 import { buildAddon } from '../dist/runtime/php/addon-build.js';
 
 try {
-  const { phpVersion, library } = buildAddon();
+  const { phpVersion, library } = await buildAddon();
   console.log(`ephpm: addon built against PHP ${phpVersion} (${library})`);
 } catch (error) {
   console.error(`ephpm: addon build failed: ${error.message}${error.hint ? `\n  try: ${error.hint}` : ''}`);

@@ -18,7 +18,7 @@ if (!existsSync(builder)) {
 }
 const { buildAddon } = await import(builder);
 try {
-  const build = buildAddon();
+  const build = await buildAddon();
   console.log(`ephpm: native addon built against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s`);
 } catch (error) {
   console.log(`ephpm: the native addon was not built: ${error.message}`);

@@ -25,10 +25,10 @@ export default class RuntimeBuild extends BaseCommand {
     const plan = planAddonBuild();
     if (flags.print) {
       this.log(`PHP ${plan.php.version} from ${plan.php.phpConfig}, library ${plan.php.library}`);
-      this.log([plan.compiler, ...plan.args].join(' '));
+      for (const args of [...plan.compiles, plan.link]) this.log([plan.compiler, ...args].join(' '));
       return plan;
     }
-    const build = buildAddon(plan);
+    const build = await buildAddon(plan);
     this.log(`${kleur.green('✔')} rebuilt ${build.output} against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s`);
     this.log(kleur.dim('  running servers keep the old build until they restart (ephpm reload)'));
     return build;

@@ -1,17 +1,21 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import { EphpmError } from '../errors.js';
 import { packageRoot } from './addon.js';
 import { findPhpInstall, installHeadersHint, type PhpInstall } from './php-install.js';
 
-/** The compiler run that builds the addon against one PHP, before it runs (`runtime:build --print`). */
+/** The compiler runs that build the addon against one PHP, before they run (`runtime:build --print`). */
 export interface AddonBuildPlan {
   php: PhpInstall;
   compiler: string;
-  args: string[];
+  /** One compile per source file (run in parallel), then the link; each an argument list for `compiler`. */
+  compiles: string[][];
+  link: string[];
   output: string;
+  objDir: string;
 }
 
 export interface AddonBuild {
@@ -23,44 +27,79 @@ export interface AddonBuild {
 }
 
 /**
- * The g++ command for every .cc under native/ → native/build/ephpm.node, offline: Node-API headers come from
- * npm packages, PHP's headers and library from the PHP's php-config (findPhpInstall: $EPHPM_PHP_CONFIG, php-config,
- * php-config8.x newest first).
+ * g++ for every .cc under native/ → native/build/ephpm.node, offline: Node-API headers come from npm packages, PHP's
+ * headers and library from the PHP's php-config (findPhpInstall: $EPHPM_PHP_CONFIG, php-config, php-config8.x newest
+ * first).
  */
 export function planAddonBuild(php: PhpInstall = findPhpInstall()): AddonBuildPlan {
   const require = createRequire(import.meta.url);
   const nativeDir = join(packageRoot, 'native');
-  const output = join(nativeDir, 'build', 'ephpm.node');
-  const args = [
-    '-std=c++17', '-O2', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wno-unused-parameter',
+  const buildDir = join(nativeDir, 'build');
+  const output = join(buildDir, 'ephpm.node');
+  const flags = [
+    '-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden', '-Wall', '-Wno-unused-parameter',
     '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
     `-I${(require('node-api-headers') as { include_dir: string }).include_dir}`,
     `-I${dirname(require.resolve('node-addon-api/package.json'))}`,
     `-I${nativeDir}`,
     ...php.includes,
-    ...sourceFiles(nativeDir),
+  ];
+  const objects: string[] = [];
+  // One object directory per build: two builds at once (two installs of the same copy) never share one.
+  const objDir = join(buildDir, `obj-${process.pid}`);
+  const compiles = sourceFiles(nativeDir).map((source) => {
+    const object = join(objDir, `${relative(nativeDir, source).replace(/[/\\]/g, '_')}.o`);
+    objects.push(object);
+    return [...flags, '-c', source, '-o', object];
+  });
+  const link = [
+    '-shared', '-fPIC', ...objects,
     // $ORIGIN first: the link to libphp under its soname that buildAddon() leaves beside the addon.
     `-L${php.libDir}`, `-l${php.linkName}`, '-Wl,-rpath,$ORIGIN', `-Wl,-rpath,${php.libDir}`, '-lpthread', '-ldl',
     // Written aside and renamed: running servers keep the file they loaded.
     '-o', `${output}.tmp`,
   ];
-  return { php, compiler: process.env.CXX ?? 'g++', args, output };
+  return { php, compiler: process.env.CXX ?? 'g++', compiles, link, output, objDir };
 }
 
-/** Runs the plan; the compiler's output is only shown when it fails. */
-export function buildAddon(plan: AddonBuildPlan = planAddonBuild()): AddonBuild {
+/** Runs the plan, compiling on every CPU; the compiler's output is only shown when it fails. */
+export async function buildAddon(plan: AddonBuildPlan = planAddonBuild()): Promise<AddonBuild> {
   const started = Date.now();
-  const { php, compiler, args, output } = plan;
-  const hint = installHeadersHint(php.minor);
-  mkdirSync(dirname(output), { recursive: true });
-  const result = spawnSync(compiler, args, { encoding: 'utf8' });
-  if (result.error) throw new EphpmError('EPHPM_BUILD_FAILED', `The C++ compiler (${compiler}) could not run: ${result.error.message}`, hint);
-  if (result.status !== 0) {
-    throw new EphpmError('EPHPM_BUILD_FAILED', `The addon did not compile against PHP ${php.version} (${php.phpConfig}):\n${result.stdout}${result.stderr}`, `Check the compiler output above; the headers come from: ${hint}`);
+  const { php, compiler, output, objDir } = plan;
+  rmSync(objDir, { recursive: true, force: true });
+  mkdirSync(objDir, { recursive: true });
+  const queue = [...plan.compiles];
+  let failure: unknown = null;
+  const worker = async () => {
+    for (let args = queue.shift(); args && failure === null; args = queue.shift()) {
+      await compile(compiler, args, php).catch((error: unknown) => (failure ??= error));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), queue.length)) }, worker));
+    if (failure !== null) throw failure;
+    await compile(compiler, plan.link, php);
+  } finally {
+    rmSync(objDir, { recursive: true, force: true });
   }
   linkBySoname(php.library, dirname(output));
   renameSync(`${output}.tmp`, output);
   return { phpVersion: php.version, phpConfig: php.phpConfig, library: php.library, output, seconds: (Date.now() - started) / 1000 };
+}
+
+function compile(compiler: string, args: string[], php: PhpInstall): Promise<void> {
+  const hint = installHeadersHint(php.minor);
+  return new Promise((resolve, reject) => {
+    const child = spawn(compiler, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', (error) => reject(new EphpmError('EPHPM_BUILD_FAILED', `The C++ compiler (${compiler}) could not run: ${error.message}`, hint)));
+    child.once('close', (code) => {
+      if (code === 0) return resolve();
+      reject(new EphpmError('EPHPM_BUILD_FAILED', `The addon did not compile against PHP ${php.version} (${php.phpConfig}):\n${output}`, `Check the compiler output above; the headers come from: ${hint}`));
+    });
+  });
 }
 
 /**
