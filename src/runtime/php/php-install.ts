@@ -31,24 +31,25 @@ const runPhpConfig: PhpConfigRunner = (phpConfig, flag) =>
 
 /**
  * The php-configs to try, in order: $EPHPM_PHP_CONFIG alone when set; else `php-config` on PATH, then every
- * `php-config8.x` (and later majors) on PATH, newest first.
+ * `php-config8.x` (and later majors) on PATH, newest first. Paths, as found on PATH.
  */
 export function phpConfigCandidates(env: Env = process.env): string[] {
   if (env.EPHPM_PHP_CONFIG) return [env.EPHPM_PHP_CONFIG];
-  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean);
-  const onPath = (name: string) => dirs.some((dir) => isExecutable(join(dir, name)));
-  const versioned = new Set<string>();
-  for (const dir of dirs) {
+  const found = new Map<string, string>();
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     let names: string[];
     try {
       names = readdirSync(dir);
     } catch {
       continue;
     }
-    for (const name of names) if (/^php-config\d+\.\d+$/.test(name) && isExecutable(join(dir, name))) versioned.add(name);
+    for (const name of names) {
+      if (/^php-config(\d+\.\d+)?$/.test(name) && !found.has(name) && isExecutable(join(dir, name))) found.set(name, join(dir, name));
+    }
   }
-  const newestFirst = [...versioned].sort((a, b) => compareVersions(b.slice('php-config'.length), a.slice('php-config'.length)));
-  return [...(onPath('php-config') ? ['php-config'] : []), ...newestFirst];
+  const version = (name: string) => name.slice('php-config'.length);
+  const versioned = [...found.keys()].filter((name) => name !== 'php-config').sort((a, b) => compareVersions(version(b), version(a)));
+  return [...(found.has('php-config') ? ['php-config'] : []), ...versioned].map((name) => found.get(name)!);
 }
 
 /**
