@@ -51,7 +51,7 @@ async function scaffold(flags: ScaffoldFlags, cwd: string, session: Session): Pr
   }
 
   await ensureOctaneResolvable();
-  const major = await chooseLaravel(flags, php, session);
+  const major = await chooseLaravel(flags, ask, php, session);
   const database = await ask<Database>(flags.database, askDatabase, 'sqlite');
   const example = await ask(flags.example, askExample, false);
 
@@ -67,25 +67,26 @@ async function scaffold(flags: ScaffoldFlags, cwd: string, session: Session): Pr
 }
 
 /** The newest Laravel that installs with laravel/octane and the driver here (asked when there is a terminal), or the pinned one, checked. */
-async function chooseLaravel(flags: ScaffoldFlags, php: string, session: Session): Promise<number> {
+async function chooseLaravel(flags: ScaffoldFlags, ask: Asker, php: string, session: Session): Promise<number> {
   const supported = supportedMajors();
   if (flags.laravel !== undefined && !supported.includes(flags.laravel)) {
     throw new EphpmError('EPHPM_LARAVEL_VERSION', `Laravel ${flags.laravel} is not one ephpm's Octane driver supports (laravel/framework ${shippedDriver().require['laravel/framework']}).`, `--laravel ${supported.join(' or --laravel ')}`);
   }
-  const willAsk = flags.laravel === undefined && askerFor(flags).canAsk;
+  const willAsk = flags.laravel === undefined && ask.canAsk;
   const driver = await driverSource();
-  const probes = await session.run(
-    flags.laravel === undefined ? `Finding the newest Laravel that installs with laravel/octane on PHP ${php}` : `Checking that Laravel ${flags.laravel} installs with laravel/octane on PHP ${php}`,
-    () => probeMajors(flags.laravel === undefined ? supported : [flags.laravel], driver, willAsk),
-    describeProbes,
-  );
+  const title = flags.laravel !== undefined
+    ? `Checking that Laravel ${flags.laravel} installs with laravel/octane on PHP ${php}`
+    : willAsk ? `Checking which Laravel versions install with laravel/octane on PHP ${php}` : `Finding the newest Laravel that installs with laravel/octane on PHP ${php}`;
+  const probes = await session.run(title, () => probeMajors(flags.laravel === undefined ? supported : [flags.laravel], driver, willAsk), (found) => {
+    return willAsk ? `Checked Laravel ${found.map((probe) => probe.major).join(' and ')} with laravel/octane on PHP ${php}` : describeProbes(found);
+  });
   const installable = probes.filter((probe) => probe.installs);
   if (installable.length === 0) {
     const why = probes.map((probe) => `Laravel ${probe.major}: ${probe.problem}`).join('; ');
     throw new EphpmError('EPHPM_LARAVEL_VERSION', `No Laravel version ephpm supports installs together with laravel/octane on PHP ${php} here (${why}).`, 'A newer laravel/octane, or a newer PHP, makes a newer Laravel installable.');
   }
   if (!willAsk) return installable[0]!.major;
-  return askerFor(flags)(undefined, () => askLaravelVersion(probes, php), installable[0]!.major);
+  return ask(undefined, () => askLaravelVersion(probes, php), installable[0]!.major);
 }
 
 function describeProbes(probes: MajorProbe[]): string {

@@ -27,7 +27,7 @@ export function askLaravelVersion(probes: MajorProbe[], php: string): Promise<nu
     options: probes.map((probe) => ({
       value: probe.major,
       label: `Laravel ${probe.major}`,
-      hint: probe.installs ? `laravel/framework ${probe.framework}, laravel/octane ${probe.octane}${probe === first ? ' (newest that installs)' : ''}` : `does not install here: ${probe.problem}`,
+      hint: probe.installs ? `${probe === first ? 'newest that installs: ' : ''}laravel/framework ${probe.framework}, laravel/octane ${probe.octane}` : `does not install here: ${probe.problem}`,
       disabled: !probe.installs,
     })),
   });

@@ -1,7 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import * as p from '@clack/prompts';
 import { isEphpmError } from '../runtime/errors.js';
-import { stepRunner, type RunStep } from './progress.js';
+import { runStep, stopSpinner, type RunStep } from './progress.js';
 import { ToolFailed, stopRunningTool } from './tools.js';
 
 /** A prompt the user cancelled (Ctrl-C or Esc): nothing was created yet. */
@@ -12,22 +12,25 @@ export class Cancelled extends Error {}
  * half-created new app is removed; an existing app keeps what was done and is told so.
  */
 export class Session {
-  readonly run: RunStep = stepRunner(() => void this.interrupt());
+  readonly run: RunStep = runStep;
   private created: { dir: string; existed: boolean } | null = null;
   private changing = false;
   private interrupting = false;
   private readonly onSigint = () => void this.interrupt();
 
-  /** From here on, a failure removes `dir` (or empties it, when it was an empty directory before). */
-  creating(dir: string, existed: boolean): void {
-    this.created = { dir, existed };
+  /** Ctrl-C at a prompt is a key the prompt reads (a cancel); anywhere else it is a SIGINT, handled here. */
+  constructor() {
     process.on('SIGINT', this.onSigint);
   }
 
-  /** Steps on an existing app: Ctrl-C stops the running tool and says what was done. */
+  /** From here on, a failure removes `dir` (or empties it, when it was an empty directory before). */
+  creating(dir: string, existed: boolean): void {
+    this.created = { dir, existed };
+  }
+
+  /** Steps on an existing app: Ctrl-C stops the running tool and says the app keeps what was done. */
   changingExisting(): void {
     this.changing = true;
-    process.on('SIGINT', this.onSigint);
   }
 
   finished(): void {
@@ -38,6 +41,8 @@ export class Session {
 
   /** Reports a failure the user can act on and returns the exit code; anything else is a bug and is rethrown. */
   fail(error: unknown): number {
+    // Ctrl-C reached the tool too, which failed: the interrupt, still stopping it, reports and exits.
+    if (this.interrupting) return 130;
     process.off('SIGINT', this.onSigint);
     if (error instanceof Cancelled) {
       p.cancel('Cancelled: nothing was created.');
@@ -59,6 +64,7 @@ export class Session {
   private async interrupt(): Promise<void> {
     if (this.interrupting) return;
     this.interrupting = true;
+    stopSpinner({ interrupted: true });
     await stopRunningTool();
     p.cancel(`Interrupted. ${this.undo() ?? 'Nothing was created.'}`);
     process.exit(130);
