@@ -11,6 +11,11 @@ if (basename(dirname(packageRoot)) !== 'node_modules') {
   // `npm ci` in a checkout of ephpm itself: `npm run build` compiles the addon, after the TypeScript.
   process.exit(0);
 }
+if (process.env.npm_command === 'exec') {
+  // npx (`npx create-ephpm-laravel`): the scaffolder needs no addon; the app it makes installs ephpm and builds its own.
+  console.log('ephpm: run through npx: the native addon is built where a project installs ephpm (or by: npx ephpm runtime:build)');
+  process.exit(0);
+}
 const builder = join(packageRoot, 'dist', 'runtime', 'php', 'addon-build.js');
 if (!existsSync(builder)) {
   console.log('ephpm: this copy of ephpm has no dist/ (it was packed without `npm run build`); the addon was not built');
