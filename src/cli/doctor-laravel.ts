@@ -1,10 +1,11 @@
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isEphpmError } from '../runtime/errors.js';
 import { composerJson, installedPackages, satisfiesConstraint } from '../runtime/laravel/composer-packages.js';
 import { composerRequireCommand, missingLaravelPackages } from '../runtime/laravel/laravel-app.js';
 import { readLaravelConfig, type LaravelConfig } from '../runtime/laravel/laravel-config.js';
 import { packageRoot } from '../runtime/php/addon.js';
+import { canAccess } from '../runtime/php/php-install.js';
 import type { RuntimeInfo } from '../runtime/php/runtime-info.js';
 import { parseTableDefinitions } from '../runtime/tables/table-definitions.js';
 import { parseByteSize } from '../runtime/sizes.js';
@@ -91,7 +92,7 @@ function checkWritable(root: string): Check {
       problems.push(`${dir} is missing`);
       missing.push(dir);
     } else if (!statSync(path).isDirectory()) problems.push(`${dir} is not a directory`);
-    else if (!writable(path)) problems.push(`${dir} is not writable`);
+    else if (!canAccess(path, constants.W_OK)) problems.push(`${dir} is not writable`);
   }
   if (problems.length === 0) return { name, status: 'ok', detail: 'yes' };
   const fix = [missing.length > 0 ? `mkdir -p ${missing.join(' ')}` : null, 'chmod -R u+w storage bootstrap/cache'].filter(Boolean).join(' && ');
@@ -126,15 +127,6 @@ function checkMemoryLimit(info: RuntimeInfo): Check {
   return bytes >= MIN_MEMORY
     ? { name, status: 'ok', detail: info.memoryLimit }
     : { name, status: 'warn', detail: `${info.memoryLimit}: a worker holds the booted app for its whole life; Laravel wants 128M or more`, fix: 'memory_limit = "256M" under [php] in ephpm.toml' };
-}
-
-function writable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function filesUnder(dir: string): string[] {

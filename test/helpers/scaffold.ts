@@ -148,20 +148,28 @@ export function createEphpmLaravel(args: string[], cwd: string, env: Record<stri
 }
 
 /**
- * `npx ephpm serve` in the app, as a terminal runs it: in a process group of its own, stopped by Ctrl-C to the whole
- * group (npx does not pass a SIGTERM on to ephpm).
+ * A command as a terminal runs it: in a process group of its own, stopped by Ctrl-C to the whole group (npx passes
+ * no SIGTERM on to ephpm). `ctrlC()` resolves once every process holding its output has exited (ephpm outlives npx
+ * by its drain).
  */
-export async function serveWithNpx(app: string, port: number): Promise<ObservedProcess & { ctrlC(): Promise<void> }> {
-  const server = observeProcess(spawn('npx', ['ephpm', 'serve', '--port', String(port), '--workers', '1'], { cwd: app, env: { ...process.env, ...QUIET_ENV }, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+export function spawnAsInTerminal(command: string, args: string[], options: { cwd?: string; env?: Record<string, string> }): ObservedProcess & { ctrlC(): Promise<void> } {
+  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...QUIET_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const ctrlC = async () => {
-    if (server.child.exitCode === null && server.child.signalCode === null) process.kill(-server.child.pid!, 'SIGINT');
-    await server.stop();
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGINT');
+    await closed;
   };
+  return { ...observeProcess(child), ctrlC };
+}
+
+/** `npx ephpm serve` in the app, once it serves. */
+export async function serveWithNpx(app: string, port: number): Promise<ObservedProcess & { ctrlC(): Promise<void> }> {
+  const server = spawnAsInTerminal('npx', ['ephpm', 'serve', '--port', String(port), '--workers', '1'], { cwd: app });
   try {
     await server.waitFor(/serving http:\/\/127\.0\.0\.1:\d+/, 0, 60_000);
   } catch (error) {
-    await ctrlC();
+    await server.ctrlC();
     throw error;
   }
-  return { ...server, ctrlC };
+  return server;
 }

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
-import { observeProcess, repoRoot, tempDir } from '../helpers/ephpm-server.js';
+import { repoRoot, tempDir } from '../helpers/ephpm-server.js';
 import { freePort } from '../helpers/octane-server.js';
-import { QUIET_ENV, runToEnd, scaffoldedApp } from '../helpers/scaffold.js';
+import { runToEnd, scaffoldedApp, spawnAsInTerminal } from '../helpers/scaffold.js';
 
 // README command 1 (`npm run demo`) after scripts/setup.sh: scripts/demo.sh makes a Laravel app with
 // create-ephpm-laravel (or reuses it) and serves it. Here on the app the scaffolder's end-to-end test made.
@@ -17,11 +16,7 @@ describe.skipIf(skip)(`npm run demo's Laravel app${skip ? ` — SKIPPED: ${skip}
   it('reuses the app it finds and serves its welcome page', async () => {
     const { app } = await scaffoldedApp();
     const port = await freePort();
-    const demo = observeProcess(spawn('bash', [join(repoRoot, 'scripts', 'demo.sh')], {
-      env: { ...process.env, ...QUIET_ENV, EPHPM_DEMO_APP: app, EPHPM_DEMO_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    }));
+    const demo = spawnAsInTerminal('bash', [join(repoRoot, 'scripts', 'demo.sh')], { env: { EPHPM_DEMO_APP: app, EPHPM_DEMO_PORT: String(port) } });
     try {
       await demo.waitFor(new RegExp(`serving http://127\\.0\\.0\\.1:${port}`), 0, 120_000);
       expect(demo.output()).toMatch(/Nothing to do: my-app already runs on ephpm/);
@@ -29,8 +24,7 @@ describe.skipIf(skip)(`npm run demo's Laravel app${skip ? ` — SKIPPED: ${skip}
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<title>Laravel<\/title>/);
     } finally {
-      process.kill(-demo.child.pid!, 'SIGINT');
-      await demo.stop();
+      await demo.ctrlC();
     }
     expect(demo.output()).toMatch(/ephpm stopped/);
   }, 900_000);

@@ -77,7 +77,7 @@ describe('what is refused, naming what was found', () => {
     expect(changedPaths(before, fileDigest(dir))).toEqual([]);
   });
 
-  it('a Laravel version the driver does not support, and an app whose Composer packages are not installed', async () => {
+  it('a Laravel or Octane version the driver does not support, and an app whose Composer packages are not installed', async () => {
     // Laravel 10's packages are not in this machine's Packagist copy: an 11 app whose vendor/ says laravel/framework 10.
     const app = copyOf(skeletonApp(11));
     const installed = join(app, 'vendor', 'composer', 'installed.json');
@@ -88,6 +88,12 @@ describe('what is refused, naming what was found', () => {
     expect(old.output).toContain(`${app} is a Laravel 10 app (laravel/framework v10.48.29); ephpm's Octane driver supports laravel/framework ^11.0|^12.0.`);
     expect(old.output).toMatch(/try: Upgrade the app \(https:\/\/laravel\.com\/docs\/upgrade\), or create a new one: npx create-ephpm-laravel <new-dir>/);
     expect(changedPaths(before, fileDigest(app))).toEqual([]);
+
+    writeFileSync(installed, readFileSync(installed, 'utf8').replace('"v10.48.29"', '"v11.57.1"').replace('"packages": [', '"packages": [{"name": "laravel/octane", "version": "v1.5.6"},'));
+    const oldOctane = await createEphpmLaravel([app, '--yes'], join(app, '..'));
+    expect(oldOctane.code).toBe(1);
+    expect(oldOctane.output).toContain(`${app} has laravel/octane v1.5.6; ephpm's Octane driver needs laravel/octane ^2.3.`);
+    expect(oldOctane.output).toContain('try: Upgrade it in the app: composer require laravel/octane:"^2.3"');
 
     rmSync(join(app, 'vendor'), { recursive: true });
     const uninstalled = await createEphpmLaravel([app, '--yes'], join(app, '..'));

@@ -34,13 +34,19 @@ describe.skipIf(skip)(`create-ephpm-laravel in a terminal${skip ? ` — SKIPPED:
   const shows = (text: string | RegExp, timeoutMs = 60_000) =>
     waitFor(() => (typeof text === 'string' ? terminal!.screen().includes(text) : text.test(terminal!.screen())), `the screen to show ${text}`, timeoutMs);
 
-  it('asks where, which Laravel, which database and whether to add the example, then makes what was answered', async () => {
-    const cwd = tempDir('ephpm-interactive-');
+  /** Starts the scaffolder with no arguments and names the app's directory at its first question. */
+  async function answerDirectory(cwd: string, name: string): Promise<Terminal> {
     const term = scaffolder(cwd);
     await shows('Where should the app go?');
-    term.press('shop');
+    term.press(name);
     term.press('Enter');
-    await shows(/Laravel version \(what installs with laravel\/octane on PHP 8\.2\.\d+\)/);
+    await shows(/Laravel version \(what installs with laravel\/octane on PHP 8\.2\.\d+\)/, 120_000);
+    return term;
+  }
+
+  it('asks where, which Laravel, which database and whether to add the example, then makes what was answered', async () => {
+    const cwd = tempDir('ephpm-interactive-');
+    const term = await answerDirectory(cwd, 'shop');
     await shows(/Laravel 11 \(newest that installs: laravel\/framework v11\.\d+\.\d+, laravel\/octane 2\.\d+\.\d+\)/);
     expect(term.screen()).toMatch(/Laravel 12 .*does not install here: laravel\/octane .* requires laravel\/framework/);
     term.press('Enter');
@@ -75,11 +81,7 @@ describe.skipIf(skip)(`create-ephpm-laravel in a terminal${skip ? ` — SKIPPED:
 
   it('Ctrl-C at a prompt cancels: exit code 0, nothing created', async () => {
     const cwd = tempDir('ephpm-interactive-');
-    const term = scaffolder(cwd);
-    await shows('Where should the app go?');
-    term.press('never-made');
-    term.press('Enter');
-    await shows('Laravel version', 120_000);
+    const term = await answerDirectory(cwd, 'never-made');
     term.press('Enter');
     await shows('Database');
     term.press('C-c');

@@ -44,7 +44,7 @@ export function phpConfigCandidates(env: Env = process.env): string[] {
       continue;
     }
     for (const name of names) {
-      if (/^php-config(\d+\.\d+)?$/.test(name) && !found.has(name) && isExecutable(join(dir, name))) found.set(name, join(dir, name));
+      if (/^php-config(\d+\.\d+)?$/.test(name) && !found.has(name) && canAccess(join(dir, name), constants.X_OK)) found.set(name, join(dir, name));
     }
   }
   const version = (name: string) => name.slice('php-config'.length);
@@ -155,9 +155,10 @@ function compareVersions(a: string, b: string): number {
   return a1 - b1 || a2 - b2;
 }
 
-function isExecutable(path: string): boolean {
+/** Whether this process may use `path` as `mode` says (constants.X_OK, W_OK…). */
+export function canAccess(path: string, mode: number): boolean {
   try {
-    accessSync(path, constants.X_OK);
+    accessSync(path, mode);
     return true;
   } catch {
     return false;
