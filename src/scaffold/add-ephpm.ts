@@ -57,10 +57,14 @@ export async function addEphpm(options: AddEphpmOptions): Promise<AddEphpmResult
 async function npmPart({ dir, ephpm, run }: AddEphpmOptions, result: AddEphpmResult): Promise<void> {
   const file = join(dir, 'package.json');
   const before: AppPackageJson = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as AppPackageJson) : { private: true };
-  const after = withInstallScriptAllowed(withEphpmScripts(before), ephpm.allowScriptsKey);
+  const withScripts = withEphpmScripts(before);
+  // allowScripts only for the ephpm this run installs: an app that has one keeps its own.
+  const after = dependsOnEphpm(before) ? withScripts : withInstallScriptAllowed(withScripts, ephpm.allowScriptsKey);
   if (JSON.stringify(after) !== JSON.stringify(before)) {
     writeFileSync(file, `${JSON.stringify(after, null, 2)}\n`);
-    result.changes.push(`package.json: scripts ${Object.keys(after.scripts ?? {}).filter((name) => after.scripts?.[name]?.startsWith('ephpm ')).join(', ')}`);
+    const added = Object.keys(after.scripts ?? {}).filter((name) => before.scripts?.[name] === undefined);
+    const allowed = after.allowScripts !== before.allowScripts;
+    result.changes.push(`package.json: ${[added.length > 0 ? `scripts ${added.join(', ')}` : null, allowed ? "allowScripts for ephpm's install script" : null].filter(Boolean).join('; ')}`);
   }
   const installed = existsSync(join(dir, 'node_modules', 'ephpm', 'package.json'));
   if (!dependsOnEphpm(before) || !installed) {

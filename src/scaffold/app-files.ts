@@ -21,7 +21,6 @@ const stub = (...path: string[]) => readFileSync(join(packageRoot, 'stubs', 'lar
 
 /** `.env` / `.env.example` with `OCTANE_SERVER=ephpm` (set, or replacing another server). */
 export function withOctaneServer(env: string): string {
-  if (/^OCTANE_SERVER=ephpm\s*$/m.test(env)) return env;
   if (/^OCTANE_SERVER=.*$/m.test(env)) return env.replace(/^OCTANE_SERVER=.*$/m, 'OCTANE_SERVER=ephpm');
   return `${env}${env === '' || env.endsWith('\n') ? '' : '\n'}\nOCTANE_SERVER=ephpm\n`;
 }

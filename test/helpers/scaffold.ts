@@ -50,9 +50,12 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
   }
 }
 
+/** What the package and the app made from it are made from. */
+const packageKey = () => hashOf([...PACKAGED, relative(repoRoot, helper)]);
+
 /** `npm pack` of this repository (its prepack builds dist/), once per version of what it packs. */
-export function packedTarball(): string {
-  const { home, ready } = cacheHome('ephpm-tarball', hashOf([...PACKAGED, relative(repoRoot, helper)]));
+export function packedTarball(key = packageKey()): string {
+  const { home, ready } = cacheHome('ephpm-tarball', key);
   if (!ready) {
     const name = run('npm', ['pack', '--silent', '--pack-destination', home], repoRoot).trim().split('\n').at(-1)!;
     writeFileSync(join(home, 'ready'), name);
@@ -86,8 +89,9 @@ export function runToEnd(command: string, args: string[], options: { cwd: string
 
 /** The app `npx --package <tarball> create-ephpm-laravel my-app --yes` makes in an empty folder. */
 export async function scaffoldedApp(): Promise<ScaffoldedApp> {
-  const tarball = packedTarball();
-  const { home, ready } = cacheHome('scaffolded-app', hashOf([...PACKAGED, relative(repoRoot, helper)]));
+  const key = packageKey();
+  const tarball = packedTarball(key);
+  const { home, ready } = cacheHome('scaffolded-app', key);
   const work = join(home, 'work');
   const app = join(work, 'my-app');
   if (!ready) {
