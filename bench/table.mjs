@@ -3,11 +3,11 @@
 // Redis round trips (redis-server on loopback, phpredis), in the same run.
 // Env: BENCH_TABLE_OPS (operations per table run, default 2,000,000),
 // BENCH_REDIS_OPS (per Redis run, default 100,000), BENCH_ROUNDS (best of, default 3).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, killAll, launch, run, stop, tail, waitForOutput } from './lib/processes.mjs';
+import { freePort, launch, run, runBench, stop, tail, waitForOutput } from './lib/processes.mjs';
 import { positiveInt } from './lib/settings.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,25 +21,11 @@ const settings = {
   rounds: positiveInt('BENCH_ROUNDS', 3),
 };
 
-const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-table-'));
-process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    killAll();
-    process.exit(130);
-  });
-}
+let scratch;
+await runBench('bench:table', 'ephpm-bench-table-', main);
 
-try {
-  await main();
-  rmSync(scratch, { recursive: true, force: true });
-} catch (error) {
-  console.error(`\nbench:table failed: ${error.message}\n(logs kept in ${scratch})`);
-  killAll();
-  process.exit(1);
-}
-
-async function main() {
+async function main(dir) {
+  scratch = dir;
   const setup = await run('bash', [join(repo, 'scripts/setup-bench.sh'), 'table'], { timeoutMs: 600_000 });
   if (setup.code !== 0) throw new Error(`scripts/setup-bench.sh table failed:\n${setup.stderr}${setup.stdout}`);
   console.log(`ephpm table benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

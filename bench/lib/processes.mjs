@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -153,4 +155,27 @@ export function describeExit({ code, signal, error }) {
 
 export function tail(text, lines = 20) {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Runs a benchmark's `main(scratch)` in a fresh scratch directory, its children killed on exit and on Ctrl-C; the
+ * directory (with the servers' logs) is removed after a success and kept, and named, after a failure.
+ */
+export async function runBench(name, prefix, main) {
+  const scratch = mkdtempSync(join(tmpdir(), prefix));
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+  try {
+    await main(scratch);
+    rmSync(scratch, { recursive: true, force: true });
+  } catch (error) {
+    console.error(`\n${name} failed: ${error.message}\n(logs kept in ${scratch})`);
+    killAll();
+    process.exit(1);
+  }
 }

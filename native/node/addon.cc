@@ -1,5 +1,5 @@
 // The addon's entry point: one module whose exports are the Node-API faces of
-// each capability (php_napi.cc, table_napi.cc, task_napi.cc). The TypeScript
+// each capability (php_napi.cc, table_napi.cc, task_napi.cc, cluster_napi.cc). The TypeScript
 // side types them all in src/runtime/php/addon.ts.
 #include <napi.h>
 
@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ephpm::register_php_functions(env, exports);
   ephpm::register_table_functions(env, exports);
   ephpm::register_task_functions(env, exports);
+  ephpm::register_cluster_functions(env, exports);
   return exports;
 }
 

@@ -14,4 +14,7 @@ void register_table_functions(Napi::Env env, Napi::Object exports);
 // taskResults, pushTask, tick, tickCounts, stopTasks: task and tick workers (task_napi.cc).
 void register_task_functions(Napi::Env env, Napi::Object exports);
 
+// clusterCreate, clusterAttach, clusterDrain, clusterApply, clusterKeys, clusterCounts, clusterRemove, clusterSweep (cluster_napi.cc).
+void register_cluster_functions(Napi::Env env, Napi::Object exports);
+
 }  // namespace ephpm

@@ -10,6 +10,7 @@
 namespace ephpm::tables {
 
 void (*g_mid_write_hook)(const Table& table, const char* key, size_t len) = nullptr;
+WriteObserver* g_write_observer = nullptr;
 
 namespace {
 
@@ -210,6 +211,12 @@ bool Table::exists(const char* key, size_t len) const {
 
 namespace {
 
+// Tells the observer (replication) of a write that happened, still under its lock.
+Status observed(const Table& table, uint32_t stripe, const Write& write, Status status) {
+  if (status == Status::Ok && g_write_observer) g_write_observer->written(table, stripe, write);
+  return status;
+}
+
 // Reserves and fills a new row for `key`, linked only at the end: until then
 // no reader can see it, and recovery frees it.
 template <typename Fill>
@@ -260,8 +267,10 @@ Status Table::set(const char* key, size_t len, const Value* values) {
   };
 
   StripeLock lock(h_, s);
+  if (g_write_observer && !g_write_observer->admit(*this, s)) return Status::Refused;
+  const Write write{WriteKind::Set, key, len, values, 0, nullptr};
   uint32_t* link = view.find_link(b, hash, key, len);
-  if (!link) return insert(view, s, b, hash, key, len, write_all);
+  if (!link) return observed(*this, s, write, insert(view, s, b, hash, key, len, write_all));
 
   RowHead* row = view.row(*link - 1);
   char* row_values = View::values(row);
@@ -286,7 +295,7 @@ Status Table::set(const char* key, size_t len, const Value* values) {
   }
   write_all(row_values);
   if (!single_word) st.journal_op.store(static_cast<uint32_t>(JournalOp::None), std::memory_order_release);
-  return Status::Ok;
+  return observed(*this, s, write, Status::Ok);
 }
 
 Status Table::add(const char* key, size_t len, uint32_t column, const Value& delta, Value& result) {
@@ -306,20 +315,23 @@ Status Table::add(const char* key, size_t len, uint32_t column, const Value& del
   };
 
   StripeLock lock(h_, s);
+  if (g_write_observer && !g_write_observer->admit(*this, s)) return Status::Refused;
+  const Write write{WriteKind::Add, key, len, nullptr, column, &delta};
   uint32_t* link = view.find_link(b, hash, key, len);
-  if (!link) return insert(view, s, b, hash, key, len, apply);
+  if (!link) return observed(*this, s, write, insert(view, s, b, hash, key, len, apply));
   apply(View::values(view.row(*link - 1)));
-  return Status::Ok;
+  return observed(*this, s, write, Status::Ok);
 }
 
-bool Table::del(const char* key, size_t len) {
+Status Table::erase(const char* key, size_t len) {
   View view{h_};
   uint64_t hash = hash_key(key, len);
   uint32_t b = static_cast<uint32_t>(hash & (h_->buckets - 1));
   uint32_t s = b & (h_->stripes - 1);
   StripeLock lock(h_, s);
+  if (g_write_observer && !g_write_observer->admit(*this, s)) return Status::Refused;
   uint32_t* link = view.find_link(b, hash, key, len);
-  if (!link) return false;
+  if (!link) return Status::Missing;
   uint32_t slot = *link - 1;
   Stripe& st = view.stripe(s);
   st.journal_slot = slot;
@@ -329,7 +341,7 @@ bool Table::del(const char* key, size_t len) {
   view.count(s).fetch_sub(1, std::memory_order_relaxed);
   view.state(slot).store(kFree, std::memory_order_release);
   st.journal_op.store(static_cast<uint32_t>(JournalOp::None), std::memory_order_release);
-  return true;
+  return observed(*this, s, Write{WriteKind::Del, key, len, nullptr, 0, nullptr}, Status::Ok);
 }
 
 bool Table::next(uint32_t& cursor, std::string& key, char* values) const {

@@ -75,7 +75,8 @@ struct Value {
   size_t len = 0;
 };
 
-enum class Status { Ok, Full };
+// Refused: the write observer turned it away (replication, see below); Missing: no such key.
+enum class Status { Ok, Full, Refused, Missing };
 
 class Table {
  public:
@@ -100,7 +101,8 @@ class Table {
   // Adds `delta` to an int or float column (creating a zeroed row if needed)
   // and stores the new value in `result`.
   Status add(const char* key, size_t len, uint32_t column, const Value& delta, Value& result);
-  bool del(const char* key, size_t len);
+  bool del(const char* key, size_t len) { return erase(key, len) == Status::Ok; }
+  Status erase(const char* key, size_t len);
   // Storage order. Returns false past the end; `cursor` starts at 0.
   bool next(uint32_t& cursor, std::string& key, char* values) const;
 
@@ -144,6 +146,31 @@ class Segment {
 // thread starts; never unmapped).
 std::string attach(const std::string& name);
 Segment* attached();
+
+// ---- replication (native/cluster/): every write, seen under its row's stripe lock ----
+
+enum class WriteKind : uint8_t { Set = 1, Add = 2, Del = 3 };
+
+struct Write {
+  WriteKind kind;
+  const char* key;
+  size_t len;
+  const Value* values;  // Set: column_count() entries, the present ones written
+  uint32_t column;      // Add: the column, and the step added to it
+  const Value* delta;
+};
+
+class WriteObserver {
+ public:
+  virtual ~WriteObserver() = default;
+  // Before a write, holding the stripe's lock: false refuses it (Status::Refused).
+  virtual bool admit(const Table& table, uint32_t stripe) = 0;
+  // After the write, still holding the lock.
+  virtual void written(const Table& table, uint32_t stripe, const Write& write) = 0;
+};
+
+// Set once per process before any write (null: nothing watches, as without [cluster]).
+extern WriteObserver* g_write_observer;
 
 // Test hook (see table_php.cc): called once in the middle of the next row
 // write, after the first column was written and before the rest.

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "cluster/strong_php.h"
 #include "php/php_includes.h"
 #include "php/php_module.h"
 #include "tables/shared_table.h"
@@ -118,14 +119,7 @@ PHP_METHOD(Table, set) {
   if (!check_key(table, key)) RETURN_THROWS();
   Value values[tables::kMaxColumns];
   Temporaries temporaries;
-  zend_string* name;
-  zend_ulong index;
-  zval* value;
-  ZEND_HASH_FOREACH_KEY_VAL(row, index, name, value) {
-    std::string number = name ? std::string() : std::to_string(index);
-    int column = name ? column_or_throw(table, ZSTR_VAL(name), ZSTR_LEN(name)) : column_or_throw(table, number.data(), number.size());
-    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries)) RETURN_THROWS();
-  } ZEND_HASH_FOREACH_END();
+  if (!to_values(table, row, values, temporaries)) RETURN_THROWS();
   if (table.set(ZSTR_VAL(key), ZSTR_LEN(key), values) == tables::Status::Full) {
     throw_full(table, key);
     RETURN_THROWS();
@@ -205,6 +199,11 @@ PHP_METHOD(Table, current) {
   TableObject* object = this_table(ZEND_THIS);
   if (!object->has_current) RETURN_NULL();
   row_to_array(object, object->current_values, return_value);
+}
+
+// Cluster mode: a view of this table whose reads and writes go to Redis (native/cluster/strong_php.cc).
+PHP_METHOD(Table, strong) {
+  strong_view(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
 
 // ---- functions ----
@@ -298,6 +297,9 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_tables, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_strong, 0, 0, Ephpm\\Octane\\Cluster\\StrongTable, 0)
+ZEND_END_ARG_INFO()
+
 const zend_function_entry table_methods[] = {
   ZEND_ME(Table, __construct, arginfo_construct, ZEND_ACC_PRIVATE)
   ZEND_ME(Table, get, arginfo_get, ZEND_ACC_PUBLIC)
@@ -315,6 +317,7 @@ const zend_function_entry table_methods[] = {
   ZEND_ME(Table, valid, arginfo_bool, ZEND_ACC_PUBLIC)
   ZEND_ME(Table, key, arginfo_mixed, ZEND_ACC_PUBLIC)
   ZEND_ME(Table, current, arginfo_mixed, ZEND_ACC_PUBLIC)
+  ZEND_ME(Table, strong, arginfo_strong, ZEND_ACC_PUBLIC)
   ZEND_FE_END
 };
 
@@ -344,6 +347,7 @@ zend_result table_module_startup(int type, int module_number) {
   g_value_too_large_ce = register_exception("Ephpm\\Octane\\ValueTooLargeForColumnException", g_invalid_argument_ce);
 
   zend_register_functions(nullptr, table_functions, nullptr, type);
+  cluster_module_startup(type, g_table_ce);
   const char* hooks = getenv("EPHPM_TABLE_TEST_HOOKS");
   if (hooks && strcmp(hooks, "1") == 0) zend_register_functions(nullptr, test_functions, nullptr, type);
   return SUCCESS;

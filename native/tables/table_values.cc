@@ -144,4 +144,16 @@ bool to_value(const Table& table, const ColumnInfo& column, zval* value, Value& 
   return true;
 }
 
+bool to_values(const Table& table, HashTable* row, Value* values, Temporaries& temporaries) {
+  zend_string* name;
+  zend_ulong index;
+  zval* value;
+  ZEND_HASH_FOREACH_KEY_VAL(row, index, name, value) {
+    std::string number = name ? std::string() : std::to_string(index);
+    int column = name ? column_or_throw(table, ZSTR_VAL(name), ZSTR_LEN(name)) : column_or_throw(table, number.data(), number.size());
+    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries)) return false;
+  } ZEND_HASH_FOREACH_END();
+  return true;
+}
+
 }  // namespace ephpm

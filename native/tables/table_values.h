@@ -32,4 +32,7 @@ struct Temporaries {
 
 bool to_value(const tables::Table& table, const tables::ColumnInfo& column, zval* value, tables::Value& out, Temporaries& temporaries);
 
+// A row as set() takes it ([column => value], columns by name or position) into `values` (column_count() entries).
+bool to_values(const tables::Table& table, HashTable* row, tables::Value* values, Temporaries& temporaries);
+
 }  // namespace ephpm

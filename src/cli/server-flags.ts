@@ -35,6 +35,8 @@ export const serveFlags = {
   tables: Flags.string({ description: 'Shared tables as JSON in Octane\'s format, e.g. {"users:1000":{"name":"string:64","votes":"int"}}', env: 'EPHPM_TABLES' }),
   metrics: Flags.string({ description: 'Serve Prometheus metrics at http://<host:port>/metrics, e.g. 127.0.0.1:9400 (default: off)', env: 'EPHPM_METRICS' }),
   cache: Flags.string({ description: 'The octane cache store\'s table as JSON, like Octane\'s octane.cache: {"rows":1000,"bytes":10000}', env: 'EPHPM_CACHE' }),
+  'cluster-redis': Flags.string({ description: 'Cluster mode: replicate the tables through this Redis, e.g. redis://10.0.0.5:6379 (replaces [cluster] redis)', env: 'EPHPM_CLUSTER_REDIS' }),
+  'cluster-node': Flags.string({ description: 'Cluster mode: this node\'s id (default: <hostname>:<port>)', env: 'EPHPM_CLUSTER_NODE' }),
 };
 
 export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>): ServeOptions {
@@ -58,5 +60,7 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     taskQueueSize: flags['task-queue-size'],
     tick: flags.tick,
     metrics: flags.metrics,
+    clusterRedis: flags['cluster-redis'],
+    clusterNode: flags['cluster-node'],
   };
 }

@@ -4,6 +4,7 @@ import { formatBytes, formatDuration, formatTable } from '../cli/format.js';
 import { fetchStatus } from '../runtime/control/commands.js';
 import type { ServerStatus } from '../runtime/control/status.js';
 import { serverLocation, serverLocationFlags } from '../cli/server-flags.js';
+import { clusterLine } from '../cli/cluster-view.js';
 
 export default class Status extends BaseCommand {
   static override description = 'Show the running server and each worker process: pid, state, requests, memory, uptime, restarts.';
@@ -36,6 +37,10 @@ export default class Status extends BaseCommand {
           w.role === 'tick' ? '-' : String(w.waiting), formatBytes(w.rssBytes), formatDuration(w.uptimeSeconds), String(w.restarts),
         ]),
       ));
+    }
+    if (status.cluster) {
+      this.log('');
+      this.log(clusterLine(status.cluster));
     }
     return status;
   }

@@ -8,11 +8,12 @@ import { parseByteSize } from './sizes.js';
 import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
 import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
 import { laravelWorkerScript } from './laravel/laravel-app.js';
+import { clusterSetting, type ClusterConfig, type ClusterOptions } from './cluster/cluster-config.js';
 
 export type LogFormat = 'human' | 'json';
 
 /** Everything `ephpm serve` can be told, from flags or EPHPM_* variables. */
-export interface ServeOptions {
+export interface ServeOptions extends ClusterOptions {
   host?: string;
   port?: number;
   workers?: number;
@@ -75,6 +76,8 @@ export interface ServerConfig {
   tick: boolean;
   /** Where the supervisor serves /metrics; null = off (the default). */
   metrics: MetricsListen | null;
+  /** Cluster mode: tables replicated through Redis; null = off (the default: no Redis, no client loaded). */
+  cluster: ClusterConfig | null;
 }
 
 interface TomlShape {
@@ -84,6 +87,7 @@ interface TomlShape {
   tables?: unknown;
   cache?: unknown;
   metrics?: unknown;
+  cluster?: unknown;
 }
 
 /** `ephpm dev`'s file watcher. Paths and globs are relative to the app root. */
@@ -99,7 +103,7 @@ export interface DevConfig {
 /** The same list as Laravel Octane's `octane.watch`, so a Laravel app restarts on the changes it would. */
 export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'public/**/*.php', 'resources/**/*.php', 'routes', 'composer.lock', '.env'];
 
-const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics'];
+const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics', 'cluster'];
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
@@ -207,8 +211,10 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     taskQueueSize: options.taskQueueSize ?? intSetting(setting('task_queue_size'), 'server.task_queue_size', 0) ?? 256,
     tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? false,
     metrics: null,
+    cluster: null,
   };
   config.metrics = metricsSetting(options.metrics, toml.metrics, configFile ?? 'ephpm.toml', config);
+  config.cluster = clusterSetting(options, toml.cluster, configFile ?? 'ephpm.toml', config.tables);
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   return config;
 }
@@ -232,7 +238,7 @@ function readToml(file: string): TomlShape {
   }
   const unknownTables = Object.keys(parsed).filter((key) => !SECTIONS.includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics].`);
+    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics], [cluster].`);
   }
   const server = (parsed.server ?? {}) as Record<string, unknown>;
   const unknownKeys = Object.keys(server).filter((key) => !SERVER_KEYS.includes(key));

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EventKind, FrameType } from '../../src/runtime/php/addon.js';
+import { RECORD_HEAD, RecordKind } from '../../src/runtime/cluster/outbox-records.js';
+import { Applied, EventKind, FrameType } from '../../src/runtime/php/addon.js';
 
 const native = join(import.meta.dirname, '..', '..', 'native');
 
@@ -26,5 +27,23 @@ describe('the addon constants TypeScript shares with C++', () => {
 
   it('task frame types match native/tasks/task_wire.h', () => {
     expect(tsEnum(FrameType)).toEqual(cppEnum('tasks/task_wire.h', 'FrameType'));
+  });
+});
+
+describe('the cluster outbox records TypeScript reads from C++', () => {
+  it('record kinds match native/cluster/outbox.h', () => {
+    expect(tsEnum(RecordKind)).toEqual(cppEnum('cluster/outbox.h', 'RecordKind'));
+  });
+
+  it('the record head is as long in both', () => {
+    const header = readFileSync(join(native, 'cluster', 'outbox.h'), 'utf8');
+    expect(Number(/constexpr size_t kRecordHead = (\d+);/.exec(header)?.[1])).toBe(RECORD_HEAD);
+  });
+
+  it('apply results match native/node/cluster_napi.cc', () => {
+    const source = readFileSync(join(native, 'node', 'cluster_napi.cc'), 'utf8');
+    const body = /enum Applied \{([^}]*)\}/.exec(source)![1]!;
+    const values = Object.fromEntries([...body.matchAll(/k(\w+) = (\d+)/g)].map(([, key, value]) => [key, Number(value)]));
+    expect(tsEnum(Applied)).toEqual(values);
   });
 });

@@ -4,6 +4,8 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { formatTable } from '../../cli/format.js';
 import { dumpTable, toCsv, type TableDump } from '../../runtime/tables/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
+import { clusterDumpTable } from '../../cli/cluster-view.js';
+import { dumpTableWithCluster, type ClusterTableDump } from '../../runtime/cluster/cluster-dump.js';
 
 export default class DumpTable extends BaseCommand {
   static override description = "Print the rows of one of the running server's shared tables, read from its shared memory.";
@@ -13,6 +15,7 @@ export default class DumpTable extends BaseCommand {
     '<%= config.bin %> table:dump users --limit 20',
     '<%= config.bin %> table:dump users --key user-42 --json',
     '<%= config.bin %> table:dump users --csv > users.csv',
+    '<%= config.bin %> table:dump users --cluster',
   ];
 
   static override enableJsonFlag = true;
@@ -26,10 +29,17 @@ export default class DumpTable extends BaseCommand {
     csv: Flags.boolean({ description: 'Print CSV (a header line, then one line per row)', exclusive: ['json'] }),
     limit: Flags.integer({ description: 'Print at most this many rows', min: 1, exclusive: ['key'] }),
     key: Flags.string({ description: 'Print only the row with this key' }),
+    cluster: Flags.boolean({ description: 'Cluster mode: read the cluster\'s copy in Redis too, and mark the rows that differ', exclusive: ['csv'] }),
   };
 
-  async run(): Promise<TableDump> {
+  async run(): Promise<TableDump | ClusterTableDump> {
     const { args, flags } = await this.parse(DumpTable);
+    if (flags.cluster) {
+      const compared = await dumpTableWithCluster(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
+      this.log(clusterDumpTable(compared));
+      this.log(kleur.dim(`${compared.rows.length.toLocaleString('en')} keys shown; ${compared.differing.toLocaleString('en')} differ between this node and Redis`));
+      return compared;
+    }
     const dump = dumpTable(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
     if (flags.csv) {
       process.stdout.write(toCsv(dump));

@@ -20,7 +20,7 @@ export function findRunningServer(stateFile: string): ServerState {
   return state;
 }
 
-export function sendControlCommand(state: ServerState, command: ControlCommand, timeoutMs = 120_000): Promise<unknown> {
+export function sendControlCommand(state: ServerState, command: ControlCommand, timeoutMs = 120_000, args: Record<string, string> = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const socket = connect(state.controlSocket);
     let input = '';
@@ -29,7 +29,7 @@ export function sendControlCommand(state: ServerState, command: ControlCommand, 
       reject(new EphpmError('EPHPM_CONTROL_TIMEOUT', `The server (pid ${state.pid}) did not answer "${command}" within ${timeoutMs / 1000}s.`));
     }, timeoutMs);
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(JSON.stringify({ command }) + '\n'));
+    socket.on('connect', () => socket.write(JSON.stringify({ ...args, command }) + '\n'));
     socket.on('data', (chunk: string) => (input += chunk));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { isEphpmError } from '../errors.js';
 import { listenOwnerOnly, socketPathBeside } from '../owner-only-socket.js';
 
-export type ControlCommand = 'status' | 'metrics' | 'reload' | 'stop';
+export type ControlCommand = 'status' | 'metrics' | 'reload' | 'stop' | 'cluster-rows';
 
 export interface ControlHandlers {
   status(): Promise<unknown>;
@@ -11,6 +11,8 @@ export interface ControlHandlers {
   metrics(): Promise<unknown>;
   reload(): Promise<void>;
   stop(): Promise<void>;
+  /** Cluster mode: the cluster's copy of one table, read from Redis by the server (`ephpm table:dump --cluster`). */
+  clusterRows(table: string): Promise<unknown>;
 }
 
 export interface ControlReply {
@@ -60,8 +62,9 @@ function serveConnection(socket: Socket, handlers: ControlHandlers): void {
 
 async function answer(line: string, handlers: ControlHandlers, reply: (reply: ControlReply) => void): Promise<void> {
   let command: unknown;
+  let table: unknown;
   try {
-    command = (JSON.parse(line) as { command?: unknown }).command;
+    ({ command, table } = JSON.parse(line) as { command?: unknown; table?: unknown });
   } catch {
     return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: 'expected one JSON line like {"command":"status"}' } });
   }
@@ -79,8 +82,10 @@ async function answer(line: string, handlers: ControlHandlers, reply: (reply: Co
         reply({ ok: true });
         await handlers.stop();
         return;
+      case 'cluster-rows':
+        return reply({ ok: true, result: await handlers.clusterRows(String(table)) });
       default:
-        return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: `unknown command ${JSON.stringify(command)}; known: status, metrics, reload, stop` } });
+        return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: `unknown command ${JSON.stringify(command)}; known: status, metrics, reload, stop, cluster-rows` } });
     }
   } catch (error) {
     const known = isEphpmError(error);

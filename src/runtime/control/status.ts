@@ -21,6 +21,27 @@ export interface ServerStatus {
   workers: WorkerStatus[];
   /** Task workers and the tick worker (none unless --task-workers / --tick). */
   taskWorkers: TaskWorkerStatus[];
+  /** Cluster mode's link to Redis (absent without [cluster]). */
+  cluster?: ClusterStatus;
+}
+
+export interface ClusterStatus {
+  node: string;
+  /** The Redis URL without its password. */
+  redis: string;
+  /** `syncing`: loading the tables from Redis or sending what waited; `degraded`: Redis unreachable, the node runs on its own copy. */
+  state: 'connected' | 'syncing' | 'degraded';
+  /** When the state last changed. */
+  since: string;
+  lastError: string | null;
+  /** For the last write of another node applied here: from Redis taking it to this node applying it. */
+  lagMs: number | null;
+  /** This node's writes not in Redis yet, and their bytes (the bound is [cluster] backlog). */
+  backlog: number;
+  backlogBytes: number;
+  /** This node's writes that were never replicated (the backlog or the outbox was full). */
+  dropped: number;
+  tables: string[];
 }
 
 export interface TaskWorkerStatus {

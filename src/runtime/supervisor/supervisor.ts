@@ -9,6 +9,7 @@ import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
 import { taskEnv } from '../tasks/task-sockets.js';
 import { WORKER_CONFIG_ENV, type WorkerMessage, type WorkerStats } from './process-messages.js';
@@ -66,6 +67,8 @@ export class Supervisor {
   /** What `ephpm reload` does (`ephpm dev` restarts as for a file change). */
   reloadCommand: () => Promise<void> = () => this.reload();
   private tables: SharedTables | null = null;
+  /** Cluster mode: the tables replicated through Redis ([cluster]); its code and Redis client load only then. */
+  private cluster: ClusterNode | null = null;
   private readonly tasks: TaskPool;
   private readonly metrics: ServerMetrics;
   private exited!: (code: number) => void;
@@ -94,6 +97,13 @@ export class Supervisor {
     // keep listening on the same one even after every worker has died.
     if (this.config.port === 0) this.config.port = await freePort(this.config.host);
     this.tables = createTables(this.config, this.logger);
+    if (this.config.cluster && this.tables) {
+      const { ClusterNode } = await import('../cluster/cluster-node.js');
+      this.cluster = await ClusterNode.start(this.config, this.tables.segment, this.logger).catch((error: unknown) => {
+        this.tables?.remove();
+        throw error;
+      });
+    }
     await this.metrics.listen(() => this.snapshot());
     const showBootErrors = this.config.devReportsBootErrors;
     const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
@@ -109,6 +119,7 @@ export class Supervisor {
       metrics: () => this.snapshot(),
       reload: () => this.reloadCommand(),
       stop: () => this.stop(),
+      clusterRows: (table) => this.clusterRows(table),
     });
     this.running = true;
     this.saveState();
@@ -126,6 +137,7 @@ export class Supervisor {
     if (announce) this.logger.info('stopping: finishing requests in flight');
     await drainAll(this.slots, 'shutdown', this.config.shutdownTimeoutMs);
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
+    await this.cluster?.stop(); // after every writer: their last writes go out first
     this.tables?.remove();
     await this.control?.close();
     await this.metrics.close();
@@ -202,7 +214,19 @@ export class Supervisor {
       totalRequests: this.requestsOfGoneWorkers + workers.reduce((sum, w) => sum + w.requests, 0),
       workers,
       taskWorkers: await this.tasks.status(),
+      ...(this.cluster ? { cluster: this.cluster.status() } : {}),
     };
+  }
+
+  /** `ephpm table:dump --cluster`: the cluster's copy of a table, as text (keys and values as UTF-8). */
+  async clusterRows(table: string): Promise<Array<{ key: string; values: string[] }>> {
+    if (!this.cluster) {
+      throw new EphpmError('EPHPM_NO_CLUSTER', 'This server runs without cluster mode: its tables have no copy in Redis.', 'Add [cluster] redis = "redis://host:6379" to ephpm.toml (or set EPHPM_CLUSTER_REDIS) and restart it.');
+    }
+    const rows = await this.cluster.clusterRows(table).catch((error: Error) => {
+      throw new EphpmError('EPHPM_CLUSTER_UNAVAILABLE', `The cluster's copy of table "${table}" cannot be read: ${error.message}.`, 'See the link to Redis with: ephpm status');
+    });
+    return rows.map((row) => ({ key: row.key.toString(), values: row.values.map((value) => value.toString()) }));
   }
 
   /** Everything counted, server-wide: `ephpm top` and /metrics. Refreshes every process's stats first. */

@@ -6,6 +6,7 @@ import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { loadAddon } from '../php/addon.js';
 import { formatBytes } from '../sizes.js';
+import { attachOutbox } from '../cluster/outbox.js';
 
 const SHM_DIR = '/dev/shm';
 
@@ -70,4 +71,5 @@ export function attachTables(config: ServerConfig): void {
   } catch (error) {
     throw new EphpmError('EPHPM_TABLES_FAILED', `This worker cannot map the shared tables: ${(error as Error).message}.`, 'Restart the server (ephpm stop, then ephpm serve).');
   }
+  if (config.cluster) attachOutbox(config.cluster);
 }
