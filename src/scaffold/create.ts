@@ -81,6 +81,9 @@ async function chooseLaravel(flags: ScaffoldFlags, ask: Asker, php: string, sess
     return willAsk ? `Checked Laravel ${found.map((probe) => probe.major).join(' and ')} with laravel/octane on PHP ${php}` : describeProbes(found);
   });
   const installable = probes.filter((probe) => probe.installs);
+  if (installable.length === 0 && flags.laravel !== undefined) {
+    throw new EphpmError('EPHPM_LARAVEL_VERSION', `Laravel ${flags.laravel} does not install together with laravel/octane on PHP ${php} here: ${probes[0]?.problem}.`, 'Leave out --laravel to get the newest Laravel that does.');
+  }
   if (installable.length === 0) {
     const why = probes.map((probe) => `Laravel ${probe.major}: ${probe.problem}`).join('; ');
     throw new EphpmError('EPHPM_LARAVEL_VERSION', `No Laravel version ephpm supports installs together with laravel/octane on PHP ${php} here (${why}).`, 'A newer laravel/octane, or a newer PHP, makes a newer Laravel installable.');

@@ -50,6 +50,15 @@ describe.skipIf(skip)(`ephpm added to an existing Laravel 11 app${skip ? ` — S
     }, 600_000);
   }
 
+  it('refuses a Laravel version that does not install with laravel/octane here, before making anything', async () => {
+    const cwd = tempDir();
+    const { code, output } = await createEphpmLaravel(['shop', '--laravel', '12', '--yes'], cwd);
+    expect(code).toBe(1);
+    expect(output).toMatch(/Laravel 12 does not install together with laravel\/octane on PHP 8\.2\.\d+ here: laravel\/octane 2\.\d+\.\d+ requires laravel\/framework \^10\.10\.1\|\^11\.0\./);
+    expect(output).toContain('try: Leave out --laravel to get the newest Laravel that does.');
+    expect(existsSync(join(cwd, 'shop'))).toBe(false);
+  }, 120_000);
+
   it('switches an app from another Octane server, keeping its config/octane.php', async () => {
     const app = copyOf(skeleton);
     writeFileSync(join(app, '.env'), `${readFileSync(join(app, '.env'), 'utf8')}OCTANE_SERVER=swoole\n`);
