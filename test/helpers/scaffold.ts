@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { expect } from 'vitest';
 import { observeProcess, repoRoot, tempDir, type ObservedProcess } from './ephpm-server.js';
 
 // The scaffolder's apps, built once and kept in .cache/ under a hash of what they are made from: the app
@@ -176,4 +177,11 @@ export async function serveWithNpx(app: string, port: number): Promise<ObservedP
     throw error;
   }
   return server;
+}
+
+/** Laravel's welcome page, as a browser gets it from the app's server. */
+export async function expectWelcomePage(url: string): Promise<void> {
+  const page = await fetch(url);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toMatch(/<title>Laravel<\/title>/);
 }

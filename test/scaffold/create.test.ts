@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { freePort, startOctane } from '../helpers/octane-server.js';
-import { changedPaths, fileDigest, runToEnd, scaffoldedApp, serveWithNpx, type ScaffoldedApp } from '../helpers/scaffold.js';
+import { changedPaths, expectWelcomePage, fileDigest, runToEnd, scaffoldedApp, serveWithNpx, type ScaffoldedApp } from '../helpers/scaffold.js';
 
 // The whole path from npm to a running app, on a tarball made by `npm pack` (a file missing from the package fails
 // here): `npx --package <tarball> create-ephpm-laravel my-app --yes` in an empty folder. The app is made once per
@@ -38,9 +38,7 @@ describe.skipIf(skip)(`npx create-ephpm-laravel my-app --yes, from an npm pack t
     const port = await freePort();
     const server = await serveWithNpx(made.app, port);
     try {
-      const page = await fetch(`http://127.0.0.1:${port}/`);
-      expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/<title>Laravel<\/title>/);
+      await expectWelcomePage(`http://127.0.0.1:${port}/`);
     } finally {
       await server.ctrlC();
     }
@@ -50,9 +48,7 @@ describe.skipIf(skip)(`npx create-ephpm-laravel my-app --yes, from an npm pack t
   it('serves it with php artisan octane:start --server=ephpm', async () => {
     const server = await startOctane(made.app, ['--workers=1']);
     try {
-      const page = await fetch(`${server.url}/`);
-      expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/<title>Laravel<\/title>/);
+      await expectWelcomePage(`${server.url}/`);
     } finally {
       await server.stop();
     }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { repoRoot, tempDir } from '../helpers/ephpm-server.js';
 import { freePort } from '../helpers/octane-server.js';
-import { runToEnd, scaffoldedApp, spawnAsInTerminal } from '../helpers/scaffold.js';
+import { expectWelcomePage, runToEnd, scaffoldedApp, spawnAsInTerminal } from '../helpers/scaffold.js';
 
 // README command 1 (`npm run demo`) after scripts/setup.sh: scripts/demo.sh makes a Laravel app with
 // create-ephpm-laravel (or reuses it) and serves it. Here on the app the scaffolder's end-to-end test made.
@@ -20,9 +20,7 @@ describe.skipIf(skip)(`npm run demo's Laravel app${skip ? ` — SKIPPED: ${skip}
     try {
       await demo.waitFor(new RegExp(`serving http://127\\.0\\.0\\.1:${port}`), 0, 120_000);
       expect(demo.output()).toMatch(/Nothing to do: my-app already runs on ephpm/);
-      const page = await fetch(`http://127.0.0.1:${port}/`);
-      expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/<title>Laravel<\/title>/);
+      await expectWelcomePage(`http://127.0.0.1:${port}/`);
     } finally {
       await demo.ctrlC();
     }
