@@ -1,12 +1,16 @@
 // npm run bench:table — shared-table operations per second from PHP inside one
 // ephpm worker (a PHP loop timed with hrtime), against the same operations as
-// Redis round trips (redis-server on loopback, phpredis), in the same run.
+// Redis round trips (redis-server on loopback, phpredis), in the same run; and the
+// same operations through Octane::table() in a request worker of a Laravel app
+// (php artisan octane:start --server=ephpm), the table held in a variable and
+// fetched with Octane::table('users') for every operation.
 // Env: BENCH_TABLE_OPS (operations per table run, default 2,000,000),
 // BENCH_REDIS_OPS (per Redis run, default 100,000), BENCH_ROUNDS (best of, default 3).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchRoute, laravelApp, startLaravel } from './lib/laravel.mjs';
 import { freePort, launch, run, runBench, stop, tail, waitForOutput } from './lib/processes.mjs';
 import { positiveInt } from './lib/settings.mjs';
 
@@ -43,15 +47,28 @@ async function main(dir) {
     '--port', String(port), '--workers', '1', '--no-access-log', '--request-timeout', '600',
     '--state-file', join(scratch, 'state.json'), '--tables', JSON.stringify(TABLES),
   ], { logFile: join(scratch, 'ephpm.log') });
+  const results = [];
+  let loop;
   try {
     await waitForOutput(ephpm, /serving http:\/\//, 30_000);
     const measure = (backend, op, n) => best(() => once(port, { backend, op, n, port: redisPort }));
-    const loop = await measure('loop', 'set', settings.tableOps);
-    const results = [];
+    loop = await measure('loop', 'set', settings.tableOps);
     for (const op of OPS) {
       const table = await measure('table', op, settings.tableOps);
       const viaRedis = await measure('redis', op, settings.redisOps);
       results.push({ op, table, redis: viaRedis, ratio: table / viaRedis });
+    }
+  } finally {
+    await stop(ephpm);
+    await stop(redis);
+  }
+
+  const laravel = await startLaravel(laravelApp(), ['--workers=1', '--task-workers=0'], join(scratch, 'laravel.log'));
+  try {
+    for (const result of results) {
+      for (const style of ['held', 'facade']) {
+        result[style] = await best(() => onceInLaravel(laravel.url, { op: result.op, n: settings.tableOps, style }));
+      }
     }
     report(loop, results);
     const resultsDir = join(repo, 'bench/results');
@@ -60,8 +77,7 @@ async function main(dir) {
     writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), settings, loopOpsPerSec: loop, results }, null, 2)}\n`);
     console.log(`\nresults: ${file}`);
   } finally {
-    await stop(ephpm);
-    await stop(redis);
+    await stop(laravel.server);
   }
 }
 
@@ -74,6 +90,12 @@ async function once(port, query) {
   return ops / (ns / 1e9);
 }
 
+async function onceInLaravel(url, query) {
+  const { ops, ns, check } = await benchRoute(`${url}/bench/table?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`);
+  if (check?.name !== 'Nuno Maduro') throw new Error(`Octane::table() ${query.op}: the row read back is wrong: ${JSON.stringify(check)}`);
+  return ops / (ns / 1e9);
+}
+
 async function best(measure) {
   let top = 0;
   for (let round = 0; round < settings.rounds; round++) top = Math.max(top, await measure());
@@ -83,12 +105,17 @@ async function best(measure) {
 function report(loop, results) {
   const rate = (value) => `${Math.round(value).toLocaleString('en')}/s`;
   const rows = [
-    ['OPERATION', 'EPHPM TABLE', 'REDIS (phpredis, loopback)', 'TABLE / REDIS'],
-    ...results.map(({ op, table, redis, ratio }) => [`${op}`, rate(table), `${rate(redis)}  ${REDIS_EQUIVALENT[op]}`, `${ratio.toFixed(1)}x`]),
+    ['OPERATION', 'EPHPM TABLE', 'OCTANE::TABLE() HELD', "OCTANE::TABLE('users') EACH OP", 'REDIS (phpredis, loopback)', 'TABLE / REDIS'],
+    ...results.map(({ op, table, held, facade, redis, ratio }) => [`${op}`, rate(table), rate(held), rate(facade), `${rate(redis)}  ${REDIS_EQUIVALENT[op]}`, `${ratio.toFixed(1)}x`]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
   console.log(`\nthe PHP loop alone (array read, no operation): ${rate(loop)}`);
-  const fastest = Math.max(...results.filter((r) => r.op === 'get' || r.op === 'set').map((r) => r.table));
-  console.log(`target >= ${TARGET_OPS.toLocaleString('en')} get or set ops/s in one worker: ${fastest >= TARGET_OPS ? 'met' : 'NOT met'} (${rate(fastest)})`);
+  const getOrSet = results.filter((r) => r.op === 'get' || r.op === 'set');
+  const target = (label, key) => {
+    const fastest = Math.max(...getOrSet.map((r) => r[key]));
+    console.log(`target >= ${TARGET_OPS.toLocaleString('en')} get or set ops/s in one worker, ${label}: ${fastest >= TARGET_OPS ? 'met' : 'NOT met'} (${rate(fastest)})`);
+  };
+  target('ephpm table', 'table');
+  target("through Octane::table('users') on every operation", 'facade');
 }

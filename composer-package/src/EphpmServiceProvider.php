@@ -6,6 +6,7 @@ namespace Ephpm\Octane;
 
 use Ephpm\Octane\Cache\TableStore;
 use Ephpm\Octane\Commands\InstallCommand;
+use Ephpm\Octane\Commands\OctaneSettingsCommand;
 use Ephpm\Octane\Commands\ReloadCommand;
 use Ephpm\Octane\Commands\StartCommand;
 use Ephpm\Octane\Commands\StartEphpmCommand;
@@ -28,6 +29,7 @@ use Laravel\Octane\Events\RequestTerminated;
 use Laravel\Octane\Events\TaskTerminated;
 use Laravel\Octane\Events\TickReceived;
 use Laravel\Octane\Octane;
+use Laravel\Octane\OctaneServiceProvider;
 
 /**
  * Makes `ephpm` one of Octane's servers: Octane resolves its commands from the container, so binding a subclass of
@@ -75,7 +77,7 @@ final class EphpmServiceProvider extends ServiceProvider
             $this->bindRuntime();
         }
         if ($this->app->runningInConsole()) {
-            $this->commands([StartEphpmCommand::class]);
+            $this->commands([StartEphpmCommand::class, OctaneSettingsCommand::class]);
             $this->publishes([__DIR__ . '/../config/ephpm.php' => config_path('ephpm.php')], 'ephpm-config');
         }
     }
@@ -84,14 +86,16 @@ final class EphpmServiceProvider extends ServiceProvider
     private function bindRuntime(): void
     {
         $this->app['events']->listen([RequestTerminated::class, TaskTerminated::class], RollBackOpenTransactions::class);
-        // After every provider booted: Octane's own registers its process-local `octane` store in its boot().
-        $this->app->booted(function (): void {
-            if (!array_key_exists(TableStore::CACHE_TABLE, tables())) {
-                return;  // started without octane.cache: Octane's own store stays
-            }
-            $store = TableStore::fromRuntime(report(...));
-            Cache::extend('octane', fn () => Cache::repository($store));  // not static: the manager binds it
-            $this->app['events']->listen(TickReceived::class, static fn () => $store->refreshIntervals());
-        });
+        if (!array_key_exists(TableStore::CACHE_TABLE, tables())) {
+            return;  // started without octane.cache: Octane's own store stays
+        }
+        $store = TableStore::fromRuntime(report(...));
+        $this->app['events']->listen(TickReceived::class, static fn () => $store->refreshIntervals());
+        $extend = static fn () => Cache::extend('octane', fn () => Cache::repository($store));  // not static inside: the manager binds it
+        // Octane's provider registers its process-local `octane` store in its boot(), which may come after this one
+        // (providers boot in package order): ours goes in now and again right after Octane's, so it is the one the
+        // app's providers get when they boot (Octane::tick() resolves the store there).
+        $extend();
+        $this->app->getProvider(OctaneServiceProvider::class)?->booted($extend);
     }
 }

@@ -33,8 +33,11 @@ if (!function_exists('Ephpm\Octane\take_request')) {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }
 
-    /** A shared-memory table defined in ephpm.toml [tables] (or EPHPM_TABLES). */
-    function table(string $name): Table
+    /**
+     * A shared-memory table defined in ephpm.toml [tables] (or EPHPM_TABLES). With $swoole, it is as lenient as
+     * Swoole\Table (what Octane::table() gives): set() skips undeclared columns, a fraction for an int is truncated.
+     */
+    function table(string $name, bool $swoole = false): Table
     {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }

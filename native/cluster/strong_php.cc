@@ -96,7 +96,7 @@ PHP_FUNCTION(cluster_encode_row) {
   const Table& table = *table_of(object);
   Value values[tables::kMaxColumns];
   Temporaries temporaries;
-  if (!to_values(table, row, values, temporaries)) RETURN_THROWS();
+  if (!to_values(table, row, values, temporaries, this_table(object)->swoole)) RETURN_THROWS();
   array_init(return_value);
   for (uint32_t c = 0; c < table.column_count(); c++) {
     const ColumnInfo& column = table.column(c);
@@ -127,7 +127,7 @@ PHP_FUNCTION(cluster_encode_step) {
   Value step;
   if (info.type == ColumnType::Float) step.f = Z_TYPE_P(by) == IS_LONG ? static_cast<double>(Z_LVAL_P(by)) : Z_DVAL_P(by);
   else if (Z_TYPE_P(by) == IS_LONG) step.i = Z_LVAL_P(by);
-  else if (!whole_number(table, info, Z_DVAL_P(by), step.i)) RETURN_THROWS();
+  else if (!whole_number(table, info, Z_DVAL_P(by), step.i, this_table(object)->swoole)) RETURN_THROWS();
   array_init(return_value);
   add_next_index_string(return_value, type_name(info.type));
   add_next_index_string(return_value, number_text(info, step).c_str());

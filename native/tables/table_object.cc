@@ -68,11 +68,12 @@ void init_table_objects(zend_class_entry* table_class) {
 
 TableObject* this_table(zval* self) { return object_of(Z_OBJ_P(self)); }
 
-void new_table_object(zval* out, size_t index) {
+void new_table_object(zval* out, size_t index, bool swoole) {
   Table& table = tables::attached()->tables()[index];
   object_init_ex(out, g_table_ce);
   TableObject* object = object_of(Z_OBJ_P(out));
   object->table = &table;
+  object->swoole = swoole;
   object->names = names_for(index, table);
 }
 

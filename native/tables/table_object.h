@@ -11,6 +11,7 @@ namespace ephpm {
 struct TableObject {
   tables::Table* table;
   zend_string** names;  // the table's column names, interned once
+  bool swoole;          // Swoole's leniency (undeclared columns skipped, fractions truncated): Octane::table()
   uint32_t cursor;      // the next slot foreach looks at
   bool has_current;
   zend_string* current_key;
@@ -22,8 +23,9 @@ struct TableObject {
 void init_table_objects(zend_class_entry* table_class);
 
 TableObject* this_table(zval* self);
-// `out` becomes a Table object for the attached segment's table at `index`.
-void new_table_object(zval* out, size_t index);
+// `out` becomes a Table object for the attached segment's table at `index`;
+// `swoole` makes it lenient where Swoole\Table is (see TableObject::swoole).
+void new_table_object(zval* out, size_t index, bool swoole);
 
 // Room for one row's values, copied out of shared memory (sized for every table
 // an object was made for).

@@ -45,7 +45,8 @@ bool change(INTERNAL_FUNCTION_PARAMETERS, int sign) {
     Z_PARAM_OPTIONAL
     Z_PARAM_NUMBER(by)
   ZEND_PARSE_PARAMETERS_END_EX(return false);
-  Table& table = *this_table(ZEND_THIS)->table;
+  TableObject* object = this_table(ZEND_THIS);
+  Table& table = *object->table;
   if (!check_key(table, key)) return false;
   int column = column_or_throw(table, ZSTR_VAL(column_name), ZSTR_LEN(column_name));
   if (column < 0) return false;
@@ -59,7 +60,7 @@ bool change(INTERNAL_FUNCTION_PARAMETERS, int sign) {
   if (info.type == ColumnType::Int) {
     delta.i = 1;
     if (by && Z_TYPE_P(by) == IS_LONG) delta.i = Z_LVAL_P(by);
-    else if (by && !whole_number(table, info, Z_DVAL_P(by), delta.i)) return false;
+    else if (by && !whole_number(table, info, Z_DVAL_P(by), delta.i, object->swoole)) return false;
     if (sign < 0) delta.i = static_cast<int64_t>(0 - static_cast<uint64_t>(delta.i));
   } else {
     delta.f = !by ? 1.0 : Z_TYPE_P(by) == IS_LONG ? static_cast<double>(Z_LVAL_P(by)) : Z_DVAL_P(by);
@@ -115,11 +116,12 @@ PHP_METHOD(Table, set) {
     Z_PARAM_STR(key)
     Z_PARAM_ARRAY_HT(row)
   ZEND_PARSE_PARAMETERS_END();
-  Table& table = *this_table(ZEND_THIS)->table;
+  const TableObject* object = this_table(ZEND_THIS);
+  Table& table = *object->table;
   if (!check_key(table, key)) RETURN_THROWS();
   Value values[tables::kMaxColumns];
   Temporaries temporaries;
-  if (!to_values(table, row, values, temporaries)) RETURN_THROWS();
+  if (!to_values(table, row, values, temporaries, object->swoole)) RETURN_THROWS();
   if (table.set(ZSTR_VAL(key), ZSTR_LEN(key), values) == tables::Status::Full) {
     throw_full(table, key);
     RETURN_THROWS();
@@ -210,8 +212,11 @@ PHP_METHOD(Table, strong) {
 
 PHP_FUNCTION(table) {
   zend_string* name;
-  ZEND_PARSE_PARAMETERS_START(1, 1)
+  bool swoole = false;
+  ZEND_PARSE_PARAMETERS_START(1, 2)
     Z_PARAM_STR(name)
+    Z_PARAM_OPTIONAL
+    Z_PARAM_BOOL(swoole)
   ZEND_PARSE_PARAMETERS_END();
   tables::Segment* segment = tables::attached();
   if (!segment) {
@@ -224,7 +229,7 @@ PHP_FUNCTION(table) {
   auto& list = segment->tables();
   for (size_t i = 0; i < list.size(); i++) {
     if (strlen(list[i].name()) == ZSTR_LEN(name) && memcmp(list[i].name(), ZSTR_VAL(name), ZSTR_LEN(name)) == 0) {
-      new_table_object(return_value, i);
+      new_table_object(return_value, i, swoole);
       return;
     }
   }
@@ -240,7 +245,7 @@ PHP_FUNCTION(tables) {
   if (!segment) return;
   for (size_t i = 0; i < segment->tables().size(); i++) {
     zval table;
-    new_table_object(&table, i);
+    new_table_object(&table, i, false);
     add_assoc_zval(return_value, segment->tables()[i].name(), &table);
   }
 }
@@ -292,6 +297,7 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_table, 0, 1, Ephpm\\Octane\\Table, 0)
   ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
+  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, swoole, _IS_BOOL, 0, "false")
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_tables, 0, 0, IS_ARRAY, 0)

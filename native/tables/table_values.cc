@@ -78,13 +78,18 @@ static void throw_value_too_large(const Table& table, const ColumnInfo& column, 
   if (!ce || !instanceof_function(ce, zend_ce_throwable) || (ce->ce_flags & (ZEND_ACC_INTERFACE | ZEND_ACC_EXPLICIT_ABSTRACT_CLASS))) {
     ce = g_value_too_large_ce;
   }
-  zend_throw_exception_ex(ce, 0, "Value [%s] is too large for [%s] column: %zu bytes, and column [%s] of table [%s] holds at most %u.",
-                          preview(value, len).c_str(), column.name, len, column.name, table.name(), column.size);
+  // Octane's own sentence first (its tests and apps match on it), then the sizes.
+  zend_throw_exception_ex(ce, 0, "Value [%s...] is too large for [%s] column. It is %zu bytes; column [%s] of table [%s] holds at most %u.",
+                          std::string(value, len < 20 ? len : 20).c_str(), column.name, len, column.name, table.name(), column.size);
 }
 
 // ---- values in ----
 
-bool whole_number(const Table& table, const ColumnInfo& column, double number, int64_t& out) {
+bool whole_number(const Table& table, const ColumnInfo& column, double number, int64_t& out, bool truncate) {
+  if (truncate) {  // as Swoole (and PHP's (int) cast) turn a float into an int
+    out = zend_dval_to_lval(number);
+    return true;
+  }
   if (std::isfinite(number) && number == std::trunc(number) && number >= -9223372036854775808.0 && number < 9223372036854775808.0) {
     out = static_cast<int64_t>(number);
     return true;
@@ -93,7 +98,7 @@ bool whole_number(const Table& table, const ColumnInfo& column, double number, i
   return false;
 }
 
-static bool to_number(const Table& table, const ColumnInfo& column, zval* value, Value& out) {
+static bool to_number(const Table& table, const ColumnInfo& column, zval* value, Value& out, bool swoole) {
   bool is_int = column.type == ColumnType::Int;
   zend_long long_value;
   double double_value;
@@ -104,12 +109,12 @@ static bool to_number(const Table& table, const ColumnInfo& column, zval* value,
     case IS_LONG: long_value = Z_LVAL_P(value); break;
     case IS_DOUBLE:
       if (!is_int) return out.f = Z_DVAL_P(value), true;
-      return whole_number(table, column, Z_DVAL_P(value), out.i);
+      return whole_number(table, column, Z_DVAL_P(value), out.i, swoole);
     case IS_STRING: {
       zend_uchar kind = is_numeric_string(Z_STRVAL_P(value), Z_STRLEN_P(value), &long_value, &double_value, false);
       if (kind == IS_DOUBLE) {
         if (!is_int) return out.f = double_value, true;
-        return whole_number(table, column, double_value, out.i);
+        return whole_number(table, column, double_value, out.i, swoole);
       }
       if (kind != IS_LONG) return wrong_type(table, column, value);
       break;
@@ -121,10 +126,10 @@ static bool to_number(const Table& table, const ColumnInfo& column, zval* value,
   return true;
 }
 
-bool to_value(const Table& table, const ColumnInfo& column, zval* value, Value& out, Temporaries& temporaries) {
+bool to_value(const Table& table, const ColumnInfo& column, zval* value, Value& out, Temporaries& temporaries, bool swoole) {
   ZVAL_DEREF(value);
   out.present = true;
-  if (column.type != ColumnType::String) return to_number(table, column, value, out);
+  if (column.type != ColumnType::String) return to_number(table, column, value, out, swoole);
   zend_string* text;
   if (Z_TYPE_P(value) == IS_STRING) {
     text = Z_STR_P(value);
@@ -144,14 +149,18 @@ bool to_value(const Table& table, const ColumnInfo& column, zval* value, Value& 
   return true;
 }
 
-bool to_values(const Table& table, HashTable* row, Value* values, Temporaries& temporaries) {
+bool to_values(const Table& table, HashTable* row, Value* values, Temporaries& temporaries, bool swoole) {
   zend_string* name;
   zend_ulong index;
   zval* value;
   ZEND_HASH_FOREACH_KEY_VAL(row, index, name, value) {
     std::string number = name ? std::string() : std::to_string(index);
-    int column = name ? column_or_throw(table, ZSTR_VAL(name), ZSTR_LEN(name)) : column_or_throw(table, number.data(), number.size());
-    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries)) return false;
+    const char* text = name ? ZSTR_VAL(name) : number.data();
+    size_t len = name ? ZSTR_LEN(name) : number.size();
+    // Swoole\Table::set() skips columns the table does not declare (Octane's tests assert it).
+    if (swoole && table.find_column(text, len) < 0) continue;
+    int column = column_or_throw(table, text, len);
+    if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries, swoole)) return false;
   } ZEND_HASH_FOREACH_END();
   return true;
 }

@@ -19,7 +19,8 @@ extern zend_class_entry* g_value_too_large_ce;
 bool check_key(const tables::Table& table, zend_string* key);
 int column_or_throw(const tables::Table& table, const char* name, size_t len);
 void throw_full(const tables::Table& table, zend_string* key);
-bool whole_number(const tables::Table& table, const tables::ColumnInfo& column, double number, int64_t& out);
+// `truncate` (Octane::table(), as Swoole): a fraction is cut off instead of refused.
+bool whole_number(const tables::Table& table, const tables::ColumnInfo& column, double number, int64_t& out, bool truncate);
 
 // Owns the strings made while converting a row; released when the call ends.
 struct Temporaries {
@@ -30,9 +31,11 @@ struct Temporaries {
   }
 };
 
-bool to_value(const tables::Table& table, const tables::ColumnInfo& column, zval* value, tables::Value& out, Temporaries& temporaries);
+// `swoole` (Octane::table()): a fraction for an int column is truncated, as Swoole does.
+bool to_value(const tables::Table& table, const tables::ColumnInfo& column, zval* value, tables::Value& out, Temporaries& temporaries, bool swoole);
 
-// A row as set() takes it ([column => value], columns by name or position) into `values` (column_count() entries).
-bool to_values(const tables::Table& table, HashTable* row, tables::Value* values, Temporaries& temporaries);
+// A row as set() takes it ([column => value], columns by name or position) into `values` (column_count() entries);
+// `swoole` (Octane::table()): columns the table does not declare are skipped, fractions for ints truncated.
+bool to_values(const tables::Table& table, HashTable* row, tables::Value* values, Temporaries& temporaries, bool swoole);
 
 }  // namespace ephpm

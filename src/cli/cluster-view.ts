@@ -1,7 +1,7 @@
 import kleur from 'kleur';
 import type { ClusterStatus } from '../runtime/control/status.js';
 import type { ClusterTableDump } from '../runtime/cluster/cluster-dump.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes, formatTable, tableCell } from './format.js';
 
 /** `ephpm status`: the line about the link to Redis. */
 export function clusterLine(cluster: ClusterStatus): string {
@@ -18,13 +18,14 @@ export function clusterLine(cluster: ClusterStatus): string {
 }
 
 /** `ephpm table:dump --cluster`: this node's rows, and a last column saying how the cluster's copy differs. */
-export function clusterDumpTable(dump: ClusterTableDump): string {
+export function clusterDumpTable(dump: ClusterTableDump, options: { unserialize?: boolean } = {}): string {
   const columns = dump.table.columns.map((column) => column.name);
+  const cell = (value: string | number) => tableCell(value, options);
   return formatTable(['KEY', ...columns, 'CLUSTER (REDIS)'], dump.rows.map((row) => {
     const shown = row.local ?? row.cluster!;
     const verdict = row.differs.length === 0
       ? 'same'
-      : !row.local ? 'only in Redis' : !row.cluster ? 'not in Redis' : `differs: ${row.differs.map((column) => `${column}=${String(row.cluster![column])}`).join(', ')}`;
-    return [row.key, ...columns.map((column) => (row.local ? String(shown[column]) : '-')), row.differs.length === 0 ? verdict : kleur.red(`* ${verdict}`)];
+      : !row.local ? 'only in Redis' : !row.cluster ? 'not in Redis' : `differs: ${row.differs.map((column) => `${column}=${cell(row.cluster![column]!)}`).join(', ')}`;
+    return [tableCell(row.key), ...columns.map((column) => (row.local ? cell(shown[column]!) : '-')), row.differs.length === 0 ? verdict : kleur.red(`* ${verdict}`)];
   }));
 }

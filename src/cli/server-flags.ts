@@ -1,5 +1,5 @@
 import { Flags, type Interfaces } from '@oclif/core';
-import type { ServeOptions } from '../runtime/config.js';
+import { MAX_TASK_WORKERS, type ServeOptions } from '../runtime/config.js';
 import type { ServerLocation } from '../runtime/control/commands.js';
 
 /** How commands that talk to a running server find it. */
@@ -13,6 +13,16 @@ export const serverLocationFlags = {
 export function serverLocation(flags: Interfaces.InferredFlags<typeof serverLocationFlags>): ServerLocation {
   return { root: flags.root, stateFile: flags['state-file'], config: flags.config };
 }
+
+/** A number of task workers from 0 to 64, or `auto` (one per CPU). */
+const taskWorkersFlag = Flags.custom<number | 'auto'>({
+  parse: async (input) => {
+    if (input === 'auto') return 'auto';
+    const count = Number(input);
+    if (!/^\d+$/.test(input) || count > MAX_TASK_WORKERS) throw new Error(`Expected a number from 0 to ${MAX_TASK_WORKERS}, or auto (one per CPU), but received: ${input}`);
+    return count;
+  },
+});
 
 /** Everything that runs a server (`ephpm serve`, `ephpm dev`). */
 export const serveFlags = {
@@ -29,7 +39,7 @@ export const serveFlags = {
   'state-file': Flags.string({ description: 'Where the running server records its pids, host and port', env: 'EPHPM_STATE_FILE' }),
   'log-format': Flags.string({ description: 'Log lines for humans or one JSON object per line', env: 'EPHPM_LOG_FORMAT', options: ['human', 'json'] }),
   'access-log': Flags.boolean({ description: 'Log every request (--no-access-log to turn off)', allowNo: true, env: 'EPHPM_ACCESS_LOG' }),
-  'task-workers': Flags.integer({ description: 'Task worker processes for Ephpm\\Octane\\run_tasks() (default: 0, none)', env: 'EPHPM_TASK_WORKERS', min: 0, max: 64 }),
+  'task-workers': taskWorkersFlag({ description: 'Task worker processes for Octane::concurrently() / Ephpm\\Octane\\run_tasks(), or auto: one per CPU (default: auto for a Laravel app, else 0)', env: 'EPHPM_TASK_WORKERS' }),
   'task-queue-size': Flags.integer({ description: 'Tasks a busy task worker holds before TaskQueueFull (default: 256)', env: 'EPHPM_TASK_QUEUE_SIZE', min: 0 }),
   tick: Flags.boolean({ description: 'Run a tick worker fed by Ephpm\\Octane\\take_tick() once a second (--no-tick to turn off)', allowNo: true, env: 'EPHPM_TICK' }),
   tables: Flags.string({ description: 'Shared tables as JSON in Octane\'s format, e.g. {"users:1000":{"name":"string:64","votes":"int"}}', env: 'EPHPM_TABLES' }),

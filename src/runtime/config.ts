@@ -7,7 +7,8 @@ import { metricsSetting, type MetricsListen } from './metrics/metrics-config.js'
 import { parseByteSize } from './sizes.js';
 import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
 import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
-import { laravelWorkerScript } from './laravel/laravel-app.js';
+import { isDriverWorker, laravelWorkerScript } from './laravel/laravel-app.js';
+import type { OctaneSettings } from './laravel/octane-settings.js';
 import { clusterSetting, type ClusterConfig, type ClusterOptions } from './cluster/cluster-config.js';
 
 export type LogFormat = 'human' | 'json';
@@ -31,11 +32,17 @@ export interface ServeOptions extends ClusterOptions {
   tables?: string;
   /** The `octane` cache store's table as JSON, Octane's `octane.cache` ({rows, bytes}) (EPHPM_CACHE); replaces [cache]. */
   cache?: string;
-  taskWorkers?: number;
+  /** `auto`: one per CPU. */
+  taskWorkers?: number | 'auto';
   taskQueueSize?: number;
   tick?: boolean;
   /** "host:port" of the Prometheus listener (EPHPM_METRICS); replaces [metrics] listen. */
   metrics?: string;
+  /**
+   * Reads a Laravel app's Octane settings (tables, cache, tick) when the server runs the Octane driver's worker
+   * script; what they set, flags and ephpm.toml have not. `serve` and `dev` pass it; `doctor` does not.
+   */
+  octaneSettings?: (root: string) => OctaneSettings | null;
 }
 
 export interface ServerConfig {
@@ -103,6 +110,8 @@ export interface DevConfig {
 /** The same list as Laravel Octane's `octane.watch`, so a Laravel app restarts on the changes it would. */
 export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'public/**/*.php', 'resources/**/*.php', 'routes', 'composer.lock', '.env'];
 
+export const MAX_TASK_WORKERS = 64;
+
 const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics', 'cluster'];
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
@@ -158,11 +167,11 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd(), 
   const base = configFile ? resolve(configFile, '..') : root;
 
   const workerSetting = options.worker ?? stringSetting(setting('worker'), 'server.worker');
-  if (!workerSetting && !needsWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript: '' };
+  if (!workerSetting && !needsWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd, NOT_LARAVEL), workerScript: '' };
   if (!workerSetting) {
     // A Laravel app runs on the Octane driver's worker script.
     const laravelWorker = laravelWorkerScript(root);
-    if (laravelWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript: laravelWorker };
+    if (laravelWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd, laravelApp(options, root)), workerScript: laravelWorker };
     throw new EphpmError(
       'EPHPM_NO_WORKER',
       `No worker script to run in ${root}: it is not a Laravel app (no artisan file) and no worker script is set.`,
@@ -174,10 +183,27 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd(), 
     throw new EphpmError('EPHPM_NO_WORKER', `The worker script ${workerScript} does not exist.`, 'Check the --worker path.');
   }
 
-  return { ...serverSettings(options, toml, root, base, configFile, cwd), workerScript };
+  const app = isDriverWorker(root, workerScript) ? laravelApp(options, root) : NOT_LARAVEL;
+  return { ...serverSettings(options, toml, root, base, configFile, cwd, app), workerScript };
 }
 
-function serverSettings(options: ServeOptions, toml: TomlShape, root: string, base: string, configFile: string | null, cwd: string): Omit<ServerConfig, 'workerScript'> {
+/** Whether the server runs a Laravel app through the Octane driver, and that app's Octane settings if read. */
+interface LaravelRun {
+  driver: boolean;
+  octane: OctaneSettings | null;
+}
+
+const NOT_LARAVEL: LaravelRun = { driver: false, octane: null };
+
+function laravelApp(options: ServeOptions, root: string): LaravelRun {
+  return { driver: true, octane: options.octaneSettings?.(root) ?? null };
+}
+
+/**
+ * Defaults ← the Laravel app's Octane settings (when it runs the driver) ← ephpm.toml ← flags / EPHPM_*.
+ */
+function serverSettings(options: ServeOptions, toml: TomlShape, root: string, base: string, configFile: string | null, cwd: string, app: LaravelRun): Omit<ServerConfig, 'workerScript'> {
+  const laravel = app.octane;
   const server = toml.server ?? {};
   const setting = (key: string) => server[key];
   const publicCandidate = join(root, 'public');
@@ -204,12 +230,19 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     tables: withCacheTable(
       options.tables !== undefined
         ? parseTablesJson(options.tables, 'EPHPM_TABLES (--tables)')
-        : parseTableDefinitions(toml.tables, `${configFile ?? 'ephpm.toml'} [tables]`),
-      options.cache !== undefined ? parseCacheJson(options.cache, 'EPHPM_CACHE (--cache)') : parseCacheSettings(toml.cache, `${configFile ?? 'ephpm.toml'} [cache]`),
+        : toml.tables !== undefined || !laravel
+          ? parseTableDefinitions(toml.tables, `${configFile ?? 'ephpm.toml'} [tables]`)
+          : parseTableDefinitions(laravel.tables ?? undefined, `config('octane.tables') of ${root}`),
+      options.cache !== undefined
+        ? parseCacheJson(options.cache, 'EPHPM_CACHE (--cache)')
+        : toml.cache !== undefined || !laravel
+          ? parseCacheSettings(toml.cache, `${configFile ?? 'ephpm.toml'} [cache]`)
+          : parseCacheSettings(laravel.cache ?? undefined, `config('octane.cache') of ${root}`),
     ),
-    taskWorkers: options.taskWorkers ?? intSetting(setting('task_workers'), 'server.task_workers', 0, 64) ?? 0,
+    // A Laravel app gets one task worker per CPU, as Octane's Swoole server does; a plain worker script none.
+    taskWorkers: taskWorkersSetting(options.taskWorkers ?? setting('task_workers'), app.driver ? 'auto' : 0),
     taskQueueSize: options.taskQueueSize ?? intSetting(setting('task_queue_size'), 'server.task_queue_size', 0) ?? 256,
-    tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? false,
+    tick: options.tick ?? boolSetting(setting('tick'), 'server.tick') ?? laravel?.tick ?? false,
     metrics: null,
     cluster: null,
   };
@@ -217,6 +250,13 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
   config.cluster = clusterSetting(options, toml.cluster, configFile ?? 'ephpm.toml', config.tables);
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   return config;
+}
+
+/** `task_workers` / `--task-workers`: a number from 0 to 64, or `auto`, one per CPU. */
+function taskWorkersSetting(value: unknown, fallback: number | 'auto'): number {
+  const setting = value ?? fallback;
+  if (setting === 'auto') return Math.min(availableParallelism(), MAX_TASK_WORKERS);
+  return intSetting(setting, 'server.task_workers', 0, MAX_TASK_WORKERS, 'A number of task worker processes, or "auto" for one per CPU') ?? 0;
 }
 
 function findConfigFile(explicit: string | undefined, root: string, cwd: string): string | null {

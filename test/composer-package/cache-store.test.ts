@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureComposerPackageDeps } from '../helpers/composer-package.js';
 import { fixture, getJson, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
+import { onNewConnection } from '../helpers/http-client.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // Ephpm\Octane\Cache\TableStore under a real Illuminate\Cache\Repository, in
@@ -35,24 +35,6 @@ async function call(name: string, args: unknown[] = [], target = server): Promis
   const reply = await op(target, name, args);
   if (reply.error) throw new Error(`${name}() threw ${reply.error.class}: ${reply.error.message}`);
   return reply.result;
-}
-
-/**
- * One request on a connection of its own: the cluster hands new connections to the worker processes in turn, while
- * fetch() would reuse a kept-alive connection to one of them.
- */
-function onNewConnection<T>(url: string, body?: string): Promise<{ status: number; json: T }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: body === undefined ? 'GET' : 'POST', agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as T }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** Asks until a worker other than `pid` answers. */

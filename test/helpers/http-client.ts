@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 /** A browser's cookie jar, enough for one site: names to values, from Set-Cookie headers. */
 export class CookieJar {
   readonly cookies = new Map<string, string>();
@@ -45,4 +47,22 @@ export async function fetchJson<T = Record<string, unknown>>(url: string, init: 
   const text = await response.text();
   if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${text.slice(0, 2000)}`);
   return JSON.parse(text) as T;
+}
+
+/**
+ * One request on a connection of its own: the cluster hands new connections to the worker processes in turn, while
+ * fetch() would reuse a kept-alive connection to one of them.
+ */
+export function onNewConnection<T>(url: string, body?: string): Promise<{ status: number; json: T }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: body === undefined ? 'GET' : 'POST', agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as T }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

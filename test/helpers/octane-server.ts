@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { observeProcess, type ObservedProcess } from './ephpm-server.js';
+import { laravelApp } from './laravel-app.js';
 
 export interface OctaneServer extends ObservedProcess {
   url: string;
@@ -46,4 +48,32 @@ export async function startOctane(app: string, args: string[] = [], env: Record<
     await run.stop('SIGKILL');
     throw error;
   }
+}
+
+export interface SuiteServer {
+  readonly app: string;
+  readonly server: OctaneServer;
+  readonly url: string;
+}
+
+/**
+ * One `php artisan octane:start --server=ephpm …args` for the tests of a describe block, in the suite's Laravel app:
+ * started before them (after `prepare(app)`), stopped with Ctrl-C after them, which must exit 0.
+ */
+export function octaneForTests(args: string[], env: Record<string, string> = {}, prepare: (app: string) => void = () => {}): SuiteServer {
+  let app = '';
+  let server: OctaneServer | undefined;
+  beforeAll(async () => {
+    app = laravelApp();
+    prepare(app);
+    server = await startOctane(app, args, env);
+  }, 600_000);
+  afterAll(async () => {
+    expect(await server?.stop('SIGINT')).toBe(0);
+  });
+  return {
+    get app() { return app; },
+    get server() { return server!; },
+    get url() { return server!.url; },
+  };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
@@ -220,9 +221,14 @@ describe.skipIf(skip)(`Laravel through Octane on ephpm${skip ? ` — SKIPPED: ${
     expect(await (await get('/echo-output')).text()).toBe('echoed, then the body');
   });
 
-  it('runs Octane::concurrently() in the worker itself when no task workers were started', async () => {
+  it('starts one task worker per CPU by default (--task-workers=auto, as Octane starts Swoole), where Octane::concurrently() runs', async () => {
+    const { output } = await runCli(['status', '--json', '--root', app]);
+    const taskPids = (JSON.parse(output) as { taskWorkers: Array<{ role: string; pid: number }> }).taskWorkers.filter((worker) => worker.role === 'task').map((worker) => worker.pid);
+    expect(taskPids).toHaveLength(availableParallelism());
     const { pid, results } = await fetchJson<{ pid: number; results: { task: number; sum: number } }>(`${server.url}/concurrently`);
-    expect(results).toEqual({ task: pid, sum: 4 });
+    expect(results.sum).toBe(4);
+    expect(taskPids).toContain(results.task);
+    expect(results.task).not.toBe(pid);
   });
 
   it('gives Octane::table() and the octane cache store the runtime\'s shared memory', async () => {

@@ -30,7 +30,7 @@ describe.skipIf(skip)(`Octane::table() across three Laravel nodes${skip ? ` — 
     for (const node of ['l1', 'l2', 'l3']) {
       const copy = appCopy(app, { withRuntime: true });
       appendFileSync(join(copy, 'routes', 'web.php'), ROUTES);
-      servers.push(await startOctane(copy, ['--workers=2'], { EPHPM_CLUSTER_REDIS: redis.url, EPHPM_CLUSTER_NODE: node }));
+      servers.push(await startOctane(copy, ['--workers=2', '--task-workers=0'], { EPHPM_CLUSTER_REDIS: redis.url, EPHPM_CLUSTER_NODE: node }));
     }
   }, 600_000);
 

@@ -21,6 +21,17 @@ describe.skipIf(skip)(`ephpm in a Laravel app, and what is missing said plainly$
     app = laravelApp();
   }, 600_000);
 
+  /** A copy of the app whose AppServiceProvider throws `message` in boot() when the PHP `condition` holds. */
+  const appFailingToBoot = (condition: string, message: string) => {
+    const copy = appCopy(app, { withRuntime: true });
+    const provider = join(copy, 'app', 'Providers', 'AppServiceProvider.php');
+    writeFileSync(provider, readFileSync(provider, 'utf8').replace(
+      'public function boot(): void\n    {\n',
+      `public function boot(): void\n    {\n        if (${condition}) throw new \\RuntimeException('${message}');\n`,
+    ));
+    return copy;
+  };
+
   it('serves the app with `ephpm serve` in its directory, through the same driver as octane:start', async () => {
     // APP_DEBUG from the environment wins over .env here (octane:start clears .env values from its own).
     const server = await startServer(['--root', app, '--workers', '1'], { env: { APP_DEBUG: 'false' } });
@@ -42,6 +53,44 @@ describe.skipIf(skip)(`ephpm in a Laravel app, and what is missing said plainly$
     } finally {
       expect(await server.stop()).toBe(0);
     }
+  });
+
+  it("takes the app's octane.tables and octane.cache with `ephpm serve`, asking the app once: the answer is kept until its config changes", async () => {
+    const copy = appCopy(app, { withRuntime: true });
+    const tablesOf = async (args: string[] = []) => {
+      const server = await startServer(['--root', copy, '--workers', '1', '--task-workers', '0', ...args]);
+      try {
+        const { stdout } = await runCli(['table:list', '--json', '--state-file', server.stateFile]);
+        return (JSON.parse(stdout) as { tables: Array<{ name: string }> }).tables.map((table) => table.name).sort();
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    };
+    expect(await tablesOf()).toEqual(['example', 'markers', 'octane.cache', 'parity', 'users']);
+
+    // The answer is kept in .ephpm/octane-settings.json: an edit there (the app is not asked again) shows...
+    const cacheFile = join(copy, '.ephpm', 'octane-settings.json');
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { settings: { tables: Record<string, unknown> } };
+    cached.settings.tables = { 'from-cache:10': { n: 'int' } };
+    writeFileSync(cacheFile, JSON.stringify(cached));
+    expect(await tablesOf()).toEqual(['from-cache', 'octane.cache']);
+    // ...until the app's config changes.
+    const config = join(copy, 'config', 'octane.php');
+    writeFileSync(config, readFileSync(config, 'utf8').replace("'example:1000'", "'renamed:1000'"));
+    expect(await tablesOf()).toEqual(['markers', 'octane.cache', 'parity', 'renamed', 'users']);
+
+    // [tables] and [cache] in ephpm.toml win over the app's settings, and --tables over both.
+    writeFileSync(join(copy, 'ephpm.toml'), `${readFileSync(join(copy, 'ephpm.toml'), 'utf8')}\n[tables]\n"toml:10" = { n = "int" }\n[cache]\nrows = 10\n`);
+    expect(await tablesOf()).toEqual(['octane.cache', 'toml']);
+    expect(await tablesOf(['--tables', '{"flag:10":{"n":"int"}}'])).toEqual(['flag', 'octane.cache']);
+  });
+
+  it("stops `ephpm serve` with the app's error when the app cannot say its Octane settings", async () => {
+    const copy = appFailingToBoot("$this->app->runningInConsole()", 'no database for the console');
+    const { code, output } = await runCli(['serve', '--root', copy, '--port', '0'], { timeoutMs: 120_000 });
+    expect(code).toBe(1);
+    expect(output).toMatch(/ephpm could not read the app's Octane settings \(octane\.tables, octane\.cache, ticks\): php artisan ephpm:octane-settings in .* exited with 1/);
+    expect(output).toMatch(/no database for the console/);
   });
 
   it('finds laravel/octane and the driver with `ephpm doctor`', async () => {
@@ -88,12 +137,7 @@ describe.skipIf(skip)(`ephpm in a Laravel app, and what is missing said plainly$
   });
 
   it('stops with the exception when the app fails to boot in the workers', async () => {
-    const copy = appCopy(app, { withRuntime: true });
-    const provider = join(copy, 'app', 'Providers', 'AppServiceProvider.php');
-    writeFileSync(provider, readFileSync(provider, 'utf8').replace(
-      'public function boot(): void\n    {\n',
-      "public function boot(): void\n    {\n        if (! $this->app->runningInConsole()) throw new \\RuntimeException('no database for the workers');\n",
-    ));
+    const copy = appFailingToBoot("! $this->app->runningInConsole()", 'no database for the workers');
     const { code, output } = await artisan(copy, ['octane:start', '--server=ephpm', `--port=${await freePort()}`, '--workers=1']);
     expect(code).toBe(1);
     expect(output).toMatch(/PHP Fatal error: {2}Uncaught RuntimeException: no database for the workers in .*AppServiceProvider\.php:\d+/);

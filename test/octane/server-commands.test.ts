@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
@@ -53,17 +53,6 @@ describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` 
     const { output } = await runCli(['status', '--json', '--root', app]);
     expect(JSON.parse(output).taskWorkers.map((worker: { pid: number }) => worker.pid)).toEqual([results.task]);
     expect(await fetchJson(`${server.url}/concurrently/fails`)).toEqual({ class: 'InvalidArgumentException', message: 'no such report' });
-  });
-
-  it('runs the Octane::tick() callbacks the app registers on a tick worker', async () => {
-    const ticks = join(app, 'storage', 'ticks.log');
-    rmSync(ticks, { force: true });
-    server = await startOctane(app, ['--workers=1'], { EPHPM_TEST_TICK: '1' });
-    const pids = await waitFor(() => existsSync(ticks) && readFileSync(ticks, 'utf8').trim().split('\n').map(Number), 'a tick');
-    const { output } = await runCli(['status', '--json', '--root', app]);
-    const status = JSON.parse(output) as { workers: Array<{ pid: number }>; taskWorkers: Array<{ role: string; pid: number }> };
-    expect(status.taskWorkers).toEqual([expect.objectContaining({ role: 'tick', pid: pids[0] })]);
-    expect(status.workers.map((worker) => worker.pid)).not.toContain(pids[0]);
   });
 
   it('reports the server, reloads it under a stream of requests without a failure, and stops it, from another terminal', async () => {

@@ -109,7 +109,7 @@ describe('a shared table refuses bad input', () => {
     const withoutOctane = await op(server, 'users', 'set', ['long', { votes: 2, name: tooLong }]);
     expect(withoutOctane.error?.class).toBe('Ephpm\\Octane\\ValueTooLargeForColumnException');
     expect(withoutOctane.error?.parents).toEqual(['Ephpm\\Octane\\InvalidTableArgument', 'InvalidArgumentException', 'LogicException', 'Exception']);
-    expect(withoutOctane.error?.message).toBe('Value [xxxxxxxxxxxxxxxxxxxx...] is too large for [name] column: 17 bytes, and column [name] of table [users] holds at most 16.'.replace('xxxxxxxxxxxxxxxxxxxx...', tooLong));
+    expect(withoutOctane.error?.message).toBe('Value [xxxxxxxxxxxxxxxxx...] is too large for [name] column. It is 17 bytes; column [name] of table [users] holds at most 16.');
     expect(await call(server, 'users', 'get', ['long'])).toEqual({ name: 'short', votes: 1, score: 0.0 });
 
     // Each worker loads the class on its first throw, so ask both.

@@ -53,6 +53,39 @@ describe('the server settings', () => {
     expect(resolveServerConfig({ port: 9100, workers: 1 }, root)).toMatchObject({ port: 9100, workers: 1 });
   });
 
+  it("for a Laravel app on the Octane driver, take the app's Octane settings below ephpm.toml and flags, and one task worker per CPU", () => {
+    const laravel = { 'artisan': '', 'vendor/laravel/octane/composer.json': '{}', 'vendor/ephpm/octane-driver/bin/ephpm-worker.php': '<?php' };
+    const octane = { tables: { 'users:10': { name: 'string:8' } }, cache: { rows: 5 }, tick: true };
+    const asked: string[] = [];
+    const octaneSettings = (root: string) => (asked.push(root), octane);
+    const tableNames = (config: ReturnType<typeof resolveServerConfig>) => config.tables.map((table) => `${table.name}:${table.rows}`);
+
+    const root = app(laravel);
+    const fromApp = resolveServerConfig({ octaneSettings }, root);
+    expect(asked).toEqual([root]);
+    expect(tableNames(fromApp)).toEqual(['users:10', 'octane.cache:5']);
+    expect(fromApp).toMatchObject({ tick: true, taskWorkers: availableParallelism() });
+    // octane:start passes the driver's worker script by its path: the same app.
+    expect(resolveServerConfig({ octaneSettings, worker: join(root, 'vendor/ephpm/octane-driver/bin/ephpm-worker.php') }, root)).toMatchObject({ tick: true, taskWorkers: availableParallelism() });
+
+    const withToml = app({ ...laravel, 'ephpm.toml': '[server]\ntick = false\ntask_workers = 1\n[tables]\n"toml:3" = { n = "int" }\n' });
+    expect(tableNames(resolveServerConfig({ octaneSettings }, withToml))).toEqual(['toml:3', 'octane.cache:5']);
+    expect(resolveServerConfig({ octaneSettings }, withToml)).toMatchObject({ tick: false, taskWorkers: 1 });
+    const flagged = resolveServerConfig({ octaneSettings, tables: '{"flag:2":{"n":"int"}}', cache: '{"rows":7}', taskWorkers: 'auto' }, withToml);
+    expect(tableNames(flagged)).toEqual(['flag:2', 'octane.cache:7']);
+    expect(flagged.taskWorkers).toBe(availableParallelism());
+
+    // A worker script of its own: neither the app's settings nor task workers unless asked.
+    asked.length = 0;
+    expect(resolveServerConfig({ octaneSettings, worker: 'worker.php' }, root)).toMatchObject({ tables: [], tick: false, taskWorkers: 0 });
+    expect(asked).toEqual([]);
+  });
+
+  it('take task_workers = "auto" as one per CPU and refuse anything else that is not a count', () => {
+    expect(resolveIn(app({ 'ephpm.toml': '[server]\ntask_workers = "auto"\n' })).taskWorkers).toBe(availableParallelism());
+    expect(refusal(() => resolveIn(app({ 'ephpm.toml': '[server]\ntask_workers = "many"\n' }))).message).toBe('ephpm.toml: server.task_workers must be a whole number from 0 to 64; got "many".');
+  });
+
   it('keep in-memory bodies no larger than the body limit', () => {
     expect(resolveIn(app(), { maxBodySize: '512k' })).toMatchObject({ maxBodyBytes: 512 * 1024, bodyMemoryBytes: 512 * 1024 });
   });

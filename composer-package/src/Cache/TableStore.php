@@ -8,6 +8,7 @@ use Closure;
 use Ephpm\Octane\Table;
 use Ephpm\Octane\TableException;
 use Illuminate\Contracts\Cache\Store;
+use Illuminate\Support\Carbon;
 use Throwable;
 
 /**
@@ -270,8 +271,15 @@ final class TableStore implements Store
         return '#' . rtrim(strtr(base64_encode(hash('sha256', $key, true)), '+/', '-_'), '=');
     }
 
+    /**
+     * Milliseconds since the epoch, on Carbon's clock as Octane's store is: a test time (Carbon::setTestNow(),
+     * $this->travel()) moves TTLs and intervals. Without one, the system clock (cheaper than making a Carbon).
+     */
     private static function now(): int
     {
+        if (class_exists(Carbon::class) && Carbon::hasTestNow()) {
+            return Carbon::now()->getTimestampMs();
+        }
         return (int) floor(microtime(true) * 1000);
     }
 }

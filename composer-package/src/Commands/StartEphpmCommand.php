@@ -4,14 +4,13 @@ declare(strict_types=1);
 
 namespace Ephpm\Octane\Commands;
 
+use Ephpm\Octane\Server\OctaneSettings;
 use Ephpm\Octane\Server\RuntimeBinary;
 use Ephpm\Octane\Server\ServerProcessInspector;
 use Ephpm\Octane\Server\ServerStateFile;
 use Laravel\Octane\Commands\Command;
 use Laravel\Octane\Commands\Concerns\InteractsWithEnvironmentVariables;
 use Laravel\Octane\Commands\Concerns\InteractsWithServers;
-use Laravel\Octane\Events\TickReceived;
-use Laravel\Octane\Swoole\InvokeTickCallable;
 use RuntimeException;
 use Symfony\Component\Console\Attribute\AsCommand;
 use Symfony\Component\Console\Command\SignalableCommandInterface;
@@ -76,6 +75,9 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
             'APP_BASE_PATH' => base_path(),
             'APP_PUBLIC_PATH' => public_path(),
             'LARAVEL_OCTANE' => '1',
+            // octane.tables, octane.cache and the tick setting, read from this booted app: the runtime takes them
+            // as it would from `php artisan ephpm:octane-settings` (ephpm.toml and flags still win).
+            'EPHPM_OCTANE_SETTINGS' => json_encode(OctaneSettings::of($this->laravel), JSON_THROW_ON_ERROR),
         ], null, null);
         $server->start();
         $this->serverPid = (int) $server->getPid();
@@ -117,35 +119,13 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
         if ($this->option('workers') !== 'auto') {
             array_push($arguments, '--workers', (string) (int) $this->option('workers'));
         }
+        // `auto` (the default) leaves it to ephpm.toml, else to the runtime's default for Laravel: one per CPU, as Swoole.
         if ($this->option('task-workers') !== 'auto') {
             array_push($arguments, '--task-workers', (string) (int) $this->option('task-workers'));
-        }
-        // Octane's shared tables and its `octane` cache store's table, made by the runtime in shared memory.
-        foreach (['tables' => config('octane.tables'), 'cache' => config('octane.cache')] as $flag => $setting) {
-            if (is_array($setting) && $setting !== []) {
-                array_push($arguments, "--{$flag}", (string) json_encode($setting));
-            }
-        }
-        if ($this->ticks()) {
-            $arguments[] = '--tick';
         }
         // Request lines cost a write per request; Octane shows them in the local environment only.
         $arguments[] = app()->isLocal() ? '--access-log' : '--no-access-log';
         return $arguments;
-    }
-
-    /**
-     * Whether to run the tick worker (a process of its own): when config('octane.tick') says so, else when the app
-     * registered Octane::tick() callbacks (its providers boot in this command too).
-     */
-    private function ticks(): bool
-    {
-        $configured = config('octane.tick');
-        if (is_bool($configured)) {
-            return $configured;
-        }
-        $listeners = app('events')->getRawListeners()[TickReceived::class] ?? [];
-        return array_filter($listeners, static fn (mixed $listener): bool => $listener instanceof InvokeTickCallable) !== [];
     }
 
     private function requestTimeout(): int

@@ -22,7 +22,14 @@ final class TaskRunner
     public static function run(Worker $worker): void
     {
         if (worker_role() === 'tick') {
-            while (take_tick() !== null) {
+            $missedBefore = false;
+            while (($tick = take_tick()) !== null) {
+                if ($tick['missed'] > 0 && !$missedBefore) {
+                    // Said once per process; `ephpm status`, octane:status and /metrics keep counting.
+                    $missedBefore = true;
+                    error_log("ephpm: {$tick['missed']} tick(s) skipped while an Octane::tick() callback ran for longer than a second; "
+                        . 'ticks never pile up, they are dropped and counted (missed ticks in ephpm status / octane:status).');
+                }
                 $worker->handleTick();
             }
             return;

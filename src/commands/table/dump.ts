@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
-import { formatTable } from '../../cli/format.js';
+import { formatTable, tableCell } from '../../cli/format.js';
 import { dumpTable, toCsv, type TableDump } from '../../runtime/tables/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 import { clusterDumpTable } from '../../cli/cluster-view.js';
@@ -15,6 +15,7 @@ export default class DumpTable extends BaseCommand {
     '<%= config.bin %> table:dump users --limit 20',
     '<%= config.bin %> table:dump users --key user-42 --json',
     '<%= config.bin %> table:dump users --csv > users.csv',
+    '<%= config.bin %> table:dump octane.cache --raw',
     '<%= config.bin %> table:dump users --cluster',
   ];
 
@@ -29,6 +30,7 @@ export default class DumpTable extends BaseCommand {
     csv: Flags.boolean({ description: 'Print CSV (a header line, then one line per row)', exclusive: ['json'] }),
     limit: Flags.integer({ description: 'Print at most this many rows', min: 1, exclusive: ['key'] }),
     key: Flags.string({ description: 'Print only the row with this key' }),
+    raw: Flags.boolean({ description: 'Show strings as stored: no unserializing of PHP-serialized values (--json and --csv always are)', exclusive: ['json', 'csv'] }),
     cluster: Flags.boolean({ description: 'Cluster mode: read the cluster\'s copy in Redis too, and mark the rows that differ', exclusive: ['csv'] }),
   };
 
@@ -36,7 +38,7 @@ export default class DumpTable extends BaseCommand {
     const { args, flags } = await this.parse(DumpTable);
     if (flags.cluster) {
       const compared = await dumpTableWithCluster(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
-      this.log(clusterDumpTable(compared));
+      this.log(clusterDumpTable(compared, { unserialize: !flags.raw }));
       this.log(kleur.dim(`${compared.rows.length.toLocaleString('en')} keys shown; ${compared.differing.toLocaleString('en')} differ between this node and Redis`));
       return compared;
     }
@@ -46,7 +48,8 @@ export default class DumpTable extends BaseCommand {
       return dump;
     }
     const columns = dump.table.columns.map((column) => column.name);
-    this.log(formatTable(['KEY', ...columns], dump.rows.map((row) => [row.key, ...columns.map((name) => String(row.values[name]))])));
+    const cell = (value: string | number) => tableCell(value, { unserialize: !flags.raw });
+    this.log(formatTable(['KEY', ...columns], dump.rows.map((row) => [tableCell(row.key), ...columns.map((name) => cell(row.values[name]!))])));
     this.log(kleur.dim(`${dump.rows.length.toLocaleString('en')} of ${dump.table.used.toLocaleString('en')} rows (capacity ${dump.table.rows.toLocaleString('en')})`));
     return dump;
   }

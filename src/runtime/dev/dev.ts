@@ -5,6 +5,7 @@ import { DevReport } from './report.js';
 import { bootError, DevRestarts } from './restarts.js';
 import { WatchScope } from './watch-scope.js';
 import { DevWatcher, POLL_INTERVAL_MS } from './watcher.js';
+import { readOctaneSettings, type OctaneSettings } from '../laravel/octane-settings.js';
 import { Logger } from '../logger.js';
 import { Supervisor } from '../supervisor/supervisor.js';
 
@@ -17,7 +18,7 @@ export interface DevOptions extends ServeOptions {
  * gracefully. Resolves with the exit code once the server has stopped.
  */
 export async function dev(options: DevOptions): Promise<number> {
-  const config = resolveServerConfig(options);
+  const config = resolveServerConfig({ ...options, octaneSettings: (root) => octaneSettingsOrWarn(root, options) });
   const devConfig = resolveDevConfig(options, config);
   const configFile = config.configFile ?? join(config.root, 'ephpm.toml');
   const scope = new WatchScope({
@@ -53,6 +54,20 @@ export async function dev(options: DevOptions): Promise<number> {
   const code = await supervisor.finished;
   await watcher.close();
   return code;
+}
+
+/**
+ * A Laravel app's Octane settings; when the app cannot say (it fails to boot in the console), a warning, and the
+ * server starts without them: `ephpm dev` serves the boot error until a change fixes it.
+ */
+function octaneSettingsOrWarn(root: string, options: DevOptions): OctaneSettings | null {
+  try {
+    return readOctaneSettings(root);
+  } catch (error) {
+    const message = `${(error as Error).message}\nstarting without the app's Octane tables, cache and ticks; stop and start ephpm dev again once the app boots`;
+    new Logger(options.logFormat ?? 'human', 'supervisor').warn(message);
+    return null;
+  }
 }
 
 /** The changed ephpm.toml's first error, if it has one (it applies at the next start). */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { EphpmError } from '../errors.js';
 import { packageRoot } from '../php/addon.js';
@@ -48,4 +48,10 @@ export function laravelWorkerScript(root: string): string | null {
     );
   }
   return join(root, DRIVER_WORKER);
+}
+
+/** Whether `workerScript` is the driver's worker script of the app at `root` (octane:start passes it by its real path). */
+export function isDriverWorker(root: string, workerScript: string): boolean {
+  const driverWorker = join(root, DRIVER_WORKER);
+  return existsSync(driverWorker) && existsSync(workerScript) && realpathSync(driverWorker) === realpathSync(workerScript);
 }

@@ -1,10 +1,12 @@
 import { resolveServerConfig, type ServeOptions } from '../config.js';
+import { readOctaneSettings } from '../laravel/octane-settings.js';
 import { Logger } from '../logger.js';
 import { Supervisor } from './supervisor.js';
 
 /** Runs the server in the foreground; resolves with the exit code once it has stopped. */
 export async function serve(options: ServeOptions): Promise<number> {
-  const config = resolveServerConfig(options);
+  // In a Laravel app: octane.tables, octane.cache and its ticks, asked of the app (a failure stops here, with the app's error).
+  const config = resolveServerConfig({ ...options, octaneSettings: readOctaneSettings });
   const supervisor = new Supervisor(config, new Logger(config.logFormat, 'supervisor'));
   await supervisor.start();
   return supervisor.finished;

@@ -1,0 +1,50 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Ephpm\Octane\Server;
+
+use Illuminate\Contracts\Foundation\Application;
+use Laravel\Octane\Events\TickReceived;
+use Laravel\Octane\Swoole\InvokeTickCallable;
+
+/**
+ * What the runtime needs from the app's Octane configuration before it starts any worker: the shared tables
+ * (`octane.tables`), the `octane` cache store's table (`octane.cache`) and whether to run the tick worker. Read
+ * here, in the booted app, for both front doors: octane:start hands it to `ephpm serve` in EPHPM_OCTANE_SETTINGS,
+ * and `ephpm serve` / `ephpm dev` ask `php artisan ephpm:octane-settings` for it.
+ */
+final class OctaneSettings
+{
+    /** @return array{tables: array<string, mixed>|null, cache: array<string, mixed>|null, tick: bool} */
+    public static function of(Application $app): array
+    {
+        $config = $app['config'];
+        return [
+            'tables' => self::nonEmpty($config->get('octane.tables')),
+            // Octane makes no `octane` store when octane.cache is empty; neither does ephpm.
+            'cache' => self::nonEmpty($config->get('octane.cache')),
+            'tick' => self::ticks($app),
+        ];
+    }
+
+    /**
+     * Whether to run the tick worker (a process of its own): when config('octane.tick') says so, else when the app
+     * registered Octane::tick() callbacks (its providers have booted).
+     */
+    private static function ticks(Application $app): bool
+    {
+        $configured = $app['config']->get('octane.tick');
+        if (is_bool($configured)) {
+            return $configured;
+        }
+        $listeners = $app['events']->getRawListeners()[TickReceived::class] ?? [];
+        return array_filter($listeners, static fn (mixed $listener): bool => $listener instanceof InvokeTickCallable) !== [];
+    }
+
+    /** @return array<string, mixed>|null */
+    private static function nonEmpty(mixed $setting): ?array
+    {
+        return is_array($setting) && $setting !== [] ? $setting : null;
+    }
+}
