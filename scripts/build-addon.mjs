@@ -3,8 +3,8 @@
 import { buildAddon } from '../dist/runtime/php/addon-build.js';
 
 try {
-  const { phpVersion } = buildAddon();
-  console.log(`ephpm: addon built against PHP ${phpVersion}`);
+  const { phpVersion, library } = await buildAddon();
+  console.log(`ephpm: addon built against PHP ${phpVersion} (${library})`);
 } catch (error) {
   console.error(`ephpm: addon build failed: ${error.message}${error.hint ? `\n  try: ${error.hint}` : ''}`);
   process.exit(1);

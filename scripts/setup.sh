@@ -40,4 +40,4 @@ echo "ephpm setup: building"
 npm run --silent build:ts
 npm run --silent build:addon
 bash scripts/composer-package-deps.sh
-echo "ephpm setup: done. Try: node bin/run.js serve --root stubs/hello"
+echo "ephpm setup: done. Try: npm run demo (a Laravel app on ephpm), or node bin/run.js serve --root stubs/hello"

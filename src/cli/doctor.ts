@@ -3,9 +3,11 @@ import { createServer } from 'node:net';
 import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../runtime/config.js';
 import { isEphpmError } from '../runtime/errors.js';
 import { loadAddon } from '../runtime/php/addon.js';
-import { composerRequireCommand, isLaravelApp, missingLaravelPackages } from '../runtime/laravel/laravel-app.js';
+import { isLaravelApp } from '../runtime/laravel/laravel-app.js';
+import { phpMinorForHints } from '../runtime/php/php-install.js';
 import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/php/runtime-info.js';
 import { readStateFile, runningServerPid } from '../runtime/supervisor/state-file.js';
+import { laravelChecks } from './doctor-laravel.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -27,14 +29,22 @@ const EXTENSION_PACKAGE: Record<string, string> = { dom: 'xml', pdo_sqlite: 'sql
 const BUILT_IN = new Set(['tokenizer', 'ctype', 'fileinfo', 'openssl']);
 
 export async function runDoctor(options: { root?: string; config?: string; port?: number; host?: string }): Promise<DoctorReport> {
-  const checks: Check[] = [];
-  checks.push(checkNode(), checkPhpCli(), checkAddon());
-  const info = checks[2]!.status === 'ok' ? await embeddedPhp(options, checks) : null;
+  const addon = checkAddon();
+  const embedded: Check[] = [];
+  const info = addon.status === 'ok' ? await embeddedPhp(options, embedded) : null;
+  const checks: Check[] = [checkNode(), checkPhpCli(info), addon, ...embedded];
   if (info) checks.push(checkExtensions(info), checkOpcache(info));
   const config = checkConfig(options, checks);
   if (config) checks.push(await checkPort(config.host, options.port ?? config.port, options));
-  checks.push(checkLaravel(options.root ?? '.'));
+  const root = options.root ?? '.';
+  if (isLaravelApp(root)) checks.push(...(await laravelChecks(root, info)));
+  else checks.push({ name: 'Laravel + Octane', status: 'skip', detail: 'not a Laravel app (no artisan here)' });
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
+}
+
+/** "8.2" of the embedded PHP, else of the PHP found: the version Debian's package names carry. */
+function phpMinor(info: RuntimeInfo | null): string {
+  return (info && /^\d+\.\d+/.exec(info.phpVersion)?.[0]) || phpMinorForHints();
 }
 
 function checkNode(): Check {
@@ -44,14 +54,15 @@ function checkNode(): Check {
     : { name: 'Node.js', status: 'fail', detail: `${process.version}; ephpm needs 20 or newer`, fix: 'Install Node.js 20 or newer' };
 }
 
-function checkPhpCli(): Check {
+function checkPhpCli(info: RuntimeInfo | null): Check {
+  const minor = phpMinor(info);
   try {
     const version = execFileSync('php', ['-r', 'echo PHP_VERSION;'], { encoding: 'utf8' }).trim();
-    return version.startsWith('8.2.')
+    return version.startsWith(`${minor}.`)
       ? { name: 'PHP CLI', status: 'ok', detail: version }
-      : { name: 'PHP CLI', status: 'warn', detail: `${version}; ephpm embeds PHP 8.2, so artisan and the server may disagree`, fix: 'sudo apt-get install -y php8.2-cli' };
+      : { name: 'PHP CLI', status: 'warn', detail: `${version}; ephpm embeds PHP ${minor}, so artisan and the server may disagree`, fix: `sudo apt-get install -y php${minor}-cli` };
   } catch {
-    return { name: 'PHP CLI', status: 'fail', detail: 'php is not on PATH (artisan and Composer need it)', fix: 'sudo apt-get install -y php8.2-cli' };
+    return { name: 'PHP CLI', status: 'fail', detail: 'php is not on PATH (artisan and Composer need it)', fix: `sudo apt-get install -y php${minor}-cli` };
   }
 }
 
@@ -82,12 +93,13 @@ function checkExtensions(info: RuntimeInfo): Check {
   const loaded = new Set(info.extensions.map((e) => e.toLowerCase()));
   const missing = LARAVEL_EXTENSIONS.filter((e) => !loaded.has(e));
   if (missing.length === 0) return { name: 'PHP extensions for Laravel', status: 'ok', detail: LARAVEL_EXTENSIONS.join(', ') };
-  const packages = [...new Set(missing.filter((e) => !BUILT_IN.has(e)).map((e) => `php8.2-${EXTENSION_PACKAGE[e] ?? e}`))];
+  const minor = phpMinor(info);
+  const packages = [...new Set(missing.filter((e) => !BUILT_IN.has(e)).map((e) => `php${minor}-${EXTENSION_PACKAGE[e] ?? e}`))];
   return {
     name: 'PHP extensions for Laravel',
     status: 'fail',
     detail: `missing in the embedded PHP: ${missing.join(', ')}`,
-    fix: packages.length > 0 ? `sudo apt-get install -y ${packages.join(' ')}` : 'enable them in /etc/php/8.2/embed/php.ini',
+    fix: packages.length > 0 ? `sudo apt-get install -y ${packages.join(' ')}` : `enable them in ${info.iniFile ?? `/etc/php/${minor}/embed/php.ini`}`,
   };
 }
 
@@ -95,7 +107,7 @@ function checkOpcache(info: RuntimeInfo): Check {
   if (info.opcache.enabled) return { name: 'OPcache in the embedded PHP', status: 'ok', detail: 'enabled' };
   return info.opcache.loaded
     ? { name: 'OPcache in the embedded PHP', status: 'warn', detail: 'loaded but disabled', fix: 'remove opcache.enable=0 from [php] in ephpm.toml or the embed php.ini' }
-    : { name: 'OPcache in the embedded PHP', status: 'warn', detail: 'not loaded: every request recompiles PHP files', fix: 'sudo apt-get install -y php8.2-opcache' };
+    : { name: 'OPcache in the embedded PHP', status: 'warn', detail: 'not loaded: every request recompiles PHP files', fix: `sudo apt-get install -y php${phpMinor(info)}-opcache` };
 }
 
 function checkConfig(options: { root?: string; config?: string }, checks: Check[]): { host: string; port: number } | null {
@@ -128,11 +140,4 @@ async function checkPort(host: string, port: number, options: { root?: string; c
   return free
     ? { name: `port ${host}:${port}`, status: 'ok', detail: 'free' }
     : { name: `port ${host}:${port}`, status: 'fail', detail: 'in use by another program', fix: `pick another: ephpm serve --port ${port + 1}  (or see who has it: ss -ltnp 'sport = :${port}')` };
-}
-
-function checkLaravel(root: string): Check {
-  if (!isLaravelApp(root)) return { name: 'Laravel + Octane', status: 'skip', detail: 'not a Laravel app (no artisan here)' };
-  const missing = missingLaravelPackages(root);
-  if (missing.length === 0) return { name: 'Laravel + Octane', status: 'ok', detail: 'laravel/octane and ephpm/octane-driver installed' };
-  return { name: 'Laravel + Octane', status: 'fail', detail: `${missing.join(' and ')} not installed`, fix: composerRequireCommand(missing) };
 }

@@ -23,7 +23,7 @@ export default class Doctor extends BaseCommand {
     const { flags } = await this.parse(Doctor);
     const report = await runDoctor({ root: flags.root, config: flags.config, host: flags.host, port: flags.port });
     for (const check of report.checks) {
-      this.log(`${MARK[check.status]} ${check.name.padEnd(30)} ${kleur.dim(check.detail)}`);
+      this.log(`${MARK[check.status]} ${check.name.padEnd(38)} ${kleur.dim(check.detail)}`);
       if (check.fix && (check.status === 'fail' || check.status === 'warn')) this.log(`  ${kleur.cyan('fix:')} ${check.fix}`);
     }
     this.log(report.ok ? kleur.green('\nAll good.') : kleur.red('\nSomething needs fixing (see above).'));

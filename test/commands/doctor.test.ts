@@ -76,7 +76,7 @@ describe('ephpm doctor', () => {
     expect(code).toBe(1);
     expect(report.checks.find((c) => c.name === 'Laravel + Octane')).toMatchObject({
       status: 'fail',
-      fix: `composer require laravel/octane && composer config repositories.ephpm path ${join(repoRoot, 'composer-package')} && composer require ephpm/octane-driver:@dev`,
+      fix: `npx ephpm init  (or: composer require laravel/octane && composer config repositories.ephpm path ${join(repoRoot, 'composer-package')} && composer require ephpm/octane-driver:@dev)`,
     });
   });
 });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appWorker, repoRoot, runCli, startServer, tempDir } from '../helpers/ephpm-server.js';
+import { standInPhpConfig } from '../helpers/php-config.js';
 
 const addonFile = join(repoRoot, 'native', 'build', 'ephpm.node');
 const systemPhpVersion = execFileSync('php-config8.2', ['--version'], { encoding: 'utf8' }).trim();
@@ -84,14 +85,37 @@ describe('ephpm runtime:build', () => {
     // One g++ run compiles every native file: ~20 s on an idle 2-core machine, more while other tests run.
     const result = await runCli(['runtime:build'], { timeoutMs: 110_000 });
     expect(result.code).toBe(0);
-    expect(result.output).toMatch(new RegExp(`rebuilt .*ephpm\\.node against PHP ${systemPhpVersion.replace(/\./g, '\\.')}`));
+    expect(result.output).toMatch(new RegExp(`rebuilt .*ephpm\\.node against PHP ${systemPhpVersion.replace(/\./g, '\\.')} \\(/usr/lib/libphp8\\.2\\.so\\)`));
     expect((await runCli(['runtime:info', '--json'])).code).toBe(0);
+    // Debian's libphp8.2.so names itself libphp.so, which no package installs: the addon finds it through this link.
+    expect(readlinkSync(join(repoRoot, 'native', 'build', 'libphp.so'))).toBe('/usr/lib/libphp8.2.so');
   }, 120_000);
 
   it('says which packages to install when the PHP headers are missing', async () => {
     const result = await runCli(['runtime:build'], { env: { EPHPM_PHP_CONFIG: 'php-config-not-installed' } });
     expect(result.code).toBe(1);
-    expect(result.output).toMatch(/php-config-not-installed was not found/);
+    expect(result.output).toMatch(/php-config-not-installed was not found or does not run/);
     expect(result.output).toMatch(/sudo apt-get install -y php8\.2-dev libphp8\.2-embed g\+\+/);
+  });
+
+  it('builds against the PHP EPHPM_PHP_CONFIG names: its include dirs and its library (--print shows the commands)', async () => {
+    const php = standInPhpConfig({ version: '8.4.1', library: 'libphp.so' });
+    const result = await runCli(['runtime:build', '--print'], { env: { EPHPM_PHP_CONFIG: php.phpConfig } });
+    expect(result.code).toBe(0);
+    const [found, ...commands] = result.output.trim().split('\n');
+    expect(found).toBe(`PHP 8.4.1 from ${php.phpConfig}, library ${php.prefix}/lib/libphp.so`);
+    const compiles = commands.filter((line) => line.includes(' -c '));
+    expect(compiles.length).toBeGreaterThan(10);
+    for (const compile of compiles) expect(compile).toContain(`-I${php.prefix}/include/php/main -I${php.prefix}/include/php/TSRM`);
+    expect(result.output).not.toMatch(/include\/php\/2022|php8\.2/);
+    expect(commands.at(-1)).toMatch(new RegExp(`-shared .* -L${php.prefix}/lib -lphp -Wl,-rpath,\\$ORIGIN -Wl,-rpath,${php.prefix}/lib .*-o \\S+ephpm\\.node\\.tmp$`));
+  });
+
+  it('names the version it found in what to install when that PHP has no embed SAPI', async () => {
+    const php = standInPhpConfig({ version: '8.3.7', sapis: 'cli fpm' });
+    const result = await runCli(['runtime:build'], { env: { EPHPM_PHP_CONFIG: php.phpConfig } });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`PHP 8.3.7 (${php.phpConfig}) has no embed SAPI (its SAPIs: cli fpm).`);
+    expect(result.output).toMatch(/try: sudo apt-get install -y libphp8\.3-embed/);
   });
 });

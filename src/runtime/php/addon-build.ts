@@ -1,58 +1,122 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import { EphpmError } from '../errors.js';
 import { packageRoot } from './addon.js';
+import { findPhpInstall, installHeadersHint, type PhpInstall } from './php-install.js';
 
-const INSTALL_HEADERS = 'sudo apt-get install -y php8.2-dev libphp8.2-embed g++';
+/** The compiler runs that build the addon against one PHP, before they run (`runtime:build --print`). */
+export interface AddonBuildPlan {
+  php: PhpInstall;
+  compiler: string;
+  /** One compile per source file (run in parallel), then the link; each an argument list for `compiler`. */
+  compiles: string[][];
+  link: string[];
+  output: string;
+  objDir: string;
+}
 
 export interface AddonBuild {
   phpVersion: string;
+  phpConfig: string;
+  library: string;
   output: string;
   seconds: number;
 }
 
 /**
- * Compiles every .cc file under native/ into native/build/ephpm.node against the installed
- * libphp, offline: Node-API headers come from npm packages, PHP's from
- * php-config. The compiler's output is only shown when it fails.
+ * g++ for every .cc under native/ → native/build/ephpm.node, offline: Node-API headers come from npm packages, PHP's
+ * headers and library from the PHP's php-config (findPhpInstall: $EPHPM_PHP_CONFIG, php-config, php-config8.x newest
+ * first).
  */
-export function buildAddon(phpConfig = process.env.EPHPM_PHP_CONFIG ?? 'php-config8.2'): AddonBuild {
-  const started = Date.now();
+export function planAddonBuild(php: PhpInstall = findPhpInstall()): AddonBuildPlan {
   const require = createRequire(import.meta.url);
-  const config = (flag: string) => {
-    try {
-      return execFileSync(phpConfig, [flag], { encoding: 'utf8' }).trim();
-    } catch {
-      throw new EphpmError('EPHPM_BUILD_FAILED', `${phpConfig} was not found: PHP's headers and embed library are not installed.`, INSTALL_HEADERS);
-    }
-  };
-  const phpVersion = config('--version');
   const nativeDir = join(packageRoot, 'native');
-  const outDir = join(nativeDir, 'build');
-  const output = join(outDir, 'ephpm.node');
-  mkdirSync(outDir, { recursive: true });
-  const args = [
-    '-std=c++17', '-O2', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wno-unused-parameter',
+  const buildDir = join(nativeDir, 'build');
+  const output = join(buildDir, 'ephpm.node');
+  const flags = [
+    '-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden', '-Wall', '-Wno-unused-parameter',
     '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
     `-I${(require('node-api-headers') as { include_dir: string }).include_dir}`,
     `-I${dirname(require.resolve('node-addon-api/package.json'))}`,
     `-I${nativeDir}`,
-    ...config('--includes').split(/\s+/).filter(Boolean),
-    ...sourceFiles(nativeDir),
-    `-L${config('--prefix')}/lib`, '-lphp8.2', `-Wl,-rpath,${config('--prefix')}/lib`, '-lpthread', '-ldl',
+    ...php.includes,
+  ];
+  const objects: string[] = [];
+  // One object directory per build: two builds at once (two installs of the same copy) never share one.
+  const objDir = join(buildDir, `obj-${process.pid}`);
+  const compiles = sourceFiles(nativeDir).map((source) => {
+    const object = join(objDir, `${relative(nativeDir, source).replace(/[/\\]/g, '_')}.o`);
+    objects.push(object);
+    return [...flags, '-c', source, '-o', object];
+  });
+  const link = [
+    '-shared', '-fPIC', ...objects,
+    // $ORIGIN first: the link to libphp under its soname that buildAddon() leaves beside the addon.
+    `-L${php.libDir}`, `-l${php.linkName}`, '-Wl,-rpath,$ORIGIN', `-Wl,-rpath,${php.libDir}`, '-lpthread', '-ldl',
     // Written aside and renamed: running servers keep the file they loaded.
     '-o', `${output}.tmp`,
   ];
-  const compiler = process.env.CXX ?? 'g++';
-  const result = spawnSync(compiler, args, { encoding: 'utf8' });
-  if (result.error) throw new EphpmError('EPHPM_BUILD_FAILED', `The C++ compiler (${compiler}) could not run: ${result.error.message}`, INSTALL_HEADERS);
-  if (result.status !== 0) {
-    throw new EphpmError('EPHPM_BUILD_FAILED', `The addon did not compile:\n${result.stdout}${result.stderr}`, `Check the compiler output above; the headers come from: ${INSTALL_HEADERS}`);
+  return { php, compiler: process.env.CXX ?? 'g++', compiles, link, output, objDir };
+}
+
+/** Runs the plan, compiling on every CPU; the compiler's output is only shown when it fails. */
+export async function buildAddon(plan: AddonBuildPlan = planAddonBuild()): Promise<AddonBuild> {
+  const started = Date.now();
+  const { php, compiler, output, objDir } = plan;
+  rmSync(objDir, { recursive: true, force: true });
+  mkdirSync(objDir, { recursive: true });
+  const queue = [...plan.compiles];
+  let failure: unknown = null;
+  const worker = async () => {
+    for (let args = queue.shift(); args && failure === null; args = queue.shift()) {
+      await compile(compiler, args, php).catch((error: unknown) => (failure ??= error));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), queue.length)) }, worker));
+    if (failure !== null) throw failure;
+    await compile(compiler, plan.link, php);
+  } finally {
+    rmSync(objDir, { recursive: true, force: true });
   }
+  linkBySoname(php.library, dirname(output));
   renameSync(`${output}.tmp`, output);
-  return { phpVersion, output, seconds: (Date.now() - started) / 1000 };
+  return { phpVersion: php.version, phpConfig: php.phpConfig, library: php.library, output, seconds: (Date.now() - started) / 1000 };
+}
+
+function compile(compiler: string, args: string[], php: PhpInstall): Promise<void> {
+  const hint = installHeadersHint(php.minor);
+  return new Promise((resolve, reject) => {
+    const child = spawn(compiler, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', (error) => reject(new EphpmError('EPHPM_BUILD_FAILED', `The C++ compiler (${compiler}) could not run: ${error.message}`, hint)));
+    child.once('close', (code) => {
+      if (code === 0) return resolve();
+      reject(new EphpmError('EPHPM_BUILD_FAILED', `The addon did not compile against PHP ${php.version} (${php.phpConfig}):\n${output}`, `Check the compiler output above; the headers come from: ${hint}`));
+    });
+  });
+}
+
+/**
+ * The addon records libphp's soname, which need not be a file in the library's directory (Debian's libphp8.2.so
+ * says libphp.so): a link by that name beside the addon, found through the $ORIGIN rpath, loads the library built against.
+ */
+function linkBySoname(library: string, dir: string): void {
+  let soname: string | undefined;
+  try {
+    soname = /\(SONAME\)\s+Library soname: \[([^\]]+)\]/.exec(execFileSync('readelf', ['-d', library], { encoding: 'utf8' }))?.[1];
+  } catch {
+    return; // no readelf: the rpath to the library's directory still applies
+  }
+  if (!soname || soname === basename(library) || soname.includes('/')) return;
+  const link = join(dir, soname);
+  rmSync(link, { force: true });
+  symlinkSync(library, link);
 }
 
 /** Every .cc under native/ (each capability has its folder), build output excluded. */

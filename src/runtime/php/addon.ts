@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EphpmError } from '../errors.js';
+import { installHeadersHint, installLibphpHint, phpMinorForHints } from './php-install.js';
 import type { ColumnDefinition, TableDefinition } from '../tables/table-definitions.js';
 
 /**
@@ -156,8 +157,6 @@ export type EphpmAddon = PhpFunctions & TableFunctions & TaskFunctions & ServerL
 
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export const INSTALL_LIBPHP = 'sudo apt-get install -y libphp8.2-embed';
-
 /**
  * Lookup order: $EPHPM_ADDON (a path to an ephpm.node), then
  * native/build/ephpm.node inside this package.
@@ -180,7 +179,7 @@ function requireAddon(path: string): EphpmAddon {
     throw new EphpmError(
       'EPHPM_ADDON_MISSING',
       `The ephpm native addon is not built (looked for ${path}).`,
-      'Build it against your installed PHP: npx ephpm runtime:build  (it needs: sudo apt-get install -y php8.2-dev libphp8.2-embed g++)',
+      `Build it against your installed PHP: npx ephpm runtime:build  (it needs: ${installHeadersHint(phpMinorForHints())})`,
     );
   }
   try {
@@ -189,10 +188,11 @@ function requireAddon(path: string): EphpmAddon {
     const message = (error as Error).message;
     const library = /(libphp[^:\s]*): cannot open shared object file/.exec(message)?.[1];
     if (library) {
+      const minor = /^libphp(\d+\.\d+)\.so/.exec(library)?.[1] ?? phpMinorForHints();
       throw new EphpmError(
         'EPHPM_LIBPHP_MISSING',
         `PHP's embed library ${library} is not installed, so the embedded PHP runtime cannot load.`,
-        `Install it: ${INSTALL_LIBPHP}`,
+        `Install it: ${installLibphpHint(minor)}`,
       );
     }
     throw new EphpmError('EPHPM_ADDON_BROKEN', `The ephpm native addon at ${path} failed to load: ${message}`, 'Rebuild it: npx ephpm runtime:build');
