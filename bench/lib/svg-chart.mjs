@@ -14,16 +14,16 @@ const short = (value) => (value >= 10_000 ? `${(value / 1000).toFixed(0)}k` : va
  * Returns the SVG document.
  */
 export function laravelChart({ title, subtitle, throughput, latency, series }) {
-  const height = MARGIN.top + 2 * (PANEL + MARGIN.bottom + 40) + 30;
+  const height = MARGIN.top + 2 * (PANEL + MARGIN.bottom + 40) + 45;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="16" font-weight="bold">${escape(title)}</text>`,
     `<text x="${WIDTH / 2}" y="40" text-anchor="middle" fill="#555">${escape(subtitle)}</text>`,
     legend(series, MARGIN.top),
-    panel({ top: MARGIN.top + 30, label: 'requests / s (median round; ceiling = in-process × 2 workers)', routes: throughput, series, log: false, format: short }),
+    panel({ top: MARGIN.top + 45, label: 'requests / s (median round; ceiling = in-process × 2 workers)', routes: throughput, series, log: false, format: short }),
     panel({
-      top: MARGIN.top + 30 + PANEL + MARGIN.bottom + 40,
+      top: MARGIN.top + 45 + PANEL + MARGIN.bottom + 40,
       label: 'p99 latency, ms (log scale; lower is better)',
       routes: latency,
       series: series.filter((entry) => entry.key !== 'ceiling'),
@@ -36,9 +36,11 @@ export function laravelChart({ title, subtitle, throughput, latency, series }) {
 }
 
 function legend(series, y) {
-  return series.map(({ key, label }, index) => {
-    const x = MARGIN.left + index * 220;
-    return `<rect x="${x}" y="${y}" width="12" height="12" fill="${COLORS[key]}"/><text x="${x + 18}" y="${y + 11}">${escape(label)}</text>`;
+  let x = MARGIN.left;
+  return series.map(({ key, label }) => {
+    const entry = `<rect x="${x}" y="${y}" width="12" height="12" fill="${COLORS[key]}"/><text x="${x + 18}" y="${y + 11}">${escape(label)}</text>`;
+    x += 40 + label.length * 6.5;
+    return entry;
   }).join('\n');
 }
 
