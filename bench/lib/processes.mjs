@@ -13,8 +13,8 @@ const shortLived = new Set();
  * A long-running child in its own process group, so that whatever it forks
  * can be killed with it. Output is copied to logFile and kept in memory.
  */
-export function launch(name, command, args, { logFile, cwd } = {}) {
-  const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export function launch(name, command, args, { logFile, cwd, env } = {}) {
+  const child = spawn(command, args, { cwd, env: env ? { ...process.env, ...env } : undefined, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = logFile ? createWriteStream(logFile) : null;
   const proc = { name, child, output: '', exit: null, exited: null };
   proc.exited = new Promise((resolve) => {
@@ -91,9 +91,9 @@ export function killAll() {
 }
 
 /** A run-to-completion child with a hard time limit. */
-export function run(command, args, { timeoutMs } = {}) {
+export function run(command, args, { timeoutMs, cwd, env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: env ? { ...process.env, ...env } : undefined, stdio: ['ignore', 'pipe', 'pipe'] });
     shortLived.add(child);
     let stdout = '';
     let stderr = '';

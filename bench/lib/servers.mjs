@@ -65,9 +65,12 @@ export async function startFastify({ repo, dir, port, workers }) {
   return server('fastify (cluster)', port, [proc], () => waitForOutput(proc, /listening http:\/\//, BOOT_TIMEOUT_MS));
 }
 
-/** upstreamKeepalive 0 = a new FastCGI connection per request (Debian's default setup). */
-export async function startNginxPhpFpm({ repo, dir, port, workers, script, upstreamKeepalive }) {
-  const base = join(dir, `nginx-php-fpm-keepalive-${upstreamKeepalive}`);
+/**
+ * upstreamKeepalive 0 = a new FastCGI connection per request (Debian's default setup). phpSettings: ini settings
+ * given to php-fpm as -d (as if in its php.ini).
+ */
+export async function startNginxPhpFpm({ repo, dir, port, workers, script, upstreamKeepalive, phpSettings = {}, name: givenName }) {
+  const base = join(dir, `nginx-php-fpm-keepalive-${upstreamKeepalive}-${port}`);
   mkdirSync(base, { recursive: true });
   const asRoot = process.getuid() === 0;
   const fill = (template, values) =>
@@ -90,11 +93,11 @@ export async function startNginxPhpFpm({ repo, dir, port, workers, script, upstr
     USER_LINE: asRoot ? 'user root root;' : '',
   }));
 
-  const fpm = launch('php-fpm', sbin('php-fpm8.2'), ['-F', '-y', fpmConf, '-p', base, ...(asRoot ? ['-R'] : [])], {
+  const fpm = launch('php-fpm', sbin('php-fpm8.2'), ['-F', '-y', fpmConf, '-p', base, ...(asRoot ? ['-R'] : []), ...Object.entries(phpSettings).flatMap(([key, value]) => ['-d', `${key}=${value}`])], {
     logFile: join(base, 'php-fpm.stdout.log'),
   });
   const socket = join(base, 'php-fpm.sock');
-  const name = upstreamKeepalive > 0 ? 'nginx+php-fpm, fcgi keepalive' : 'nginx+php-fpm, no fcgi keepalive';
+  const name = givenName ?? (upstreamKeepalive > 0 ? 'nginx+php-fpm, fcgi keepalive' : 'nginx+php-fpm, no fcgi keepalive');
   const result = server(name, port, [fpm], async () => {
     await waitFor(() => existsSync(socket), fpm, BOOT_TIMEOUT_MS, `php-fpm did not create ${socket}`, join(base, 'php-fpm.log'));
     const nginx = launch('nginx', sbin('nginx'), ['-p', base, '-c', nginxConf, '-e', join(base, 'nginx-error.log'), '-g', 'daemon off;'], {
@@ -103,11 +106,12 @@ export async function startNginxPhpFpm({ repo, dir, port, workers, script, upstr
     result.procs.unshift(nginx);
   });
   result.logFiles = [join(base, 'nginx-error.log'), join(base, 'php-fpm.log')];
+  result.fpmPid = () => fpm.child.pid;
   result.config = { upstreamKeepalive, phpFpm: `pm = static, pm.max_children = ${workers}`, nginxWorkers: workers };
   return result;
 }
 
-function server(name, port, procs, waitUntilStarted) {
+export function server(name, port, procs, waitUntilStarted) {
   const url = `http://127.0.0.1:${port}/`;
   const result = {
     name,

@@ -1,0 +1,266 @@
+// npm run bench:laravel — the same Laravel app (made by create-ephpm-laravel, production settings) on ephpm
+// (`php artisan octane:start --server=ephpm`), nginx + php-fpm and @platformatic/php-node, 2 PHP workers each, on
+// loopback; and the in-process ceiling (Octane's Worker::handle() in a PHP loop). Then a soak of ephpm on /api/db.
+// Env: BENCH_DURATION (s per round, 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (100), BENCH_WARMUP (s, 3),
+// BENCH_SOAK_SECONDS (60; 0 skips it), BENCH_SERVERS (ephpm,fpm,php-node), BENCH_ROUTES (comma-separated paths).
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { benchLaravelApp, PHP_SETTINGS } from './lib/laravel-bench-app.mjs';
+import { ceilingSection, checks, cpuSection, checksSection, ratioMatrix, routesSection, rssSection, soakSection, TARGETS } from './lib/laravel-report.mjs';
+import { ceiling, PHP_NODE_VERSION, startNginxFpmLaravel, startOctaneEphpm, startPhpNode } from './lib/laravel-servers.mjs';
+import { freePort, run, runBench, tail } from './lib/processes.mjs';
+import { machineCpuUs, threadCpuUs } from './lib/cpu.mjs';
+import { rssMb } from './lib/rss.mjs';
+import { positiveInt } from './lib/settings.mjs';
+import { laravelChart } from './lib/svg-chart.mjs';
+import { wrk } from './lib/wrk.mjs';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WORKERS = 2;
+/** The ceiling boots the app anew in each round: this much of the loop is not counted. */
+const CEILING_WARMUP_SECONDS = 1;
+const ROUTES = [
+  { path: '/api/health', type: 'application/json', body: '{"status":"ok"}' },
+  { path: '/api/static', type: 'application/json' },
+  { path: '/api/db', type: 'application/json' },
+  { path: '/api/cpu', type: 'application/json' },
+  { path: '/', type: 'text/html' },
+  { path: '/blade', type: 'text/html' },
+];
+const SERVERS = {
+  ephpm: startOctaneEphpm,
+  fpm: startNginxFpmLaravel,
+  phpNode: startPhpNode,
+};
+const soakSecondsSetting = process.env.BENCH_SOAK_SECONDS === '0' ? 0 : positiveInt('BENCH_SOAK_SECONDS', 60);
+const settings = {
+  seconds: positiveInt('BENCH_DURATION', 10),
+  rounds: positiveInt('BENCH_ROUNDS', 3),
+  connections: positiveInt('BENCH_CONNECTIONS', 100),
+  warmupSeconds: positiveInt('BENCH_WARMUP', 3),
+  soakSeconds: soakSecondsSetting,
+  threads: 2,
+  workers: WORKERS,
+  servers: (process.env.BENCH_SERVERS || 'ephpm,fpm,php-node').split(',').map((name) => (name.trim() === 'php-node' ? 'phpNode' : name.trim())),
+  routes: process.env.BENCH_ROUTES ? process.env.BENCH_ROUTES.split(',').map((path) => path.trim()) : ROUTES.map((route) => route.path),
+  phpSettings: PHP_SETTINGS,
+};
+const routes = ROUTES.filter((route) => settings.routes.includes(route.path));
+const load = { threads: settings.threads, connections: settings.connections };
+
+await runBench('bench:laravel', 'ephpm-bench-laravel-', main);
+
+async function main(scratch) {
+  const setup = await run('bash', [join(repo, 'scripts/setup-bench.sh')], { timeoutMs: 600_000 });
+  if (setup.code !== 0) throw new Error(`scripts/setup-bench.sh failed:\n${setup.stderr}${setup.stdout}`);
+  const uptime = (await run('uptime', [], { timeoutMs: 5000 })).stdout.trim();
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, uptimeAtStart: uptime, loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))) };
+  console.log(`bench:laravel: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}\nuptime: ${uptime}\n`);
+
+  const app = await benchLaravelApp(repo);
+  console.log(`app: ${relative(repo, app)} (APP_ENV=production, APP_DEBUG=false, config/event/route/view caches; PHP ${Object.entries(PHP_SETTINGS).map(([key, value]) => `${key}=${value}`).join(' ')})\n`);
+
+  const servers = {};
+  const unavailable = {};
+  try {
+    for (const key of settings.servers) {
+      try {
+        servers[key] = await startAndCheck(key, app, scratch);
+      } catch (error) {
+        if (key === 'ephpm') throw error;
+        unavailable[key] = error.message;
+        console.log(`${key}: NOT MEASURED: ${error.message}\n`);
+      }
+    }
+    const measured = await measureRounds(servers, app);
+    for (const server of Object.values(servers)) server.rssAfter = server.workerPids().map(rssMb);
+    for (const key of Object.keys(servers).filter((name) => name !== 'ephpm')) await stopChecked(servers[key]);
+    const soak = settings.soakSeconds > 0 ? await soakEphpm(servers.ephpm) : null;
+    await stopChecked(servers.ephpm);
+    report({ machine, app, servers, unavailable, routes: measured, soak });
+  } finally {
+    for (const server of Object.values(servers)) if (!server.stopped) await server.stop().catch(() => {});
+  }
+}
+
+async function startAndCheck(key, app, scratch) {
+  const server = await SERVERS[key]({ repo, app, dir: scratch, port: await freePort(), workers: WORKERS });
+  server.key = key;
+  server.problems = [];
+  console.log(`${server.name}: starting on ${server.url}`);
+  await server.ready();
+  const php = await fetch(new URL('/api/php', server.url)).then((response) => response.json());
+  server.php = php;
+  console.log(`${server.name}: PHP ${php.version} (${php.sapi}${php.zts ? ', ZTS' : ''}), OPcache ${php.opcache ? 'on' : 'OFF'}, JIT ${php.jit ? 'on' : 'off'}, validate_timestamps=${php.validateTimestamps}, memory_limit=${php.memoryLimit}`);
+  if (key === 'phpNode') console.log(`${server.name}: bundles its own PHP (${php.version}${php.zts ? ' ZTS' : ''}, not Debian's 8.2)${php.opcache ? '' : '; it has no OPcache, so every request compiles the app\'s PHP again'}`);
+  for (const route of routes) {
+    const response = await fetch(new URL(route.path, server.url), { signal: AbortSignal.timeout(30_000) });
+    const body = await response.text();
+    const type = response.headers.get('content-type') ?? '';
+    if (response.status !== 200 || !type.startsWith(route.type) || (route.body && body !== route.body)) {
+      throw new Error(`${server.name} ${route.path}: HTTP ${response.status} ${type}: ${tail(body, 5).slice(0, 500)}`);
+    }
+  }
+  server.rssBefore = server.workerPids().map(rssMb);
+  console.log(`${server.name}: every route answers; RSS per ${server.workerKind}: ${server.rssBefore.map((value) => value?.toFixed(0)).join(' / ')} MB\n`);
+  return server;
+}
+
+// Every server, and the in-process ceiling, runs through the rounds; within a round each route's participants go
+// in an order rotated by round and route, so drift on the shared cores hits them alike. Each one's median round
+// per route is reported. For ephpm the CPU its workers' threads used is summed over the rounds.
+async function measureRounds(servers, app) {
+  const keys = [...Object.keys(servers), 'ceiling'];
+  const results = routes.map((route) => ({ path: route.path, rounds: Object.fromEntries(keys.map((key) => [key, []])), cpu: { main: 0, others: 0, machineBusy: 0, machineTotal: 0, requests: 0 } }));
+  for (const key of Object.keys(servers)) {
+    for (const route of routes) {
+      console.log(`warm-up ${servers[key].name} ${route.path}: ${settings.warmupSeconds}s`);
+      await wrk(new URL(route.path, servers[key].url).href, { ...load, seconds: settings.warmupSeconds });
+    }
+  }
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const [routeIndex, result] of results.entries()) {
+      const order = keys.map((_, index) => keys[(index + round + routeIndex) % keys.length]);
+      for (const key of order) {
+        console.log(`round ${round + 1}/${settings.rounds} ${result.path} ${key === 'ceiling' ? 'in-process ceiling' : servers[key].name}: ${settings.seconds}s`);
+        if (key === 'ceiling') {
+          const measured = await ceiling({ repo, app, path: result.path, seconds: settings.seconds, warmupSeconds: CEILING_WARMUP_SECONDS });
+          result.rounds.ceiling.push({ ...measured, reqPerSec: measured.reqPerSecPerWorker * WORKERS });
+          continue;
+        }
+        const pids = key === 'ephpm' ? servers.ephpm.workerPids() : [];
+        const before = { threads: threadCpuUs(pids), machine: machineCpuUs() };
+        const measured = await wrk(new URL(result.path, servers[key].url).href, { ...load, seconds: settings.seconds });
+        if (key === 'ephpm') {
+          const threads = threadCpuUs(pids);
+          const machine = machineCpuUs();
+          result.cpu.main += threads.main - before.threads.main;
+          result.cpu.others += threads.others - before.threads.others;
+          result.cpu.machineBusy += machine.busy - before.machine.busy;
+          result.cpu.machineTotal += machine.total - before.machine.total;
+          result.cpu.requests += measured.requests;
+        }
+        result.rounds[key].push(measured);
+      }
+    }
+  }
+  return results.map(({ path, rounds, cpu }) => {
+    const ceilingRounds = [...rounds.ceiling].sort((a, b) => a.reqPerSec - b.reqPerSec);
+    return {
+      path,
+      byServer: Object.fromEntries(Object.keys(servers).map((key) => {
+        const byRate = [...rounds[key]].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+        const { raw, ...median } = byRate[Math.floor(byRate.length / 2)];
+        return [key, { wrk: median, roundsReqPerSec: rounds[key].map((entry) => Math.round(entry.requestsPerSec)) }];
+      })),
+      ceiling: { ...ceilingRounds[Math.floor(ceilingRounds.length / 2)], roundsReqPerSec: rounds.ceiling.map((entry) => Math.round(entry.reqPerSec)) },
+      ephpmCpu: {
+        nodeMainThreadUsPerRequest: cpu.main / cpu.requests,
+        otherThreadsUsPerRequest: cpu.others / cpu.requests,
+        machineBusyUsPerRequest: cpu.machineBusy / cpu.requests,
+        machineIdleShare: 1 - cpu.machineBusy / cpu.machineTotal,
+      },
+    };
+  });
+}
+
+/** /api/db at 100 connections; RSS of each worker sampled every second, read at 10 s and at the end. */
+async function soakEphpm(server) {
+  const url = new URL('/api/db', server.url).href;
+  const pids = server.workerPids();
+  console.log(`\nsoak: ${server.name} /api/db, 100 connections, ${settings.soakSeconds}s`);
+  const samples = [];
+  const started = Date.now();
+  const running = wrk(url, { threads: settings.threads, connections: 100, seconds: settings.soakSeconds });
+  let done = false;
+  running.finally(() => (done = true));
+  while (!done) {
+    samples.push({ t: (Date.now() - started) / 1000, rss: pids.map(rssMb) });
+    await Promise.race([sleep(1000), running.catch(() => {})]);
+  }
+  const measured = await running;
+  const at10s = samples.find((sample) => sample.t >= 10) ?? samples[0];
+  const atEnd = samples.at(-1);
+  const workers = pids.map((pid, index) => ({ pid, at10s: at10s.rss[index], atEnd: atEnd.rss[index] }));
+  const growth = workers.map((worker) => (worker.atEnd - worker.at10s) / worker.at10s);
+  const { raw, ...numbers } = measured;
+  const errors = measured.non2xx + Object.values(measured.socketErrors).reduce((sum, count) => sum + count, 0);
+  return {
+    command: measured.command,
+    wrk: numbers,
+    errors,
+    sampleTimes: { at10s: at10s.t, atEnd: atEnd.t },
+    workers,
+    growth,
+    rssPass: growth.every((value) => Number.isFinite(value) && value < TARGETS.soakRssGrowth),
+    workersReplaced: server.workerPids().join(',') !== pids.join(','),
+  };
+}
+
+async function stopChecked(server) {
+  server.stopped = true;
+  const exits = await server.stop();
+  for (const [name, exit] of Object.entries(exits)) {
+    if (exit.killedAfterTimeout) server.problems.push(`${name} did not stop within 10s and was killed`);
+    else if (exit.code !== 0 && exit.signal !== 'SIGTERM') server.problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
+  }
+}
+
+function report({ machine, app, servers, unavailable, routes: measured, soak }) {
+  const list = checks(measured);
+  const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --timeout 5s --latency`;
+  console.log(`\nLaravel, ${WORKERS} PHP workers per server, 127.0.0.1, ${wrkCommand}; median of ${settings.rounds} rounds, order rotated; ${settings.warmupSeconds}s warm-up per server and route`);
+  console.log(routesSection(measured, servers));
+  console.log(`\nIn-process ceiling: Octane's Worker::handle() in a PHP loop with a clone of a prebuilt request, no HTTP (php CLI, same ini), ${settings.seconds}s per route and round, in the rotation`);
+  console.log(ceilingSection(measured));
+  console.log(`\nCPU per request: ephpm's worker processes over all rounds (from /proc) vs the ceiling's PHP (getrusage)\n${cpuSection(measured)}`);
+  console.log(`\nRSS per PHP worker (MB)\n${rssSection(servers)}`);
+  if (soak) console.log(`\nSoak\n${soakSection(soak)}`);
+  console.log(`\nRatios (✓ / ✗ where there is a target)\n${ratioMatrix(measured, list)}`);
+  console.log(`\nTargets\n${checksSection(list, soak)}`);
+  for (const [key, why] of Object.entries(unavailable)) console.log(`\n${key} not measured: ${why}`);
+  for (const server of Object.values(servers)) for (const problem of server.problems) console.log(`${server.name}: PROBLEM: ${problem}`);
+  if (servers.phpNode) console.log(`\nNote: @platformatic/php-node ${PHP_NODE_VERSION} bundles its own PHP ${servers.phpNode.php.version}${servers.phpNode.php.zts ? ' (ZTS)' : ''}, not Debian's ${servers.ephpm.php.version}, and ${servers.phpNode.php.opcache ? 'has' : 'has no'} OPcache.`);
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = join(repo, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    app: relative(repo, app),
+    settings: { ...settings, wrkCommand },
+    targets: TARGETS,
+    servers: Object.fromEntries(Object.entries(servers).map(([key, server]) => [key, { name: server.name, php: server.php, workerKind: server.workerKind, rssBeforeMb: server.rssBefore, rssAfterMb: server.rssAfter, problems: server.problems }])),
+    unavailable,
+    routes: measured,
+    checks: list,
+    soak,
+  };
+  const json = join(dir, `laravel-${stamp}.json`);
+  writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
+  const svg = join(dir, `laravel-${stamp}.svg`);
+  writeFileSync(svg, chart(results, servers));
+  copyFileSync(json, join(dir, 'laravel-latest.json'));
+  copyFileSync(svg, join(dir, 'laravel-latest.svg'));
+  console.log(`\nresults: ${relative(repo, json)}\nchart:   ${relative(repo, svg)} (also bench/results/laravel-latest.{json,svg})`);
+}
+
+function chart(results, servers) {
+  const series = [
+    { key: 'ephpm', label: 'ephpm (octane:start)' },
+    { key: 'fpm', label: 'nginx + php-fpm' },
+    { key: 'phpNode', label: `php-node (PHP ${servers.phpNode?.php.version ?? '?'}, no OPcache)` },
+    { key: 'ceiling', label: 'in-process ceiling' },
+  ].filter((entry) => entry.key === 'ceiling' || servers[entry.key]);
+  return laravelChart({
+    title: 'Laravel 11 on 2 PHP workers: ephpm vs nginx + php-fpm vs @platformatic/php-node',
+    subtitle: `${results.settings.wrkCommand}, median of ${settings.rounds} rounds · ${results.date.slice(0, 16)} · load at start ${results.machine.loadAverageAtStart.join(' ')}`,
+    series,
+    throughput: results.routes.map((route) => ({ path: route.path, values: { ...Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.requestsPerSec])), ceiling: route.ceiling?.reqPerSec } })),
+    latency: results.routes.map((route) => ({ path: route.path, values: Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.p99Ms])) })),
+  });
+}

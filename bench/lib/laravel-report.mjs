@@ -1,0 +1,119 @@
+// bench:laravel's tables and verdicts, from the measured numbers (bench/laravel.mjs).
+import { ms } from './report.mjs';
+
+export const SERVER_KEYS = ['ephpm', 'fpm', 'phpNode'];
+
+/** Targets of issue 17: req/s ratios per route, and the soak. */
+export const TARGETS = {
+  overFpm: { '/api/health': 3.0, '/api/static': 3.0, '/api/db': 2.0, '/': 2.0 },
+  overCeiling: { '/api/health': 0.85 },
+  overPhpNode: 1.0,
+  soakRssGrowth: 0.1,
+};
+
+const thousands = (value) => (value === null || value === undefined || Number.isNaN(value) ? 'n/a' : Math.round(value).toLocaleString('en-US'));
+const fixed = (value, digits = 2) => (value === Infinity ? '∞' : value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits));
+const mb = (values) => (values?.length ? values.map((value) => (value === null ? 'gone' : value.toFixed(0))).join(' / ') : 'n/a');
+const verdict = (pass) => (pass === null ? 'info' : pass ? 'PASS' : 'FAIL');
+
+export function table(header, rows) {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => String(row[column]).length)));
+  const line = (cells) => `  ${cells.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join('   ')}`;
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+const errorsOf = (wrk) => Object.values(wrk.socketErrors).reduce((sum, count) => sum + count, 0);
+
+/** One row per route and server: the median round, every round, latencies, errors. */
+export function routesSection(routes, servers) {
+  const rows = routes.flatMap((route) => SERVER_KEYS.filter((key) => route.byServer[key]).map((key) => {
+    const { wrk, roundsReqPerSec } = route.byServer[key];
+    return [route.path, servers[key].name, thousands(wrk.requestsPerSec), roundsReqPerSec.map(thousands).join(' / '), ms(wrk.p50Ms), ms(wrk.p99Ms), String(wrk.non2xx), String(errorsOf(wrk))];
+  }));
+  return table(['route', 'server', 'req/s', 'each round', 'p50', 'p99', 'non-2xx', 'socket errors'], rows);
+}
+
+export function ceilingSection(routes) {
+  const rows = routes.filter((route) => route.ceiling).map(({ path, ceiling }) => [
+    path, thousands(ceiling.reqPerSecPerWorker), thousands(ceiling.reqPerSec), ceiling.roundsReqPerSec.map(thousands).join(' / '), ms(ceiling.p50Ms), ms(ceiling.p99Ms),
+  ]);
+  return table(['route', 'req/s, 1 worker', '× 2 workers', 'each round (× 2)', 'p50', 'p99'], rows);
+}
+
+/**
+ * What the server adds to Laravel, in CPU rather than req/s (which the load generator and other users of the
+ * machine share): ephpm's Node main thread and its other threads (the PHP thread, V8 and libuv helpers) against the
+ * ceiling's PHP alone.
+ */
+export function cpuSection(routes) {
+  const rows = routes.filter((route) => route.ephpmCpu && route.ceiling).map(({ path, ephpmCpu: cpu, ceiling }) => {
+    const total = cpu.nodeMainThreadUsPerRequest + cpu.otherThreadsUsPerRequest;
+    return [path, fixed(cpu.otherThreadsUsPerRequest, 0), fixed(cpu.nodeMainThreadUsPerRequest, 0), fixed(total, 0), fixed(ceiling.cpuUsPerRequest, 0), fixed(ceiling.cpuUsPerRequest / total), fixed(cpu.machineBusyUsPerRequest, 0), `${(cpu.machineIdleShare * 100).toFixed(0)}%`];
+  });
+  return table(['route', 'ephpm PHP thread+helpers µs', 'Node main µs', 'ephpm total µs', 'ceiling µs', 'ceiling / ephpm', 'whole machine µs', 'machine idle'], rows);
+}
+
+export function rssSection(servers) {
+  const rows = SERVER_KEYS.filter((key) => servers[key]?.rssBefore).map((key) => [servers[key].name, servers[key].workerKind, mb(servers[key].rssBefore), mb(servers[key].rssAfter)]);
+  return table(['server', 'worker', 'RSS MB before, per worker', 'after all rounds'], rows);
+}
+
+/** Every target as a check with its value, plus the ratios that have no target (info). */
+export function checks(routes) {
+  const list = [];
+  const rate = (route, key) => route.byServer[key]?.wrk.requestsPerSec ?? NaN;
+  for (const route of routes) {
+    const ephpm = route.byServer.ephpm?.wrk;
+    if (!ephpm) continue;
+    if (route.byServer.fpm) {
+      const target = TARGETS.overFpm[route.path] ?? null;
+      list.push({ route: route.path, label: 'ephpm / nginx+php-fpm, req/s', value: rate(route, 'ephpm') / rate(route, 'fpm'), target, atLeast: true });
+      list.push({ route: route.path, label: 'ephpm p99 / php-fpm p99', value: ephpm.p99Ms / route.byServer.fpm.wrk.p99Ms, target: 1.0, atLeast: false });
+    }
+    if (route.byServer.phpNode) {
+      list.push({ route: route.path, label: 'ephpm / php-node, req/s', value: rate(route, 'ephpm') / rate(route, 'phpNode'), target: TARGETS.overPhpNode, atLeast: true, strictly: true });
+    }
+    if (route.ceiling) {
+      list.push({ route: route.path, label: 'ephpm / in-process ceiling', value: rate(route, 'ephpm') / route.ceiling.reqPerSec, target: TARGETS.overCeiling[route.path] ?? null, atLeast: true });
+    }
+  }
+  return list.map((check) => ({ ...check, pass: passes(check) }));
+}
+
+function passes({ value, target, atLeast, strictly }) {
+  if (target === null) return null;
+  if (Number.isNaN(value)) return false;
+  if (strictly) return value > target;
+  return atLeast ? value >= target : value <= target;
+}
+
+export function ratioMatrix(routes, list) {
+  const find = (route, label) => list.find((check) => check.route === route && check.label === label);
+  const cell = (check) => (check ? `${fixed(check.value)}${check.target === null ? '' : ` ${check.pass ? '✓' : '✗'}`}` : 'n/a');
+  const rows = routes.map(({ path }) => [
+    path,
+    cell(find(path, 'ephpm / nginx+php-fpm, req/s')),
+    cell(find(path, 'ephpm p99 / php-fpm p99')),
+    cell(find(path, 'ephpm / php-node, req/s')),
+    cell(find(path, 'ephpm / in-process ceiling')),
+  ]);
+  return table(['route', 'ephpm / fpm', 'p99 ephpm / fpm', 'ephpm / php-node', 'ephpm / ceiling'], rows);
+}
+
+export function checksSection(list, soak) {
+  const rows = list.filter((check) => check.target !== null).map((check) => [
+    `${check.route}: ${check.label}`, fixed(check.value), `${check.atLeast ? (check.strictly ? '>' : '≥') : '≤'} ${check.target.toFixed(2)}`, verdict(check.pass),
+  ]);
+  if (soak) {
+    rows.push(['soak /api/db: errors (non-2xx + socket)', String(soak.errors), '= 0', verdict(soak.errors === 0)]);
+    rows.push(['soak /api/db: RSS growth per worker, 10 s → end', soak.growth.map((growth) => `${(growth * 100).toFixed(1)}%`).join(' / '), `< ${TARGETS.soakRssGrowth * 100}%`, verdict(soak.rssPass)]);
+  }
+  return table(['target', 'value', 'target', 'result'], rows);
+}
+
+export function soakSection(soak) {
+  return [
+    `${soak.command}: ${thousands(soak.wrk.requestsPerSec)} req/s, p50 ${ms(soak.wrk.p50Ms)}, p99 ${ms(soak.wrk.p99Ms)}, non-2xx ${soak.wrk.non2xx}, socket errors ${errorsOf(soak.wrk)}`,
+    table(['worker pid', 'RSS MB at 10 s', 'at end', 'growth'], soak.workers.map((worker, index) => [String(worker.pid), fixed(worker.at10s, 1), fixed(worker.atEnd, 1), `${(soak.growth[index] * 100).toFixed(1)}%`])),
+  ].join('\n');
+}
