@@ -383,4 +383,23 @@ describe('task worker configuration', () => {
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/take_request\(\) only works in an http worker, and this is a task worker; branch on Ephpm\\Octane\\worker_role\(\)/);
   });
+
+  it('a task worker that fails to boot stops the start at once, also while the request workers are still loading', async () => {
+    const dir = tempDir();
+    const script = join(dir, 'worker.php');
+    writeFileSync(script, [
+      '<?php',
+      'declare(strict_types=1);',
+      "if (Ephpm\\Octane\\worker_role() === 'task') throw new RuntimeException('the task side cannot boot');",
+      "while (Ephpm\\Octane\\take_request() !== null) Ephpm\\Octane\\send_response(200, [], 'ok');",
+    ].join('\n'));
+    // The request workers are told to leave while they may still be loading: a message they would have lost
+    // left them serving until the 60 s drain deadline. Several starts, as the timing varies.
+    for (let start = 0; start < 4; start++) {
+      const result = await runCli(['serve', '--worker', script, '--workers', '2', '--task-workers', '2', '--drain-timeout', '60', '--port', '0', '--state-file', join(dir, `server-${start}.json`)], { timeoutMs: 20_000 });
+      expect(result.code, result.output).toBe(1);
+      expect(result.output).toContain('A task worker failed to start');
+      expect(result.output).toContain('the task side cannot boot');
+    }
+  });
 });

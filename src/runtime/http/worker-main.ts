@@ -35,6 +35,7 @@ async function boot(): Promise<void> {
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public'), responseMemoryBytes: config.responseMemoryBytes });
   await php.waitUntilReady();
   bootLog.booted();
+  if (leaving) return; // told to leave while PHP booted: never start serving
   php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
   const missingInternals = await checkNodeInternals();
   if (missingInternals.length > 0) {
@@ -47,6 +48,7 @@ async function boot(): Promise<void> {
   }, { directWrites: missingInternals.length === 0 });
   listening = front.listen();
   await listening;
+  if (leaving) return;
   recycling = new Recycling(config, process.uptime(), {
     replaceMe: (reason, rssBytes) => tell({ type: 'recycle', reason, rssBytes }),
     handOver: () => void leaveGracefully('handover'),

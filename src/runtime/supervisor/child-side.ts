@@ -35,6 +35,8 @@ export function followSupervisor(handlers: SupervisorFollower): void {
   process.on('disconnect', () => (handlers.orphaned ? handlers.orphaned() : handlers.leave('shutdown')));
   process.on('SIGTERM', () => handlers.leave('shutdown'));
   process.on('SIGINT', () => handlers.leave('shutdown'));
+  // A message that arrives before the handler above exists is lost; the supervisor holds them until this.
+  tellSupervisor({ type: 'listening' });
 }
 
 export type BootFailure = Extract<ChildMessage<never>, { type: 'boot-failed' }>;

@@ -18,6 +18,8 @@ export class ProcessSlot<Stats> {
   /** What the process said in its latest `stats` message. */
   lastStats: Stats | null = null;
   private drainingSince = 0;
+  /** Sent before the process said it listens (a message it would have dropped while still loading). */
+  private held: SupervisorMessage[] | null = [];
   private drainDeadline: { ms: number; killed(): void } | null = null;
   /** Resolves once the process has exited. */
   readonly exit: Promise<void>;
@@ -36,6 +38,7 @@ export class ProcessSlot<Stats> {
       }),
     );
     child.on('message', (message: ChildMessage<Stats>) => {
+      if (message.type === 'listening') this.sendHeld();
       if (message.type === 'ready') this.ready = true;
       if (message.type === 'stats') this.lastStats = message.stats;
     });
@@ -51,7 +54,14 @@ export class ProcessSlot<Stats> {
 
   /** Dropped when the process is gone or its channel closed (also when it closes as this is sent: EPIPE). */
   send(message: SupervisorMessage): void {
-    if (!this.exited && this.child.connected) this.child.send(message, () => undefined);
+    if (this.held) this.held.push(message);
+    else if (!this.exited && this.child.connected) this.child.send(message, () => undefined);
+  }
+
+  private sendHeld(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const message of held) this.send(message);
   }
 
   get draining(): boolean {

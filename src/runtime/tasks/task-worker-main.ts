@@ -30,6 +30,7 @@ async function boot(): Promise<void> {
   if (role === 'task') tasks = new TaskServer(addon, config.taskQueueSize);
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
   await php.waitUntilReady();
+  if (leaving) return; // told to leave while PHP booted
   php.on('script-error', (message) => logger.error(`the ${role} worker script stopped and failed to restart: ${message}`));
   if (tasks) await tasks.listen(process.env[TASK_SOCKET_ENV]!);
   if (role === 'tick') {
