@@ -20,11 +20,13 @@ void emit_event(EventKind kind, int status, bool last, std::vector<Header> heade
   // A complete response's length is known here; saying so spares Node both a
   // header scan and chunked encoding.
   bool bodyless = status < 200 || status == 204 || status == 304;
-  if (complete && !bodyless && !has_header(headers, "content-length")) {
+  bool head = state.current && state.current->method == "HEAD";
+  // HEAD: the length of the body GET would have, never the body. No body at all (a framework
+  // that drops it for HEAD, as Symfony does) claims no length, as nginx + php-fpm would not.
+  if (complete && !bodyless && !(head && data.empty()) && !has_header(headers, "content-length")) {
     headers.push_back({"Content-Length", std::to_string(data.size())});
   }
-  // HEAD: the length of the body GET would have, never the body.
-  if (complete && state.current && state.current->method == "HEAD") std::string().swap(data);
+  if (complete && head) std::string().swap(data);
   if (kind == EventKind::Response && state.current && state.current->direct_socket) {
     // From here on PHP answers this request, unless Node already did (timeout).
     auto socket = std::move(state.current->direct_socket);
