@@ -1,10 +1,10 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { createSecureContext } from 'node:tls';
+import { join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from './errors.js';
+import { boolSetting, intSetting, logFormatSetting, pathListSetting, phpIniSetting, seconds, sizeSetting, stringSetting } from './config-values.js';
+import { tlsSetting } from './config-tls.js';
 import { metricsSetting, type MetricsListen } from './metrics/metrics-config.js';
 import { parseByteSize } from './sizes.js';
 import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
@@ -353,100 +353,3 @@ export function resolveDevConfig(options: { poll?: boolean }, server: Pick<Serve
   };
 }
 
-function pathListSetting(value: unknown, key: string): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string' || entry.trim() === '')) {
-    throw bad(key, 'a list of paths or globs relative to the app root', value, `For example: ${key.slice(4)} = ["app", "routes", "resources/**/*.php"]`);
-  }
-  return (value as string[]).map((entry) => {
-    const path = entry.replace(/^\.\//, '').replace(/\/+$/, '');
-    if (path.startsWith('!')) {
-      throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} entry ${JSON.stringify(entry)} is a negated glob.`, 'List what to leave out in dev.ignore instead.');
-    }
-    if (isAbsolute(path) || path === '..' || path.startsWith('../')) {
-      throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} entry ${JSON.stringify(entry)} is outside the app root.`, 'Give paths relative to the app root, e.g. "app" or "resources/**/*.php".');
-    }
-    return path === '' ? '.' : path;
-  });
-}
-
-function bad(key: string, expected: string, value: unknown, hint?: string): EphpmError {
-  return new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} must be ${expected}; got ${JSON.stringify(value)}.`, hint);
-}
-
-function stringSetting(value: unknown, key: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') throw bad(key, 'a non-empty string', value);
-  return value;
-}
-
-function intSetting(value: unknown, key: string, min: number, max = Number.MAX_SAFE_INTEGER, hint?: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw bad(key, `a whole number from ${min} to ${max}`, value, hint);
-  }
-  return value;
-}
-
-/** A duration in seconds (flag, else ephpm.toml, else the default), in milliseconds. */
-function seconds(flag: number | undefined, value: unknown, key: string, fallback: number, zeroMeansNone = false): number {
-  const chosen = flag ?? value;
-  if (chosen === undefined) return fallback * 1000;
-  if (typeof chosen !== 'number' || !Number.isFinite(chosen) || chosen < 0 || (chosen === 0 && !zeroMeansNone)) {
-    throw bad(`server.${key}`, zeroMeansNone ? 'a number of seconds (0 = no limit)' : 'a positive number of seconds', chosen);
-  }
-  return chosen * 1000;
-}
-
-function boolSetting(value: unknown, key: string, hint?: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw bad(key, 'true or false', value, hint);
-  return value;
-}
-
-function sizeSetting(value: unknown): string | number | undefined {
-  return value === undefined ? undefined : (value as string | number);
-}
-
-function logFormatSetting(value: unknown): LogFormat | undefined {
-  if (value === undefined) return undefined;
-  if (value !== 'human' && value !== 'json') throw bad('server.log_format', '"human" or "json"', value);
-  return value;
-}
-
-function tlsSetting(value: Record<string, unknown> | undefined, base: string): ServerConfig['tls'] {
-  if (value === undefined) return null;
-  const cert = stringSetting(value.cert, 'server.tls.cert');
-  const key = stringSetting(value.key, 'server.tls.key');
-  if (!cert || !key) throw bad('server.tls', 'a table with both cert and key file paths', value);
-  const paths = { cert: isAbsolute(cert) ? cert : join(base, cert), key: isAbsolute(key) ? key : join(base, key) };
-  for (const [name, path] of Object.entries(paths)) {
-    if (!existsSync(path)) throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: server.tls.${name} file ${path} does not exist.`);
-  }
-  checkPem(paths.cert, 'server.tls.cert', 'a PEM certificate', (pem) => new X509Certificate(pem));
-  checkPem(paths.key, 'server.tls.key', 'a PEM private key without a passphrase', (pem) => createPrivateKey(pem));
-  checkPem(paths.key, 'server.tls.key', `the private key of the certificate in ${paths.cert}`, (key) => createSecureContext({ cert: readFileSync(paths.cert), key }));
-  return paths;
-}
-
-/** Each worker would fail on its own with OpenSSL's words and no file name: say which file, once, at start. */
-function checkPem(path: string, key: string, expected: string, parse: (pem: Buffer) => unknown): void {
-  try {
-    parse(readFileSync(path));
-  } catch (error) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} file ${path} is not ${expected} (${(error as Error).message}).`, 'Give the PEM files of a certificate and its key, e.g. from: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem');
-  }
-}
-
-function phpIniSetting(value: Record<string, unknown> | undefined): Record<string, string> {
-  const ini: Record<string, string> = {};
-  for (const [key, setting] of Object.entries(value ?? {})) {
-    if (!/^[A-Za-z0-9_.]+$/.test(key)) throw bad(`php.${key}`, 'an ini directive name', key);
-    if (typeof setting === 'boolean') ini[key] = setting ? '1' : '0';
-    else if (typeof setting === 'number' || typeof setting === 'string') {
-      if (/[\r\n]/.test(String(setting))) throw bad(`php.${key}`, 'a single-line value', setting);
-      ini[key] = String(setting);
-    } else throw bad(`php.${key}`, 'a string, number or boolean', setting);
-  }
-  return ini;
-}

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { EphpmError } from '../errors.js';
 import { loadAddon } from '../php/addon.js';
 import { ensurePrivateDir } from '../private-dir.js';
 
@@ -66,4 +67,17 @@ export function takeServerLock(stateFile: string): number {
 /** The pid of the server running for this state file; 0 when none is. */
 export function runningServerPid(stateFile: string): number {
   return loadAddon().lockHolder(serverLockPath(stateFile));
+}
+
+/** Refuses a second server for the same state file, saying where the first one serves. */
+export function alreadyRunningError(pid: number, stateFile: string): EphpmError {
+  const content = readStateFile(stateFile);
+  const where = content.kind === 'ok' && content.state.pid === pid
+    ? ` on ${content.state.host}:${content.state.port}`
+    : content.kind === 'corrupt' ? ` (its state file ${stateFile} is corrupt: ${content.problem})` : '';
+  return new EphpmError(
+    'EPHPM_ALREADY_RUNNING',
+    `An ephpm server (pid ${pid === -1 ? 'unknown' : pid}) is already running for this app${where}.`,
+    'Stop it first (ephpm stop), or give this one its own --state-file.',
+  );
 }

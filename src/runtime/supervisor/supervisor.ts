@@ -15,43 +15,10 @@ import { createTables, type SharedTables } from '../tables/tables.js';
 import { taskEnv } from '../tasks/task-sockets.js';
 import { formatBytes } from '../sizes.js';
 import { WORKER_CONFIG_ENV, type RecycleReason, type WorkerMessage, type WorkerStats } from './process-messages.js';
-import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
-import { readStateFile, removeServerState, takeServerLock, writeServerState } from './state-file.js';
+import { CrashBackoff, drainAll, exitReason } from './process-slot.js';
+import { alreadyRunningError, removeServerState, takeServerLock, writeServerState } from './state-file.js';
 import { TaskPool } from './task-pool.js';
-
-/** A request worker: a process slot, plus what replacing and reloading it needs. */
-class WorkerSlot extends ProcessSlot<WorkerStats> {
-  /** The worker this one replaces once it is ready (recycling, reload). */
-  replaces: WorkerSlot | null = null;
-  /** Requests served, as last reported (a draining worker reports before it exits). */
-  lastRequests?: number;
-  /** A failed boot is neither logged nor retried: whoever asked for this worker reports it. */
-  giveUpOnBootFailure = false;
-  /** `ephpm dev` with no good code: a worker whose boot fails stays and answers with the PHP error (BootErrorPage). */
-  bootError: string | null = null;
-  /** It asked to be replaced (max_requests, max_memory): told when the replacement serves, it hands over itself. */
-  retiring = false;
-  /** The replacement forked for it (recycling, reload): one at a time, so a slot never gets two. */
-  successor: WorkerSlot | null = null;
-  /**
-   * Its recycling replacement serves: it still answers until its limit, but counts as leaving (status, state
-   * file, reload), and whatever happens to it now, it is not replaced again.
-   */
-  superseded = false;
-
-  get leaving(): boolean {
-    return this.draining || this.superseded;
-  }
-  /** Why this process replaced the slot's previous one (absent for the first). */
-  startedBecause?: WorkerStatus['lastRestart'];
-  /** Resolves once the worker has closed its listener (drain) or exited. */
-  readonly stoppedAccepting = new Promise<void>((resolve) => {
-    this.child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'draining') resolve();
-    });
-    void this.exit.then(resolve);
-  });
-}
+import { WorkerSlot } from './worker-slot.js';
 
 export interface ReloadOptions {
   /** No "reloading"/"reloaded" log lines: the caller reports progress. */
@@ -104,7 +71,7 @@ export class Supervisor {
   async start(): Promise<void> {
     // The lock, not the state file, says whether a server runs: a truncated file or a reused pid changes nothing.
     const holder = takeServerLock(this.config.stateFile);
-    if (holder !== 0) throw alreadyRunning(holder, this.config.stateFile);
+    if (holder !== 0) throw alreadyRunningError(holder, this.config.stateFile);
     await refuseLiveSocket(controlSocketPath(this.config.stateFile));
     // Port 0 means "any free port": pick it once, so that replacement workers
     // keep listening on the same one even after every worker has died.
@@ -397,18 +364,6 @@ export class Supervisor {
       ...(this.tables ? { tables: this.tables.segment } : {}),
     });
   }
-}
-
-function alreadyRunning(pid: number, stateFile: string): EphpmError {
-  const content = readStateFile(stateFile);
-  const where = content.kind === 'ok' && content.state.pid === pid
-    ? ` on ${content.state.host}:${content.state.port}`
-    : content.kind === 'corrupt' ? ` (its state file ${stateFile} is corrupt: ${content.problem})` : '';
-  return new EphpmError(
-    'EPHPM_ALREADY_RUNNING',
-    `An ephpm server (pid ${pid === -1 ? 'unknown' : pid}) is already running for this app${where}.`,
-    'Stop it first (ephpm stop), or give this one its own --state-file.',
-  );
 }
 
 function freePort(host: string): Promise<number> {
