@@ -2,19 +2,25 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { ServerConfig } from '../config.js';
+import type { HandedConnections } from './handed-connections.js';
+import { servesHandedConnections } from './node-internals.js';
 
 /** Set by the supervisor on a worker it forks for `ephpm dev` while no worker runs good code. */
 export const BOOT_ERROR_PAGE_ENV = 'EPHPM_BOOT_ERROR_PAGE';
 
 /**
  * `ephpm dev` only: a worker whose PHP failed to boot keeps the port answered (through the
- * supervisor's shared socket) with a 503 that shows the PHP error, until new code replaces it.
+ * supervisor's connections) with a 503 that shows the PHP error, until new code replaces it.
  * `ephpm serve` never uses it: a boot error stays in the server log.
  */
 export class BootErrorPage {
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly connections: HandedConnections,
+  ) {}
 
-  static async listen(config: ServerConfig, error: string): Promise<BootErrorPage> {
+  /** Answers the connections the supervisor hands this worker with the error. */
+  static serve(config: ServerConfig, error: string, connections: HandedConnections): BootErrorPage {
     const body =
       '503 Service Unavailable: the PHP worker script failed to boot.\n' +
       'ephpm dev shows this page until a change to the code fixes it.\n\n' +
@@ -33,17 +39,15 @@ export class BootErrorPage {
     const server = config.tls
       ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, answer)
       : createHttpServer(answer);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
-    return new BootErrorPage(server);
+    servesHandedConnections(server);
+    connections.serveWith((socket) => server.emit('connection', socket));
+    return new BootErrorPage(server, connections);
   }
 
   /** Stops accepting at once; resolves when the last answer has gone out. */
   close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.connections.refuse();
     this.server.closeIdleConnections();
-    return closed;
+    return this.connections.allClosed();
   }
 }

@@ -8,7 +8,8 @@ import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { ConnectionWatch } from './connection-watch.js';
-import { closeAfterResponse, closeListenerOnly, keepsAlive, socketDescriptor } from './node-internals.js';
+import type { HandedConnections } from './handed-connections.js';
+import { closeAfterResponse, keepsAlive, servesHandedConnections, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
 import { requestTarget, withHost, type RequestTarget } from './request-target.js';
@@ -59,6 +60,7 @@ export class HttpFront implements ResponderOwner {
   private idleWaiters: Array<() => void> = [];
   private readonly monitor: NodeJS.Timeout;
   private readonly watch: ConnectionWatch;
+  private connections: HandedConnections | null = null;
 
   constructor(
     private readonly config: ServerConfig,
@@ -103,8 +105,12 @@ export class HttpFront implements ResponderOwner {
     this.monitor = setInterval(() => this.enforceLimits(), Math.max(50, Math.min(CHECK_INTERVAL_MS, shortest / 4))).unref();
   }
 
-  async listen(): Promise<void> {
-    await this.app.listen({ host: this.config.host, port: this.config.port });
+  /** Serves the connections the supervisor hands this worker (it holds the listening socket). */
+  async serve(connections: HandedConnections): Promise<void> {
+    await this.app.ready();
+    servesHandedConnections(this.app.server);
+    this.connections = connections;
+    connections.serveWith((socket) => this.app.server.emit('connection', socket));
   }
 
   get inFlight(): number {
@@ -123,15 +129,14 @@ export class HttpFront implements ResponderOwner {
    */
   async drain(mode: 'handover' | 'shutdown'): Promise<void> {
     this.draining = true;
+    this.connections?.refuse();
     for (const [, responder] of this.php.waiting()) responder.closeAfterwards();
     const server = this.app.server;
-    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
-    if (mode === 'shutdown') server.close();
-    else closeListenerOnly(server);
+    if (mode === 'shutdown') server.closeIdleConnections();
     if (this.php.waitingCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (mode === 'shutdown') server.closeIdleConnections();
     // Responses still on their way to slow clients keep the send timeout until the last connection closes.
-    await closed;
+    await this.connections?.allClosed();
     clearInterval(this.monitor);
   }
 

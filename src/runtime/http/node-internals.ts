@@ -4,8 +4,9 @@
 //   response itself (native/http/direct_response.cc), so Node finishes it as if it had sent it:
 //   keep-alive timer, the next pipelined response, closing;
 // - `res.shouldKeepAlive`, read and cleared to close a connection after a response;
-// - closing only the listener of an http.Server (net.Server's close, without http's
-//   closeIdleConnections()).
+// - an http.Server that serves connections it is handed (its 'connection' event) and never listens
+//   itself: its connection tracking (closeIdleConnections(), the headers and request timeouts) starts
+//   on its 'listening' event, which servesHandedConnections() emits.
 // checkNodeInternals() runs when a worker starts: if this Node version does not look as expected,
 // direct writes are turned off (every response goes through Node's public API) and the reason is logged.
 // test/runtime/direct-write.test.ts covers everything that depends on these, byte for byte.
@@ -52,9 +53,12 @@ export function closeAfterResponse(response: ServerResponse): void {
   (response as unknown as ResponseInternals).shouldKeepAlive = false;
 }
 
-/** Stops accepting connections, leaving idle keep-alive ones to expire (http.Server.close() would close them). */
-export function closeListenerOnly(server: HttpServer): void {
-  NetServer.prototype.close.call(server);
+/**
+ * Readies an http(s).Server that never listens for the connections it is handed through its 'connection'
+ * event: Node starts tracking connections (idle ones, the headers and request timeouts) on 'listening'.
+ */
+export function servesHandedConnections(server: HttpServer): void {
+  server.emit('listening');
 }
 
 /**

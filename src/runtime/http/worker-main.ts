@@ -1,5 +1,5 @@
 // Entry point of a worker process (forked by the supervisor): embedded PHP
-// plus the HTTP front, sharing the supervisor's listening socket.
+// plus the HTTP front, serving the connections the supervisor hands it.
 import { join } from 'node:path';
 import { isEphpmError } from '../errors.js';
 import { Logger } from '../logger.js';
@@ -10,6 +10,7 @@ import { bootFailure, drainDeadline, exitNow, exitWithBootFailure, followSupervi
 import type { DrainMode, WorkerMessage } from '../supervisor/process-messages.js';
 import { attachTables } from '../tables/tables.js';
 import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
+import { HandedConnections } from './handed-connections.js';
 import { HttpFront } from './http-front.js';
 import { checkNodeInternals } from './node-internals.js';
 import type { PhpResponder } from './php-responder.js';
@@ -19,6 +20,7 @@ import { removeTempDir } from './temp-files.js';
 const config = workerConfig();
 const logger = new Logger(config.logFormat);
 const tell = (message: WorkerMessage) => tellSupervisor(message);
+const connections = new HandedConnections();
 
 let php: EmbeddedPhp<PhpResponder> | null = null;
 let front: HttpFront | null = null;
@@ -46,7 +48,7 @@ async function boot(): Promise<void> {
     stuck: () => void leaveStuck(),
     tick: () => recycling?.tick(),
   }, { directWrites: missingInternals.length === 0 });
-  listening = front.listen();
+  listening = front.serve(connections);
   await listening;
   if (leaving) return;
   recycling = new Recycling(config, process.uptime(), {
@@ -61,10 +63,9 @@ async function leaveGracefully(mode: DrainMode): Promise<void> {
   if (leaving) return;
   leaving = true;
   drainDeadline(config.drainTimeoutMs, logger);
-  // Closing a server whose listen() is still in flight never completes.
   if (listening) await listening.catch(() => undefined);
   const drained = front?.drain(mode) ?? errorPage?.close();
-  // drain() closes the listener before it first waits, so this is already true.
+  // drain() refuses new connections before it first waits, so this is already true.
   tell({ type: 'draining' });
   await drained;
   reportStats();
@@ -97,8 +98,8 @@ boot().catch(async (error: unknown) => {
   if (!leaving && process.env[BOOT_ERROR_PAGE_ENV] === '1' && isEphpmError(error) && error.code === 'EPHPM_WORKER_BOOT') {
     // ephpm dev with no good code to fall back on: stay, and show the error instead of PHP.
     void php?.stop();
-    errorPage = await BootErrorPage.listen(config, message.message).catch(() => null);
-    if (errorPage) return tell({ ...message, showing: true });
+    errorPage = BootErrorPage.serve(config, message.message, connections);
+    return tell({ ...message, showing: true });
   }
   leaving = true;
   exitWithBootFailure(message);

@@ -36,7 +36,12 @@ export type WorkerMessage =
   /** A draining worker closed its listener: new connections go to the other workers. */
   | { type: 'draining' }
   /** Asks for a replacement; the worker hands over itself once told the replacement serves (timeout: it leaves at once). */
-  | { type: 'recycle'; reason: RecycleReason; rssBytes?: number };
+  | { type: 'recycle'; reason: RecycleReason; rssBytes?: number }
+  /** The worker has the connection the supervisor sent (ConnectionBalancer). */
+  | { type: 'connection-taken'; id: number }
+  /** A draining worker gives the connection back unread, for another worker. */
+  | { type: 'connection-returned'; id: number }
+  | { type: 'connections-closed'; count: number };
 
 /** Why a request worker asked to be replaced: max_requests, max_memory, or PHP stuck past request_timeout. */
 export type RecycleReason = 'max-requests' | 'memory' | 'timeout';
@@ -52,7 +57,9 @@ export type SupervisorMessage =
   | { type: 'drain'; mode: DrainMode }
   | { type: 'stats' }
   /** To a request worker that asked to be recycled: its replacement serves, it may hand over when its limit is reached. */
-  | { type: 'replacement-ready' };
+  | { type: 'replacement-ready' }
+  /** To a request worker, with a client connection's socket (ConnectionBalancer). */
+  | { type: 'connection'; id: number };
 
 export type DrainMode = 'handover' | 'shutdown';
 

@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { BOOT_ERROR_PAGE_ENV } from '../http/boot-error-page.js';
 import type { ServerConfig } from '../config.js';
@@ -15,6 +14,7 @@ import { createTables, type SharedTables } from '../tables/tables.js';
 import { taskEnv } from '../tasks/task-sockets.js';
 import { formatBytes } from '../sizes.js';
 import { WORKER_CONFIG_ENV, type RecycleReason, type WorkerMessage, type WorkerStats } from './process-messages.js';
+import { ConnectionBalancer } from './connection-balancer.js';
 import { CrashBackoff, drainAll, exitReason } from './process-slot.js';
 import { alreadyRunningError, removeServerState, takeServerLock, writeServerState } from './state-file.js';
 import { TaskPool } from './task-pool.js';
@@ -51,6 +51,8 @@ export class Supervisor {
   /** What `ephpm reload` does (`ephpm dev` restarts as for a file change). */
   reloadCommand: () => Promise<void> = () => this.reload();
   private tables: SharedTables | null = null;
+  /** The listening socket: new connections go to the worker with the fewest open. */
+  private balancer: ConnectionBalancer | null = null;
   /** Cluster mode: the tables replicated through Redis ([cluster]); its code and Redis client load only then. */
   private cluster: ClusterNode | null = null;
   private readonly tasks: TaskPool;
@@ -73,15 +75,15 @@ export class Supervisor {
     const holder = takeServerLock(this.config.stateFile);
     if (holder !== 0) throw alreadyRunningError(holder, this.config.stateFile);
     await refuseLiveSocket(controlSocketPath(this.config.stateFile));
-    // Port 0 means "any free port": pick it once, so that replacement workers
-    // keep listening on the same one even after every worker has died.
-    if (this.config.port === 0) this.config.port = await freePort(this.config.host);
+    this.balancer = await ConnectionBalancer.listen(this.config.host, this.config.port);
+    this.config.port = this.balancer.port; // port 0: the free one it got
     this.tables = createTables(this.config, this.logger);
     if (this.tables) this.config.tablesSegment = this.tables.segment;
     if (this.config.cluster && this.tables) {
       const { ClusterNode } = await import('../cluster/cluster-node.js');
       this.cluster = await ClusterNode.start(this.config, this.tables.segment, this.logger).catch((error: unknown) => {
         this.tables?.remove();
+        this.balancer?.close();
         throw error;
       });
     }
@@ -116,6 +118,7 @@ export class Supervisor {
     this.stopping = true;
     const announce = this.running;
     if (announce) this.logger.info('stopping: finishing requests in flight');
+    this.balancer?.close();
     await drainAll(this.slots, 'shutdown', this.config.drainTimeoutMs);
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
     await this.cluster?.stop(); // after every writer: their last writes go out first
@@ -260,6 +263,7 @@ export class Supervisor {
     switch (message.type) {
       case 'ready':
         slot.ready = true;
+        this.balancer?.accept(slot);
         if (slot.replaces?.retiring) {
           slot.replaces.superseded = true;
           slot.replaces.send({ type: 'replacement-ready' }); // it hands over at its limit
@@ -270,6 +274,7 @@ export class Supervisor {
         this.saveState();
         return;
       case 'draining':
+        this.balancer?.stopSending(slot);
         // A recycled worker hands over on its own; any other that drains unasked (SIGTERM) is replaced.
         if (slot.retiring) slot.markDraining();
         this.saveState();
@@ -289,6 +294,7 @@ export class Supervisor {
       case 'boot-failed':
         if (message.showing) {
           slot.bootError = message.message;
+          this.balancer?.accept(slot);
           if (slot.replaces) slot.replaces.drain('handover');
           slot.replaces = null;
           return;
@@ -299,6 +305,15 @@ export class Supervisor {
       case 'stats':
         slot.lastRequests = message.stats.requests;
         return;
+      case 'connection-taken':
+        this.balancer?.confirmed(message.id);
+        return;
+      case 'connection-returned':
+        this.balancer?.returned(message.id);
+        return;
+      case 'connections-closed':
+        this.balancer?.countClosed(slot, message.count);
+        return;
     }
   }
 
@@ -306,6 +321,7 @@ export class Supervisor {
     // A successor that never served: its predecessor may be replaced again (a retry sets it anew).
     for (const other of this.slots) if (other.successor === slot && !slot.ready) other.successor = null;
     this.slots.delete(slot);
+    this.balancer?.gone(slot);
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
     this.metrics.http.retire(slot.lastStats?.counters);
     this.saveState();
@@ -364,15 +380,4 @@ export class Supervisor {
       ...(this.tables ? { tables: this.tables.segment } : {}),
     });
   }
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

@@ -1,0 +1,69 @@
+// A worker's side of the supervisor's ConnectionBalancer: the connections it is handed, confirmed at once,
+// given back while the worker drains, and counted until they close (the balancer sends new ones to the
+// worker with the fewest open; drain waits for the last one to close).
+import type { Socket } from 'node:net';
+import { tellSupervisor } from '../supervisor/child-side.js';
+import type { SupervisorMessage, WorkerMessage } from '../supervisor/process-messages.js';
+
+type Adopt = (socket: Socket) => void;
+
+export class HandedConnections {
+  private adopt: Adopt | null = null;
+  private refusing = false;
+  private open = 0;
+  private closedUnreported = 0;
+  private allClosedWaiters: Array<() => void> = [];
+
+  constructor() {
+    process.on('message', (message: SupervisorMessage, handle: unknown) => {
+      if (message.type === 'connection') this.received(message.id, handle as Socket | undefined);
+    });
+  }
+
+  /** From now on, connections go to `adopt` (an HTTP server's 'connection'). */
+  serveWith(adopt: Adopt): void {
+    this.adopt = adopt;
+  }
+
+  /** Draining: whatever is sent from now on goes back to the supervisor, for another worker. */
+  refuse(): void {
+    this.refusing = true;
+  }
+
+  get openCount(): number {
+    return this.open;
+  }
+
+  /** Resolves once every connection this worker took has closed. */
+  allClosed(): Promise<void> {
+    if (this.open === 0) return Promise.resolve();
+    return new Promise((resolve) => this.allClosedWaiters.push(resolve));
+  }
+
+  private received(id: number, socket: Socket | undefined): void {
+    if (!socket) return; // it closed on the way
+    if (this.refusing || !this.adopt) {
+      tell({ type: 'connection-returned', id });
+      socket.destroy(); // this process's copy; the supervisor still holds the connection
+      return;
+    }
+    tell({ type: 'connection-taken', id });
+    this.open++;
+    socket.once('close', () => this.closed());
+    this.adopt(socket);
+  }
+
+  private closed(): void {
+    this.open--;
+    // Closes come in bursts (a client pool ending): one message per turn of the event loop.
+    if (this.closedUnreported++ === 0) {
+      setImmediate(() => {
+        tell({ type: 'connections-closed', count: this.closedUnreported });
+        this.closedUnreported = 0;
+      });
+    }
+    if (this.open === 0) for (const resolve of this.allClosedWaiters.splice(0)) resolve();
+  }
+}
+
+const tell = (message: WorkerMessage) => tellSupervisor(message);

@@ -1,0 +1,136 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { EphpmError } from '../errors.js';
+import type { WorkerSlot } from './worker-slot.js';
+
+interface Handed {
+  socket: Socket;
+  slot: WorkerSlot;
+}
+
+/**
+ * The server's listening socket, held by the supervisor: each new connection goes to the accepting worker with
+ * the fewest open connections. (Node's cluster gives a burst of connections, a proxy's or a benchmark's
+ * keep-alive pool, to whichever worker answers first: measured 29 / 71 % between two workers, and the clients
+ * of the busier one waited twice as long.) A worker confirms each connection; until then the supervisor keeps
+ * its copy, so a connection sent to a worker that is draining or exits goes to another one.
+ */
+export class ConnectionBalancer {
+  /** Workers that take connections, and how many of theirs are open. */
+  private readonly open = new Map<WorkerSlot, number>();
+  private readonly unconfirmed = new Map<number, Handed>();
+  /** Connections that arrived while no worker took any (all starting or replaced). */
+  private readonly waiting: Socket[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  private constructor(private readonly server: Server) {
+    server.on('connection', (socket) => this.handOut(socket));
+  }
+
+  /** Listens on host:port (0: a free port); a port in use is an error that says what to do. */
+  static listen(host: string, port: number): Promise<ConnectionBalancer> {
+    const server = createServer({ pauseOnConnect: true });
+    return new Promise((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
+      server.listen({ host, port, exclusive: true }, () => resolve(new ConnectionBalancer(server)));
+    });
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  /** The worker takes new connections from now on. */
+  accept(slot: WorkerSlot): void {
+    if (this.open.has(slot)) return;
+    this.open.set(slot, 0);
+    for (const socket of this.waiting.splice(0)) this.handOut(socket);
+  }
+
+  /** The worker drains: it takes no more, and gives back what it is sent meanwhile. */
+  stopSending(slot: WorkerSlot): void {
+    this.open.delete(slot);
+  }
+
+  /** The worker exited: what it did not confirm goes to another. */
+  gone(slot: WorkerSlot): void {
+    this.open.delete(slot);
+    for (const [id, handed] of this.unconfirmed) {
+      if (handed.slot !== slot) continue;
+      this.unconfirmed.delete(id);
+      this.handOut(handed.socket);
+    }
+  }
+
+  /** The worker has the connection: the supervisor's copy of the descriptor is closed (the connection stays). */
+  confirmed(id: number): void {
+    this.unconfirmed.get(id)?.socket.destroy();
+    this.unconfirmed.delete(id);
+  }
+
+  /** A draining worker gave the connection back unread: it gets no more (it may not have said it drains yet). */
+  returned(id: number): void {
+    const handed = this.unconfirmed.get(id);
+    if (!handed) return;
+    this.unconfirmed.delete(id);
+    this.open.delete(handed.slot);
+    this.handOut(handed.socket);
+  }
+
+  countClosed(slot: WorkerSlot, count: number): void {
+    const open = this.open.get(slot);
+    if (open !== undefined) this.open.set(slot, Math.max(0, open - count));
+  }
+
+  /** Open connections per accepting worker (status, tests). */
+  openConnections(slot: WorkerSlot): number | undefined {
+    return this.open.get(slot);
+  }
+
+  /** Stops listening (the server stops); a connection no worker takes from now on is closed. */
+  close(): void {
+    this.closed = true;
+    this.server.close();
+    for (const socket of this.waiting.splice(0)) socket.destroy();
+  }
+
+  private handOut(socket: Socket): void {
+    if (socket.destroyed) return;
+    const slot = this.leastBusy();
+    if (!slot) {
+      if (this.closed) socket.destroy();
+      else this.waiting.push(socket);
+      return;
+    }
+    const id = ++this.nextId;
+    this.unconfirmed.set(id, { socket, slot });
+    this.open.set(slot, (this.open.get(slot) ?? 0) + 1);
+    slot.child.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => {
+      // Its channel closed: the worker is exiting, and gone() gives the connection to another.
+      if (error) this.open.delete(slot);
+    });
+  }
+
+  private leastBusy(): WorkerSlot | null {
+    let best: WorkerSlot | null = null;
+    let fewest = Infinity;
+    for (const [slot, open] of this.open) {
+      if (open < fewest) {
+        best = slot;
+        fewest = open;
+      }
+    }
+    return best;
+  }
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') {
+    return new EphpmError('EPHPM_PORT_IN_USE', `${host}:${port} is in use by another program.`, `Pick another port (ephpm serve --port ${port + 1}, or port in ephpm.toml), or see who has it: ss -ltnp 'sport = :${port}'`);
+  }
+  if (error.code === 'EACCES') {
+    return new EphpmError('EPHPM_PORT_DENIED', `Listening on ${host}:${port} is not allowed for this user.`, 'Ports below 1024 need root or CAP_NET_BIND_SERVICE: pick a port above 1023.');
+  }
+  return new EphpmError('EPHPM_LISTEN_FAILED', `Cannot listen on ${host}:${port}: ${error.message}.`, 'Check the host address: it must belong to this machine.');
+}
