@@ -20,4 +20,7 @@ void register_cluster_functions(Napi::Env env, Napi::Object exports);
 // lockServer, lockHolder: the lock a running supervisor holds (server_lock_napi.cc).
 void register_server_lock_functions(Napi::Env env, Napi::Object exports);
 
+// batchScheduling: a worker's main thread yields to its PHP thread on wake-up (scheduling_napi.cc).
+void register_scheduling_functions(Napi::Env env, Napi::Object exports);
+
 }  // namespace ephpm

@@ -49,6 +49,23 @@ describe('connections spread over the workers', () => {
     }
   });
 
+  it('gives one connection after another, each closed before the next, to the workers in turn', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '2']);
+    try {
+      const pids: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const [{ connection, pid }] = await openConnections(server.port, 1);
+        pids.push(pid);
+        connection.socket.destroy();
+      }
+      const [first, second] = pids;
+      expect(first).not.toBe(second);
+      expect(pids).toEqual([first, second, first, second, first, second]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses to start on a port another program holds, and says how to find it', async () => {
     const other = createServer();
     const port = await new Promise<number>((resolve) => other.listen(0, '127.0.0.1', () => resolve((other.address() as { port: number }).port)));

@@ -126,6 +126,12 @@ export interface ServerLockFunctions {
   lockHolder(path: string): number;
 }
 
+/** A worker's scheduling policy (native/node/scheduling_napi.cc). */
+export interface SchedulingFunctions {
+  /** The calling thread (a worker's main thread) stops preempting others on wake-up (SCHED_BATCH); '' or why not. */
+  batchScheduling(): string;
+}
+
 /** What `clusterApply` did with a remote row (native/node/cluster_napi.cc `Applied`). */
 export enum Applied {
   Applied = 0,
@@ -153,7 +159,7 @@ export interface ClusterFunctions {
 }
 
 /** Everything the addon exports: one module, one type, no casts at call sites. */
-export type EphpmAddon = PhpFunctions & TableFunctions & TaskFunctions & ServerLockFunctions & ClusterFunctions;
+export type EphpmAddon = PhpFunctions & TableFunctions & TaskFunctions & ServerLockFunctions & ClusterFunctions & SchedulingFunctions;
 
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

@@ -7,16 +7,22 @@ interface Handed {
   slot: WorkerSlot;
 }
 
+interface Load {
+  open: number;
+  /** When it was last given a connection (a counter): among equals, the one that waited longest gets the next. */
+  lastGiven: number;
+}
+
 /**
  * The server's listening socket, held by the supervisor: each new connection goes to the accepting worker with
- * the fewest open connections. (Node's cluster gives a burst of connections, a proxy's or a benchmark's
+ * the fewest open connections, in turn among equals. (Node's cluster gives a burst of connections, a proxy's or a benchmark's
  * keep-alive pool, to whichever worker answers first: measured 29 / 71 % between two workers, and the clients
  * of the busier one waited twice as long.) A worker confirms each connection; until then the supervisor keeps
  * its copy, so a connection sent to a worker that is draining or exits goes to another one.
  */
 export class ConnectionBalancer {
   /** Workers that take connections, and how many of theirs are open. */
-  private readonly open = new Map<WorkerSlot, number>();
+  private readonly open = new Map<WorkerSlot, Load>();
   private readonly unconfirmed = new Map<number, Handed>();
   /** Connections that arrived while no worker took any (all starting or replaced). */
   private readonly waiting: Socket[] = [];
@@ -44,7 +50,7 @@ export class ConnectionBalancer {
   /** The worker takes new connections from now on. */
   accept(slot: WorkerSlot): void {
     if (this.open.has(slot)) return;
-    this.open.set(slot, 0);
+    this.open.set(slot, { open: 0, lastGiven: 0 });
     for (const socket of this.waiting.splice(0)) this.handOut(socket);
   }
 
@@ -79,13 +85,8 @@ export class ConnectionBalancer {
   }
 
   countClosed(slot: WorkerSlot, count: number): void {
-    const open = this.open.get(slot);
-    if (open !== undefined) this.open.set(slot, Math.max(0, open - count));
-  }
-
-  /** Open connections per accepting worker (status, tests). */
-  openConnections(slot: WorkerSlot): number | undefined {
-    return this.open.get(slot);
+    const load = this.open.get(slot);
+    if (load) load.open = Math.max(0, load.open - count);
   }
 
   /** Stops listening (the server stops); a connection no worker takes from now on is closed. */
@@ -105,7 +106,9 @@ export class ConnectionBalancer {
     }
     const id = ++this.nextId;
     this.unconfirmed.set(id, { socket, slot });
-    this.open.set(slot, (this.open.get(slot) ?? 0) + 1);
+    const load = this.open.get(slot)!;
+    load.open++;
+    load.lastGiven = id;
     slot.child.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => {
       // Its channel closed: the worker is exiting, and gone() gives the connection to another.
       if (error) this.open.delete(slot);
@@ -114,11 +117,11 @@ export class ConnectionBalancer {
 
   private leastBusy(): WorkerSlot | null {
     let best: WorkerSlot | null = null;
-    let fewest = Infinity;
-    for (const [slot, open] of this.open) {
-      if (open < fewest) {
+    let bestLoad: Load | null = null;
+    for (const [slot, load] of this.open) {
+      if (!bestLoad || load.open < bestLoad.open || (load.open === bestLoad.open && load.lastGiven < bestLoad.lastGiven)) {
         best = slot;
-        fewest = open;
+        bestLoad = load;
       }
     }
     return best;
