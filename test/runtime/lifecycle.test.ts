@@ -1,8 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appWorker, runCli, startServer, tempDir } from '../helpers/ephpm-server.js';
+
+/** A thread's scheduling policy: field 41 of /proc/<pid>/task/<tid>/stat (proc(5)). */
+function schedulingPolicy(pid: number, tid: string): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]);
+}
 
 function rawRequest(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -24,6 +30,24 @@ describe('server lifecycle', () => {
     expect(state.workers).toHaveLength(2);
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(existsSync(server.stateFile)).toBe(false);
+  });
+
+  it("runs each worker's Node main thread under SCHED_BATCH, so it does not preempt PHP on wake-up; PHP's thread keeps the default", async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '2']);
+    try {
+      const { workers } = JSON.parse(readFileSync(server.stateFile, 'utf8')) as { workers: Array<{ pid: number }> };
+      expect(workers).toHaveLength(2);
+      const SCHED_OTHER = 0;
+      const SCHED_BATCH = 3;
+      for (const { pid } of workers) {
+        const policies = new Map(readdirSync(`/proc/${pid}/task`).map((tid) => [Number(tid), schedulingPolicy(pid, tid)]));
+        expect(policies.get(pid)).toBe(SCHED_BATCH);
+        policies.delete(pid);
+        expect(new Set(policies.values())).toEqual(new Set([SCHED_OTHER]));
+      }
+    } finally {
+      await server.stop();
+    }
   });
 
   it('on SIGTERM finishes the request in flight, then exits 0', async () => {

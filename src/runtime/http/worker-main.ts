@@ -32,7 +32,8 @@ const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOut
 
 async function boot(): Promise<void> {
   attachTables(config);
-  php = new EmbeddedPhp<PhpResponder>(loadAddon());
+  const addon = loadAddon();
+  php = new EmbeddedPhp<PhpResponder>(addon);
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public'), responseMemoryBytes: config.responseMemoryBytes });
   await php.waitUntilReady();
@@ -51,6 +52,8 @@ async function boot(): Promise<void> {
   listening = front.serve(connections);
   await listening;
   if (leaving) return;
+  const notBatch = addon.batchScheduling();
+  if (notBatch) logger.warn(`worker ${process.pid}: its main thread keeps the default scheduling policy (SCHED_BATCH refused: ${notBatch}); correct, a little slower under load`);
   recycling = new Recycling(config, process.uptime(), {
     replaceMe: (reason, rssBytes) => tell({ type: 'recycle', reason, rssBytes }),
     handOver: () => void leaveGracefully('handover'),
