@@ -12,7 +12,7 @@ import { benchLaravelApp, PHP_SETTINGS } from './lib/laravel-bench-app.mjs';
 import { ceilingSection, checks, cpuSection, checksSection, ratioMatrix, routesSection, rssSection, soakSection, TARGETS } from './lib/laravel-report.mjs';
 import { ceiling, PHP_NODE_VERSION, startNginxFpmLaravel, startOctaneEphpm, startPhpNode } from './lib/laravel-servers.mjs';
 import { freePort, run, runBench, tail } from './lib/processes.mjs';
-import { machineCpuUs, threadCpuUs } from './lib/cpu.mjs';
+import { machineCpuUs, settle, threadCpuUs } from './lib/cpu.mjs';
 import { rssMb } from './lib/rss.mjs';
 import { positiveInt } from './lib/settings.mjs';
 import { laravelChart } from './lib/svg-chart.mjs';
@@ -110,7 +110,8 @@ async function startAndCheck(key, app, scratch) {
 }
 
 // Every server, and the in-process ceiling, runs through the rounds; within a round each route's participants go
-// in an order rotated by round and route, so drift on the shared cores hits them alike. Each one's median round
+// in an order rotated by round and route, so drift on the shared cores hits them alike, each one once the machine
+// is idle again (php-node works off its queue for seconds after wrk stops). Each one's median round
 // per route is reported. For ephpm the CPU its workers' threads used is summed over the rounds.
 async function measureRounds(servers, app) {
   const keys = [...Object.keys(servers), 'ceiling'];
@@ -125,7 +126,8 @@ async function measureRounds(servers, app) {
     for (const [routeIndex, result] of results.entries()) {
       const order = keys.map((_, index) => keys[(index + round + routeIndex) % keys.length]);
       for (const key of order) {
-        console.log(`round ${round + 1}/${settings.rounds} ${result.path} ${key === 'ceiling' ? 'in-process ceiling' : servers[key].name}: ${settings.seconds}s`);
+        const waited = await settle();
+        console.log(`round ${round + 1}/${settings.rounds} ${result.path} ${key === 'ceiling' ? 'in-process ceiling' : servers[key].name}: ${settings.seconds}s${waited > 1000 ? ` (after ${(waited / 1000).toFixed(1)} s for the machine to go idle)` : ''}`);
         if (key === 'ceiling') {
           const measured = await ceiling({ repo, app, path: result.path, seconds: settings.seconds, warmupSeconds: CEILING_WARMUP_SECONDS });
           result.rounds.ceiling.push({ ...measured, reqPerSec: measured.reqPerSecPerWorker * WORKERS });
