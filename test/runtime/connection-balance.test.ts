@@ -54,7 +54,7 @@ describe('connections spread over the workers', () => {
     try {
       const pids: number[] = [];
       for (let i = 0; i < 6; i++) {
-        const [{ connection, pid }] = await openConnections(server.port, 1);
+        const { connection, pid } = (await openConnections(server.port, 1))[0]!;
         pids.push(pid);
         connection.socket.destroy();
       }
