@@ -1,4 +1,4 @@
-// A worker's side of the supervisor's ConnectionBalancer: the connections it is handed, confirmed at once,
+// A worker's side of the supervisor's ConnectionBalancer: the connections it is handed, confirmed within the turn,
 // given back while the worker drains, and counted until they close (the balancer sends new ones to the
 // worker with the fewest open; drain waits for the last one to close).
 import type { Socket } from 'node:net';
@@ -11,7 +11,9 @@ export class HandedConnections {
   private adopt: Adopt | null = null;
   private refusing = false;
   private open = 0;
+  private takenUnreported: number[] = [];
   private closedUnreported = 0;
+  private reportPending = false;
   private allClosedWaiters: Array<() => void> = [];
 
   constructor() {
@@ -47,7 +49,8 @@ export class HandedConnections {
       socket.destroy(); // this process's copy; the supervisor still holds the connection
       return;
     }
-    tell({ type: 'connection-taken', id });
+    this.takenUnreported.push(id);
+    this.report();
     this.open++;
     socket.once('close', () => this.closed());
     this.adopt(socket);
@@ -55,14 +58,21 @@ export class HandedConnections {
 
   private closed(): void {
     this.open--;
-    // Closes come in bursts (a client pool ending): one message per turn of the event loop.
-    if (this.closedUnreported++ === 0) {
-      setImmediate(() => {
-        tell({ type: 'connections-closed', count: this.closedUnreported });
-        this.closedUnreported = 0;
-      });
-    }
+    this.closedUnreported++;
+    this.report();
     if (this.open === 0) for (const resolve of this.allClosedWaiters.splice(0)) resolve();
+  }
+
+  /** Connections come and go in bursts: one message per turn of the event loop says what changed. */
+  private report(): void {
+    if (this.reportPending) return;
+    this.reportPending = true;
+    setImmediate(() => {
+      tell({ type: 'connections', taken: this.takenUnreported, closed: this.closedUnreported });
+      this.takenUnreported = [];
+      this.closedUnreported = 0;
+      this.reportPending = false;
+    });
   }
 }
 

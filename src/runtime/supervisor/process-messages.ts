@@ -37,11 +37,10 @@ export type WorkerMessage =
   | { type: 'draining' }
   /** Asks for a replacement; the worker hands over itself once told the replacement serves (timeout: it leaves at once). */
   | { type: 'recycle'; reason: RecycleReason; rssBytes?: number }
-  /** The worker has the connection the supervisor sent (ConnectionBalancer). */
-  | { type: 'connection-taken'; id: number }
+  /** Since its last report: the connections it took (ids the supervisor gave them) and how many of its closed. */
+  | { type: 'connections'; taken: number[]; closed: number }
   /** A draining worker gives the connection back unread, for another worker. */
-  | { type: 'connection-returned'; id: number }
-  | { type: 'connections-closed'; count: number };
+  | { type: 'connection-returned'; id: number };
 
 /** Why a request worker asked to be replaced: max_requests, max_memory, or PHP stuck past request_timeout. */
 export type RecycleReason = 'max-requests' | 'memory' | 'timeout';

@@ -305,14 +305,12 @@ export class Supervisor {
       case 'stats':
         slot.lastRequests = message.stats.requests;
         return;
-      case 'connection-taken':
-        this.balancer?.confirmed(message.id);
+      case 'connections':
+        for (const id of message.taken) this.balancer?.confirmed(id);
+        this.balancer?.countClosed(slot, message.closed);
         return;
       case 'connection-returned':
         this.balancer?.returned(message.id);
-        return;
-      case 'connections-closed':
-        this.balancer?.countClosed(slot, message.count);
         return;
     }
   }
