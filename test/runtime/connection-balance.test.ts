@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { appWorker, runCli, startServer } from '../helpers/ephpm-server.js';
@@ -61,6 +62,20 @@ describe('connections spread over the workers', () => {
       const [first, second] = pids;
       expect(first).not.toBe(second);
       expect(pids).toEqual([first, second, first, second, first, second]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('answers every connection opened while a worker dies: none is sent to the dead one', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '2']);
+    try {
+      const [victim] = (JSON.parse(readFileSync(server.stateFile, 'utf8')) as { workers: Array<{ pid: number }> }).workers;
+      process.kill(victim!.pid, 'SIGKILL');
+      const opened = await openConnections(server.port, 30);
+      expect(opened).toHaveLength(30);
+      expect(opened.map(({ pid }) => pid)).not.toContain(victim!.pid);
+      for (const { connection } of opened) connection.socket.destroy();
     } finally {
       await server.stop();
     }
