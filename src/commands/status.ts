@@ -7,7 +7,7 @@ import { serverLocation, serverLocationFlags } from '../cli/server-flags.js';
 import { clusterLine } from '../cli/cluster-view.js';
 
 export default class Status extends BaseCommand {
-  static override description = 'Show the running server and each worker process: pid, state, requests, memory, uptime, restarts.';
+  static override description = 'Show the running server and each worker process: pid, state, requests, open connections, memory, uptime, restarts.';
 
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json', '<%= config.bin %> status --root ./my-app'];
 
@@ -21,9 +21,9 @@ export default class Status extends BaseCommand {
     this.log(`${kleur.green('●')} ${kleur.bold(status.url)}  pid ${status.pid}  up ${formatDuration(status.uptimeSeconds)}  ${status.totalRequests.toLocaleString('en')} requests`);
     this.log('');
     this.log(formatTable(
-      ['WORKER', 'PID', 'STATE', 'REQUESTS', 'IN FLIGHT', 'RSS', 'UPTIME', 'RESTARTS'],
+      ['WORKER', 'PID', 'STATE', 'REQUESTS', 'IN FLIGHT', 'CONNECTIONS', 'RSS', 'UPTIME', 'RESTARTS'],
       status.workers.map((w) => [
-        `#${w.index}`, String(w.pid), w.state, w.requests.toLocaleString('en'), String(w.inFlight),
+        `#${w.index}`, String(w.pid), w.state, w.requests.toLocaleString('en'), String(w.inFlight), String(w.connections),
         formatBytes(w.rssBytes), formatDuration(w.uptimeSeconds), String(w.restarts),
       ]),
     ));

@@ -21,7 +21,7 @@ describe('ephpm status, reload and stop', () => {
       }
       const human = await runCli(['status', '--state-file', server.stateFile]);
       expect(human.output).toMatch(new RegExp(`http://127.0.0.1:${server.port}\\s+pid ${server.child.pid}`));
-      expect(human.output).toMatch(/WORKER\s+PID\s+STATE\s+REQUESTS\s+IN FLIGHT\s+RSS\s+UPTIME\s+RESTARTS/);
+      expect(human.output).toMatch(/WORKER\s+PID\s+STATE\s+REQUESTS\s+IN FLIGHT\s+CONNECTIONS\s+RSS\s+UPTIME\s+RESTARTS/);
     } finally {
       await server.stop();
     }

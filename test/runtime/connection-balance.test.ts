@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { appWorker, runCli, startServer } from '../helpers/ephpm-server.js';
 import { RawConnection } from '../helpers/raw-http.js';
+import { serverStatus } from '../helpers/status.js';
 
 /** Opens `count` keep-alive connections at once; resolves with each one's worker pid (from a first request). */
 async function openConnections(port: number, count: number): Promise<Array<{ connection: RawConnection; pid: number }>> {
@@ -28,6 +29,9 @@ describe('connections spread over the workers', () => {
     try {
       const opened = await openConnections(server.port, 40);
       expect([...countByPid(opened).values()]).toEqual([20, 20]);
+      // ephpm status shows the spread, per worker.
+      const shown = await serverStatus(server.stateFile);
+      expect(shown.workers.map((worker) => worker.connections)).toEqual([20, 20]);
       for (const { connection } of opened) connection.socket.destroy();
     } finally {
       await server.stop();

@@ -18,7 +18,7 @@ function snapshot(at: number, served: { w1: number; w2: number; errors: number; 
   http.duration.buckets[MS_1 + 1] = served.w1 + served.w2 - served.fastRequests;
   http.duration.count = served.w1 + served.w2;
   const tasks = { ...emptyTaskCounters(), done: served.tasks, failed: 1, rejected: 2 };
-  const worker = { uptimeSeconds: at / 1000, restarts: 0, state: 'serving' as const, inFlight: 1, rssBytes: 100 * 1024 * 1024 };
+  const worker = { uptimeSeconds: at / 1000, restarts: 0, state: 'serving' as const, inFlight: 1, connections: 2, rssBytes: 100 * 1024 * 1024 };
   return {
     takenAt: 1_000_000 + at,
     status: {

@@ -7,6 +7,8 @@ export interface WorkerStatus {
   state: 'starting' | 'serving' | 'draining' | 'boot-error';
   requests: number;
   inFlight: number;
+  /** Client connections open on it. */
+  connections: number;
   rssBytes: number;
   uptimeSeconds: number;
   restarts: number;

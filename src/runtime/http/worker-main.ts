@@ -91,7 +91,7 @@ async function leaveStuck(): Promise<void> {
 }
 
 const reportStats = () =>
-  tell({ type: 'stats', stats: { requests: front?.served ?? 0, inFlight: front?.inFlight ?? 0, rssBytes: process.memoryUsage.rss(), counters: front?.counters.counters() } });
+  tell({ type: 'stats', stats: { requests: front?.served ?? 0, inFlight: front?.inFlight ?? 0, connections: connections.openCount, rssBytes: process.memoryUsage.rss(), counters: front?.counters.counters() } });
 
 followSupervisor({ leave: (mode) => void leaveGracefully(mode), reportStats, replacementReady: () => recycling?.replacementServes() });
 

@@ -15,6 +15,8 @@ export type ChildMessage<Stats> =
 export interface WorkerStats {
   requests: number;
   inFlight: number;
+  /** Client connections open on this worker (the balancer sends new ones to the worker with the fewest). */
+  connections?: number;
   rssBytes: number;
   /** Cumulative since the process started; for /metrics and `ephpm top`. */
   counters?: RequestCounters;

@@ -188,6 +188,7 @@ export class Supervisor {
       state: slot.leaving ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
       requests: stats[i]?.requests ?? 0,
       inFlight: stats[i]?.inFlight ?? 0,
+      connections: stats[i]?.connections ?? 0,
       rssBytes: stats[i]?.rssBytes ?? 0,
       uptimeSeconds: slot.uptimeSeconds(now),
       restarts: slot.restarts,
