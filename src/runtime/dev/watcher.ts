@@ -42,7 +42,12 @@ export class DevWatcher extends EventEmitter<DevWatcherEvents> {
       if ((event === 'add' || event === 'change' || event === 'unlink') && this.scope.isWatched(path)) this.burst.add(this.scope.display(path));
     });
     watcher.on('error', (error) => this.emit('error', error as Error));
-    return new Promise((resolve) => watcher.once('ready', resolve));
+    const scanned = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    if (!this.options.poll) return scanned;
+    // Polling compares each file with its first stat, which can be taken after 'ready', off the event loop: a change
+    // made before it becomes the baseline and is never reported (the likely cause of an edit made right after start
+    // going unreported once in CI). Two poll intervals let every first stat land.
+    return scanned.then(() => new Promise((resolve) => setTimeout(resolve, 2 * POLL_INTERVAL_MS)));
   }
 
   async close(): Promise<void> {
