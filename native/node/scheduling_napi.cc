@@ -16,8 +16,7 @@ namespace {
 // batchScheduling() -> '' once the calling thread runs under SCHED_BATCH, else why not (errno's text).
 Napi::Value BatchScheduling(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  struct sched_param param {};
-  param.sched_priority = 0;
+  struct sched_param param {};  // priority 0, the only one SCHED_BATCH takes
   // pid 0: the calling thread only (Linux applies the policy per thread); PHP's thread keeps the default.
   if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) return Napi::String::New(env, strerror(errno));
   return Napi::String::New(env, "");

@@ -7,6 +7,7 @@ import { isLaravelApp } from '../runtime/laravel/laravel-app.js';
 import { phpMinorForHints } from '../runtime/php/php-install.js';
 import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/php/runtime-info.js';
 import { readStateFile, runningServerPid } from '../runtime/supervisor/state-file.js';
+import { portInUseHint } from '../runtime/supervisor/connection-balancer.js';
 import { laravelChecks } from './doctor-laravel.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -139,5 +140,5 @@ async function checkPort(host: string, port: number, options: { root?: string; c
   });
   return free
     ? { name: `port ${host}:${port}`, status: 'ok', detail: 'free' }
-    : { name: `port ${host}:${port}`, status: 'fail', detail: 'in use by another program', fix: `pick another: ephpm serve --port ${port + 1}  (or see who has it: ss -ltnp 'sport = :${port}')` };
+    : { name: `port ${host}:${port}`, status: 'fail', detail: 'in use by another program', fix: portInUseHint(port) };
 }

@@ -3,7 +3,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { ServerConfig } from '../config.js';
 import type { HandedConnections } from './handed-connections.js';
-import { servesHandedConnections } from './node-internals.js';
 
 /** Set by the supervisor on a worker it forks for `ephpm dev` while no worker runs good code. */
 export const BOOT_ERROR_PAGE_ENV = 'EPHPM_BOOT_ERROR_PAGE';
@@ -39,8 +38,7 @@ export class BootErrorPage {
     const server = config.tls
       ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, answer)
       : createHttpServer(answer);
-    servesHandedConnections(server);
-    connections.serveWith((socket) => server.emit('connection', socket));
+    connections.serveWith(server);
     return new BootErrorPage(server, connections);
   }
 

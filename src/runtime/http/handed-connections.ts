@@ -1,14 +1,14 @@
 // A worker's side of the supervisor's ConnectionBalancer: the connections it is handed, confirmed within the turn,
 // given back while the worker drains, and counted until they close (the balancer sends new ones to the
 // worker with the fewest open; drain waits for the last one to close).
+import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { tellSupervisor } from '../supervisor/child-side.js';
 import type { SupervisorMessage, WorkerMessage } from '../supervisor/process-messages.js';
-
-type Adopt = (socket: Socket) => void;
+import { servesHandedConnections } from './node-internals.js';
 
 export class HandedConnections {
-  private adopt: Adopt | null = null;
+  private server: HttpServer | null = null;
   private refusing = false;
   private open = 0;
   private takenUnreported: number[] = [];
@@ -22,9 +22,10 @@ export class HandedConnections {
     });
   }
 
-  /** From now on, connections go to `adopt` (an HTTP server's 'connection'). */
-  serveWith(adopt: Adopt): void {
-    this.adopt = adopt;
+  /** From now on, connections go to `server` (the HTTP front, or ephpm dev's boot error page), which never listens. */
+  serveWith(server: HttpServer): void {
+    servesHandedConnections(server);
+    this.server = server;
   }
 
   /** Draining: whatever is sent from now on goes back to the supervisor, for another worker. */
@@ -44,7 +45,7 @@ export class HandedConnections {
 
   private received(id: number, socket: Socket | undefined): void {
     if (!socket) return; // it closed on the way
-    if (this.refusing || !this.adopt) {
+    if (this.refusing || !this.server) {
       tell({ type: 'connection-returned', id });
       socket.destroy(); // this process's copy; the supervisor still holds the connection
       return;
@@ -53,7 +54,7 @@ export class HandedConnections {
     this.report();
     this.open++;
     socket.once('close', () => this.closed());
-    this.adopt(socket);
+    this.server.emit('connection', socket);
   }
 
   private closed(): void {

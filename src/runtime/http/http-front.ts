@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { ConnectionWatch } from './connection-watch.js';
 import type { HandedConnections } from './handed-connections.js';
-import { closeAfterResponse, keepsAlive, servesHandedConnections, socketDescriptor } from './node-internals.js';
+import { closeAfterResponse, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
 import { requestTarget, withHost, type RequestTarget } from './request-target.js';
@@ -108,9 +108,8 @@ export class HttpFront implements ResponderOwner {
   /** Serves the connections the supervisor hands this worker (it holds the listening socket). */
   async serve(connections: HandedConnections): Promise<void> {
     await this.app.ready();
-    servesHandedConnections(this.app.server);
     this.connections = connections;
-    connections.serveWith((socket) => this.app.server.emit('connection', socket));
+    connections.serveWith(this.app.server);
   }
 
   get inFlight(): number {

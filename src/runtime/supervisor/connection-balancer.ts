@@ -111,7 +111,7 @@ export class ConnectionBalancer {
     load.lastGiven = id;
     slot.child.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => {
       // Its channel closed: the worker is exiting, and gone() gives the connection to another.
-      if (error) this.open.delete(slot);
+      if (error) this.stopSending(slot);
     });
   }
 
@@ -128,9 +128,14 @@ export class ConnectionBalancer {
   }
 }
 
+/** What to do about a port another program holds (here, and in `ephpm doctor`). */
+export function portInUseHint(port: number): string {
+  return `pick another: ephpm serve --port ${port + 1}  (or see who has it: ss -ltnp 'sport = :${port}')`;
+}
+
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
   if (error.code === 'EADDRINUSE') {
-    return new EphpmError('EPHPM_PORT_IN_USE', `${host}:${port} is in use by another program.`, `Pick another port (ephpm serve --port ${port + 1}, or port in ephpm.toml), or see who has it: ss -ltnp 'sport = :${port}'`);
+    return new EphpmError('EPHPM_PORT_IN_USE', `${host}:${port} is in use by another program.`, portInUseHint(port));
   }
   if (error.code === 'EACCES') {
     return new EphpmError('EPHPM_PORT_DENIED', `Listening on ${host}:${port} is not allowed for this user.`, 'Ports below 1024 need root or CAP_NET_BIND_SERVICE: pick a port above 1023.');
