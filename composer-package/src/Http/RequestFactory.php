@@ -37,15 +37,20 @@ final class RequestFactory
             parse_str($body, $post);
         }
 
-        return Request::createFromBase(new SymfonyRequest(
-            $request['query'] ?? [],
-            $post,
-            [],
-            $request['cookies'] ?? [],
-            $request['files'] ?? [],
-            $server,
-            $content,
-        ));
+        $query = $request['query'] ?? [];
+        $cookies = $request['cookies'] ?? [];
+        $files = $request['files'] ?? [];
+        if ($files !== []) {
+            // Laravel's own path (Request::capture() under php-fpm): it drops the empty entries of file inputs left blank.
+            return Request::createFromBase(new SymfonyRequest($query, $post, [], $cookies, $files, $server, $content));
+        }
+
+        // What createFromBase() gives for a request without uploads, built once instead of three times.
+        $illuminate = new Request($query, $post, [], $cookies, [], $server, $content);
+        if ($illuminate->isJson()) {
+            $illuminate->request = $illuminate->json();
+        }
+        return $illuminate;
     }
 
     /**
