@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
@@ -43,6 +43,21 @@ describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` 
     const runs = pids.filter((pid, i) => pid !== pids[i - 1]);
     expect(runs).toEqual([...new Set(pids)]);
     expect(await server.waitFor(/worker \d+ is being replaced: it is about to serve its 4 requests \(max_requests\)/)).toBeTruthy();
+  });
+
+  it('keeps in OPcache what the app loaded while booting, even a file written that very moment', async () => {
+    // As right after `php artisan optimize`: a file younger than opcache.file_update_protection (2 s) stays out of
+    // OPcache. A worker reads its boot files once for its life, so it caches them anyway; requests keep the setting.
+    const bootFile = join(app, 'bootstrap', 'app.php');
+    const inAMinute = new Date(Date.now() + 60_000);
+    utimesSync(bootFile, inAMinute, inAMinute);
+    try {
+      server = await startOctane(app, ['--workers=1']);
+      expect(await fetchJson(`${server.url}/opcache?file=bootstrap/app.php`)).toEqual({ cached: true, fileUpdateProtection: '2' });
+    } finally {
+      const now = new Date();
+      utimesSync(bootFile, now, now);
+    }
   });
 
   it('runs Octane::concurrently() on the task workers --task-workers starts', async () => {
