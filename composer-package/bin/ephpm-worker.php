@@ -11,6 +11,7 @@ declare(strict_types=1);
 use Ephpm\Octane\EphpmClient;
 use Ephpm\Octane\Tasks\TaskRunner;
 use Ephpm\Octane\WorkerBootstrap;
+use Ephpm\Octane\WorkerClassLoader;
 use Laravel\Octane\RequestContext;
 
 use function Ephpm\Octane\take_request;
@@ -61,7 +62,10 @@ ini_set('opcache.file_update_protection', '0');
 if (!is_file($basePath . '/vendor/autoload.php')) {
     throw new RuntimeException("No {$basePath}/vendor/autoload.php: run `composer install` in the Laravel app first.");
 }
-require_once $basePath . '/vendor/autoload.php';
+$composer = require_once $basePath . '/vendor/autoload.php';
+if ($composer instanceof Composer\Autoload\ClassLoader) {
+    WorkerClassLoader::replace($composer);
+}
 
 $client = new EphpmClient();
 try {

@@ -45,18 +45,20 @@ describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` 
     expect(await server.waitFor(/worker \d+ is being replaced: it is about to serve its 4 requests \(max_requests\)/)).toBeTruthy();
   });
 
-  it('keeps in OPcache what the app loaded while booting, even a file written that very moment', async () => {
-    // As right after `php artisan optimize`: a file younger than opcache.file_update_protection (2 s) stays out of
-    // OPcache. A worker reads its boot files once for its life, so it caches them anyway; requests keep the setting.
-    const bootFile = join(app, 'bootstrap', 'app.php');
+  it('keeps in OPcache the files it boots from and the classes it loads later, even written that very moment', async () => {
+    // As right after a deploy and `php artisan optimize`: OPcache neither caches nor optimizes a file younger than
+    // opcache.file_update_protection (2 s). A worker reads these once for its life, so it caches them anyway; other
+    // includes keep the setting.
+    const fresh = [join(app, 'bootstrap', 'app.php'), join(app, 'app', 'Support', 'Lockstep.php')];
     const inAMinute = new Date(Date.now() + 60_000);
-    utimesSync(bootFile, inAMinute, inAMinute);
+    for (const file of fresh) utimesSync(file, inAMinute, inAMinute);
     try {
       server = await startOctane(app, ['--workers=1']);
       expect(await fetchJson(`${server.url}/opcache?file=bootstrap/app.php`)).toEqual({ cached: true, fileUpdateProtection: '2' });
+      expect(await fetchJson(`${server.url}/opcache?class=${encodeURIComponent('App\\Support\\Lockstep')}`)).toEqual({ cached: true, fileUpdateProtection: '2' });
     } finally {
       const now = new Date();
-      utimesSync(bootFile, now, now);
+      for (const file of fresh) utimesSync(file, now, now);
     }
   });
 
