@@ -66,7 +66,25 @@ function configChecks(config: LaravelConfig): Check[] {
   } catch (error) {
     checks.push({ name: 'octane.tables', status: 'fail', detail: (error as Error).message, fix: `fix octane.tables in config/octane.php${recache}` });
   }
+  checks.push(checkSessionDriver(config.sessionDriver, recache));
   return checks;
+}
+
+/**
+ * Under php-fpm the array driver forgets each session with its request. A worker keeps its handler, and with it every
+ * session written: one per request that came without a session cookie, until the session lifetime ends.
+ */
+function checkSessionDriver(driver: string | null, recache: string): Check {
+  const name = 'session.driver';
+  return driver === 'array'
+    ? {
+      name,
+      status: 'warn',
+      detail: 'array: each worker keeps the sessions it wrote in its own memory, so a visitor\'s next request on another worker finds none, '
+        + 'and every request without a session cookie leaves one there for session.lifetime (memory grows with traffic)',
+      fix: `set SESSION_DRIVER=database (or file, redis, cookie) in .env${recache}`,
+    }
+    : { name, status: 'ok', detail: driver ?? 'not set' };
 }
 
 /** bootstrap/cache/config.php older than a file it was made from: the app runs on settings that are no longer there. */

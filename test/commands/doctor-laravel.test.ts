@@ -40,7 +40,7 @@ describe.skipIf(skip)(`ephpm doctor in a Laravel app${skip ? ` — SKIPPED: ${sk
 
   it('names each broken setting of the app with the command that fixes it', async () => {
     const copy = appCopy(app);
-    edit(join(copy, '.env'), (env) => env.replace(/^OCTANE_SERVER=.*$/m, 'OCTANE_SERVER=swoole').replace(/^APP_KEY=.*$/m, 'APP_KEY='));
+    edit(join(copy, '.env'), (env) => env.replace(/^OCTANE_SERVER=.*$/m, 'OCTANE_SERVER=swoole').replace(/^APP_KEY=.*$/m, 'APP_KEY=').replace(/^SESSION_DRIVER=.*$/m, 'SESSION_DRIVER=array'));
     edit(join(copy, 'config', 'octane.php'), (config) => config.replace("'example:1000'", "'example:0'"));
     edit(join(copy, 'composer.json'), (json) => JSON.stringify({ ...JSON.parse(json), require: { ...JSON.parse(json).require, 'ext-imaginary': '*' } }, null, 4));
     edit(join(copy, 'ephpm.toml'), (toml) => `${toml}\n[php]\nmemory_limit = "64M"\n`);
@@ -51,6 +51,7 @@ describe.skipIf(skip)(`ephpm doctor in a Laravel app${skip ? ` — SKIPPED: ${sk
     expect(checks['octane.tables']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/table "example:0" has zero rows/), fix: 'fix octane.tables in config/octane.php' });
     expect(checks['PHP extensions the app requires']).toMatchObject({ status: 'fail', detail: 'not loaded in the embedded PHP: imaginary', fix: expect.stringMatching(/^sudo apt-get install -y php8\.2-imaginary/) });
     expect(checks['memory_limit']).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^64M: /), fix: 'memory_limit = "256M" under [php] in ephpm.toml' });
+    expect(checks['session.driver']).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^array: each worker keeps the sessions it wrote/), fix: 'set SESSION_DRIVER=database (or file, redis, cookie) in .env' });
     expect(output).toMatch(/✖ octane\.server +swoole: octane:start would start another server\n {2}fix: set OCTANE_SERVER=ephpm in \.env/);
   });
 

@@ -6,6 +6,7 @@ export interface LaravelConfig {
   octaneServer: string | null;
   appKeySet: boolean;
   octaneTables: unknown;
+  sessionDriver: string | null;
   configCached: boolean;
 }
 
@@ -18,6 +19,7 @@ echo "\\n", json_encode([
     'octaneServer' => config('octane.server'),
     'appKeySet' => (string) config('app.key') !== '',
     'octaneTables' => config('octane.tables', []),
+    'sessionDriver' => config('session.driver'),
     'configCached' => $app->configurationIsCached(),
 ]), "\\n";
 `;
