@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Ephpm\Octane;
 
+use Closure;
 use Composer\Autoload\ClassLoader;
 
 /**
@@ -15,6 +16,8 @@ use Composer\Autoload\ClassLoader;
  */
 final class WorkerClassLoader
 {
+    private static ?Closure $include = null;
+
     /** Takes Composer's place in the autoload chain: the same lookup (findFile()), a different compile. */
     public static function replace(ClassLoader $composer): void
     {
@@ -29,10 +32,14 @@ final class WorkerClassLoader
 
     private static function includeWithoutUpdateProtection(string $file): void
     {
+        // As Composer includes: in a scope of its own (no class, no variables but $file).
+        $include = self::$include ??= Closure::bind(static function (string $file): void {
+            include $file;
+        }, null, null);
         $protection = ini_get('opcache.file_update_protection');
         ini_set('opcache.file_update_protection', '0');
         try {
-            include $file;
+            $include($file);
         } finally {
             if ($protection !== false) {
                 ini_set('opcache.file_update_protection', $protection);
