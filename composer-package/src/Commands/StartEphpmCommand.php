@@ -56,6 +56,7 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
             return 1;
         }
         try {
+            $counts = $this->processCounts();
             $command = $binary->command();
         } catch (RuntimeException $e) {
             $this->error($e->getMessage());
@@ -67,10 +68,10 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
         }
         $this->ensurePortIsAvailable();
 
-        $stateFile->writeState($this->serverState());
+        $stateFile->writeState($this->serverState($counts));
         $this->forgetEnvironmentVariables();
 
-        $server = new Process([...$command, 'serve', ...$this->serveArguments()], base_path(), [
+        $server = new Process([...$command, 'serve', ...$this->serveArguments($counts)], base_path(), [
             'APP_ENV' => app()->environment(),
             'APP_BASE_PATH' => base_path(),
             'APP_PUBLIC_PATH' => public_path(),
@@ -104,24 +105,53 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
         return 0;
     }
 
-    /** @return list<string> */
-    private function serveArguments(): array
+    /**
+     * --workers, --task-workers and --max-requests, checked: `auto` (workers: ephpm.toml, else one per CPU) or a
+     * whole number, at least 1 worker.
+     *
+     * @return array{workers: int|'auto', taskWorkers: int|'auto', maxRequests: int}
+     */
+    private function processCounts(): array
+    {
+        $count = function (string $option, int $min, bool $auto): int|string {
+            $value = trim((string) $this->option($option));
+            if ($auto && $value === 'auto') {
+                return 'auto';
+            }
+            if (preg_match('/^\d+$/', $value) !== 1 || (int) $value < $min) {
+                $expected = ($auto ? '`auto` or ' : '') . "a whole number of at least {$min}";
+                throw new RuntimeException("--{$option} must be {$expected}; got `{$value}`. Pass it to octane:start, or set it in config/octane.php.");
+            }
+            return (int) $value;
+        };
+        return [
+            'workers' => $count('workers', 1, true),
+            'taskWorkers' => $count('task-workers', 0, true),
+            'maxRequests' => (int) $count('max-requests', 0, false),
+        ];
+    }
+
+    /**
+     * @param array{workers: int|'auto', taskWorkers: int|'auto', maxRequests: int} $counts
+     * @return list<string>
+     */
+    private function serveArguments(array $counts): array
     {
         $arguments = [
             '--root', base_path(),
             '--worker', dirname(__DIR__, 2) . '/bin/ephpm-worker.php',
             '--host', (string) $this->getHost(),
             '--port', (string) $this->getPort(),
-            '--max-requests', (string) (int) $this->option('max-requests'),
+            '--max-requests', (string) $counts['maxRequests'],
             '--log-format', 'json',
             '--request-timeout', (string) $this->requestTimeout(),
         ];
-        if ($this->option('workers') !== 'auto') {
-            array_push($arguments, '--workers', (string) (int) $this->option('workers'));
+        // `auto` leaves it to ephpm.toml, else to the runtime's default for Laravel: one per CPU, as Swoole.
+        if ($counts['workers'] !== 'auto') {
+            array_push($arguments, '--workers', (string) $counts['workers']);
         }
-        // `auto` (the default) leaves it to ephpm.toml, else to the runtime's default for Laravel: one per CPU, as Swoole.
-        if ($this->option('task-workers') !== 'auto') {
-            array_push($arguments, '--task-workers', (string) (int) $this->option('task-workers'));
+        if ($counts['taskWorkers'] !== 'auto') {
+            array_push($arguments, '--task-workers', (string) $counts['taskWorkers']);
         }
         // Request lines cost a write per request; Octane shows them in the local environment only.
         $arguments[] = app()->isLocal() ? '--access-log' : '--no-access-log';
@@ -134,16 +164,17 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
         return $seconds > 0 ? $seconds : self::NO_TIMEOUT_SECONDS;
     }
 
-    /** @return array<string, mixed> */
-    private function serverState(): array
+    /**
+     * @param array{workers: int|'auto', taskWorkers: int|'auto', maxRequests: int} $counts
+     * @return array<string, mixed>
+     */
+    private function serverState(array $counts): array
     {
         return [
             'appName' => config('app.name', 'Laravel'),
             'host' => $this->getHost(),
             'port' => $this->getPort(),
-            'workers' => $this->option('workers'),
-            'taskWorkers' => $this->option('task-workers'),
-            'maxRequests' => $this->option('max-requests'),
+            ...$counts,
             'octaneConfig' => config('octane'),
         ];
     }
