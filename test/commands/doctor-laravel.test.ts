@@ -73,13 +73,13 @@ describe.skipIf(skip)(`ephpm doctor in a Laravel app${skip ? ` — SKIPPED: ${sk
     });
   });
 
-  it('checks laravel/octane against what the driver requires', async () => {
+  it('checks laravel/octane against what the driver requires (what its tests run on: 2.13)', async () => {
     const copy = appCopy(app);
-    edit(join(copy, 'vendor', 'composer', 'installed.json'), (json) => json.replace(/("name": "laravel\/octane",\s*"version": )"[^"]+"/, '$1"v1.5.6"'));
+    edit(join(copy, 'vendor', 'composer', 'installed.json'), (json) => json.replace(/("name": "laravel\/octane",\s*"version": )"[^"]+"/, '$1"v2.3.7"'));
     expect((await doctor(copy)).checks['Laravel, Octane and driver versions']).toMatchObject({
       status: 'fail',
-      detail: expect.stringMatching(/laravel\/octane v1\.5\.6, .*: the driver needs laravel\/octane \^2\.3$/),
-      fix: 'composer require laravel/octane:"^2.3"',
+      detail: expect.stringMatching(/laravel\/octane v2\.3\.7, .*: the driver needs laravel\/octane \^2\.13$/),
+      fix: 'composer require laravel/octane:"^2.13"',
     });
   });
 });

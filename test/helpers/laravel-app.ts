@@ -4,10 +4,21 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { join, relative } from 'node:path';
 import { cliPath, repoRoot, tempDir } from './ephpm-server.js';
 
-// The Laravel 11 app the Octane suite runs: laravel/laravel from Composer, laravel/octane and this repository's
+// The Laravel app the Octane suite runs: laravel/laravel from Composer, laravel/octane and this repository's
 // composer-package/ (a symlinked path repository, so PHP edits need no rebuild), the routes and controllers of
-// test/fixtures/laravel/, and node_modules/.bin/ephpm pointing at this repository's CLI. Built once, cached in
-// .cache/ under a hash of what it is made from.
+// test/fixtures/laravel/, and node_modules/.bin/ephpm pointing at this repository's CLI. Built once per Laravel major,
+// cached in .cache/ under a hash of what it is made from. The suite runs once on each major (vitest.config.ts).
+
+/** The Laravel major this run of the Octane suite is on: EPHPM_TEST_LARAVEL, 11 by default. */
+export const LARAVEL_MAJOR = laravelMajorOfRun();
+/** A describe title naming the Laravel the suite runs on (.ci/summary.mjs counts the suite per major by it). */
+export const onLaravel = (title: string) => `${title} (Laravel ${LARAVEL_MAJOR})`;
+
+function laravelMajorOfRun(): number {
+  const major = Number(process.env.EPHPM_TEST_LARAVEL ?? '11');
+  if (major !== 11 && major !== 12) throw new Error(`EPHPM_TEST_LARAVEL is 11 or 12; got ${process.env.EPHPM_TEST_LARAVEL}`);
+  return major;
+}
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'laravel');
 const cacheRoot = join(repoRoot, '.cache');
@@ -20,7 +31,7 @@ function filesUnder(dir: string): string[] {
 
 /** What the app is made from: a change to any of these makes a new app. */
 function buildKey(): string {
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(`laravel ${LARAVEL_MAJOR}\0`);
   const sources = [join(repoRoot, 'composer-package', 'composer.json'), join(repoRoot, 'test', 'helpers', 'laravel-app.ts'), ...filesUnder(fixtures).map((path) => join(fixtures, path))];
   for (const file of sources) hash.update(relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex').slice(0, 16);
@@ -35,23 +46,52 @@ function run(command: string, args: string[], cwd: string): void {
   }
 }
 
+/**
+ * home/app as `composer create-project laravel/laravel:^<major>.0` makes it, less the skeleton's dev tools of which
+ * no version installs on this PHP (Laravel 12's laravel/pint needs PHP 8.3), as `create-ephpm-laravel --laravel 12`
+ * leaves them out.
+ */
+function createSkeleton(home: string): void {
+  run('composer', ['create-project', `laravel/laravel:^${LARAVEL_MAJOR}.0`, 'app', '--no-progress', '--prefer-dist', '--no-install', '--no-scripts'], home);
+  const app = join(home, 'app');
+  const left = devToolsNeedingNewerPhp(app);
+  if (left.length > 0) run('composer', ['remove', '--dev', '--no-update', ...left], app);
+  run('composer', ['update', '--no-progress'], app);
+  for (const script of ['post-root-package-install', 'post-create-project-cmd']) run('composer', ['run-script', script], app);
+}
+
+/** The skeleton's require-dev packages Composer refuses for the PHP version alone. */
+function devToolsNeedingNewerPhp(app: string): string[] {
+  const devRequirements = Object.keys((JSON.parse(readFileSync(join(app, 'composer.json'), 'utf8')) as { 'require-dev'?: Record<string, string> })['require-dev'] ?? {});
+  try {
+    execFileSync('composer', ['update', '--dry-run', '--no-interaction', '--no-audit', '--no-scripts', '--no-plugins'], { cwd: app, stdio: 'pipe' });
+    return [];
+  } catch (error) {
+    const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
+    return output.split(/Problem \d+/).filter((problem) => /your php version/.test(problem))
+      .map((problem) => /Root composer\.json requires (\S+)/.exec(problem)?.[1])
+      .filter((name): name is string => name !== undefined && devRequirements.includes(name));
+  }
+}
+
 /** The app's directory, built first if this version of it is not in .cache/ yet. */
 export function laravelApp(): string {
   const key = buildKey();
-  const home = join(cacheRoot, `laravel-app-${key}`);
+  const prefix = `laravel-${LARAVEL_MAJOR}-app-`;
+  const home = join(cacheRoot, `${prefix}${key}`);
   const app = join(home, 'app');
   if (existsSync(join(home, 'ready'))) return app;
 
   for (const old of existsSync(cacheRoot) ? readdirSync(cacheRoot) : []) {
-    if (old.startsWith('laravel-app-')) rmSync(join(cacheRoot, old), { recursive: true, force: true });
+    if (old.startsWith(prefix)) rmSync(join(cacheRoot, old), { recursive: true, force: true });
   }
   mkdirSync(home, { recursive: true });
-  run('composer', ['create-project', 'laravel/laravel:^11.0', 'app', '--no-progress', '--prefer-dist'], home);
+  createSkeleton(home);
   const repository = JSON.stringify({ type: 'path', url: join(repoRoot, 'composer-package'), options: { symlink: true } });
   run('composer', ['config', 'repositories.ephpm', repository], app);
   run('composer', ['config', 'minimum-stability', 'dev'], app);
   run('composer', ['config', 'prefer-stable', 'true'], app);
-  run('composer', ['require', 'laravel/octane:^2.3', 'ephpm/octane-driver:@dev', '--no-progress'], app);
+  run('composer', ['require', 'laravel/octane:^2.13', 'ephpm/octane-driver:@dev', '--no-progress'], app);
   for (const path of filesUnder(fixtures).filter((path) => path !== 'README.md')) {
     mkdirSync(join(app, path, '..'), { recursive: true });
     cpSync(join(fixtures, path), join(app, path));

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
+import { onLaravel } from '../helpers/laravel-app.js';
 import { runCli } from '../helpers/ephpm-server.js';
 import { fetchJson, onNewConnection } from '../helpers/http-client.js';
 import { octaneForTests } from '../helpers/octane-server.js';
 import { cacheOp } from '../helpers/octane-primitives.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-// Cache::store('octane') in a Laravel 11 app started with `php artisan octane:start --server=ephpm`, sized by
+// Cache::store('octane') in a Laravel app started with `php artisan octane:start --server=ephpm`, sized by
 // config('octane.cache'): what laravel/octane's tests/OctaneStoreTest.php expects of its store, plus what its store
 // cannot do (values shared by every worker process, atomic increments), over real HTTP with two request workers.
 
 const skip = octaneUnavailableReason();
 
-describe.skipIf(skip)(`the octane cache store in a Laravel app${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('the octane cache store in a Laravel app')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   const octane = octaneForTests(['--workers=2', '--task-workers=0', '--max-requests=0']);
   /** The store's method, failing the test on an exception. */
   const cache = async <T = unknown>(op: string, ...args: unknown[]) => (await cacheOp<T>(octane.url, op, args)).result as T;

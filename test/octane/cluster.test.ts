@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { fetchJson } from '../helpers/http-client.js';
-import { appCopy, laravelApp } from '../helpers/laravel-app.js';
+import { appCopy, laravelApp, onLaravel } from '../helpers/laravel-app.js';
 import { startOctane, type OctaneServer } from '../helpers/octane-server.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -20,7 +20,7 @@ Route::get('/cluster/row', fn () => ['row' => Laravel\\Octane\\Facades\\Octane::
 Route::get('/cluster/strong-incr', fn () => ['votes' => Laravel\\Octane\\Facades\\Octane::table('example')->strong()->incr('strong', 'votes')]);
 `;
 
-describe.skipIf(skip)(`Octane::table() across three Laravel nodes${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('Octane::table() across three Laravel nodes')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   let redis: RedisServer;
   const servers: OctaneServer[] = [];
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { cliPath, repoRoot, runCli, startServer, tempDir } from '../helpers/ephpm-server.js';
 import { fetchJson } from '../helpers/http-client.js';
-import { appCopy, laravelApp } from '../helpers/laravel-app.js';
+import { appCopy, laravelApp, onLaravel } from '../helpers/laravel-app.js';
 import { artisan, freePort } from '../helpers/octane-server.js';
 
 // The other front door (`ephpm serve|dev|doctor` in the app's directory), and what each command says when something
@@ -14,7 +14,7 @@ const skip = octaneUnavailableReason();
 /** PATH with node and php but no ephpm on it. */
 const pathWithoutEphpm = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
 
-describe.skipIf(skip)(`ephpm in a Laravel app, and what is missing said plainly${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('ephpm in a Laravel app, and what is missing said plainly')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   let app: string;
 
   beforeAll(() => {

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { runCli } from '../helpers/ephpm-server.js';
 import { fetchJson } from '../helpers/http-client.js';
-import { laravelApp } from '../helpers/laravel-app.js';
+import { laravelApp, onLaravel } from '../helpers/laravel-app.js';
 import { artisan, startOctane, type OctaneServer } from '../helpers/octane-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -13,7 +13,7 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const skip = octaneUnavailableReason();
 
-describe.skipIf(skip)(`octane:start|status|reload|stop --server=ephpm${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('octane:start|status|reload|stop --server=ephpm')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   let app: string;
   let server: OctaneServer | null = null;
   const stateFile = () => join(app, 'storage', 'logs', 'octane-server-state.json');

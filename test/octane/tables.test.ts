@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
+import { onLaravel } from '../helpers/laravel-app.js';
 import { runCli } from '../helpers/ephpm-server.js';
 import { onNewConnection } from '../helpers/http-client.js';
 import { octaneForTests } from '../helpers/octane-server.js';
 import { tableCall, tableOp } from '../helpers/octane-primitives.js';
 
-// Octane::table() in a Laravel 11 app started with `php artisan octane:start --server=ephpm`: the tables of
+// Octane::table() in a Laravel app started with `php artisan octane:start --server=ephpm`: the tables of
 // config('octane.tables') (test/fixtures/laravel/app/Providers/OctanePrimitivesServiceProvider.php), as laravel/octane's
 // own tests (tests/TableTest.php) expect them to behave under Swoole, over real HTTP with two request workers.
 
@@ -18,7 +19,7 @@ const TOO_LARGE_STRINGS = ['a'.repeat(11), 'taylortaylo', '手 田日尸', '! p8
 /** PHP's substr($value, 0, 20): the first 20 bytes. */
 const first20Bytes = (value: string) => Buffer.from(value).subarray(0, 20).toString();
 
-describe.skipIf(skip)(`Octane::table() in a Laravel app${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('Octane::table() in a Laravel app')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   const octane = octaneForTests(['--workers=2', '--task-workers=0', '--max-requests=0']);
 
   it("makes the tables of config('octane.tables'), sized in bytes, and the octane.cache table; ephpm table:list in the app shows them", async () => {

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { runCli } from '../helpers/ephpm-server.js';
 import { fetchJson } from '../helpers/http-client.js';
-import { laravelApp } from '../helpers/laravel-app.js';
+import { laravelApp, onLaravel } from '../helpers/laravel-app.js';
 import { octaneForTests, startOctane } from '../helpers/octane-server.js';
 import { tableCall } from '../helpers/octane-primitives.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-// Octane::concurrently() in a Laravel 11 app started with `php artisan octane:start --server=ephpm`: closures
+// Octane::concurrently() in a Laravel app started with `php artisan octane:start --server=ephpm`: closures
 // serialized as Octane serializes them, run by Octane's Worker::handleTask() in ephpm's task workers (the same app,
 // booted once in each), over real HTTP. Routes: test/fixtures/laravel/app/Http/Controllers/TaskController.php.
 
@@ -31,7 +31,7 @@ async function taskWorkers(app: string): Promise<TaskWorker[]> {
   return (JSON.parse(stdout) as { taskWorkers: TaskWorker[] }).taskWorkers.filter((worker) => worker.role === 'task');
 }
 
-describe.skipIf(skip)(`Octane::concurrently() on ephpm's task workers${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('Octane::concurrently() on ephpm\'s task workers')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   const octane = octaneForTests(['--workers=1', '--task-workers=3', '--max-requests=0'], {}, (app) => rmSync(join(app, 'storage', 'task-events.log'), { force: true }));
 
   it('runs three 300 ms closures at the same time, one per task worker, and keeps their keys in order', async () => {
@@ -112,7 +112,7 @@ describe.skipIf(skip)(`Octane::concurrently() on ephpm's task workers${skip ? ` 
   });
 });
 
-describe.skipIf(skip)(`Octane::concurrently() on a server without task workers${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('Octane::concurrently() on a server without task workers')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   it('runs the closures one after another in the request worker, as Octane does without Swoole, and says once how to start task workers', async () => {
     const server = await startOctane(laravelApp(), ['--workers=1', '--task-workers=0']);
     try {

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { runCli, startServer, type RunningServer } from '../helpers/ephpm-server.js';
 import { fetchJson } from '../helpers/http-client.js';
-import { laravelApp } from '../helpers/laravel-app.js';
+import { laravelApp, onLaravel } from '../helpers/laravel-app.js';
 import { artisan, octaneForTests } from '../helpers/octane-server.js';
 import { cacheOp } from '../helpers/octane-primitives.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-// Octane::tick() and interval values in a Laravel 11 app: the ticks test/fixtures/laravel's
+// Octane::tick() and interval values in a Laravel app: the ticks test/fixtures/laravel's
 // OctanePrimitivesServiceProvider registers (EPHPM_TEST_TICK, EPHPM_TEST_SLOW_TICK, EPHPM_TEST_INTERVAL) run in
 // ephpm's tick worker through Octane's Worker::handleTick(), never in a request worker. Over real HTTP.
 
@@ -33,7 +33,7 @@ async function tickWorker(args: string[]): Promise<TaskWorker | undefined> {
   return (JSON.parse(stdout) as { taskWorkers: TaskWorker[] }).taskWorkers.find((worker) => worker.role === 'tick');
 }
 
-describe.skipIf(skip)(`Octane::tick() from a service provider, with ephpm serve in the app${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('Octane::tick() from a service provider, with ephpm serve in the app')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   let app: string;
   let server: RunningServer;
   const state = () => fetchJson<TickState>(`${server.url}/ticks/state`);
@@ -77,7 +77,7 @@ describe.skipIf(skip)(`Octane::tick() from a service provider, with ephpm serve 
   });
 });
 
-describe.skipIf(skip)(`a slow Octane::tick() under octane:start${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+describe.skipIf(skip)(`${onLaravel('a slow Octane::tick() under octane:start')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   const octane = octaneForTests(['--workers=1', '--task-workers=0'], { EPHPM_TEST_SLOW_TICK: '1' });
 
   it('delays no request: the one request worker answers while the 3 s tick is known to be running', async () => {
