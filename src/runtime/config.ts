@@ -253,7 +253,8 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     responseMemoryBytes: parseByteSize(sizeSetting(setting('response_memory_size')) ?? '1M', 'server.response_memory_size'),
     queueSize: options.queueSize ?? intSetting(setting('queue_size'), 'server.queue_size', 1) ?? 128,
     root,
-    publicDir: existsSync(publicCandidate) && statSync(publicCandidate).isDirectory() ? publicCandidate : null,
+    // Octane's `octane.serve_static_files` false: every request goes to PHP, as under Swoole.
+    publicDir: laravel?.serveStaticFiles !== false && existsSync(publicCandidate) && statSync(publicCandidate).isDirectory() ? publicCandidate : null,
     tls: tlsSetting(server.tls, base),
     ...phpSettings(toml),
     logFormat: options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human',

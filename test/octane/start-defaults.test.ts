@@ -17,7 +17,7 @@ import { waitFor } from '../helpers/wait-for.js';
 const skip = octaneUnavailableReason();
 
 /** A copy of the suite's app whose .env names a free port; `octaneConfig` lines go into config/octane.php's array. */
-async function appOnFreePort(octaneConfig: Record<string, number> = {}): Promise<{ app: string; url: string }> {
+async function appOnFreePort(octaneConfig: Record<string, number | boolean> = {}): Promise<{ app: string; url: string }> {
   const app = appCopy(laravelApp(), { withRuntime: true });
   const port = await freePort();
   writeFileSync(join(app, '.env'), `${readFileSync(join(app, '.env'), 'utf8')}\nOCTANE_PORT=${port}\n`);
@@ -82,6 +82,15 @@ describe.skipIf(skip)(`${onLaravel('php artisan octane:start with no flags, on O
       const { pid, results } = await fetchJson<{ pid: number; results: { task: number; sum: number } }>(`${url}/concurrently`);
       expect(results).toEqual({ task: pid, sum: 4 });
     });
+  });
+
+  it('answers requests for public/ files from PHP when octane.serve_static_files is false, as Swoole does', async () => {
+    const robots = async (url: string) => (await fetch(`${url}/robots.txt`)).status;
+    const served = await appOnFreePort({ workers: 1, task_workers: 0 });
+    await whileServing(served.app, [], async () => expect(await robots(served.url)).toBe(200));
+    const notServed = await appOnFreePort({ workers: 1, task_workers: 0, serve_static_files: false });
+    // No route for /robots.txt in the app: Laravel's 404.
+    await whileServing(notServed.app, [], async () => expect(await robots(notServed.url)).toBe(404));
   });
 
   it('refuses a worker count that is not a whole number of at least 1, from config or from the flag, saying what to pass', async () => {

@@ -10,13 +10,14 @@ use Laravel\Octane\Swoole\InvokeTickCallable;
 
 /**
  * What the runtime needs from the app's Octane configuration before it starts any worker: the shared tables
- * (`octane.tables`), the `octane` cache store's table (`octane.cache`) and whether to run the tick worker. Read
+ * (`octane.tables`), the `octane` cache store's table (`octane.cache`), whether to run the tick worker, and whether
+ * to answer requests for public/'s files itself (`octane.serve_static_files`, true unless set false, as Swoole). Read
  * here, in the booted app, for both front doors: octane:start hands it to `ephpm serve` in EPHPM_OCTANE_SETTINGS,
  * and `ephpm serve` / `ephpm dev` ask `php artisan ephpm:octane-settings` for it.
  */
 final class OctaneSettings
 {
-    /** @return array{tables: array<string, mixed>|null, cache: array<string, mixed>|null, tick: bool} */
+    /** @return array{tables: array<string, mixed>|null, cache: array<string, mixed>|null, tick: bool, serveStaticFiles: bool} */
     public static function of(Application $app): array
     {
         $config = $app['config'];
@@ -25,6 +26,8 @@ final class OctaneSettings
             // Octane makes no `octane` store when octane.cache is empty; neither does ephpm.
             'cache' => self::nonEmpty($config->get('octane.cache')),
             'tick' => self::ticks($app),
+            // As Swoole's client reads it: set and falsy turns it off.
+            'serveStaticFiles' => !$config->has('octane.serve_static_files') || (bool) $config->get('octane.serve_static_files'),
         ];
     }
 

@@ -6,8 +6,8 @@ import { EphpmError } from '../errors.js';
 
 /**
  * What the runtime takes from a Laravel app's Octane configuration before it starts any worker: `octane.tables`,
- * `octane.cache` and whether to run the tick worker (`octane.tick`, else whether a provider registered an
- * `Octane::tick()`). The driver's `Ephpm\Octane\Server\OctaneSettings` reads them in the booted app.
+ * `octane.cache`, whether to run the tick worker (`octane.tick`, else whether a provider registered an
+ * `Octane::tick()`) and whether to serve public/'s files (`octane.serve_static_files`). The driver's `Ephpm\Octane\Server\OctaneSettings` reads them in the booted app.
  */
 export interface OctaneSettings {
   /** Octane's format, `{"name:rows": {"column": "type:size"}}`; null = none. */
@@ -15,6 +15,8 @@ export interface OctaneSettings {
   /** `{rows, bytes}`; null = no `octane` cache store. */
   cache: Record<string, unknown> | null;
   tick: boolean;
+  /** false: every request goes to PHP, none is answered from public/ (absent in settings cached by older drivers). */
+  serveStaticFiles?: boolean;
 }
 
 /** Set by `php artisan octane:start`, which has the app booted already: the settings as JSON. */
@@ -75,7 +77,7 @@ function parseSettings(text: string, origin: string): OctaneSettings {
   if (typeof settings !== 'object' || settings === null || typeof settings.tick !== 'boolean') {
     throw new EphpmError('EPHPM_LARAVEL_SETTINGS', `${origin} is not the app's Octane settings: ${text.slice(0, 200)}`);
   }
-  return { tables: settings.tables ?? null, cache: settings.cache ?? null, tick: settings.tick };
+  return { tables: settings.tables ?? null, cache: settings.cache ?? null, tick: settings.tick, serveStaticFiles: settings.serveStaticFiles !== false };
 }
 
 /** mtime and size of every input file (files under a directory input one by one) and the environment, hashed. */
