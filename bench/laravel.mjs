@@ -2,8 +2,9 @@
 // (`php artisan octane:start --server=ephpm`), nginx + php-fpm and @platformatic/php-node, 2 PHP workers each, on
 // loopback; and the in-process ceiling (Octane's Worker::handle() in a PHP loop). Then a soak of ephpm on /api/db.
 // Env: BENCH_DURATION (s per round, 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (100), BENCH_WARMUP (s, 3),
-// BENCH_SOAK_SECONDS (60; 0 skips it), BENCH_SERVERS (ephpm,fpm,php-node), BENCH_ROUTES (comma-separated paths).
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+// BENCH_SOAK_SECONDS (60; 0 skips it), BENCH_SERVERS (ephpm,fpm,php-node), BENCH_ROUTES (comma-separated paths),
+// BENCH_LARAVEL (a major for create-ephpm-laravel --laravel; default: the scaffolder's own pick).
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +48,7 @@ const settings = {
   servers: (process.env.BENCH_SERVERS || 'ephpm,fpm,php-node').split(',').map((name) => (name.trim() === 'php-node' ? 'phpNode' : name.trim())),
   routes: process.env.BENCH_ROUTES ? process.env.BENCH_ROUTES.split(',').map((path) => path.trim()) : ROUTES.map((route) => route.path),
   phpSettings: PHP_SETTINGS,
+  laravel: process.env.BENCH_LARAVEL ? positiveInt('BENCH_LARAVEL', 11) : null,
 };
 const routes = ROUTES.filter((route) => settings.routes.includes(route.path));
 const load = { threads: settings.threads, connections: settings.connections };
@@ -60,8 +62,9 @@ async function main(scratch) {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, uptimeAtStart: uptime, loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))) };
   console.log(`bench:laravel: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}\nuptime: ${uptime}\n`);
 
-  const app = await benchLaravelApp(repo);
-  console.log(`app: ${relative(repo, app)} (APP_ENV=production, APP_DEBUG=false, config/event/route/view caches; PHP ${Object.entries(PHP_SETTINGS).map(([key, value]) => `${key}=${value}`).join(' ')})\n`);
+  const app = await benchLaravelApp(repo, settings.laravel);
+  const framework = installedVersion(app, 'laravel/framework');
+  console.log(`app: ${relative(repo, app)} (laravel/framework ${framework}, laravel/octane ${installedVersion(app, 'laravel/octane')}; APP_ENV=production, APP_DEBUG=false, config/event/route/view caches; PHP ${Object.entries(PHP_SETTINGS).map(([key, value]) => `${key}=${value}`).join(' ')})\n`);
 
   const servers = {};
   const unavailable = {};
@@ -234,6 +237,7 @@ function report({ machine, app, servers, unavailable, routes: measured, soak }) 
     date: new Date().toISOString(),
     machine,
     app: relative(repo, app),
+    framework,
     settings: { ...settings, wrkCommand },
     targets: TARGETS,
     servers: Object.fromEntries(Object.entries(servers).map(([key, server]) => [key, { name: server.name, php: server.php, workerKind: server.workerKind, rssBeforeMb: server.rssBefore, rssAfterMb: server.rssAfter, problems: server.problems }])),
@@ -246,9 +250,16 @@ function report({ machine, app, servers, unavailable, routes: measured, soak }) 
   writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
   const svg = join(dir, `laravel-${stamp}.svg`);
   writeFileSync(svg, chart(results, servers));
-  copyFileSync(json, join(dir, 'laravel-latest.json'));
-  copyFileSync(svg, join(dir, 'laravel-latest.svg'));
-  console.log(`\nresults: ${relative(repo, json)}\nchart:   ${relative(repo, svg)} (also bench/results/laravel-latest.{json,svg})`);
+  const latest = settings.laravel ? `laravel-${settings.laravel}-latest` : 'laravel-latest';
+  copyFileSync(json, join(dir, `${latest}.json`));
+  copyFileSync(svg, join(dir, `${latest}.svg`));
+  console.log(`\nresults: ${relative(repo, json)}\nchart:   ${relative(repo, svg)} (also bench/results/${latest}.{json,svg})`);
+}
+
+/** A package's version in the app, as Composer installed it. */
+function installedVersion(app, name) {
+  const installed = JSON.parse(readFileSync(join(app, 'vendor/composer/installed.json'), 'utf8'));
+  return (installed.packages ?? installed).find((pkg) => pkg.name === name)?.version ?? '?';
 }
 
 function chart(results, servers) {
@@ -259,7 +270,7 @@ function chart(results, servers) {
     { key: 'ceiling', label: 'in-process ceiling' },
   ].filter((entry) => entry.key === 'ceiling' || servers[entry.key]);
   return laravelChart({
-    title: 'Laravel 11 on 2 PHP workers: ephpm vs nginx + php-fpm vs @platformatic/php-node',
+    title: `Laravel ${results.framework.replace(/^v/, '')} on 2 PHP workers: ephpm vs nginx + php-fpm vs @platformatic/php-node`,
     subtitle: `${results.settings.wrkCommand}, median of ${settings.rounds} rounds · ${results.date.slice(0, 16)} · load at start ${results.machine.loadAverageAtStart.join(' ')}`,
     series,
     throughput: results.routes.map((route) => ({ path: route.path, values: { ...Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.requestsPerSec])), ceiling: route.ceiling?.reqPerSec } })),

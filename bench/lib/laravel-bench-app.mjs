@@ -28,8 +28,8 @@ function filesUnder(repo, path) {
   return readdirSync(full, { recursive: true, encoding: 'utf8' }).map((entry) => join(full, entry)).filter((file) => statSync(file).isFile());
 }
 
-function scaffoldKey(repo) {
-  const hash = createHash('sha256');
+function scaffoldKey(repo, laravel) {
+  const hash = createHash('sha256').update(`laravel ${laravel ?? 'default'}\0`);
   for (const file of SCAFFOLDER_SOURCES.flatMap((path) => filesUnder(repo, path)).sort()) {
     hash.update(relative(repo, file)).update('\0').update(readFileSync(file)).update('\0');
   }
@@ -42,10 +42,13 @@ async function step(command, args, cwd, timeoutMs = 600_000) {
   return result.stdout;
 }
 
-/** The scaffolded app (made the first time, ~30 s), ready for production; its directory. */
-export async function benchLaravelApp(repo, log = console.log) {
+/**
+ * The scaffolded app (made the first time, ~30 s), ready for production; its directory. `laravel`: a major for
+ * `--laravel` (BENCH_LARAVEL), else the scaffolder's default pick.
+ */
+export async function benchLaravelApp(repo, laravel = null, log = console.log) {
   const cacheRoot = join(repo, '.cache');
-  const key = scaffoldKey(repo);
+  const key = scaffoldKey(repo, laravel);
   const home = join(cacheRoot, `bench-laravel-${key}`);
   const app = join(home, 'app');
   if (!existsSync(join(home, 'ready'))) {
@@ -54,7 +57,7 @@ export async function benchLaravelApp(repo, log = console.log) {
     }
     mkdirSync(home, { recursive: true });
     log(`making the app with create-ephpm-laravel in ${relative(repo, app)} (once)`);
-    await step(process.execPath, [join(repo, 'bin/create-ephpm-laravel.js'), app, '--yes'], home);
+    await step(process.execPath, [join(repo, 'bin/create-ephpm-laravel.js'), app, '--yes', ...(laravel ? ['--laravel', String(laravel)] : [])], home);
     writeFileSync(join(home, 'ready'), new Date().toISOString());
   }
   await prepare(repo, app);
