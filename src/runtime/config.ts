@@ -10,7 +10,7 @@ import { parseByteSize } from './sizes.js';
 import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
 import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
 import { isDriverWorker, laravelWorkerScript } from './laravel/laravel-app.js';
-import type { OctaneSettings } from './laravel/octane-settings.js';
+import type { DeclaredLink, OctaneSettings } from './laravel/octane-settings.js';
 import { clusterSetting, type ClusterConfig, type ClusterOptions } from './cluster/cluster-config.js';
 
 export type LogFormat = 'human' | 'json';
@@ -86,6 +86,8 @@ export interface ServerConfig {
   workerScript: string;
   root: string;
   publicDir: string | null;
+  /** Symlinks the Laravel app declares (`filesystems.links`): the only ones under public/ served though they leave it. */
+  publicLinks: DeclaredLink[];
   tls: { cert: string; key: string } | null;
   phpIni: Record<string, string>;
   phpStackBytes: number;
@@ -255,6 +257,7 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     root,
     // Octane's `octane.serve_static_files` false: every request goes to PHP, as under Swoole.
     publicDir: laravel?.serveStaticFiles !== false && existsSync(publicCandidate) && statSync(publicCandidate).isDirectory() ? publicCandidate : null,
+    publicLinks: laravel?.links ?? [],
     tls: tlsSetting(server.tls, base),
     ...phpSettings(toml),
     logFormat: options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human',

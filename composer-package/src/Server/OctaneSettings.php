@@ -11,13 +11,15 @@ use Laravel\Octane\Swoole\InvokeTickCallable;
 /**
  * What the runtime needs from the app's Octane configuration before it starts any worker: the shared tables
  * (`octane.tables`), the `octane` cache store's table (`octane.cache`), whether to run the tick worker, and whether
- * to answer requests for public/'s files itself (`octane.serve_static_files`, true unless set false, as Swoole). Read
- * here, in the booted app, for both front doors: octane:start hands it to `ephpm serve` in EPHPM_OCTANE_SETTINGS,
- * and `ephpm serve` / `ephpm dev` ask `php artisan ephpm:octane-settings` for it.
+ * to answer requests for public/'s files itself (`octane.serve_static_files`, true unless set false, as Swoole), and
+ * the symlinks the app declares (`filesystems.links`, which `php artisan storage:link` makes), the only ones whose
+ * files ephpm serves from outside public/. Read here, in the booted app, for both front doors: octane:start hands it
+ * to `ephpm serve` in EPHPM_OCTANE_SETTINGS, and `ephpm serve` / `ephpm dev` ask `php artisan ephpm:octane-settings`
+ * for it.
  */
 final class OctaneSettings
 {
-    /** @return array{tables: array<string, mixed>|null, cache: array<string, mixed>|null, tick: bool, serveStaticFiles: bool} */
+    /** @return array{tables: array<string, mixed>|null, cache: array<string, mixed>|null, tick: bool, serveStaticFiles: bool, links: list<array{link: string, target: string}>} */
     public static function of(Application $app): array
     {
         $config = $app['config'];
@@ -28,7 +30,25 @@ final class OctaneSettings
             'tick' => self::ticks($app),
             // As Swoole's client reads it: set and falsy turns it off.
             'serveStaticFiles' => !$config->has('octane.serve_static_files') || (bool) $config->get('octane.serve_static_files'),
+            'links' => self::links($config->get('filesystems.links')),
         ];
+    }
+
+    /**
+     * `filesystems.links` (link path => target, as `storage:link` reads it) as a list of pairs: a list stays a list in
+     * JSON when empty. Entries that are not two strings are left out, as `storage:link` could not make them.
+     *
+     * @return list<array{link: string, target: string}>
+     */
+    private static function links(mixed $links): array
+    {
+        $pairs = [];
+        foreach (is_array($links) ? $links : [] as $link => $target) {
+            if (is_string($link) && is_string($target)) {
+                $pairs[] = ['link' => $link, 'target' => $target];
+            }
+        }
+        return $pairs;
     }
 
     /**

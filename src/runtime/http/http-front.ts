@@ -69,7 +69,7 @@ export class HttpFront implements ResponderOwner {
     private readonly hooks: HttpFrontHooks,
     private readonly options: HttpFrontOptions,
   ) {
-    this.statics = config.publicDir ? new StaticFiles(config.publicDir) : null;
+    this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks) : null;
     // Node's own clock for slow requests: headers within header_timeout, the whole request within
     // request_read_timeout; it answers 408 (through fastify's clientError handler) and closes.
     const readTimeouts = { headersTimeout: config.headerTimeoutMs, requestTimeout: config.requestReadTimeoutMs, connectionsCheckingInterval: CHECK_INTERVAL_MS };

@@ -7,7 +7,8 @@ import { EphpmError } from '../errors.js';
 /**
  * What the runtime takes from a Laravel app's Octane configuration before it starts any worker: `octane.tables`,
  * `octane.cache`, whether to run the tick worker (`octane.tick`, else whether a provider registered an
- * `Octane::tick()`) and whether to serve public/'s files (`octane.serve_static_files`). The driver's `Ephpm\Octane\Server\OctaneSettings` reads them in the booted app.
+ * `Octane::tick()`), whether to serve public/'s files (`octane.serve_static_files`) and the symlinks the app declares
+ * (`filesystems.links`). The driver's `Ephpm\Octane\Server\OctaneSettings` reads them in the booted app.
  */
 export interface OctaneSettings {
   /** Octane's format, `{"name:rows": {"column": "type:size"}}`; null = none. */
@@ -17,6 +18,14 @@ export interface OctaneSettings {
   tick: boolean;
   /** false: every request goes to PHP, none is answered from public/ (absent in settings cached by older drivers). */
   serveStaticFiles?: boolean;
+  /** `filesystems.links`, what `php artisan storage:link` makes (absent in settings cached by older drivers: none). */
+  links?: DeclaredLink[];
+}
+
+/** A symlink the app declares: `link` (a path, e.g. public/storage) points to `target` (e.g. storage/app/public). */
+export interface DeclaredLink {
+  link: string;
+  target: string;
 }
 
 /** Set by `php artisan octane:start`, which has the app booted already: the settings as JSON. */
@@ -77,7 +86,13 @@ function parseSettings(text: string, origin: string): OctaneSettings {
   if (typeof settings !== 'object' || settings === null || typeof settings.tick !== 'boolean') {
     throw new EphpmError('EPHPM_LARAVEL_SETTINGS', `${origin} is not the app's Octane settings: ${text.slice(0, 200)}`);
   }
-  return { tables: settings.tables ?? null, cache: settings.cache ?? null, tick: settings.tick, serveStaticFiles: settings.serveStaticFiles !== false };
+  return { tables: settings.tables ?? null, cache: settings.cache ?? null, tick: settings.tick, serveStaticFiles: settings.serveStaticFiles !== false, links: declaredLinks(settings.links) };
+}
+
+function declaredLinks(value: unknown): DeclaredLink[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((entry): entry is DeclaredLink => typeof entry?.link === 'string' && typeof entry?.target === 'string')
+    .map(({ link, target }) => ({ link, target }));
 }
 
 /** mtime and size of every input file (files under a directory input one by one) and the environment, hashed. */
