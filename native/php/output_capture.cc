@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "http/direct_response.h"
+#include "http/response_framing.h"
 #include "php/embedding.h"
 #include "php/php_headers.h"
 #include "http/spill_file.h"
@@ -17,15 +18,8 @@ using Phase = WorkerState::Phase;
 void emit_event(EventKind kind, int status, bool last, std::vector<Header> headers, std::string data) {
   WorkerState& state = worker_state();
   bool complete = kind == EventKind::Response && last;
-  // A complete response's length is known here; saying so spares Node both a
-  // header scan and chunked encoding.
-  bool bodyless = status < 200 || status == 204 || status == 304;
   bool head = state.current && state.current->method == "HEAD";
-  // HEAD: the length of the body GET would have, never the body. No body at all (a framework
-  // that drops it for HEAD, as Symfony does) claims no length, as nginx + php-fpm would not.
-  if (complete && !bodyless && !(head && data.empty()) && !has_header(headers, "content-length")) {
-    headers.push_back({"Content-Length", std::to_string(data.size())});
-  }
+  if (kind == EventKind::Response) frame_response(headers, {status, head, last, data.size()});
   if (complete && head) std::string().swap(data);
   if (kind == EventKind::Response && state.current && state.current->direct_socket) {
     // From here on PHP answers this request, unless Node already did (timeout).

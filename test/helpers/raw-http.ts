@@ -60,11 +60,18 @@ export class RawConnection {
       return [line.slice(0, colon), line.slice(colon + 1).trim()];
     });
     const header = (name: string) => headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
-    const length = options.bodyless ? 0 : Number(header('content-length') ?? 0);
-    while (this.buffer.length < end + 4 + length) await this.more(deadline);
-    const body = this.buffer.subarray(end + 4, end + 4 + length);
-    this.buffer = this.buffer.subarray(end + 4 + length);
+    this.buffer = this.buffer.subarray(end + 4);
+    const chunked = !options.bodyless && /^chunked$/i.test(header('transfer-encoding') ?? '');
+    const body = chunked ? await this.chunkedBody(deadline) : await this.take(options.bodyless ? 0 : Number(header('content-length') ?? 0), deadline);
     return { statusLine, headers, body, head, header };
+  }
+
+  /** Every byte the server sends until it closes the connection (what is left unread of it). */
+  async readUntilClosed(timeoutMs = 5000): Promise<Buffer> {
+    await this.closedByServer(timeoutMs);
+    const rest = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    return rest;
   }
 
   /** Resolves once the server closed the connection. */
@@ -75,6 +82,34 @@ export class RawConnection {
 
   close(): void {
     this.socket.destroy();
+  }
+
+  private async take(length: number, deadline: number): Promise<Buffer> {
+    while (this.buffer.length < length) await this.more(deadline);
+    const taken = this.buffer.subarray(0, length);
+    this.buffer = this.buffer.subarray(length);
+    return taken;
+  }
+
+  /** A chunked body, decoded (chunk extensions and trailers skipped). */
+  private async chunkedBody(deadline: number): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      let lineEnd: number;
+      while ((lineEnd = this.buffer.indexOf('\r\n')) < 0) await this.more(deadline);
+      const size = parseInt(this.buffer.subarray(0, lineEnd).toString('latin1'), 16);
+      this.buffer = this.buffer.subarray(lineEnd + 2);
+      if (size === 0) break;
+      chunks.push(Buffer.from(await this.take(size, deadline)));
+      await this.take(2, deadline);
+    }
+    while (!this.buffer.subarray(0, 2).equals(Buffer.from('\r\n'))) {
+      let lineEnd: number;
+      while ((lineEnd = this.buffer.indexOf('\r\n')) < 0) await this.more(deadline);
+      this.buffer = this.buffer.subarray(lineEnd + 2);
+    }
+    this.buffer = this.buffer.subarray(2);
+    return Buffer.concat(chunks);
   }
 
   private more(deadline: number): Promise<void> {

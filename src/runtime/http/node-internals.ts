@@ -54,6 +54,16 @@ export function closeAfterResponse(response: ServerResponse): void {
 }
 
 /**
+ * The connection closes once this response's last byte is written, even though its head is out
+ * already (Node then ends the socket after it instead of keeping it for the next request).
+ */
+export function closeOnceSent(response: ServerResponse): void {
+  const internals = response as unknown as ResponseInternals;
+  internals.shouldKeepAlive = false;
+  internals._last = true;
+}
+
+/**
  * Readies an http(s).Server that never listens for the connections it is handed through its 'connection'
  * event: Node starts tracking connections (idle ones, the headers and request timeouts) on 'listening'.
  */

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from '../php/embedded-php.js';
 import type { Payload } from '../php/addon.js';
-import { closeAfterResponse, endResponseSentByPhp } from './node-internals.js';
+import { closeAfterResponse, closeOnceSent, endResponseSentByPhp } from './node-internals.js';
 import { discardSpilledBody, sendSpilledBody } from './spilled-body.js';
 
 export interface ResponderOwner {
@@ -65,12 +65,16 @@ export class PhpResponder implements ResponseSink {
       else response.end(body);
       return this.finish();
     }
+    // The runtime left a stream's Content-Length only when the app set a valid one (native/http/response_framing.h).
+    if (this.method !== 'HEAD' && status !== 304) this.streamLeft = contentLength(headers);
     this.write(body);
   }
 
   chunk(data: Payload, last: boolean): void {
     this.write(data);
     if (last) {
+      // Fewer bytes than announced: the client can only tell the body is incomplete if the connection ends here.
+      if (this.streamLeft > 0) closeOnceSent(this.response);
       this.response.end();
       this.finish();
     }
@@ -141,8 +145,15 @@ export class PhpResponder implements ResponseSink {
   // took them, or until the client is gone.
   private unsent = 0;
   private watchingClose = false;
+  /** Bytes a stream with a Content-Length may still send (what PHP sends past it is dropped); -1: no length. */
+  private streamLeft = -1;
 
   private write(data: Payload): void {
+    if (this.streamLeft >= 0 && data.length > this.streamLeft) {
+      this.php.drained(data.length - this.streamLeft);
+      data = data.slice(0, this.streamLeft);
+    }
+    if (this.streamLeft >= 0) this.streamLeft -= data.length;
     if (data.length === 0) return;
     if (this.response.destroyed) return void this.php.drained(data.length);
     if (!this.watchingClose) {
@@ -174,4 +185,12 @@ export class PhpResponder implements ResponseSink {
     this.finished = true;
     this.owner.responded(this);
   }
+}
+
+/** The Content-Length among `headers` (name, value, name, value, …), or -1. */
+function contentLength(headers: string[]): number {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === 'content-length') return Number(headers[i + 1]);
+  }
+  return -1;
 }
