@@ -11,7 +11,7 @@ import { ConnectionWatch } from './connection-watch.js';
 import type { HandedConnections } from './handed-connections.js';
 import { closeAfterResponse, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
-import { EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
+import { announcedTooLarge, EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
 import { requestTarget, withHost, type RequestTarget } from './request-target.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
@@ -30,7 +30,7 @@ export interface HttpFrontOptions {
   directWrites: boolean;
 }
 
-type RawRequest = FastifyRequest['raw'];
+type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean };
 type RawResponse = FastifyReply['raw'];
 
 // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
@@ -44,6 +44,8 @@ const DIRECT_SOCKET = Symbol('ephpm.directSocket');
 /** Node answered 408 on this connection (header_timeout, request_read_timeout). */
 const READ_TIMED_OUT = Symbol('ephpm.readTimedOut');
 type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: boolean };
+/** The request said `Expect: 100-continue`: its client waits for a 100 before it sends the body. */
+const EXPECTS_CONTINUE = Symbol('ephpm.expectsContinue');
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -87,6 +89,11 @@ export class HttpFront implements ResponderOwner {
       rewriteUrl: (request) => (request.url?.startsWith('/') ? request.url : '/'),
     });
     this.app.server.on('connect', refuseConnect);
+    // Node would send the 100 at once; it is sent only once the body is going to be read (a 413 or 503 comes without one).
+    this.app.server.on('checkContinue', (req: RawRequest, res: RawResponse) => {
+      req[EXPECTS_CONTINUE] = true;
+      this.app.server.emit('request', req, res);
+    });
     // Node answers a request that arrives too slowly itself (408, then the socket is destroyed): remembered for the log.
     this.app.server.prependListener('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') (socket as ClientSocket)[READ_TIMED_OUT] = true;
@@ -191,6 +198,7 @@ export class HttpFront implements ResponderOwner {
       return;
     }
     if (!hasRequestBody(req)) return this.dispatch(req, res, target, started, EMPTY_BODY);
+    if (req[EXPECTS_CONTINUE] && !announcedTooLarge(req, this.config.maxBodyBytes)) res.writeContinue();
     let timedOut = false;
     const stopWatching = this.watch.receiving(req.socket, () => {
       timedOut = true;

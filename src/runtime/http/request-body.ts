@@ -30,6 +30,11 @@ export function bodyTooLarge(limit: number): EphpmError {
   return new EphpmError('EPHPM_BODY_TOO_LARGE', `The request body is larger than the server's limit of ${limit} bytes.`, 'Raise server.max_body_size in ephpm.toml (or --max-body-size).');
 }
 
+/** The request announces a body over `maxBytes` (Content-Length): refused before any of it is read. */
+export function announcedTooLarge(request: IncomingMessage, maxBytes: number): boolean {
+  return Number(request.headers['content-length'] ?? -1) > maxBytes;
+}
+
 export function hasRequestBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
   return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
@@ -56,8 +61,7 @@ export function postForm(request: IncomingMessage): PostForm {
  * Rejects with EPHPM_BODY_TOO_LARGE past `maxBytes` (announced or actual).
  */
 export async function readRequestBody(request: IncomingMessage, maxBytes: number, memoryLimit: number): Promise<RequestBody> {
-  const announced = Number(request.headers['content-length'] ?? -1);
-  if (announced > maxBytes) throw bodyTooLarge(maxBytes);
+  if (announcedTooLarge(request, maxBytes)) throw bodyTooLarge(maxBytes);
   if (!hasRequestBody(request)) return EMPTY_BODY;
   if (postForm(request) === PostForm.Multipart) return readMultipartForm(request, maxBytes);
 
