@@ -1,14 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Request bodies spooled to disk and uploaded files live in one directory per
 // worker process: mkdtemp gives it an unpredictable name and mode 0700, and
-// each file in it is created exclusively (O_EXCL), mode 0600. Created on first
-// use, removed when the process exits (however it exits, short of SIGKILL).
+// each file in it is created exclusively (O_EXCL), mode 0600. The supervisor
+// makes it before the fork (WORKER_TEMP_DIR_ENV) and removes it once the
+// worker has exited, however it exited (a SIGKILL, a segfault); the worker
+// removes it too when it exits. Without one given, made on first use.
 let directory: string | null = null;
 let removedOnExit = false;
+
+/** The directory the supervisor made for this worker process's temp files. */
+export const WORKER_TEMP_DIR_ENV = 'EPHPM_WORKER_TEMP_DIR';
+
+/** A new private directory for one worker process's temp files, under the OS temp dir. */
+export function makeTempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ephpm-'));
+}
 
 export interface TempFile {
   path: string;
@@ -21,8 +31,9 @@ export interface TempFile {
  * exists, so a request that fails at any later point knows every path to remove.
  */
 export function createTempFile(): TempFile {
+  const given = process.env[WORKER_TEMP_DIR_ENV] || null;
   for (let attempt = 0; ; attempt++) {
-    directory ??= mkdtempSync(join(tmpdir(), 'ephpm-'));
+    directory ??= given ?? makeTempDir();
     if (!removedOnExit) {
       removedOnExit = true;
       process.once('exit', removeTempDir);
@@ -31,9 +42,11 @@ export function createTempFile(): TempFile {
     try {
       return { path, fd: openSync(path, 'wx', 0o600) };
     } catch (error) {
-      // Something cleaned the temp dir (systemd-tmpfiles, a tidy-up script): make a new one, once.
+      // Something cleaned the temp dir (systemd-tmpfiles, a tidy-up script): make it again, once (the supervisor's
+      // under the same name, which fails if someone else made it in between).
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 0) throw error;
-      directory = null;
+      if (given) mkdirSync(given, { mode: 0o700 });
+      else directory = null;
     }
   }
 }

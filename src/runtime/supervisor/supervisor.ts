@@ -1,6 +1,8 @@
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { BOOT_ERROR_PAGE_ENV } from '../http/boot-error-page.js';
+import { makeTempDir, WORKER_TEMP_DIR_ENV } from '../http/temp-files.js';
 import type { ServerConfig } from '../config.js';
 import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import type { ServerStatus, WorkerStatus } from '../control/status.js';
@@ -232,8 +234,10 @@ export class Supervisor {
   }
 
   private fork(index: number, restarts: number, replaces: WorkerSlot | null, giveUpOnBootFailure = false, showBootError = false): WorkerSlot {
-    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http'), [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '' };
+    const tempDir = this.newWorkerTempDir();
+    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http'), [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '', [WORKER_TEMP_DIR_ENV]: tempDir ?? '' };
     const slot = new WorkerSlot(cluster.fork(env).process, index, restarts);
+    slot.tempDir = tempDir;
     slot.replaces = replaces;
     slot.giveUpOnBootFailure = giveUpOnBootFailure;
     this.slots.add(slot);
@@ -242,6 +246,26 @@ export class Supervisor {
     slot.killIfDrainingAfter(this.config.drainTimeoutMs, () =>
       this.logger.warn(`worker ${slot.pid} was still draining after ${this.config.drainTimeoutMs / 1000}s (drain_timeout): killed`));
     return slot;
+  }
+
+  /** A worker's temp dir, made here so that it is removed however the worker dies (see onExit). */
+  private newWorkerTempDir(): string | null {
+    try {
+      return makeTempDir();
+    } catch (error) {
+      this.logger.warn(`could not make a temp dir for a new worker (${(error as Error).message}); it makes one when it spools a body, which a crash leaves behind`);
+      return null;
+    }
+  }
+
+  /** What a worker left in its temp dir: a worker killed or crashed in the middle of a request cannot remove it. */
+  private removeWorkerTempDir(slot: WorkerSlot): void {
+    if (!slot.tempDir) return;
+    try {
+      rmSync(slot.tempDir, { recursive: true, force: true });
+    } catch (error) {
+      this.logger.warn(`could not remove the temp dir ${slot.tempDir} of worker ${slot.pid}: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -317,6 +341,7 @@ export class Supervisor {
   }
 
   private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
+    this.removeWorkerTempDir(slot);
     // A successor that never served: its predecessor may be replaced again (a retry sets it anew).
     for (const other of this.slots) if (other.successor === slot && !slot.ready) other.successor = null;
     this.slots.delete(slot);

@@ -4,6 +4,8 @@ import { ProcessSlot } from './process-slot.js';
 
 /** A request worker: a process slot, plus what replacing and reloading it needs. */
 export class WorkerSlot extends ProcessSlot<WorkerStats> {
+  /** Its temp dir (spooled bodies, uploads), made by the supervisor and removed once it has exited; null: none made. */
+  tempDir: string | null = null;
   /** The worker this one replaces once it is ready (recycling, reload). */
   replaces: WorkerSlot | null = null;
   /** Requests served, as last reported (a draining worker reports before it exits). */
