@@ -18,6 +18,28 @@ afterAll(async () => {
 
 const READ = { timeoutMs: 5000 };
 
+/** How many requests the worker's PHP has run so far (hardening.php counts them). */
+async function servedByPhp(): Promise<number> {
+  const connection = await RawConnection.open(server.port);
+  try {
+    connection.get(['/pid']);
+    return (JSON.parse((await connection.read(READ)).body.toString()) as { served: number }).served;
+  } finally {
+    connection.close();
+  }
+}
+
+/** One request written as is, on a connection of its own; its response. */
+async function exchange(request: string) {
+  const connection = await RawConnection.open(server.port);
+  try {
+    connection.send(request);
+    return await connection.read(READ);
+  } finally {
+    connection.close();
+  }
+}
+
 describe('Expect: 100-continue', () => {
   it('with a body over max_body_size gets the 413 and no 100 Continue', async () => {
     const connection = await RawConnection.open(server.port);
@@ -42,6 +64,27 @@ describe('Expect: 100-continue', () => {
       expect(JSON.parse(response.body.toString())).toMatchObject({ size: 5 });
     } finally {
       connection.close();
+    }
+  });
+});
+
+describe('the Host header (RFC 9112 §3.2)', () => {
+  it('more than one, or one that is not host[:port], gets 400 and never reaches PHP', async () => {
+    const before = await servedByPhp();
+    for (const hosts of [['a.example', 'b.example'], ['a.example', 'a.example'], ['../../x/y'], ['a b'], ['..'], ['a.example:80x'], ['[::1']]) {
+      const response = await exchange(`GET /target HTTP/1.1\r\n${hosts.map((host) => `Host: ${host}\r\n`).join('')}\r\n`);
+      expect(response.statusLine, hosts.join(' + ')).toBe('HTTP/1.1 400 Bad Request');
+    }
+    const absolute = await exchange('GET http://a..b/target HTTP/1.1\r\nHost: a.example\r\n\r\n');
+    expect(absolute.statusLine, 'an absolute-form target naming an invalid host').toBe('HTTP/1.1 400 Bad Request');
+    expect(await servedByPhp()).toBe(before + 1);
+  });
+
+  it('a name, an IPv4 or IPv6 address, with or without a port, reaches PHP as sent', async () => {
+    for (const host of ['example.com', 'Example.COM:8080', '127.0.0.1:80', '[::1]', '[::1]:8080', 'xn--bcher-kva.example', 'a_b.example']) {
+      const response = await exchange(`GET /target HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      expect(response.statusLine, host).toBe('HTTP/1.1 200 OK');
+      expect(JSON.parse(response.body.toString()), host).toMatchObject({ HTTP_HOST: host });
     }
   });
 });

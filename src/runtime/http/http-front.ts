@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { ConnectionWatch } from './connection-watch.js';
 import type { HandedConnections } from './handed-connections.js';
+import { validHost, validHostHeaders } from './host-header.js';
 import { closeAfterResponse, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { announcedTooLarge, EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
@@ -165,6 +166,9 @@ export class HttpFront implements ResponderOwner {
     const url = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const target = url.startsWith('/') ? { uri: url, host: null } : requestTarget(url, req.method!);
     if (!target) return this.refuse(req, res, url, started, 'bad_target', 400, '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n');
+    if (!validHostHeaders(req.rawHeaders) || (target.host !== null && !validHost(target.host))) {
+      return this.refuse(req, res, url, started, 'bad_target', 400, '400 Bad Request: more than one Host header, or a Host that is not host or host:port.\n');
+    }
     if (this.statics && target.uri !== '*') {
       void this.serveStatic(req, res, target.uri).then((served) => {
         if (served) this.log(req.method!, url, res.statusCode, started);
