@@ -217,6 +217,10 @@ export class HttpFront implements ResponderOwner {
       (error: unknown) => {
         stopWatching();
         if (timedOut) return;
+        if (isEphpmError(error) && error.code === 'EPHPM_BODY_NOT_STORED') {
+          this.logger.error(`${error.message} ${error.hint}`);
+          return this.refuse(req, res, url, started, 'body_not_stored', 507, `507 Insufficient Storage: ${error.message}\n`);
+        }
         const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
         this.refuse(req, res, url, started, tooLarge ? 'body_too_large' : 'bad_body', tooLarge ? 413 : 400,
           tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);

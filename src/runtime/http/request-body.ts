@@ -1,9 +1,7 @@
-import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { once } from 'node:events';
 import { EphpmError } from '../errors.js';
+import { BodySpool } from './body-spool.js';
 import { readMultipartForm } from './form-body.js';
-import { createTempFile, removeTempFiles } from './temp-files.js';
 
 /** A POST body PHP turns into $_POST / $_FILES (as in native/http/exchange.h). */
 export const enum PostForm {
@@ -58,7 +56,8 @@ export function postForm(request: IncomingMessage): PostForm {
  * Reads a request body: up to `memoryLimit` bytes stay in memory; a larger
  * body goes to a temp file chunk by chunk, so it is never held in memory whole.
  * A multipart/form-data POST is parsed as it arrives instead (form-body.ts).
- * Rejects with EPHPM_BODY_TOO_LARGE past `maxBytes` (announced or actual).
+ * Rejects with EPHPM_BODY_TOO_LARGE past `maxBytes` (announced or actual), with EPHPM_BODY_NOT_STORED when the
+ * temp file cannot be written (disk full); the file is removed either way.
  */
 export async function readRequestBody(request: IncomingMessage, maxBytes: number, memoryLimit: number): Promise<RequestBody> {
   if (announcedTooLarge(request, maxBytes)) throw bodyTooLarge(maxBytes);
@@ -67,31 +66,25 @@ export async function readRequestBody(request: IncomingMessage, maxBytes: number
 
   const chunks: Buffer[] = [];
   let size = 0;
-  let file: string | null = null;
-  let spool: ReturnType<typeof createWriteStream> | null = null;
+  let spool: BodySpool | null = null;
   try {
     for await (const chunk of request as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > maxBytes) throw bodyTooLarge(maxBytes);
       if (!spool && size > memoryLimit) {
-        const temp = createTempFile();
-        file = temp.path;
-        spool = createWriteStream(temp.path, { fd: temp.fd });
-        for (const earlier of chunks) spool.write(earlier);
+        spool = new BodySpool();
+        for (const earlier of chunks) await spool.write(earlier);
         chunks.length = 0;
       }
-      if (spool) {
-        if (!spool.write(chunk)) await once(spool, 'drain');
-      } else chunks.push(chunk);
+      if (spool) await spool.write(chunk);
+      else chunks.push(chunk);
     }
     if (spool) {
-      spool.end();
-      await once(spool, 'close');
-      return { buffer: null, file, size, form: null, tempFiles: [file!] };
+      await spool.end();
+      return { buffer: null, file: spool.path, size, form: null, tempFiles: [spool.path] };
     }
   } catch (error) {
-    spool?.destroy();
-    if (file) removeTempFiles([file]);
+    spool?.discard();
     throw error;
   }
   return size === 0 ? EMPTY_BODY : { buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), file: null, size, form: null, tempFiles: [] };

@@ -14,6 +14,7 @@ export const FRONT_ANSWERS = [
   { code: 503, reason: 'queue_timeout' },
   { code: 408, reason: 'body_timeout' },
   { code: 400, reason: 'bad_target' },
+  { code: 507, reason: 'body_not_stored' },
 ] as const;
 export type FrontReason = (typeof FRONT_ANSWERS)[number]['reason'];
 const FRONT_INDEX = Object.fromEntries(FRONT_ANSWERS.map((answer, i) => [answer.reason, i])) as Record<FrontReason, number>;
