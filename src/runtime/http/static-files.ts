@@ -38,7 +38,7 @@ export class StaticFiles {
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
     const found = await this.resolve(path);
     if (!found) return false;
-    const { statusCode, headers, stream } = await send(request, found.file.slice(found.base.length), {
+    const { statusCode, headers, stream } = await send(request, encodedPath(found.file.slice(found.base.length)), {
       root: found.base,
       dotfiles: 'deny',
       index: false,
@@ -93,6 +93,14 @@ export class StaticFiles {
     if (real === target) return dirname(target); // a link to a single file
     return real.startsWith(target + sep) ? target : null;
   }
+}
+
+/**
+ * The file's path as `send` takes it: `send` percent-decodes what it is given, and the request's path was decoded
+ * once already (as nginx decodes it), so each name is encoded again: a file named `p%41.txt` stays that file.
+ */
+function encodedPath(relative: string): string {
+  return relative.split(sep).map(encodeURIComponent).join('/');
 }
 
 /** `path` with its parent directory's real path, the link itself left unresolved (as a request's path reaches it). */
