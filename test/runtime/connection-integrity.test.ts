@@ -88,3 +88,40 @@ describe('the Host header (RFC 9112 §3.2)', () => {
     }
   });
 });
+
+describe('a connection whose client sends something it should not after a valid request', () => {
+  it('garbage: the requests before it are answered, in order, then the 400, then the connection closes', async () => {
+    const connection = await RawConnection.open(server.port);
+    try {
+      connection.send('GET /sleep?ms=200 HTTP/1.1\r\nHost: test\r\n\r\nGET /sleep?ms=10 HTTP/1.1\r\nHost: test\r\n\r\nNOT HTTP AT ALL\r\n\r\n');
+      for (const ms of [200, 10]) {
+        const response = await connection.read(READ);
+        expect(response.statusLine, `/sleep?ms=${ms}`).toBe('HTTP/1.1 200 OK');
+        expect(JSON.parse(response.body.toString())).toHaveProperty('pid');
+      }
+      expect((await connection.read(READ)).statusLine).toBe('HTTP/1.1 400 Bad Request');
+      expect((await connection.readUntilClosed()).toString()).toBe('');
+    } finally {
+      connection.close();
+    }
+  });
+
+  for (const [what, first] of [
+    ['a request after Connection: close', 'GET /sleep?ms=200 HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n'],
+    ['a request after an HTTP/1.0 one without keep-alive', 'GET /sleep?ms=200 HTTP/1.0\r\n\r\n'],
+  ]) {
+    it(`${what}: the first is answered, nothing after it, and the connection closes`, async () => {
+      const connection = await RawConnection.open(server.port);
+      try {
+        connection.send(`${first}GET /pid HTTP/1.1\r\nHost: test\r\n\r\n`);
+        const response = await connection.read(READ);
+        expect(response.statusLine).toBe('HTTP/1.1 200 OK');
+        expect(response.header('connection')).toBe('close');
+        expect(JSON.parse(response.body.toString())).toHaveProperty('pid');
+        expect((await connection.readUntilClosed()).toString()).toBe('');
+      } finally {
+        connection.close();
+      }
+    });
+  }
+});

@@ -7,6 +7,7 @@ import type { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
+import { answerClientError, followLatestRequests } from './client-errors.js';
 import { ConnectionWatch } from './connection-watch.js';
 import type { HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
@@ -86,10 +87,12 @@ export class HttpFront implements ResponderOwner {
       forceCloseConnections: false,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       requestTimeout: config.requestReadTimeoutMs,
+      clientErrorHandler: answerClientError,
       // Absolute-form and asterisk-form targets reach the catch-all route; handle() reads the original.
       rewriteUrl: (request) => (request.url?.startsWith('/') ? request.url : '/'),
     });
     this.app.server.on('connect', refuseConnect);
+    followLatestRequests(this.app.server);
     // Node would send the 100 at once; it is sent only once the body is going to be read (a 413 or 503 comes without one).
     this.app.server.on('checkContinue', (req: RawRequest, res: RawResponse) => {
       req[EXPECTS_CONTINUE] = true;

@@ -4,6 +4,9 @@
 //   response itself (native/http/direct_response.cc), so Node finishes it as if it had sent it:
 //   keep-alive timer, the next pipelined response, closing;
 // - `res.shouldKeepAlive`, read and cleared to close a connection after a response;
+// - `socket._httpMessage`, the response a connection is writing now (the next pipelined one takes its place
+//   once it is finished), so an answer to a client error waits for the responses owed before it;
+// - `server.httpAllowHalfOpen`: a client that half-closes after its request still gets its responses;
 // - an http.Server that serves connections it is handed (its 'connection' event) and never listens
 //   itself: its connection tracking (closeIdleConnections(), the headers and request timeouts) starts
 //   on its 'listening' event, which servesHandedConnections() emits.
@@ -35,6 +38,12 @@ export function endResponseSentByPhp(response: ServerResponse, status: number, c
     internals._last = true;
   }
   response.end();
+}
+
+/** The response this connection is writing now, or null (none owed, or Node's internals differ: the caller answers at once). */
+export function currentResponse(socket: Socket): ServerResponse | null {
+  const current = (socket as { _httpMessage?: unknown })._httpMessage;
+  return current instanceof ServerResponse ? current : null;
 }
 
 /** The OS descriptor of a plain TCP socket (or listener), or -1 when Node does not expose one. */
