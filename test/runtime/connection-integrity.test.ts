@@ -125,3 +125,23 @@ describe('a connection whose client sends something it should not after a valid 
     });
   }
 });
+
+describe('a client that half-closes its side after its requests (nc -N)', () => {
+  it('gets every response, then the server closes', async () => {
+    for (const paths of [['/sleep?ms=200'], ['/pid'], ['/sleep?ms=200', '/sleep?ms=10', '/pid']]) {
+      const connection = await RawConnection.open(server.port);
+      try {
+        connection.get(paths);
+        connection.socket.end();
+        for (const path of paths) {
+          const response = await connection.read(READ);
+          expect(response.statusLine, path).toBe('HTTP/1.1 200 OK');
+          expect(JSON.parse(response.body.toString()), path).toHaveProperty('pid');
+        }
+        expect((await connection.readUntilClosed()).toString()).toBe('');
+      } finally {
+        connection.close();
+      }
+    }
+  });
+});

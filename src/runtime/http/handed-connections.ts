@@ -54,6 +54,8 @@ export class HandedConnections {
     this.report();
     this.open++;
     socket.once('close', () => this.closed());
+    // The client's FIN must not end our side: responses may still be owed (the HTTP server closes after them).
+    socket.allowHalfOpen = true;
     this.server.emit('connection', socket);
   }
 

@@ -11,7 +11,7 @@ import { answerClientError, followLatestRequests } from './client-errors.js';
 import { ConnectionWatch } from './connection-watch.js';
 import type { HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
-import { closeAfterResponse, keepsAlive, socketDescriptor } from './node-internals.js';
+import { answersHalfClosedConnections, closeAfterResponse, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { announcedTooLarge, EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
 import { requestTarget, withHost, type RequestTarget } from './request-target.js';
@@ -93,6 +93,7 @@ export class HttpFront implements ResponderOwner {
     });
     this.app.server.on('connect', refuseConnect);
     followLatestRequests(this.app.server);
+    answersHalfClosedConnections(this.app.server);
     // Node would send the 100 at once; it is sent only once the body is going to be read (a 413 or 503 comes without one).
     this.app.server.on('checkContinue', (req: RawRequest, res: RawResponse) => {
       req[EXPECTS_CONTINUE] = true;

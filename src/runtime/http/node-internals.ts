@@ -73,6 +73,15 @@ export function closeOnceSent(response: ServerResponse): void {
 }
 
 /**
+ * A client that half-closes its side after its requests (`nc -N`, `shutdown(SHUT_WR)`) still gets every response
+ * owed to it, and then the connection closes; by default Node ends the connection as soon as the client's FIN arrives.
+ * Each connection's socket must allow half-open too (HandedConnections sets it).
+ */
+export function answersHalfClosedConnections(server: HttpServer): void {
+  (server as HttpServer & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+}
+
+/**
  * Readies an http(s).Server that never listens for the connections it is handed through its 'connection'
  * event: Node starts tracking connections (idle ones, the headers and request timeouts) on 'listening'.
  */
