@@ -1,5 +1,6 @@
 import kleur from 'kleur';
 import { formatPhpValue, unserializePhp } from '../runtime/tables/php-serialized.js';
+import { toCsv, type TableDump } from '../runtime/tables/table-inspect.js';
 
 export { formatBytes } from '../runtime/sizes.js';
 
@@ -46,4 +47,18 @@ export function tableCell(value: string | number, options: { unserialize?: boole
   if (decoded === undefined) return printable(String(value));
   // An array is shown as JSON, whose strings are escaped already.
   return printable(formatPhpValue(decoded), { alreadyEscaped: Array.isArray(decoded) });
+}
+
+/**
+ * `table:dump --csv`: into a file or a pipe, the exact bytes; on a terminal, every key, column name and string value
+ * as `printable()` shows it, so that no escape sequence a client stored reaches the terminal.
+ */
+export function dumpCsv(dump: TableDump, toTerminal: boolean): string {
+  if (!toTerminal) return toCsv(dump);
+  const shown = (value: string | number) => (typeof value === 'string' ? printable(value) : value);
+  const columns = dump.table.columns.map((column) => column.name);
+  return toCsv({
+    table: { ...dump.table, columns: dump.table.columns.map((column) => ({ ...column, name: printable(column.name) })) },
+    rows: dump.rows.map((row) => ({ key: printable(row.key), values: Object.fromEntries(columns.map((name) => [printable(name), shown(row.values[name]!)])) })),
+  });
 }

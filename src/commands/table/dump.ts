@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
-import { formatTable, printable, tableCell } from '../../cli/format.js';
-import { dumpTable, toCsv, type TableDump } from '../../runtime/tables/table-inspect.js';
+import { dumpCsv, formatTable, printable, tableCell } from '../../cli/format.js';
+import { dumpTable, type TableDump } from '../../runtime/tables/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 import { clusterDumpTable } from '../../cli/cluster-view.js';
 import { dumpTableWithCluster, type ClusterTableDump } from '../../runtime/cluster/cluster-dump.js';
@@ -44,7 +44,7 @@ export default class DumpTable extends BaseCommand {
     }
     const dump = await dumpTable(serverLocation(flags), args.name, { limit: flags.limit, key: flags.key });
     if (flags.csv) {
-      process.stdout.write(toCsv(dump));
+      process.stdout.write(dumpCsv(dump, process.stdout.isTTY === true));
       return dump;
     }
     const columns = dump.table.columns.map((column) => column.name);
