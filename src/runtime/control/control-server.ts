@@ -50,16 +50,32 @@ export class ControlServer {
   }
 }
 
+/** A control message is a short JSON line; a longer one is refused rather than held (its sender is only the owner, but may be buggy). */
+const MAX_LINE_BYTES = 1024 * 1024;
+
+/** One line in, one answer out; anything after the line is not read. */
 function serveConnection(socket: Socket, handlers: ControlHandlers): void {
-  let input = '';
-  socket.setEncoding('utf8');
-  socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk: string) => {
-    input += chunk;
-    const newline = input.indexOf('\n');
+  const line: Buffer[] = [];
+  let lineBytes = 0;
+  const reply = (message: ControlReply) => socket.end(JSON.stringify(message) + '\n');
+  const onData = (chunk: Buffer) => {
+    const newline = chunk.indexOf(0x0a);
+    const part = newline < 0 ? chunk : chunk.subarray(0, newline);
+    lineBytes += part.length;
+    if (lineBytes > MAX_LINE_BYTES) {
+      socket.off('data', onData);
+      line.length = 0;
+      // Closed once the answer is out: the sender may still be writing, and nothing more of it is read.
+      socket.once('finish', () => socket.destroy());
+      return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: 'a control message is one JSON line of at most 1 MiB; this one was longer' } });
+    }
+    line.push(part);
     if (newline < 0) return;
-    void answer(input.slice(0, newline), handlers, (reply) => socket.end(JSON.stringify(reply) + '\n'));
-  });
+    socket.off('data', onData);
+    void answer(Buffer.concat(line).toString('utf8'), handlers, reply);
+  };
+  socket.on('error', () => socket.destroy());
+  socket.on('data', onData);
 }
 
 async function answer(line: string, handlers: ControlHandlers, reply: (reply: ControlReply) => void): Promise<void> {
