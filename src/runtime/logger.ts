@@ -1,6 +1,14 @@
 import kleur from 'kleur';
 import type { LogFormat } from './config.js';
 
+// The reader of this process's output (php artisan octane:start, a pipe) may be gone while requests are still being
+// finished: a write then fails with EPIPE, which must not end the process. Other write errors stay fatal.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 /** Log lines of a worker or the supervisor, human-readable or one JSON object per line. */
 export class Logger {
   constructor(

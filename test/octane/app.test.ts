@@ -257,7 +257,7 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
   });
 
   it('sends response()->eventStream() messages as server-sent events, then its closing event', async () => {
-    const response = await get('/events');
+    const response = await get('/event-stream');
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(await response.text()).toBe('event: update\ndata: first\n\nevent: update\ndata: {"second":2}\n\nevent: update\ndata: </stream>\n\n');
   });

@@ -79,6 +79,8 @@ final class StartEphpmCommand extends Command implements SignalableCommandInterf
             // octane.tables, octane.cache and the tick setting, read from this booted app: the runtime takes them
             // as it would from `php artisan ephpm:octane-settings` (ephpm.toml and flags still win).
             'EPHPM_OCTANE_SETTINGS' => json_encode(OctaneSettings::of($this->laravel), JSON_THROW_ON_ERROR),
+            // This command's pid: if it is killed (SIGKILL, no Ctrl-C to pass on), the server stops gracefully.
+            'EPHPM_STOP_WITH_PID' => (string) getmypid(),
         ], null, null);
         $server->start();
         $this->serverPid = (int) $server->getPid();
