@@ -18,7 +18,8 @@ Creates a Laravel app that runs on ephpm (Laravel Octane on the embedded PHP run
 existing Laravel app in [dir].
 
 Options:
-  --laravel <major>      Laravel version, e.g. 11 (default: the newest that installs with laravel/octane here)
+  --laravel <major>      Laravel version, e.g. 11 (default: the newest that installs as it is with laravel/octane
+                         here; one whose dev tools need a newer PHP is made without them)
   --database <name>      ${Object.keys(DATABASES).join(', ')} (default: sqlite)
   --example              add a small example of Octane tables, ticks and concurrently (--no-example: don't)
   -y, --yes              ask nothing: defaults for everything not given

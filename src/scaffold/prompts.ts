@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as p from '@clack/prompts';
 import { DATABASES, type Database } from './app-files.js';
-import type { MajorProbe } from './composer-probes.js';
+import { installsAsItIs, type MajorProbe } from './composer-probes.js';
+import { toolNames } from './left-out.js';
 
 // The questions, each asked only when its flag was not given; a cancelled prompt (Ctrl-C, Esc) returns p.isCancel's symbol.
 
@@ -19,17 +20,22 @@ export function askDirectory(): Promise<string | symbol> {
   });
 }
 
-export function askLaravelVersion(probes: MajorProbe[], php: string): Promise<number | symbol> {
-  const first = probes.find((probe) => probe.installs);
+export function askLaravelVersion(probes: MajorProbe[], preselected: MajorProbe, php: string): Promise<number | symbol> {
+  // Only the focused option shows its hint: what sets an option apart goes into its label.
+  const versions = (probe: MajorProbe) => `laravel/framework ${probe.framework}, laravel/octane ${probe.octane}`;
+  const option = (probe: MajorProbe) => {
+    if (!probe.installs) return { label: `Laravel ${probe.major}`, hint: `does not install here: ${probe.problem}`, disabled: true };
+    if (installsAsItIs(probe)) return { label: `Laravel ${probe.major}`, hint: `installs as it is: ${versions(probe)}` };
+    const needs = [...new Set(probe.leftOut.map((tool) => tool.needs))].join(', ');
+    return {
+      label: `Laravel ${probe.major} without ${toolNames(probe.leftOut)}, which ${probe.leftOut.length === 1 ? 'needs' : 'need'} ${needs}`,
+      hint: versions(probe),
+    };
+  };
   return p.select({
     message: `Laravel version (what installs with laravel/octane on PHP ${php})`,
-    initialValue: first?.major,
-    options: probes.map((probe) => ({
-      value: probe.major,
-      label: `Laravel ${probe.major}`,
-      hint: probe.installs ? `${probe === first ? 'newest that installs: ' : ''}laravel/framework ${probe.framework}, laravel/octane ${probe.octane}` : `does not install here: ${probe.problem}`,
-      disabled: !probe.installs,
-    })),
+    initialValue: preselected.major,
+    options: probes.map((probe) => ({ value: probe.major, ...option(probe) })),
   });
 }
 

@@ -88,17 +88,22 @@ export function runToEnd(command: string, args: string[], options: { cwd: string
   });
 }
 
-/** The app `npx --package <tarball> create-ephpm-laravel my-app --yes` makes in an empty folder. */
-export async function scaffoldedApp(): Promise<ScaffoldedApp> {
+/**
+ * The app `npx --package <tarball> create-ephpm-laravel my-app --yes` makes in an empty folder (with `--laravel <n>`
+ * when `laravel` is given: a second app, cached beside the first).
+ */
+export async function scaffoldedApp(options: { laravel?: number } = {}): Promise<ScaffoldedApp> {
   const key = packageKey();
   const tarball = packedTarball(key);
-  const { home, ready } = cacheHome('scaffolded-app', key);
+  const pinned = options.laravel === undefined ? [] : ['--laravel', String(options.laravel)];
+  // Not "scaffolded-app-…": cacheHome clears every directory under its prefix.
+  const { home, ready } = cacheHome(options.laravel === undefined ? 'scaffolded-app' : `scaffolded-laravel-${options.laravel}-app`, key);
   const work = join(home, 'work');
   const app = join(work, 'my-app');
   if (!ready) {
     mkdirSync(work, { recursive: true });
     const started = Date.now();
-    const { code, output } = await runToEnd('npx', ['--package', tarball, 'create-ephpm-laravel', 'my-app', '--yes'], { cwd: work, timeoutMs: 600_000 });
+    const { code, output } = await runToEnd('npx', ['--package', tarball, 'create-ephpm-laravel', 'my-app', ...pinned, '--yes'], { cwd: work, timeoutMs: 600_000 });
     const seconds = (Date.now() - started) / 1000;
     writeFileSync(join(home, 'result.json'), JSON.stringify({ code, output, seconds }));
     if (code !== 0) throw new Error(`create-ephpm-laravel failed (exit ${code}):\n${output}`);
@@ -108,12 +113,26 @@ export async function scaffoldedApp(): Promise<ScaffoldedApp> {
   return { app, tarball, ...result };
 }
 
-/** A Laravel skeleton as `composer create-project laravel/laravel:^<major>.0` makes it, nothing added. */
-export function skeletonApp(major: number): string {
-  const { home, ready } = cacheHome(`laravel-${major}-skeleton`, hashOf([relative(repoRoot, helper)]));
+/**
+ * A Laravel skeleton as `composer create-project laravel/laravel:^<major>.0` makes it, nothing added; with
+ * `withoutDevTools`, those require-dev packages taken out before anything installs (Laravel 12's laravel/pint needs
+ * PHP 8.3), by the steps create-project runs, as `create-ephpm-laravel --laravel 12` does on PHP 8.2.
+ */
+export function skeletonApp(major: number, withoutDevTools: string[] = []): string {
+  const key = createHash('sha256').update(hashOf([relative(repoRoot, helper)])).update(withoutDevTools.join(',')).digest('hex').slice(0, 16);
+  const { home, ready } = cacheHome(`laravel-${major}-skeleton`, key);
   const app = join(home, 'app');
   if (!ready) {
-    run('composer', ['create-project', `laravel/laravel:^${major}.0`, 'app', '--prefer-dist', '--no-progress'], home);
+    const createProject = ['create-project', `laravel/laravel:^${major}.0`, 'app', '--prefer-dist', '--no-progress'];
+    if (withoutDevTools.length === 0) {
+      run('composer', createProject, home);
+    } else {
+      run('composer', [...createProject, '--no-install', '--no-scripts'], home);
+      run('composer', ['remove', '--dev', '--no-update', ...withoutDevTools], app);
+      run('composer', ['run-script', 'post-root-package-install'], app);
+      run('composer', ['update', '--no-progress'], app);
+      run('composer', ['run-script', 'post-create-project-cmd'], app);
+    }
     writeFileSync(join(home, 'ready'), new Date().toISOString());
   }
   return app;

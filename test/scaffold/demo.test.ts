@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
@@ -31,10 +31,12 @@ describe.skipIf(skip)(`npm run demo's Laravel app${skip ? ` — SKIPPED: ${skip}
 describe('npm run demo where Composer cannot resolve laravel/octane', () => {
   it('stops with one line saying so and how to make it resolvable, and leaves nothing behind', async () => {
     const app = join(tempDir(), 'demo');
-    // A Composer home without the path repository this machine resolves laravel/octane through.
+    // A Composer home that knows no repository: Packagist turned off (an empty one would still reach Packagist).
+    const composerHome = tempDir();
+    writeFileSync(join(composerHome, 'config.json'), JSON.stringify({ repositories: { 'packagist.org': false } }));
     const { code, output } = await runToEnd('bash', [join(repoRoot, 'scripts', 'demo.sh')], {
       cwd: repoRoot,
-      env: { EPHPM_DEMO_APP: app, COMPOSER_HOME: tempDir(), COMPOSER_CACHE_DIR: await composerCache() },
+      env: { EPHPM_DEMO_APP: app, COMPOSER_HOME: composerHome, COMPOSER_CACHE_DIR: await composerCache() },
       timeoutMs: 120_000,
     });
     expect(code).toBe(1);
@@ -44,5 +46,5 @@ describe('npm run demo where Composer cannot resolve laravel/octane', () => {
     ]);
     expect(output).not.toMatch(/\n\s+at |Error:/);
     expect(existsSync(app)).toBe(false);
-  });
+  }, 150_000);
 });

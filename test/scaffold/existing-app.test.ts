@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
@@ -15,6 +15,7 @@ const EXPECTED_CHANGES = [
   'config/octane.php', 'config/ephpm.php', 'node_modules', 'vendor', 'bootstrap/cache/packages.php', 'bootstrap/cache/services.php',
 ];
 
+const composerRequire = (app: string) => (JSON.parse(readFileSync(join(app, 'composer.json'), 'utf8')) as { require: Record<string, string> }).require;
 const init = (app: string, args: string[] = []) => runToEnd(process.execPath, [cliPath, 'init', ...args], { cwd: app, timeoutMs: 300_000 });
 
 describe.skipIf(skip)(`ephpm added to an existing Laravel 11 app${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
@@ -40,6 +41,7 @@ describe.skipIf(skip)(`ephpm added to an existing Laravel 11 app${skip ? ` — S
       expect(readFileSync(join(app, '.env'), 'utf8')).toMatch(/^OCTANE_SERVER=ephpm$/m);
       expect(readFileSync(join(app, 'config', 'octane.php'), 'utf8')).toContain("'server' => env('OCTANE_SERVER', 'ephpm')");
       expect(existsSync(join(app, 'vendor', 'ephpm', 'octane-driver', 'bin', 'ephpm-worker.php'))).toBe(true);
+      expect(composerRequire(app)).toMatchObject({ 'laravel/octane': '^2.13', 'ephpm/octane-driver': '^0.1.0' });
 
       const settled = fileDigest(app);
       for (const again of [await init(app), await createEphpmLaravel([app, '--yes'], join(app, '..'))]) {
@@ -50,15 +52,6 @@ describe.skipIf(skip)(`ephpm added to an existing Laravel 11 app${skip ? ` — S
     }, 600_000);
   }
 
-  it('refuses a Laravel version that does not install with laravel/octane here, before making anything', async () => {
-    const cwd = tempDir();
-    const { code, output } = await createEphpmLaravel(['shop', '--laravel', '12', '--yes'], cwd);
-    expect(code).toBe(1);
-    expect(output).toMatch(/Laravel 12 does not install together with laravel\/octane on PHP 8\.2\.\d+ here: laravel\/octane 2\.\d+\.\d+ requires laravel\/framework \^10\.10\.1\|\^11\.0\./);
-    expect(output).toContain('try: Leave out --laravel to get the newest Laravel that does.');
-    expect(existsSync(join(cwd, 'shop'))).toBe(false);
-  }, 120_000);
-
   it('switches an app from another Octane server, keeping its config/octane.php', async () => {
     const app = copyOf(skeleton);
     writeFileSync(join(app, '.env'), `${readFileSync(join(app, '.env'), 'utf8')}OCTANE_SERVER=swoole\n`);
@@ -68,6 +61,21 @@ describe.skipIf(skip)(`ephpm added to an existing Laravel 11 app${skip ? ` — S
     expect(code).toBe(0);
     expect(output).toMatch(/\.env: OCTANE_SERVER=ephpm \(was swoole\)/);
     expect(readFileSync(join(app, 'config', 'octane.php'), 'utf8')).toBe("<?php\n\nreturn ['server' => env('OCTANE_SERVER', 'swoole')];\n");
+  }, 600_000);
+});
+
+describe.skipIf(skip)(`ephpm added to an existing Laravel 12 app${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
+  it('npx ephpm init in an app made from the Laravel 12 skeleton less laravel/pint (which needs PHP 8.3) adds ephpm and nothing else', async () => {
+    const app = copyOf(skeletonApp(12, ['laravel/pint']));
+    const before = fileDigest(app);
+    const { code, output } = await init(app);
+    expect(code).toBe(0);
+    expect(output).toMatch(/composer: laravel\/octane, ephpm\/octane-driver/);
+    expect(output).toMatch(/ephpm added to app \(Laravel v12\.\d+\.\d+\)/);
+    expect(changedPaths(before, fileDigest(app)).filter((path) => !EXPECTED_CHANGES.includes(path))).toEqual([]);
+    expect(composerRequire(app)).toMatchObject({ 'laravel/framework': '^12.0', 'laravel/octane': '^2.13', 'ephpm/octane-driver': '^0.1.0' });
+    expect(readFileSync(join(app, '.env'), 'utf8')).toMatch(/^OCTANE_SERVER=ephpm$/m);
+    expect(existsSync(join(app, 'vendor', 'ephpm', 'octane-driver', 'bin', 'ephpm-worker.php'))).toBe(true);
   }, 600_000);
 });
 
@@ -101,8 +109,8 @@ describe('what is refused, naming what was found', () => {
     writeFileSync(installed, readFileSync(installed, 'utf8').replace('"v10.48.29"', '"v11.57.1"').replace('"packages": [', '"packages": [{"name": "laravel/octane", "version": "v1.5.6"},'));
     const oldOctane = await createEphpmLaravel([app, '--yes'], join(app, '..'));
     expect(oldOctane.code).toBe(1);
-    expect(oldOctane.output).toContain(`${app} has laravel/octane v1.5.6; ephpm's Octane driver needs laravel/octane ^2.3.`);
-    expect(oldOctane.output).toContain('try: Upgrade it in the app: composer require laravel/octane:"^2.3"');
+    expect(oldOctane.output).toContain(`${app} has laravel/octane v1.5.6; ephpm's Octane driver needs laravel/octane ^2.13.`);
+    expect(oldOctane.output).toContain('try: Upgrade it in the app: composer require laravel/octane:"^2.13"');
 
     rmSync(join(app, 'vendor'), { recursive: true });
     const uninstalled = await createEphpmLaravel([app, '--yes'], join(app, '..'));
@@ -110,6 +118,24 @@ describe('what is refused, naming what was found', () => {
     expect(uninstalled.output).toContain(`${app} is a Laravel app whose Composer packages are not installed (no vendor/).`);
     expect(uninstalled.output).toContain(`try: Install them first: cd ${app} && composer install`);
   }, 600_000);
+
+  it('--laravel 13 and --laravel 10, which the driver does not support: one line saying what they need, before anything is made', async () => {
+    const cwd = tempDir();
+    const thirteen = await createEphpmLaravel(['shop', '--laravel', '13', '--yes'], cwd);
+    expect(thirteen.code).toBe(1);
+    const printed = (output: string) => output.split('\n').filter((line) => line.trim() !== '');
+    expect(printed(thirteen.output)).toEqual([
+      expect.stringMatching(/^┌ {2}create-ephpm-laravel /),
+      expect.stringMatching(/^└ {2}Laravel 13 is not supported by ephpm's Octane driver \(laravel\/framework \^11\.0\|\^12\.0\); Laravel 13 needs PHP 8\.3\+ \(this is PHP 8\.2\.\d+\)\. Use --laravel 12 or --laravel 11\.$/),
+    ]);
+    const ten = await createEphpmLaravel(['shop', '--laravel', '10', '--yes'], cwd);
+    expect(ten.code).toBe(1);
+    expect(printed(ten.output)).toEqual([
+      expect.stringMatching(/^┌ {2}create-ephpm-laravel /),
+      "└  Laravel 10 is not supported by ephpm's Octane driver (laravel/framework ^11.0|^12.0). Use --laravel 12 or --laravel 11.",
+    ]);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
 
   it('ephpm init where there is no app', async () => {
     const { code, output } = await init(tempDir());

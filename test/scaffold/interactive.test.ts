@@ -47,8 +47,12 @@ describe.skipIf(skip)(`create-ephpm-laravel in a terminal${skip ? ` — SKIPPED:
   it('asks where, which Laravel, which database and whether to add the example, then makes what was answered', async () => {
     const cwd = tempDir('ephpm-interactive-');
     const term = await answerDirectory(cwd, 'shop');
-    await shows(/Laravel 11 \(newest that installs: laravel\/framework v11\.\d+\.\d+, laravel\/octane 2\.\d+\.\d+\)/);
-    expect(term.screen()).toMatch(/Laravel 12 .*does not install here: laravel\/octane .* requires laravel\/framework/);
+    // Both offered, Laravel 11 (installs as it is) chosen by default; Laravel 12 can be chosen too (not disabled).
+    await shows(/○ Laravel 12 without laravel\/pint, which needs PHP 8\.3\+\n.*● Laravel 11 \(installs as it is: laravel\/framework v11\.\d+\.\d+, laravel\/octane v2\.13\.\d+\)/);
+    term.press('Up');
+    await shows(/● Laravel 12 without laravel\/pint, which needs PHP 8\.3\+ \(laravel\/framework v12\.\d+\.\d+, laravel\/octane v2\.13\.\d+\)/);
+    term.press('Down');
+    await shows(/● Laravel 11 \(installs as it is/);
     term.press('Enter');
     await shows('Database');
     expect(term.screen()).toMatch(/SQLite.*\n.*MySQL/);

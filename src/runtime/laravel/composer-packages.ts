@@ -15,12 +15,20 @@ export function installedPackages(root: string): InstalledPackages | null {
   return new Map(list.map((pkg) => [pkg.name, pkg.version]));
 }
 
+/** The app's composer.json (the parts read here), or null. */
+export interface AppComposerJson {
+  require?: Record<string, string>;
+  'require-dev'?: Record<string, string>;
+  repositories?: unknown;
+  scripts?: Record<string, unknown>;
+}
+
 /** The app's composer.json, or null. */
-export function composerJson(root: string): { require?: Record<string, string>; repositories?: unknown } | null {
+export function composerJson(root: string): AppComposerJson | null {
   const file = join(root, 'composer.json');
   if (!existsSync(file)) return null;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as { require?: Record<string, string> };
+    return JSON.parse(readFileSync(file, 'utf8')) as AppComposerJson;
   } catch {
     return null;
   }
