@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { composerProblems, devToolNeedingNewerPhp } from '../../src/scaffold/composer-problems.js';
 import { cliPath, repoRoot, tempDir } from './ephpm-server.js';
 
 // The Laravel app the Octane suite runs: laravel/laravel from Composer, laravel/octane and this repository's
@@ -60,17 +61,15 @@ function createSkeleton(home: string): void {
   for (const script of ['post-root-package-install', 'post-create-project-cmd']) run('composer', ['run-script', script], app);
 }
 
-/** The skeleton's require-dev packages Composer refuses for the PHP version alone. */
+/** The skeleton's require-dev packages Composer refuses for the PHP version alone (the scaffolder's reading of it). */
 function devToolsNeedingNewerPhp(app: string): string[] {
-  const devRequirements = Object.keys((JSON.parse(readFileSync(join(app, 'composer.json'), 'utf8')) as { 'require-dev'?: Record<string, string> })['require-dev'] ?? {});
+  const requireDev = (JSON.parse(readFileSync(join(app, 'composer.json'), 'utf8')) as { 'require-dev'?: Record<string, string> })['require-dev'] ?? {};
   try {
     execFileSync('composer', ['update', '--dry-run', '--no-interaction', '--no-audit', '--no-scripts', '--no-plugins'], { cwd: app, stdio: 'pipe' });
     return [];
   } catch (error) {
     const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
-    return output.split(/Problem \d+/).filter((problem) => /your php version/.test(problem))
-      .map((problem) => /Root composer\.json requires (\S+)/.exec(problem)?.[1])
-      .filter((name): name is string => name !== undefined && devRequirements.includes(name));
+    return composerProblems(output).flatMap((problem) => devToolNeedingNewerPhp(problem, requireDev)?.name ?? []);
   }
 }
 
