@@ -1,14 +1,16 @@
 // A worker's side of the supervisor's ConnectionBalancer: the connections it is handed, confirmed within the turn,
 // given back while the worker drains, and counted until they close (the balancer sends new ones to the
-// worker with the fewest open; drain waits for the last one to close).
+// worker with the fewest open; drain waits for the last one to close); its excess shed when asked.
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { tellSupervisor } from '../supervisor/child-side.js';
 import type { SupervisorMessage, WorkerMessage } from '../supervisor/process-messages.js';
+import { ConnectionShedding } from './connection-shedding.js';
 import { servesHandedConnections } from './node-internals.js';
 
 export class HandedConnections {
   private server: HttpServer | null = null;
+  private shedding: ConnectionShedding | null = null;
   private refusing = false;
   private open = 0;
   private takenUnreported: number[] = [];
@@ -19,6 +21,7 @@ export class HandedConnections {
   constructor() {
     process.on('message', (message: SupervisorMessage, handle: unknown) => {
       if (message.type === 'connection') this.received(message.id, handle as Socket | undefined);
+      if (message.type === 'shed-connections' && !this.refusing) this.shedding?.keepAtMostConnections(message.keepAtMost);
     });
   }
 
@@ -26,11 +29,13 @@ export class HandedConnections {
   serveWith(server: HttpServer): void {
     servesHandedConnections(server);
     this.server = server;
+    this.shedding = new ConnectionShedding(server, () => this.open);
   }
 
   /** Draining: whatever is sent from now on goes back to the supervisor, for another worker. */
   refuse(): void {
     this.refusing = true;
+    this.shedding?.stop(); // every connection closes now
   }
 
   get openCount(): number {

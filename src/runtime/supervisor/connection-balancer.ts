@@ -54,6 +54,28 @@ export class ConnectionBalancer {
     for (const socket of this.waiting.splice(0)) this.handOut(socket);
   }
 
+  /**
+   * A worker started serving (a replacement, after a crash, a reload or a hand-over): keep-alive clients stay on
+   * the workers they are connected to, so new connections alone would never even the spread (a pool that
+   * reconnected to the survivor while the replacement booted stays there). Every worker above an even share of
+   * all open connections is asked to close its excess, each after a response; their clients reconnect and are
+   * handed to the workers with the fewest. Workers `leaving` (replaced, draining) get no share: their clients
+   * move anyway. One message per worker per start, nothing per request.
+   */
+  evenOut(leaving: (slot: WorkerSlot) => boolean): void {
+    let total = 0;
+    const staying: Array<[WorkerSlot, Load]> = [];
+    for (const [slot, load] of this.open) {
+      total += load.open;
+      if (!leaving(slot)) staying.push([slot, load]);
+    }
+    if (staying.length < 2) return;
+    const share = Math.ceil(total / staying.length);
+    for (const [slot, load] of staying) {
+      if (load.open > share) slot.send({ type: 'shed-connections', keepAtMost: share });
+    }
+  }
+
   /** The worker drains: it takes no more, and gives back what it is sent meanwhile. */
   stopSending(slot: WorkerSlot): void {
     this.open.delete(slot);

@@ -60,7 +60,12 @@ export type SupervisorMessage =
   /** To a request worker that asked to be recycled: its replacement serves, it may hand over when its limit is reached. */
   | { type: 'replacement-ready' }
   /** To a request worker, with a client connection's socket (ConnectionBalancer). */
-  | { type: 'connection'; id: number };
+  | { type: 'connection'; id: number }
+  /**
+   * To a request worker above its share once another starts serving (ConnectionBalancer.evenOut): close the
+   * connections it holds beyond `keepAtMost`, each after a response (http/connection-shedding.ts).
+   */
+  | { type: 'shed-connections'; keepAtMost: number };
 
 export type DrainMode = 'handover' | 'shutdown';
 

@@ -296,6 +296,7 @@ export class Supervisor {
           slot.replaces.drain('handover');
         }
         slot.replaces = null;
+        this.balancer?.evenOut((worker) => worker.leaving);
         this.saveState();
         return;
       case 'draining':
