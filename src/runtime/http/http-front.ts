@@ -13,6 +13,7 @@ import type { HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
 import { answersHalfClosedConnections, closeAfterResponse, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
+import { afterEarlierResponses } from './pipelining.js';
 import { announcedTooLarge, EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
 import { requestTarget, withHost, type RequestTarget } from './request-target.js';
 import { removeTempFiles } from './temp-files.js';
@@ -32,7 +33,7 @@ export interface HttpFrontOptions {
   directWrites: boolean;
 }
 
-type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean };
+type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean; [PIPELINED]?: boolean };
 type RawResponse = FastifyReply['raw'];
 
 // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
@@ -46,6 +47,8 @@ const DIRECT_SOCKET = Symbol('ephpm.directSocket');
 /** Node answered 408 on this connection (header_timeout, request_read_timeout). */
 const READ_TIMED_OUT = Symbol('ephpm.readTimedOut');
 type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: boolean };
+/** The request arrived while an earlier response on its connection was unsent (see pipelining.ts). */
+const PIPELINED = Symbol('ephpm.pipelined');
 /** The request said `Expect: 100-continue`: its client waits for a 100 before it sends the body. */
 const EXPECTS_CONTINUE = Symbol('ephpm.expectsContinue');
 
@@ -162,9 +165,15 @@ export class HttpFront implements ResponderOwner {
   // hello-world requests are dominated by per-request overhead.
   private handle(request: FastifyRequest, reply: FastifyReply): void {
     reply.hijack();
-    const req = request.raw;
+    const req: RawRequest = request.raw;
     const res = reply.raw;
     const started = performance.now();
+    if (res.socket === req.socket) return this.handleInTurn(req, res, started);
+    req[PIPELINED] = true;
+    afterEarlierResponses(res, req.socket, () => this.handleInTurn(req, res, started));
+  }
+
+  private handleInTurn(req: RawRequest, res: RawResponse, started: number): void {
     if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
     this.watch.watchSends(req.socket);
     const url = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
@@ -265,13 +274,14 @@ export class HttpFront implements ResponderOwner {
    * PHP may write a complete response to the socket itself when nothing else
    * can write on this connection meanwhile: plain TCP, this response is the
    * connection's current one (every earlier one is finished), nothing is
-   * buffered, and not HEAD (Node drops HEAD bodies). Returns the socket's id in
-   * the addon, or -1: the answer
+   * buffered, and not HEAD (Node drops HEAD bodies). A pipelined request's
+   * answer goes through Node, as the answers PHP writes are compared with in
+   * tests. Returns the socket's id in the addon, or -1: the answer
    * goes through Node. See docs/ARCHITECTURE.md, "Complete responses skip Node".
    */
   private directSocket(req: RawRequest, res: RawResponse): number {
     const socket = req.socket as ClientSocket;
-    if (!this.options.directWrites || req.method === 'HEAD' || (socket as TLSSocket).encrypted || res.socket !== socket || socket.writableLength > 0) return -1;
+    if (!this.options.directWrites || req.method === 'HEAD' || req[PIPELINED] || (socket as TLSSocket).encrypted || res.socket !== socket || socket.writableLength > 0) return -1;
     let adopted = socket[DIRECT_SOCKET];
     if (adopted === undefined) {
       const fd = socketDescriptor(socket);

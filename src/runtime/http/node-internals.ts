@@ -7,6 +7,8 @@
 // - `socket._httpMessage`, the response a connection is writing now (the next pipelined one takes its place
 //   once it is finished), so an answer to a client error waits for the responses owed before it;
 // - `server.httpAllowHalfOpen`: a client that half-closes after its request still gets its responses;
+// - `socket._paused` and `socket.parser`, the flag and parser Node's http server pauses and resumes a connection's
+//   reading with (its own back-pressure); pipelined requests wait unread the same way (pipelining.ts);
 // - an http.Server that serves connections it is handed (its 'connection' event) and never listens
 //   itself: its connection tracking (closeIdleConnections(), the headers and request timeouts) starts
 //   on its 'listening' event, which servesHandedConnections() emits.
@@ -44,6 +46,27 @@ export function endResponseSentByPhp(response: ServerResponse, status: number, c
 export function currentResponse(socket: Socket): ServerResponse | null {
   const current = (socket as { _httpMessage?: unknown })._httpMessage;
   return current instanceof ServerResponse ? current : null;
+}
+
+type ReadingState = { _paused?: boolean; parser?: { resume(): void } | null };
+
+/**
+ * Stops reading the connection as Node's http server does under back-pressure: what was read is still parsed,
+ * nothing more is read until resumeReading() (Node's own resume on 'drain' may come first: call this again then).
+ */
+export function pauseReading(socket: Socket): void {
+  const state = socket as Socket & ReadingState;
+  if (state._paused) return;
+  state._paused = true;
+  socket.pause();
+}
+
+export function resumeReading(socket: Socket): void {
+  const state = socket as Socket & ReadingState;
+  if (!state._paused || socket.destroyed) return;
+  state._paused = false;
+  state.parser?.resume();
+  socket.resume();
 }
 
 /** The OS descriptor of a plain TCP socket (or listener), or -1 when Node does not expose one. */
