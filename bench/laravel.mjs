@@ -2,7 +2,8 @@
 // (`php artisan octane:start --server=ephpm`), nginx + php-fpm and @platformatic/php-node, 2 PHP workers each, on
 // loopback; and the in-process ceiling (Octane's Worker::handle() in a PHP loop). Then a soak of ephpm on /api/db.
 // Env: BENCH_DURATION (s per round, 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (100), BENCH_WARMUP (s, 3),
-// BENCH_SOAK_SECONDS (60; 0 skips it), BENCH_SERVERS (ephpm,fpm,php-node), BENCH_ROUTES (comma-separated paths),
+// BENCH_SOAK_SECONDS (60; 0 skips it), BENCH_SERVERS (ephpm,fpm,php-node,swoole,swoole-no-clear), BENCH_ROUTES
+// (comma-separated paths), BENCH_SWOOLE_EXTENSION (a built swoole.so, for the two Octane + Swoole peers),
 // BENCH_LARAVEL (a major for create-ephpm-laravel --laravel; default: the scaffolder's own pick).
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -10,11 +11,11 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchLaravelApp, PHP_SETTINGS } from './lib/laravel-bench-app.mjs';
-import { ceilingSection, checks, cpuSection, checksSection, ratioMatrix, routesSection, rssSection, soakSection, TARGETS } from './lib/laravel-report.mjs';
-import { ceiling, PHP_NODE_VERSION, startNginxFpmLaravel, startOctaneEphpm, startPhpNode } from './lib/laravel-servers.mjs';
+import { ceilingSection, checks, cpuSection, checksSection, memoryCheck, ratioMatrix, routesSection, rssSection, soakSection, TARGETS } from './lib/laravel-report.mjs';
+import { ceiling, PHP_NODE_VERSION, startNginxFpmLaravel, startOctaneEphpm, startOctaneSwoole, startPhpNode } from './lib/laravel-servers.mjs';
 import { freePort, run, runBench, tail } from './lib/processes.mjs';
 import { machineCpuUs, settle, threadCpuUs } from './lib/cpu.mjs';
-import { rssMb } from './lib/rss.mjs';
+import { memoryMb, rssMb } from './lib/rss.mjs';
 import { positiveInt } from './lib/settings.mjs';
 import { laravelChart } from './lib/svg-chart.mjs';
 import { wrk } from './lib/wrk.mjs';
@@ -35,7 +36,11 @@ const SERVERS = {
   ephpm: startOctaneEphpm,
   fpm: startNginxFpmLaravel,
   phpNode: startPhpNode,
+  swoole: (options) => startOctaneSwoole({ ...options, clearOpcache: true }),
+  swooleNoClear: (options) => startOctaneSwoole({ ...options, clearOpcache: false }),
 };
+/** BENCH_SERVERS' names for the keys above. */
+const SERVER_NAMES = { 'php-node': 'phpNode', 'swoole-no-clear': 'swooleNoClear' };
 const soakSecondsSetting = process.env.BENCH_SOAK_SECONDS === '0' ? 0 : positiveInt('BENCH_SOAK_SECONDS', 60);
 const settings = {
   seconds: positiveInt('BENCH_DURATION', 10),
@@ -45,7 +50,7 @@ const settings = {
   soakSeconds: soakSecondsSetting,
   threads: 2,
   workers: WORKERS,
-  servers: (process.env.BENCH_SERVERS || 'ephpm,fpm,php-node').split(',').map((name) => (name.trim() === 'php-node' ? 'phpNode' : name.trim())),
+  servers: (process.env.BENCH_SERVERS || 'ephpm,fpm,php-node,swoole,swoole-no-clear').split(',').map((name) => SERVER_NAMES[name.trim()] ?? name.trim()),
   routes: process.env.BENCH_ROUTES ? process.env.BENCH_ROUTES.split(',').map((path) => path.trim()) : ROUTES.map((route) => route.path),
   phpSettings: PHP_SETTINGS,
   laravel: process.env.BENCH_LARAVEL ? positiveInt('BENCH_LARAVEL', 11) : null,
@@ -79,11 +84,14 @@ async function main(scratch) {
       }
     }
     const measured = await measureRounds(servers, app);
-    for (const server of Object.values(servers)) server.rssAfter = server.workerPids().map(rssMb);
+    for (const server of Object.values(servers)) {
+      server.memoryAfter = server.workerPids().map(memoryMb);
+      server.rssAfter = server.memoryAfter.map((memory) => memory?.rss ?? null);
+    }
     for (const key of Object.keys(servers).filter((name) => name !== 'ephpm')) await stopChecked(servers[key]);
     const soak = settings.soakSeconds > 0 ? await soakEphpm(servers.ephpm) : null;
     await stopChecked(servers.ephpm);
-    report({ machine, app, servers, unavailable, routes: measured, soak });
+    report({ machine, app, framework, servers, unavailable, routes: measured, soak });
   } finally {
     for (const server of Object.values(servers)) if (!server.stopped) await server.stop().catch(() => {});
   }
@@ -214,15 +222,16 @@ async function stopChecked(server) {
   }
 }
 
-function report({ machine, app, servers, unavailable, routes: measured, soak }) {
-  const list = checks(measured);
+function report({ machine, app, framework, servers, unavailable, routes: measured, soak }) {
+  const memory = memoryCheck(servers);
+  const list = [...checks(measured), ...(memory ? [memory] : [])];
   const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --timeout 5s --latency`;
   console.log(`\nLaravel, ${WORKERS} PHP workers per server, 127.0.0.1, ${wrkCommand}; median of ${settings.rounds} rounds, order rotated; ${settings.warmupSeconds}s warm-up per server and route`);
   console.log(routesSection(measured, servers));
   console.log(`\nIn-process ceiling: Octane's Worker::handle() in a PHP loop with a clone of a prebuilt request, no HTTP (php CLI, same ini), ${settings.seconds}s per route and round, in the rotation`);
   console.log(ceilingSection(measured));
   console.log(`\nCPU per request: ephpm's worker processes over all rounds (from /proc) vs the ceiling's PHP (getrusage)\n${cpuSection(measured)}`);
-  console.log(`\nRSS per PHP worker (MB)\n${rssSection(servers)}`);
+  console.log(`\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers)}`);
   if (soak) console.log(`\nSoak\n${soakSection(soak)}`);
   console.log(`\nRatios (✓ / ✗ where there is a target)\n${ratioMatrix(measured, list)}`);
   console.log(`\nTargets\n${checksSection(list, soak)}`);
@@ -240,7 +249,7 @@ function report({ machine, app, servers, unavailable, routes: measured, soak }) 
     framework,
     settings: { ...settings, wrkCommand },
     targets: TARGETS,
-    servers: Object.fromEntries(Object.entries(servers).map(([key, server]) => [key, { name: server.name, php: server.php, workerKind: server.workerKind, rssBeforeMb: server.rssBefore, rssAfterMb: server.rssAfter, problems: server.problems }])),
+    servers: Object.fromEntries(Object.entries(servers).map(([key, server]) => [key, { name: server.name, php: server.php, workerKind: server.workerKind, rssBeforeMb: server.rssBefore, rssAfterMb: server.rssAfter, memoryAfterMb: server.memoryAfter, problems: server.problems }])),
     unavailable,
     routes: measured,
     checks: list,
@@ -267,10 +276,12 @@ function chart(results, servers) {
     { key: 'ephpm', label: 'ephpm (octane:start)' },
     { key: 'fpm', label: 'nginx + php-fpm' },
     { key: 'phpNode', label: `php-node (PHP ${servers.phpNode?.php.version ?? '?'}, no OPcache)` },
+    { key: 'swoole', label: 'Octane + Swoole' },
+    { key: 'swooleNoClear', label: 'Octane + Swoole, clear_opcache off' },
     { key: 'ceiling', label: 'in-process ceiling' },
   ].filter((entry) => entry.key === 'ceiling' || servers[entry.key]);
   return laravelChart({
-    title: `Laravel ${results.framework.replace(/^v/, '')} on 2 PHP workers: ephpm vs nginx + php-fpm vs @platformatic/php-node`,
+    title: `Laravel ${results.framework.replace(/^v/, '')} on 2 PHP workers: ephpm vs nginx + php-fpm, php-node and Octane + Swoole`,
     subtitle: `${results.settings.wrkCommand}, median of ${settings.rounds} rounds · ${results.date.slice(0, 16)} · load at start ${results.machine.loadAverageAtStart.join(' ')}`,
     series,
     throughput: results.routes.map((route) => ({ path: route.path, values: { ...Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.requestsPerSec])), ceiling: route.ceiling?.reqPerSec } })),

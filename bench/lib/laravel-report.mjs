@@ -1,13 +1,18 @@
 // bench:laravel's tables and verdicts, from the measured numbers (bench/laravel.mjs).
 import { ms } from './report.mjs';
 
-export const SERVER_KEYS = ['ephpm', 'fpm', 'phpNode'];
+export const SERVER_KEYS = ['ephpm', 'fpm', 'phpNode', 'swoole', 'swooleNoClear'];
 
-/** Targets of issue 17: req/s ratios per route, and the soak. */
+/**
+ * Targets: req/s ratios per route and the soak (issue 17); against Octane + Swoole as users tune it, clear_opcache
+ * off (issue 26): req/s, p99, and private memory per worker.
+ */
 export const TARGETS = {
   overFpm: { '/api/health': 3.0, '/api/static': 3.0, '/api/db': 2.0, '/': 2.0 },
   overCeiling: { '/api/health': 0.85 },
   overPhpNode: 1.0,
+  overSwoole: { '/api/health': 1.15, '/api/static': 1.15, '/api/db': 1.15, '/': 1.15, '/api/cpu': 1.0, '/blade': 1.0 },
+  privateMemoryOverSwoole: 1.3,
   soakRssGrowth: 0.1,
 };
 
@@ -54,8 +59,23 @@ export function cpuSection(routes) {
 }
 
 export function rssSection(servers) {
-  const rows = SERVER_KEYS.filter((key) => servers[key]?.rssBefore).map((key) => [servers[key].name, servers[key].workerKind, mb(servers[key].rssBefore), mb(servers[key].rssAfter)]);
-  return table(['server', 'worker', 'RSS MB before, per worker', 'after all rounds'], rows);
+  const after = (key, field) => mb(servers[key].memoryAfter?.map((memory) => memory?.[field] ?? null));
+  const rows = SERVER_KEYS.filter((key) => servers[key]?.rssBefore).map((key) => [
+    servers[key].name, servers[key].workerKind, mb(servers[key].rssBefore), after(key, 'rss'), after(key, 'pss'), after(key, 'private'),
+  ]);
+  return table(['server', 'worker', 'RSS MB before, per worker', 'RSS after all rounds', 'PSS after', 'private after'], rows);
+}
+
+const average = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/** Private memory per worker after the rounds (mean), ephpm against Octane + Swoole with clear_opcache off. */
+export function memoryCheck(servers) {
+  const privateMb = (key) => servers[key]?.memoryAfter?.filter(Boolean).map((memory) => memory.private) ?? [];
+  const ephpm = privateMb('ephpm');
+  const swoole = privateMb('swooleNoClear');
+  if (ephpm.length === 0 || swoole.length === 0) return null;
+  const value = average(ephpm) / average(swoole);
+  return { route: 'every route', label: 'ephpm / Swoole (clear_opcache off), private MB per worker', value, target: TARGETS.privateMemoryOverSwoole, atLeast: false, pass: value <= TARGETS.privateMemoryOverSwoole };
 }
 
 /** Every target as a check with its value, plus the ratios that have no target (info). */
@@ -72,6 +92,13 @@ export function checks(routes) {
     }
     if (route.byServer.phpNode) {
       list.push({ route: route.path, label: 'ephpm / php-node, req/s', value: rate(route, 'ephpm') / rate(route, 'phpNode'), target: TARGETS.overPhpNode, atLeast: true, strictly: true });
+    }
+    for (const [key, label, target] of [['swoole', 'ephpm / Octane+Swoole, req/s', null], ['swooleNoClear', 'ephpm / Swoole (clear_opcache off), req/s', TARGETS.overSwoole[route.path] ?? null]]) {
+      if (!route.byServer[key]) continue;
+      list.push({ route: route.path, label, value: rate(route, 'ephpm') / rate(route, key), target, atLeast: true });
+    }
+    if (route.byServer.swooleNoClear) {
+      list.push({ route: route.path, label: 'ephpm p99 / Swoole (clear_opcache off) p99', value: ephpm.p99Ms / route.byServer.swooleNoClear.wrk.p99Ms, target: 1.0, atLeast: false });
     }
     if (route.ceiling) {
       list.push({ route: route.path, label: 'ephpm / in-process ceiling', value: rate(route, 'ephpm') / route.ceiling.reqPerSec, target: TARGETS.overCeiling[route.path] ?? null, atLeast: true });
@@ -95,9 +122,12 @@ export function ratioMatrix(routes, list) {
     cell(find(path, 'ephpm / nginx+php-fpm, req/s')),
     cell(find(path, 'ephpm p99 / php-fpm p99')),
     cell(find(path, 'ephpm / php-node, req/s')),
+    cell(find(path, 'ephpm / Octane+Swoole, req/s')),
+    cell(find(path, 'ephpm / Swoole (clear_opcache off), req/s')),
+    cell(find(path, 'ephpm p99 / Swoole (clear_opcache off) p99')),
     cell(find(path, 'ephpm / in-process ceiling')),
   ]);
-  return table(['route', 'ephpm / fpm', 'p99 ephpm / fpm', 'ephpm / php-node', 'ephpm / ceiling'], rows);
+  return table(['route', 'ephpm / fpm', 'p99 ephpm / fpm', 'ephpm / php-node', 'ephpm / Swoole', 'ephpm / Swoole tuned', 'p99 ephpm / Swoole tuned', 'ephpm / ceiling'], rows);
 }
 
 export function checksSection(list, soak) {

@@ -40,3 +40,18 @@ export function descendants(pid, pattern) {
   }
   return found.sort((a, b) => a - b);
 }
+
+/**
+ * A process's memory in MB from /proc/<pid>/smaps_rollup: `rss` (counts the shared node binary, libphp and a shared
+ * OPcache segment in full), `pss` (shared pages divided among their sharers) and `private` (pages only this
+ * process maps: what one more worker costs). null once it has gone.
+ */
+export function memoryMb(pid) {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
+    return { rss: kb('Rss') / 1024, pss: kb('Pss') / 1024, private: (kb('Private_Clean') + kb('Private_Dirty')) / 1024 };
+  } catch {
+    return null;
+  }
+}

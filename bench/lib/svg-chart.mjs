@@ -1,7 +1,7 @@
 // bench:laravel's chart, drawn as plain SVG: req/s per route and server (grouped bars, linear), then p99 per route
 // and server (grouped bars, log scale: the servers differ by orders of magnitude).
 
-const COLORS = { ephpm: '#2563eb', fpm: '#16a34a', phpNode: '#d97706', ceiling: '#9ca3af' };
+const COLORS = { ephpm: '#2563eb', fpm: '#16a34a', phpNode: '#d97706', swoole: '#c084fc', swooleNoClear: '#7c3aed', ceiling: '#9ca3af' };
 const WIDTH = 960;
 const PANEL = 300;
 const MARGIN = { left: 70, right: 20, top: 50, bottom: 40 };
