@@ -275,8 +275,9 @@ export class HttpFront implements ResponderOwner {
    * can write on this connection meanwhile: plain TCP, this response is the
    * connection's current one (every earlier one is finished), nothing is
    * buffered, and not HEAD (Node drops HEAD bodies). A pipelined request's
-   * answer goes through Node, as the answers PHP writes are compared with in
-   * tests. Returns the socket's id in the addon, or -1: the answer
+   * answer goes through Node, as before such requests waited their turn
+   * (direct-write.test.ts compares PHP's bytes with Node's on that path).
+   * Returns the socket's id in the addon, or -1: the answer
    * goes through Node. See docs/ARCHITECTURE.md, "Complete responses skip Node".
    */
   private directSocket(req: RawRequest, res: RawResponse): number {
