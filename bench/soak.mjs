@@ -2,7 +2,8 @@
 // next to clients that read slowly or not at all, bodies that stall, streams and uploads, with
 // max_requests recycling the workers meanwhile. Prints requests served, errors by kind, each worker's
 // RSS at the start and the end, and the workers replaced; the numbers go to bench/results/ too.
-// Env: BENCH_SOAK_SECONDS (60), BENCH_SOAK_MAX_REQUESTS (2000; 0: no recycling, to see RSS on its own).
+// Env: BENCH_SOAK_SECONDS (60), BENCH_SOAK_MAX_REQUESTS (2000; 0: no recycling, to see RSS on its own),
+// BENCH_SOAK_MODE (mixed; faults: the fault mix of bench/soak-faults.mjs instead, crashes and stuck requests included).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -12,6 +13,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort, killAll, launch, stop, waitForOutput } from './lib/processes.mjs';
 import { positiveInt } from './lib/settings.mjs';
+
+const mode = process.env.BENCH_SOAK_MODE || 'mixed';
+if (!['mixed', 'faults'].includes(mode)) throw new Error(`BENCH_SOAK_MODE must be mixed or faults, got ${JSON.stringify(mode)}`);
+if (mode === 'faults') {
+  await import('./soak-faults.mjs');
+  process.exit();
+}
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = positiveInt('BENCH_SOAK_SECONDS', 60);
