@@ -157,7 +157,8 @@ export class HttpFront implements ResponderOwner {
   /** Answer everything still waiting with a 503 (the process is going away). */
   failPending(message: string): void {
     for (const [, responder] of this.php.waiting()) {
-      if (responder.answerInstead(503, message, { 'Retry-After': '1' })) this.counters.frontAnswered('restarting');
+      // The connection closes with it: a client's next request on it would meet a worker on its way out.
+      if (responder.answerInstead(503, message, { 'Retry-After': '1', Connection: 'close' })) this.counters.frontAnswered('restarting');
     }
   }
 
