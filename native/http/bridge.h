@@ -41,7 +41,9 @@ class Bridge {
   void stop();
   bool stopping() const { return stopping_.load(); }
 
-  // Streaming back-pressure: PHP waits while too many bytes are unsent.
+  // Streaming back-pressure: PHP waits while too many streamed bytes are on
+  // their way, not yet in a connection's share of Node's memory, in a temp
+  // file or taken by a socket (src/runtime/http/streamed-body.ts).
   void add_in_flight(size_t bytes);
   void drained(size_t bytes);
   // false once the client of request `id` is gone (abandon()): nothing more

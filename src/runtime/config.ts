@@ -79,8 +79,12 @@ export interface ServerConfig {
   maxBodyBytes: number;
   /** Bodies larger than this are spooled to a temp file instead of memory. */
   bodyMemoryBytes: number;
-  /** A complete response's bytes a slow client has not taken, beyond this, wait in a temp file instead of memory. */
+  /** A response's bytes a slow client has not taken, beyond this, wait in a temp file instead of memory. */
   responseMemoryBytes: number;
+  /** A streamed response's temp file holds at most this; past it PHP waits for its client (nginx's fastcgi_max_temp_file_size); 0 = off. */
+  responseSpillBytes: number;
+  /** The temp files of one worker's streamed responses together hold at most this; past it, as past responseSpillBytes. */
+  workerSpillBytes: number;
   /** Requests a worker holds while PHP is busy; beyond that, 503. */
   queueSize: number;
   workerScript: string;
@@ -146,8 +150,8 @@ const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 const SERVER_KEYS = [
   'host', 'port', 'workers', 'max_requests', 'max_memory', 'request_timeout', 'queue_timeout', 'send_timeout',
   'header_timeout', 'body_timeout', 'request_read_timeout', 'drain_timeout', 'max_body_size', 'body_memory_size',
-  'response_memory_size', 'queue_size', 'worker', 'log_format', 'access_log', 'state_file', 'php_stack_size', 'tls',
-  'task_workers', 'task_queue_size', 'tick',
+  'response_memory_size', 'response_spill_size', 'worker_spill_size', 'queue_size', 'worker', 'log_format', 'access_log',
+  'state_file', 'php_stack_size', 'tls', 'task_workers', 'task_queue_size', 'tick',
 ];
 const TLS_KEYS = ['cert', 'key'];
 
@@ -253,6 +257,8 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     maxBodyBytes: parseByteSize(options.maxBodySize ?? sizeSetting(setting('max_body_size')) ?? '32M', 'server.max_body_size'),
     bodyMemoryBytes: parseByteSize(sizeSetting(setting('body_memory_size')) ?? '1M', 'server.body_memory_size'),
     responseMemoryBytes: parseByteSize(sizeSetting(setting('response_memory_size')) ?? '1M', 'server.response_memory_size'),
+    responseSpillBytes: parseByteSize(sizeSetting(setting('response_spill_size')) ?? '1G', 'server.response_spill_size', true),
+    workerSpillBytes: parseByteSize(sizeSetting(setting('worker_spill_size')) ?? '4G', 'server.worker_spill_size', true),
     queueSize: options.queueSize ?? intSetting(setting('queue_size'), 'server.queue_size', 1) ?? 128,
     root,
     // Octane's `octane.serve_static_files` false: every request goes to PHP, as under Swoole.

@@ -12,8 +12,9 @@ use Traversable;
 
 /**
  * Sends a Symfony response through the runtime: a complete body in one send_response(), and streamed and file
- * responses chunk by chunk, as they are produced, with start_response() / send_chunk() / end_response(). PHP blocks
- * in send_chunk() while the client is far behind, so a large download never sits in memory.
+ * responses chunk by chunk, as they are produced, with start_response() / send_chunk() / end_response(). What a slow
+ * client has not taken waits in a temp file of the runtime's, so a large download never sits in memory and PHP moves
+ * on; only past the runtime's spill bounds does send_chunk() block until the client reads.
  */
 final class ResponseSender
 {

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from '../config.js';
@@ -16,6 +17,7 @@ import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses } from './pipelining.js';
 import { announcedTooLarge, EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
 import { requestTarget, withHost, type RequestTarget } from './request-target.js';
+import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 
@@ -60,6 +62,8 @@ export class HttpFront implements ResponderOwner {
   readonly app: FastifyInstance;
   /** Read by the supervisor on demand (`stats`): see docs/ARCHITECTURE.md, "Metrics". */
   readonly counters = new RequestCounterSet();
+  /** What streamed responses keep for slow clients: in memory, then in temp files (streamed-body.ts). */
+  readonly spillRoom: SpillRoom;
   private readonly statics: StaticFiles | null;
   private nextId = 0;
   private total = 0;
@@ -77,6 +81,8 @@ export class HttpFront implements ResponderOwner {
     private readonly options: HttpFrontOptions,
   ) {
     this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks) : null;
+    this.spillRoom = new SpillRoom(config.responseMemoryBytes, config.responseSpillBytes, config.workerSpillBytes, (error) =>
+      this.logger.warn(`a streamed response could not be spilled to the temp dir (${error.message}): its slow client's bytes wait in memory and PHP waits for that client, as past response_spill_size. Free space in ${tmpdir()} (TMPDIR).`));
     // Node's own clock for slow requests: headers within header_timeout, the whole request within
     // request_read_timeout; it answers 408 (through fastify's clientError handler) and closes.
     const readTimeouts = { headersTimeout: config.headerTimeoutMs, requestTimeout: config.requestReadTimeoutMs, connectionsCheckingInterval: CHECK_INTERVAL_MS };

@@ -2,10 +2,14 @@ import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from '../php/embedded-php.js';
 import type { Payload } from '../php/addon.js';
 import { closeAfterResponse, closeOnceSent, endResponseSentByPhp } from './node-internals.js';
+import type { SpillRoom } from './spill-room.js';
 import { discardSpilledBody, sendSpilledBody } from './spilled-body.js';
+import { StreamedBody } from './streamed-body.js';
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
+  /** What the worker's streamed responses may keep in memory and temp files for slow clients. */
+  readonly spillRoom: SpillRoom;
 }
 
 /**
@@ -65,8 +69,14 @@ export class PhpResponder implements ResponseSink {
       else response.end(body);
       return this.finish();
     }
+    const hasBody = this.method !== 'HEAD' && status !== 304 && status !== 204 && status >= 200;
     // The runtime left a stream's Content-Length only when the app set a valid one (native/http/response_framing.h).
     if (this.method !== 'HEAD' && status !== 304) this.streamLeft = contentLength(headers);
+    this.body = new StreamedBody(response, this.php, this.owner.spillRoom, hasBody);
+    // The client left (or was dropped for not reading) before the stream ended: send_chunk() says so to PHP.
+    response.once('close', () => {
+      if (!this.finished) this.php.abandon(this.id);
+    });
     this.write(body);
   }
 
@@ -75,7 +85,8 @@ export class PhpResponder implements ResponseSink {
     if (last) {
       // Fewer bytes than announced: the client can only tell the body is incomplete if the connection ends here.
       if (this.streamLeft > 0) closeOnceSent(this.response);
-      this.response.end();
+      // PHP is done and moves on; what the client has not taken yet follows from memory or the spill file.
+      this.body?.end();
       this.finish();
     }
   }
@@ -141,10 +152,8 @@ export class PhpResponder implements ResponseSink {
     return true;
   }
 
-  // Streamed bytes count against PHP's back-pressure budget until the socket
-  // took them, or until the client is gone.
-  private unsent = 0;
-  private watchingClose = false;
+  /** A streamed response's body on its way to the client: in memory, or through a temp file for a slow one. */
+  private body: StreamedBody | null = null;
   /** Bytes a stream with a Content-Length may still send (what PHP sends past it is dropped); -1: no length. */
   private streamLeft = -1;
 
@@ -155,25 +164,8 @@ export class PhpResponder implements ResponseSink {
     }
     if (this.streamLeft >= 0) this.streamLeft -= data.length;
     if (data.length === 0) return;
-    if (this.response.destroyed) return void this.php.drained(data.length);
-    if (!this.watchingClose) {
-      this.watchingClose = true;
-      this.response.once('close', () => {
-        // The client left (or was dropped for not reading) before the stream ended: send_chunk()
-        // says so to PHP, which stops waiting for room.
-        if (!this.finished) this.php.abandon(this.id);
-        this.php.drained(this.unsent);
-        this.unsent = 0;
-      });
-    }
-    this.unsent += data.length;
-    const written = () => {
-      if (this.unsent === 0) return;
-      this.unsent -= data.length;
-      this.php.drained(data.length);
-    };
-    if (typeof data === 'string') this.response.write(data, 'latin1', written);
-    else this.response.write(data, written);
+    if (this.body) this.body.write(data);
+    else this.php.drained(data.length);
   }
 
   private phpAnswered(): void {

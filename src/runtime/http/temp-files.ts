@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// Request bodies spooled to disk and uploaded files live in one directory per
-// worker process: mkdtemp gives it an unpredictable name and mode 0700, and
+// Request bodies spooled to disk, uploaded files and the unsent parts of streamed
+// responses (spill-file.ts) live in one directory per worker process: mkdtemp gives it an unpredictable name and mode 0700, and
 // each file in it is created exclusively (O_EXCL), mode 0600. The supervisor
 // makes it before the fork (WORKER_TEMP_DIR_ENV) and removes it once the
 // worker has exited, however it exited (a SIGKILL, a segfault); the worker
@@ -22,7 +22,7 @@ export function makeTempDir(): string {
 
 export interface TempFile {
   path: string;
-  /** Open for writing; the caller owns it. */
+  /** Open for writing (and reading, when asked); the caller owns it. */
   fd: number;
 }
 
@@ -30,7 +30,7 @@ export interface TempFile {
  * A new, empty temp file. Synchronous on purpose: once this returns the file
  * exists, so a request that fails at any later point knows every path to remove.
  */
-export function createTempFile(): TempFile {
+export function createTempFile(access: 'write' | 'read-write' = 'write'): TempFile {
   const given = process.env[WORKER_TEMP_DIR_ENV] || null;
   for (let attempt = 0; ; attempt++) {
     directory ??= given ?? makeTempDir();
@@ -40,7 +40,7 @@ export function createTempFile(): TempFile {
     }
     const path = join(directory, randomBytes(12).toString('hex'));
     try {
-      return { path, fd: openSync(path, 'wx', 0o600) };
+      return { path, fd: openSync(path, access === 'write' ? 'wx' : 'wx+', 0o600) };
     } catch (error) {
       // Something cleaned the temp dir (systemd-tmpfiles, a tidy-up script): make it again, once (the supervisor's
       // under the same name, which fails if someone else made it in between).
