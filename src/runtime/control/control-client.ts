@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { controlSocketPath, type ControlCommand, type ControlReply } from './control-server.js';
 import { EphpmError } from '../errors.js';
+import { processExists } from '../supervisor/parent-watch.js';
 import { readStateFile, removeServerState, runningServerPid, type ServerState } from '../supervisor/state-file.js';
 
 /** A running server, as a command finds it: its supervisor, its control socket, and its state file when readable. */
@@ -30,15 +31,6 @@ export function findRunningServer(stateFile: string): ServerHandle {
     ? `the state file ${stateFile} was corrupt (${content.problem}) and no server holds its lock`
     : `the state file ${stateFile} named pid ${content.state.pid}, which is ${processExists(content.state.pid) ? 'not its server any more (the pid was reused)' : 'gone'}`;
   throw new EphpmError('EPHPM_NOT_RUNNING', `No ephpm server is running: ${what}. The stale file was removed.`, 'Start one with: ephpm serve');
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function sendControlCommand(state: Pick<ServerHandle, 'pid' | 'controlSocket'>, command: ControlCommand, timeoutMs = 120_000, args: Record<string, string> = {}): Promise<unknown> {

@@ -11,14 +11,15 @@ export function stopWithParent(env: NodeJS.ProcessEnv, stop: () => void): void {
   const pid = Number(env[STOP_WITH_PARENT_ENV]);
   if (!Number.isInteger(pid) || pid <= 1) return;
   const timer = setInterval(() => {
-    if (isAlive(pid)) return;
+    if (processExists(pid)) return;
     clearInterval(timer);
     stop();
   }, CHECK_EVERY_MS);
   timer.unref();
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (one of another user's counts: EPERM). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
