@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { appWorker, runCli, startServer } from '../helpers/ephpm-server.js';
 import { RawConnection } from '../helpers/raw-http.js';
 import { serverStatus } from '../helpers/status.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** Opens `count` keep-alive connections at once; resolves with each one's worker pid (from a first request). */
 async function openConnections(port: number, count: number): Promise<Array<{ connection: RawConnection; pid: number }>> {
@@ -62,6 +63,8 @@ describe('connections spread over the workers', () => {
         const { connection, pid } = (await openConnections(server.port, 1))[0]!;
         pids.push(pid);
         connection.socket.destroy();
+        // Closed as the balancer counts it (the worker reports it), before the next one comes.
+        await waitFor(async () => (await serverStatus(server)).workers.every((worker) => worker.connections === 0), 'the closed connection counted');
       }
       const [first, second] = pids;
       expect(first).not.toBe(second);
