@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { observeProcess, tempDir, type ObservedProcess } from './ephpm-server.js';
 import { freePort } from './octane-server.js';
@@ -12,6 +13,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and directory: it reloads its data. */
   start(): Promise<void>;
+  /** Stops it, deletes its data files and starts it again: a Redis restarted without persistence. */
+  restartEmpty(): Promise<void>;
   /** redis-cli against it; its stdout. */
   cli(...args: string[]): string;
 }
@@ -34,6 +37,11 @@ export async function startRedis(port?: number, options: string[] = []): Promise
     async stop() {
       await process?.stop('SIGTERM');
       process = null;
+    },
+    async restartEmpty() {
+      await server.stop();
+      for (const file of readdirSync(dir)) if (file !== 'redis.log') rmSync(join(dir, file), { recursive: true, force: true });
+      await server.start();
     },
     cli(...args: string[]) {
       const { stdout, stderr } = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });

@@ -128,7 +128,7 @@ final class StrongTable
     private function write(array $op): array
     {
         $encoded = implode('', array_map(static fn (string $part): string => strlen($part) . ':' . $part, $op));
-        $keys = ['ephpm:stream', 'ephpm:schema', 'ephpm:applied', "ephpm:table:{$this->name}"];
+        $keys = ['ephpm:stream', 'ephpm:schema', 'ephpm:applied', 'ephpm:epoch', "ephpm:table:{$this->name}"];
         $args = [...$keys, "{$this->node}#strong", $this->node, self::STREAM_BOUND, 's', $encoded];
         $script = self::$script ??= (string) file_get_contents(__DIR__ . '/replicate.lua');
         $result = $this->call(static function (Redis $redis) use ($script, $args, $keys) {

@@ -1,26 +1,43 @@
 -- ephpm cluster mode: applies table writes to the cluster's copy in Redis and appends the rows they leave to the
 -- stream every node follows. Run by each node's supervisor for its batches of replicated writes
--- (src/runtime/cluster/redis-link.ts) and by StrongTable.php for strong() writes. One script call is atomic, so
+-- (src/runtime/cluster/cluster-node.ts) and by StrongTable.php for strong() writes. One script call is atomic, so
 -- the copy and the stream never disagree. docs/ARCHITECTURE.md, "Cluster mode", explains the rules.
 --
--- KEYS[1] the stream, KEYS[2] the schema hash, KEYS[3] the hash of what each origin had applied, KEYS[4..] the
--- table hashes the ops touch (named <prefix>table:<name>; the script derives them from the stream's name).
+-- KEYS[1] the stream, KEYS[2] the schema hash, KEYS[3] the hash of what each origin had applied, KEYS[4] the
+-- cluster's epoch (a random id, written once into an empty Redis), KEYS[5..] the table hashes the ops touch (named
+-- <prefix>table:<name>; the script derives them from the stream's name).
 -- ARGV[1] origin (node#boot), ARGV[2] node (a stamp's tie-break), ARGV[3] the stream's length bound,
--- ARGV[4] 'e' (replicated writes: each op carries its stamp and sequence number) or 's' (strong: stamped here),
--- ARGV[5..] one op each, as netstrings ("3:abc"): kind (set | incr | incf | del), table, key, seq, stamp, then
--- set: column, value, column, value...; incr / incf: column, step; del: nothing.
+-- ARGV[4] 'e:<epoch>' (replicated writes: each op carries its stamp and sequence number; refused unless the
+-- cluster's epoch key holds <epoch>, or '*': a node writing its tables back into a Redis that lost them) or 's'
+-- (strong: stamped here; refused while the epoch key is missing),
+-- ARGV[5..] one op each, as netstrings ("3:abc"): kind (set | incr | incf | del | back), table, key, seq, stamp,
+-- then set and back: column, value, column, value...; incr / incf: column, step; del: nothing.
+--
+-- 'back' is a row a node writes back after Redis lost the cluster's data (src/runtime/cluster/write-back.ts): it
+-- is applied, every column, only to a row nothing but write-backs touched since (the row's 'r' field holds the
+-- winning write-back's stamp: the newest write that node knew of the row, or ''), and only when its stamp is
+-- greater; any other write of the row removes 'r'. It is idempotent, so not deduplicated by seq.
 --
 -- In a table hash, for a key K (L = one byte, K's length): L..K holds the row's state, 'L' (live) or 'D'
 -- (deleted) followed by the stamp of its last delete; L..K..'v'..column a value as text; L..K..'s'..column the
--- stamp of the set that wrote it. A stamp is 16 hex digits of hybrid logical clock, '@', the node id: later stamps
+-- stamp of the set that wrote it; L..K..'r' the stamp of the write-back that wrote the row (see 'back'). A stamp is 16 hex digits of hybrid logical clock, '@', the node id: later stamps
 -- compare greater as strings. Returns, per op: the row's state before ('L', 'D' or '' for none), then the row it
 -- leaves: 'L' and a value per column, or 'D'.
 
 if redis.replicate_commands then redis.replicate_commands() end
 
-local stream, schema, applied = KEYS[1], KEYS[2], KEYS[3]
+local stream, schema, applied, epoch_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local prefix = string.sub(stream, 1, #stream - #'stream')
 local origin, node, bound, strong = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == 's'
+
+-- Writes are decided against the cluster's copy only when it is the one the writer followed.
+local epoch = redis.call('GET', epoch_key)
+if strong and not epoch then
+  error({err = 'EPHPM_CLUSTER_LOST Redis lost the cluster\'s data (restarted empty or flushed); the nodes are writing their tables back, try again in a moment'})
+end
+if not strong and ARGV[4] ~= 'e:*' and epoch ~= string.sub(ARGV[4], 3) then
+  error({err = 'EPHPM_EPOCH this Redis is not the one the node followed'})
+end
 
 local function split(text)
   local list, i = {}, 1
@@ -79,7 +96,18 @@ local function apply(op)
   local dead = string.sub(state, 2)
   if strong then stamp = strong_stamp(h, row, names, dead) end
   local live = string.sub(state, 1, 1) == 'L'
-  if stamp > dead then
+  if kind == 'back' then
+    local mark = redis.call('HGET', h, row .. 'r')
+    if state == '' or (mark and stamp > mark) then
+      for i = 6, #op, 2 do
+        redis.call('HSET', h, row .. 'v' .. op[i], op[i + 1])
+        redis.call('HDEL', h, row .. 's' .. op[i])
+      end
+      redis.call('HSET', h, row, 'L', row .. 'r', stamp)
+      live = true
+    end
+  elseif stamp > dead then
+    redis.call('HDEL', h, row .. 'r')
     if kind == 'set' then
       for i = 6, #op, 2 do
         local written = redis.call('HGET', h, row .. 's' .. op[i]) or ''
@@ -122,19 +150,23 @@ local function apply(op)
   return result, join(record)
 end
 
-local done = strong and 0 or tonumber(redis.call('HGET', applied, origin) or '0')
+-- Per origin: '<seq> <ms>', the last seq applied and when (Redis's clock), so a server gone long enough is forgotten.
+local done = strong and 0 or tonumber(string.match(redis.call('HGET', applied, origin) or '0', '^%d+'))
 local results, entry = {}, {'XADD', stream, 'MAXLEN', '~', bound, '*', 'o', origin}
 for i = 5, #ARGV do
   local op = split(ARGV[i])
   local seq = tonumber(op[4])
-  if strong or seq > done then  -- a batch sent again after a lost reply is applied once
+  if strong or op[1] == 'back' or seq > done then  -- a batch sent again after a lost reply is applied once
     local result, record = apply(op)
     results[#results + 1] = result
     entry[#entry + 1] = 'r'
     entry[#entry + 1] = record
-    if not strong then done = seq end
+    if not strong and op[1] ~= 'back' then done = seq end
   end
 end
-if not strong then redis.call('HSET', applied, origin, string.format('%d', done)) end
+if not strong then
+  local t = redis.call('TIME')
+  redis.call('HSET', applied, origin, string.format('%d %d', done, tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+end
 if #entry > 8 then redis.call(unpack(entry)) end
 return results

@@ -13,6 +13,11 @@ export interface ClusterConfig {
   tables: string[];
   /** Replicated writes a node holds while Redis is unreachable, in bytes; past it they are dropped (see ARCHITECTURE). */
   backlogBytes: number;
+  /**
+   * After how long Redis forgets a deleted key (its tombstone) and the applied seq of a server gone for that long;
+   * a node holds back none of its writes older than this (see ARCHITECTURE, "What Redis keeps, and for how long").
+   */
+  forgetAfterMs: number;
   /** The outbox's shared memory, named by the supervisor before it forks the workers. */
   outbox?: string;
 }
@@ -23,9 +28,11 @@ export interface ClusterOptions {
   clusterNode?: string;
 }
 
-const KEYS = ['redis', 'node', 'tables', 'backlog'];
+const KEYS = ['redis', 'node', 'tables', 'backlog', 'forget_after'];
 const EXAMPLE = '[cluster]\nredis = "redis://127.0.0.1:6379"';
 export const DEFAULT_BACKLOG = '64M';
+/** A day: a node cut off from Redis overnight still sends what it wrote; a deleted key costs Redis a few dozen bytes for that long. */
+export const DEFAULT_FORGET_AFTER_SECONDS = 86_400;
 
 /**
  * `[cluster]` of ephpm.toml with EPHPM_CLUSTER_REDIS / EPHPM_CLUSTER_NODE over it; null (no cluster, no Redis)
@@ -53,6 +60,7 @@ export function clusterSetting(options: ClusterOptions, section: unknown, file: 
     node,
     tables: replicatedTables(settings.tables, `${file}: cluster.tables`, tables),
     backlogBytes: parseByteSize(backlog ?? DEFAULT_BACKLOG, 'cluster.backlog'),
+    forgetAfterMs: forgetAfter(settings.forget_after, `${file}: cluster.forget_after`),
   };
 }
 
@@ -72,6 +80,14 @@ function replicatedTables(value: unknown, setting: string, tables: TableDefiniti
     throw bad(`${setting} names ${missing.map((name) => `"${name}"`).join(', ')}, which this server does not define. Its tables: ${names.join(', ') || 'none'}.`, 'List tables defined in [tables] (or "octane.cache" with [cache]).');
   }
   return [...new Set(value as string[])];
+}
+
+function forgetAfter(value: unknown, setting: string): number {
+  if (value === undefined) return DEFAULT_FORGET_AFTER_SECONDS * 1000;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw bad(`${setting} must be a whole number of seconds, at least 1 (default ${DEFAULT_FORGET_AFTER_SECONDS}, a day); got ${JSON.stringify(value)}.`, 'For example:\n[cluster]\nforget_after = 86400');
+  }
+  return value * 1000;
 }
 
 function checkRedisUrl(text: string, setting: string): string {

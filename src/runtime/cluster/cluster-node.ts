@@ -3,17 +3,22 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { ServerConfig } from '../config.js';
 import type { ClusterStatus } from '../control/status.js';
+import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Applied, loadAddon, type EphpmAddon } from '../php/addon.js';
 import { formatBytes } from '../sizes.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import { displayRedisUrl, type ClusterConfig } from './cluster-config.js';
+import { prune, pruneRoundMs, takePruneTurn } from './cluster-prune.js';
 import {
-  compareIds, connectRedis, isConfigurationError, readClusterRows, redisRefused, registerSchemas, replicate, STREAM_BOUND, STREAM_KEY,
+  adoptEpoch, compareIds, connectRedis, EPOCH_KEY, isConfigurationError, isEpochRefusal, readClusterRows, redisRefused, registerSchemas, replicate, STREAM_BOUND, STREAM_KEY,
 } from './cluster-redis.js';
 import { splitNetstrings } from './netstrings.js';
-import { decodeRecords, type OutboxRecord } from './outbox-records.js';
+import { CLAIM_REFRESH_MS, CLAIM_TTL_MS, NodeClaim } from './node-claim.js';
+import { decodeRecords, stampMs, type OutboxRecord } from './outbox-records.js';
 import { outboxPrefix } from './outbox.js';
+import { RecentWrites } from './recent-writes.js';
+import { isWriteBack, rowId, writeBack } from './write-back.js';
 
 const DRAIN_EVERY_MS = 5;
 const DRAIN_BYTES = 1 << 20;
@@ -48,6 +53,24 @@ export class ClusterNode {
   /** Writes were dropped: once Redis answers, this node takes the cluster's copy again. */
   private overflowed = false;
   private warned = new Set<string>();
+  /** The id of the Redis this node follows (ephpm:epoch): null until it first reached one. */
+  private redisEpoch: string | null = null;
+  /** Writing the tables back into a Redis that lost them: batches go without the epoch check until it is done. */
+  private restoring = false;
+  /** A batch was refused: the Redis it reached is not the one this node followed. */
+  private epochRefused = false;
+  /** The newest write this node knows of each recently written row: which node's row a write-back takes. */
+  private readonly recent = new RecentWrites();
+  private readonly claim: NodeClaim;
+  private claimed = false;
+  /** Who else held this node's id, last time it was found taken (said once per holder). */
+  private claimTakenBy: string | null = null;
+  private lastSeq = 0;
+  /** start() is over: the workers serve (a refused node id no longer stops the server). */
+  private serving = false;
+  private watchTimer: NodeJS.Timeout | null = null;
+  private watching = false;
+  private nextPruneAt = 0;
   /** Bumped by every reload, so a stream read that was in flight meanwhile is thrown away. */
   private epoch = 0;
   private resuming: Promise<void> | null = null;
@@ -64,8 +87,12 @@ export class ClusterNode {
     private readonly tables: TableDefinition[],
     private readonly logger: Logger,
     private readonly addon: EphpmAddon,
+    private readonly segment: string,
+    port: number,
   ) {
-    this.origin = `${config.node}#${randomBytes(4).toString('hex')}`;
+    const boot = randomBytes(4).toString('hex');
+    this.origin = `${config.node}#${boot}`;
+    this.claim = new NodeClaim(config.node, port, boot);
     this.redisUrl = displayRedisUrl(config.redis);
     this.replicated = tables.map((table, index) => ({ index, table })).filter(({ table }) => config.tables.includes(table.name));
   }
@@ -83,7 +110,7 @@ export class ClusterNode {
     cluster.node ??= `${hostname()}:${server.port}`;
     addon.tablesAttach(tablesSegment);
     addon.clusterCreate(cluster.outbox, server.tables.map((table) => cluster.tables.includes(table.name)), OUTBOX_BYTES);
-    const node = new ClusterNode(cluster as ClusterConfig & { node: string }, server.tables, logger, addon);
+    const node = new ClusterNode(cluster as ClusterConfig & { node: string }, server.tables, logger, addon, tablesSegment, server.port);
     try {
       await node.connect();
     } catch (error) {
@@ -91,6 +118,8 @@ export class ClusterNode {
       throw error;
     }
     node.drainTimer = setInterval(() => node.drain(), DRAIN_EVERY_MS);
+    node.watchTimer = setInterval(() => void node.watch(), CLAIM_REFRESH_MS);
+    node.serving = true;
     void node.follow();
     return node;
   }
@@ -98,6 +127,7 @@ export class ClusterNode {
   /** After the workers are gone: the last writes go out (for a few seconds at most), then everything is closed. */
   async stop(): Promise<void> {
     if (this.drainTimer) clearInterval(this.drainTimer);
+    if (this.watchTimer) clearInterval(this.watchTimer);
     this.drain();
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     while (this.backlog.length > 0 && this.state !== 'degraded' && Date.now() < deadline) {
@@ -156,23 +186,147 @@ export class ClusterNode {
     if (this.cmd.status === 'ready' && this.reader.status === 'ready') await this.resume();
   }
 
-  /** Connected again (or for the first time): send what waited, then catch up with the stream or reload. */
+  /**
+   * Connected again (or for the first time), or the Redis reached lost the cluster's data: hold the node id, send
+   * what waited (or write the tables back), then catch up with the stream or reload.
+   */
   private resume(): Promise<void> {
     if (this.cmd.status !== 'ready' || this.reader.status !== 'ready' || this.stopped) return Promise.resolve();
     this.resuming ??= (async () => {
       const wasDegraded = this.state === 'degraded';
       const started = Date.now();
       this.setState('syncing');
-      await registerSchemas(this.cmd, this.replicated.map(({ table }) => table));
-      const sent = this.backlog.length;
-      while (this.backlog.length > 0 && this.state !== 'degraded') await this.send(true);
-      if (this.state === 'degraded') return;
+      await this.holdNodeId();
+      let sent = 0;
+      do {
+        await this.sending?.catch(() => undefined); // a batch in flight settles before the backlog is rebuilt
+        this.epochRefused = false;
+        const epoch = await this.cmd.get(EPOCH_KEY);
+        if (this.redisEpoch === null) this.redisEpoch = await adoptEpoch(this.cmd);
+        else if (epoch !== this.redisEpoch) this.startWriteBack(epoch);
+        await registerSchemas(this.cmd, this.replicated.map(({ table }) => table));
+        this.dropWritesPastHorizon();
+        sent += this.backlog.filter((record) => !isWriteBack(record)).length;
+        while (this.backlog.length > 0 && this.state !== 'degraded' && !this.epochRefused) await this.send(true);
+        if (this.state === 'degraded') return;
+      } while (this.epochRefused);
+      if (this.restoring) await this.finishWriteBack();
       if (this.lastId === null || this.overflowed || (await this.missedEntries())) await this.reload();
       this.lastError = null;
       this.setState('connected');
       if (wasDegraded) this.logger.info(`cluster: Redis at ${this.redisUrl} answers again: sent ${sent} writes that waited, caught up in ${Date.now() - started} ms`);
     })().finally(() => (this.resuming = null));
     return this.resuming;
+  }
+
+  /**
+   * The first time: take the node id; a live server holding it stops this one from starting (or, when this one
+   * started while Redis was unreachable and serves already, is reported). After: keep it, loudly when it was taken.
+   */
+  private async holdNodeId(): Promise<void> {
+    if (this.claimed) return this.refreshNodeId();
+    try {
+      await this.claim.take(this.cmd, this.redisUrl, (holder) =>
+        this.logger.warn(`cluster: node id "${this.config.node}" is held by a server that no longer refreshes it (${holder}; crashed?): waiting up to ${CLAIM_TTL_MS / 1000} s for it to expire`),
+      );
+    } catch (error) {
+      if (this.serving && isEphpmError(error)) {
+        this.claimed = true;
+        return this.refreshNodeId(); // says who has it
+      }
+      throw error;
+    }
+    this.claimed = true;
+  }
+
+  private async refreshNodeId(): Promise<void> {
+    const holder = await this.claim.refresh(this.cmd);
+    if (holder === null || holder === this.claimTakenBy) {
+      this.claimTakenBy = holder;
+      return;
+    }
+    this.claimTakenBy = holder;
+    this.lastError = `node id "${this.config.node}" taken by another server (${holder})`;
+    this.logger.error(
+      `cluster: node id "${this.config.node}" was taken by another server while this one was away from Redis (${holder}). ` +
+        `Two servers now run as node "${this.config.node}": their writes carry the same id and can override each other's. ` +
+        `Stop one of them and give it its own id ([cluster] node in ephpm.toml, or EPHPM_CLUSTER_NODE).`,
+    );
+  }
+
+  /**
+   * Every second: keeps the node id, checks that Redis is still the one this node follows (a FLUSHALL, or a restart
+   * without persistence, keeps the connection or comes back empty), and prunes when it is this node's turn.
+   */
+  private async watch(): Promise<void> {
+    if (this.watching || this.stopped || !this.claimed || this.cmd.status !== 'ready') return;
+    this.watching = true;
+    try {
+      await this.refreshNodeId();
+      if (this.state !== 'connected' || this.resuming) return;
+      if ((await this.cmd.get(EPOCH_KEY)) !== this.redisEpoch) {
+        void this.resume().catch((error: Error) => this.degrade(error));
+        return;
+      }
+      this.recent.rotate();
+      if (Date.now() >= this.nextPruneAt) await this.pruneIfMyTurn();
+    } catch {
+      // unreachable: the connection's events say so
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  private async pruneIfMyTurn(): Promise<void> {
+    const round = pruneRoundMs(this.config.forgetAfterMs);
+    this.nextPruneAt = Date.now() + round;
+    if (!(await takePruneTurn(this.cmd, this.origin, round))) return;
+    const { keys, origins } = await prune(this.cmd, this.replicated.map(({ table }) => table.name), this.config.forgetAfterMs);
+    if (keys + origins > 0) this.logger.info(`cluster: Redis forgot ${keys} deleted keys and ${origins} server starts older than [cluster] forget_after (${this.config.forgetAfterMs / 1000} s)`);
+  }
+
+  /** This Redis is not the one this node followed: it lost the cluster's data. Write the tables back into it. */
+  private startWriteBack(epoch: string | null): void {
+    this.logger.warn(
+      `cluster: Redis at ${this.redisUrl} lost the cluster's data (${epoch === null ? `${EPOCH_KEY} is gone` : `${EPOCH_KEY} changed`}: restarted empty or flushed); ` +
+        `this node writes its tables back into it, and follows it again`,
+    );
+    this.epoch++;
+    const ops = writeBack({
+      addon: this.addon,
+      segment: this.segment,
+      replicated: this.replicated,
+      earlier: this.backlog,
+      take: () => this.takeRecords(),
+      freshest: (table, key) => this.recent.get(rowId(table, key)),
+      lastSeq: this.lastSeq,
+    });
+    this.backlog = [];
+    this.backlogBytes = 0;
+    this.pending.clear();
+    for (const record of ops) this.queue(record);
+    this.restoring = true;
+    this.overflowed = false;
+    this.lastId = '0-0'; // everything in this Redis's stream is since it lost the data: the other nodes' rows
+  }
+
+  private async finishWriteBack(): Promise<void> {
+    this.redisEpoch = await adoptEpoch(this.cmd);
+    this.restoring = false;
+    this.logger.info(`cluster: wrote this node's tables back into Redis at ${this.redisUrl}`);
+  }
+
+  /** Writes older than [cluster] forget_after may be of keys Redis has forgot the delete of: they are not sent. */
+  private dropWritesPastHorizon(): void {
+    const horizon = Date.now() - this.config.forgetAfterMs;
+    const kept = this.backlog.filter((record) => isWriteBack(record) || stampMs(record.stamp) >= horizon);
+    if (kept.length === this.backlog.length) return;
+    const count = this.backlog.length - kept.length;
+    this.backlog = [];
+    this.backlogBytes = 0;
+    this.pending.clear();
+    for (const record of kept) this.queue(record);
+    this.drop(count, `${count} writes of this node waited for Redis longer than [cluster] forget_after (${this.config.forgetAfterMs / 1000} s), past which Redis forgets deletes`);
   }
 
   private degrade(error: Error): void {
@@ -200,6 +354,7 @@ export class ClusterNode {
   private async close(): Promise<void> {
     this.stopped = true;
     for (const resolve of this.connectedWaiters.splice(0)) resolve();
+    if (this.claimed && this.cmd?.status === 'ready' && this.claimTakenBy === null) await this.claim.release(this.cmd).catch(() => undefined);
     this.cmd?.disconnect();
     this.reader?.disconnect();
     if (this.config.outbox) this.addon.clusterRemove(this.config.outbox);
@@ -209,16 +364,12 @@ export class ClusterNode {
 
   /** Takes this node's writes out of the outbox into the backlog (never blocks), then sends them. */
   private drain(): void {
-    for (let data = this.addon.clusterDrain(DRAIN_BYTES); data.length > 0; data = this.addon.clusterDrain(DRAIN_BYTES)) {
-      for (const record of decodeRecords(data, this.tables, this.config.node)) {
-        if (this.backlogBytes + record.op.length > this.config.backlogBytes) {
-          this.drop(1, `${formatBytes(this.config.backlogBytes)} of writes wait for Redis, the bound ([cluster] backlog)`);
-          continue;
-        }
-        this.pending.set(rowId(record.table, record.key), record.seq);
-        this.backlog.push(record);
-        this.backlogBytes += record.op.length;
+    for (const record of this.takeRecords()) {
+      if (this.backlogBytes + record.op.length > this.config.backlogBytes) {
+        this.drop(1, `${formatBytes(this.config.backlogBytes)} of writes wait for Redis, the bound ([cluster] backlog)`);
+        continue;
       }
+      this.queue(record);
     }
     const { dropped } = this.addon.clusterCounts();
     if (dropped > this.outboxDropped) {
@@ -227,6 +378,25 @@ export class ClusterNode {
     }
     if (this.state === 'connected' && this.backlog.length > 0) void this.send();
     else if (this.state === 'connected' && this.overflowed) void this.reloadAfterOverflow();
+  }
+
+  /** The writes in the outbox, in order (each row's newest write noted for a write-back). */
+  private takeRecords(): OutboxRecord[] {
+    const records: OutboxRecord[] = [];
+    for (let data = this.addon.clusterDrain(DRAIN_BYTES); data.length > 0; data = this.addon.clusterDrain(DRAIN_BYTES)) {
+      for (const record of decodeRecords(data, this.tables, this.config.node)) {
+        this.recent.note(rowId(record.table, record.key), record.stamp);
+        this.lastSeq = record.seq;
+        records.push(record);
+      }
+    }
+    return records;
+  }
+
+  private queue(record: OutboxRecord): void {
+    this.pending.set(rowId(record.table, record.key), record.seq);
+    this.backlog.push(record);
+    this.backlogBytes += record.op.length;
   }
 
   /** Writes were dropped while Redis answered (a burst faster than it takes them): once the rest is in, take the cluster's copy. */
@@ -251,9 +421,16 @@ export class ClusterNode {
     this.sending ??= (async () => {
       const batch = this.backlog.slice(0, BATCH_OPS);
       const tables = [...new Set(batch.map((record) => this.tables[record.table]!.name))];
+      const mode = this.restoring ? 'e:*' : `e:${this.redisEpoch}`;
       try {
-        await replicate(this.cmd, tables, [this.origin, this.config.node, String(STREAM_BOUND), 'e', ...batch.map((record) => record.op)]);
+        await replicate(this.cmd, tables, [this.origin, this.config.node, String(STREAM_BOUND), mode, ...batch.map((record) => record.op)]);
       } catch (error) {
+        if (isEpochRefusal(error)) {
+          // Not the Redis this node followed: the batch stays, and resume() writes the tables back.
+          this.epochRefused = true;
+          if (this.state === 'connected') void this.resume().catch((failure: Error) => this.degrade(failure));
+          return;
+        }
         if ((error as Error).name !== 'ReplyError') throw error; // unreachable: the batch stays and is sent again
         this.logger.error(`cluster: Redis refused ${batch.length} writes of this node, which are not replicated: ${(error as Error).message}`);
         this.dropped += batch.length;
@@ -262,7 +439,7 @@ export class ClusterNode {
       this.backlog = this.backlog.slice(batch.length);
       this.backlogBytes -= batch.reduce((sum, record) => sum + record.op.length, 0);
     })().finally(() => (this.sending = null));
-    return this.sending.then(() => (this.backlog.length > 0 && this.state === 'connected' ? this.send() : undefined)).catch((error: Error) => this.degrade(error));
+    return this.sending.then(() => (this.backlog.length > 0 && this.state === 'connected' && !this.epochRefused ? this.send() : undefined)).catch((error: Error) => this.degrade(error));
   }
 
   // ---- everyone's writes ----
@@ -304,6 +481,7 @@ export class ClusterNode {
     const entry = this.replicated.find(({ table }) => table.name === name!.toString());
     if (!entry) return;
     const id = rowId(entry.index, key!);
+    this.recent.note(id, stamp!.toString('latin1'));
     for (;;) {
       const waiting = this.pending.get(id);
       if (waiting !== undefined) {
@@ -369,8 +547,4 @@ export class ClusterNode {
     this.warned.add(what);
     this.logger.warn(message);
   }
-}
-
-function rowId(table: number, key: Buffer): string {
-  return `${table}:${key.toString('latin1')}`;
 }

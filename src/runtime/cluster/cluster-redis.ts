@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -14,6 +14,12 @@ export const SCHEMA_KEY = 'ephpm:schema';
 /** Per origin (node#boot), the last of its writes applied: a batch sent again after a lost reply counts once. */
 export const APPLIED_KEY = 'ephpm:applied';
 export const tableKey = (name: string) => `ephpm:table:${name}`;
+/** A random id written once into a Redis that has no cluster data yet: missing or another id later, it lost it. */
+export const EPOCH_KEY = 'ephpm:epoch';
+/** Held by the server running as node `id` while it runs (node-claim.ts). */
+export const nodeKey = (id: string) => `ephpm:node:${id}`;
+/** Held by the node that prunes the cluster's copy this round (cluster-prune.ts). */
+export const PRUNE_KEY = 'ephpm:pruning';
 /** Entries the stream keeps (approximately); a node further behind reloads the tables instead. */
 export const STREAM_BOUND = 100_000;
 
@@ -49,13 +55,24 @@ export function redisRefused(url: string, error: Error): EphpmError {
 
 /** One call of replicate.lua (EVALSHA; the script itself when this Redis has not seen it yet). */
 export async function replicate(redis: Redis, tables: string[], args: Array<Buffer | string>): Promise<unknown> {
-  const keys = [STREAM_KEY, SCHEMA_KEY, APPLIED_KEY, ...tables.map(tableKey)];
+  const keys = [STREAM_KEY, SCHEMA_KEY, APPLIED_KEY, EPOCH_KEY, ...tables.map(tableKey)];
   try {
     return await redis.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args);
   } catch (error) {
     if (!/NOSCRIPT/.test((error as Error).message)) throw error;
     return redis.eval(REPLICATE_SCRIPT, keys.length, ...keys, ...args);
   }
+}
+
+/** The epoch of this Redis: a new random one written first when it has none (a new cluster, or one that lost its data). */
+export async function adoptEpoch(redis: Redis): Promise<string> {
+  await redis.set(EPOCH_KEY, randomBytes(8).toString('hex'), 'NX');
+  return (await redis.get(EPOCH_KEY)) ?? adoptEpoch(redis);
+}
+
+/** replicate.lua refused a batch: the Redis it reached is not the one this node followed (it lost the cluster's data). */
+export function isEpochRefusal(error: unknown): boolean {
+  return error instanceof Error && /^EPHPM_EPOCH/.test(error.message);
 }
 
 /** A table's columns as the script reads them: name, type, size for each. */

@@ -16,6 +16,8 @@ export interface OutboxRecord {
   table: number;
   key: Buffer;
   seq: number;
+  /** The write's stamp: the node's hybrid logical clock (ms << 16 | counter) and its id. */
+  stamp: string;
   /** kind, table, key, seq, stamp, then the columns: one argument of replicate.lua. */
   op: Buffer;
 }
@@ -23,6 +25,11 @@ export interface OutboxRecord {
 /** Clock values cross as 16 hex digits: as strings they sort as the clock does. */
 export function stampText(clock: bigint, node: string): string {
   return `${clock.toString(16).padStart(16, '0')}@${node}`;
+}
+
+/** The wall-clock ms of a stamp (its clock's upper 48 bits); 0 for an empty one. */
+export function stampMs(stamp: string): number {
+  return stamp.length < 12 ? 0 : parseInt(stamp.slice(0, 12), 16);
 }
 
 /**
@@ -41,10 +48,11 @@ export function decodeRecords(data: Buffer, tables: TableDefinition[], node: str
     const seq = Number(data.readBigUInt64LE(at + 8));
     const key = data.subarray(at + RECORD_HEAD, at + RECORD_HEAD + keyLength);
     const { name, columns } = latin1Names(tables[table]!);
-    let op = field(KIND_NAMES[kind]) + field(name) + field(key.toString('latin1')) + field(String(seq)) + field(stampText(data.readBigUInt64LE(at + 16), nodeText));
+    const stamp = stampText(data.readBigUInt64LE(at + 16), nodeText);
+    let op = field(KIND_NAMES[kind]) + field(name) + field(key.toString('latin1')) + field(String(seq)) + field(stamp);
     const payload = data.subarray(at + RECORD_HEAD + keyLength, at + length);
     for (const text of payloadFields(kind, tables[table]!, columns, payload)) op += field(text);
-    records.push({ table, key, seq, op: Buffer.from(op, 'latin1') });
+    records.push({ table, key, seq, stamp, op: Buffer.from(op, 'latin1') });
     at += length;
   }
   return records;
