@@ -269,7 +269,7 @@ export class ClusterNode {
         return;
       }
       this.recent.rotate();
-      if (Date.now() >= this.nextPruneAt) await this.pruneIfMyTurn();
+      if (Date.now() >= this.nextPruneAt) void this.pruneIfMyTurn().catch(() => undefined); // failed: done next round
     } catch {
       // unreachable: the connection's events say so
     } finally {
@@ -277,10 +277,18 @@ export class ClusterNode {
     }
   }
 
+  /** Runs beside the watch (a long round must not hold up the id's refresh). */
   private async pruneIfMyTurn(): Promise<void> {
     const round = pruneRoundMs(this.config.forgetAfterMs);
-    this.nextPruneAt = Date.now() + round;
-    if (!(await takePruneTurn(this.cmd, this.origin, round))) return;
+    this.nextPruneAt = Number.POSITIVE_INFINITY; // until this round is over
+    try {
+      if (await takePruneTurn(this.cmd, this.origin, round)) await this.pruneNow();
+    } finally {
+      this.nextPruneAt = Date.now() + round;
+    }
+  }
+
+  private async pruneNow(): Promise<void> {
     const { keys, origins } = await prune(this.cmd, this.replicated.map(({ table }) => table.name), this.config.forgetAfterMs);
     if (keys + origins > 0) this.logger.info(`cluster: Redis forgot ${keys} deleted keys and ${origins} server starts older than [cluster] forget_after (${this.config.forgetAfterMs / 1000} s)`);
   }
