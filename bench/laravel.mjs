@@ -16,6 +16,7 @@ import { ceiling, PHP_NODE_VERSION, startNginxFpmLaravel, startOctaneEphpm, star
 import { freePort, run, runBench, tail } from './lib/processes.mjs';
 import { machineCpuUs, settle, threadCpuUs } from './lib/cpu.mjs';
 import { memoryMb, rssMb } from './lib/rss.mjs';
+import { privateBreakdownMb } from './lib/smaps-breakdown.mjs';
 import { positiveInt } from './lib/settings.mjs';
 import { laravelChart } from './lib/svg-chart.mjs';
 import { wrk } from './lib/wrk.mjs';
@@ -87,6 +88,7 @@ async function main(scratch) {
     for (const server of Object.values(servers)) {
       server.memoryAfter = server.workerPids().map(memoryMb);
       server.rssAfter = server.memoryAfter.map((memory) => memory?.rss ?? null);
+      server.privateBreakdownAfter = server.workerPids().map(privateBreakdownMb);
     }
     for (const key of Object.keys(servers).filter((name) => name !== 'ephpm')) await stopChecked(servers[key]);
     const soak = settings.soakSeconds > 0 ? await soakEphpm(servers.ephpm) : null;
@@ -232,6 +234,11 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
   console.log(ceilingSection(measured));
   console.log(`\nCPU per request: ephpm's worker processes over all rounds (from /proc) vs the ceiling's PHP (getrusage)\n${cpuSection(measured)}`);
   console.log(`\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers)}`);
+  for (const server of Object.values(servers)) {
+    for (const [index, kinds] of (server.privateBreakdownAfter ?? []).entries()) {
+      if (kinds) console.log(`  ${server.name} worker ${index + 1}, private MB by kind (/proc/<pid>/smaps): ${Object.entries(kinds).filter(([, mb]) => mb >= 0.5).map(([kind, mb]) => `${kind} ${mb}`).join(', ')}`);
+    }
+  }
   if (soak) console.log(`\nSoak\n${soakSection(soak)}`);
   console.log(`\nRatios (✓ / ✗ where there is a target)\n${ratioMatrix(measured, list)}`);
   console.log(`\nTargets\n${checksSection(list, soak)}`);
@@ -249,7 +256,7 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
     framework,
     settings: { ...settings, wrkCommand },
     targets: TARGETS,
-    servers: Object.fromEntries(Object.entries(servers).map(([key, server]) => [key, { name: server.name, php: server.php, workerKind: server.workerKind, rssBeforeMb: server.rssBefore, rssAfterMb: server.rssAfter, memoryAfterMb: server.memoryAfter, problems: server.problems }])),
+    servers: Object.fromEntries(Object.entries(servers).map(([key, server]) => [key, { name: server.name, php: server.php, workerKind: server.workerKind, rssBeforeMb: server.rssBefore, rssAfterMb: server.rssAfter, memoryAfterMb: server.memoryAfter, privateBreakdownAfterMb: server.privateBreakdownAfter, problems: server.problems }])),
     unavailable,
     routes: measured,
     checks: list,
