@@ -7,6 +7,7 @@
 
 #include <ctime>
 
+#include "http/answer_mark.h"
 #include "http/spill_file.h"
 
 namespace ephpm {
@@ -120,6 +121,7 @@ bool write_response_directly(DirectSocket& socket, uint64_t request_id, int stat
   }
   int keep_alive_seconds = socket.keep_alive_seconds();
   std::string head = format_head(status, headers, keep_alive_seconds);
+  mark_answer_owed(socket.fd(), false);  // before the first byte: a dead worker's supervisor adds nothing after it
   ssize_t sent = send_parts(socket.fd(), head, body);
 
   auto* event = new Event();

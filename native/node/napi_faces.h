@@ -23,4 +23,7 @@ void register_server_lock_functions(Napi::Env env, Napi::Object exports);
 // batchScheduling: a worker's main thread yields to its PHP thread on wake-up (scheduling_napi.cc).
 void register_scheduling_functions(Napi::Env env, Napi::Object exports);
 
+// markParked, markAnswering, connectionState: a client connection's parked mark and what is unread (connection_state_napi.cc).
+void register_connection_state_functions(Napi::Env env, Napi::Object exports);
+
 }  // namespace ephpm

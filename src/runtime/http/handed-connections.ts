@@ -1,6 +1,7 @@
 // A worker's side of the supervisor's ConnectionBalancer: the connections it is handed, confirmed within the turn,
-// given back while the worker drains, and counted until they close (the balancer sends new ones to the
-// worker with the fewest open; drain waits for the last one to close); its excess shed when asked.
+// given back while the worker drains or, parked with a request unread, while its PHP is busy, and reported when
+// they close (the supervisor then closes its copy; the balancer sends new ones to the worker with the fewest open;
+// drain waits for the last one to close); its excess shed when asked.
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { tellSupervisor } from '../supervisor/child-side.js';
@@ -8,27 +9,37 @@ import type { SupervisorMessage, WorkerMessage } from '../supervisor/process-mes
 import { ConnectionShedding } from './connection-shedding.js';
 import { servesHandedConnections } from './node-internals.js';
 
+const CONNECTION_ID = Symbol('ephpm.connectionId');
+/** Given back to the supervisor: its close here is not the connection's. */
+const HANDED_BACK = Symbol('ephpm.handedBack');
+type HandedSocket = Socket & { [CONNECTION_ID]?: number; [HANDED_BACK]?: boolean };
+
+/** Called with each connection once the HTTP server has it; `waitingSince`: its request already waits (ms epoch), or 0. */
+export type ConnectionAdopter = (socket: Socket, waitingSince: number) => void;
+
 export class HandedConnections {
   private server: HttpServer | null = null;
+  private adopt: ConnectionAdopter | null = null;
   private shedding: ConnectionShedding | null = null;
   private refusing = false;
   private open = 0;
   private takenUnreported: number[] = [];
-  private closedUnreported = 0;
+  private closedUnreported: number[] = [];
   private reportPending = false;
   private allClosedWaiters: Array<() => void> = [];
 
   constructor() {
     process.on('message', (message: SupervisorMessage, handle: unknown) => {
-      if (message.type === 'connection') this.received(message.id, handle as Socket | undefined);
+      if (message.type === 'connection') this.received(message.id, handle as Socket | undefined, message.waitingSince ?? 0);
       if (message.type === 'shed-connections' && !this.refusing) this.shedding?.keepAtMostConnections(message.keepAtMost);
     });
   }
 
   /** From now on, connections go to `server` (the HTTP front, or ephpm dev's boot error page), which never listens. */
-  serveWith(server: HttpServer): void {
+  serveWith(server: HttpServer, adopt: ConnectionAdopter | null = null): void {
     servesHandedConnections(server);
     this.server = server;
+    this.adopt = adopt;
     this.shedding = new ConnectionShedding(server, () => this.open);
   }
 
@@ -36,6 +47,17 @@ export class HandedConnections {
   refuse(): void {
     this.refusing = true;
     this.shedding?.stop(); // every connection closes now
+  }
+
+  /** Gives connections back to the supervisor, their next request unread in the kernel, for another worker. */
+  handBack(connections: Array<{ socket: Socket; waitingSince: number }>): void {
+    const handed = connections.filter(({ socket }) => !socket.destroyed && (socket as HandedSocket)[CONNECTION_ID] !== undefined);
+    if (handed.length === 0) return;
+    tell({ type: 'connections-handed-back', connections: handed.map(({ socket, waitingSince }) => ({ id: (socket as HandedSocket)[CONNECTION_ID]!, waitingSince })) });
+    for (const { socket } of handed) {
+      (socket as HandedSocket)[HANDED_BACK] = true;
+      socket.destroy(); // this process's descriptor only: the supervisor's copy keeps the connection open
+    }
   }
 
   get openCount(): number {
@@ -48,26 +70,30 @@ export class HandedConnections {
     return new Promise((resolve) => this.allClosedWaiters.push(resolve));
   }
 
-  private received(id: number, socket: Socket | undefined): void {
+  private received(id: number, socket: Socket | undefined, waitingSince: number): void {
     if (!socket) return; // it closed on the way
     if (this.refusing || !this.server) {
       tell({ type: 'connection-returned', id });
       socket.destroy(); // this process's copy; the supervisor still holds the connection
       return;
     }
+    (socket as HandedSocket)[CONNECTION_ID] = id;
     this.takenUnreported.push(id);
     this.report();
     this.open++;
-    socket.once('close', () => this.closed());
+    socket.once('close', () => this.closed(socket as HandedSocket));
     // The client's FIN must not end our side: responses may still be owed (the HTTP server closes after them).
     socket.allowHalfOpen = true;
     this.server.emit('connection', socket);
+    this.adopt?.(socket, waitingSince);
   }
 
-  private closed(): void {
+  private closed(socket: HandedSocket): void {
     this.open--;
-    this.closedUnreported++;
-    this.report();
+    if (!socket[HANDED_BACK]) {
+      this.closedUnreported.push(socket[CONNECTION_ID]!);
+      this.report();
+    }
     if (this.open === 0) for (const resolve of this.allClosedWaiters.splice(0)) resolve();
   }
 
@@ -78,7 +104,7 @@ export class HandedConnections {
     setImmediate(() => {
       tell({ type: 'connections', taken: this.takenUnreported, closed: this.closedUnreported });
       this.takenUnreported = [];
-      this.closedUnreported = 0;
+      this.closedUnreported = [];
       this.reportPending = false;
     });
   }

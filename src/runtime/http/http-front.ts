@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from '../config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
+import type { ConnectionStateFunctions } from '../php/addon.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
@@ -12,9 +13,10 @@ import { answerClientError, followLatestRequests } from './client-errors.js';
 import { ConnectionWatch } from './connection-watch.js';
 import type { HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
-import { answersHalfClosedConnections, closeAfterResponse, keepsAlive, socketDescriptor } from './node-internals.js';
+import { answersHalfClosedConnections, closeAfterResponse, currentResponse, keepsAlive, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses } from './pipelining.js';
+import { ReadGate } from './read-gate.js';
 import { announcedTooLarge, EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
 import { requestTarget, withHost, type RequestTarget } from './request-target.js';
 import { SpillRoom } from './spill-room.js';
@@ -33,9 +35,11 @@ export interface HttpFrontHooks {
 export interface HttpFrontOptions {
   /** PHP may write complete responses to client sockets itself (off when Node's internals look unexpected). */
   directWrites: boolean;
+  /** Parks connections while PHP is busy (plain TCP only: a TLS session cannot move to another process). */
+  connectionState?: ConnectionStateFunctions;
 }
 
-type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean; [PIPELINED]?: boolean };
+type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean; [PIPELINED]?: boolean; [ADMITTED]?: () => void };
 type RawResponse = FastifyReply['raw'];
 
 // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
@@ -48,11 +52,17 @@ const CHECK_INTERVAL_MS = 1000;
 const DIRECT_SOCKET = Symbol('ephpm.directSocket');
 /** Node answered 408 on this connection (header_timeout, request_read_timeout). */
 const READ_TIMED_OUT = Symbol('ephpm.readTimedOut');
-type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: boolean };
+/** Its next request arrived then (Date.now()), unread while PHP was busy: the request's arrival, for queue_timeout. */
+const WAITING_SINCE = Symbol('ephpm.waitingSince');
+/** Its waiting request is one more than the queue holds: answered 503 once read. */
+const QUEUE_FULL = Symbol('ephpm.queueFull');
+type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: boolean; [WAITING_SINCE]?: number; [QUEUE_FULL]?: boolean };
 /** The request arrived while an earlier response on its connection was unsent (see pipelining.ts). */
 const PIPELINED = Symbol('ephpm.pipelined');
 /** The request said `Expect: 100-continue`: its client waits for a 100 before it sends the body. */
 const EXPECTS_CONTINUE = Symbol('ephpm.expectsContinue');
+/** Releases the request's place at the read gate (once it is with PHP, answered, or reading its body). */
+const ADMITTED = Symbol('ephpm.admitted');
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -72,6 +82,9 @@ export class HttpFront implements ResponderOwner {
   private readonly monitor: NodeJS.Timeout;
   private readonly watch: ConnectionWatch;
   private connections: HandedConnections | null = null;
+  private readonly gate: ReadGate | null;
+  /** PHP runs a request Node answered 504 in its place: it takes nothing more (the worker is replaced). */
+  private phpStuck = false;
 
   constructor(
     private readonly config: ServerConfig,
@@ -122,7 +135,12 @@ export class HttpFront implements ResponderOwner {
       const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       reply.code(status).type('text/plain; charset=utf-8').send(`${status} ${error.message}\n`);
     });
-    const shortest = Math.min(config.requestTimeoutMs, config.queueTimeoutMs, config.sendTimeoutMs, config.bodyTimeoutMs);
+    this.gate = options.connectionState && !config.tls
+      ? new ReadGate(() => php.waitingCount + (this.phpStuck ? 1 : 0), options.connectionState, { limit: config.readAhead + 1, handoffMs: config.handoffMs, handsOff: config.workers > 1, queueTimeoutMs: config.queueTimeoutMs },
+        (connections) => this.connections?.handBack(connections))
+      : null;
+    php.onSettled = this.gate ? () => this.gate!.reconsider() : null;
+    const shortest = Math.min(config.requestTimeoutMs, config.queueTimeoutMs, config.sendTimeoutMs, config.bodyTimeoutMs, config.handoffMs);
     this.monitor = setInterval(() => this.enforceLimits(), Math.max(50, Math.min(CHECK_INTERVAL_MS, shortest / 4))).unref();
   }
 
@@ -130,11 +148,21 @@ export class HttpFront implements ResponderOwner {
   async serve(connections: HandedConnections): Promise<void> {
     await this.app.ready();
     this.connections = connections;
-    connections.serveWith(this.app.server);
+    const gate = this.gate;
+    connections.serveWith(this.app.server, gate ? (socket, waitingSince) => {
+      if (waitingSince > 0) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
+      gate.connection(socket, waitingSince);
+    } : null);
   }
 
+  /** PHP is stuck and the worker leaves: parked connections go to other workers, their requests unread. */
+  handBackParked(): void {
+    this.gate?.handBackAll();
+  }
+
+  /** Requests with PHP (the one it runs included) and waiting unread on parked connections. */
   get inFlight(): number {
-    return this.php.waitingCount;
+    return this.php.waitingCount + (this.gate?.countWaiting() ?? 0);
   }
 
   get served(): number {
@@ -150,6 +178,9 @@ export class HttpFront implements ResponderOwner {
   async drain(mode: 'handover' | 'shutdown'): Promise<void> {
     this.draining = true;
     this.connections?.refuse();
+    // On a hand-over the connections waiting unread go to the other workers; on shutdown, there are none to take them.
+    if (mode === 'handover') this.gate?.handBackAll();
+    else this.gate?.stop();
     for (const [, responder] of this.php.waiting()) responder.closeAfterwards();
     const server = this.app.server;
     if (mode === 'shutdown') server.closeIdleConnections();
@@ -180,7 +211,26 @@ export class HttpFront implements ResponderOwner {
     afterEarlierResponses(res, req.socket, () => this.handleInTurn(req, res, started));
   }
 
+  /** The request holds its place at the read gate until it is with PHP; its connection is parked after it if PHP is busy. */
+  private admit(req: RawRequest, res: RawResponse): void {
+    const gate = this.gate!;
+    const socket = req.socket;
+    const release = gate.arrived(socket);
+    req[ADMITTED] = release;
+    // Node writes every head it sends through writeHead (end() without one calls it too).
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: RawResponse, ...args: unknown[]) {
+      gate.answering(socket);
+      return (writeHead as (...headArgs: unknown[]) => RawResponse).apply(this, args);
+    } as RawResponse['writeHead'];
+    res.once('close', () => {
+      release();
+      if (res.writableFinished && !socket.destroyed && socket.writable && !currentResponse(socket)) gate.between(socket);
+    });
+  }
+
   private handleInTurn(req: RawRequest, res: RawResponse, started: number): void {
+    if (this.gate) this.admit(req, res);
     if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
     this.watch.watchSends(req.socket);
     const url = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
@@ -214,7 +264,10 @@ export class HttpFront implements ResponderOwner {
 
   private toPhp(req: RawRequest, res: RawResponse, target: RequestTarget, started: number): void {
     const url = target.uri;
-    if (this.php.waitingCount > this.config.queueSize) {
+    const socket = req.socket as ClientSocket;
+    const full = socket[QUEUE_FULL] === true;
+    socket[QUEUE_FULL] = undefined;
+    if (full || this.php.waitingCount > this.config.queueSize) {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
       res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
       this.counters.frontAnswered('queue_full');
@@ -223,6 +276,7 @@ export class HttpFront implements ResponderOwner {
     }
     if (!hasRequestBody(req)) return this.dispatch(req, res, target, started, EMPTY_BODY);
     if (req[EXPECTS_CONTINUE] && !announcedTooLarge(req, this.config.maxBodyBytes)) res.writeContinue();
+    req[ADMITTED]?.(); // a body may take long to arrive: PHP takes other requests meanwhile
     let timedOut = false;
     const stopWatching = this.watch.receiving(req.socket, () => {
       timedOut = true;
@@ -250,12 +304,14 @@ export class HttpFront implements ResponderOwner {
 
   private dispatch(req: RawRequest, res: RawResponse, target: RequestTarget, started: number, body: RequestBody): void {
     const id = ++this.nextId;
+    const socket = req.socket as ClientSocket;
     const now = Date.now();
+    const arrived = socket[WAITING_SINCE] ?? now;
+    socket[WAITING_SINCE] = undefined;
     const url = target.uri;
     const directSocket = this.directSocket(req, res);
-    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, now, body.tempFiles, directSocket);
+    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, arrived, body.tempFiles, directSocket);
 
-    const socket = req.socket;
     this.php.dispatch(id, {
       method: req.method!,
       uri: url,
@@ -275,6 +331,7 @@ export class HttpFront implements ResponderOwner {
       directSocket,
       keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
     }, responder);
+    req[ADMITTED]?.();
   }
 
   /**
@@ -331,10 +388,19 @@ export class HttpFront implements ResponderOwner {
   private enforceLimits(): void {
     const now = Date.now();
     const [takenId, runningMs] = this.php.taken();
+    const waiting = this.php.waiting();
+    if (this.gate) {
+      const phpBusyMs = waiting.some(([id]) => id === takenId) ? runningMs : 0;
+      const room = this.config.queueSize - Math.max(0, this.php.waitingCount - 1);
+      const { overflow, overdue } = this.gate.check(now, phpBusyMs, room);
+      for (const socket of overflow) (socket as ClientSocket)[QUEUE_FULL] = true;
+      for (const { socket, waitingSince } of overdue) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
+    }
     let stuck = false;
-    for (const [id, responder] of this.php.waiting()) {
+    for (const [id, responder] of waiting) {
       if (id === takenId && runningMs >= this.config.requestTimeoutMs) {
         const message = `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`;
+        this.phpStuck = true;
         if (responder.answerInstead(504, message)) {
           stuck = true;
           this.counters.frontAnswered('timeout');

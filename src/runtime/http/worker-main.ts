@@ -48,7 +48,7 @@ async function boot(): Promise<void> {
     served: (total) => recycling?.served(total),
     stuck: () => void leaveStuck(),
     tick: () => recycling?.tick(),
-  }, { directWrites: missingInternals.length === 0 });
+  }, { directWrites: missingInternals.length === 0, connectionState: addon });
   listening = front.serve(connections);
   await listening;
   if (leaving) return;
@@ -84,6 +84,7 @@ async function leaveStuck(): Promise<void> {
   drainDeadline(config.drainTimeoutMs, logger);
   logger.warn(`worker ${process.pid}: PHP did not answer within ${config.requestTimeoutMs / 1000}s; replacing this worker process`);
   tell({ type: 'recycle', reason: 'timeout' });
+  front?.handBackParked();
   front?.failPending('503 Service Unavailable: this worker is restarting, retry shortly.\n');
   await front?.drain('shutdown');
   removeTempDir();

@@ -132,6 +132,16 @@ export interface SchedulingFunctions {
   batchScheduling(): string;
 }
 
+/** A client connection's state in the kernel, read without reading from it (native/node/connection_state_napi.cc). */
+export interface ConnectionStateFunctions {
+  /** Marks the connection parked (its next request, if any, is unread and may go to any worker) or not; false: refused. */
+  markParked(fd: number, parked: boolean): boolean;
+  /** Marks a request read from the connection and not answered yet (the supervisor answers 502 if the worker dies). */
+  markAnswering(fd: number, answering: boolean): boolean;
+  /** [parked, bytes unread, owes an answer (marked answering)], or null: not an open socket. */
+  connectionState(fd: number): [parked: boolean, unread: number, owesAnswer: boolean] | null;
+}
+
 /** What `clusterApply` did with a remote row (native/node/cluster_napi.cc `Applied`). */
 export enum Applied {
   Applied = 0,
@@ -159,7 +169,7 @@ export interface ClusterFunctions {
 }
 
 /** Everything the addon exports: one module, one type, no casts at call sites. */
-export type EphpmAddon = PhpFunctions & TableFunctions & TaskFunctions & ServerLockFunctions & ClusterFunctions & SchedulingFunctions;
+export type EphpmAddon = PhpFunctions & TableFunctions & TaskFunctions & ServerLockFunctions & ClusterFunctions & SchedulingFunctions & ConnectionStateFunctions;
 
 export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 

@@ -42,6 +42,8 @@ export interface EmbeddedPhpEvents {
  */
 export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends EventEmitter<EmbeddedPhpEvents> {
   private readonly sinks = new InFlight<Sink>();
+  /** Called whenever PHP is done with a request (answered, or taken back): the HTTP front may read more. */
+  onSettled: (() => void) | null = null;
   private stopped = false;
   private wakeScheduled = false;
 
@@ -101,7 +103,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
 
   /** Node answered in PHP's place (timeout, shutdown, bad header): PHP's late answer is dropped here. */
   forget(id: number): void {
-    this.sinks.take(id);
+    if (this.sinks.take(id)) this.onSettled?.();
   }
 
   /** Lets PHP write complete responses to this socket descriptor: an id for dispatch(), or -1 (see HttpFront). */
@@ -150,6 +152,12 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   }
 
   private readonly onEvent = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload, file: number) => {
+    const waiting = this.sinks.size;
+    this.route(kind, id, status, last, headers, data, file);
+    if (this.sinks.size < waiting) this.onSettled?.();
+  };
+
+  private route(kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload, file: number): void {
     switch (kind) {
       case EventKind.Response: {
         const sink = last ? this.sinks.take(id) : this.sinks.get(id);
@@ -192,7 +200,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         this.emit('stopped');
         return;
     }
-  };
+  }
 }
 
 export interface DispatchedRequest {

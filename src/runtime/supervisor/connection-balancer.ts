@@ -1,11 +1,17 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { EphpmError } from '../errors.js';
+import { socketDescriptor } from '../http/node-internals.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 interface Handed {
   socket: Socket;
   slot: WorkerSlot;
+  /** The worker said it has it (until then it may never have seen it). */
+  confirmed: boolean;
 }
+
+/** What a dead worker's connections are, read from the kernel (native/node/connection_state_napi.cc). */
+export type ConnectionStateReader = (fd: number) => [parked: boolean, unread: number, owesAnswer: boolean] | null;
 
 interface Load {
   open: number;
@@ -17,28 +23,31 @@ interface Load {
  * The server's listening socket, held by the supervisor: each new connection goes to the accepting worker with
  * the fewest open connections, in turn among equals. (Node's cluster gives a burst of connections, a proxy's or a benchmark's
  * keep-alive pool, to whichever worker answers first: measured 29 / 71 % between two workers, and the clients
- * of the busier one waited twice as long.) A worker confirms each connection; until then the supervisor keeps
- * its copy, so a connection sent to a worker that is draining or exits goes to another one.
+ * of the busier one waited twice as long.) The supervisor keeps its copy of every connection it handed out until
+ * the worker says it closed, so a connection outlives the worker it was given to: one sent to a worker that is
+ * draining or exits before taking it, one a busy worker gives back with its next request unread, and one a dead
+ * worker had parked (docs/ARCHITECTURE.md, "Reading only what PHP can start") go to another worker.
  */
 export class ConnectionBalancer {
   /** Workers that take connections, and how many of theirs are open. */
   private readonly open = new Map<WorkerSlot, Load>();
-  private readonly unconfirmed = new Map<number, Handed>();
+  /** Every connection a worker has (or was sent), by id: the supervisor's copy of its descriptor. */
+  private readonly handed = new Map<number, Handed>();
   /** Connections that arrived while no worker took any (all starting or replaced). */
   private readonly waiting: Socket[] = [];
   private nextId = 0;
-  private closed = false;
+  private stopped = false;
 
-  private constructor(private readonly server: Server) {
+  private constructor(private readonly server: Server, private readonly readState: ConnectionStateReader) {
     server.on('connection', (socket) => this.handOut(socket));
   }
 
   /** Listens on host:port (0: a free port); a port in use is an error that says what to do. */
-  static listen(host: string, port: number): Promise<ConnectionBalancer> {
+  static listen(host: string, port: number, readState: ConnectionStateReader): Promise<ConnectionBalancer> {
     const server = createServer({ pauseOnConnect: true });
     return new Promise((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, port)));
-      server.listen({ host, port, exclusive: true }, () => resolve(new ConnectionBalancer(server)));
+      server.listen({ host, port, exclusive: true }, () => resolve(new ConnectionBalancer(server, readState)));
     });
   }
 
@@ -81,66 +90,97 @@ export class ConnectionBalancer {
     this.open.delete(slot);
   }
 
-  /** The worker exited: what it did not confirm goes to another. */
+  /**
+   * The worker exited. What it never confirmed, and what it had parked (its next request, if any, unread), goes to
+   * another worker. A connection it had read a request from and never answered gets a 502 (nginx's answer when
+   * php-fpm's child dies); any other (a response cut off, an idle one) is closed.
+   */
   gone(slot: WorkerSlot): void {
     this.open.delete(slot);
-    for (const [id, handed] of this.unconfirmed) {
+    for (const [id, handed] of this.handed) {
       if (handed.slot !== slot) continue;
-      this.unconfirmed.delete(id);
-      this.handOut(handed.socket);
+      this.handed.delete(id);
+      const state = handed.confirmed ? this.readState(socketDescriptor(handed.socket)) : [true, 0, false] as const;
+      if (state?.[0]) this.handOut(handed.socket);
+      else if (state?.[2]) answerBadGateway(handed.socket);
+      else handed.socket.destroy();
     }
   }
 
-  /** The worker has the connection: the supervisor's copy of the descriptor is closed (the connection stays). */
+  /** The worker has the connection (the supervisor keeps its copy until the worker says it closed). */
   confirmed(id: number): void {
-    this.unconfirmed.get(id)?.socket.destroy();
-    this.unconfirmed.delete(id);
+    const handed = this.handed.get(id);
+    if (handed) handed.confirmed = true;
   }
 
   /** A draining worker gave the connection back unread: it gets no more (it may not have said it drains yet). */
   returned(id: number): void {
-    const handed = this.unconfirmed.get(id);
+    const handed = this.handed.get(id);
     if (!handed) return;
-    this.unconfirmed.delete(id);
+    this.handed.delete(id);
     this.open.delete(handed.slot);
     this.handOut(handed.socket);
   }
 
-  countClosed(slot: WorkerSlot, count: number): void {
+  /**
+   * A busy worker gave back parked connections whose next request waits unread: each goes to another worker (the
+   * same one if no other takes connections), and says how long its request has waited (for queue_timeout).
+   */
+  handedBack(slot: WorkerSlot, connections: Array<{ id: number; waitingSince: number }>): void {
+    for (const { id, waitingSince } of connections) {
+      const handed = this.handed.get(id);
+      if (!handed || handed.slot !== slot) continue;
+      this.handed.delete(id);
+      const load = this.open.get(slot);
+      if (load) load.open = Math.max(0, load.open - 1);
+      this.handOut(handed.socket, waitingSince, slot);
+    }
+  }
+
+  /** The worker closed these connections: the supervisor's copies close too (the client sees the close now). */
+  closed(slot: WorkerSlot, ids: number[]): void {
     const load = this.open.get(slot);
-    if (load) load.open = Math.max(0, load.open - count);
+    for (const id of ids) {
+      const handed = this.handed.get(id);
+      if (!handed || handed.slot !== slot) continue;
+      this.handed.delete(id);
+      handed.socket.destroy();
+      if (load) load.open = Math.max(0, load.open - 1);
+    }
   }
 
   /** Stops listening (the server stops); a connection no worker takes from now on is closed. */
   close(): void {
-    this.closed = true;
+    this.stopped = true;
     this.server.close();
     for (const socket of this.waiting.splice(0)) socket.destroy();
   }
 
-  private handOut(socket: Socket): void {
+  private handOut(socket: Socket, waitingSince = 0, avoid: WorkerSlot | null = null): void {
     if (socket.destroyed) return;
-    const slot = this.leastBusy();
+    const slot = this.leastBusy(avoid) ?? this.leastBusy(null);
     if (!slot) {
-      if (this.closed) socket.destroy();
+      if (this.stopped) socket.destroy();
       else this.waiting.push(socket);
       return;
     }
     const id = ++this.nextId;
-    this.unconfirmed.set(id, { socket, slot });
+    this.handed.set(id, { socket, slot, confirmed: false });
     const load = this.open.get(slot)!;
     load.open++;
     load.lastGiven = id;
-    slot.child.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => {
+    const message = waitingSince > 0 ? { type: 'connection' as const, id, waitingSince } : { type: 'connection' as const, id };
+    slot.child.send(message, socket, { keepOpen: true }, (error) => {
       // Its channel closed: the worker is exiting, and gone() gives the connection to another.
       if (error) this.stopSending(slot);
     });
   }
 
-  private leastBusy(): WorkerSlot | null {
+  private leastBusy(avoid: WorkerSlot | null): WorkerSlot | null {
     let best: WorkerSlot | null = null;
     let bestLoad: Load | null = null;
     for (const [slot, load] of this.open) {
+      if (slot === avoid) continue;
       if (!bestLoad || load.open < bestLoad.open || (load.open === bestLoad.open && load.lastGiven < bestLoad.lastGiven)) {
         best = slot;
         bestLoad = load;
@@ -148,6 +188,17 @@ export class ConnectionBalancer {
     }
     return best;
   }
+}
+
+const BAD_GATEWAY_BODY = '502 Bad Gateway: the worker running this request died; it did not finish.\n';
+
+/** The answer owed by a worker that died: sent, then the connection closes once the client has it. */
+function answerBadGateway(socket: Socket): void {
+  socket.on('error', () => socket.destroy());
+  socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${BAD_GATEWAY_BODY.length}\r\nConnection: close\r\n\r\n${BAD_GATEWAY_BODY}`);
+  // Whatever the client still sends is read and dropped, so the close does not reset the answer away.
+  socket.resume();
+  setTimeout(() => socket.destroy(), 5000).unref();
 }
 
 /** What to do about a port another program holds (here, and in `ephpm doctor`). */

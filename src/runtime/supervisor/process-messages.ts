@@ -39,8 +39,10 @@ export type WorkerMessage =
   | { type: 'draining' }
   /** Asks for a replacement; the worker hands over itself once told the replacement serves (timeout: it leaves at once). */
   | { type: 'recycle'; reason: RecycleReason; rssBytes?: number }
-  /** Since its last report: the connections it took (ids the supervisor gave them) and how many of its closed. */
-  | { type: 'connections'; taken: number[]; closed: number }
+  /** Since its last report: the connections it took and those that closed (ids the supervisor gave them). */
+  | { type: 'connections'; taken: number[]; closed: number[] }
+  /** Parked connections whose next request waits unread while PHP is busy: for another worker (ReadGate). */
+  | { type: 'connections-handed-back'; connections: Array<{ id: number; waitingSince: number }> }
   /** A draining worker gives the connection back unread, for another worker. */
   | { type: 'connection-returned'; id: number };
 
@@ -59,8 +61,11 @@ export type SupervisorMessage =
   | { type: 'stats' }
   /** To a request worker that asked to be recycled: its replacement serves, it may hand over when its limit is reached. */
   | { type: 'replacement-ready' }
-  /** To a request worker, with a client connection's socket (ConnectionBalancer). */
-  | { type: 'connection'; id: number }
+  /**
+   * To a request worker, with a client connection's socket (ConnectionBalancer); `waitingSince` (Date.now()): its
+   * next request arrived then, unread, on a worker that gave it back.
+   */
+  | { type: 'connection'; id: number; waitingSince?: number }
   /**
    * To a request worker above its share once another starts serving (ConnectionBalancer.evenOut): close the
    * connections it holds beyond `keepAtMost`, each after a response (http/connection-shedding.ts).

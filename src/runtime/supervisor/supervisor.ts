@@ -18,6 +18,7 @@ import { formatBytes } from '../sizes.js';
 import { WORKER_CONFIG_ENV, type RecycleReason, type WorkerMessage, type WorkerStats } from './process-messages.js';
 import { ConnectionBalancer } from './connection-balancer.js';
 import { CrashBackoff, drainAll, exitReason } from './process-slot.js';
+import { loadAddon } from '../php/addon.js';
 import { alreadyRunningError, removeServerState, takeServerLock, writeServerState } from './state-file.js';
 import { TaskPool } from './task-pool.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -77,7 +78,8 @@ export class Supervisor {
     const holder = takeServerLock(this.config.stateFile);
     if (holder !== 0) throw alreadyRunningError(holder, this.config.stateFile);
     await refuseLiveSocket(controlSocketPath(this.config.stateFile));
-    this.balancer = await ConnectionBalancer.listen(this.config.host, this.config.port);
+    const addon = loadAddon();
+    this.balancer = await ConnectionBalancer.listen(this.config.host, this.config.port, (fd) => addon.connectionState(fd));
     this.config.port = this.balancer.port; // port 0: the free one it got
     this.tables = createTables(this.config, this.logger);
     if (this.tables) this.config.tablesSegment = this.tables.segment;
@@ -307,7 +309,10 @@ export class Supervisor {
         return;
       case 'recycle': {
         if (this.stopping || slot.leaving) return;
-        if (message.reason === 'timeout') slot.markDraining(); // it leaves on its own
+        if (message.reason === 'timeout') {
+          slot.markDraining(); // it leaves on its own
+          this.balancer?.stopSending(slot); // what it gives back goes to the others (or waits for its replacement)
+        }
         if (slot.successor) return; // already being replaced (a reload)
         this.logger.info(`worker ${slot.pid} is being replaced: ${this.recycleText(message.reason, message.rssBytes)}`, { reason: message.reason });
         if (message.reason !== 'timeout') slot.retiring = true;
@@ -333,7 +338,10 @@ export class Supervisor {
         return;
       case 'connections':
         for (const id of message.taken) this.balancer?.confirmed(id);
-        this.balancer?.countClosed(slot, message.closed);
+        this.balancer?.closed(slot, message.closed);
+        return;
+      case 'connections-handed-back':
+        this.balancer?.handedBack(slot, message.connections);
         return;
       case 'connection-returned':
         this.balancer?.returned(message.id);

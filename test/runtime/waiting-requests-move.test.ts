@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { appWorker, getJson, startServer } from '../helpers/ephpm-server.js';
+
+// A request PHP has not started is not lost with its worker: while PHP is busy a worker leaves the next requests
+// of its connections unread in the kernel, and the supervisor, which holds a copy of every connection, gives them
+// to another worker when this one dies, or when its PHP is busy past handoff_after. Only the requests a worker
+// reads ahead (read_ahead, 1 by default) are its own: if it dies, each gets a 502, as the one PHP was running.
+
+type Outcome = { status: number; pid: number; at: number } | { error: string };
+
+async function pidRequest(url: string): Promise<Outcome> {
+  try {
+    const response = await fetch(url);
+    const body = await response.text();
+    return { status: response.status, pid: response.ok ? (JSON.parse(body) as { pid: number }).pid : 0, at: Date.now() };
+  } catch (error) {
+    return { error: String((error as { cause?: unknown }).cause ?? error) };
+  }
+}
+
+const statuses = (outcomes: Outcome[]) => outcomes.map((outcome) => ('status' in outcome ? outcome.status : outcome.error));
+
+/** 20 requests sent while PHP on one of two workers runs `slowPath`; resolves with them and the slow answer. */
+async function bystandersOf(flags: string[], slowPath: string) {
+  const server = await startServer(['--worker', appWorker, '--workers', '2', ...flags]);
+  try {
+    const slow = fetch(`${server.url}${slowPath}`).then(async (response) => ({ response, body: await response.text(), at: Date.now() }));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // PHP has taken it
+    const bystanders = await Promise.all(Array.from({ length: 20 }, () => pidRequest(`${server.url}/sleep?ms=20`)));
+    return { bystanders, slow: await slow, output: () => server.output(), waitFor: server.waitFor.bind(server) };
+  } finally {
+    await server.stop();
+  }
+}
+
+describe('requests waiting for a worker that dies', () => {
+  it('go to the other worker with read_ahead = 0: all answered; the dying request gets a 502', async () => {
+    const { bystanders, slow, output } = await bystandersOf(['--read-ahead', '0'], '/crash?ms=500');
+    expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
+    expect(slow.response.status).toBe(502);
+    expect(slow.body).toMatch(/worker running this request died/);
+    expect(output()).toMatch(/exited unexpectedly \(SIGKILL\)/);
+  }, 60_000);
+
+  it('by default lose none: all answered, and only the one read ahead may get a 502 beside the dying one', async () => {
+    const { bystanders, slow } = await bystandersOf([], '/crash?ms=500');
+    const answered = statuses(bystanders);
+    expect(answered.filter((status) => status !== 200 && status !== 502)).toEqual([]);
+    expect(answered.filter((status) => status === 502).length).toBeLessThanOrEqual(1);
+    expect(slow.response.status).toBe(502);
+  }, 60_000);
+});
+
+describe('requests waiting for a worker whose PHP runs a long request', () => {
+  it('go to the idle worker after handoff_after, unread until then', async () => {
+    const { bystanders, slow } = await bystandersOf(['--read-ahead', '0', '--handoff-after', '1'], '/sleep?ms=8000');
+    const busyPid = (JSON.parse(slow.body) as { pid: number }).pid;
+    expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
+    // None was read by the busy worker: all were answered by the other one, before the long request ended.
+    for (const outcome of bystanders) {
+      expect((outcome as { pid: number }).pid).not.toBe(busyPid);
+      expect((outcome as { at: number }).at).toBeLessThan(slow.at);
+    }
+  }, 60_000);
+
+  it('by default, all but the one read ahead are answered by the other worker before the long request ends', async () => {
+    const { bystanders, slow } = await bystandersOf([], '/sleep?ms=8000');
+    expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
+    const late = bystanders.filter((outcome) => (outcome as { at: number }).at >= slow.at);
+    expect(late.length).toBeLessThanOrEqual(1);
+  }, 60_000);
+});
+
+describe('a worker with its queue limit', () => {
+  it('still answers 503 for what waits past queue_size, read or not', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '1', '--queue-size', '1']);
+    try {
+      const long = getJson<{ slept: number }>(`${server.url}/sleep?ms=2000`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const waiting = await Promise.all(Array.from({ length: 5 }, () => pidRequest(`${server.url}/sleep?ms=10`)));
+      expect((await long).slept).toBe(2000);
+      const answered = statuses(waiting);
+      expect(answered.filter((status) => status === 503).length).toBeGreaterThanOrEqual(3);
+      expect(answered.filter((status) => status !== 200 && status !== 503)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
