@@ -29,7 +29,7 @@ export interface ServeOptions extends ClusterOptions {
   requestTimeout?: number;
   queueTimeout?: number;
   handoffAfter?: number;
-  readAhead?: number;
+  parkAfterMs?: number;
   sendTimeout?: number;
   headerTimeout?: number;
   bodyTimeout?: number;
@@ -68,8 +68,8 @@ export interface ServerConfig {
   queueTimeoutMs: number;
   /** PHP has run one request this long: the connections whose next request waits unread go to another worker. */
   handoffMs: number;
-  /** Requests a worker reads while its PHP runs one (0: only what PHP can start at once; see http/read-gate.ts). */
-  readAhead: number;
+  /** PHP has run one request this long: the worker stops reading its connections until PHP is free (0: always; http/read-gate.ts). */
+  parkAfterMs: number;
   /** A response's client may take nothing for this long before the connection is dropped (nginx send_timeout). */
   sendTimeoutMs: number;
   /** The request line and headers must arrive within this (Node's headersTimeout); 408 after. */
@@ -154,7 +154,7 @@ const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics', 'cluster
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
-  'host', 'port', 'workers', 'max_requests', 'max_memory', 'request_timeout', 'queue_timeout', 'handoff_after', 'read_ahead', 'send_timeout',
+  'host', 'port', 'workers', 'max_requests', 'max_memory', 'request_timeout', 'queue_timeout', 'handoff_after', 'park_after_ms', 'send_timeout',
   'header_timeout', 'body_timeout', 'request_read_timeout', 'drain_timeout', 'max_body_size', 'body_memory_size',
   'response_memory_size', 'response_spill_size', 'worker_spill_size', 'queue_size', 'worker', 'log_format', 'access_log',
   'state_file', 'php_stack_size', 'tls', 'task_workers', 'task_queue_size', 'tick',
@@ -255,7 +255,7 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     requestTimeoutMs: seconds(options.requestTimeout, setting('request_timeout'), 'request_timeout', 30),
     queueTimeoutMs: seconds(options.queueTimeout, setting('queue_timeout'), 'queue_timeout', 30),
     handoffMs: seconds(options.handoffAfter, setting('handoff_after'), 'handoff_after', 1),
-    readAhead: options.readAhead ?? intSetting(setting('read_ahead'), 'server.read_ahead', 0, 1024) ?? 1,
+    parkAfterMs: options.parkAfterMs ?? intSetting(setting('park_after_ms'), 'server.park_after_ms', 0, 60_000) ?? 10,
     sendTimeoutMs: seconds(options.sendTimeout, setting('send_timeout'), 'send_timeout', 60),
     headerTimeoutMs: seconds(options.headerTimeout, setting('header_timeout'), 'header_timeout', 60),
     bodyTimeoutMs: seconds(options.bodyTimeout, setting('body_timeout'), 'body_timeout', 60),

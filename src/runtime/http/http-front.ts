@@ -85,6 +85,7 @@ export class HttpFront implements ResponderOwner {
   private readonly gate: ReadGate | null;
   /** PHP runs a request Node answered 504 in its place: it takes nothing more (the worker is replaced). */
   private phpStuck = false;
+  private parkWatch: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: ServerConfig,
@@ -136,10 +137,11 @@ export class HttpFront implements ResponderOwner {
       reply.code(status).type('text/plain; charset=utf-8').send(`${status} ${error.message}\n`);
     });
     this.gate = options.connectionState && !config.tls
-      ? new ReadGate(() => php.waitingCount + (this.phpStuck ? 1 : 0), options.connectionState, { limit: config.readAhead + 1, handoffMs: config.handoffMs, handsOff: config.workers > 1, queueTimeoutMs: config.queueTimeoutMs },
+      ? new ReadGate(() => php.waitingCount + (this.phpStuck ? 1 : 0), options.connectionState, { alwaysEngaged: config.parkAfterMs === 0, handoffMs: config.handoffMs, handsOff: config.workers > 1, queueTimeoutMs: config.queueTimeoutMs },
         (connections) => this.connections?.handBack(connections))
       : null;
-    php.onSettled = this.gate ? () => this.gate!.reconsider() : null;
+    php.onSettled = this.gate ? () => this.watchPhp() : null;
+    if (this.gate && config.parkAfterMs > 0) this.parkWatch = setInterval(() => this.watchPhp(), Math.max(2, config.parkAfterMs / 2)).unref();
     const shortest = Math.min(config.requestTimeoutMs, config.queueTimeoutMs, config.sendTimeoutMs, config.bodyTimeoutMs, config.handoffMs);
     this.monitor = setInterval(() => this.enforceLimits(), Math.max(50, Math.min(CHECK_INTERVAL_MS, shortest / 4))).unref();
   }
@@ -189,6 +191,7 @@ export class HttpFront implements ResponderOwner {
     // Responses still on their way to slow clients keep the send timeout until the last connection closes.
     await this.connections?.allClosed();
     clearInterval(this.monitor);
+    if (this.parkWatch) clearInterval(this.parkWatch);
   }
 
   /** Answer everything still waiting with a 503 (the process is going away). */
@@ -209,6 +212,14 @@ export class HttpFront implements ResponderOwner {
     if (res.socket === req.socket) return this.handleInTurn(req, res, started);
     req[PIPELINED] = true;
     afterEarlierResponses(res, req.socket, () => this.handleInTurn(req, res, started));
+  }
+
+  /** Engages the read gate while PHP has run its current request for park_after_ms (or is stuck), reads on otherwise. */
+  private watchPhp(): void {
+    const gate = this.gate!;
+    const [takenId, runningMs] = this.php.taken();
+    gate.engage(this.phpStuck || (runningMs >= this.config.parkAfterMs && this.php.isWaiting(takenId)));
+    gate.reconsider();
   }
 
   /** The request holds its place at the read gate until it is with PHP; its connection is parked after it if PHP is busy. */

@@ -1,10 +1,11 @@
-// Which of a worker's connections it reads: no more requests than its PHP can start (docs/ARCHITECTURE.md,
-// "Reading only what PHP can start"). A request read into a worker is lost with it if the process dies; one left
-// unread in the kernel is not: the supervisor holds a copy of every connection and gives a parked one to another
-// worker. So while PHP is busy, a keep-alive connection between requests is parked: not read, and marked on the
-// connection itself (O_APPEND, native/node/connection_state_napi.cc), where the supervisor can still see the mark
-// after the worker died. When PHP can take a request again, parked connections are read again, the one parked
-// longest first (fair, and one epoll change per request under load: all at once cost two per parked connection).
+// Which of a worker's connections it reads (docs/ARCHITECTURE.md, "Reading only what PHP can start"). A request
+// read into a worker is lost with it if the process dies; one left unread in the kernel is not: the supervisor holds
+// a copy of every connection and gives a parked one to another worker. Once PHP has run one request for
+// `park_after_ms` (or always, with 0), the gate is engaged: a keep-alive connection between requests is parked, not
+// read and marked on the connection itself (O_APPEND, native/node/connection_state_napi.cc), where the supervisor can
+// still see the mark after the worker died, until PHP can start a request. Parked connections are then read again,
+// the one parked longest first. Short requests never engage it: under load every connection always has a request
+// waiting, and parking each between two of them cost two thirds of a hello-world worker's throughput.
 import type { Socket } from 'node:net';
 import type { ConnectionStateFunctions } from '../php/addon.js';
 import { pauseReading, resumeReading, socketDescriptor } from './node-internals.js';
@@ -17,8 +18,8 @@ interface ParkedState {
 }
 
 export interface ReadGateOptions {
-  /** Requests read and not yet answered by PHP (the one PHP runs included) that close the gate. */
-  limit: number;
+  /** Always engaged (`park_after_ms` = 0): no request is read before PHP can start it. */
+  alwaysEngaged: boolean;
   /** PHP has run its current request this long: parked connections with a request waiting go to another worker. */
   handoffMs: number;
   /** Whether there are other workers to give connections to. */
@@ -38,6 +39,7 @@ export class ReadGate {
   private admitted = 0;
   private widening = 0;
   private stopped = false;
+  private engaged: boolean;
 
   constructor(
     private readonly phpLoad: () => number,
@@ -45,10 +47,23 @@ export class ReadGate {
     private readonly options: ReadGateOptions,
     /** Gives connections back to the supervisor for another worker (their requests unread). */
     private readonly handBack: (connections: Array<{ socket: Socket; waitingSince: number }>) => void,
-  ) {}
+  ) {
+    this.engaged = options.alwaysEngaged;
+  }
 
   get isOpen(): boolean {
-    return this.stopped || this.phpLoad() + this.admitted < this.options.limit;
+    return this.stopped || !this.engaged || this.phpLoad() + this.admitted < 1;
+  }
+
+  /** PHP has run its current request for park_after_ms (true), or took a new one (false). */
+  engage(engaged: boolean): void {
+    if (this.options.alwaysEngaged || engaged === this.engaged) return;
+    this.engaged = engaged;
+    if (engaged) {
+      if (!this.isOpen) this.close();
+    } else {
+      this.reconsider();
+    }
   }
 
   get parkedCount(): number {

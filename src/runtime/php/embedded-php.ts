@@ -80,6 +80,11 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     return this.sinks.size;
   }
 
+  /** Whether request `id` is with PHP and not fully answered. */
+  isWaiting(id: number): boolean {
+    return this.sinks.get(id) !== undefined;
+  }
+
   /** A snapshot, oldest first. */
   waiting(): Array<[number, Sink]> {
     return this.sinks.list();
