@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { appWorker, getJson, startServer } from '../helpers/ephpm-server.js';
 
@@ -68,6 +69,32 @@ describe('requests waiting for a worker whose PHP runs a long request', () => {
     const waitedForIt = bystanders.filter((outcome) => (outcome as { pid: number }).pid === busyPid);
     expect(waitedForIt.length).toBeGreaterThan(0);
     for (const outcome of waitedForIt) expect((outcome as { at: number }).at).toBeGreaterThanOrEqual(slow.at);
+  }, 60_000);
+});
+
+describe('requests a busy worker read before its gate engaged', () => {
+  it('are taken back from PHP and given, whole, to the idle worker after handoff_after', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '2', '--park-after-ms', '5000', '--handoff-after', '1']);
+    try {
+      const slow = fetch(`${server.url}/sleep?ms=6000`).then(async (response) => ({ status: response.status, at: Date.now() }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const sent = Array.from({ length: 12 }, (_, i) => `body of request ${i} ` + 'x'.repeat(i * 100));
+      const answers = await Promise.all(sent.map(async (body, i) => {
+        const response = await fetch(`${server.url}/request?i=${i}`, { method: 'POST', body, headers: { 'X-Probe': String(i), 'Content-Type': 'text/plain' } });
+        return { status: response.status, at: Date.now(), seen: (await response.json()) as { method: string; uri: string; headers: Record<string, string>; body_md5: string } };
+      }));
+      const { at: slowAt, status: slowStatus } = await slow;
+      expect(slowStatus).toBe(200);
+      answers.forEach((answer, i) => {
+        expect(answer.status).toBe(200);
+        expect(answer.at).toBeLessThan(slowAt);
+        expect(answer.seen).toMatchObject({ method: 'POST', uri: `/request?i=${i}`, body_md5: createHash('md5').update(sent[i]!).digest('hex') });
+        expect(answer.seen.headers['x-probe']).toBe(String(i));
+      });
+      expect(server.output()).not.toMatch(/ 400 /);
+    } finally {
+      await server.stop();
+    }
   }, 60_000);
 });
 

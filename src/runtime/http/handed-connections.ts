@@ -14,8 +14,11 @@ const CONNECTION_ID = Symbol('ephpm.connectionId');
 const HANDED_BACK = Symbol('ephpm.handedBack');
 type HandedSocket = Socket & { [CONNECTION_ID]?: number; [HANDED_BACK]?: boolean };
 
-/** Called with each connection once the HTTP server has it; `waitingSince`: its request already waits (ms epoch), or 0. */
-export type ConnectionAdopter = (socket: Socket, waitingSince: number) => void;
+/**
+ * Called with each connection once the HTTP server has it; `waitingSince`: its request already waits (ms epoch), or
+ * 0; `replay`: the request another worker read from it and gave back unstarted.
+ */
+export type ConnectionAdopter = (socket: Socket, waitingSince: number, replay: Buffer | null) => void;
 
 export class HandedConnections {
   private server: HttpServer | null = null;
@@ -30,7 +33,7 @@ export class HandedConnections {
 
   constructor() {
     process.on('message', (message: SupervisorMessage, handle: unknown) => {
-      if (message.type === 'connection') this.received(message.id, handle as Socket | undefined, message.waitingSince ?? 0);
+      if (message.type === 'connection') this.received(message.id, handle as Socket | undefined, message.waitingSince ?? 0, message.replay);
       if (message.type === 'shed-connections' && !this.refusing) this.shedding?.keepAtMostConnections(message.keepAtMost);
     });
   }
@@ -50,10 +53,13 @@ export class HandedConnections {
   }
 
   /** Gives connections back to the supervisor, their next request unread in the kernel, for another worker. */
-  handBack(connections: Array<{ socket: Socket; waitingSince: number }>): void {
+  handBack(connections: Array<{ socket: Socket; waitingSince: number; replay?: Buffer }>): void {
     const handed = connections.filter(({ socket }) => !socket.destroyed && (socket as HandedSocket)[CONNECTION_ID] !== undefined);
     if (handed.length === 0) return;
-    tell({ type: 'connections-handed-back', connections: handed.map(({ socket, waitingSince }) => ({ id: (socket as HandedSocket)[CONNECTION_ID]!, waitingSince })) });
+    tell({
+      type: 'connections-handed-back',
+      connections: handed.map(({ socket, waitingSince, replay }) => ({ id: (socket as HandedSocket)[CONNECTION_ID]!, waitingSince, ...(replay ? { replay: replay.toString('latin1') } : {}) })),
+    });
     for (const { socket } of handed) {
       (socket as HandedSocket)[HANDED_BACK] = true;
       socket.destroy(); // this process's descriptor only: the supervisor's copy keeps the connection open
@@ -70,7 +76,7 @@ export class HandedConnections {
     return new Promise((resolve) => this.allClosedWaiters.push(resolve));
   }
 
-  private received(id: number, socket: Socket | undefined, waitingSince: number): void {
+  private received(id: number, socket: Socket | undefined, waitingSince: number, replay: string | undefined): void {
     if (!socket) return; // it closed on the way
     if (this.refusing || !this.server) {
       tell({ type: 'connection-returned', id });
@@ -85,7 +91,7 @@ export class HandedConnections {
     // The client's FIN must not end our side: responses may still be owed (the HTTP server closes after them).
     socket.allowHalfOpen = true;
     this.server.emit('connection', socket);
-    this.adopt?.(socket, waitingSince);
+    this.adopt?.(socket, waitingSince, replay === undefined ? null : Buffer.from(replay, 'latin1'));
   }
 
   private closed(socket: HandedSocket): void {

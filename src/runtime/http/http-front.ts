@@ -13,10 +13,11 @@ import { answerClientError, followLatestRequests } from './client-errors.js';
 import { ConnectionWatch } from './connection-watch.js';
 import type { HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
-import { answersHalfClosedConnections, closeAfterResponse, currentResponse, keepsAlive, socketDescriptor } from './node-internals.js';
+import { answersHalfClosedConnections, closeAfterResponse, currentResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
+import { requestBytes } from './request-replay.js';
 import { announcedTooLarge, EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
 import { requestTarget, withHost, type RequestTarget } from './request-target.js';
 import { SpillRoom } from './spill-room.js';
@@ -86,6 +87,8 @@ export class HttpFront implements ResponderOwner {
   /** PHP runs a request Node answered 504 in its place: it takes nothing more (the worker is replaced). */
   private phpStuck = false;
   private parkWatch: NodeJS.Timeout | null = null;
+  /** Requests with PHP that another worker could take instead while PHP has not started them (plain TCP, whole in memory). */
+  private readonly movable = new WeakMap<PhpResponder, { socket: Socket; bytes: () => Buffer }>();
 
   constructor(
     private readonly config: ServerConfig,
@@ -151,15 +154,30 @@ export class HttpFront implements ResponderOwner {
     await this.app.ready();
     this.connections = connections;
     const gate = this.gate;
-    connections.serveWith(this.app.server, gate ? (socket, waitingSince) => {
+    connections.serveWith(this.app.server, gate ? (socket, waitingSince, replay) => {
       if (waitingSince > 0) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
-      gate.connection(socket, waitingSince);
+      gate.connection(socket, waitingSince, replay !== null);
+      if (replay && !parseBeforeReading(socket, replay)) socket.destroy();
     } : null);
   }
 
-  /** PHP is stuck and the worker leaves: parked connections go to other workers, their requests unread. */
+  /** PHP is stuck and the worker leaves: parked connections, and requests PHP has not started, go to other workers. */
   handBackParked(): void {
+    if (this.gate?.handsOff) this.handBackUnstarted(this.php.taken()[0]);
     this.gate?.handBackAll();
+  }
+
+  /** Requests read and not started by PHP (taken back from it) go, with their connections, to another worker. */
+  private handBackUnstarted(takenId: number): void {
+    const gate = this.gate!;
+    const moving: Array<{ socket: Socket; waitingSince: number; replay: Buffer }> = [];
+    for (const [id, responder] of this.php.waiting()) {
+      const movable = id > takenId ? this.movable.get(responder) : undefined;
+      if (!movable || movable.socket.destroyed || !this.php.cancel(id)) continue;
+      this.php.forget(id);
+      moving.push({ socket: movable.socket, waitingSince: responder.arrivedAt, replay: movable.bytes() });
+    }
+    if (moving.length > 0) gate.handBack(moving);
   }
 
   /** Requests with PHP (the one it runs included) and waiting unread on parked connections. */
@@ -322,6 +340,9 @@ export class HttpFront implements ResponderOwner {
     const url = target.uri;
     const directSocket = this.directSocket(req, res);
     const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, arrived, body.tempFiles, directSocket);
+    if (this.gate && !req[PIPELINED] && body.file === null && body.form === null) {
+      this.movable.set(responder, { socket, bytes: () => requestBytes(req.method!, (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/', req.httpVersion, req.rawHeaders, body.buffer) });
+    }
 
     this.php.dispatch(id, {
       method: req.method!,
@@ -404,6 +425,7 @@ export class HttpFront implements ResponderOwner {
       const phpBusyMs = waiting.some(([id]) => id === takenId) ? runningMs : 0;
       const room = this.config.queueSize - Math.max(0, this.php.waitingCount - 1);
       const { overflow, overdue } = this.gate.check(now, phpBusyMs, room);
+      if (this.gate.handsOff && phpBusyMs >= this.config.handoffMs) this.handBackUnstarted(takenId);
       for (const socket of overflow) (socket as ClientSocket)[QUEUE_FULL] = true;
       for (const { socket, waitingSince } of overdue) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
     }

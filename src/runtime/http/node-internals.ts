@@ -69,6 +69,17 @@ export function resumeReading(socket: Socket): void {
   socket.resume();
 }
 
+/**
+ * Parses `bytes` as the first bytes of a connection just handed to the HTTP server, before anything it reads from
+ * the kernel: a request another worker read and gave back unstarted. Node's server parses the kernel's bytes in C++
+ * (the parser consumes the socket's handle), so bytes put back into the JS stream (`unshift`) came after them.
+ */
+export function parseBeforeReading(socket: Socket, bytes: Buffer): boolean {
+  const parser = (socket as Socket & { parser?: { execute(data: Buffer): unknown } | null }).parser;
+  if (!parser) return false;
+  return !(parser.execute(bytes) instanceof Error);
+}
+
 /** The OS descriptor of a plain TCP socket (or listener), or -1 when Node does not expose one. */
 export function socketDescriptor(socket: Socket | NetServer): number {
   const fd = (socket as SocketInternals)._handle?.fd;

@@ -45,8 +45,8 @@ export class ReadGate {
     private readonly phpLoad: () => number,
     private readonly native: ConnectionStateFunctions,
     private readonly options: ReadGateOptions,
-    /** Gives connections back to the supervisor for another worker (their requests unread). */
-    private readonly handBack: (connections: Array<{ socket: Socket; waitingSince: number }>) => void,
+    /** Gives connections back to the supervisor (public: the front gives back requests PHP has not started). */
+    readonly handBack: (connections: Array<{ socket: Socket; waitingSince: number; replay?: Buffer }>) => void,
   ) {
     this.engaged = options.alwaysEngaged;
   }
@@ -70,8 +70,11 @@ export class ReadGate {
     return this.parked.size;
   }
 
-  /** A connection this worker was handed; `waitingSince`: its request already waited (handed back by another worker). */
-  connection(socket: Socket, waitingSince = 0): void {
+  /**
+   * A connection this worker was handed; `waitingSince`: its request already waited (handed back by another worker).
+   * `replayed`: its request comes with it, read by the worker that gave it back: it is read here at once.
+   */
+  connection(socket: Socket, waitingSince = 0, replayed = false): void {
     // Node's http server resumes reading on 'drain' (its own back-pressure): a parked connection stays parked.
     socket.on('drain', () => {
       if (this.parked.has(socket)) pauseReading(socket);
@@ -81,8 +84,12 @@ export class ReadGate {
       this.trying.delete(socket);
       this.idle.delete(socket);
     });
-    if (this.isOpen) this.idle.add(socket);
-    else this.park(socket, waitingSince);
+    if (this.isOpen || replayed) {
+      this.native.markParked(socketDescriptor(socket), false); // it may come marked by the worker that had it
+      this.idle.add(socket);
+    } else {
+      this.park(socket, waitingSince);
+    }
   }
 
   /**
@@ -165,6 +172,11 @@ export class ReadGate {
       this.handBack(movable);
     }
     return { overflow, overdue };
+  }
+
+  /** Whether there are other workers to give connections to. */
+  get handsOff(): boolean {
+    return this.options.handsOff;
   }
 
   /** The worker is leaving: every parked connection goes to another worker (their clients lose nothing). */

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { EphpmError } from '../errors.js';
 import { socketDescriptor } from '../http/node-internals.js';
+import type { HandedBackConnection, SupervisorMessage } from './process-messages.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 interface Handed {
@@ -34,7 +35,7 @@ export class ConnectionBalancer {
   /** Every connection a worker has (or was sent), by id: the supervisor's copy of its descriptor. */
   private readonly handed = new Map<number, Handed>();
   /** Connections that arrived while no worker took any (all starting or replaced). */
-  private readonly waiting: Socket[] = [];
+  private readonly waiting: Array<{ socket: Socket; waitingSince: number; replay?: string }> = [];
   private nextId = 0;
   private stopped = false;
 
@@ -60,7 +61,7 @@ export class ConnectionBalancer {
   accept(slot: WorkerSlot): void {
     if (this.open.has(slot)) return;
     this.open.set(slot, { open: 0, lastGiven: 0 });
-    for (const socket of this.waiting.splice(0)) this.handOut(socket);
+    for (const { socket, waitingSince, replay } of this.waiting.splice(0)) this.handOut(socket, waitingSince, null, replay);
   }
 
   /**
@@ -126,14 +127,14 @@ export class ConnectionBalancer {
    * A busy worker gave back parked connections whose next request waits unread: each goes to another worker (the
    * same one if no other takes connections), and says how long its request has waited (for queue_timeout).
    */
-  handedBack(slot: WorkerSlot, connections: Array<{ id: number; waitingSince: number }>): void {
-    for (const { id, waitingSince } of connections) {
+  handedBack(slot: WorkerSlot, connections: HandedBackConnection[]): void {
+    for (const { id, waitingSince, replay } of connections) {
       const handed = this.handed.get(id);
       if (!handed || handed.slot !== slot) continue;
       this.handed.delete(id);
       const load = this.open.get(slot);
       if (load) load.open = Math.max(0, load.open - 1);
-      this.handOut(handed.socket, waitingSince, slot);
+      this.handOut(handed.socket, waitingSince, slot, replay);
     }
   }
 
@@ -153,15 +154,15 @@ export class ConnectionBalancer {
   close(): void {
     this.stopped = true;
     this.server.close();
-    for (const socket of this.waiting.splice(0)) socket.destroy();
+    for (const { socket } of this.waiting.splice(0)) socket.destroy();
   }
 
-  private handOut(socket: Socket, waitingSince = 0, avoid: WorkerSlot | null = null): void {
+  private handOut(socket: Socket, waitingSince = 0, avoid: WorkerSlot | null = null, replay?: string): void {
     if (socket.destroyed) return;
     const slot = this.leastBusy(avoid) ?? this.leastBusy(null);
     if (!slot) {
       if (this.stopped) socket.destroy();
-      else this.waiting.push(socket);
+      else this.waiting.push({ socket, waitingSince, replay });
       return;
     }
     const id = ++this.nextId;
@@ -169,7 +170,7 @@ export class ConnectionBalancer {
     const load = this.open.get(slot)!;
     load.open++;
     load.lastGiven = id;
-    const message = waitingSince > 0 ? { type: 'connection' as const, id, waitingSince } : { type: 'connection' as const, id };
+    const message: SupervisorMessage = { type: 'connection', id, ...(waitingSince > 0 ? { waitingSince } : {}), ...(replay ? { replay } : {}) };
     slot.child.send(message, socket, { keepOpen: true }, (error) => {
       // Its channel closed: the worker is exiting, and gone() gives the connection to another.
       if (error) this.stopSending(slot);

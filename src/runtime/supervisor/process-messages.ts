@@ -42,9 +42,19 @@ export type WorkerMessage =
   /** Since its last report: the connections it took and those that closed (ids the supervisor gave them). */
   | { type: 'connections'; taken: number[]; closed: number[] }
   /** Parked connections whose next request waits unread while PHP is busy: for another worker (ReadGate). */
-  | { type: 'connections-handed-back'; connections: Array<{ id: number; waitingSince: number }> }
+  | { type: 'connections-handed-back'; connections: HandedBackConnection[] }
   /** A draining worker gives the connection back unread, for another worker. */
   | { type: 'connection-returned'; id: number };
+
+/**
+ * A connection a busy worker gives back: when its next request arrived (Date.now()), and, if that worker had read
+ * it without starting it, the request's bytes (latin1) for the next worker to parse first.
+ */
+export interface HandedBackConnection {
+  id: number;
+  waitingSince: number;
+  replay?: string;
+}
 
 /** Why a request worker asked to be replaced: max_requests, max_memory, or PHP stuck past request_timeout. */
 export type RecycleReason = 'max-requests' | 'memory' | 'timeout';
@@ -65,7 +75,7 @@ export type SupervisorMessage =
    * To a request worker, with a client connection's socket (ConnectionBalancer); `waitingSince` (Date.now()): its
    * next request arrived then, unread, on a worker that gave it back.
    */
-  | { type: 'connection'; id: number; waitingSince?: number }
+  | { type: 'connection'; id: number; waitingSince?: number; replay?: string }
   /**
    * To a request worker above its share once another starts serving (ConnectionBalancer.evenOut): close the
    * connections it holds beyond `keepAtMost`, each after a response (http/connection-shedding.ts).
