@@ -13,6 +13,7 @@ int64_t now_ns() {
 }  // namespace
 
 void Bridge::push(std::unique_ptr<Request> request) {
+  journal.record(*request);
   std::lock_guard<std::mutex> lock(mutex_);
   queue_.push_back(std::move(request));
 }
@@ -27,6 +28,7 @@ std::unique_ptr<Request> Bridge::take() {
   queue_.pop_front();
   taken_at_ns_.store(now_ns());
   taken_id_.store(request->id);
+  journal.taken(request->id);
   return request;
 }
 
@@ -37,6 +39,7 @@ bool Bridge::cancel(uint64_t id) {
   if (found == queue_.end()) return false;
   cancelled = std::move(*found);
   queue_.erase(found);
+  journal.forget(id);
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "http/exchange.h"
+#include "http/request_journal.h"
 
 namespace ephpm {
 
@@ -55,6 +56,9 @@ class Bridge {
 
   // Interruptible sleep used between failed script starts.
   void pause(int milliseconds);
+
+  // What is queued and not started, where the supervisor finds it if this process dies (opened at start).
+  RequestJournal journal;
 
  private:
   std::mutex mutex_;

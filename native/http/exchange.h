@@ -44,6 +44,7 @@ struct Request {
   std::string remote_addr;
   std::string server_addr;
   int32_t remote_port = 0;
+  uint32_t connection = 0;  // the supervisor's id of its connection (request_journal.h); 0: none
   int32_t server_port = 0;
   std::string raw_headers;  // "Name\nvalue\nName\nvalue" as Node received them
   std::string body;         // small bodies travel in memory

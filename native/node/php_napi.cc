@@ -135,6 +135,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   }
   set_status_texts(std::move(status_texts));
   size_t response_memory = options.Get("responseMemoryBytes").IsNumber() ? static_cast<size_t>(options.Get("responseMemoryBytes").As<Napi::Number>().Int64Value()) : 1024 * 1024;
+  if (options.Get("journalPath").IsString()) g_bridge->journal.open(options.Get("journalPath").As<Napi::String>().Utf8Value());
   configure_spill(response_memory, options.Get("tempDir").IsString() ? options.Get("tempDir").As<Napi::String>().Utf8Value() : "");
 
   g_events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ephpm-php-events", 0, 1);
@@ -182,6 +183,7 @@ Napi::Value Dispatch(const Napi::CallbackInfo& info) {
     request->direct_socket = find_socket(direct_socket);
     if (request->direct_socket) request->direct_socket->expect(request->id, info[9].ToNumber().Int32Value());
   }
+  if (info.Length() > 12 && info[12].IsNumber()) request->connection = info[12].As<Napi::Number>().Uint32Value();
   g_bridge->push(std::move(request));
   return info.Env().Undefined();
 }

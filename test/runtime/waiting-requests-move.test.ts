@@ -43,6 +43,13 @@ describe('requests waiting for a worker that dies', () => {
     expect(output()).toMatch(/exited unexpectedly \(SIGKILL\)/);
   }, 60_000);
 
+  it('go to the other worker when they had been read and queued for PHP: the supervisor finds them in its journal', async () => {
+    // The read gate never engages here: every request sent meanwhile is read and queued behind the dying one.
+    const { bystanders, slow } = await bystandersOf(['--park-after-ms', '5000'], '/crash?ms=800');
+    expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
+    expect(slow.response.status).toBe(502);
+  }, 60_000);
+
   it('with park_after_ms = 0 as well: none waiting was read', async () => {
     const { bystanders, slow } = await bystandersOf(['--park-after-ms', '0'], '/crash?ms=300');
     expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);

@@ -14,6 +14,11 @@ const CONNECTION_ID = Symbol('ephpm.connectionId');
 const HANDED_BACK = Symbol('ephpm.handedBack');
 type HandedSocket = Socket & { [CONNECTION_ID]?: number; [HANDED_BACK]?: boolean };
 
+/** The supervisor's id of a connection this worker was handed (0: none). */
+export function connectionId(socket: Socket): number {
+  return (socket as HandedSocket)[CONNECTION_ID] ?? 0;
+}
+
 /**
  * Called with each connection once the HTTP server has it; `waitingSince`: its request already waits (ms epoch), or
  * 0; `replay`: the request another worker read from it and gave back unstarted.

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { answerClientError, followLatestRequests } from './client-errors.js';
 import { ConnectionWatch } from './connection-watch.js';
-import type { HandedConnections } from './handed-connections.js';
+import { connectionId, type HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
 import { answersHalfClosedConnections, closeAfterResponse, currentResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
@@ -362,6 +362,9 @@ export class HttpFront implements ResponderOwner {
       time: now / 1000,
       directSocket,
       keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
+      // Kept until PHP starts it, so that another worker answers it if this one dies (not a pipelined request: the
+      // answers before it on its connection would be cut; not TLS: its session cannot move).
+      connection: this.gate && !req[PIPELINED] ? connectionId(socket) : 0,
     }, responder);
     req[ADMITTED]?.();
   }

@@ -15,6 +15,7 @@ import { HttpFront } from './http-front.js';
 import { checkNodeInternals } from './node-internals.js';
 import type { PhpResponder } from './php-responder.js';
 import { Recycling } from './recycling.js';
+import { REQUEST_JOURNAL_ENV } from '../supervisor/request-journal.js';
 import { removeTempDir } from './temp-files.js';
 
 const config = workerConfig();
@@ -35,7 +36,7 @@ async function boot(): Promise<void> {
   const addon = loadAddon();
   php = new EmbeddedPhp<PhpResponder>(addon);
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
-  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public'), responseMemoryBytes: config.responseMemoryBytes });
+  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public'), responseMemoryBytes: config.responseMemoryBytes, journalPath: process.env[REQUEST_JOURNAL_ENV] || undefined });
   await php.waitUntilReady();
   bootLog.booted();
   if (leaving) return; // told to leave while PHP booted: never start serving

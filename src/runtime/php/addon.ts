@@ -50,6 +50,8 @@ export interface PhpFunctions {
     script: string; ini: string; stackSize: number; documentRoot: string; statusTexts: Record<string, string>;
     /** A complete response's body beyond this many bytes waits for the client in a temp file under `tempDir`. */
     responseMemoryBytes?: number; tempDir?: string;
+    /** Where queued requests are kept until PHP starts them, for the supervisor if the worker dies (request_journal.h). */
+    journalPath?: string;
   }, onEvent: EventCallback): void;
   /** `head`: "method\nuri\nprotocol\nscheme\nremoteAddr\nserverAddr\nName\nvalue..." */
   dispatch(
@@ -58,6 +60,8 @@ export interface PhpFunctions {
     directSocket: number, keepAliveSeconds: number,
     /** 0 none, 1 urlencoded, 2 multipart; `form`: [isFile, name, value, type, path, size, error] per part. */
     postForm: number, form: Array<string | number> | null,
+    /** The supervisor's id of the request's connection, 0: none (not recorded in the journal). */
+    connection: number,
   ): void;
   /** Registers a dup of Node's socket descriptor that PHP may write complete responses to: its id, or -1. */
   adoptSocket(fd: number): number;

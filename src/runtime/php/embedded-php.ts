@@ -26,6 +26,8 @@ export interface EmbeddedPhpOptions {
   documentRoot?: string;
   /** A complete response's body beyond this many bytes goes through an unnamed temp file (default 1 MiB). */
   responseMemoryBytes?: number;
+  /** Queued requests are kept there until PHP starts them (the supervisor reads it if the worker dies). */
+  journalPath?: string;
 }
 
 export interface EmbeddedPhpEvents {
@@ -55,7 +57,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     const ini = Object.entries(options.ini).map(([key, value]) => `${key}=${value}\n`).join('');
     this.addon.start({
       script: options.script, ini, stackSize: options.stackBytes, documentRoot: options.documentRoot ?? '',
-      statusTexts: STATUS_CODES as Record<string, string>, responseMemoryBytes: options.responseMemoryBytes, tempDir: tmpdir(),
+      statusTexts: STATUS_CODES as Record<string, string>, responseMemoryBytes: options.responseMemoryBytes, tempDir: tmpdir(), journalPath: options.journalPath,
     }, this.onEvent);
   }
 
@@ -93,7 +95,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   dispatch(id: number, request: DispatchedRequest, sink: Sink): void {
     this.sinks.add(id, sink);
     const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
-    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directSocket, request.keepAliveSeconds, request.postForm ?? 0, request.form ?? null);
+    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directSocket, request.keepAliveSeconds, request.postForm ?? 0, request.form ?? null, request.connection ?? 0);
     if (!this.wakeScheduled) {
       this.wakeScheduled = true;
       setImmediate(this.wake);
@@ -108,6 +110,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
 
   /** Node answered in PHP's place (timeout, shutdown, bad header): PHP's late answer is dropped here. */
   forget(id: number): void {
+    this.addon.cancel(id); // answered in PHP's place: PHP must not run it, nor the supervisor send it to another worker
     if (this.sinks.take(id)) this.onSettled?.();
   }
 
@@ -230,6 +233,8 @@ export interface DispatchedRequest {
   directSocket: number;
   /** What PHP says in "Keep-Alive: timeout=…" when it writes directly; 0 = "Connection: close". */
   keepAliveSeconds: number;
+  /** The supervisor's id of its connection: kept in the journal until PHP starts it (0: not kept, cannot move). */
+  connection?: number;
 }
 
 /** PHP's bytes as UTF-8 text, for log lines. */

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { EphpmError } from '../errors.js';
 import { socketDescriptor } from '../http/node-internals.js';
 import type { HandedBackConnection, SupervisorMessage } from './process-messages.js';
+import type { UnstartedRequests } from './request-journal.js';
 import type { WorkerSlot } from './worker-slot.js';
 
 interface Handed {
@@ -92,15 +93,21 @@ export class ConnectionBalancer {
   }
 
   /**
-   * The worker exited. What it never confirmed, and what it had parked (its next request, if any, unread), goes to
-   * another worker. A connection it had read a request from and never answered gets a 502 (nginx's answer when
+   * The worker exited. What it never confirmed, what it had parked (its next request, if any, unread), and what had
+   * requests queued for its PHP that PHP had not started (`unstarted`, from its journal: sent as bytes the next worker
+   * parses first) goes to another worker. A connection it had read a request from and never answered gets a 502 (nginx's answer when
    * php-fpm's child dies); any other (a response cut off, an idle one) is closed.
    */
-  gone(slot: WorkerSlot): void {
+  gone(slot: WorkerSlot, unstarted: UnstartedRequests): void {
     this.open.delete(slot);
     for (const [id, handed] of this.handed) {
       if (handed.slot !== slot) continue;
       this.handed.delete(id);
+      const queued = id !== unstarted.runningConnection ? unstarted.byConnection.get(id) : undefined;
+      if (queued) {
+        this.handOut(handed.socket, 0, null, queued.toString('latin1'));
+        continue;
+      }
       const state = handed.confirmed ? this.readState(socketDescriptor(handed.socket)) : [true, 0, false] as const;
       if (state?.[0]) this.handOut(handed.socket);
       else if (state?.[2]) answerBadGateway(handed.socket);

@@ -17,6 +17,7 @@ import { taskEnv } from '../tasks/task-sockets.js';
 import { formatBytes } from '../sizes.js';
 import { WORKER_CONFIG_ENV, type RecycleReason, type WorkerMessage, type WorkerStats } from './process-messages.js';
 import { ConnectionBalancer } from './connection-balancer.js';
+import { newJournalPath, readJournal, removeJournal, REQUEST_JOURNAL_ENV, sweepJournals } from './request-journal.js';
 import { CrashBackoff, drainAll, exitReason } from './process-slot.js';
 import { loadAddon } from '../php/addon.js';
 import { alreadyRunningError, removeServerState, takeServerLock, writeServerState } from './state-file.js';
@@ -78,6 +79,7 @@ export class Supervisor {
     const holder = takeServerLock(this.config.stateFile);
     if (holder !== 0) throw alreadyRunningError(holder, this.config.stateFile);
     await refuseLiveSocket(controlSocketPath(this.config.stateFile));
+    sweepJournals();
     const addon = loadAddon();
     this.balancer = await ConnectionBalancer.listen(this.config.host, this.config.port, (fd) => addon.connectionState(fd));
     this.config.port = this.balancer.port; // port 0: the free one it got
@@ -237,9 +239,14 @@ export class Supervisor {
 
   private fork(index: number, restarts: number, replaces: WorkerSlot | null, giveUpOnBootFailure = false, showBootError = false): WorkerSlot {
     const tempDir = this.newWorkerTempDir();
-    const env = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http'), [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '', [WORKER_TEMP_DIR_ENV]: tempDir ?? '' };
+    const journal = newJournalPath();
+    const env = {
+      ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http'), [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '',
+      [WORKER_TEMP_DIR_ENV]: tempDir ?? '', [REQUEST_JOURNAL_ENV]: journal,
+    };
     const slot = new WorkerSlot(cluster.fork(env).process, index, restarts);
     slot.tempDir = tempDir;
+    slot.journal = journal;
     slot.replaces = replaces;
     slot.giveUpOnBootFailure = giveUpOnBootFailure;
     this.slots.add(slot);
@@ -354,7 +361,8 @@ export class Supervisor {
     // A successor that never served: its predecessor may be replaced again (a retry sets it anew).
     for (const other of this.slots) if (other.successor === slot && !slot.ready) other.successor = null;
     this.slots.delete(slot);
-    this.balancer?.gone(slot);
+    this.balancer?.gone(slot, readJournal(slot.journal));
+    removeJournal(slot.journal);
     this.requestsOfGoneWorkers += slot.lastRequests ?? 0;
     this.metrics.http.retire(slot.lastStats?.counters);
     this.saveState();

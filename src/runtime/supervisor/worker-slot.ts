@@ -6,6 +6,8 @@ import { ProcessSlot } from './process-slot.js';
 export class WorkerSlot extends ProcessSlot<WorkerStats> {
   /** Its temp dir (spooled bodies, uploads), made by the supervisor and removed once it has exited; null: none made. */
   tempDir: string | null = null;
+  /** Where its PHP bridge keeps queued requests until PHP starts them (request-journal.ts); read once it has exited. */
+  journal = '';
   /** The worker this one replaces once it is ready (recycling, reload). */
   replaces: WorkerSlot | null = null;
   /** Requests served, as last reported (a draining worker reports before it exits). */
