@@ -163,7 +163,8 @@ export class HttpFront implements ResponderOwner {
 
   /** PHP is stuck and the worker leaves: parked connections, and requests PHP has not started, go to other workers. */
   handBackParked(): void {
-    if (this.gate?.handsOff) this.handBackUnstarted(this.php.taken()[0]);
+    // The supervisor sends this worker nothing more: they go to the others, or wait for its replacement.
+    if (this.gate) this.handBackUnstarted(this.php.taken()[0]);
     this.gate?.handBackAll();
   }
 
