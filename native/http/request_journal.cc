@@ -17,35 +17,65 @@ size_t file_bytes() { return kHeaderBytes + static_cast<size_t>(RequestJournal::
 
 std::atomic<uint64_t>* id_at(char* where) { return reinterpret_cast<std::atomic<uint64_t>*>(where); }
 
-bool framing_header(const std::string& name) {
-  return strcasecmp(name.c_str(), "content-length") == 0 || strcasecmp(name.c_str(), "transfer-encoding") == 0 ||
-         strcasecmp(name.c_str(), "expect") == 0;
+bool framing_header(const char* name, size_t length) {
+  return (length == 14 && strncasecmp(name, "content-length", 14) == 0) ||
+         (length == 17 && strncasecmp(name, "transfer-encoding", 17) == 0) || (length == 6 && strncasecmp(name, "expect", 6) == 0);
 }
 
-}  // namespace
+bool sends_length(const Request& request) {
+  return !request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+}
 
-std::string request_bytes(const Request& request) {
-  if (!request.body_file.empty() || request.post_form == PostForm::Multipart) return "";
-  std::string bytes = request.method + " " + request.uri + " " + request.protocol + "\r\n";
-  size_t position = 0;
+// Appends to a fixed buffer; `fits` turns false once something did not fit (the request is then not recorded).
+struct Writer {
+  char* at;
+  char* end;
+  bool fits = true;
+  void add(const char* data, size_t length) {
+    if (!fits || static_cast<size_t>(end - at) < length) {
+      fits = false;
+      return;
+    }
+    std::memcpy(at, data, length);
+    at += length;
+  }
+  void add(const std::string& text) { add(text.data(), text.size()); }
+};
+
+// Writes the request as another worker's HTTP/1.1 parser takes it: the request line, the headers as received but
+// their framing, the body (it arrived whole: PHP is only given complete requests) with its own length.
+template <typename Sink>
+void write_request(const Request& request, Sink& out) {
+  out.add(request.method);
+  out.add(" ", 1);
+  out.add(request.uri);
+  out.add(" ", 1);
+  out.add(request.protocol);
+  out.add("\r\n", 2);
   const std::string& raw = request.raw_headers;
+  size_t position = 0;
   while (position < raw.size()) {
     size_t name_end = raw.find('\n', position);
     if (name_end == std::string::npos) break;
     size_t value_end = raw.find('\n', name_end + 1);
     if (value_end == std::string::npos) value_end = raw.size();
-    std::string name = raw.substr(position, name_end - position);
-    if (!framing_header(name)) bytes += name + ": " + raw.substr(name_end + 1, value_end - name_end - 1) + "\r\n";
+    if (!framing_header(raw.data() + position, name_end - position)) {
+      out.add(raw.data() + position, name_end - position);
+      out.add(": ", 2);
+      out.add(raw.data() + name_end + 1, value_end - name_end - 1);
+      out.add("\r\n", 2);
+    }
     position = value_end + 1;
   }
-  // The body arrived whole (PHP is only given complete requests): it goes with its own length.
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
-    bytes += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  if (sends_length(request)) {
+    std::string length = "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+    out.add(length);
   }
-  bytes += "\r\n";
-  bytes += request.body;
-  return bytes;
+  out.add("\r\n", 2);
+  out.add(request.body);
 }
+
+}  // namespace
 
 bool RequestJournal::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -66,11 +96,12 @@ void RequestJournal::record(const Request& request) {
   if (!base_ || request.connection == 0) return;
   char* at = slot(request.id);
   id_at(at)->store(0, std::memory_order_relaxed);  // the slot's earlier request is long finished
-  std::string bytes = request_bytes(request);
-  if (bytes.empty() || bytes.size() > kSlotBytes - kSlotHeaderBytes) return;
-  uint32_t meta[2] = {request.connection, static_cast<uint32_t>(bytes.size())};
+  if (!request.body_file.empty() || request.post_form == PostForm::Multipart) return;
+  Writer out{at + kSlotHeaderBytes, at + kSlotBytes};
+  write_request(request, out);
+  if (!out.fits) return;
+  uint32_t meta[2] = {request.connection, static_cast<uint32_t>(out.at - (at + kSlotHeaderBytes))};
   std::memcpy(at + 8, meta, sizeof meta);
-  std::memcpy(at + kSlotHeaderBytes, bytes.data(), bytes.size());
   id_at(at)->store(request.id, std::memory_order_release);
 }
 

@@ -38,7 +38,4 @@ class RequestJournal {
   char* base_ = nullptr;
 };
 
-// The request's bytes as an HTTP/1.1 parser takes them, or "" when they cannot be rebuilt (body not in memory).
-std::string request_bytes(const Request& request);
-
 }  // namespace ephpm

@@ -1,3 +1,4 @@
+import { ServerResponse } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,8 @@ export interface HttpFrontOptions {
   connectionState?: ConnectionStateFunctions;
 }
 
-type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean; [PIPELINED]?: boolean; [ADMITTED]?: () => void };
+type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean; [PIPELINED]?: boolean; [ADMITTED]?: boolean };
+type GatedResponse = RawResponse & { [GATED]?: { gate: ReadGate; req: RawRequest; socket: Socket } };
 type RawResponse = FastifyReply['raw'];
 
 // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
@@ -62,8 +64,10 @@ type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: bool
 const PIPELINED = Symbol('ephpm.pipelined');
 /** The request said `Expect: 100-continue`: its client waits for a 100 before it sends the body. */
 const EXPECTS_CONTINUE = Symbol('ephpm.expectsContinue');
-/** Releases the request's place at the read gate (once it is with PHP, answered, or reading its body). */
+/** The request holds a place at the read gate (until it is with PHP, answered, or reading its body). */
 const ADMITTED = Symbol('ephpm.admitted');
+/** The gate a response tells when its first byte is written and when it is done. */
+const GATED = Symbol('ephpm.gated');
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -87,8 +91,6 @@ export class HttpFront implements ResponderOwner {
   /** PHP runs a request Node answered 504 in its place: it takes nothing more (the worker is replaced). */
   private phpStuck = false;
   private parkWatch: NodeJS.Timeout | null = null;
-  /** Requests with PHP that another worker could take instead while PHP has not started them (plain TCP, whole in memory). */
-  private readonly movable = new WeakMap<PhpResponder, { socket: Socket; bytes: () => Buffer }>();
 
   constructor(
     private readonly config: ServerConfig,
@@ -173,10 +175,11 @@ export class HttpFront implements ResponderOwner {
     const gate = this.gate!;
     const moving: Array<{ socket: Socket; waitingSince: number; replay: Buffer }> = [];
     for (const [id, responder] of this.php.waiting()) {
-      const movable = id > takenId ? this.movable.get(responder) : undefined;
-      if (!movable || movable.socket.destroyed || !this.php.cancel(id)) continue;
+      const req = id > takenId ? (responder.movable as RawRequest | null) : null;
+      if (!req || req.socket.destroyed || !this.php.cancel(id)) continue;
       this.php.forget(id);
-      moving.push({ socket: movable.socket, waitingSince: responder.arrivedAt, replay: movable.bytes() });
+      const target = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+      moving.push({ socket: req.socket, waitingSince: responder.arrivedAt, replay: requestBytes(req.method!, target, req.httpVersion, req.rawHeaders, responder.movableBody) });
     }
     if (moving.length > 0) gate.handBack(moving);
   }
@@ -241,22 +244,18 @@ export class HttpFront implements ResponderOwner {
     gate.reconsider();
   }
 
-  /** The request holds its place at the read gate until it is with PHP; its connection is parked after it if PHP is busy. */
+  /**
+   * The request holds its place at the read gate until it is with PHP; its connection is parked after it if PHP is
+   * busy. No closure per request: the response carries what its (shared) listeners need.
+   */
   private admit(req: RawRequest, res: RawResponse): void {
     const gate = this.gate!;
-    const socket = req.socket;
-    const release = gate.arrived(socket);
-    req[ADMITTED] = release;
+    gate.arrived(req.socket);
+    req[ADMITTED] = true;
+    (res as GatedResponse)[GATED] = { gate, req, socket: req.socket }; // Node clears req.socket once it is done
     // Node writes every head it sends through writeHead (end() without one calls it too).
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: RawResponse, ...args: unknown[]) {
-      gate.answering(socket);
-      return (writeHead as (...headArgs: unknown[]) => RawResponse).apply(this, args);
-    } as RawResponse['writeHead'];
-    res.once('close', () => {
-      release();
-      if (res.writableFinished && !socket.destroyed && socket.writable && !currentResponse(socket)) gate.between(socket);
-    });
+    res.writeHead = gatedWriteHead as RawResponse['writeHead'];
+    res.once('close', gatedResponseClosed);
   }
 
   private handleInTurn(req: RawRequest, res: RawResponse, started: number): void {
@@ -306,7 +305,7 @@ export class HttpFront implements ResponderOwner {
     }
     if (!hasRequestBody(req)) return this.dispatch(req, res, target, started, EMPTY_BODY);
     if (req[EXPECTS_CONTINUE] && !announcedTooLarge(req, this.config.maxBodyBytes)) res.writeContinue();
-    req[ADMITTED]?.(); // a body may take long to arrive: PHP takes other requests meanwhile
+    release(req, this.gate); // a body may take long to arrive: PHP takes other requests meanwhile
     let timedOut = false;
     const stopWatching = this.watch.receiving(req.socket, () => {
       timedOut = true;
@@ -342,7 +341,8 @@ export class HttpFront implements ResponderOwner {
     const directSocket = this.directSocket(req, res);
     const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, arrived, body.tempFiles, directSocket);
     if (this.gate && !req[PIPELINED] && body.file === null && body.form === null) {
-      this.movable.set(responder, { socket, bytes: () => requestBytes(req.method!, (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/', req.httpVersion, req.rawHeaders, body.buffer) });
+      responder.movable = req;
+      responder.movableBody = body.buffer;
     }
 
     this.php.dispatch(id, {
@@ -367,7 +367,7 @@ export class HttpFront implements ResponderOwner {
       // answers before it on its connection would be cut; not TLS: its session cannot move).
       connection: this.gate && !req[PIPELINED] ? connectionId(socket) : 0,
     }, responder);
-    req[ADMITTED]?.();
+    release(req, this.gate);
   }
 
   /**
@@ -464,6 +464,28 @@ export class HttpFront implements ResponderOwner {
     this.counters.answered(method, status, ms);
     if (this.config.accessLog) this.logger.request(method, url, status, ms);
   }
+}
+
+const nodeWriteHead = ServerResponse.prototype.writeHead;
+
+function gatedWriteHead(this: GatedResponse, ...args: unknown[]): RawResponse {
+  const gated = this[GATED];
+  if (gated) gated.gate.answering(gated.socket);
+  return (nodeWriteHead as (...headArgs: unknown[]) => RawResponse).apply(this, args);
+}
+
+function gatedResponseClosed(this: GatedResponse): void {
+  const gated = this[GATED]!;
+  release(gated.req, gated.gate);
+  const socket = gated.socket;
+  if (this.writableFinished && !socket.destroyed && socket.writable && !currentResponse(socket)) gated.gate.between(socket);
+}
+
+/** The request's place at the read gate is given up (once). */
+function release(req: RawRequest, gate: ReadGate | null): void {
+  if (!req[ADMITTED]) return;
+  req[ADMITTED] = false;
+  gate?.released();
 }
 
 /** CONNECT (authority-form) asks for a tunnel: this is an origin server, not a proxy. */

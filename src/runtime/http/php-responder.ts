@@ -22,6 +22,9 @@ export class PhpResponder implements ResponseSink {
   /** From dispatch to PHP's first answer (ms); -1 while PHP has not answered, or when Node answered instead. */
   phpMs = -1;
   private readonly dispatchedAt = performance.now();
+  /** Set when another worker could take the request instead while PHP has not started it: its request, and body. */
+  movable: unknown = null;
+  movableBody: Buffer | null = null;
 
   constructor(
     private readonly response: ServerResponse,

@@ -93,24 +93,22 @@ export class ReadGate {
   }
 
   /**
-   * A request arrived on `socket`: marked as owed an answer until its first byte goes out (answering()).
-   * Returns what to call once it is with PHP, or answered, or reading its body.
+   * A request arrived on `socket`: marked as owed an answer until its first byte goes out (answering()). It holds
+   * a place until released(): once it is with PHP, answered, or reading its body.
    */
-  arrived(socket: Socket): () => void {
+  arrived(socket: Socket): void {
     this.idle.delete(socket);
     this.trying.delete(socket);
     const fd = socketDescriptor(socket);
     if (this.parked.delete(socket)) this.native.markParked(fd, false);
     this.native.markAnswering(fd, true);
     this.admitted++;
-    let released = false;
     if (!this.isOpen) this.close();
-    return () => {
-      if (released) return;
-      released = true;
-      this.admitted--;
-      this.reconsider();
-    };
+  }
+
+  released(): void {
+    this.admitted--;
+    this.reconsider();
   }
 
   /** The first byte of the connection's answer is about to be written (PHP's direct writes unmark it themselves). */

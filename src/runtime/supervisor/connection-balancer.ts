@@ -152,7 +152,7 @@ export class ConnectionBalancer {
       const handed = this.handed.get(id);
       if (!handed || handed.slot !== slot) continue;
       this.handed.delete(id);
-      handed.socket.destroy();
+      closeLingering(handed.socket);
       if (load) load.open = Math.max(0, load.open - 1);
     }
   }
@@ -198,10 +198,24 @@ export class ConnectionBalancer {
   }
 }
 
+/**
+ * Closes the last copy of a connection without resetting it: what the client still sends (the rest of a body the
+ * worker refused, 413 or 507) is read and dropped until it closes too, or 5 s, as nginx's lingering close. Closing
+ * with unread bytes would send a reset, and the client's kernel would drop the answer it had not read yet.
+ */
+function closeLingering(socket: Socket): void {
+  socket.on('error', () => socket.destroy());
+  socket.once('end', () => socket.destroy());
+  socket.resume();
+  socket.end();
+  setTimeout(() => socket.destroy(), 5000).unref();
+}
+
 const BAD_GATEWAY_BODY = '502 Bad Gateway: the worker running this request died; it did not finish.\n';
 
 /** The answer owed by a worker that died: sent, then the connection closes once the client has it. */
 function answerBadGateway(socket: Socket): void {
+  socket.once('end', () => socket.destroy());
   socket.on('error', () => socket.destroy());
   socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${BAD_GATEWAY_BODY.length}\r\nConnection: close\r\n\r\n${BAD_GATEWAY_BODY}`);
   // Whatever the client still sends is read and dropped, so the close does not reset the answer away.
