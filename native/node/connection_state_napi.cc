@@ -31,7 +31,18 @@ Napi::Value MarkAnswering(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), mark_answer_owed(fd, info[1].As<Napi::Boolean>().Value()));
 }
 
-// connectionState(fd) -> [parked, unread bytes, owes an answer] or null (the descriptor is gone).
+// Whether the bytes waiting unread begin as a request line does ("GET /", "OPTIONS *"): a method token and a space.
+bool starts_request(int fd) {
+  char head[24];
+  ssize_t got = recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+  if (got <= 0) return false;
+  ssize_t at = 0;
+  while (at < got && head[at] >= 'A' && head[at] <= 'Z') at++;
+  return at > 0 && at < got && head[at] == ' ';
+}
+
+// connectionState(fd) -> [parked, unread bytes, owes an answer, the unread bytes begin a request] or null (the
+// descriptor is gone).
 Napi::Value ConnectionState(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();
@@ -39,10 +50,11 @@ Napi::Value ConnectionState(const Napi::CallbackInfo& info) {
   int unread = 0;
   if (flags < 0 || ioctl(fd, FIONREAD, &unread) != 0) return env.Null();
   bool owes = answer_owed(fd);
-  Napi::Array state = Napi::Array::New(env, 3);
+  Napi::Array state = Napi::Array::New(env, 4);
   state.Set(0u, Napi::Boolean::New(env, (flags & O_APPEND) != 0));
   state.Set(1u, Napi::Number::New(env, unread));
   state.Set(2u, Napi::Boolean::New(env, owes));
+  state.Set(3u, Napi::Boolean::New(env, unread > 0 && starts_request(fd)));
   return state;
 }
 

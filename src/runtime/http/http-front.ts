@@ -233,6 +233,8 @@ export class HttpFront implements ResponderOwner {
     const started = performance.now();
     if (res.socket === req.socket) return this.handleInTurn(req, res, started);
     req[PIPELINED] = true;
+    // Read and waiting its turn: owed an answer (a 502 if the worker dies before it is with PHP and in the journal).
+    this.gate?.answerOwed(req.socket);
     afterEarlierResponses(res, req.socket, () => this.handleInTurn(req, res, started));
   }
 
@@ -363,9 +365,9 @@ export class HttpFront implements ResponderOwner {
       time: now / 1000,
       directSocket,
       keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
-      // Kept until PHP starts it, so that another worker answers it if this one dies (not a pipelined request: the
-      // answers before it on its connection would be cut; not TLS: its session cannot move).
-      connection: this.gate && !req[PIPELINED] ? connectionId(socket) : 0,
+      // Kept until PHP starts it, so that another worker answers it if this one dies (every answer before it on its
+      // connection is written by now; not TLS: its session cannot move).
+      connection: this.gate ? connectionId(socket) : 0,
     }, responder);
     release(req, this.gate);
   }

@@ -111,6 +111,11 @@ export class ReadGate {
     this.reconsider();
   }
 
+  /** A request was read from the connection and waits its turn behind the answer before it. */
+  answerOwed(socket: Socket): void {
+    this.native.markAnswering(socketDescriptor(socket), true);
+  }
+
   /** The first byte of the connection's answer is about to be written (PHP's direct writes unmark it themselves). */
   answering(socket: Socket): void {
     this.native.markAnswering(socketDescriptor(socket), false);

@@ -142,8 +142,8 @@ export interface ConnectionStateFunctions {
   markParked(fd: number, parked: boolean): boolean;
   /** Marks a request read from the connection and not answered yet (the supervisor answers 502 if the worker dies). */
   markAnswering(fd: number, answering: boolean): boolean;
-  /** [parked, bytes unread, owes an answer (marked answering)], or null: not an open socket. */
-  connectionState(fd: number): [parked: boolean, unread: number, owesAnswer: boolean] | null;
+  /** [parked, bytes unread, owes an answer (marked answering), the unread bytes begin a request], or null: not an open socket. */
+  connectionState(fd: number): [parked: boolean, unread: number, owesAnswer: boolean, startsRequest: boolean] | null;
 }
 
 /** What `clusterApply` did with a remote row (native/node/cluster_napi.cc `Applied`). */

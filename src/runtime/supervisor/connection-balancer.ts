@@ -13,7 +13,7 @@ interface Handed {
 }
 
 /** What a dead worker's connections are, read from the kernel (native/node/connection_state_napi.cc). */
-export type ConnectionStateReader = (fd: number) => [parked: boolean, unread: number, owesAnswer: boolean] | null;
+export type ConnectionStateReader = (fd: number) => [parked: boolean, unread: number, owesAnswer: boolean, startsRequest: boolean] | null;
 
 interface Load {
   open: number;
@@ -95,8 +95,9 @@ export class ConnectionBalancer {
   /**
    * The worker exited. What it never confirmed, what it had parked (its next request, if any, unread), and what had
    * requests queued for its PHP that PHP had not started (`unstarted`, from its journal: sent as bytes the next worker
-   * parses first) goes to another worker. A connection it had read a request from and never answered gets a 502 (nginx's answer when
-   * php-fpm's child dies); any other (a response cut off, an idle one) is closed.
+   * parses first) goes to another worker, as does one it read between requests whose next request is still unread
+   * (its bytes begin a request line). A connection it had read a request from and never answered gets a 502
+   * (nginx's answer when php-fpm's child dies); any other (a response cut off, an idle one) is closed.
    */
   gone(slot: WorkerSlot, unstarted: UnstartedRequests): void {
     this.open.delete(slot);
@@ -108,9 +109,11 @@ export class ConnectionBalancer {
         this.handOut(handed.socket, 0, null, queued.toString('latin1'));
         continue;
       }
-      const state = handed.confirmed ? this.readState(socketDescriptor(handed.socket)) : [true, 0, false] as const;
+      const state = handed.confirmed ? this.readState(socketDescriptor(handed.socket)) : [true, 0, false, false] as const;
       if (state?.[0]) this.handOut(handed.socket);
       else if (state?.[2]) answerBadGateway(handed.socket);
+      // Read between requests (the gate not engaged) with the next one still unread: nothing of it was read.
+      else if (state?.[3]) this.handOut(handed.socket);
       else handed.socket.destroy();
     }
   }
