@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "http/raw_headers.h"
+
 namespace ephpm {
 namespace {
 
@@ -52,21 +54,13 @@ void write_request(const Request& request, Sink& out) {
   out.add(" ", 1);
   out.add(request.protocol);
   out.add("\r\n", 2);
-  const std::string& raw = request.raw_headers;
-  size_t position = 0;
-  while (position < raw.size()) {
-    size_t name_end = raw.find('\n', position);
-    if (name_end == std::string::npos) break;
-    size_t value_end = raw.find('\n', name_end + 1);
-    if (value_end == std::string::npos) value_end = raw.size();
-    if (!framing_header(raw.data() + position, name_end - position)) {
-      out.add(raw.data() + position, name_end - position);
-      out.add(": ", 2);
-      out.add(raw.data() + name_end + 1, value_end - name_end - 1);
-      out.add("\r\n", 2);
-    }
-    position = value_end + 1;
-  }
+  for_each_raw_header(request.raw_headers, [&out](std::string_view name, std::string_view value) {
+    if (framing_header(name.data(), name.size())) return;
+    out.add(name.data(), name.size());
+    out.add(": ", 2);
+    out.add(value.data(), value.size());
+    out.add("\r\n", 2);
+  });
   if (sends_length(request)) {
     std::string length = "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
     out.add(length);

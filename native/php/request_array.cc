@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "http/raw_headers.h"
 #include "php/input_vars.h"
 #include "php/server_vars.h"
 #include "php/uploads.h"
@@ -28,15 +29,9 @@ std::string lower(std::string text) {
 // ones joined the way HTTP allows: "; " for Cookie, ", " for everything else.
 std::vector<Header> parse_headers(const std::string& raw) {
   std::vector<Header> headers;
-  size_t position = 0;
-  while (position < raw.size()) {
-    size_t name_end = raw.find('\n', position);
-    if (name_end == std::string::npos) break;
-    size_t value_end = raw.find('\n', name_end + 1);
-    if (value_end == std::string::npos) value_end = raw.size();
-    std::string name = lower(raw.substr(position, name_end - position));
-    std::string value = raw.substr(name_end + 1, value_end - name_end - 1);
-    position = value_end + 1;
+  for_each_raw_header(raw, [&headers](std::string_view raw_name, std::string_view raw_value) {
+    std::string name = lower(std::string(raw_name));
+    std::string value(raw_value);
     Header* existing = nullptr;
     for (auto& header : headers) {
       if (header.name == name) existing = &header;
@@ -47,7 +42,7 @@ std::vector<Header> parse_headers(const std::string& raw) {
     } else {
       headers.push_back({std::move(name), std::move(value)});
     }
-  }
+  });
   return headers;
 }
 
