@@ -16,7 +16,7 @@ import { connectionId, type HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
 import { answersHalfClosedConnections, closeAfterResponse, currentResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
-import { afterEarlierResponses } from './pipelining.js';
+import { afterEarlierResponses, waitingBehind } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
 import { requestBytes } from './request-replay.js';
 import { announcedTooLarge, EMPTY_BODY, hasRequestBody, postForm, readRequestBody, type RequestBody } from './request-body.js';
@@ -176,7 +176,8 @@ export class HttpFront implements ResponderOwner {
     const moving: Array<{ socket: Socket; waitingSince: number; replay: Buffer }> = [];
     for (const [id, responder] of this.php.waiting()) {
       const req = id > takenId ? (responder.movable as RawRequest | null) : null;
-      if (!req || req.socket.destroyed || !this.php.cancel(id)) continue;
+      // Not one with requests read behind it on its connection: those could not follow it.
+      if (!req?.socket || req.socket.destroyed || waitingBehind(req.socket) > 0 || !this.php.cancel(id)) continue;
       this.php.forget(id);
       const target = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
       moving.push({ socket: req.socket, waitingSince: responder.arrivedAt, replay: requestBytes(req.method!, target, req.httpVersion, req.rawHeaders, responder.movableBody) });
@@ -342,7 +343,8 @@ export class HttpFront implements ResponderOwner {
     const url = target.uri;
     const directSocket = this.directSocket(req, res);
     const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, arrived, body.tempFiles, directSocket);
-    if (this.gate && !req[PIPELINED] && body.file === null && body.form === null) {
+    // Every answer before it on its connection is written by now (a pipelined request waited for them).
+    if (this.gate && body.file === null && body.form === null) {
       responder.movable = req;
       responder.movableBody = body.buffer;
     }

@@ -10,6 +10,11 @@ import { pauseReading, resumeReading } from './node-internals.js';
 const WAITING = Symbol('ephpm.pipelinedWaiting');
 type PipeliningSocket = Socket & { [WAITING]?: number };
 
+/** Requests read from the connection that wait for the answers before them (not yet given to PHP). */
+export function waitingBehind(socket: Socket): number {
+  return (socket as PipeliningSocket)[WAITING] ?? 0;
+}
+
 /** Calls `serve` once `response`, a pipelined request's, is its connection's current one (every earlier one written). */
 export function afterEarlierResponses(response: ServerResponse, socket: Socket, serve: () => void): void {
   const connection = socket as PipeliningSocket;
