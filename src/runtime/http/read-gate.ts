@@ -66,10 +66,6 @@ export class ReadGate {
     }
   }
 
-  get parkedCount(): number {
-    return this.parked.size;
-  }
-
   /**
    * A connection this worker was handed; `waitingSince`: its request already waited (handed back by another worker).
    * `replayed`: its request comes with it, read by the worker that gave it back: it is read here at once.
