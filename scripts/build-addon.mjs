@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run build:addon (after build:ts): the same build as `ephpm runtime:build`.
-import { buildAddon } from '../dist/runtime/php/addon-build.js';
+import { buildAddon } from '../dist/runtime/toolchain/addon-build.js';
 
 try {
   const { phpVersion, library } = await buildAddon();

@@ -4,12 +4,12 @@ import { isEphpmError } from '../runtime/errors.js';
 import { composerJson, installedPackages, satisfiesConstraint } from '../runtime/laravel/composer-packages.js';
 import { composerRequireCommand, missingLaravelPackages } from '../runtime/laravel/laravel-app.js';
 import { readLaravelConfig, type LaravelConfig } from '../runtime/laravel/laravel-config.js';
-import { packageRoot } from '../runtime/php/addon.js';
-import { canAccess } from '../runtime/php/php-install.js';
-import type { RuntimeInfo } from '../runtime/php/runtime-info.js';
+import { packageRoot } from '../runtime/native/addon.js';
+import { canAccess } from '../runtime/native/php-config.js';
+import type { RuntimeInfo } from '../runtime/toolchain/runtime-info.js';
 import { parseTableDefinitions } from '../runtime/tables/table-definitions.js';
 import { parseByteSize } from '../runtime/sizes.js';
-import type { Check } from './doctor.js';
+import type { Check } from './doctor-check.js';
 
 const WRITABLE = ['storage', 'storage/app', 'storage/framework', 'storage/framework/cache', 'storage/framework/sessions', 'storage/framework/views', 'storage/logs', 'bootstrap/cache'];
 const MIN_MEMORY = 128 * 1024 * 1024;

@@ -1,24 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../runtime/config.js';
+import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../runtime/config/config.js';
 import { isEphpmError } from '../runtime/errors.js';
-import { loadAddon } from '../runtime/php/addon.js';
+import { loadAddon } from '../runtime/native/addon.js';
 import { isLaravelApp } from '../runtime/laravel/laravel-app.js';
-import { phpMinorForHints } from '../runtime/php/php-install.js';
-import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/php/runtime-info.js';
-import { readStateFile, runningServerPid } from '../runtime/supervisor/state-file.js';
+import { phpMinorForHints } from '../runtime/native/php-config.js';
+import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/toolchain/runtime-info.js';
+import { readStateFile, runningServerPid } from '../runtime/control/state-file.js';
 import { portInUseHint } from '../runtime/supervisor/connection-balancer.js';
+import type { Check } from './doctor-check.js';
 import { laravelChecks } from './doctor-laravel.js';
-
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
-
-export interface Check {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  /** The command or change that fixes it. */
-  fix?: string;
-}
 
 export interface DoctorReport {
   ok: boolean;

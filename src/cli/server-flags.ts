@@ -1,5 +1,5 @@
 import { Flags, type Interfaces } from '@oclif/core';
-import { MAX_TASK_WORKERS, type ServeOptions } from '../runtime/config.js';
+import { MAX_TASK_WORKERS, type ServeOptions } from '../runtime/config/config.js';
 import type { ServerLocation } from '../runtime/control/commands.js';
 
 /** How commands that talk to a running server find it. */

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../cli/base-command.js';
-import { runDoctor, type CheckStatus, type DoctorReport } from '../cli/doctor.js';
+import type { CheckStatus } from '../cli/doctor-check.js';
+import { runDoctor, type DoctorReport } from '../cli/doctor.js';
 
 const MARK: Record<CheckStatus, string> = { ok: kleur.green('✔'), warn: kleur.yellow('!'), fail: kleur.red('✖'), skip: kleur.dim('–') };
 

@@ -1,5 +1,5 @@
 import kleur from 'kleur';
-import type { LogFormat } from './config.js';
+import type { LogFormat } from './config/values.js';
 
 // The reader of this process's output (php artisan octane:start, a pipe) may be gone while requests are still being
 // finished: a write then fails with EPIPE, which must not end the process. Other write errors stay fatal.

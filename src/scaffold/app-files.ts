@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../runtime/php/addon.js';
+import { packageRoot } from '../runtime/native/addon.js';
 
 // What the scaffolder writes into an app, as functions from a file's text to its new text: each returns the text
 // unchanged when the change is already there, which is how a second run knows there is nothing to do.

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EphpmError } from '../runtime/errors.js';
-import { packageRoot } from '../runtime/php/addon.js';
+import { packageRoot } from '../runtime/native/addon.js';
 import { majorsOf, shippedDriver } from '../runtime/laravel/composer-packages.js';
 import { composerProblems, composerReason, devToolNeedingNewerPhp, type LeftOutTool } from './composer-problems.js';
 import { ToolFailed, runTool } from './tools.js';

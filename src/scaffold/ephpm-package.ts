@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { packageRoot } from '../runtime/php/addon.js';
+import { packageRoot } from '../runtime/native/addon.js';
 
 /** This copy of the ephpm npm package, and how an app should depend on it. */
 export interface EphpmPackage {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { EphpmError } from '../runtime/errors.js';
-import { phpMinorForHints } from '../runtime/php/php-install.js';
+import { phpMinorForHints } from '../runtime/native/php-config.js';
 
 /** The `php` CLI's version (what Composer and artisan run on). */
 export function phpCliVersion(): string {

@@ -21,7 +21,7 @@ describe('the npm package', () => {
     const files = packedFiles();
     expect(files).toEqual(expect.arrayContaining([
       'package.json', 'bin/run.js', 'bin/create-ephpm-laravel.js', 'scripts/install-addon.mjs',
-      'dist/commands/serve.js', 'dist/commands/init.js', 'dist/scaffold/create.js', 'dist/runtime/php/addon-build.js',
+      'dist/commands/serve.js', 'dist/commands/init.js', 'dist/scaffold/create.js', 'dist/runtime/toolchain/addon-build.js',
       'composer-package/composer.json', 'composer-package/bin/ephpm-worker.php', 'composer-package/config/ephpm.php', 'composer-package/src/EphpmServiceProvider.php',
       'stubs/laravel/ephpm.toml', 'stubs/laravel/example/routes.php',
       ...sourcesUnder('native', /\.(cc|h)$/),

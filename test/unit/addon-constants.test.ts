@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RECORD_HEAD, RecordKind } from '../../src/runtime/cluster/outbox-records.js';
-import { Applied, EventKind, FrameType } from '../../src/runtime/php/addon.js';
+import { Applied, EventKind, FrameType } from '../../src/runtime/native/addon.js';
 
 const native = join(import.meta.dirname, '..', '..', 'native');
 

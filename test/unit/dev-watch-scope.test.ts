@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEV_WATCH } from '../../src/runtime/config.js';
+import { DEFAULT_DEV_WATCH } from '../../src/runtime/config/config.js';
 import { WatchScope } from '../../src/runtime/dev/watch-scope.js';
 
 const root = '/srv/app';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InFlight } from '../../src/runtime/http/in-flight.js';
+import { InFlight } from '../../src/runtime/php/in-flight.js';
 
 describe('the in-flight registry', () => {
   it('lists requests oldest first, counts them, and takes each one once', () => {

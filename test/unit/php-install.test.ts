@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describePhpInstall, findPhpInstall, phpConfigCandidates } from '../../src/runtime/php/php-install.js';
+import { describePhpInstall, findPhpInstall } from '../../src/runtime/toolchain/php-install.js';
+import { phpConfigCandidates } from '../../src/runtime/native/php-config.js';
 import { tempDir } from '../helpers/ephpm-server.js';
 import { standInPhpConfig } from '../helpers/php-config.js';
 

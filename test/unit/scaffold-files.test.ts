@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveServerConfig } from '../../src/runtime/config.js';
+import { resolveServerConfig } from '../../src/runtime/config/config.js';
 import {
   ephpmToml,
   withDatabase,

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
-import { buildAddon, planAddonBuild, type AddonBuild, type AddonBuildPlan } from '../../runtime/php/addon-build.js';
+import { buildAddon, planAddonBuild, type AddonBuild, type AddonBuildPlan } from '../../runtime/toolchain/addon-build.js';
 
 export default class RuntimeBuild extends BaseCommand {
   static override description =

@@ -2,7 +2,7 @@ import kleur from 'kleur';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { formatBytes } from '../../cli/format.js';
-import { collectRuntimeInfo, type RuntimeInfo } from '../../runtime/php/runtime-info.js';
+import { collectRuntimeInfo, type RuntimeInfo } from '../../runtime/toolchain/runtime-info.js';
 
 export default class RuntimeInfoCommand extends BaseCommand {
   static override description = 'Show the PHP that ephpm embeds: version, SAPI, ini files, extensions, OPcache, stack size.';

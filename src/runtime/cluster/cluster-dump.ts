@@ -1,7 +1,6 @@
-import { resolveStateFile } from '../config.js';
-import type { ServerLocation } from '../control/commands.js';
-import { findRunningServer, sendControlCommand } from '../control/control-client.js';
-import type { TableInfo } from '../php/addon.js';
+import { runningServer, type ServerLocation } from '../control/commands.js';
+import { sendControlCommand } from '../control/control-client.js';
+import type { TableInfo } from '../native/addon.js';
 import { dumpTable } from '../tables/table-inspect.js';
 
 type Values = Record<string, string | number>;
@@ -24,7 +23,7 @@ export interface ClusterTableDump {
 
 export async function dumpTableWithCluster(location: ServerLocation, name: string, options: { limit?: number; key?: string } = {}): Promise<ClusterTableDump> {
   const local = await dumpTable(location, name);
-  const state = findRunningServer(resolveStateFile(location));
+  const state = runningServer(location);
   const remote = (await sendControlCommand(state, 'cluster-rows', 30_000, { table: name })) as Array<{ key: string; values: string[] }>;
   const columns = local.table.columns;
   const cluster = new Map(remote.filter((row) => options.key === undefined || row.key === options.key).map((row) => [

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config/config.js';
 import type { ClusterStatus } from '../control/status.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { Applied, loadAddon, type EphpmAddon } from '../php/addon.js';
+import { Applied, loadAddon, type EphpmAddon } from '../native/addon.js';
 import { formatBytes } from '../sizes.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import { displayRedisUrl, type ClusterConfig } from './cluster-config.js';

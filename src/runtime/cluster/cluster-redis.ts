@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { EphpmError } from '../errors.js';
-import { packageRoot } from '../php/addon.js';
+import { packageRoot } from '../native/addon.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import { displayRedisUrl } from './cluster-config.js';
 import { joinNetstrings, splitNetstrings } from './netstrings.js';

@@ -1,6 +1,6 @@
 import type { ClusterConfig } from './cluster-config.js';
 import { EphpmError } from '../errors.js';
-import { loadAddon } from '../php/addon.js';
+import { loadAddon } from '../native/addon.js';
 
 /** Every cluster outbox of this user starts with it (never with the tables' prefix), so a start can sweep old ones. */
 export function outboxPrefix(): string {

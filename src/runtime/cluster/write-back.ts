@@ -1,4 +1,4 @@
-import type { EphpmAddon, RawRow } from '../php/addon.js';
+import type { EphpmAddon, RawRow } from '../native/addon.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import { joinNetstrings } from './netstrings.js';
 import type { OutboxRecord } from './outbox-records.js';

@@ -1,5 +1,5 @@
-import { resolveStateFile } from '../config.js';
-import { findRunningServer, sendControlCommand, waitForExit } from './control-client.js';
+import { resolveStateFile } from '../config/config.js';
+import { findRunningServer, sendControlCommand, waitForExit, type ServerHandle } from './control-client.js';
 import { EphpmError } from '../errors.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { ServerStatus } from './status.js';
@@ -10,8 +10,13 @@ export interface ServerLocation {
   config?: string;
 }
 
+/** The server running for this app (its state file found as serve would), or an error saying none does. */
+export function runningServer(location: ServerLocation): ServerHandle {
+  return findRunningServer(resolveStateFile(location));
+}
+
 export async function fetchStatus(location: ServerLocation): Promise<ServerStatus> {
-  const state = findRunningServer(resolveStateFile(location));
+  const state = runningServer(location);
   return (await sendControlCommand(state, 'status', 10_000)) as ServerStatus;
 }
 
@@ -30,7 +35,7 @@ export interface ReloadResult {
 
 /** Rolling restart; resolves when every worker runs fresh code. */
 export async function reloadServer(location: ServerLocation): Promise<ReloadResult> {
-  const state = findRunningServer(resolveStateFile(location));
+  const state = runningServer(location);
   const started = Date.now();
   await sendControlCommand(state, 'reload');
   const seconds = (Date.now() - started) / 1000;
@@ -45,7 +50,7 @@ export interface StopResult {
 
 /** Graceful stop; resolves once the server process has exited. */
 export async function stopServer(location: ServerLocation, timeoutMs = 60_000): Promise<StopResult> {
-  const state = findRunningServer(resolveStateFile(location));
+  const state = runningServer(location);
   await sendControlCommand(state, 'stop', 10_000);
   if (!(await waitForExit(state.pid, timeoutMs))) {
     throw new EphpmError('EPHPM_STOP_TIMEOUT', `The server (pid ${state.pid}) is still finishing requests after ${timeoutMs / 1000}s.`, `Wait, or end it now: kill -KILL ${state.pid}`);

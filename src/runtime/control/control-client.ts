@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { controlSocketPath, type ControlCommand, type ControlReply } from './control-server.js';
 import { EphpmError } from '../errors.js';
-import { processExists } from '../supervisor/parent-watch.js';
-import { readStateFile, removeServerState, runningServerPid, type ServerState } from '../supervisor/state-file.js';
+import { processExists } from '../ipc/parent-watch.js';
+import { readStateFile, removeServerState, runningServerPid, type ServerState } from './state-file.js';
 
 /** A running server, as a command finds it: its supervisor, its control socket, and its state file when readable. */
 export interface ServerHandle {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { resolveDevConfig, resolveServerConfig, type ServeOptions } from '../config.js';
+import { resolveDevConfig, resolveServerConfig, type ServeOptions } from '../config/config.js';
 import { controlSocketPath } from '../control/control-server.js';
 import { DevReport } from './report.js';
 import { bootError, DevRestarts } from './restarts.js';

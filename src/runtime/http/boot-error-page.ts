@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config/config.js';
 import type { HandedConnections } from './handed-connections.js';
-
-/** Set by the supervisor on a worker it forks for `ephpm dev` while no worker runs good code. */
-export const BOOT_ERROR_PAGE_ENV = 'EPHPM_BOOT_ERROR_PAGE';
 
 /**
  * `ephpm dev` only: a worker whose PHP failed to boot keeps the port answered (through the

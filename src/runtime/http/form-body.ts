@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { EphpmError, isEphpmError } from '../errors.js';
-import { bodyTooLarge, type RequestBody } from './request-body.js';
+import { bodyTooLarge, type RequestBody } from './request-body-value.js';
 import { createTempFile, removeTempFiles } from './temp-files.js';
 
 // PHP's UPLOAD_ERR_* values Node decides; the PHP thread adds the ones that

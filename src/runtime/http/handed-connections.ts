@@ -4,8 +4,8 @@
 // drain waits for the last one to close); its excess shed when asked.
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { tellSupervisor } from '../supervisor/child-side.js';
-import type { SupervisorMessage, WorkerMessage } from '../supervisor/process-messages.js';
+import { tellSupervisor } from '../ipc/child-side.js';
+import type { SupervisorMessage, WorkerMessage } from '../ipc/process-messages.js';
 import { ConnectionShedding } from './connection-shedding.js';
 import { servesHandedConnections } from './node-internals.js';
 

@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from '../php/embedded-php.js';
-import type { Payload } from '../php/addon.js';
+import type { Payload } from '../native/addon.js';
 import { closeAfterResponse, closeOnceSent, endResponseSentByPhp } from './node-internals.js';
 import type { SpillRoom } from './spill-room.js';
-import { discardSpilledBody, sendSpilledBody } from './spilled-body.js';
+import { discardSpilledBody } from '../php/spilled-body-fd.js';
+import { sendSpilledBody } from './spilled-body.js';
 import { StreamedBody } from './streamed-body.js';
 
 export interface ResponderOwner {

@@ -1,31 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { EphpmError } from '../errors.js';
 import { BodySpool } from './body-spool.js';
 import { readMultipartForm } from './form-body.js';
+import { bodyTooLarge, EMPTY_BODY, type RequestBody } from './request-body-value.js';
 
 /** A POST body PHP turns into $_POST / $_FILES (as in native/http/exchange.h). */
 export const enum PostForm {
   None = 0,
   UrlEncoded = 1,
   Multipart = 2,
-}
-
-export interface RequestBody {
-  /** Small bodies, in memory. */
-  buffer: Buffer | null;
-  /** Large bodies, spooled to disk as they arrive. */
-  file: string | null;
-  size: number;
-  /** multipart/form-data: fields and uploaded files, flattened for the addon (see form-body.ts); no buffer, no file. */
-  form: Array<string | number> | null;
-  /** What to remove after the response: the spooled body, the uploaded files. */
-  tempFiles: readonly string[];
-}
-
-export const EMPTY_BODY: RequestBody = Object.freeze({ buffer: null, file: null, size: 0, form: null, tempFiles: [] });
-
-export function bodyTooLarge(limit: number): EphpmError {
-  return new EphpmError('EPHPM_BODY_TOO_LARGE', `The request body is larger than the server's limit of ${limit} bytes.`, 'Raise server.max_body_size in ephpm.toml (or --max-body-size).');
 }
 
 /** The request announces a body over `maxBytes` (Content-Length): refused before any of it is read. */

@@ -1,5 +1,6 @@
-import { closeSync, createReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { discardSpilledBody } from '../php/spilled-body-fd.js';
 
 /**
  * Streams the rest of a complete response from the unnamed temp file PHP spilled it to
@@ -31,9 +32,4 @@ export function sendSpilledBody(fd: number, destination: Writable, end: boolean,
   });
   file.once('end', () => settle(true));
   file.pipe(destination, { end });
-}
-
-/** A spilled body nobody will send (the request was answered otherwise, or its client is gone). */
-export function discardSpilledBody(fd: number): void {
-  if (fd >= 0) closeSync(fd);
 }

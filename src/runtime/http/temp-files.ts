@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WORKER_TEMP_DIR_ENV } from '../ipc/worker-env.js';
 
 // Request bodies spooled to disk, uploaded files and the unsent parts of streamed
 // responses (spill-file.ts) live in one directory per worker process: mkdtemp gives it an unpredictable name and mode 0700, and
@@ -11,9 +12,6 @@ import { join } from 'node:path';
 // removes it too when it exits. Without one given, made on first use.
 let directory: string | null = null;
 let removedOnExit = false;
-
-/** The directory the supervisor made for this worker process's temp files. */
-export const WORKER_TEMP_DIR_ENV = 'EPHPM_WORKER_TEMP_DIR';
 
 /** A new private directory for one worker process's temp files, under the OS temp dir. */
 export function makeTempDir(): string {

@@ -3,19 +3,20 @@
 import { join } from 'node:path';
 import { isEphpmError } from '../errors.js';
 import { Logger } from '../logger.js';
-import { loadAddon } from '../php/addon.js';
+import { loadAddon } from '../native/addon.js';
 import { BootLog } from '../php/boot-log.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
-import { bootFailure, drainDeadline, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
-import type { DrainMode, WorkerMessage } from '../supervisor/process-messages.js';
+import { bootFailure, drainDeadline, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../ipc/child-side.js';
+import type { DrainMode, WorkerMessage } from '../ipc/process-messages.js';
 import { attachTables } from '../tables/tables.js';
-import { BootErrorPage, BOOT_ERROR_PAGE_ENV } from './boot-error-page.js';
+import { attachOutbox } from '../cluster/outbox.js';
+import { BootErrorPage } from './boot-error-page.js';
 import { HandedConnections } from './handed-connections.js';
 import { HttpFront } from './http-front.js';
 import { checkNodeInternals } from './node-internals.js';
 import type { PhpResponder } from './php-responder.js';
 import { Recycling } from './recycling.js';
-import { REQUEST_JOURNAL_ENV } from '../supervisor/request-journal.js';
+import { BOOT_ERROR_PAGE_ENV, REQUEST_JOURNAL_ENV } from '../ipc/worker-env.js';
 import { removeTempDir } from './temp-files.js';
 
 const config = workerConfig();
@@ -32,7 +33,8 @@ let leaving = false;
 const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOutput), config.devReportsBootErrors);
 
 async function boot(): Promise<void> {
-  attachTables(config);
+  // Writes to replicated tables go into the cluster's outbox.
+  if (attachTables(config) && config.cluster) attachOutbox(config.cluster);
   const addon = loadAddon();
   php = new EmbeddedPhp<PhpResponder>(addon);
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
-import { packageRoot } from '../php/addon.js';
+import { packageRoot } from '../native/addon.js';
 
 /** Composer packages installed in an app (vendor/composer/installed.json): name → version as Composer reports it. */
 export type InstalledPackages = Map<string, string>;

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { EphpmError } from '../errors.js';
-import { packageRoot } from '../php/addon.js';
+import { packageRoot } from '../native/addon.js';
 
 /** Where Composer puts the driver's worker script in a Laravel app. */
 export const DRIVER_WORKER = join('vendor', 'ephpm', 'octane-driver', 'bin', 'ephpm-worker.php');

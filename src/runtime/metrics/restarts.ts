@@ -1,4 +1,4 @@
-import type { WorkerMessage } from '../supervisor/process-messages.js';
+import type { WorkerMessage } from '../ipc/process-messages.js';
 
 export type WorkerRole = 'http' | 'task' | 'tick';
 

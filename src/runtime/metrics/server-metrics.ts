@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config/config.js';
 import type { ServerStatus } from '../control/status.js';
 import type { Logger } from '../logger.js';
-import { loadAddon, packageRoot } from '../php/addon.js';
+import { loadAddon, packageRoot } from '../native/addon.js';
 import { BUCKET_BOUNDS_SECONDS } from './histogram.js';
 import { CounterLedger } from './ledger.js';
 import { MetricsServer } from './metrics-server.js';

@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import { tmpdir } from 'node:os';
 import { EphpmError } from '../errors.js';
-import { InFlight } from '../http/in-flight.js';
-import { discardSpilledBody } from '../http/spilled-body.js';
-import { EventKind, type Payload, type PhpFunctions } from './addon.js';
+import { InFlight } from './in-flight.js';
+import { discardSpilledBody } from './spilled-body-fd.js';
+import { EventKind, type Payload, type PhpFunctions } from '../native/addon.js';
 
 /** Where PHP's answer to one request goes. */
 export interface ResponseSink {

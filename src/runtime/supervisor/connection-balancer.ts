@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { EphpmError } from '../errors.js';
 import { socketDescriptor } from '../http/node-internals.js';
-import type { HandedBackConnection, SupervisorMessage } from './process-messages.js';
+import type { HandedBackConnection, SupervisorMessage } from '../ipc/process-messages.js';
 import type { UnstartedRequests } from './request-journal.js';
 import type { WorkerSlot } from './worker-slot.js';
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { EphpmError } from '../errors.js';
-import type { ChildMessage, DrainMode, SupervisorMessage } from './process-messages.js';
+import type { ChildMessage, DrainMode, SupervisorMessage } from '../ipc/process-messages.js';
 
 const STATS_TIMEOUT_MS = 1_000;
 const CRASH_WINDOW_MS = 10_000;

@@ -1,9 +1,7 @@
 // The requests a worker had queued for PHP and PHP had not started, read from the file its bridge kept them in
 // (native/http/request_journal.h) once the worker is gone: each goes, as bytes, with its connection to another worker.
 import { closeSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
-import { processExists } from './parent-watch.js';
-
-export const REQUEST_JOURNAL_ENV = 'EPHPM_REQUEST_JOURNAL';
+import { processExists } from '../ipc/parent-watch.js';
 
 const DIRECTORY = '/dev/shm';
 const MAGIC = 0x4a50484d;

@@ -1,7 +1,7 @@
-import { resolveServerConfig, type ServeOptions } from '../config.js';
+import { resolveServerConfig, type ServeOptions } from '../config/config.js';
 import { readOctaneSettings } from '../laravel/octane-settings.js';
 import { Logger } from '../logger.js';
-import { stopWithParent } from './parent-watch.js';
+import { stopWithParent } from '../ipc/parent-watch.js';
 import { Supervisor } from './supervisor.js';
 
 /** Runs the server in the foreground; resolves with the exit code once it has stopped. */

@@ -1,17 +1,18 @@
 import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config/config.js';
 import type { TaskWorkerStatus } from '../control/status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { CounterLedger } from '../metrics/ledger.js';
 import type { RestartCounts } from '../metrics/restarts.js';
 import { emptyTaskCounters, type TaskCounters } from '../metrics/task-counters.js';
-import { taskEnv, taskSocketPath, taskSocketPaths } from '../tasks/task-sockets.js';
-import { TASK_SOCKET_ENV, WORKER_CONFIG_ENV, type TaskWorkerStats } from './process-messages.js';
+import { taskEnv, taskSocketPath, taskSocketPaths } from '../ipc/task-sockets.js';
+import type { TaskWorkerStats } from '../ipc/process-messages.js';
+import { TASK_SOCKET_ENV, WORKER_CONFIG_ENV } from '../ipc/worker-env.js';
 import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
-import type { ServerState } from './state-file.js';
+import type { ServerState } from '../control/state-file.js';
 
 const ROLE_HINT = 'With --task-workers or --tick the worker script runs in those processes too: branch on \\Ephpm\\Octane\\worker_role() (README: "Tasks and ticks").';
 

@@ -1,5 +1,5 @@
 import type { WorkerStatus } from '../control/status.js';
-import type { WorkerMessage, WorkerStats } from './process-messages.js';
+import type { WorkerMessage, WorkerStats } from '../ipc/process-messages.js';
 import { ProcessSlot } from './process-slot.js';
 
 /** A request worker: a process slot, plus what replacing and reloading it needs. */

@@ -1,9 +1,8 @@
-import { resolveStateFile } from '../config.js';
-import { findRunningServer, sendControlCommand } from '../control/control-client.js';
+import { runningServer, type ServerLocation } from '../control/commands.js';
+import { sendControlCommand } from '../control/control-client.js';
 import type { ServerStatus } from '../control/status.js';
-import type { ServerLocation } from '../control/commands.js';
 import { EphpmError } from '../errors.js';
-import { loadAddon, type SegmentInfo, type TableInfo } from '../php/addon.js';
+import { loadAddon, type SegmentInfo, type TableInfo } from '../native/addon.js';
 
 export interface TableList {
   pid: number;
@@ -45,7 +44,7 @@ export async function dumpTable(location: ServerLocation, name: string, options:
 }
 
 async function openSegment(location: ServerLocation): Promise<{ pid: number; segment: string; info: SegmentInfo }> {
-  const server = findRunningServer(resolveStateFile(location));
+  const server = runningServer(location);
   // The state file names the segment; when it cannot be read, the server itself says.
   const segment = server.state ? server.state.tables : ((await sendControlCommand(server, 'status', 10_000)) as ServerStatus).tablesSegment;
   const info = segment ? loadAddon().tablesInspect(segment) : null;

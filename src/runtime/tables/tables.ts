@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config/config.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { loadAddon } from '../php/addon.js';
+import { loadAddon } from '../native/addon.js';
 import { formatBytes } from '../sizes.js';
-import { attachOutbox } from '../cluster/outbox.js';
 
 const SHM_DIR = '/dev/shm';
 
@@ -63,13 +62,13 @@ export function createTables(config: ServerConfig, logger: Logger): SharedTables
   return { segment, bytes, remove: () => void addon.tablesRemove(segment) };
 }
 
-/** In a worker process, before PHP starts: map the tables for \Ephpm\Octane\table(). */
-export function attachTables(config: ServerConfig): void {
-  if (config.tables.length === 0 || !config.tablesSegment) return;
+/** In a worker process, before PHP starts: map the tables for \Ephpm\Octane\table(). Whether there were tables to map. */
+export function attachTables(config: ServerConfig): boolean {
+  if (config.tables.length === 0 || !config.tablesSegment) return false;
   try {
     loadAddon().tablesAttach(config.tablesSegment);
   } catch (error) {
     throw new EphpmError('EPHPM_TABLES_FAILED', `This worker cannot map the shared tables: ${(error as Error).message}.`, 'Restart the server (ephpm stop, then ephpm serve).');
   }
-  if (config.cluster) attachOutbox(config.cluster);
+  return true;
 }

@@ -3,11 +3,13 @@
 // script sees its role in Ephpm\Octane\worker_role().
 import { Logger } from '../logger.js';
 import { Histogram } from '../metrics/histogram.js';
-import { loadAddon, type EphpmAddon } from '../php/addon.js';
+import { loadAddon, type EphpmAddon } from '../native/addon.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
-import { bootFailure, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../supervisor/child-side.js';
-import { TASK_SOCKET_ENV, type TaskWorkerMessage } from '../supervisor/process-messages.js';
+import { bootFailure, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../ipc/child-side.js';
+import type { TaskWorkerMessage } from '../ipc/process-messages.js';
+import { TASK_SOCKET_ENV } from '../ipc/worker-env.js';
 import { attachTables } from '../tables/tables.js';
+import { attachOutbox } from '../cluster/outbox.js';
 import { TaskServer } from './task-server.js';
 import { TickTimer } from './tick-timer.js';
 
@@ -23,7 +25,8 @@ let ticks: TickTimer | null = null;
 let leaving = false;
 
 async function boot(): Promise<void> {
-  attachTables(config);
+  // Writes to replicated tables go into the cluster's outbox.
+  if (attachTables(config) && config.cluster) attachOutbox(config.cluster);
   addon = loadAddon();
   php = new EmbeddedPhp(addon);
   php.on('log', (message, fromOutput) => logger.php(message, fromOutput));

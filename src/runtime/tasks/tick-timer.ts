@@ -1,4 +1,4 @@
-import type { TaskFunctions } from '../php/addon.js';
+import type { TaskFunctions } from '../native/addon.js';
 
 export const TICK_INTERVAL_MS = 1_000;
 

@@ -84,5 +84,3 @@ export type SupervisorMessage =
 
 export type DrainMode = 'handover' | 'shutdown';
 
-export const WORKER_CONFIG_ENV = 'EPHPM_WORKER_CONFIG';
-export const TASK_SOCKET_ENV = 'EPHPM_TASK_SOCKET';

@@ -1,7 +1,8 @@
 // A value of ephpm.toml (or of a flag), checked and converted; a wrong one is refused naming its key.
 import { isAbsolute } from 'node:path';
-import type { LogFormat } from './config.js';
-import { EphpmError } from './errors.js';
+import { EphpmError } from '../errors.js';
+
+export type LogFormat = 'human' | 'json';
 
 export function bad(key: string, expected: string, value: unknown, hint?: string): EphpmError {
   return new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} must be ${expected}; got ${JSON.stringify(value)}.`, hint);

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EphpmError } from '../errors.js';
-import { installHeadersHint, installLibphpHint, phpMinorForHints } from './php-install.js';
+import { installHeadersHint, installLibphpHint, phpMinorForHints } from './php-config.js';
 import type { ColumnDefinition, TableDefinition } from '../tables/table-definitions.js';
 
 /**

@@ -3,9 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedPhp } from './embedded-php.js';
+import { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
-import { loadAddon, type EphpmAddon } from './addon.js';
+import { loadAddon, type EphpmAddon } from '../native/addon.js';
 
 const PROBE = `<?php
 $request = \\Ephpm\\Octane\\take_request();

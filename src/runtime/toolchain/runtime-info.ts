@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readAppConfig } from '../config.js';
+import { readAppConfig } from '../config/config.js';
 import { EphpmError } from '../errors.js';
-import { addonPath } from './addon.js';
+import { addonPath } from '../native/addon.js';
 
 export interface RuntimeInfo {
   phpVersion: string;

@@ -3,11 +3,16 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import type { ServerConfig } from './config.js';
-import { EphpmError } from './errors.js';
-import { bad, stringSetting } from './config-values.js';
+import { EphpmError } from '../errors.js';
+import { bad, stringSetting } from './values.js';
 
-export function tlsSetting(value: Record<string, unknown> | undefined, base: string): ServerConfig['tls'] {
+/** The PEM files of [server.tls]. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export function tlsSetting(value: Record<string, unknown> | undefined, base: string): TlsFiles | null {
   if (value === undefined) return null;
   const cert = stringSetting(value.cert, 'server.tls.cert');
   const key = stringSetting(value.key, 'server.tls.key');

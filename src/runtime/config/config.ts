@@ -2,18 +2,17 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { EphpmError } from './errors.js';
-import { boolSetting, intSetting, logFormatSetting, pathListSetting, phpIniSetting, seconds, sizeSetting, stringSetting } from './config-values.js';
-import { tlsSetting } from './config-tls.js';
-import { metricsSetting, type MetricsListen } from './metrics/metrics-config.js';
-import { parseByteSize } from './sizes.js';
-import { parseTableDefinitions, parseTablesJson, type TableDefinition } from './tables/table-definitions.js';
-import { parseCacheJson, parseCacheSettings, withCacheTable } from './tables/cache-table.js';
-import { isDriverWorker, laravelWorkerScript } from './laravel/laravel-app.js';
-import type { DeclaredLink, OctaneSettings } from './laravel/octane-settings.js';
-import { clusterSetting, type ClusterConfig, type ClusterOptions } from './cluster/cluster-config.js';
+import { EphpmError } from '../errors.js';
+import { boolSetting, intSetting, logFormatSetting, pathListSetting, phpIniSetting, seconds, sizeSetting, stringSetting, type LogFormat } from './values.js';
+import { tlsSetting, type TlsFiles } from './tls.js';
+import { metricsSetting, type MetricsListen } from '../metrics/metrics-config.js';
+import { parseByteSize } from '../sizes.js';
+import { parseTableDefinitions, parseTablesJson, type TableDefinition } from '../tables/table-definitions.js';
+import { parseCacheJson, parseCacheSettings, withCacheTable } from '../tables/cache-table.js';
+import { isDriverWorker, laravelWorkerScript } from '../laravel/laravel-app.js';
+import type { DeclaredLink, OctaneSettings } from '../laravel/octane-settings.js';
+import { clusterSetting, type ClusterConfig, type ClusterOptions } from '../cluster/cluster-config.js';
 
-export type LogFormat = 'human' | 'json';
 
 /** Everything `ephpm serve` can be told, from flags or EPHPM_* variables. */
 export interface ServeOptions extends ClusterOptions {
@@ -98,7 +97,7 @@ export interface ServerConfig {
   publicDir: string | null;
   /** Symlinks the Laravel app declares (`filesystems.links`): the only ones under public/ served though they leave it. */
   publicLinks: DeclaredLink[];
-  tls: { cert: string; key: string } | null;
+  tls: TlsFiles | null;
   phpIni: Record<string, string>;
   phpStackBytes: number;
   logFormat: LogFormat;

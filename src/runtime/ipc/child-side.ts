@@ -1,9 +1,10 @@
 // The child's side of the supervisor protocol, shared by request workers
 // (http/worker-main.ts) and task and tick workers (tasks/task-worker-main.ts).
 import cluster from 'node:cluster';
-import type { ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config/config.js';
 import { isEphpmError } from '../errors.js';
-import { WORKER_CONFIG_ENV, type ChildMessage, type DrainMode, type SupervisorMessage } from './process-messages.js';
+import type { ChildMessage, DrainMode, SupervisorMessage } from './process-messages.js';
+import { WORKER_CONFIG_ENV } from './worker-env.js';
 
 /** The server's resolved settings, handed down by the supervisor. */
 export function workerConfig(): ServerConfig {

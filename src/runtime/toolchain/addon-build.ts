@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { EphpmError } from '../errors.js';
-import { packageRoot } from './addon.js';
-import { findPhpInstall, installHeadersHint, type PhpInstall } from './php-install.js';
+import { packageRoot } from '../native/addon.js';
+import { installHeadersHint } from '../native/php-config.js';
+import { findPhpInstall, type PhpInstall } from './php-install.js';
 
 /** The compiler runs that build the addon against one PHP, before they run (`runtime:build --print`). */
 export interface AddonBuildPlan {

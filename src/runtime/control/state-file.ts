@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EphpmError } from '../errors.js';
-import { loadAddon } from '../php/addon.js';
+import { loadAddon } from '../native/addon.js';
 import { ensurePrivateDir } from '../private-dir.js';
 
 export interface ServerState {
