@@ -11,6 +11,9 @@
 #include "tables/table_values.h"
 
 namespace ephpm {
+
+#include "cluster/cluster_arginfo.h"  // generated from cluster.stub.php by scripts/generate-arginfo.sh
+
 namespace {
 
 using tables::ColumnInfo;
@@ -75,7 +78,7 @@ void strong_view(INTERNAL_FUNCTION_PARAMETERS) {
 }
 
 // Ephpm\Octane\Cluster\columns(Table $table): ['name' => 'string', 'votes' => 'int', ...]
-PHP_FUNCTION(cluster_columns) {
+PHP_FUNCTION(Ephpm_Octane_Cluster_columns) {
   zval* object;
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT_OF_CLASS(object, g_table_class)
@@ -86,7 +89,7 @@ PHP_FUNCTION(cluster_columns) {
 }
 
 // Ephpm\Octane\Cluster\encode_row(Table $table, array $row): ['column' => 'text', ...], checked as set() checks it.
-PHP_FUNCTION(cluster_encode_row) {
+PHP_FUNCTION(Ephpm_Octane_Cluster_encode_row) {
   zval* object;
   HashTable* row;
   ZEND_PARSE_PARAMETERS_START(2, 2)
@@ -107,7 +110,7 @@ PHP_FUNCTION(cluster_encode_row) {
 }
 
 // Ephpm\Octane\Cluster\encode_step(Table $table, string $column, int|float $by): [type, 'text'], checked as incr() checks it.
-PHP_FUNCTION(cluster_encode_step) {
+PHP_FUNCTION(Ephpm_Octane_Cluster_encode_step) {
   zval* object;
   zend_string* column_name;
   zval* by;
@@ -133,35 +136,9 @@ PHP_FUNCTION(cluster_encode_step) {
   add_next_index_string(return_value, number_text(info, step).c_str());
 }
 
-namespace {
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_columns, 0, 1, IS_ARRAY, 0)
-  ZEND_ARG_OBJ_INFO(0, table, Ephpm\\Octane\\Table, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_encode_row, 0, 2, IS_ARRAY, 0)
-  ZEND_ARG_OBJ_INFO(0, table, Ephpm\\Octane\\Table, 0)
-  ZEND_ARG_TYPE_INFO(0, row, IS_ARRAY, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_encode_step, 0, 3, IS_ARRAY, 0)
-  ZEND_ARG_OBJ_INFO(0, table, Ephpm\\Octane\\Table, 0)
-  ZEND_ARG_TYPE_INFO(0, column, IS_STRING, 0)
-  ZEND_ARG_TYPE_MASK(0, by, MAY_BE_LONG | MAY_BE_DOUBLE, nullptr)
-ZEND_END_ARG_INFO()
-
-const zend_function_entry cluster_functions[] = {
-  ZEND_RAW_FENTRY("Ephpm\\Octane\\Cluster\\columns", zif_cluster_columns, arginfo_columns, 0)
-  ZEND_RAW_FENTRY("Ephpm\\Octane\\Cluster\\encode_row", zif_cluster_encode_row, arginfo_encode_row, 0)
-  ZEND_RAW_FENTRY("Ephpm\\Octane\\Cluster\\encode_step", zif_cluster_encode_step, arginfo_encode_step, 0)
-  ZEND_FE_END
-};
-
-}  // namespace
-
 zend_result cluster_module_startup(int type, zend_class_entry* table_class) {
   g_table_class = table_class;
-  return zend_register_functions(nullptr, cluster_functions, nullptr, type);
+  return zend_register_functions(nullptr, ext_functions, nullptr, type);
 }
 
 }  // namespace ephpm

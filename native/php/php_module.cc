@@ -10,6 +10,9 @@
 #include "tasks/task_php.h"
 
 namespace ephpm {
+
+#include "php/ephpm_arginfo.h"  // generated from ephpm.stub.php by scripts/generate-arginfo.sh
+
 namespace {
 
 using Phase = WorkerState::Phase;
@@ -40,7 +43,7 @@ bool valid_status(zend_long status) {
 
 }  // namespace
 
-PHP_FUNCTION(take_request) {
+PHP_FUNCTION(Ephpm_Octane_take_request) {
   ZEND_PARSE_PARAMETERS_NONE();
   if (!require_role("take_request", "http")) RETURN_THROWS();  // tasks/task_php.cc
   WorkerState& state = worker_state();
@@ -67,7 +70,7 @@ PHP_FUNCTION(take_request) {
   std::string().swap(state.current->body);  // PHP has its own copy now
 }
 
-PHP_FUNCTION(send_response) {
+PHP_FUNCTION(Ephpm_Octane_send_response) {
   zend_long status = 200;
   HashTable* headers = nullptr;
   zend_string* body = nullptr;
@@ -84,7 +87,7 @@ PHP_FUNCTION(send_response) {
                      body ? std::string(ZSTR_VAL(body), ZSTR_LEN(body)) : std::string());
 }
 
-PHP_FUNCTION(start_response) {
+PHP_FUNCTION(Ephpm_Octane_start_response) {
   zend_long status = 200;
   HashTable* headers = nullptr;
   ZEND_PARSE_PARAMETERS_START(0, 2)
@@ -98,7 +101,7 @@ PHP_FUNCTION(start_response) {
   start_streamed_response(static_cast<int>(status), std::move(list));
 }
 
-PHP_FUNCTION(send_chunk) {
+PHP_FUNCTION(Ephpm_Octane_send_chunk) {
   zend_string* chunk;
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(chunk)
@@ -107,43 +110,13 @@ PHP_FUNCTION(send_chunk) {
   RETURN_BOOL(write_streamed_chunk(ZSTR_VAL(chunk), ZSTR_LEN(chunk)));
 }
 
-PHP_FUNCTION(end_response) {
+PHP_FUNCTION(Ephpm_Octane_end_response) {
   ZEND_PARSE_PARAMETERS_NONE();
   if (!require_open("end_response", true)) RETURN_THROWS();
   end_streamed_response();
 }
 
 namespace {
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_take_request, 0, 0, IS_ARRAY, 1)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_send_response, 0, 0, IS_VOID, 0)
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, status, IS_LONG, 0, "200")
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, headers, IS_ARRAY, 0, "[]")
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, body, IS_STRING, 0, "\"\"")
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_start_response, 0, 0, IS_VOID, 0)
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, status, IS_LONG, 0, "200")
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, headers, IS_ARRAY, 0, "[]")
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_send_chunk, 0, 1, _IS_BOOL, 0)
-  ZEND_ARG_TYPE_INFO(0, chunk, IS_STRING, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_end_response, 0, 0, IS_VOID, 0)
-ZEND_END_ARG_INFO()
-
-const zend_function_entry functions[] = {
-  ZEND_NS_FE("Ephpm\\Octane", take_request, arginfo_take_request)
-  ZEND_NS_FE("Ephpm\\Octane", send_response, arginfo_send_response)
-  ZEND_NS_FE("Ephpm\\Octane", start_response, arginfo_start_response)
-  ZEND_NS_FE("Ephpm\\Octane", send_chunk, arginfo_send_chunk)
-  ZEND_NS_FE("Ephpm\\Octane", end_response, arginfo_end_response)
-  ZEND_FE_END
-};
 
 PHP_MINIT_FUNCTION(ephpm) {
   if (table_module_startup(type, module_number) != SUCCESS) return FAILURE;  // table_php.cc
@@ -155,7 +128,7 @@ PHP_MINIT_FUNCTION(ephpm) {
 zend_module_entry module_entry = {
   STANDARD_MODULE_HEADER,
   "ephpm",
-  functions,
+  ext_functions,
   PHP_MINIT(ephpm), nullptr, nullptr, nullptr, nullptr,
   "0.1.0",
   STANDARD_MODULE_PROPERTIES
@@ -164,11 +137,5 @@ zend_module_entry module_entry = {
 }  // namespace
 
 zend_module_entry* ephpm_module_entry() { return &module_entry; }
-
-zend_class_entry* register_exception(const char* name, zend_class_entry* parent) {
-  zend_class_entry ce;
-  INIT_CLASS_ENTRY_EX(ce, name, strlen(name), nullptr);
-  return zend_register_internal_class_ex(&ce, parent);
-}
 
 }  // namespace ephpm

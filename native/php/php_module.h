@@ -7,7 +7,4 @@ namespace ephpm {
 
 zend_module_entry* ephpm_module_entry();
 
-// An internal exception class, e.g. register_exception("Ephpm\\Octane\\TaskTimeout", spl_ce_RuntimeException).
-zend_class_entry* register_exception(const char* name, zend_class_entry* parent);
-
 }  // namespace ephpm

@@ -7,17 +7,15 @@
 // so a fatal error (a longjmp) can never leave a table locked.
 #include "tables/table_php.h"
 
-#include <unistd.h>
-
-#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "cluster/strong_php.h"
 #include "php/php_includes.h"
-#include "php/php_module.h"
 #include "tables/shared_table.h"
 #include "tables/table_object.h"
+#include "tables/table_test_hooks.h"
 #include "tables/table_values.h"
 
 extern "C" {
@@ -26,6 +24,9 @@ extern "C" {
 }
 
 namespace ephpm {
+
+#include "tables/tables_arginfo.h"  // generated from tables.stub.php by scripts/generate-arginfo.sh
+
 namespace {
 
 using tables::ColumnInfo;
@@ -76,21 +77,15 @@ bool change(INTERNAL_FUNCTION_PARAMETERS, int sign) {
   return true;
 }
 
-[[noreturn]] void pause_forever(const Table& table, const char* key, size_t len) {
-  fprintf(stderr, "ephpm-test: pid %d paused mid-write of key [%.*s] in table [%s]\n", getpid(), static_cast<int>(len), key, table.name());
-  fflush(stderr);
-  for (;;) sleep(3600);
-}
-
 }  // namespace
 
 // ---- Ephpm\Octane\Table ----
 
-PHP_METHOD(Table, __construct) {
+PHP_METHOD(Ephpm_Octane_Table, __construct) {
   zend_throw_error(nullptr, "Tables are made by ephpm from their definitions; get one with \\Ephpm\\Octane\\table('name')");
 }
 
-PHP_METHOD(Table, get) {
+PHP_METHOD(Ephpm_Octane_Table, get) {
   zend_string* key;
   zend_string* field = nullptr;
   ZEND_PARSE_PARAMETERS_START(1, 2)
@@ -109,7 +104,7 @@ PHP_METHOD(Table, get) {
   else row_to_array(object, values, return_value);
 }
 
-PHP_METHOD(Table, set) {
+PHP_METHOD(Ephpm_Octane_Table, set) {
   zend_string* key;
   HashTable* row;
   ZEND_PARSE_PARAMETERS_START(2, 2)
@@ -129,15 +124,15 @@ PHP_METHOD(Table, set) {
   RETURN_TRUE;
 }
 
-PHP_METHOD(Table, incr) {
+PHP_METHOD(Ephpm_Octane_Table, incr) {
   if (!change(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1)) RETURN_THROWS();
 }
 
-PHP_METHOD(Table, decr) {
+PHP_METHOD(Ephpm_Octane_Table, decr) {
   if (!change(INTERNAL_FUNCTION_PARAM_PASSTHRU, -1)) RETURN_THROWS();
 }
 
-PHP_METHOD(Table, exists) {
+PHP_METHOD(Ephpm_Octane_Table, exists) {
   zend_string* key;
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(key)
@@ -147,7 +142,7 @@ PHP_METHOD(Table, exists) {
   RETURN_BOOL(table.exists(ZSTR_VAL(key), ZSTR_LEN(key)));
 }
 
-PHP_METHOD(Table, del) {
+PHP_METHOD(Ephpm_Octane_Table, del) {
   zend_string* key;
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_STR(key)
@@ -157,46 +152,46 @@ PHP_METHOD(Table, del) {
   RETURN_BOOL(table.del(ZSTR_VAL(key), ZSTR_LEN(key)));
 }
 
-PHP_METHOD(Table, count) {
+PHP_METHOD(Ephpm_Octane_Table, count) {
   ZEND_PARSE_PARAMETERS_NONE();
   RETURN_LONG(static_cast<zend_long>(this_table(ZEND_THIS)->table->count()));
 }
 
-PHP_METHOD(Table, getSize) {
+PHP_METHOD(Ephpm_Octane_Table, getSize) {
   ZEND_PARSE_PARAMETERS_NONE();
   RETURN_LONG(this_table(ZEND_THIS)->table->capacity());
 }
 
-PHP_METHOD(Table, getMemorySize) {
+PHP_METHOD(Ephpm_Octane_Table, getMemorySize) {
   ZEND_PARSE_PARAMETERS_NONE();
   RETURN_LONG(static_cast<zend_long>(this_table(ZEND_THIS)->table->memory_bytes()));
 }
 
-PHP_METHOD(Table, rewind) {
+PHP_METHOD(Ephpm_Octane_Table, rewind) {
   ZEND_PARSE_PARAMETERS_NONE();
   TableObject* object = this_table(ZEND_THIS);
   object->cursor = 0;
   load_next(object);
 }
 
-PHP_METHOD(Table, next) {
+PHP_METHOD(Ephpm_Octane_Table, next) {
   ZEND_PARSE_PARAMETERS_NONE();
   load_next(this_table(ZEND_THIS));
 }
 
-PHP_METHOD(Table, valid) {
+PHP_METHOD(Ephpm_Octane_Table, valid) {
   ZEND_PARSE_PARAMETERS_NONE();
   RETURN_BOOL(this_table(ZEND_THIS)->has_current);
 }
 
-PHP_METHOD(Table, key) {
+PHP_METHOD(Ephpm_Octane_Table, key) {
   ZEND_PARSE_PARAMETERS_NONE();
   TableObject* object = this_table(ZEND_THIS);
   if (!object->has_current) RETURN_NULL();
   RETURN_STR_COPY(object->current_key);
 }
 
-PHP_METHOD(Table, current) {
+PHP_METHOD(Ephpm_Octane_Table, current) {
   ZEND_PARSE_PARAMETERS_NONE();
   TableObject* object = this_table(ZEND_THIS);
   if (!object->has_current) RETURN_NULL();
@@ -204,13 +199,13 @@ PHP_METHOD(Table, current) {
 }
 
 // Cluster mode: a view of this table whose reads and writes go to Redis (native/cluster/strong_php.cc).
-PHP_METHOD(Table, strong) {
+PHP_METHOD(Ephpm_Octane_Table, strong) {
   strong_view(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
 
 // ---- functions ----
 
-PHP_FUNCTION(table) {
+PHP_FUNCTION(Ephpm_Octane_table) {
   zend_string* name;
   bool swoole = false;
   ZEND_PARSE_PARAMETERS_START(1, 2)
@@ -238,7 +233,7 @@ PHP_FUNCTION(table) {
   zend_throw_exception_ex(g_table_exception_ce, 0, "No table [%s]; the tables this server defines: %s.", ZSTR_VAL(name), names.c_str());
 }
 
-PHP_FUNCTION(tables) {
+PHP_FUNCTION(Ephpm_Octane_tables) {
   ZEND_PARSE_PARAMETERS_NONE();
   array_init(return_value);
   tables::Segment* segment = tables::attached();
@@ -250,112 +245,18 @@ PHP_FUNCTION(tables) {
   }
 }
 
-// Test hook, only with EPHPM_TABLE_TEST_HOOKS=1: the next row write stops
-// half-way (first column written, the rest not), prints a line, and waits to
-// be killed. Normal writes only test one null pointer.
-PHP_FUNCTION(pause_next_table_write) {
-  ZEND_PARSE_PARAMETERS_NONE();
-  tables::g_mid_write_hook = pause_forever;
-}
-
-namespace {
-
-ZEND_BEGIN_ARG_INFO_EX(arginfo_construct, 0, 0, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_get, 0, 1, IS_MIXED, 0)
-  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, field, IS_STRING, 1, "null")
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_set, 0, 2, _IS_BOOL, 0)
-  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
-  ZEND_ARG_TYPE_INFO(0, row, IS_ARRAY, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_change, 0, 2, MAY_BE_LONG | MAY_BE_DOUBLE)
-  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
-  ZEND_ARG_TYPE_INFO(0, column, IS_STRING, 0)
-  ZEND_ARG_TYPE_MASK(0, by, MAY_BE_LONG | MAY_BE_DOUBLE, "1")
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_key_bool, 0, 1, _IS_BOOL, 0)
-  ZEND_ARG_TYPE_INFO(0, key, IS_STRING, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_int, 0, 0, IS_LONG, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_void, 0, 0, IS_VOID, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_bool, 0, 0, _IS_BOOL, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_mixed, 0, 0, IS_MIXED, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_table, 0, 1, Ephpm\\Octane\\Table, 0)
-  ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, swoole, _IS_BOOL, 0, "false")
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_tables, 0, 0, IS_ARRAY, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_strong, 0, 0, Ephpm\\Octane\\Cluster\\StrongTable, 0)
-ZEND_END_ARG_INFO()
-
-const zend_function_entry table_methods[] = {
-  ZEND_ME(Table, __construct, arginfo_construct, ZEND_ACC_PRIVATE)
-  ZEND_ME(Table, get, arginfo_get, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, set, arginfo_set, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, incr, arginfo_change, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, decr, arginfo_change, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, exists, arginfo_key_bool, ZEND_ACC_PUBLIC)
-  ZEND_MALIAS(Table, exist, exists, arginfo_key_bool, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, del, arginfo_key_bool, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, count, arginfo_int, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, getSize, arginfo_int, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, getMemorySize, arginfo_int, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, rewind, arginfo_void, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, next, arginfo_void, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, valid, arginfo_bool, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, key, arginfo_mixed, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, current, arginfo_mixed, ZEND_ACC_PUBLIC)
-  ZEND_ME(Table, strong, arginfo_strong, ZEND_ACC_PUBLIC)
-  ZEND_FE_END
-};
-
-const zend_function_entry table_functions[] = {
-  ZEND_NS_FE("Ephpm\\Octane", table, arginfo_table)
-  ZEND_NS_FE("Ephpm\\Octane", tables, arginfo_tables)
-  ZEND_FE_END
-};
-
-const zend_function_entry test_functions[] = {
-  ZEND_NS_FE("Ephpm\\Octane\\Testing", pause_next_table_write, arginfo_void)
-  ZEND_FE_END
-};
-
-}  // namespace
-
 zend_result table_module_startup(int type, int module_number) {
-  zend_class_entry ce;
-  INIT_NS_CLASS_ENTRY(ce, "Ephpm\\Octane", "Table", table_methods);
-  g_table_ce = zend_register_internal_class(&ce);
-  g_table_ce->ce_flags |= ZEND_ACC_FINAL | ZEND_ACC_NO_DYNAMIC_PROPERTIES | ZEND_ACC_NOT_SERIALIZABLE;
-  zend_class_implements(g_table_ce, 2, zend_ce_iterator, zend_ce_countable);
+  g_table_ce = register_class_Ephpm_Octane_Table(zend_ce_iterator, zend_ce_countable);
   init_table_objects(g_table_ce);
 
-  g_table_exception_ce = register_exception("Ephpm\\Octane\\TableException", spl_ce_RuntimeException);
-  g_invalid_argument_ce = register_exception("Ephpm\\Octane\\InvalidTableArgument", spl_ce_InvalidArgumentException);
-  g_value_too_large_ce = register_exception("Ephpm\\Octane\\ValueTooLargeForColumnException", g_invalid_argument_ce);
+  g_table_exception_ce = register_class_Ephpm_Octane_TableException(spl_ce_RuntimeException);
+  g_invalid_argument_ce = register_class_Ephpm_Octane_InvalidTableArgument(spl_ce_InvalidArgumentException);
+  g_value_too_large_ce = register_class_Ephpm_Octane_ValueTooLargeForColumnException(g_invalid_argument_ce);
 
-  zend_register_functions(nullptr, table_functions, nullptr, type);
+  zend_register_functions(nullptr, ext_functions, nullptr, type);
   cluster_module_startup(type, g_table_ce);
   const char* hooks = getenv("EPHPM_TABLE_TEST_HOOKS");
-  if (hooks && strcmp(hooks, "1") == 0) zend_register_functions(nullptr, test_functions, nullptr, type);
+  if (hooks && strcmp(hooks, "1") == 0) register_table_test_hooks(type);
   return SUCCESS;
 }
 

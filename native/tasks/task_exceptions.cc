@@ -3,29 +3,12 @@
 #include <cstring>
 #include <string>
 
-extern "C" {
-#include <ext/spl/spl_exceptions.h>
-}
-
-#include "php/php_module.h"
-
 namespace ephpm {
 
 zend_class_entry* g_task_failed = nullptr;
 zend_class_entry* g_task_worker_died = nullptr;
 zend_class_entry* g_task_timeout = nullptr;
 zend_class_entry* g_task_queue_full = nullptr;
-
-void register_task_exceptions() {
-  g_task_failed = register_exception("Ephpm\\Octane\\TaskFailed", spl_ce_RuntimeException);
-  zend_declare_property_string(g_task_failed, "originalClass", sizeof("originalClass") - 1, "", ZEND_ACC_PUBLIC);
-  zend_declare_property_string(g_task_failed, "originalTrace", sizeof("originalTrace") - 1, "", ZEND_ACC_PUBLIC);
-  g_task_worker_died = register_exception("Ephpm\\Octane\\TaskWorkerDied", g_task_failed);
-  g_task_timeout = register_exception("Ephpm\\Octane\\TaskTimeout", spl_ce_RuntimeException);
-  g_task_queue_full = register_exception("Ephpm\\Octane\\TaskQueueFull", spl_ce_RuntimeException);
-  zend_declare_property_null(g_task_queue_full, "acceptedKeys", sizeof("acceptedKeys") - 1, ZEND_ACC_PUBLIC);
-  zend_declare_property_null(g_task_queue_full, "rejectedKeys", sizeof("rejectedKeys") - 1, ZEND_ACC_PUBLIC);
-}
 
 namespace {
 

@@ -8,13 +8,12 @@
 
 namespace ephpm {
 
-// TaskFailed, TaskWorkerDied (a TaskFailed), TaskTimeout, TaskQueueFull.
+// TaskFailed, TaskWorkerDied (a TaskFailed), TaskTimeout, TaskQueueFull (declared in tasks.stub.php, registered by
+// register_task_api()).
 extern zend_class_entry* g_task_failed;
 extern zend_class_entry* g_task_worker_died;
 extern zend_class_entry* g_task_timeout;
 extern zend_class_entry* g_task_queue_full;
-
-void register_task_exceptions();
 
 // What a task worker sends back for a Throwable its task threw.
 TaskFailure failure_of(zend_object* error);

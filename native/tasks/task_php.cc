@@ -17,6 +17,9 @@ extern "C" {
 #include "tasks/task_inbox.h"
 
 namespace ephpm {
+
+#include "tasks/tasks_arginfo.h"  // generated from tasks.stub.php by scripts/generate-arginfo.sh
+
 namespace {
 
 // The task a task worker's script took and has not answered yet (PHP thread only).
@@ -141,13 +144,13 @@ bool require_role(const char* function, const char* wanted) {
   return false;
 }
 
-PHP_FUNCTION(worker_role) {
+PHP_FUNCTION(Ephpm_Octane_worker_role) {
   ZEND_PARSE_PARAMETERS_NONE();
   std::string current = role();
   RETURN_STRINGL(current.data(), current.size());
 }
 
-PHP_FUNCTION(take_task) {
+PHP_FUNCTION(Ephpm_Octane_take_task) {
   ZEND_PARSE_PARAMETERS_NONE();
   if (!require_role("take_task", "task")) RETURN_THROWS();
   bool new_run = !worker_state().took_request_this_run;
@@ -165,7 +168,7 @@ PHP_FUNCTION(take_task) {
   RETURN_STRINGL(task.payload.data(), task.payload.size());
 }
 
-PHP_FUNCTION(finish_task) {
+PHP_FUNCTION(Ephpm_Octane_finish_task) {
   zend_string* result = nullptr;
   ZEND_PARSE_PARAMETERS_START(0, 1)
     Z_PARAM_OPTIONAL
@@ -178,7 +181,7 @@ PHP_FUNCTION(finish_task) {
   answer_task(FrameType::ResultOk, result ? std::string(ZSTR_VAL(result), ZSTR_LEN(result)) : std::string());
 }
 
-PHP_FUNCTION(fail_task) {
+PHP_FUNCTION(Ephpm_Octane_fail_task) {
   zval* error;
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_OBJECT_OF_CLASS(error, zend_ce_throwable)
@@ -190,7 +193,7 @@ PHP_FUNCTION(fail_task) {
   answer_task(FrameType::ResultFailed, encode_failure(failure_of(Z_OBJ_P(error))));
 }
 
-PHP_FUNCTION(take_tick) {
+PHP_FUNCTION(Ephpm_Octane_take_tick) {
   ZEND_PARSE_PARAMETERS_NONE();
   if (!require_role("take_tick", "tick")) RETURN_THROWS();
   announce_ready();
@@ -202,7 +205,7 @@ PHP_FUNCTION(take_tick) {
   add_assoc_long(return_value, "missed", static_cast<zend_long>(tick.missed));
 }
 
-PHP_FUNCTION(run_tasks) {
+PHP_FUNCTION(Ephpm_Octane_run_tasks) {
   HashTable* tasks;
   zend_long wait_ms = 3000;
   ZEND_PARSE_PARAMETERS_START(1, 2)
@@ -236,7 +239,7 @@ PHP_FUNCTION(run_tasks) {
   ZEND_HASH_FOREACH_END();
 }
 
-PHP_FUNCTION(dispatch_tasks) {
+PHP_FUNCTION(Ephpm_Octane_dispatch_tasks) {
   HashTable* tasks;
   ZEND_PARSE_PARAMETERS_START(1, 1)
     Z_PARAM_ARRAY_HT(tasks)
@@ -256,50 +259,12 @@ PHP_FUNCTION(dispatch_tasks) {
   report_problem("dispatch_tasks", report, tasks, kHandOverMs);
 }
 
-namespace {
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_worker_role, 0, 0, IS_STRING, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_take_task, 0, 0, IS_STRING, 1)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_finish_task, 0, 0, IS_VOID, 0)
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, result, IS_STRING, 0, "\"\"")
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_fail_task, 0, 1, IS_VOID, 0)
-  ZEND_ARG_OBJ_INFO(0, error, Throwable, 0)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_take_tick, 0, 0, IS_ARRAY, 1)
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_run_tasks, 0, 1, IS_ARRAY, 0)
-  ZEND_ARG_TYPE_INFO(0, tasks, IS_ARRAY, 0)
-  ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, waitMilliseconds, IS_LONG, 0, "3000")
-ZEND_END_ARG_INFO()
-
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_dispatch_tasks, 0, 1, IS_VOID, 0)
-  ZEND_ARG_TYPE_INFO(0, tasks, IS_ARRAY, 0)
-ZEND_END_ARG_INFO()
-
-const zend_function_entry functions[] = {
-  ZEND_NS_FE("Ephpm\\Octane", worker_role, arginfo_worker_role)
-  ZEND_NS_FE("Ephpm\\Octane", take_task, arginfo_take_task)
-  ZEND_NS_FE("Ephpm\\Octane", finish_task, arginfo_finish_task)
-  ZEND_NS_FE("Ephpm\\Octane", fail_task, arginfo_fail_task)
-  ZEND_NS_FE("Ephpm\\Octane", take_tick, arginfo_take_tick)
-  ZEND_NS_FE("Ephpm\\Octane", run_tasks, arginfo_run_tasks)
-  ZEND_NS_FE("Ephpm\\Octane", dispatch_tasks, arginfo_dispatch_tasks)
-  ZEND_FE_END
-};
-
-}  // namespace
-
 void register_task_api(int type) {
-  zend_register_functions(nullptr, functions, nullptr, type);
-  register_task_exceptions();
+  zend_register_functions(nullptr, ext_functions, nullptr, type);
+  g_task_failed = register_class_Ephpm_Octane_TaskFailed(spl_ce_RuntimeException);
+  g_task_worker_died = register_class_Ephpm_Octane_TaskWorkerDied(g_task_failed);
+  g_task_timeout = register_class_Ephpm_Octane_TaskTimeout(spl_ce_RuntimeException);
+  g_task_queue_full = register_class_Ephpm_Octane_TaskQueueFull(spl_ce_RuntimeException);
   if (g_previous_error_cb == nullptr) {
     g_previous_error_cb = zend_error_cb;
     zend_error_cb = remember_fatal_error;
