@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 // Under `ephpm serve` these functions come from the embedded runtime and the
 // definitions below are skipped. Anywhere else they fail fast and say why.
+// Their signatures are declared in native/php/ephpm.stub.php, native/tables/tables.stub.php
+// and native/tasks/tasks.stub.php; test/composer-package/php-api.test.ts keeps them equal.
 
 namespace Ephpm\Octane;
 
