@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../runtime/config/config.js';
 import { isEphpmError } from '../runtime/errors.js';
-import { loadAddon } from '../runtime/native/addon.js';
+import { nativePhp } from '../runtime/native/php-face.js';
 import { isLaravelApp } from '../runtime/laravel/laravel-app.js';
 import { phpMinorForHints } from '../runtime/native/php-config.js';
 import { collectRuntimeInfo, type RuntimeInfo } from '../runtime/toolchain/runtime-info.js';
@@ -60,7 +60,7 @@ function checkPhpCli(info: RuntimeInfo | null): Check {
 
 function checkAddon(): Check {
   try {
-    const build = loadAddon().buildInfo();
+    const build = nativePhp().buildInfo();
     return { name: 'native addon + libphp embed', status: 'ok', detail: `built against PHP ${build.phpVersion}, loads ${build.libphp ?? 'libphp'}` };
   } catch (error) {
     return { name: 'native addon + libphp embed', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint : undefined };

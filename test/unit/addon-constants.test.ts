@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RECORD_HEAD, RecordKind } from '../../src/runtime/cluster/outbox-records.js';
-import { Applied, EventKind, FrameType } from '../../src/runtime/native/addon.js';
+import { Applied } from '../../src/runtime/native/cluster-face.js';
+import { EventKind } from '../../src/runtime/native/php-face.js';
+import { FrameType } from '../../src/runtime/native/tasks-face.js';
 
 const native = join(import.meta.dirname, '..', '..', 'native');
 

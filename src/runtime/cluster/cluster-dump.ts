@@ -1,6 +1,6 @@
 import { runningServer, type ServerLocation } from '../control/commands.js';
 import { sendControlCommand } from '../control/control-client.js';
-import type { TableInfo } from '../native/addon.js';
+import type { TableInfo } from '../native/tables-face.js';
 import { dumpTable } from '../tables/table-inspect.js';
 
 type Values = Record<string, string | number>;

@@ -5,7 +5,8 @@ import type { ServerConfig } from '../config/config.js';
 import type { ClusterStatus } from '../control/status.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { Applied, loadAddon, type EphpmAddon } from '../native/addon.js';
+import { Applied, nativeCluster, type ClusterFunctions } from '../native/cluster-face.js';
+import { nativeTables } from '../native/tables-face.js';
 import { formatBytes } from '../sizes.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import { displayRedisUrl, type ClusterConfig } from './cluster-config.js';
@@ -86,7 +87,7 @@ export class ClusterNode {
     private readonly config: ClusterConfig & { node: string },
     private readonly tables: TableDefinition[],
     private readonly logger: Logger,
-    private readonly addon: EphpmAddon,
+    private readonly native: ClusterFunctions,
     private readonly segment: string,
     port: number,
   ) {
@@ -104,13 +105,13 @@ export class ClusterNode {
    */
   static async start(server: ServerConfig, tablesSegment: string, logger: Logger): Promise<ClusterNode> {
     const cluster = server.cluster!;
-    const addon = loadAddon();
-    for (const removed of addon.clusterSweep(outboxPrefix())) logger.info(`removed the cluster outbox /dev/shm${removed} of a server that is gone`);
+    const native = nativeCluster();
+    for (const removed of native.clusterSweep(outboxPrefix())) logger.info(`removed the cluster outbox /dev/shm${removed} of a server that is gone`);
     cluster.outbox = `/${outboxPrefix()}${process.pid}-${randomBytes(6).toString('hex')}`;
     cluster.node ??= `${hostname()}:${server.port}`;
-    addon.tablesAttach(tablesSegment);
-    addon.clusterCreate(cluster.outbox, server.tables.map((table) => cluster.tables.includes(table.name)), OUTBOX_BYTES);
-    const node = new ClusterNode(cluster as ClusterConfig & { node: string }, server.tables, logger, addon, tablesSegment, server.port);
+    nativeTables().tablesAttach(tablesSegment);
+    native.clusterCreate(cluster.outbox, server.tables.map((table) => cluster.tables.includes(table.name)), OUTBOX_BYTES);
+    const node = new ClusterNode(cluster as ClusterConfig & { node: string }, server.tables, logger, native, tablesSegment, server.port);
     try {
       await node.connect();
     } catch (error) {
@@ -301,7 +302,7 @@ export class ClusterNode {
     );
     this.epoch++;
     const ops = writeBack({
-      addon: this.addon,
+      tables: nativeTables(),
       segment: this.segment,
       replicated: this.replicated,
       earlier: this.backlog,
@@ -365,7 +366,7 @@ export class ClusterNode {
     if (this.claimed && this.cmd?.status === 'ready' && this.claimTakenBy === null) await this.claim.release(this.cmd).catch(() => undefined);
     this.cmd?.disconnect();
     this.reader?.disconnect();
-    if (this.config.outbox) this.addon.clusterRemove(this.config.outbox);
+    if (this.config.outbox) this.native.clusterRemove(this.config.outbox);
   }
 
   // ---- this node's writes ----
@@ -379,7 +380,7 @@ export class ClusterNode {
       }
       this.queue(record);
     }
-    const { dropped } = this.addon.clusterCounts();
+    const { dropped } = this.native.clusterCounts();
     if (dropped > this.outboxDropped) {
       this.drop(dropped - this.outboxDropped, `the outbox in shared memory is full (${formatBytes(OUTBOX_BYTES)})`);
       this.outboxDropped = dropped;
@@ -391,7 +392,7 @@ export class ClusterNode {
   /** The writes in the outbox, in order (each row's newest write noted for a write-back). */
   private takeRecords(): OutboxRecord[] {
     const records: OutboxRecord[] = [];
-    for (let data = this.addon.clusterDrain(DRAIN_BYTES); data.length > 0; data = this.addon.clusterDrain(DRAIN_BYTES)) {
+    for (let data = this.native.clusterDrain(DRAIN_BYTES); data.length > 0; data = this.native.clusterDrain(DRAIN_BYTES)) {
       for (const record of decodeRecords(data, this.tables, this.config.node)) {
         this.recent.note(rowId(record.table, record.key), record.stamp);
         this.lastSeq = record.seq;
@@ -503,7 +504,7 @@ export class ClusterNode {
   }
 
   private applied(table: TableDefinition, key: Buffer, values: Buffer[] | null, stamp: string): Applied {
-    const result = this.addon.clusterApply(this.tables.indexOf(table), key, values, stamp);
+    const result = this.native.clusterApply(this.tables.indexOf(table), key, values, stamp);
     if (result === Applied.Full) this.warnOnce(`full:${table.name}`, `cluster: table ${table.name} is full on this node, so rows of other nodes were left out; give it more rows`);
     if (result === Applied.Invalid) this.warnOnce(`invalid:${table.name}`, `cluster: rows of table ${table.name} from Redis do not fit this node's definition of it`);
     return result;
@@ -521,7 +522,7 @@ export class ClusterNode {
         seen.add(rowId(index, row.key));
         this.applyRemote(index, table, row.key, row.values);
       }
-      for (const key of this.addon.clusterKeys(index)) if (!seen.has(rowId(index, key))) this.applyRemote(index, table, key, null);
+      for (const key of this.native.clusterKeys(index)) if (!seen.has(rowId(index, key))) this.applyRemote(index, table, key, null);
     }
     this.lastId = end.last;
     this.overflowed = false;

@@ -1,6 +1,6 @@
 import type { ClusterConfig } from './cluster-config.js';
 import { EphpmError } from '../errors.js';
-import { loadAddon } from '../native/addon.js';
+import { nativeCluster } from '../native/cluster-face.js';
 
 /** Every cluster outbox of this user starts with it (never with the tables' prefix), so a start can sweep old ones. */
 export function outboxPrefix(): string {
@@ -11,7 +11,7 @@ export function outboxPrefix(): string {
 export function attachOutbox(cluster: ClusterConfig): void {
   if (!cluster.outbox) return;
   try {
-    loadAddon().clusterAttach(cluster.outbox, cluster.redis, cluster.node ?? '');
+    nativeCluster().clusterAttach(cluster.outbox, cluster.redis, cluster.node ?? '');
   } catch (error) {
     throw new EphpmError('EPHPM_CLUSTER_FAILED', `This worker cannot map the cluster outbox: ${(error as Error).message}.`, 'Restart the server (ephpm stop, then ephpm serve).');
   }

@@ -1,4 +1,4 @@
-import type { EphpmAddon, RawRow } from '../native/addon.js';
+import type { RawRow, TableFunctions } from '../native/tables-face.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import { joinNetstrings } from './netstrings.js';
 import type { OutboxRecord } from './outbox-records.js';
@@ -8,7 +8,7 @@ const MAX_ROUNDS = 50;
 const ALL_ROWS = 0xffffffff;
 
 export interface WriteBackSource {
-  addon: EphpmAddon;
+  tables: Pick<TableFunctions, 'tableRows'>;
   /** The tables' shared-memory segment. */
   segment: string;
   replicated: Array<{ index: number; table: TableDefinition }>;
@@ -30,11 +30,11 @@ export interface WriteBackSource {
  * was drained between its read and the next drain, until one was not.
  */
 export function writeBack(source: WriteBackSource): OutboxRecord[] {
-  const { addon, segment, replicated } = source;
+  const { tables, segment, replicated } = source;
   const rows = new Map<string, { index: number; key: Buffer; values: Array<string | number> | null }>();
   const reflected: OutboxRecord[] = [...source.earlier, ...source.take()];
   for (const { index, table } of replicated) {
-    for (const [key, ...values] of addon.tableRows(segment, table.name, ALL_ROWS) ?? []) {
+    for (const [key, ...values] of tables.tableRows(segment, table.name, ALL_ROWS) ?? []) {
       const bytes = Buffer.from(key, 'utf8');
       rows.set(rowId(index, bytes), { index, key: bytes, values });
     }
@@ -59,7 +59,7 @@ export function writeBack(source: WriteBackSource): OutboxRecord[] {
       if (readLast.has(id)) continue;
       readLast.add(id);
       const table = replicated.find(({ index }) => index === record.table)!.table;
-      const [row] = addon.tableRows(segment, table.name, 1, record.key.toString('utf8')) ?? [];
+      const [row] = tables.tableRows(segment, table.name, 1, record.key.toString('utf8')) ?? [];
       rows.set(id, { index: record.table, key: record.key, values: row ? (row as RawRow).slice(1) : null });
     }
   }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EphpmError } from '../errors.js';
-import { loadAddon } from '../native/addon.js';
+import { nativeServerLock } from '../native/process-face.js';
 import { ensurePrivateDir } from '../private-dir.js';
 
 export interface ServerState {
@@ -61,12 +61,12 @@ export function serverLockPath(stateFile: string): string {
 /** Takes the lock for this process's life: 0, or the pid of the server that holds it (-1: unknown). */
 export function takeServerLock(stateFile: string): number {
   ensurePrivateDir(dirname(stateFile));
-  return loadAddon().lockServer(serverLockPath(stateFile));
+  return nativeServerLock().lockServer(serverLockPath(stateFile));
 }
 
 /** The pid of the server running for this state file; 0 when none is. */
 export function runningServerPid(stateFile: string): number {
-  return loadAddon().lockHolder(serverLockPath(stateFile));
+  return nativeServerLock().lockHolder(serverLockPath(stateFile));
 }
 
 /** Refuses a second server for the same state file, saying where the first one serves. */

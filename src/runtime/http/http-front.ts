@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from '../config/config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
-import type { ConnectionStateFunctions } from '../native/addon.js';
+import type { ConnectionStateFunctions } from '../native/process-face.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';

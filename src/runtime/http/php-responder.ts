@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EmbeddedPhp, ResponseSink } from '../php/embedded-php.js';
-import type { Payload } from '../native/addon.js';
+import type { Payload } from '../native/php-face.js';
 import { closeAfterResponse, closeOnceSent, endResponseSentByPhp } from './node-internals.js';
 import type { SpillRoom } from './spill-room.js';
 import { discardSpilledBody } from '../php/spilled-body-fd.js';

@@ -7,7 +7,7 @@
 // the one parked longest first. Short requests never engage it: under load every connection always has a request
 // waiting, and parking each between two of them cost two thirds of a hello-world worker's throughput.
 import type { Socket } from 'node:net';
-import type { ConnectionStateFunctions } from '../native/addon.js';
+import type { ConnectionStateFunctions } from '../native/process-face.js';
 import { pauseReading, resumeReading, socketDescriptor } from './node-internals.js';
 
 interface ParkedState {

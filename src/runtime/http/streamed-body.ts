@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Payload } from '../native/addon.js';
+import type { Payload } from '../native/php-face.js';
 import { SpillFile } from './spill-file.js';
 import type { SpillRoom } from './spill-room.js';
 

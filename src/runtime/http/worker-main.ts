@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { isEphpmError } from '../errors.js';
 import { Logger } from '../logger.js';
-import { loadAddon } from '../native/addon.js';
+import { nativePhp } from '../native/php-face.js';
+import { nativeConnectionState, nativeScheduling } from '../native/process-face.js';
 import { BootLog } from '../php/boot-log.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import { bootFailure, drainDeadline, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../ipc/child-side.js';
@@ -35,8 +36,7 @@ const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOut
 async function boot(): Promise<void> {
   // Writes to replicated tables go into the cluster's outbox.
   if (attachTables(config) && config.cluster) attachOutbox(config.cluster);
-  const addon = loadAddon();
-  php = new EmbeddedPhp<PhpResponder>(addon);
+  php = new EmbeddedPhp<PhpResponder>(nativePhp());
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public'), responseMemoryBytes: config.responseMemoryBytes, journalPath: process.env[REQUEST_JOURNAL_ENV] || undefined });
   await php.waitUntilReady();
@@ -51,11 +51,11 @@ async function boot(): Promise<void> {
     served: (total) => recycling?.served(total),
     stuck: () => void leaveStuck(),
     tick: () => recycling?.tick(),
-  }, { directWrites: missingInternals.length === 0, connectionState: addon });
+  }, { directWrites: missingInternals.length === 0, connectionState: nativeConnectionState() });
   listening = front.serve(connections);
   await listening;
   if (leaving) return;
-  const notBatch = addon.batchScheduling();
+  const notBatch = nativeScheduling().batchScheduling();
   if (notBatch) logger.warn(`worker ${process.pid}: its main thread keeps the default scheduling policy (SCHED_BATCH refused: ${notBatch}); correct, a little slower under load`);
   recycling = new Recycling(config, process.uptime(), {
     replaceMe: (reason, rssBytes) => tell({ type: 'recycle', reason, rssBytes }),

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { ServerConfig } from '../config/config.js';
 import type { ServerStatus } from '../control/status.js';
 import type { Logger } from '../logger.js';
-import { loadAddon, packageRoot } from '../native/addon.js';
+import { packageRoot } from '../native/addon.js';
+import { nativePhp } from '../native/php-face.js';
+import { nativeTables } from '../native/tables-face.js';
 import { BUCKET_BOUNDS_SECONDS } from './histogram.js';
 import { CounterLedger } from './ledger.js';
 import { MetricsServer } from './metrics-server.js';
@@ -60,7 +62,7 @@ function versions(): MetricsSnapshot['versions'] {
   const ephpm = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
   let php: string | null = null;
   try {
-    php = loadAddon().buildInfo().phpVersion;
+    php = nativePhp().buildInfo().phpVersion;
   } catch {
     // No addon here: the workers report the failure.
   }
@@ -68,6 +70,6 @@ function versions(): MetricsSnapshot['versions'] {
 }
 
 function tableUsage(segment: string): TableUsage[] {
-  const info = loadAddon().tablesInspect(segment);
+  const info = nativeTables().tablesInspect(segment);
   return (info?.tables ?? []).map((table) => ({ name: table.name, rows: table.used, capacity: table.rows }));
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { EphpmError } from '../errors.js';
 import { InFlight } from './in-flight.js';
 import { discardSpilledBody } from './spilled-body-fd.js';
-import { EventKind, type Payload, type PhpFunctions } from '../native/addon.js';
+import { EventKind, type Payload, type PhpFunctions } from '../native/php-face.js';
 
 /** Where PHP's answer to one request goes. */
 export interface ResponseSink {

@@ -19,7 +19,7 @@ import { BOOT_ERROR_PAGE_ENV, REQUEST_JOURNAL_ENV, WORKER_CONFIG_ENV, WORKER_TEM
 import { ConnectionBalancer } from './connection-balancer.js';
 import { newJournalPath, readJournal, removeJournal, sweepJournals } from './request-journal.js';
 import { CrashBackoff, drainAll, exitReason } from './process-slot.js';
-import { loadAddon } from '../native/addon.js';
+import { nativeConnectionState } from '../native/process-face.js';
 import { alreadyRunningError, removeServerState, takeServerLock, writeServerState } from '../control/state-file.js';
 import { TaskPool } from './task-pool.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -80,8 +80,8 @@ export class Supervisor {
     if (holder !== 0) throw alreadyRunningError(holder, this.config.stateFile);
     await refuseLiveSocket(controlSocketPath(this.config.stateFile));
     sweepJournals();
-    const addon = loadAddon();
-    this.balancer = await ConnectionBalancer.listen(this.config.host, this.config.port, (fd) => addon.connectionState(fd));
+    const connections = nativeConnectionState();
+    this.balancer = await ConnectionBalancer.listen(this.config.host, this.config.port, (fd) => connections.connectionState(fd));
     this.config.port = this.balancer.port; // port 0: the free one it got
     this.tables = createTables(this.config, this.logger);
     if (this.tables) this.config.tablesSegment = this.tables.segment;

@@ -2,7 +2,7 @@ import { runningServer, type ServerLocation } from '../control/commands.js';
 import { sendControlCommand } from '../control/control-client.js';
 import type { ServerStatus } from '../control/status.js';
 import { EphpmError } from '../errors.js';
-import { loadAddon, type SegmentInfo, type TableInfo } from '../native/addon.js';
+import { nativeTables, type SegmentInfo, type TableInfo } from '../native/tables-face.js';
 
 export interface TableList {
   pid: number;
@@ -32,7 +32,7 @@ export async function dumpTable(location: ServerLocation, name: string, options:
       'List them with: ephpm table:list',
     );
   }
-  const raw = loadAddon().tableRows(segment, name, options.limit ?? Number.MAX_SAFE_INTEGER, options.key) ?? [];
+  const raw = nativeTables().tableRows(segment, name, options.limit ?? Number.MAX_SAFE_INTEGER, options.key) ?? [];
   if (options.key !== undefined && raw.length === 0) {
     throw new EphpmError('EPHPM_NO_ROW', `Table "${name}" has no row with the key "${options.key}".`, `See its keys with: ephpm table:dump ${name}`);
   }
@@ -47,7 +47,7 @@ async function openSegment(location: ServerLocation): Promise<{ pid: number; seg
   const server = runningServer(location);
   // The state file names the segment; when it cannot be read, the server itself says.
   const segment = server.state ? server.state.tables : ((await sendControlCommand(server, 'status', 10_000)) as ServerStatus).tablesSegment;
-  const info = segment ? loadAddon().tablesInspect(segment) : null;
+  const info = segment ? nativeTables().tablesInspect(segment) : null;
   if (!segment || !info) {
     throw new EphpmError(
       'EPHPM_NO_TABLES',

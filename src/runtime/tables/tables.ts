@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ServerConfig } from '../config/config.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { loadAddon } from '../native/addon.js';
+import { nativeTables } from '../native/tables-face.js';
 import { formatBytes } from '../sizes.js';
 
 const SHM_DIR = '/dev/shm';
@@ -40,7 +40,7 @@ export interface SharedTables {
 export function createTables(config: ServerConfig, logger: Logger): SharedTables | null {
   const leftovers = existsSync(SHM_DIR) && readdirSync(SHM_DIR).some((name) => name.startsWith(segmentPrefix()));
   if (config.tables.length === 0 && !leftovers) return null;
-  const addon = loadAddon();
+  const addon = nativeTables();
   const { removed, skipped } = addon.tablesSweep(segmentPrefix());
   for (const name of removed) logger.info(`removed the shared tables ${SHM_DIR}${name} of a server that is gone`);
   for (const why of skipped) logger.warn(`left alone ${why}: not a segment this user's ephpm made`);
@@ -66,7 +66,7 @@ export function createTables(config: ServerConfig, logger: Logger): SharedTables
 export function attachTables(config: ServerConfig): boolean {
   if (config.tables.length === 0 || !config.tablesSegment) return false;
   try {
-    loadAddon().tablesAttach(config.tablesSegment);
+    nativeTables().tablesAttach(config.tablesSegment);
   } catch (error) {
     throw new EphpmError('EPHPM_TABLES_FAILED', `This worker cannot map the shared tables: ${(error as Error).message}.`, 'Restart the server (ephpm stop, then ephpm serve).');
   }

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { listenOwnerOnly } from '../owner-only-socket.js';
 import { Histogram } from '../metrics/histogram.js';
-import { FrameType, type TaskFunctions } from '../native/addon.js';
+import { FrameType, type TaskFunctions } from '../native/tasks-face.js';
 import { encodeFrame, FrameReader, type Frame } from './task-wire.js';
 
 interface Accepted {

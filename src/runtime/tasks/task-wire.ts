@@ -1,7 +1,7 @@
 // The task socket protocol (native/task_wire.h is the other half):
 // u32 LE payload length | u8 type | u32 LE id | payload.
 
-import { FrameType } from '../native/addon.js';
+import { FrameType } from '../native/tasks-face.js';
 
 export { FrameType };
 

@@ -3,7 +3,8 @@
 // script sees its role in Ephpm\Octane\worker_role().
 import { Logger } from '../logger.js';
 import { Histogram } from '../metrics/histogram.js';
-import { loadAddon, type EphpmAddon } from '../native/addon.js';
+import { nativePhp } from '../native/php-face.js';
+import { nativeTasks, type TaskFunctions } from '../native/tasks-face.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import { bootFailure, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../ipc/child-side.js';
 import type { TaskWorkerMessage } from '../ipc/process-messages.js';
@@ -19,7 +20,7 @@ const logger = new Logger(config.logFormat);
 const tell = (message: TaskWorkerMessage) => tellSupervisor(message);
 
 let php: EmbeddedPhp | null = null;
-let addon: EphpmAddon | null = null;
+let taskFunctions: TaskFunctions | null = null;
 let tasks: TaskServer | null = null;
 let ticks: TickTimer | null = null;
 let leaving = false;
@@ -27,17 +28,17 @@ let leaving = false;
 async function boot(): Promise<void> {
   // Writes to replicated tables go into the cluster's outbox.
   if (attachTables(config) && config.cluster) attachOutbox(config.cluster);
-  addon = loadAddon();
-  php = new EmbeddedPhp(addon);
+  taskFunctions = nativeTasks();
+  php = new EmbeddedPhp(nativePhp());
   php.on('log', (message, fromOutput) => logger.php(message, fromOutput));
-  if (role === 'task') tasks = new TaskServer(addon, config.taskQueueSize);
+  if (role === 'task') tasks = new TaskServer(taskFunctions, config.taskQueueSize);
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
   await php.waitUntilReady();
   if (leaving) return; // told to leave while PHP booted
   php.on('script-error', (message) => logger.error(`the ${role} worker script stopped and failed to restart: ${message}`));
   if (tasks) await tasks.listen(process.env[TASK_SOCKET_ENV]!);
   if (role === 'tick') {
-    ticks = new TickTimer(addon);
+    ticks = new TickTimer(taskFunctions);
     ticks.start();
   }
   tell({ type: 'ready' });
@@ -52,7 +53,7 @@ async function leave(): Promise<void> {
   reportStats();
   // Stop the bridge first, so that the script does not start over when take_task() returns null.
   const stopped = php?.stop();
-  addon?.stopTasks();
+  taskFunctions?.stopTasks();
   await stopped;
   process.exit(0);
 }

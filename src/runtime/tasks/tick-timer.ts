@@ -1,4 +1,4 @@
-import type { TaskFunctions } from '../native/addon.js';
+import type { TaskFunctions } from '../native/tasks-face.js';
 
 export const TICK_INTERVAL_MS = 1_000;
 

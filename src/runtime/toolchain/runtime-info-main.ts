@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
-import { loadAddon, type EphpmAddon } from '../native/addon.js';
+import { nativePhp, type PhpFunctions } from '../native/php-face.js';
 
 const PROBE = `<?php
 $request = \\Ephpm\\Octane\\take_request();
@@ -26,9 +26,9 @@ const { ini, stackBytes } = JSON.parse(process.argv[2] ?? '{}') as { ini: Record
 const script = join(tmpdir(), `ephpm-runtime-info-${process.pid}.php`);
 writeFileSync(script, PROBE);
 
-let addon: EphpmAddon;
+let addon: PhpFunctions;
 try {
-  addon = loadAddon();
+  addon = nativePhp();
 } catch (error) {
   // Same two-line shape runtime-info.ts reads back: message, then "try: …".
   process.stderr.write(`${(error as Error).message}\n${isEphpmError(error) && error.hint ? `  try: ${error.hint}\n` : ''}`);

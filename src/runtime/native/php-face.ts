@@ -1,0 +1,67 @@
+import { loadedAddon } from './addon.js';
+
+/**
+ * What the PHP thread reports to Node (native/http/exchange.h `EventKind`; a unit test keeps the two
+ * in step).
+ */
+export enum EventKind {
+  Response = 1,
+  Chunk = 2,
+  Abort = 3,
+  Ready = 4,
+  ScriptError = 5,
+  Log = 6,
+  Stopped = 7,
+  Written = 8,
+  WriteFailed = 9,
+}
+
+/**
+ * `headers` is "Name\nvalue\nName\nvalue" (empty when there are none), latin1 (exact bytes).
+ * `data` is a latin1 string (exact bytes) when small, a Buffer otherwise.
+ * `file` (Response that is last, Written): a descriptor of an unnamed temp file holding the rest of
+ * the body, sent after `data`; the receiver closes it. -1 = none.
+ */
+export type EventCallback = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload, file: number) => void;
+
+export type Payload = string | Buffer;
+
+/** A worker's embedded PHP: start it, hand it requests (native/node/php_napi.cc). */
+export interface PhpFunctions {
+  start(options: {
+    script: string; ini: string; stackSize: number; documentRoot: string; statusTexts: Record<string, string>;
+    /** A complete response's body beyond this many bytes waits for the client in a temp file under `tempDir`. */
+    responseMemoryBytes?: number; tempDir?: string;
+    /** Where queued requests are kept until PHP starts them, for the supervisor if the worker dies (request_journal.h). */
+    journalPath?: string;
+  }, onEvent: EventCallback): void;
+  /** `head`: "method\nuri\nprotocol\nscheme\nremoteAddr\nserverAddr\nName\nvalue..." */
+  dispatch(
+    id: number, head: string, remotePort: number, serverPort: number,
+    body: Buffer | null, bodyFile: string | null, bodySize: number, requestTime: number,
+    directSocket: number, keepAliveSeconds: number,
+    /** 0 none, 1 urlencoded, 2 multipart; `form`: [isFile, name, value, type, path, size, error] per part. */
+    postForm: number, form: Array<string | number> | null,
+    /** The supervisor's id of the request's connection, 0: none (not recorded in the journal). */
+    connection: number,
+  ): void;
+  /** Registers a dup of Node's socket descriptor that PHP may write complete responses to: its id, or -1. */
+  adoptSocket(fd: number): number;
+  releaseSocket(directSocket: number): void;
+  /** true: Node may answer request `id` itself; false: PHP already took it. */
+  answerInstead(directSocket: number, id: number): boolean;
+  closeAfterwards(directSocket: number): void;
+  wake(): void;
+  drained(bytes: number): void;
+  /** [the id of the request PHP took last (0: none yet), milliseconds since it took it]. */
+  taken(): [number, number];
+  /** Removes a request PHP has not taken yet; false if it took it. */
+  cancel(id: number): boolean;
+  /** The client of request `id` is gone: its send_chunk() returns false from now on. */
+  abandon(id: number): void;
+  stop(): void;
+  buildInfo(): { phpVersion: string; zendApi: number; libphp?: string };
+}
+
+/** The embedded PHP's functions of the addon (native/node/php_napi.cc). */
+export const nativePhp = (): PhpFunctions => loadedAddon<PhpFunctions>();
