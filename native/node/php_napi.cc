@@ -1,6 +1,6 @@
 // Node-API functions of a worker's embedded PHP: start it, hand it requests,
 // and the direct-write sockets. Validation and defaults live in TypeScript
-// (src/runtime/php/addon.ts); this file only converts values.
+// (src/runtime/native/php-face.ts, src/runtime/php/embedded-php.ts); this file only converts values.
 #include <dlfcn.h>
 #include <napi.h>
 
@@ -150,7 +150,8 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
 }
 
 // dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime, directSocket, keepAliveSeconds,
-//          postForm, formParts)
+//          postForm, formParts, connection)
+// test/runtime/native-boundary.test.ts gives every argument a distinct value and checks where each lands.
 // `head` packs the strings in one: "method\nuri\nprotocol\nscheme\nremoteAddr\n
 // serverAddr\nName\nvalue\nName\nvalue..." (one N-API string instead of seven).
 Napi::Value Dispatch(const Napi::CallbackInfo& info) {

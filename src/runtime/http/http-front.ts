@@ -1,4 +1,3 @@
-import { ServerResponse } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,14 +13,15 @@ import { answerClientError, followLatestRequests } from './client-errors.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { connectionId, type HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
-import { answersHalfClosedConnections, closeAfterResponse, currentResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
+import { answersHalfClosedConnections, closeAfterResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
+import { admit, EXPECTS_CONTINUE, frontRequest, PIPELINED, release, type FrontRequest, type RawRequest, type RawResponse } from './front-request.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses, waitingBehind } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
 import { requestBytes } from './request-replay.js';
 import { announcedTooLarge, hasRequestBody, postForm, readRequestBody } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
-import { requestTarget, withHost, type RequestTarget } from './request-target.js';
+import { requestTarget, withHost } from './request-target.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
@@ -42,9 +42,6 @@ export interface HttpFrontOptions {
   connectionState?: ConnectionStateFunctions;
 }
 
-type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean; [PIPELINED]?: boolean; [ADMITTED]?: boolean };
-type GatedResponse = RawResponse & { [GATED]?: { gate: ReadGate; req: RawRequest; socket: Socket } };
-type RawResponse = FastifyReply['raw'];
 
 // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
 // the server does, which is what makes a hand-over lose no request.
@@ -61,14 +58,6 @@ const WAITING_SINCE = Symbol('ephpm.waitingSince');
 /** Its waiting request is one more than the queue holds: answered 503 once read. */
 const QUEUE_FULL = Symbol('ephpm.queueFull');
 type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: boolean; [WAITING_SINCE]?: number; [QUEUE_FULL]?: boolean };
-/** The request arrived while an earlier response on its connection was unsent (see pipelining.ts). */
-const PIPELINED = Symbol('ephpm.pipelined');
-/** The request said `Expect: 100-continue`: its client waits for a 100 before it sends the body. */
-const EXPECTS_CONTINUE = Symbol('ephpm.expectsContinue');
-/** The request holds a place at the read gate (until it is with PHP, answered, or reading its body). */
-const ADMITTED = Symbol('ephpm.admitted');
-/** The gate a response tells when its first byte is written and when it is done. */
-const GATED = Symbol('ephpm.gated');
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -180,7 +169,7 @@ export class HttpFront implements ResponderOwner {
       // Not one with requests read behind it on its connection: those could not follow it.
       if (!req?.socket || req.socket.destroyed || waitingBehind(req.socket) > 0 || !this.php.cancel(id)) continue;
       this.php.forget(id);
-      const target = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+      const target = req.originalUrl ?? req.url ?? '/';
       moving.push({ socket: req.socket, waitingSince: responder.arrivedAt, replay: requestBytes(req.method!, target, req.httpVersion, req.rawHeaders, responder.movableBody) });
     }
     if (moving.length > 0) gate.handBack(moving);
@@ -230,14 +219,13 @@ export class HttpFront implements ResponderOwner {
   // hello-world requests are dominated by per-request overhead.
   private handle(request: FastifyRequest, reply: FastifyReply): void {
     reply.hijack();
-    const req: RawRequest = request.raw;
-    const res = reply.raw;
-    const started = performance.now();
-    if (res.socket === req.socket) return this.handleInTurn(req, res, started);
+    const front = frontRequest(request.raw, reply.raw);
+    const { req, res } = front;
+    if (res.socket === req.socket) return this.handleInTurn(front);
     req[PIPELINED] = true;
     // Read and waiting its turn: owed an answer (a 502 if the worker dies before it is with PHP and in the journal).
     this.gate?.answerOwed(req.socket);
-    afterEarlierResponses(res, req.socket, () => this.handleInTurn(req, res, started));
+    afterEarlierResponses(res, req.socket, () => this.handleInTurn(front));
   }
 
   /** Engages the read gate while PHP has run its current request for park_after_ms (or is stuck), reads on otherwise. */
@@ -248,42 +236,30 @@ export class HttpFront implements ResponderOwner {
     gate.reconsider();
   }
 
-  /**
-   * The request holds its place at the read gate until it is with PHP; its connection is parked after it if PHP is
-   * busy. No closure per request: the response carries what its (shared) listeners need.
-   */
-  private admit(req: RawRequest, res: RawResponse): void {
-    const gate = this.gate!;
-    gate.arrived(req.socket);
-    req[ADMITTED] = true;
-    (res as GatedResponse)[GATED] = { gate, req, socket: req.socket }; // Node clears req.socket once it is done
-    // Node writes every head it sends through writeHead (end() without one calls it too).
-    res.writeHead = gatedWriteHead as RawResponse['writeHead'];
-    res.once('close', gatedResponseClosed);
-  }
-
-  private handleInTurn(req: RawRequest, res: RawResponse, started: number): void {
-    if (this.gate) this.admit(req, res);
+  private handleInTurn(front: FrontRequest): void {
+    const { req, res, url } = front;
+    if (this.gate) admit(this.gate, req, res);
     if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
     this.watch.watchSends(req.socket);
-    const url = (req as RawRequest & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const target = url.startsWith('/') ? { uri: url, host: null } : requestTarget(url, req.method!);
-    if (!target) return this.refuse(req, res, url, started, 'bad_target', 400, '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n');
+    if (!target) return this.refuse(front, 'bad_target', 400, '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n');
     if (!validHostHeaders(req.rawHeaders) || (target.host !== null && !validHost(target.host))) {
-      return this.refuse(req, res, url, started, 'bad_target', 400, '400 Bad Request: more than one Host header, or a Host that is not host or host:port.\n');
+      return this.refuse(front, 'bad_target', 400, '400 Bad Request: more than one Host header, or a Host that is not host or host:port.\n');
     }
+    front.target = target;
     if (this.statics && target.uri !== '*') {
       void this.serveStatic(req, res, target.uri).then((served) => {
-        if (served) this.log(req.method!, url, res.statusCode, started);
-        else this.toPhp(req, res, target, started);
+        if (served) this.log(req.method!, url, res.statusCode, front.started);
+        else this.toPhp(front);
       });
     } else {
-      this.toPhp(req, res, target, started);
+      this.toPhp(front);
     }
   }
 
   /** An answer from the front itself, closing the connection (the request was not fully read, or cannot be trusted). */
-  private refuse(req: RawRequest, res: RawResponse, url: string, started: number, reason: FrontReason, status: number, message: string): void {
+  private refuse(front: FrontRequest, reason: FrontReason, status: number, message: string): void {
+    const { req, res } = front;
     this.counters.frontAnswered(reason);
     if (!res.headersSent && !res.destroyed) {
       closeAfterResponse(res);
@@ -292,11 +268,12 @@ export class HttpFront implements ResponderOwner {
     } else if ((req.socket as ClientSocket)[READ_TIMED_OUT]) {
       status = 408;
     }
-    this.log(req.method!, url, status, started);
+    this.log(req.method!, front.url, status, front.started);
   }
 
-  private toPhp(req: RawRequest, res: RawResponse, target: RequestTarget, started: number): void {
-    const url = target.uri;
+  private toPhp(front: FrontRequest): void {
+    const { req, res } = front;
+    const url = front.target!.uri;
     const socket = req.socket as ClientSocket;
     const full = socket[QUEUE_FULL] === true;
     socket[QUEUE_FULL] = undefined;
@@ -304,38 +281,40 @@ export class HttpFront implements ResponderOwner {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
       res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
       this.counters.frontAnswered('queue_full');
-      this.log(req.method!, url, 503, started);
+      this.log(req.method!, url, 503, front.started);
       return;
     }
-    if (!hasRequestBody(req)) return this.dispatch(req, res, target, started, EMPTY_BODY);
+    if (!hasRequestBody(req)) return this.dispatch(front, EMPTY_BODY);
     if (req[EXPECTS_CONTINUE] && !announcedTooLarge(req, this.config.maxBodyBytes)) res.writeContinue();
     release(req, this.gate); // a body may take long to arrive: PHP takes other requests meanwhile
     let timedOut = false;
     const stopWatching = this.watch.receiving(req.socket, () => {
       timedOut = true;
-      this.refuse(req, res, url, started, 'body_timeout', 408, `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`);
+      this.refuse(front, 'body_timeout', 408, `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`);
     });
     readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes).then(
       (body) => {
         stopWatching();
         if (timedOut) return removeTempFiles(body.tempFiles);
-        this.dispatch(req, res, target, started, body);
+        this.dispatch(front, body);
       },
       (error: unknown) => {
         stopWatching();
         if (timedOut) return;
         if (isEphpmError(error) && error.code === 'EPHPM_BODY_NOT_STORED') {
           this.logger.error(`${error.message} ${error.hint}`);
-          return this.refuse(req, res, url, started, 'body_not_stored', 507, `507 Insufficient Storage: ${error.message}\n`);
+          return this.refuse(front, 'body_not_stored', 507, `507 Insufficient Storage: ${error.message}\n`);
         }
         const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
-        this.refuse(req, res, url, started, tooLarge ? 'body_too_large' : 'bad_body', tooLarge ? 413 : 400,
+        this.refuse(front, tooLarge ? 'body_too_large' : 'bad_body', tooLarge ? 413 : 400,
           tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);
       },
     );
   }
 
-  private dispatch(req: RawRequest, res: RawResponse, target: RequestTarget, started: number, body: RequestBody): void {
+  private dispatch(front: FrontRequest, body: RequestBody): void {
+    const { req, res, started } = front;
+    const target = front.target!;
     const id = ++this.nextId;
     const socket = req.socket as ClientSocket;
     const now = Date.now();
@@ -469,28 +448,6 @@ export class HttpFront implements ResponderOwner {
     this.counters.answered(method, status, ms);
     if (this.config.accessLog) this.logger.request(method, url, status, ms);
   }
-}
-
-const nodeWriteHead = ServerResponse.prototype.writeHead;
-
-function gatedWriteHead(this: GatedResponse, ...args: unknown[]): RawResponse {
-  const gated = this[GATED];
-  if (gated) gated.gate.answering(gated.socket);
-  return (nodeWriteHead as (...headArgs: unknown[]) => RawResponse).apply(this, args);
-}
-
-function gatedResponseClosed(this: GatedResponse): void {
-  const gated = this[GATED]!;
-  release(gated.req, gated.gate);
-  const socket = gated.socket;
-  if (this.writableFinished && !socket.destroyed && socket.writable && !currentResponse(socket)) gated.gate.between(socket);
-}
-
-/** The request's place at the read gate is given up (once). */
-function release(req: RawRequest, gate: ReadGate | null): void {
-  if (!req[ADMITTED]) return;
-  req[ADMITTED] = false;
-  gate?.released();
 }
 
 /** CONNECT (authority-form) asks for a tunnel: this is an origin server, not a proxy. */
