@@ -10,6 +10,7 @@ APT_PACKAGES=(
   php8.2-cli php8.2-dev libphp8.2-embed composer
   php8.2-mbstring php8.2-xml php8.2-curl php8.2-sqlite3 php8.2-intl php8.2-zip php8.2-bcmath php8.2-opcache
   g++ make python3 openssl
+  clang-format  # npm run lint checks native/ with it (Debian 12's is version 14, the reference)
   prometheus tmux  # promtool checks the /metrics exposition; tmux drives `ephpm top` in a terminal (tests)
   redis-server php8.2-redis  # cluster mode: the cluster tests start their own redis-server; strong() uses phpredis
 )
