@@ -10,7 +10,10 @@ export default defineConfig({
     // The Octane suite runs on each Laravel major the driver supports: the whole suite on Laravel 11, and the Octane
     // suite (test/octane/) again on Laravel 12 (test/helpers/laravel-app.ts).
     projects: [
-      { extends: true, test: { name: 'laravel-11', include: ['test/**/*.test.ts'], env: { EPHPM_TEST_LARAVEL: '11' } } },
+      {
+        extends: true,
+        test: { name: 'laravel-11', include: ['test/**/*.test.ts'], env: { EPHPM_TEST_LARAVEL: '11' } },
+      },
       {
         extends: true,
         test: { name: 'laravel-12', include: ['test/octane/**/*.test.ts'], env: { EPHPM_TEST_LARAVEL: '12' } },

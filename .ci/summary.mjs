@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 const report = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests} skipped`);
 
-const octane = report.testResults.filter((file) => /\/test\/octane\//.test(file.name)).flatMap((file) => file.assertionResults);
+const octane = report.testResults
+  .filter((file) => /\/test\/octane\//.test(file.name))
+  .flatMap((file) => file.assertionResults);
 const byLaravel = new Map();
 for (const test of octane) {
   const major = /\(Laravel (\d+)\)/.exec(test.ancestorTitles[0] ?? '')?.[1] ?? 'any';
@@ -17,10 +19,15 @@ for (const [major, tests] of [...byLaravel].sort()) {
   const passed = tests.filter((test) => test.status === 'passed').length;
   const skipped = tests.filter((test) => test.status === 'skipped' || test.status === 'pending');
   if (skipped.length === tests.length) {
-    const reason = skipped.flatMap((test) => test.ancestorTitles).map((title) => /SKIPPED: (.+)$/.exec(title)?.[1]).find(Boolean);
+    const reason = skipped
+      .flatMap((test) => test.ancestorTitles)
+      .map((title) => /SKIPPED: (.+)$/.exec(title)?.[1])
+      .find(Boolean);
     console.log(`Octane suite${on}: SKIPPED — ${reason ?? 'no reason given'}`);
     continue;
   }
   const failed = tests.length - passed - skipped.length;
-  console.log(`Octane suite${on}: ${passed} passed${failed > 0 ? `, ${failed} failed` : ''}${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`);
+  console.log(
+    `Octane suite${on}: ${passed} passed${failed > 0 ? `, ${failed} failed` : ''}${skipped.length > 0 ? `, ${skipped.length} skipped` : ''}`,
+  );
 }

@@ -32,11 +32,22 @@ async function main(dir) {
   scratch = dir;
   const setup = await run('bash', [join(repo, 'scripts/setup-bench.sh'), 'table'], { timeoutMs: 600_000 });
   if (setup.code !== 0) throw new Error(`scripts/setup-bench.sh table failed:\n${setup.stderr}${setup.stdout}`);
-  console.log(`ephpm cluster benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`3 nodes x 1 worker and redis-server on loopback; ${settings.load.toLocaleString('en')} writes/s of background load, ${settings.probes} probes\n`);
+  console.log(
+    `ephpm cluster benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `3 nodes x 1 worker and redis-server on loopback; ${settings.load.toLocaleString('en')} writes/s of background load, ${settings.probes} probes\n`,
+  );
 
   const redisPort = await freePort();
-  const redis = launch('redis-server', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', scratch], { logFile: join(scratch, 'redis.log') });
+  const redis = launch(
+    'redis-server',
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', scratch],
+    { logFile: join(scratch, 'redis.log') },
+  );
   await waitForOutput(redis, /Ready to accept connections/, 20_000);
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const started = [redis];
@@ -47,7 +58,10 @@ async function main(dir) {
     const resultsDir = join(repo, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `cluster-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), settings, window, throughput }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), settings, window, throughput }, null, 2)}\n`,
+    );
     console.log(`\nresults: ${file}`);
   } finally {
     for (const proc of started.reverse()) await stop(proc);
@@ -59,8 +73,23 @@ async function node(name, worker, tables, redisUrl, started) {
   const root = join(scratch, name);
   mkdirSync(root, { recursive: true });
   const args = [
-    join(repo, 'bin/run.js'), 'serve', '--worker', join(repo, worker), '--root', root, '--port', String(port), '--workers', '1',
-    '--no-access-log', '--request-timeout', '600', '--state-file', join(root, 'state.json'), '--tables', JSON.stringify(tables),
+    join(repo, 'bin/run.js'),
+    'serve',
+    '--worker',
+    join(repo, worker),
+    '--root',
+    root,
+    '--port',
+    String(port),
+    '--workers',
+    '1',
+    '--no-access-log',
+    '--request-timeout',
+    '600',
+    '--state-file',
+    join(root, 'state.json'),
+    '--tables',
+    JSON.stringify(tables),
   ];
   if (redisUrl) args.push('--cluster-redis', redisUrl, '--cluster-node', name);
   const proc = launch(name, process.execPath, args, { logFile: join(scratch, `${name}.log`) });
@@ -79,7 +108,8 @@ async function get(url) {
 /** p50 / p99 / max of the probes' write-on-A to read-on-C times, under the background load. */
 async function convergence(redisUrl, started) {
   const nodes = [];
-  for (const name of ['a', 'b', 'c']) nodes.push(await node(`window-${name}`, 'bench/fixtures/cluster-bench.php', PROBE_TABLES, redisUrl, started));
+  for (const name of ['a', 'b', 'c'])
+    nodes.push(await node(`window-${name}`, 'bench/fixtures/cluster-bench.php', PROBE_TABLES, redisUrl, started));
   const watching = get(`${nodes[2].url}/watch?count=${settings.probes}&timeout=300`);
   let loading = true;
   let sent = 0;
@@ -102,7 +132,8 @@ async function convergence(redisUrl, started) {
   loading = false;
   await load;
   const achieved = sent / ((Date.now() - began) / 1000);
-  if (latencies.length < settings.probes) throw new Error(`node C saw ${latencies.length} of ${settings.probes} probes`);
+  if (latencies.length < settings.probes)
+    throw new Error(`node C saw ${latencies.length} of ${settings.probes} probes`);
   // Replicated end to end, with no other load: a burst of increments on A, until C's copy shows the last one.
   const startedAt = Date.now();
   const { value } = await get(`${nodes[0].url}/burst?n=${settings.tableOps}`);
@@ -112,7 +143,14 @@ async function convergence(redisUrl, started) {
   for (const { proc } of nodes) await stop(proc);
   const sorted = latencies.map((us) => us / 1000).sort((x, y) => x - y);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1), probes: sorted.length, loadWritesPerSec: achieved, burst };
+  return {
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: sorted.at(-1),
+    probes: sorted.length,
+    loadWritesPerSec: achieved,
+    burst,
+  };
 }
 
 function median(values) {
@@ -147,13 +185,23 @@ async function writesAndReads(redisUrl, started) {
 
 function report(window, throughput) {
   const rate = (value) => `${Math.round(value).toLocaleString('en')}/s`;
-  console.log(`convergence window, write on A -> first local read on C, ${window.probes} probes under ${Math.round(window.loadWritesPerSec).toLocaleString('en')} writes/s:`);
-  console.log(`  p50 ${window.p50Ms.toFixed(2)} ms   p99 ${window.p99Ms.toFixed(2)} ms   max ${window.maxMs.toFixed(2)} ms   (target p99 < ${WINDOW_TARGET_MS} ms: ${window.p99Ms < WINDOW_TARGET_MS ? 'met' : 'NOT met'})`);
-  console.log(`\nfrom PHP in one worker (median of ${settings.rounds} rounds)  WITHOUT [cluster]   WITH [cluster]   WITH / WITHOUT`);
+  console.log(
+    `convergence window, write on A -> first local read on C, ${window.probes} probes under ${Math.round(window.loadWritesPerSec).toLocaleString('en')} writes/s:`,
+  );
+  console.log(
+    `  p50 ${window.p50Ms.toFixed(2)} ms   p99 ${window.p99Ms.toFixed(2)} ms   max ${window.maxMs.toFixed(2)} ms   (target p99 < ${WINDOW_TARGET_MS} ms: ${window.p99Ms < WINDOW_TARGET_MS ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `\nfrom PHP in one worker (median of ${settings.rounds} rounds)  WITHOUT [cluster]   WITH [cluster]   WITH / WITHOUT`,
+  );
   for (const op of ['get', 'set', 'incr']) {
     const { without, with: withCluster } = throughput[op];
-    console.log(`  ${op.padEnd(40)}${rate(without).padEnd(20)}${rate(withCluster).padEnd(17)}${(withCluster / without).toFixed(2)}`);
+    console.log(
+      `  ${op.padEnd(40)}${rate(without).padEnd(20)}${rate(withCluster).padEnd(17)}${(withCluster / without).toFixed(2)}`,
+    );
   }
   const { writes, localMs, visibleOnCMs } = window.burst;
-  console.log(`\na burst of ${writes.toLocaleString('en')} replicated writes on A: ${localMs} ms in PHP, all visible on C after ${visibleOnCMs} ms (${rate(writes / (visibleOnCMs / 1000))} end to end)`);
+  console.log(
+    `\na burst of ${writes.toLocaleString('en')} replicated writes on A: ${localMs} ms in PHP, all visible on C after ${visibleOnCMs} ms (${rate(writes / (visibleOnCMs / 1000))} end to end)`,
+  );
 }

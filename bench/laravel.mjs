@@ -11,8 +11,26 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchLaravelApp, PHP_SETTINGS } from './lib/laravel-bench-app.mjs';
-import { ceilingSection, checks, cpuSection, checksSection, memoryCheck, ratioMatrix, routesSection, rssSection, soakSection, TARGETS } from './lib/laravel-report.mjs';
-import { ceiling, PHP_NODE_VERSION, startNginxFpmLaravel, startOctaneEphpm, startOctaneSwoole, startPhpNode } from './lib/laravel-servers.mjs';
+import {
+  ceilingSection,
+  checks,
+  cpuSection,
+  checksSection,
+  memoryCheck,
+  ratioMatrix,
+  routesSection,
+  rssSection,
+  soakSection,
+  TARGETS,
+} from './lib/laravel-report.mjs';
+import {
+  ceiling,
+  PHP_NODE_VERSION,
+  startNginxFpmLaravel,
+  startOctaneEphpm,
+  startOctaneSwoole,
+  startPhpNode,
+} from './lib/laravel-servers.mjs';
 import { freePort, run, runBench, tail } from './lib/processes.mjs';
 import { machineCpuUs, settle, threadCpuUs } from './lib/cpu.mjs';
 import { memoryMb, rssMb } from './lib/rss.mjs';
@@ -51,8 +69,12 @@ const settings = {
   soakSeconds: soakSecondsSetting,
   threads: 2,
   workers: WORKERS,
-  servers: (process.env.BENCH_SERVERS || 'ephpm,fpm,php-node,swoole,swoole-no-clear').split(',').map((name) => SERVER_NAMES[name.trim()] ?? name.trim()),
-  routes: process.env.BENCH_ROUTES ? process.env.BENCH_ROUTES.split(',').map((path) => path.trim()) : ROUTES.map((route) => route.path),
+  servers: (process.env.BENCH_SERVERS || 'ephpm,fpm,php-node,swoole,swoole-no-clear')
+    .split(',')
+    .map((name) => SERVER_NAMES[name.trim()] ?? name.trim()),
+  routes: process.env.BENCH_ROUTES
+    ? process.env.BENCH_ROUTES.split(',').map((path) => path.trim())
+    : ROUTES.map((route) => route.path),
   phpSettings: PHP_SETTINGS,
   laravel: process.env.BENCH_LARAVEL ? positiveInt('BENCH_LARAVEL', 11) : null,
 };
@@ -65,12 +87,24 @@ async function main(scratch) {
   const setup = await run('bash', [join(repo, 'scripts/setup-bench.sh')], { timeoutMs: 600_000 });
   if (setup.code !== 0) throw new Error(`scripts/setup-bench.sh failed:\n${setup.stderr}${setup.stdout}`);
   const uptime = (await run('uptime', [], { timeoutMs: 5000 })).stdout.trim();
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, uptimeAtStart: uptime, loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))) };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    node: process.version,
+    uptimeAtStart: uptime,
+    loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
+  };
   console.log(`bench:laravel: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}\nuptime: ${uptime}\n`);
 
   const app = await benchLaravelApp(repo, settings.laravel);
   const framework = installedVersion(app, 'laravel/framework');
-  console.log(`app: ${relative(repo, app)} (laravel/framework ${framework}, laravel/octane ${installedVersion(app, 'laravel/octane')}; APP_ENV=production, APP_DEBUG=false, config/event/route/view caches; PHP ${Object.entries(PHP_SETTINGS).map(([key, value]) => `${key}=${value}`).join(' ')})\n`);
+  console.log(
+    `app: ${relative(repo, app)} (laravel/framework ${framework}, laravel/octane ${installedVersion(app, 'laravel/octane')}; APP_ENV=production, APP_DEBUG=false, config/event/route/view caches; PHP ${Object.entries(
+      PHP_SETTINGS,
+    )
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ')})\n`,
+  );
 
   const servers = {};
   const unavailable = {};
@@ -107,8 +141,13 @@ async function startAndCheck(key, app, scratch) {
   await server.ready();
   const php = await fetch(new URL('/api/php', server.url)).then((response) => response.json());
   server.php = php;
-  console.log(`${server.name}: PHP ${php.version} (${php.sapi}${php.zts ? ', ZTS' : ''}), OPcache ${php.opcache ? 'on' : 'OFF'}, JIT ${php.jit ? 'on' : 'off'}, validate_timestamps=${php.validateTimestamps}, memory_limit=${php.memoryLimit}`);
-  if (key === 'phpNode') console.log(`${server.name}: bundles its own PHP (${php.version}${php.zts ? ' ZTS' : ''}, not Debian's 8.2)${php.opcache ? '' : '; it has no OPcache, so every request compiles the app\'s PHP again'}`);
+  console.log(
+    `${server.name}: PHP ${php.version} (${php.sapi}${php.zts ? ', ZTS' : ''}), OPcache ${php.opcache ? 'on' : 'OFF'}, JIT ${php.jit ? 'on' : 'off'}, validate_timestamps=${php.validateTimestamps}, memory_limit=${php.memoryLimit}`,
+  );
+  if (key === 'phpNode')
+    console.log(
+      `${server.name}: bundles its own PHP (${php.version}${php.zts ? ' ZTS' : ''}, not Debian's 8.2)${php.opcache ? '' : "; it has no OPcache, so every request compiles the app's PHP again"}`,
+    );
   for (const route of routes) {
     const response = await fetch(new URL(route.path, server.url), { signal: AbortSignal.timeout(30_000) });
     const body = await response.text();
@@ -118,7 +157,9 @@ async function startAndCheck(key, app, scratch) {
     }
   }
   server.rssBefore = server.workerPids().map(rssMb);
-  console.log(`${server.name}: every route answers; RSS per ${server.workerKind}: ${server.rssBefore.map((value) => value?.toFixed(0)).join(' / ')} MB\n`);
+  console.log(
+    `${server.name}: every route answers; RSS per ${server.workerKind}: ${server.rssBefore.map((value) => value?.toFixed(0)).join(' / ')} MB\n`,
+  );
   return server;
 }
 
@@ -128,7 +169,11 @@ async function startAndCheck(key, app, scratch) {
 // per route is reported. For ephpm the CPU its workers' threads used is summed over the rounds.
 async function measureRounds(servers, app) {
   const keys = [...Object.keys(servers), 'ceiling'];
-  const results = routes.map((route) => ({ path: route.path, rounds: Object.fromEntries(keys.map((key) => [key, []])), cpu: { main: 0, others: 0, machineBusy: 0, machineTotal: 0, requests: 0 } }));
+  const results = routes.map((route) => ({
+    path: route.path,
+    rounds: Object.fromEntries(keys.map((key) => [key, []])),
+    cpu: { main: 0, others: 0, machineBusy: 0, machineTotal: 0, requests: 0 },
+  }));
   for (const key of Object.keys(servers)) {
     for (const route of routes) {
       console.log(`warm-up ${servers[key].name} ${route.path}: ${settings.warmupSeconds}s`);
@@ -140,9 +185,17 @@ async function measureRounds(servers, app) {
       const order = keys.map((_, index) => keys[(index + round + routeIndex) % keys.length]);
       for (const key of order) {
         const waited = await settle();
-        console.log(`round ${round + 1}/${settings.rounds} ${result.path} ${key === 'ceiling' ? 'in-process ceiling' : servers[key].name}: ${settings.seconds}s${waited > 1000 ? ` (after ${(waited / 1000).toFixed(1)} s for the machine to go idle)` : ''}`);
+        console.log(
+          `round ${round + 1}/${settings.rounds} ${result.path} ${key === 'ceiling' ? 'in-process ceiling' : servers[key].name}: ${settings.seconds}s${waited > 1000 ? ` (after ${(waited / 1000).toFixed(1)} s for the machine to go idle)` : ''}`,
+        );
         if (key === 'ceiling') {
-          const measured = await ceiling({ repo, app, path: result.path, seconds: settings.seconds, warmupSeconds: CEILING_WARMUP_SECONDS });
+          const measured = await ceiling({
+            repo,
+            app,
+            path: result.path,
+            seconds: settings.seconds,
+            warmupSeconds: CEILING_WARMUP_SECONDS,
+          });
           result.rounds.ceiling.push({ ...measured, reqPerSec: measured.reqPerSecPerWorker * WORKERS });
           continue;
         }
@@ -166,12 +219,17 @@ async function measureRounds(servers, app) {
     const ceilingRounds = [...rounds.ceiling].sort((a, b) => a.reqPerSec - b.reqPerSec);
     return {
       path,
-      byServer: Object.fromEntries(Object.keys(servers).map((key) => {
-        const byRate = [...rounds[key]].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-        const { raw, ...median } = byRate[Math.floor(byRate.length / 2)];
-        return [key, { wrk: median, roundsReqPerSec: rounds[key].map((entry) => Math.round(entry.requestsPerSec)) }];
-      })),
-      ceiling: { ...ceilingRounds[Math.floor(ceilingRounds.length / 2)], roundsReqPerSec: rounds.ceiling.map((entry) => Math.round(entry.reqPerSec)) },
+      byServer: Object.fromEntries(
+        Object.keys(servers).map((key) => {
+          const byRate = [...rounds[key]].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+          const { raw, ...median } = byRate[Math.floor(byRate.length / 2)];
+          return [key, { wrk: median, roundsReqPerSec: rounds[key].map((entry) => Math.round(entry.requestsPerSec)) }];
+        }),
+      ),
+      ceiling: {
+        ...ceilingRounds[Math.floor(ceilingRounds.length / 2)],
+        roundsReqPerSec: rounds.ceiling.map((entry) => Math.round(entry.reqPerSec)),
+      },
       ephpmCpu: {
         nodeMainThreadUsPerRequest: cpu.main / cpu.requests,
         otherThreadsUsPerRequest: cpu.others / cpu.requests,
@@ -220,7 +278,8 @@ async function stopChecked(server) {
   const exits = await server.stop();
   for (const [name, exit] of Object.entries(exits)) {
     if (exit.killedAfterTimeout) server.problems.push(`${name} did not stop within 10s and was killed`);
-    else if (exit.code !== 0 && exit.signal !== 'SIGTERM') server.problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
+    else if (exit.code !== 0 && exit.signal !== 'SIGTERM')
+      server.problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
   }
 }
 
@@ -228,23 +287,41 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
   const memory = memoryCheck(servers);
   const list = [...checks(measured), ...(memory ? [memory] : [])];
   const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --timeout 5s --latency`;
-  console.log(`\nLaravel, ${WORKERS} PHP workers per server, 127.0.0.1, ${wrkCommand}; median of ${settings.rounds} rounds, order rotated; ${settings.warmupSeconds}s warm-up per server and route`);
+  console.log(
+    `\nLaravel, ${WORKERS} PHP workers per server, 127.0.0.1, ${wrkCommand}; median of ${settings.rounds} rounds, order rotated; ${settings.warmupSeconds}s warm-up per server and route`,
+  );
   console.log(routesSection(measured, servers));
-  console.log(`\nIn-process ceiling: Octane's Worker::handle() in a PHP loop with a clone of a prebuilt request, no HTTP (php CLI, same ini), ${settings.seconds}s per route and round, in the rotation`);
+  console.log(
+    `\nIn-process ceiling: Octane's Worker::handle() in a PHP loop with a clone of a prebuilt request, no HTTP (php CLI, same ini), ${settings.seconds}s per route and round, in the rotation`,
+  );
   console.log(ceilingSection(measured));
-  console.log(`\nCPU per request: ephpm's worker processes over all rounds (from /proc) vs the ceiling's PHP (getrusage)\n${cpuSection(measured)}`);
-  console.log(`\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers)}`);
+  console.log(
+    `\nCPU per request: ephpm's worker processes over all rounds (from /proc) vs the ceiling's PHP (getrusage)\n${cpuSection(measured)}`,
+  );
+  console.log(
+    `\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers)}`,
+  );
   for (const server of Object.values(servers)) {
     for (const [index, kinds] of (server.privateBreakdownAfter ?? []).entries()) {
-      if (kinds) console.log(`  ${server.name} worker ${index + 1}, private MB by kind (/proc/<pid>/smaps): ${Object.entries(kinds).filter(([, mb]) => mb >= 0.5).map(([kind, mb]) => `${kind} ${mb}`).join(', ')}`);
+      if (kinds)
+        console.log(
+          `  ${server.name} worker ${index + 1}, private MB by kind (/proc/<pid>/smaps): ${Object.entries(kinds)
+            .filter(([, mb]) => mb >= 0.5)
+            .map(([kind, mb]) => `${kind} ${mb}`)
+            .join(', ')}`,
+        );
     }
   }
   if (soak) console.log(`\nSoak\n${soakSection(soak)}`);
   console.log(`\nRatios (✓ / ✗ where there is a target)\n${ratioMatrix(measured, list)}`);
   console.log(`\nTargets\n${checksSection(list, soak)}`);
   for (const [key, why] of Object.entries(unavailable)) console.log(`\n${key} not measured: ${why}`);
-  for (const server of Object.values(servers)) for (const problem of server.problems) console.log(`${server.name}: PROBLEM: ${problem}`);
-  if (servers.phpNode) console.log(`\nNote: @platformatic/php-node ${PHP_NODE_VERSION} bundles its own PHP ${servers.phpNode.php.version}${servers.phpNode.php.zts ? ' (ZTS)' : ''}, not Debian's ${servers.ephpm.php.version}, and ${servers.phpNode.php.opcache ? 'has' : 'has no'} OPcache.`);
+  for (const server of Object.values(servers))
+    for (const problem of server.problems) console.log(`${server.name}: PROBLEM: ${problem}`);
+  if (servers.phpNode)
+    console.log(
+      `\nNote: @platformatic/php-node ${PHP_NODE_VERSION} bundles its own PHP ${servers.phpNode.php.version}${servers.phpNode.php.zts ? ' (ZTS)' : ''}, not Debian's ${servers.ephpm.php.version}, and ${servers.phpNode.php.opcache ? 'has' : 'has no'} OPcache.`,
+    );
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join(repo, 'bench/results');
@@ -256,7 +333,21 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
     framework,
     settings: { ...settings, wrkCommand },
     targets: TARGETS,
-    servers: Object.fromEntries(Object.entries(servers).map(([key, server]) => [key, { name: server.name, php: server.php, workerKind: server.workerKind, rssBeforeMb: server.rssBefore, rssAfterMb: server.rssAfter, memoryAfterMb: server.memoryAfter, privateBreakdownAfterMb: server.privateBreakdownAfter, problems: server.problems }])),
+    servers: Object.fromEntries(
+      Object.entries(servers).map(([key, server]) => [
+        key,
+        {
+          name: server.name,
+          php: server.php,
+          workerKind: server.workerKind,
+          rssBeforeMb: server.rssBefore,
+          rssAfterMb: server.rssAfter,
+          memoryAfterMb: server.memoryAfter,
+          privateBreakdownAfterMb: server.privateBreakdownAfter,
+          problems: server.problems,
+        },
+      ]),
+    ),
     unavailable,
     routes: measured,
     checks: list,
@@ -269,7 +360,9 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
   const latest = settings.laravel ? `laravel-${settings.laravel}-latest` : 'laravel-latest';
   copyFileSync(json, join(dir, `${latest}.json`));
   copyFileSync(svg, join(dir, `${latest}.svg`));
-  console.log(`\nresults: ${relative(repo, json)}\nchart:   ${relative(repo, svg)} (also bench/results/${latest}.{json,svg})`);
+  console.log(
+    `\nresults: ${relative(repo, json)}\nchart:   ${relative(repo, svg)} (also bench/results/${latest}.{json,svg})`,
+  );
 }
 
 /** A package's version in the app, as Composer installed it. */
@@ -291,7 +384,16 @@ function chart(results, servers) {
     title: `Laravel ${results.framework.replace(/^v/, '')} on 2 PHP workers: ephpm vs nginx + php-fpm, php-node and Octane + Swoole`,
     subtitle: `${results.settings.wrkCommand}, median of ${settings.rounds} rounds · ${results.date.slice(0, 16)} · load at start ${results.machine.loadAverageAtStart.join(' ')}`,
     series,
-    throughput: results.routes.map((route) => ({ path: route.path, values: { ...Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.requestsPerSec])), ceiling: route.ceiling?.reqPerSec } })),
-    latency: results.routes.map((route) => ({ path: route.path, values: Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.p99Ms])) })),
+    throughput: results.routes.map((route) => ({
+      path: route.path,
+      values: {
+        ...Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.requestsPerSec])),
+        ceiling: route.ceiling?.reqPerSec,
+      },
+    })),
+    latency: results.routes.map((route) => ({
+      path: route.path,
+      values: Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.p99Ms])),
+    })),
   });
 }

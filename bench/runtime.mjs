@@ -67,7 +67,9 @@ async function main() {
     node: process.version,
     loadAverageAtStart: loadavg().map((load) => Number(load.toFixed(2))),
   };
-  console.log(`ephpm runtime benchmark: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}\n`);
+  console.log(
+    `ephpm runtime benchmark: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}\n`,
+  );
 
   console.log('Bridge round trip: running...');
   const bridge = await bridgeBench();
@@ -78,42 +80,67 @@ async function main() {
   const servers = [
     ['ephpm', (options) => startEphpm(options)],
     ['ephpm', (options) => startEphpm({ ...options, metrics: true, name: EPHPM_METRICS })],
-    ...(settings.baseline ? [['ephpm', (options) => startEphpm({ ...options, checkout: settings.baseline, name: EPHPM_BASELINE })]] : []),
+    ...(settings.baseline
+      ? [['ephpm', (options) => startEphpm({ ...options, checkout: settings.baseline, name: EPHPM_BASELINE })]]
+      : []),
     ['fastify', (options) => startFastify(options)],
     ['nginx', (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: settings.fpmKeepalive })],
     ['nginx', (options) => startNginxPhpFpm({ ...options, upstreamKeepalive: 0 })],
   ];
-  const http = await httpBenchRounds(servers.filter(([kind]) => settings.servers.includes(kind)).map(([, start]) => start));
+  const http = await httpBenchRounds(
+    servers.filter(([kind]) => settings.servers.includes(kind)).map(([, start]) => start),
+  );
 
   const wrkCommand = `wrk -t${settings.threads} -c${settings.connections} -d${settings.seconds}s --latency`;
   // ephpm variants by exact name; the others by prefix, the faster one counting.
   const rate = (name) => {
-    const rates = http.filter((entry) => entry.name === name || (!name.startsWith('ephpm') && entry.name.startsWith(name))).map((entry) => entry.wrk.requestsPerSec);
+    const rates = http
+      .filter((entry) => entry.name === name || (!name.startsWith('ephpm') && entry.name.startsWith(name)))
+      .map((entry) => entry.wrk.requestsPerSec);
     return rates.length > 0 ? Math.max(...rates) : NaN;
   };
   const ratios = [
     { label: 'ephpm / fastify', value: rate(EPHPM) / rate('fastify'), target: TARGETS.ephpmOverFastify },
-    { label: 'ephpm / nginx+php-fpm (faster variant)', value: rate(EPHPM) / rate('nginx'), target: TARGETS.ephpmOverNginx },
+    {
+      label: 'ephpm / nginx+php-fpm (faster variant)',
+      value: rate(EPHPM) / rate('nginx'),
+      target: TARGETS.ephpmOverNginx,
+    },
     { label: 'ephpm, /metrics on / off', value: rate(EPHPM_METRICS) / rate(EPHPM), target: TARGETS.metricsOnOverOff },
-    ...(settings.baseline ? [{ label: 'ephpm / baseline checkout (informational)', value: rate(EPHPM) / rate(EPHPM_BASELINE), target: 0 }] : []),
+    ...(settings.baseline
+      ? [{ label: 'ephpm / baseline checkout (informational)', value: rate(EPHPM) / rate(EPHPM_BASELINE), target: 0 }]
+      : []),
   ].filter((ratio) => Number.isFinite(ratio.value)); // both servers measured (BENCH_SERVERS)
   console.log(`\n${httpSection(http, wrkCommand, WORKERS, settings.rounds)}\n\n${ratiosSection(ratios)}\n`);
 
-  const ephpmProblems = http.filter((entry) => entry.name.startsWith('ephpm')).flatMap((entry) => entry.problems.map((line) => `${entry.name}: ${line}`));
-  console.log(ephpmProblems.length ? `ephpm problems:\n${ephpmProblems.map((line) => `  - ${line}`).join('\n')}` : 'ephpm problems: none seen');
+  const ephpmProblems = http
+    .filter((entry) => entry.name.startsWith('ephpm'))
+    .flatMap((entry) => entry.problems.map((line) => `${entry.name}: ${line}`));
+  console.log(
+    ephpmProblems.length
+      ? `ephpm problems:\n${ephpmProblems.map((line) => `  - ${line}`).join('\n')}`
+      : 'ephpm problems: none seen',
+  );
 
   const resultsDir = join(repo, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `runtime-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({
-    date: new Date().toISOString(),
-    machine,
-    settings: { ...settings, wrkCommand, warmupSeconds, workers: WORKERS },
-    targets: TARGETS,
-    bridge: { pass: bridge[0].pipelined.usPerRoundTrip <= TARGETS.bridgeUs, placements: bridge },
-    http: http.map(({ wrk: { raw, ...numbers }, ...rest }) => ({ ...rest, wrk: numbers })),
-    ratios: ratios.map((ratio) => ({ ...ratio, pass: ratio.value >= ratio.target })),
-  }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        settings: { ...settings, wrkCommand, warmupSeconds, workers: WORKERS },
+        targets: TARGETS,
+        bridge: { pass: bridge[0].pipelined.usPerRoundTrip <= TARGETS.bridgeUs, placements: bridge },
+        http: http.map(({ wrk: { raw, ...numbers }, ...rest }) => ({ ...rest, wrk: numbers })),
+        ratios: ratios.map((ratio) => ({ ...ratio, pass: ratio.value >= ratio.target })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`\nresults: ${file}`);
 }
 
@@ -122,22 +149,37 @@ async function main() {
 async function bridgeBench() {
   const addon = process.env.EPHPM_ADDON ?? join(repo, 'native/build/ephpm.node');
   const child = join(repo, 'bench/lib/bridge-child.mjs');
-  const args = [child, addon, script, String(settings.bridgeIterations), String(Math.ceil(settings.bridgeIterations / 5)), String(settings.pipeline)];
+  const args = [
+    child,
+    addon,
+    script,
+    String(settings.bridgeIterations),
+    String(Math.ceil(settings.bridgeIterations / 5)),
+    String(settings.pipeline),
+  ];
   const placements = [{ placement: 'any CPU', command: process.execPath, args }];
-  if (await hasTaskset()) placements.push({ placement: 'one CPU', command: 'taskset', args: ['-c', '0', process.execPath, ...args] });
+  if (await hasTaskset())
+    placements.push({ placement: 'one CPU', command: 'taskset', args: ['-c', '0', process.execPath, ...args] });
   const results = [];
   for (const { placement, command, args: commandArgs } of placements) {
     const { code, signal, stdout, stderr } = await run(command, commandArgs, { timeoutMs: 330_000 });
-    if (code !== 0) throw new Error(`bridge benchmark (${placement}) failed (${signal ?? `code ${code}`}):\n${tail(stderr || stdout)}`);
+    if (code !== 0)
+      throw new Error(
+        `bridge benchmark (${placement}) failed (${signal ?? `code ${code}`}):\n${tail(stderr || stdout)}`,
+      );
     const result = JSON.parse(stdout.trim().split('\n').at(-1));
-    if (result.badResponses > 0) throw new Error(`bridge benchmark: ${result.badResponses} responses were not 200 "${EXPECTED_BODY}"`);
+    if (result.badResponses > 0)
+      throw new Error(`bridge benchmark: ${result.badResponses} responses were not 200 "${EXPECTED_BODY}"`);
     results.push({ placement, ...result });
   }
   return results;
 }
 
 async function hasTaskset() {
-  return run('taskset', ['-c', '0', 'true'], { timeoutMs: 5000 }).then(({ code }) => code === 0, () => false);
+  return run('taskset', ['-c', '0', 'true'], { timeoutMs: 5000 }).then(
+    ({ code }) => code === 0,
+    () => false,
+  );
 }
 
 // All servers run side by side (an idle one costs nothing) and are measured
@@ -153,8 +195,10 @@ async function httpBenchRounds(starts) {
       server.problems = [];
       const first = await server.ready();
       server.firstResponse = first;
-      if (first.body !== EXPECTED_BODY) server.problems.push(`answered ${JSON.stringify(first.body)} instead of ${JSON.stringify(EXPECTED_BODY)}`);
-      if (first.headers['content-type'] !== EXPECTED_TYPE) server.problems.push(`Content-Type ${JSON.stringify(first.headers['content-type'])}`);
+      if (first.body !== EXPECTED_BODY)
+        server.problems.push(`answered ${JSON.stringify(first.body)} instead of ${JSON.stringify(EXPECTED_BODY)}`);
+      if (first.headers['content-type'] !== EXPECTED_TYPE)
+        server.problems.push(`Content-Type ${JSON.stringify(first.headers['content-type'])}`);
       console.log(`${server.name}: warm-up ${warmupSeconds}s`);
       await wrk(server.url, { threads: settings.threads, connections: settings.connections, seconds: warmupSeconds });
       server.rounds = [];
@@ -163,20 +207,32 @@ async function httpBenchRounds(starts) {
       const order = servers.map((_, index) => servers[(index + round) % servers.length]);
       for (const server of order) {
         console.log(`round ${round + 1}/${settings.rounds}: ${server.name}, ${settings.seconds}s`);
-        const measured = await wrk(server.url, { threads: settings.threads, connections: settings.connections, seconds: settings.seconds });
+        const measured = await wrk(server.url, {
+          threads: settings.threads,
+          connections: settings.connections,
+          seconds: settings.seconds,
+        });
         server.rounds.push(measured);
         if (measured.non2xx > 0) server.problems.push(`round ${round + 1}: ${measured.non2xx} non-2xx/3xx responses`);
         const socketErrors = Object.entries(measured.socketErrors).filter(([, count]) => count > 0);
-        if (socketErrors.length) server.problems.push(`round ${round + 1}: socket errors ${socketErrors.map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
+        if (socketErrors.length)
+          server.problems.push(
+            `round ${round + 1}: socket errors ${socketErrors.map(([kind, count]) => `${kind} ${count}`).join(', ')}`,
+          );
       }
     }
     for (const server of servers) {
       if (server.scrapes) {
-        if (server.scrapes.failed > 0) server.problems.push(`${server.scrapes.failed} of ${server.scrapes.ok + server.scrapes.failed} scrapes of /metrics failed (last: ${server.scrapes.lastError})`);
+        if (server.scrapes.failed > 0)
+          server.problems.push(
+            `${server.scrapes.failed} of ${server.scrapes.ok + server.scrapes.failed} scrapes of /metrics failed (last: ${server.scrapes.lastError})`,
+          );
         if (server.scrapes.ok === 0) server.problems.push('/metrics was never scraped');
         console.log(`${server.name}: ${server.scrapes.ok} scrapes of /metrics during the runs`);
       }
-      const after = await fetch(server.url, { signal: AbortSignal.timeout(5000) }).then((response) => response.status).catch((error) => error.message);
+      const after = await fetch(server.url, { signal: AbortSignal.timeout(5000) })
+        .then((response) => response.status)
+        .catch((error) => error.message);
       if (after !== 200) server.problems.push(`after the runs a plain GET got ${after}`);
     }
   } finally {
@@ -204,8 +260,11 @@ async function stopAndCheck(server) {
   server.exits = exits;
   for (const [name, exit] of Object.entries(exits)) {
     if (exit.killedAfterTimeout) {
-      server.problems.push(`${name} did not stop within 10s of being signalled and was killed; its processes then:\n${exit.lingering}\nits output:\n${tail(server.procs.find((proc) => proc.name === name).output)}`);
-    } else if (exit.code !== 0) server.problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
+      server.problems.push(
+        `${name} did not stop within 10s of being signalled and was killed; its processes then:\n${exit.lingering}\nits output:\n${tail(server.procs.find((proc) => proc.name === name).output)}`,
+      );
+    } else if (exit.code !== 0)
+      server.problems.push(`${name} exited with ${exit.signal ?? `code ${exit.code}`} when stopped`);
   }
   server.problems.push(...suspiciousOutput(server));
 }

@@ -24,7 +24,18 @@ const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-soak-faults-'));
 const stateFile = join(scratch, 'server.json');
 process.on('exit', killAll);
 
-const SETTINGS = ['--workers', '2', '--send-timeout', '5', '--body-timeout', '5', '--request-timeout', '3', '--max-requests', String(maxRequests)];
+const SETTINGS = [
+  '--workers',
+  '2',
+  '--send-timeout',
+  '5',
+  '--body-timeout',
+  '5',
+  '--request-timeout',
+  '3',
+  '--max-requests',
+  String(maxRequests),
+];
 const NORMAL_CLIENTS = 8;
 const HOLD_MS = 8_000; // how long a slow or non-reading client keeps its connection: send_timeout (5 s) and a check
 const SLOW_RATE = 4096; // bytes a second
@@ -44,10 +55,25 @@ const STUCK_EVERY_MS = 20_000;
 const STUCK_SLEEP_MS = 10_000; // past request_timeout (3 s)
 
 const port = await freePort();
-const server = launch('ephpm', process.execPath, [
-  join(repo, 'bin/run.js'), 'serve', '--worker', join(repo, 'bench/fixtures/soak.php'), '--root', scratch,
-  '--port', String(port), '--no-access-log', '--state-file', stateFile, ...SETTINGS,
-], { cwd: scratch, logFile: join(scratch, 'server.log') });
+const server = launch(
+  'ephpm',
+  process.execPath,
+  [
+    join(repo, 'bin/run.js'),
+    'serve',
+    '--worker',
+    join(repo, 'bench/fixtures/soak.php'),
+    '--root',
+    scratch,
+    '--port',
+    String(port),
+    '--no-access-log',
+    '--state-file',
+    stateFile,
+    ...SETTINGS,
+  ],
+  { cwd: scratch, logFile: join(scratch, 'server.log') },
+);
 
 /** What happened, for the report. Times are Date.now(). */
 const normal = { answered: [], failed: [] }; // answered: [pid, started, ms, fresh]; failed: { pid, started, ended, fresh, error }
@@ -62,7 +88,11 @@ let deadline = 0;
 const running = () => Date.now() < deadline;
 
 async function status() {
-  const result = await run(process.execPath, [join(repo, 'bin/run.js'), 'status', '--json', '--state-file', stateFile], { timeoutMs: 15_000 });
+  const result = await run(
+    process.execPath,
+    [join(repo, 'bin/run.js'), 'status', '--json', '--state-file', stateFile],
+    { timeoutMs: 15_000 },
+  );
   if (result.code !== 0) throw new Error(`ephpm status failed: ${result.stdout}${result.stderr}`);
   return JSON.parse(result.stdout);
 }
@@ -78,14 +108,28 @@ async function normalClient() {
       connection ??= await RawConnection.open(port);
       pid = connection.pid;
       const response = await connection.get('/hello', 60_000);
-      if (response.status === 200 && response.body === 'Hello, World!') normal.answered.push([connection.pid, started, performance.now() - clock, fresh]);
-      else normal.failed.push({ pid: connection.pid, started, ended: Date.now(), fresh, error: `${response.status} ${response.body.trim()}` });
+      if (response.status === 200 && response.body === 'Hello, World!')
+        normal.answered.push([connection.pid, started, performance.now() - clock, fresh]);
+      else
+        normal.failed.push({
+          pid: connection.pid,
+          started,
+          ended: Date.now(),
+          fresh,
+          error: `${response.status} ${response.body.trim()}`,
+        });
       if (response.closes) {
         connection.close();
         connection = null;
       }
     } catch (error) {
-      normal.failed.push({ pid, started, ended: Date.now(), fresh, error: error.code ? `connect: ${error.code}` : error.message });
+      normal.failed.push({
+        pid,
+        started,
+        ended: Date.now(),
+        fresh,
+        error: error.code ? `connect: ${error.code}` : error.message,
+      });
       if (!connection) await sleep(100); // could not connect: not in a tight loop
       connection?.close();
       connection = null;
@@ -176,7 +220,7 @@ async function killLoop() {
     try {
       process.kill(pid, 'SIGKILL');
       kills.push({ pid });
-      deaths.push({ pid, from: Date.now(), to: Date.now(), cause: 'the bench\'s SIGKILL' });
+      deaths.push({ pid, from: Date.now(), to: Date.now(), cause: "the bench's SIGKILL" });
     } catch {
       kills.push({ none: true });
     }
@@ -186,10 +230,12 @@ async function killLoop() {
 /** Before the mix, each worker answers each kind of response once: the RSS at the start includes what they need. */
 async function warmUp() {
   const connections = await Promise.all([RawConnection.open(port), RawConnection.open(port)]);
-  await Promise.all(connections.map(async (connection) => {
-    for (const path of ['/hello', '/big?mb=20', '/stream?chunks=32', '/big?mb=1']) await connection.get(path, 30_000);
-    connection.close();
-  }));
+  await Promise.all(
+    connections.map(async (connection) => {
+      for (const path of ['/hello', '/big?mb=20', '/stream?chunks=32', '/big?mb=1']) await connection.get(path, 30_000);
+      connection.close();
+    }),
+  );
 }
 
 const mb = (bytes) => (bytes / MB).toFixed(1);
@@ -201,13 +247,23 @@ try {
   const supervisorBefore = rssMb(before.pid);
   deadline = Date.now() + seconds * 1000;
   const samples = [];
-  const sampler = setInterval(() => void status()
-    .then((s) => samples.push(s.workers.map((w) => `#${w.index} ${w.state === 'serving' ? mb(w.rssBytes) : w.state}`).join(' ')))
-    .catch(() => samples.push('status failed')), 10_000);
+  const sampler = setInterval(
+    () =>
+      void status()
+        .then((s) =>
+          samples.push(
+            s.workers.map((w) => `#${w.index} ${w.state === 'serving' ? mb(w.rssBytes) : w.state}`).join(' '),
+          ),
+        )
+        .catch(() => samples.push('status failed')),
+    10_000,
+  );
   await Promise.all([
     ...Array.from({ length: NORMAL_CLIENTS }, normalClient),
     ...Object.keys(SLOW_CLIENTS).map(slowClientLoop),
-    crashLoop(), stuckLoop(), killLoop(),
+    crashLoop(),
+    stuckLoop(),
+    killLoop(),
   ]);
   clearInterval(sampler);
   // The workers settle (replacements booted, nothing in flight) before the last sample.
@@ -221,18 +277,59 @@ try {
   const failures = classifyFailures(normal.failed, deaths, busy);
   const waits = classifyWaits(normal, deaths, busy, stucks, Object.keys(SLOW_CLIENTS));
   const dropsLogged = (server.output.match(/\(send_timeout\)/g) ?? []).length;
-  const slowOutcomes = Object.fromEntries(Object.entries(slow).map(([kind, results]) => [kind, results.map((result) => slowClientOutcome(result, SLOW_CLIENTS[kind].whole, deaths))]));
+  const slowOutcomes = Object.fromEntries(
+    Object.entries(slow).map(([kind, results]) => [
+      kind,
+      results.map((result) => slowClientOutcome(result, SLOW_CLIENTS[kind].whole, deaths)),
+    ]),
+  );
   const { failedAgainstTarget, busyOnSlowClient, rssFlat } = printReport({
-    repo, seconds, settings: SETTINGS, normalClients: NORMAL_CLIENTS, normal, failures, waits, crashes, stucks, kills, slowOutcomes, dropsLogged,
-    before, after, supervisorRssMb: [supervisorBefore, supervisorAfter], samples, killEveryMs: KILL_EVERY_MS, stuckSleepMs: STUCK_SLEEP_MS,
+    repo,
+    seconds,
+    settings: SETTINGS,
+    normalClients: NORMAL_CLIENTS,
+    normal,
+    failures,
+    waits,
+    crashes,
+    stucks,
+    kills,
+    slowOutcomes,
+    dropsLogged,
+    before,
+    after,
+    supervisorRssMb: [supervisorBefore, supervisorAfter],
+    samples,
+    killEveryMs: KILL_EVERY_MS,
+    stuckSleepMs: STUCK_SLEEP_MS,
   });
 
   const results = join(repo, 'bench', 'results');
   mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, `soak-faults-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({
-    seconds, settings: SETTINGS, slowClients: SLOW_CLIENTS, failures, waits, crashes, stucks, kills, slowOutcomes, dropsLogged,
-    deaths, before, after, supervisorRssMb: [supervisorBefore, supervisorAfter], samples,
-  }, null, 2));
+  writeFileSync(
+    join(results, `soak-faults-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+    JSON.stringify(
+      {
+        seconds,
+        settings: SETTINGS,
+        slowClients: SLOW_CLIENTS,
+        failures,
+        waits,
+        crashes,
+        stucks,
+        kills,
+        slowOutcomes,
+        dropsLogged,
+        deaths,
+        before,
+        after,
+        supervisorRssMb: [supervisorBefore, supervisorAfter],
+        samples,
+      },
+      null,
+      2,
+    ),
+  );
   if (failedAgainstTarget > 0 || busyOnSlowClient > 0 || !rssFlat) process.exitCode = 1;
 } finally {
   await stop(server);

@@ -15,7 +15,8 @@ import { freePort, killAll, launch, stop, waitForOutput } from './lib/processes.
 import { positiveInt } from './lib/settings.mjs';
 
 const mode = process.env.BENCH_SOAK_MODE || 'mixed';
-if (!['mixed', 'faults'].includes(mode)) throw new Error(`BENCH_SOAK_MODE must be mixed or faults, got ${JSON.stringify(mode)}`);
+if (!['mixed', 'faults'].includes(mode))
+  throw new Error(`BENCH_SOAK_MODE must be mixed or faults, got ${JSON.stringify(mode)}`);
 if (mode === 'faults') {
   await import('./soak-faults.mjs');
   process.exit();
@@ -29,17 +30,41 @@ process.on('exit', killAll);
 
 // Short client timeouts, so that the misbehaving clients are dealt with many times within the minute.
 const maxRequests = process.env.BENCH_SOAK_MAX_REQUESTS === '0' ? 0 : positiveInt('BENCH_SOAK_MAX_REQUESTS', 2000);
-const SETTINGS = ['--workers', '2', '--send-timeout', '5', '--body-timeout', '5', '--max-requests', String(maxRequests)];
+const SETTINGS = [
+  '--workers',
+  '2',
+  '--send-timeout',
+  '5',
+  '--body-timeout',
+  '5',
+  '--max-requests',
+  String(maxRequests),
+];
 const LOAD = { normal: 8, slowReader: 4, stalledBody: 2, stream: 2, upload: 2 };
 const BIG_MB = 20;
 const STREAM_CHUNKS = 32; // 256 KB each
 const UPLOAD_BYTES = 2 * 1024 * 1024;
 
 const port = await freePort();
-const server = launch('ephpm', process.execPath, [
-  join(repo, 'bin/run.js'), 'serve', '--worker', join(repo, 'bench/fixtures/soak.php'), '--root', scratch,
-  '--port', String(port), '--no-access-log', '--state-file', stateFile, ...SETTINGS,
-], { cwd: scratch, logFile: join(scratch, 'server.log') });
+const server = launch(
+  'ephpm',
+  process.execPath,
+  [
+    join(repo, 'bin/run.js'),
+    'serve',
+    '--worker',
+    join(repo, 'bench/fixtures/soak.php'),
+    '--root',
+    scratch,
+    '--port',
+    String(port),
+    '--no-access-log',
+    '--state-file',
+    stateFile,
+    ...SETTINGS,
+  ],
+  { cwd: scratch, logFile: join(scratch, 'server.log') },
+);
 const base = `http://127.0.0.1:${port}`;
 
 /** Outcomes by load kind: ok, and errors by what they were. */
@@ -52,7 +77,11 @@ function count(kind, outcome) {
 const describe = (error) => `network: ${error.cause?.code ?? error.code ?? error.message}`;
 
 function status() {
-  const result = spawnSync(process.execPath, [join(repo, 'bin/run.js'), 'status', '--json', '--state-file', stateFile], { encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [join(repo, 'bin/run.js'), 'status', '--json', '--state-file', stateFile],
+    { encoding: 'utf8' },
+  );
   if (result.status !== 0) throw new Error(`ephpm status failed: ${result.stdout}${result.stderr}`);
   return JSON.parse(result.stdout);
 }
@@ -66,7 +95,11 @@ async function normal() {
 async function stream() {
   const response = await fetch(`${base}/stream?chunks=${STREAM_CHUNKS}`);
   const length = (await response.arrayBuffer()).byteLength;
-  return response.status !== 200 ? `status ${response.status}` : length === STREAM_CHUNKS * 256 * 1024 ? 'ok' : 'short stream';
+  return response.status !== 200
+    ? `status ${response.status}`
+    : length === STREAM_CHUNKS * 256 * 1024
+      ? 'ok'
+      : 'short stream';
 }
 
 async function upload() {
@@ -98,21 +131,27 @@ function rawExchange(request, behave) {
 /** Reads 256 KB of a large download, then nothing for longer than send_timeout, then drains what is left. */
 async function slowReader() {
   let paused;
-  const { statusLine, bytes } = await rawExchange(`GET /big?mb=${BIG_MB} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`, (socket) => {
-    socket.on('data', () => {
-      if (socket.bytesRead > 256 * 1024 && !paused) {
-        socket.pause();
-        paused = sleep(7000).then(() => socket.resume());
-      }
-    });
-  });
+  const { statusLine, bytes } = await rawExchange(
+    `GET /big?mb=${BIG_MB} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n`,
+    (socket) => {
+      socket.on('data', () => {
+        if (socket.bytesRead > 256 * 1024 && !paused) {
+          socket.pause();
+          paused = sleep(7000).then(() => socket.resume());
+        }
+      });
+    },
+  );
   if (!statusLine.startsWith('HTTP/1.1 200')) return `status line ${statusLine}`;
   return bytes < BIG_MB * 1024 * 1024 ? 'ok' : 'not dropped'; // dropped by send_timeout, as it should be
 }
 
 /** Announces a 100 KB body, sends 100 bytes, then nothing: body_timeout must answer 408 and close. */
 async function stalledBody() {
-  const { statusLine } = await rawExchange(`POST /upload HTTP/1.1\r\nHost: soak\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n${'b'.repeat(100)}`, () => undefined);
+  const { statusLine } = await rawExchange(
+    `POST /upload HTTP/1.1\r\nHost: soak\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n${'b'.repeat(100)}`,
+    () => undefined,
+  );
   return statusLine === 'HTTP/1.1 408 Request Timeout' ? 'ok' : `answered ${statusLine || 'nothing'}`;
 }
 
@@ -124,12 +163,17 @@ try {
   const before = status();
   const deadline = Date.now() + seconds * 1000;
   const samples = []; // every 10 s: each worker's RSS
-  const sampler = setInterval(() => samples.push(status().workers.map((w) => ({ index: w.index, pid: w.pid, rssBytes: w.rssBytes }))), 10_000);
-  const loops = Object.entries(LOAD).flatMap(([kind, concurrency]) => Array.from({ length: concurrency }, async () => {
-    while (Date.now() < deadline) {
-      count(kind, await kinds[kind]().catch(describe));
-    }
-  }));
+  const sampler = setInterval(
+    () => samples.push(status().workers.map((w) => ({ index: w.index, pid: w.pid, rssBytes: w.rssBytes }))),
+    10_000,
+  );
+  const loops = Object.entries(LOAD).flatMap(([kind, concurrency]) =>
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline) {
+        count(kind, await kinds[kind]().catch(describe));
+      }
+    }),
+  );
   await Promise.all(loops);
   clearInterval(sampler);
   // Let the last slow clients be dropped and the workers settle before the last sample.
@@ -137,14 +181,22 @@ try {
   const after = status();
 
   const mb = (bytes) => (bytes / 1048576).toFixed(1);
-  const replaced = after.workers.reduce((sum, w) => sum + w.restarts, 0) - before.workers.reduce((sum, w) => sum + w.restarts, 0);
+  const replaced =
+    after.workers.reduce((sum, w) => sum + w.restarts, 0) - before.workers.reduce((sum, w) => sum + w.restarts, 0);
   console.log(`soak — ${seconds} s against 2 workers (${SETTINGS.join(' ')})`);
-  console.log(`machine: ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${cpus().length} CPUs, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log('');
   console.log('load            clients  ok        errors');
   for (const [kind, concurrency] of Object.entries(LOAD)) {
     const { ok = 0, errors = {} } = tally[kind] ?? {};
-    const text = Object.entries(errors).map(([what, n]) => `${n} ${what}`).join(', ') || '0';
+    const text =
+      Object.entries(errors)
+        .map(([what, n]) => `${n} ${what}`)
+        .join(', ') || '0';
     console.log(`${kind.padEnd(16)}${String(concurrency).padEnd(9)}${String(ok).padEnd(10)}${text}`);
   }
   console.log('');
@@ -152,13 +204,20 @@ try {
   console.log('worker  start: pid  RSS MB   end: pid  RSS MB   restarts  last restart');
   for (const worker of after.workers) {
     const first = before.workers.find((w) => w.index === worker.index);
-    console.log(`#${worker.index}      ${String(first?.pid).padEnd(10)}${mb(first?.rssBytes ?? 0).padEnd(9)}${String(worker.pid).padEnd(10)}${mb(worker.rssBytes).padEnd(9)}${String(worker.restarts).padEnd(10)}${worker.lastRestart ?? '-'}`);
+    console.log(
+      `#${worker.index}      ${String(first?.pid).padEnd(10)}${mb(first?.rssBytes ?? 0).padEnd(9)}${String(worker.pid).padEnd(10)}${mb(worker.rssBytes).padEnd(9)}${String(worker.restarts).padEnd(10)}${worker.lastRestart ?? '-'}`,
+    );
   }
   console.log(`workers replaced: ${replaced}`);
-  console.log(`RSS MB every 10 s: ${samples.map((sample) => sample.map((w) => `#${w.index} ${mb(w.rssBytes)}`).join(' ')).join(' | ')}`);
+  console.log(
+    `RSS MB every 10 s: ${samples.map((sample) => sample.map((w) => `#${w.index} ${mb(w.rssBytes)}`).join(' ')).join(' | ')}`,
+  );
   const results = join(repo, 'bench', 'results');
   mkdirSync(results, { recursive: true });
-  writeFileSync(join(results, `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ seconds, settings: SETTINGS, load: LOAD, tally, before, after, replaced, samples }, null, 2));
+  writeFileSync(
+    join(results, `soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+    JSON.stringify({ seconds, settings: SETTINGS, load: LOAD, tally, before, after, replaced, samples }, null, 2),
+  );
   const failedNormal = Object.values(tally.normal?.errors ?? {}).reduce((a, b) => a + b, 0);
   if (failedNormal > 0) process.exitCode = 1;
 } finally {

@@ -32,21 +32,51 @@ async function main(dir) {
   scratch = dir;
   const setup = await run('bash', [join(repo, 'scripts/setup-bench.sh'), 'table'], { timeoutMs: 600_000 });
   if (setup.code !== 0) throw new Error(`scripts/setup-bench.sh table failed:\n${setup.stderr}${setup.stdout}`);
-  console.log(`ephpm table benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`best of ${settings.rounds} rounds; ${settings.tableOps.toLocaleString('en')} table ops and ${settings.redisOps.toLocaleString('en')} Redis round trips per round, 1,024 keys, row {name: string:64, votes: int}\n`);
+  console.log(
+    `ephpm table benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `best of ${settings.rounds} rounds; ${settings.tableOps.toLocaleString('en')} table ops and ${settings.redisOps.toLocaleString('en')} Redis round trips per round, 1,024 keys, row {name: string:64, votes: int}\n`,
+  );
 
   const redisPort = await freePort();
-  const redis = launch('redis-server', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { logFile: join(scratch, 'redis.log') });
+  const redis = launch(
+    'redis-server',
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { logFile: join(scratch, 'redis.log') },
+  );
   await waitForOutput(redis, /Ready to accept connections/, 20_000);
 
   const port = await freePort();
   const root = join(scratch, 'app');
   mkdirSync(root);
-  const ephpm = launch('ephpm', process.execPath, [
-    join(repo, 'bin/run.js'), 'serve', '--worker', join(repo, 'bench/fixtures/table-bench.php'), '--root', root,
-    '--port', String(port), '--workers', '1', '--no-access-log', '--request-timeout', '600',
-    '--state-file', join(scratch, 'state.json'), '--tables', JSON.stringify(TABLES),
-  ], { logFile: join(scratch, 'ephpm.log') });
+  const ephpm = launch(
+    'ephpm',
+    process.execPath,
+    [
+      join(repo, 'bin/run.js'),
+      'serve',
+      '--worker',
+      join(repo, 'bench/fixtures/table-bench.php'),
+      '--root',
+      root,
+      '--port',
+      String(port),
+      '--workers',
+      '1',
+      '--no-access-log',
+      '--request-timeout',
+      '600',
+      '--state-file',
+      join(scratch, 'state.json'),
+      '--tables',
+      JSON.stringify(TABLES),
+    ],
+    { logFile: join(scratch, 'ephpm.log') },
+  );
   const results = [];
   let loop;
   try {
@@ -74,7 +104,10 @@ async function main(dir) {
     const resultsDir = join(repo, 'bench/results');
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, `table-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), settings, loopOpsPerSec: loop, results }, null, 2)}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), settings, loopOpsPerSec: loop, results }, null, 2)}\n`,
+    );
     console.log(`\nresults: ${file}`);
   } finally {
     await stop(laravel.server);
@@ -82,17 +115,23 @@ async function main(dir) {
 }
 
 async function once(port, query) {
-  const response = await fetch(`http://127.0.0.1:${port}/run?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`);
+  const response = await fetch(
+    `http://127.0.0.1:${port}/run?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`,
+  );
   const body = await response.text();
   if (response.status !== 200) throw new Error(`${query.backend} ${query.op}: HTTP ${response.status}: ${tail(body)}`);
   const { ops, ns, check } = JSON.parse(body);
-  if (query.backend !== 'loop' && check?.name !== 'Nuno Maduro') throw new Error(`${query.backend} ${query.op}: the row read back is wrong: ${JSON.stringify(check)}`);
+  if (query.backend !== 'loop' && check?.name !== 'Nuno Maduro')
+    throw new Error(`${query.backend} ${query.op}: the row read back is wrong: ${JSON.stringify(check)}`);
   return ops / (ns / 1e9);
 }
 
 async function onceInLaravel(url, query) {
-  const { ops, ns, check } = await benchRoute(`${url}/bench/table?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`);
-  if (check?.name !== 'Nuno Maduro') throw new Error(`Octane::table() ${query.op}: the row read back is wrong: ${JSON.stringify(check)}`);
+  const { ops, ns, check } = await benchRoute(
+    `${url}/bench/table?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))}`,
+  );
+  if (check?.name !== 'Nuno Maduro')
+    throw new Error(`Octane::table() ${query.op}: the row read back is wrong: ${JSON.stringify(check)}`);
   return ops / (ns / 1e9);
 }
 
@@ -105,16 +144,38 @@ async function best(measure) {
 function report(loop, results) {
   const rate = (value) => `${Math.round(value).toLocaleString('en')}/s`;
   const rows = [
-    ['OPERATION', 'EPHPM TABLE', 'OCTANE::TABLE() HELD', "OCTANE::TABLE('users') EACH OP", 'REDIS (phpredis, loopback)', 'TABLE / REDIS'],
-    ...results.map(({ op, table, held, facade, redis, ratio }) => [`${op}`, rate(table), rate(held), rate(facade), `${rate(redis)}  ${REDIS_EQUIVALENT[op]}`, `${ratio.toFixed(1)}x`]),
+    [
+      'OPERATION',
+      'EPHPM TABLE',
+      'OCTANE::TABLE() HELD',
+      "OCTANE::TABLE('users') EACH OP",
+      'REDIS (phpredis, loopback)',
+      'TABLE / REDIS',
+    ],
+    ...results.map(({ op, table, held, facade, redis, ratio }) => [
+      `${op}`,
+      rate(table),
+      rate(held),
+      rate(facade),
+      `${rate(redis)}  ${REDIS_EQUIVALENT[op]}`,
+      `${ratio.toFixed(1)}x`,
+    ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
   console.log(`\nthe PHP loop alone (array read, no operation): ${rate(loop)}`);
   const getOrSet = results.filter((r) => r.op === 'get' || r.op === 'set');
   const target = (label, key) => {
     const fastest = Math.max(...getOrSet.map((r) => r[key]));
-    console.log(`target >= ${TARGET_OPS.toLocaleString('en')} get or set ops/s in one worker, ${label}: ${fastest >= TARGET_OPS ? 'met' : 'NOT met'} (${rate(fastest)})`);
+    console.log(
+      `target >= ${TARGET_OPS.toLocaleString('en')} get or set ops/s in one worker, ${label}: ${fastest >= TARGET_OPS ? 'met' : 'NOT met'} (${rate(fastest)})`,
+    );
   };
   target('ephpm table', 'table');
   target("through Octane::table('users') on every operation", 'facade');

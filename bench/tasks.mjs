@@ -19,22 +19,39 @@ const scratch = mkdtempSync(join(tmpdir(), 'ephpm-bench-tasks-'));
 process.on('exit', killAll);
 
 const port = await freePort();
-const server = launch('ephpm', process.execPath, [
-  join(repo, 'bin/run.js'), 'serve',
-  '--worker', join(repo, 'bench/fixtures/tasks.php'),
-  '--root', scratch,
-  '--port', String(port),
-  '--workers', '1',
-  '--task-workers', '3',
-  '--no-access-log',
-  '--state-file', join(scratch, 'server.json'),
-], { cwd: scratch });
+const server = launch(
+  'ephpm',
+  process.execPath,
+  [
+    join(repo, 'bin/run.js'),
+    'serve',
+    '--worker',
+    join(repo, 'bench/fixtures/tasks.php'),
+    '--root',
+    scratch,
+    '--port',
+    String(port),
+    '--workers',
+    '1',
+    '--task-workers',
+    '3',
+    '--no-access-log',
+    '--state-file',
+    join(scratch, 'server.json'),
+  ],
+  { cwd: scratch },
+);
 
 const us = (ns) => (ns / 1000).toFixed(1);
-const line = (label, summary) => console.log(`${label.padEnd(34)} ${us(summary.median).padStart(10)} ${us(summary.p90).padStart(9)} ${us(summary.mean).padStart(9)}`);
+const line = (label, summary) =>
+  console.log(
+    `${label.padEnd(34)} ${us(summary.median).padStart(10)} ${us(summary.p90).padStart(9)} ${us(summary.mean).padStart(9)}`,
+  );
 const verdict = (label, batch, inProcess) => {
   const overhead = (batch.median - inProcess.median) / 1000;
-  console.log(`${label} overhead (median): ${overhead.toFixed(1)} µs per batch of 3 — target < ${TARGET_OVERHEAD_US} µs: ${overhead < TARGET_OVERHEAD_US ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `${label} overhead (median): ${overhead.toFixed(1)} µs per batch of 3 — target < ${TARGET_OVERHEAD_US} µs: ${overhead < TARGET_OVERHEAD_US ? 'PASS' : 'FAIL'}`,
+  );
 };
 
 let raw;
@@ -56,8 +73,14 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-console.log(`dispatch overhead — 3 trivial tasks on 3 task workers vs the same 3 in-process, ${raw.iterations} batches each`);
-console.log(`machine: ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `dispatch overhead — 3 trivial tasks on 3 task workers vs the same 3 in-process, ${raw.iterations} batches each`,
+);
+console.log(
+  `machine: ${cpus().length} CPUs, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log('');
 console.log(`${''.padEnd(34)} ${'median µs'.padStart(10)} ${'p90 µs'.padStart(9)} ${'mean µs'.padStart(9)}`);
 line('in-process, sequential (PHP)', raw.inProcess);

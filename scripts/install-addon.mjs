@@ -13,18 +13,24 @@ if (basename(dirname(packageRoot)) !== 'node_modules') {
 }
 if (process.env.npm_command === 'exec') {
   // npx (`npx create-ephpm-laravel`): the scaffolder needs no addon; the app it makes installs ephpm and builds its own.
-  console.log('ephpm: run through npx: the native addon is built where a project installs ephpm (or by: npx ephpm runtime:build)');
+  console.log(
+    'ephpm: run through npx: the native addon is built where a project installs ephpm (or by: npx ephpm runtime:build)',
+  );
   process.exit(0);
 }
 const builder = join(packageRoot, 'dist', 'runtime', 'php', 'addon-build.js');
 if (!existsSync(builder)) {
-  console.log('ephpm: this copy of ephpm has no dist/ (it was packed without `npm run build`); the addon was not built');
+  console.log(
+    'ephpm: this copy of ephpm has no dist/ (it was packed without `npm run build`); the addon was not built',
+  );
   process.exit(0);
 }
 const { buildAddon } = await import(builder);
 try {
   const build = await buildAddon();
-  console.log(`ephpm: native addon built against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s`);
+  console.log(
+    `ephpm: native addon built against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s`,
+  );
 } catch (error) {
   console.log(`ephpm: the native addon was not built: ${error.message}`);
   console.log(`ephpm:   install: ${error.hint ?? 'PHP 8.2+ with its headers and embed SAPI, and g++'}`);

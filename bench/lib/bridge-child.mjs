@@ -53,7 +53,18 @@ addon.start({ script, ini: '', stackSize: 64 * 1024 * 1024 }, (kind, id, status,
 
 let nextId = 1;
 function dispatch() {
-  addon.dispatch(nextId++, 'GET\n/\nHTTP/1.1\nhttp\n127.0.0.1\n127.0.0.1\nHost\nlocalhost', 1234, 80, null, null, 0, Date.now() / 1000, -1, 0);
+  addon.dispatch(
+    nextId++,
+    'GET\n/\nHTTP/1.1\nhttp\n127.0.0.1\n127.0.0.1\nHost\nlocalhost',
+    1234,
+    80,
+    null,
+    null,
+    0,
+    Date.now() / 1000,
+    -1,
+    0,
+  );
   addon.wake();
 }
 
@@ -117,13 +128,20 @@ await stopped;
 const medianRound = (key) => [...rounds].sort((a, b) => a[key] - b[key])[Math.floor(rounds.length / 2)];
 const sequential = medianRound('sequentialUs');
 const pipelined = medianRound('pipelinedUs');
-process.stdout.write(`${JSON.stringify({
-  php: addon.buildInfo().phpVersion,
-  iterations,
-  warmup,
-  rounds,
-  sequential: { inFlight: 1, usPerRoundTrip: sequential.sequentialUs, p50Us: sequential.p50Us, p99Us: sequential.p99Us },
-  pipelined: { inFlight: depth, usPerRoundTrip: pipelined.pipelinedUs },
-  badResponses: problems.badResponses,
-  phpLogs: problems.logs,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    php: addon.buildInfo().phpVersion,
+    iterations,
+    warmup,
+    rounds,
+    sequential: {
+      inFlight: 1,
+      usPerRoundTrip: sequential.sequentialUs,
+      p50Us: sequential.p50Us,
+      p99Us: sequential.p99Us,
+    },
+    pipelined: { inFlight: depth, usPerRoundTrip: pipelined.pipelinedUs },
+    badResponses: problems.badResponses,
+    phpLogs: problems.logs,
+  })}\n`,
+);

@@ -17,7 +17,13 @@ export const PHP_SETTINGS = {
   'opcache.jit_buffer_size': '0',
 };
 
-const SCAFFOLDER_SOURCES = ['src/scaffold', 'stubs/laravel', 'bin/create-ephpm-laravel.js', 'composer-package/composer.json', 'package.json'];
+const SCAFFOLDER_SOURCES = [
+  'src/scaffold',
+  'stubs/laravel',
+  'bin/create-ephpm-laravel.js',
+  'composer-package/composer.json',
+  'package.json',
+];
 const BENCH_PROVIDER = 'App\\Providers\\BenchRoutesServiceProvider';
 const ENV = { APP_ENV: 'production', APP_DEBUG: 'false', SESSION_DRIVER: 'array', LOG_LEVEL: 'warning' };
 const PHP_BLOCK_START = '# bench:laravel settings (bench/lib/laravel-bench-app.mjs)';
@@ -25,7 +31,9 @@ const PHP_BLOCK_START = '# bench:laravel settings (bench/lib/laravel-bench-app.m
 function filesUnder(repo, path) {
   const full = join(repo, path);
   if (!statSync(full).isDirectory()) return [full];
-  return readdirSync(full, { recursive: true, encoding: 'utf8' }).map((entry) => join(full, entry)).filter((file) => statSync(file).isFile());
+  return readdirSync(full, { recursive: true, encoding: 'utf8' })
+    .map((entry) => join(full, entry))
+    .filter((file) => statSync(file).isFile());
 }
 
 function scaffoldKey(repo, laravel) {
@@ -37,8 +45,13 @@ function scaffoldKey(repo, laravel) {
 }
 
 async function step(command, args, cwd, timeoutMs = 600_000) {
-  const result = await run(command, args, { cwd, timeoutMs, env: { COMPOSER_NO_INTERACTION: '1', npm_config_yes: 'true', FORCE_COLOR: '0' } });
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${tail(result.stdout + result.stderr, 40)}`);
+  const result = await run(command, args, {
+    cwd,
+    timeoutMs,
+    env: { COMPOSER_NO_INTERACTION: '1', npm_config_yes: 'true', FORCE_COLOR: '0' },
+  });
+  if (result.code !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${tail(result.stdout + result.stderr, 40)}`);
   return result.stdout;
 }
 
@@ -57,7 +70,11 @@ export async function benchLaravelApp(repo, laravel = null, log = console.log) {
     }
     mkdirSync(home, { recursive: true });
     log(`making the app with create-ephpm-laravel in ${relative(repo, app)} (once)`);
-    await step(process.execPath, [join(repo, 'bin/create-ephpm-laravel.js'), app, '--yes', ...(laravel ? ['--laravel', String(laravel)] : [])], home);
+    await step(
+      process.execPath,
+      [join(repo, 'bin/create-ephpm-laravel.js'), app, '--yes', ...(laravel ? ['--laravel', String(laravel)] : [])],
+      home,
+    );
     writeFileSync(join(home, 'ready'), new Date().toISOString());
   }
   await prepare(repo, app);
@@ -65,10 +82,21 @@ export async function benchLaravelApp(repo, laravel = null, log = console.log) {
 }
 
 async function prepare(repo, app) {
-  cpSync(join(repo, 'bench/fixtures/laravel-app'), app, { recursive: true, filter: (source) => !source.endsWith('README.md') });
+  cpSync(join(repo, 'bench/fixtures/laravel-app'), app, {
+    recursive: true,
+    filter: (source) => !source.endsWith('README.md'),
+  });
   const providers = readFileSync(join(app, 'bootstrap/providers.php'), 'utf8');
   if (!providers.includes(BENCH_PROVIDER)) {
-    await step('php', ['-r', 'require "vendor/autoload.php"; Illuminate\\Support\\ServiceProvider::addProviderToBootstrapFile($argv[1], "bootstrap/providers.php");', BENCH_PROVIDER], app);
+    await step(
+      'php',
+      [
+        '-r',
+        'require "vendor/autoload.php"; Illuminate\\Support\\ServiceProvider::addProviderToBootstrapFile($argv[1], "bootstrap/providers.php");',
+        BENCH_PROVIDER,
+      ],
+      app,
+    );
   }
   writeFileSync(join(app, '.env'), withEnv(readFileSync(join(app, '.env'), 'utf8')));
   writeFileSync(join(app, 'ephpm.toml'), withPhpSettings(readFileSync(join(app, 'ephpm.toml'), 'utf8')));
@@ -82,7 +110,9 @@ function withEnv(env) {
   let text = env;
   for (const [name, value] of Object.entries(ENV)) {
     const line = `${name}=${value}`;
-    text = new RegExp(`^${name}=.*$`, 'm').test(text) ? text.replace(new RegExp(`^${name}=.*$`, 'm'), line) : `${text.trimEnd()}\n${line}\n`;
+    text = new RegExp(`^${name}=.*$`, 'm').test(text)
+      ? text.replace(new RegExp(`^${name}=.*$`, 'm'), line)
+      : `${text.trimEnd()}\n${line}\n`;
   }
   return text;
 }
@@ -90,6 +120,8 @@ function withEnv(env) {
 /** ephpm.toml with a [php] section of PHP_SETTINGS (the scaffolded file has its own [php] commented out). */
 function withPhpSettings(toml) {
   const base = toml.split(PHP_BLOCK_START)[0].trimEnd();
-  const lines = Object.entries(PHP_SETTINGS).map(([name, value]) => `${name.includes('.') ? JSON.stringify(name) : name} = ${JSON.stringify(value)}`);
+  const lines = Object.entries(PHP_SETTINGS).map(
+    ([name, value]) => `${name.includes('.') ? JSON.stringify(name) : name} = ${JSON.stringify(value)}`,
+  );
   return `${base}\n\n${PHP_BLOCK_START}\n[php]\n${lines.join('\n')}\n`;
 }

@@ -16,14 +16,22 @@ export const TARGETS = {
   soakRssGrowth: 0.1,
 };
 
-const thousands = (value) => (value === null || value === undefined || Number.isNaN(value) ? 'n/a' : Math.round(value).toLocaleString('en-US'));
-const fixed = (value, digits = 2) => (value === Infinity ? '∞' : value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits));
-const mb = (values) => (values?.length ? values.map((value) => (value === null ? 'gone' : value.toFixed(0))).join(' / ') : 'n/a');
+const thousands = (value) =>
+  value === null || value === undefined || Number.isNaN(value) ? 'n/a' : Math.round(value).toLocaleString('en-US');
+const fixed = (value, digits = 2) =>
+  value === Infinity
+    ? '∞'
+    : value === null || value === undefined || !Number.isFinite(value)
+      ? 'n/a'
+      : value.toFixed(digits);
+const mb = (values) =>
+  values?.length ? values.map((value) => (value === null ? 'gone' : value.toFixed(0))).join(' / ') : 'n/a';
 const verdict = (pass) => (pass === null ? 'info' : pass ? 'PASS' : 'FAIL');
 
 export function table(header, rows) {
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => String(row[column]).length)));
-  const line = (cells) => `  ${cells.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join('   ')}`;
+  const line = (cells) =>
+    `  ${cells.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join('   ')}`;
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
@@ -31,17 +39,35 @@ const errorsOf = (wrk) => Object.values(wrk.socketErrors).reduce((sum, count) =>
 
 /** One row per route and server: the median round, every round, latencies, errors. */
 export function routesSection(routes, servers) {
-  const rows = routes.flatMap((route) => SERVER_KEYS.filter((key) => route.byServer[key]).map((key) => {
-    const { wrk, roundsReqPerSec } = route.byServer[key];
-    return [route.path, servers[key].name, thousands(wrk.requestsPerSec), roundsReqPerSec.map(thousands).join(' / '), ms(wrk.p50Ms), ms(wrk.p99Ms), String(wrk.non2xx), String(errorsOf(wrk))];
-  }));
+  const rows = routes.flatMap((route) =>
+    SERVER_KEYS.filter((key) => route.byServer[key]).map((key) => {
+      const { wrk, roundsReqPerSec } = route.byServer[key];
+      return [
+        route.path,
+        servers[key].name,
+        thousands(wrk.requestsPerSec),
+        roundsReqPerSec.map(thousands).join(' / '),
+        ms(wrk.p50Ms),
+        ms(wrk.p99Ms),
+        String(wrk.non2xx),
+        String(errorsOf(wrk)),
+      ];
+    }),
+  );
   return table(['route', 'server', 'req/s', 'each round', 'p50', 'p99', 'non-2xx', 'socket errors'], rows);
 }
 
 export function ceilingSection(routes) {
-  const rows = routes.filter((route) => route.ceiling).map(({ path, ceiling }) => [
-    path, thousands(ceiling.reqPerSecPerWorker), thousands(ceiling.reqPerSec), ceiling.roundsReqPerSec.map(thousands).join(' / '), ms(ceiling.p50Ms), ms(ceiling.p99Ms),
-  ]);
+  const rows = routes
+    .filter((route) => route.ceiling)
+    .map(({ path, ceiling }) => [
+      path,
+      thousands(ceiling.reqPerSecPerWorker),
+      thousands(ceiling.reqPerSec),
+      ceiling.roundsReqPerSec.map(thousands).join(' / '),
+      ms(ceiling.p50Ms),
+      ms(ceiling.p99Ms),
+    ]);
   return table(['route', 'req/s, 1 worker', '× 2 workers', 'each round (× 2)', 'p50', 'p99'], rows);
 }
 
@@ -51,19 +77,50 @@ export function ceilingSection(routes) {
  * ceiling's PHP alone.
  */
 export function cpuSection(routes) {
-  const rows = routes.filter((route) => route.ephpmCpu && route.ceiling).map(({ path, ephpmCpu: cpu, ceiling }) => {
-    const total = cpu.nodeMainThreadUsPerRequest + cpu.otherThreadsUsPerRequest;
-    return [path, fixed(cpu.otherThreadsUsPerRequest, 0), fixed(cpu.nodeMainThreadUsPerRequest, 0), fixed(total, 0), fixed(ceiling.cpuUsPerRequest, 0), fixed(ceiling.cpuUsPerRequest / total), fixed(cpu.machineBusyUsPerRequest, 0), `${(cpu.machineIdleShare * 100).toFixed(0)}%`];
-  });
-  return table(['route', 'ephpm PHP thread+helpers µs', 'Node main µs', 'ephpm total µs', 'ceiling µs', 'ceiling / ephpm', 'whole machine µs', 'machine idle'], rows);
+  const rows = routes
+    .filter((route) => route.ephpmCpu && route.ceiling)
+    .map(({ path, ephpmCpu: cpu, ceiling }) => {
+      const total = cpu.nodeMainThreadUsPerRequest + cpu.otherThreadsUsPerRequest;
+      return [
+        path,
+        fixed(cpu.otherThreadsUsPerRequest, 0),
+        fixed(cpu.nodeMainThreadUsPerRequest, 0),
+        fixed(total, 0),
+        fixed(ceiling.cpuUsPerRequest, 0),
+        fixed(ceiling.cpuUsPerRequest / total),
+        fixed(cpu.machineBusyUsPerRequest, 0),
+        `${(cpu.machineIdleShare * 100).toFixed(0)}%`,
+      ];
+    });
+  return table(
+    [
+      'route',
+      'ephpm PHP thread+helpers µs',
+      'Node main µs',
+      'ephpm total µs',
+      'ceiling µs',
+      'ceiling / ephpm',
+      'whole machine µs',
+      'machine idle',
+    ],
+    rows,
+  );
 }
 
 export function rssSection(servers) {
   const after = (key, field) => mb(servers[key].memoryAfter?.map((memory) => memory?.[field] ?? null));
   const rows = SERVER_KEYS.filter((key) => servers[key]?.rssBefore).map((key) => [
-    servers[key].name, servers[key].workerKind, mb(servers[key].rssBefore), after(key, 'rss'), after(key, 'pss'), after(key, 'private'),
+    servers[key].name,
+    servers[key].workerKind,
+    mb(servers[key].rssBefore),
+    after(key, 'rss'),
+    after(key, 'pss'),
+    after(key, 'private'),
   ]);
-  return table(['server', 'worker', 'RSS MB before, per worker', 'RSS after all rounds', 'PSS after', 'private after'], rows);
+  return table(
+    ['server', 'worker', 'RSS MB before, per worker', 'RSS after all rounds', 'PSS after', 'private after'],
+    rows,
+  );
 }
 
 const average = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -75,7 +132,14 @@ export function memoryCheck(servers) {
   const swoole = privateMb('swooleNoClear');
   if (ephpm.length === 0 || swoole.length === 0) return null;
   const value = average(ephpm) / average(swoole);
-  return { route: 'every route', label: 'ephpm / Swoole (clear_opcache off), private MB per worker', value, target: TARGETS.privateMemoryOverSwoole, atLeast: false, pass: value <= TARGETS.privateMemoryOverSwoole };
+  return {
+    route: 'every route',
+    label: 'ephpm / Swoole (clear_opcache off), private MB per worker',
+    value,
+    target: TARGETS.privateMemoryOverSwoole,
+    atLeast: false,
+    pass: value <= TARGETS.privateMemoryOverSwoole,
+  };
 }
 
 /** Every target as a check with its value, plus the ratios that have no target (info). */
@@ -87,21 +151,55 @@ export function checks(routes) {
     if (!ephpm) continue;
     if (route.byServer.fpm) {
       const target = TARGETS.overFpm[route.path] ?? null;
-      list.push({ route: route.path, label: 'ephpm / nginx+php-fpm, req/s', value: rate(route, 'ephpm') / rate(route, 'fpm'), target, atLeast: true });
-      list.push({ route: route.path, label: 'ephpm p99 / php-fpm p99', value: ephpm.p99Ms / route.byServer.fpm.wrk.p99Ms, target: 1.0, atLeast: false });
+      list.push({
+        route: route.path,
+        label: 'ephpm / nginx+php-fpm, req/s',
+        value: rate(route, 'ephpm') / rate(route, 'fpm'),
+        target,
+        atLeast: true,
+      });
+      list.push({
+        route: route.path,
+        label: 'ephpm p99 / php-fpm p99',
+        value: ephpm.p99Ms / route.byServer.fpm.wrk.p99Ms,
+        target: 1.0,
+        atLeast: false,
+      });
     }
     if (route.byServer.phpNode) {
-      list.push({ route: route.path, label: 'ephpm / php-node, req/s', value: rate(route, 'ephpm') / rate(route, 'phpNode'), target: TARGETS.overPhpNode, atLeast: true, strictly: true });
+      list.push({
+        route: route.path,
+        label: 'ephpm / php-node, req/s',
+        value: rate(route, 'ephpm') / rate(route, 'phpNode'),
+        target: TARGETS.overPhpNode,
+        atLeast: true,
+        strictly: true,
+      });
     }
-    for (const [key, label, target] of [['swoole', 'ephpm / Octane+Swoole, req/s', null], ['swooleNoClear', 'ephpm / Swoole (clear_opcache off), req/s', TARGETS.overSwoole[route.path] ?? null]]) {
+    for (const [key, label, target] of [
+      ['swoole', 'ephpm / Octane+Swoole, req/s', null],
+      ['swooleNoClear', 'ephpm / Swoole (clear_opcache off), req/s', TARGETS.overSwoole[route.path] ?? null],
+    ]) {
       if (!route.byServer[key]) continue;
       list.push({ route: route.path, label, value: rate(route, 'ephpm') / rate(route, key), target, atLeast: true });
     }
     if (route.byServer.swooleNoClear) {
-      list.push({ route: route.path, label: 'ephpm p99 / Swoole (clear_opcache off) p99', value: ephpm.p99Ms / route.byServer.swooleNoClear.wrk.p99Ms, target: 1.0, atLeast: false });
+      list.push({
+        route: route.path,
+        label: 'ephpm p99 / Swoole (clear_opcache off) p99',
+        value: ephpm.p99Ms / route.byServer.swooleNoClear.wrk.p99Ms,
+        target: 1.0,
+        atLeast: false,
+      });
     }
     if (route.ceiling) {
-      list.push({ route: route.path, label: 'ephpm / in-process ceiling', value: rate(route, 'ephpm') / route.ceiling.reqPerSec, target: TARGETS.overCeiling[route.path] ?? null, atLeast: true });
+      list.push({
+        route: route.path,
+        label: 'ephpm / in-process ceiling',
+        value: rate(route, 'ephpm') / route.ceiling.reqPerSec,
+        target: TARGETS.overCeiling[route.path] ?? null,
+        atLeast: true,
+      });
     }
   }
   return list.map((check) => ({ ...check, pass: passes(check) }));
@@ -116,7 +214,8 @@ function passes({ value, target, atLeast, strictly }) {
 
 export function ratioMatrix(routes, list) {
   const find = (route, label) => list.find((check) => check.route === route && check.label === label);
-  const cell = (check) => (check ? `${fixed(check.value)}${check.target === null ? '' : ` ${check.pass ? '✓' : '✗'}`}` : 'n/a');
+  const cell = (check) =>
+    check ? `${fixed(check.value)}${check.target === null ? '' : ` ${check.pass ? '✓' : '✗'}`}` : 'n/a';
   const rows = routes.map(({ path }) => [
     path,
     cell(find(path, 'ephpm / nginx+php-fpm, req/s')),
@@ -127,16 +226,38 @@ export function ratioMatrix(routes, list) {
     cell(find(path, 'ephpm p99 / Swoole (clear_opcache off) p99')),
     cell(find(path, 'ephpm / in-process ceiling')),
   ]);
-  return table(['route', 'ephpm / fpm', 'p99 ephpm / fpm', 'ephpm / php-node', 'ephpm / Swoole', 'ephpm / Swoole tuned', 'p99 ephpm / Swoole tuned', 'ephpm / ceiling'], rows);
+  return table(
+    [
+      'route',
+      'ephpm / fpm',
+      'p99 ephpm / fpm',
+      'ephpm / php-node',
+      'ephpm / Swoole',
+      'ephpm / Swoole tuned',
+      'p99 ephpm / Swoole tuned',
+      'ephpm / ceiling',
+    ],
+    rows,
+  );
 }
 
 export function checksSection(list, soak) {
-  const rows = list.filter((check) => check.target !== null).map((check) => [
-    `${check.route}: ${check.label}`, fixed(check.value), `${check.atLeast ? (check.strictly ? '>' : '≥') : '≤'} ${check.target.toFixed(2)}`, verdict(check.pass),
-  ]);
+  const rows = list
+    .filter((check) => check.target !== null)
+    .map((check) => [
+      `${check.route}: ${check.label}`,
+      fixed(check.value),
+      `${check.atLeast ? (check.strictly ? '>' : '≥') : '≤'} ${check.target.toFixed(2)}`,
+      verdict(check.pass),
+    ]);
   if (soak) {
     rows.push(['soak /api/db: errors (non-2xx + socket)', String(soak.errors), '= 0', verdict(soak.errors === 0)]);
-    rows.push(['soak /api/db: RSS growth per worker, 10 s → end', soak.growth.map((growth) => `${(growth * 100).toFixed(1)}%`).join(' / '), `< ${TARGETS.soakRssGrowth * 100}%`, verdict(soak.rssPass)]);
+    rows.push([
+      'soak /api/db: RSS growth per worker, 10 s → end',
+      soak.growth.map((growth) => `${(growth * 100).toFixed(1)}%`).join(' / '),
+      `< ${TARGETS.soakRssGrowth * 100}%`,
+      verdict(soak.rssPass),
+    ]);
   }
   return table(['target', 'value', 'target', 'result'], rows);
 }
@@ -144,6 +265,14 @@ export function checksSection(list, soak) {
 export function soakSection(soak) {
   return [
     `${soak.command}: ${thousands(soak.wrk.requestsPerSec)} req/s, p50 ${ms(soak.wrk.p50Ms)}, p99 ${ms(soak.wrk.p99Ms)}, non-2xx ${soak.wrk.non2xx}, socket errors ${errorsOf(soak.wrk)}`,
-    table(['worker pid', 'RSS MB at 10 s', 'at end', 'growth'], soak.workers.map((worker, index) => [String(worker.pid), fixed(worker.at10s, 1), fixed(worker.atEnd, 1), `${(soak.growth[index] * 100).toFixed(1)}%`])),
+    table(
+      ['worker pid', 'RSS MB at 10 s', 'at end', 'growth'],
+      soak.workers.map((worker, index) => [
+        String(worker.pid),
+        fixed(worker.at10s, 1),
+        fixed(worker.atEnd, 1),
+        `${(soak.growth[index] * 100).toFixed(1)}%`,
+      ]),
+    ),
   ].join('\n');
 }

@@ -14,7 +14,12 @@ const shortLived = new Set();
  * can be killed with it. Output is copied to logFile and kept in memory.
  */
 export function launch(name, command, args, { logFile, cwd, env } = {}) {
-  const child = spawn(command, args, { cwd, env: env ? { ...process.env, ...env } : undefined, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd,
+    env: env ? { ...process.env, ...env } : undefined,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = logFile ? createWriteStream(logFile) : null;
   const proc = { name, child, output: '', exit: null, exited: null };
   proc.exited = new Promise((resolve) => {
@@ -46,7 +51,8 @@ export async function waitForOutput(proc, pattern, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (pattern.test(proc.output)) return;
-    if (proc.exit) throw new Error(`${proc.name} exited (${describeExit(proc.exit)}) before it was ready:\n${tail(proc.output)}`);
+    if (proc.exit)
+      throw new Error(`${proc.name} exited (${describeExit(proc.exit)}) before it was ready:\n${tail(proc.output)}`);
     await sleep(50);
   }
   throw new Error(`${proc.name} was not ready within ${timeoutMs / 1000}s:\n${tail(proc.output)}`);
@@ -69,7 +75,9 @@ export async function stop(proc, signal = 'SIGTERM', timeoutMs = 10_000) {
 }
 
 async function groupMembers(pgid) {
-  const { stdout = '' } = await run('ps', ['-eo', 'pgid=,pid=,stat=,etime=,args='], { timeoutMs: 5000 }).catch(() => ({}));
+  const { stdout = '' } = await run('ps', ['-eo', 'pgid=,pid=,stat=,etime=,args='], { timeoutMs: 5000 }).catch(
+    () => ({}),
+  );
   return stdout
     .split('\n')
     .filter((line) => line.trim().split(/\s+/)[0] === String(pgid))
@@ -93,7 +101,11 @@ export function killAll() {
 /** A run-to-completion child with a hard time limit. */
 export function run(command, args, { timeoutMs, cwd, env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: env ? { ...process.env, ...env } : undefined, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env: env ? { ...process.env, ...env } : undefined,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     shortLived.add(child);
     let stdout = '';
     let stderr = '';
@@ -138,7 +150,8 @@ export async function waitForHttp(url, timeoutMs, isAlive = () => true) {
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
       const body = await response.text();
-      if (response.status === 200) return { status: response.status, headers: Object.fromEntries(response.headers), body };
+      if (response.status === 200)
+        return { status: response.status, headers: Object.fromEntries(response.headers), body };
       lastError = new Error(`HTTP ${response.status}: ${body.slice(0, 200)}`);
     } catch (error) {
       lastError = error;

@@ -45,7 +45,9 @@ export class RawConnection {
       headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
     }
     this.#buffer = this.#buffer.subarray(end + 4);
-    const body = /chunked/i.test(headers['transfer-encoding'] ?? '') ? await this.#chunked(deadline) : await this.#take(Number(headers['content-length'] ?? 0), deadline);
+    const body = /chunked/i.test(headers['transfer-encoding'] ?? '')
+      ? await this.#chunked(deadline)
+      : await this.#take(Number(headers['content-length'] ?? 0), deadline);
     if (headers['x-worker']) this.pid = Number(headers['x-worker']);
     return { status: Number(statusLine.split(' ')[1]), headers, body, closes: /close/i.test(headers.connection ?? '') };
   }
@@ -78,10 +80,13 @@ export class RawConnection {
   #more(deadline) {
     if (this.closed) return Promise.reject(new Error('connection closed with no answer'));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#wake = null;
-        reject(new Error(`no answer within ${Math.round((deadline - Date.now() + 1) / 1000)}s`));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.#wake = null;
+          reject(new Error(`no answer within ${Math.round((deadline - Date.now() + 1) / 1000)}s`));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.#wake = () => {
         clearTimeout(timer);
         this.#wake = null;
@@ -134,7 +139,14 @@ export function slowClient(port, request, bytesPerSecond, holdMs) {
       clearTimeout(hold);
       clearInterval(trickle);
       const pid = /\r\nX-Worker: (\d+)/i.exec(head ?? '')?.[1];
-      resolve({ statusLine: head?.split('\r\n')[0] ?? '', pid: pid ? Number(pid) : null, bytes, headAt, endedAt: Date.now(), endedEarly: holding });
+      resolve({
+        statusLine: head?.split('\r\n')[0] ?? '',
+        pid: pid ? Number(pid) : null,
+        bytes,
+        headAt,
+        endedAt: Date.now(),
+        endedEarly: holding,
+      });
     });
   });
 }

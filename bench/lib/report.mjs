@@ -16,14 +16,22 @@ export function ms(value) {
 
 function table(header, rows) {
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column].length)));
-  const line = (cells) => `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('   ')}`;
+  const line = (cells) =>
+    `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('   ')}`;
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
 /** One entry per CPU placement; the first (threads on any CPU) is the one the target applies to. */
 export function bridgeSection(bridge) {
   const rows = bridge.flatMap(({ placement, sequential, pipelined }, index) => [
-    [`latency, 1 in flight, ${placement}`, fixed(sequential.usPerRoundTrip), `${fixed(sequential.p50Us)} µs`, `${fixed(sequential.p99Us)} µs`, '', ''],
+    [
+      `latency, 1 in flight, ${placement}`,
+      fixed(sequential.usPerRoundTrip),
+      `${fixed(sequential.p50Us)} µs`,
+      `${fixed(sequential.p99Us)} µs`,
+      '',
+      '',
+    ],
     [
       `pipelined, ${pipelined.inFlight} in flight, ${placement}`,
       fixed(pipelined.usPerRoundTrip),

@@ -50,7 +50,11 @@ export function memoryMb(pid) {
   try {
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
     const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
-    return { rss: kb('Rss') / 1024, pss: kb('Pss') / 1024, private: (kb('Private_Clean') + kb('Private_Dirty')) / 1024 };
+    return {
+      rss: kb('Rss') / 1024,
+      pss: kb('Pss') / 1024,
+      private: (kb('Private_Clean') + kb('Private_Dirty')) / 1024,
+    };
   } catch {
     return null;
   }

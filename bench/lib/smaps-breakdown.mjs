@@ -21,20 +21,39 @@ export function privateBreakdownMb(pid) {
   for (const line of text.split('\n')) {
     const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
     if (head) {
-      maps.push({ start: BigInt(`0x${head[1]}`), end: BigInt(`0x${head[2]}`), perms: head[3], name: head[4], privateKb: 0 });
+      maps.push({
+        start: BigInt(`0x${head[1]}`),
+        end: BigInt(`0x${head[2]}`),
+        perms: head[3],
+        name: head[4],
+        privateKb: 0,
+      });
       continue;
     }
     const field = /^(Private_Clean|Private_Dirty):\s+(\d+) kB/.exec(line);
     if (field && maps.length > 0) maps.at(-1).privateKb += Number(field[2]);
   }
-  const arenas = new Set(maps.filter((map) => map.name === '' && map.perms === 'rw-p' && map.start % ARENA === 0n).map((map) => map.start));
+  const arenas = new Set(
+    maps.filter((map) => map.name === '' && map.perms === 'rw-p' && map.start % ARENA === 0n).map((map) => map.start),
+  );
   const kinds = {};
   for (const map of maps) {
     const kind = kindOf(map, arenas);
     kinds[kind] = (kinds[kind] ?? 0) + map.privateKb / 1024;
   }
-  const sorted = Object.fromEntries(Object.entries(kinds).sort((a, b) => b[1] - a[1]).map(([kind, mb]) => [kind, Number(mb.toFixed(1))]));
-  return { ...sorted, total: Number(Object.values(kinds).reduce((sum, mb) => sum + mb, 0).toFixed(1)) };
+  const sorted = Object.fromEntries(
+    Object.entries(kinds)
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, mb]) => [kind, Number(mb.toFixed(1))]),
+  );
+  return {
+    ...sorted,
+    total: Number(
+      Object.values(kinds)
+        .reduce((sum, mb) => sum + mb, 0)
+        .toFixed(1),
+    ),
+  };
 }
 
 function kindOf(map, arenas) {

@@ -17,7 +17,8 @@ const QUEUED_BEHIND_STUCK = '503, queued behind a stuck request';
  * Not allowed: a request sent on a connection kept alive by the 503 of a worker leaving after a stuck request, which
  * then closes its idle connections: the request was never queued behind the stuck one.
  */
-const CLOSED_BY_STUCK = 'no answer: sent after a 503 "restarting" on its keep-alive connection, closed as idle by the leaving worker';
+const CLOSED_BY_STUCK =
+  'no answer: sent after a 503 "restarting" on its keep-alive connection, closed as idle by the leaving worker';
 
 const overlaps = (a, b) => a.from <= b.to && b.from <= a.to;
 
@@ -27,8 +28,11 @@ const overlaps = (a, b) => a.from <= b.to && b.from <= a.to;
  */
 function deathOf(request, deaths) {
   const span = { from: request.started, to: request.ended };
-  const matches = deaths.filter((death) => (request.pid === null || death.pid === request.pid)
-    && overlaps(span, { from: death.from - TOLERANCE_MS, to: death.to + TOLERANCE_MS }));
+  const matches = deaths.filter(
+    (death) =>
+      (request.pid === null || death.pid === request.pid) &&
+      overlaps(span, { from: death.from - TOLERANCE_MS, to: death.to + TOLERANCE_MS }),
+  );
   return matches.find((death) => death.cause !== 'the stuck route') ?? matches[0] ?? null;
 }
 
@@ -36,7 +40,9 @@ function deathOf(request, deaths) {
 function slowClientsOf(request, busy) {
   if (request.pid === null) return [];
   const span = { from: request.started, to: request.ended };
-  const kinds = busy.filter((window) => window.pid === request.pid && overlaps(span, window)).map((window) => window.kind);
+  const kinds = busy
+    .filter((window) => window.pid === request.pid && overlaps(span, window))
+    .map((window) => window.kind);
   return [...new Set(kinds)].sort();
 }
 
@@ -64,7 +70,10 @@ export function classifyFailures(failed, deaths, busy) {
     }
   }
   const otherLines = Object.entries(lines).map(([line, count]) => `${count} × ${line}`);
-  const unexpected = { [CLOSED_BY_STUCK]: closedByStuck, 'anything else': Object.values(lines).reduce((a, b) => a + b, 0) };
+  const unexpected = {
+    [CLOSED_BY_STUCK]: closedByStuck,
+    'anything else': Object.values(lines).reduce((a, b) => a + b, 0),
+  };
   return { expected, unexpected, otherLines };
 }
 
@@ -75,10 +84,16 @@ export function classifyFailures(failed, deaths, busy) {
  * the bench knows of. Each entry: { count, longestMs }.
  */
 export function classifyWaits(normal, deaths, busy, stucks, kinds) {
-  const stuckWindows = stucks.filter((stuck) => stuck.pid !== null).map((stuck) => ({ pid: stuck.pid, from: stuck.sentAt, to: stuck.sentAt + stuck.ms }));
+  const stuckWindows = stucks
+    .filter((stuck) => stuck.pid !== null)
+    .map((stuck) => ({ pid: stuck.pid, from: stuck.sentAt, to: stuck.sentAt + stuck.ms }));
   const entry = () => ({ count: 0, longestMs: 0 });
   const causes = {};
-  const servedSlowClient = { ...entry(), alone: Object.fromEntries(kinds.map((kind) => [kind, entry()])), severalKinds: entry() };
+  const servedSlowClient = {
+    ...entry(),
+    alone: Object.fromEntries(kinds.map((kind) => [kind, entry()])),
+    severalKinds: entry(),
+  };
   const note = (target, ms) => {
     target.count++;
     target.longestMs = Math.max(target.longestMs, ms);
@@ -92,8 +107,10 @@ export function classifyWaits(normal, deaths, busy, stucks, kinds) {
     if (ms <= SLOW_MS) continue;
     const span = { from: request.started, to: request.ended };
     const served = slowClientsOf(request, busy);
-    if (stuckWindows.some((stuck) => stuck.pid === request.pid && overlaps(span, stuck))) note((causes['a stuck request held its worker'] ??= entry()), ms);
-    else if (request.fresh && deathOf({ ...request, pid: null }, deaths)) note((causes['a new connection, while workers were replaced'] ??= entry()), ms);
+    if (stuckWindows.some((stuck) => stuck.pid === request.pid && overlaps(span, stuck)))
+      note((causes['a stuck request held its worker'] ??= entry()), ms);
+    else if (request.fresh && deathOf({ ...request, pid: null }, deaths))
+      note((causes['a new connection, while workers were replaced'] ??= entry()), ms);
     else if (served.length) {
       note(servedSlowClient, ms);
       note(served.length === 1 ? servedSlowClient.alone[served[0]] : servedSlowClient.severalKinds, ms);

@@ -31,8 +31,8 @@ struct OutboxHeader {
   pthread_mutex_t lock;   // guards the ring (next_seq, head, tail)
   std::atomic<uint64_t> clock;
   uint64_t next_seq;
-  uint64_t head;  // bytes ever appended
-  uint64_t tail;  // bytes ever drained
+  uint64_t head;                      // bytes ever appended
+  uint64_t tail;                      // bytes ever drained
   std::atomic<uint64_t> drained_seq;  // every record up to this one has been drained
   std::atomic<uint64_t> appended;
   std::atomic<uint64_t> dropped;
@@ -80,7 +80,8 @@ void put(std::vector<char>& out, T value) {
 }
 
 uint64_t wall_clock() {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
   return static_cast<uint64_t>(ms) << 16;
 }
 
@@ -117,7 +118,8 @@ void* map_checked(int fd, size_t& size, std::string& error) {
 
 Outbox::~Outbox() { munmap(base_, size_); }
 
-std::unique_ptr<Outbox> Outbox::create(const std::string& name, const std::vector<bool>& replicated, uint64_t capacity, std::string& error) {
+std::unique_ptr<Outbox> Outbox::create(const std::string& name, const std::vector<bool>& replicated, uint64_t capacity,
+                                       std::string& error) {
   uint64_t off_flags = align(sizeof(OutboxHeader), 64);
   uint64_t off_stripes = align(off_flags + replicated.size(), 64);
   uint64_t off_ring = align(off_stripes + replicated.size() * kStripes * 8, 64);
@@ -233,7 +235,8 @@ bool Outbox::replicated(uint32_t table_index) const {
 namespace {
 
 std::atomic<uint64_t>& stripe_seq(void* base, const OutboxHeader* h, uint32_t table_index, uint32_t stripe) {
-  return reinterpret_cast<std::atomic<uint64_t>*>(static_cast<char*>(base) + h->off_stripes)[uint64_t(table_index) * kStripes + (stripe % kStripes)];
+  return reinterpret_cast<std::atomic<uint64_t>*>(
+      static_cast<char*>(base) + h->off_stripes)[uint64_t(table_index) * kStripes + (stripe % kStripes)];
 }
 
 // The record's payload after its key (see RecordKind and outbox-records.ts).
@@ -323,7 +326,8 @@ void Outbox::drain(size_t max_bytes, std::vector<char>& out) {
 }
 
 bool Outbox::undrained(uint32_t table_index, uint32_t stripe) const {
-  return stripe_seq(base_, header(), table_index, stripe).load(std::memory_order_acquire) > header()->drained_seq.load(std::memory_order_acquire);
+  return stripe_seq(base_, header(), table_index, stripe).load(std::memory_order_acquire) >
+         header()->drained_seq.load(std::memory_order_acquire);
 }
 
 uint64_t Outbox::tick() {

@@ -34,7 +34,8 @@ class Outbox {
   Outbox& operator=(const Outbox&) = delete;
 
   // The supervisor makes it (O_EXCL) and holds its owner lock for as long as it lives.
-  static std::unique_ptr<Outbox> create(const std::string& name, const std::vector<bool>& replicated, uint64_t capacity, std::string& error);
+  static std::unique_ptr<Outbox> create(const std::string& name, const std::vector<bool>& replicated, uint64_t capacity,
+                                        std::string& error);
   static std::unique_ptr<Outbox> open(const std::string& name, std::string& error);
   static bool remove(const std::string& name);
   // Removes "/dev/shm/<prefix>*" segments whose supervisor is gone (its owner lock died with it).

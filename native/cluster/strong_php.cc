@@ -44,14 +44,18 @@ void strong_view(INTERNAL_FUNCTION_PARAMETERS) {
   const Table& table = *table_of(ZEND_THIS);
   cluster::Outbox* outbox = cluster::outbox();
   if (!outbox || cluster::link().redis.empty()) {
-    zend_throw_exception_ex(g_table_exception_ce, 0,
-                            "Table [%s]: strong() reads and writes the cluster's copy in Redis, and this server runs without cluster mode. "
-                            "Add [cluster] redis = \"redis://127.0.0.1:6379\" to ephpm.toml (or set EPHPM_CLUSTER_REDIS).",
-                            table.name());
+    zend_throw_exception_ex(
+        g_table_exception_ce, 0,
+        "Table [%s]: strong() reads and writes the cluster's copy in Redis, and this server runs without cluster mode. "
+        "Add [cluster] redis = \"redis://127.0.0.1:6379\" to ephpm.toml (or set EPHPM_CLUSTER_REDIS).",
+        table.name());
     RETURN_THROWS();
   }
   if (!outbox->replicated(static_cast<uint32_t>(&table - tables::attached()->tables().data()))) {
-    zend_throw_exception_ex(g_table_exception_ce, 0, "Table [%s] is not replicated ([cluster] tables leaves it out), so it has no cluster copy for strong(). Add it to [cluster] tables.", table.name());
+    zend_throw_exception_ex(g_table_exception_ce, 0,
+                            "Table [%s] is not replicated ([cluster] tables leaves it out), so it has no cluster copy "
+                            "for strong(). Add it to [cluster] tables.",
+                            table.name());
     RETURN_THROWS();
   }
   zend_string* class_name = zend_string_init(ZEND_STRL("Ephpm\\Octane\\Cluster\\StrongTable"), 0);
@@ -59,8 +63,10 @@ void strong_view(INTERNAL_FUNCTION_PARAMETERS) {
   zend_string_release(class_name);
   if (EG(exception)) RETURN_THROWS();
   if (!ce) {
-    zend_throw_error(nullptr, "strong() is written in PHP, in the ephpm/octane-driver package: load its classes first "
-                              "(a Laravel app with the driver has them; a plain worker script requires the package's vendor/autoload.php).");
+    zend_throw_error(
+        nullptr,
+        "strong() is written in PHP, in the ephpm/octane-driver package: load its classes first "
+        "(a Laravel app with the driver has them; a plain worker script requires the package's vendor/autoload.php).");
     RETURN_THROWS();
   }
   object_init_ex(return_value, ce);
@@ -85,7 +91,8 @@ PHP_FUNCTION(Ephpm_Octane_Cluster_columns) {
   ZEND_PARSE_PARAMETERS_END();
   const Table& table = *table_of(object);
   array_init_size(return_value, table.column_count());
-  for (uint32_t c = 0; c < table.column_count(); c++) add_assoc_string(return_value, table.column(c).name, type_name(table.column(c).type));
+  for (uint32_t c = 0; c < table.column_count(); c++)
+    add_assoc_string(return_value, table.column(c).name, type_name(table.column(c).type));
 }
 
 // Ephpm\Octane\Cluster\encode_row(Table $table, array $row): ['column' => 'text', ...], checked as set() checks it.
@@ -109,7 +116,8 @@ PHP_FUNCTION(Ephpm_Octane_Cluster_encode_row) {
   }
 }
 
-// Ephpm\Octane\Cluster\encode_step(Table $table, string $column, int|float $by): [type, 'text'], checked as incr() checks it.
+// Ephpm\Octane\Cluster\encode_step(Table $table, string $column, int|float $by): [type, 'text'], checked as incr()
+// checks it.
 PHP_FUNCTION(Ephpm_Octane_Cluster_encode_step) {
   zval* object;
   zend_string* column_name;
@@ -124,11 +132,15 @@ PHP_FUNCTION(Ephpm_Octane_Cluster_encode_step) {
   if (column < 0) RETURN_THROWS();
   const ColumnInfo& info = table.column(column);
   if (info.type == ColumnType::String) {
-    zend_throw_exception_ex(g_invalid_argument_ce, 0, "Column [%s] of table [%s] is a string column; incr() and decr() work on int and float columns.", info.name, table.name());
+    zend_throw_exception_ex(
+        g_invalid_argument_ce, 0,
+        "Column [%s] of table [%s] is a string column; incr() and decr() work on int and float columns.", info.name,
+        table.name());
     RETURN_THROWS();
   }
   Value step;
-  if (info.type == ColumnType::Float) step.f = Z_TYPE_P(by) == IS_LONG ? static_cast<double>(Z_LVAL_P(by)) : Z_DVAL_P(by);
+  if (info.type == ColumnType::Float)
+    step.f = Z_TYPE_P(by) == IS_LONG ? static_cast<double>(Z_LVAL_P(by)) : Z_DVAL_P(by);
   else if (Z_TYPE_P(by) == IS_LONG) step.i = Z_LVAL_P(by);
   else if (!whole_number(table, info, Z_DVAL_P(by), step.i, this_table(object)->swoole)) RETURN_THROWS();
   array_init(return_value);

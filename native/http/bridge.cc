@@ -7,7 +7,8 @@ namespace ephpm {
 namespace {
 
 int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -79,7 +80,8 @@ void Bridge::drained(size_t bytes) {
 
 bool Bridge::wait_for_room(uint64_t id) {
   std::unique_lock<std::mutex> lock(flow_mutex_);
-  flow_.wait(lock, [this, id] { return stopping_.load() || abandoned(id) || in_flight_bytes_ < kMaxUnsentStreamBytes; });
+  flow_.wait(lock,
+             [this, id] { return stopping_.load() || abandoned(id) || in_flight_bytes_ < kMaxUnsentStreamBytes; });
   return !abandoned(id);
 }
 

@@ -19,14 +19,28 @@ auto* g_status_texts = new std::map<int, std::string>();
 
 // Headers whose presence changes what Node itself adds or how it frames the
 // message; responses carrying them keep going through Node.
-const char* const kNodeManagedHeaders[] = {"connection", "transfer-encoding", "date", "expect", "trailer", "keep-alive"};
+const char* const kNodeManagedHeaders[] = {"connection", "transfer-encoding", "date",
+                                           "expect",     "trailer",           "keep-alive"};
 
 bool token_char(unsigned char c) {
   if (c >= '0' && c <= '9') return true;
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -112,8 +126,8 @@ ssize_t send_parts(int fd, const std::string& head, const std::string& body) {
 
 void set_status_texts(std::map<int, std::string> texts) { *g_status_texts = std::move(texts); }
 
-bool write_response_directly(DirectSocket& socket, uint64_t request_id, int status,
-                             const std::vector<Header>& headers, std::string& body, const EventSink& emit) {
+bool write_response_directly(DirectSocket& socket, uint64_t request_id, int status, const std::vector<Header>& headers,
+                             std::string& body, const EventSink& emit) {
   bool bodyless = status < 200 || status == 204 || status == 304;
   if (bodyless) return false;
   for (const auto& header : headers) {

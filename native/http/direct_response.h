@@ -18,7 +18,7 @@ void set_status_texts(std::map<int, std::string> texts);
 // treats specially or would reject); nothing was written. true: the bytes went
 // to the socket (or the socket failed) and a Written / WriteFailed event tells
 // Node; bytes the socket did not take at once travel in the Written event.
-bool write_response_directly(DirectSocket& socket, uint64_t request_id, int status,
-                             const std::vector<Header>& headers, std::string& body, const EventSink& emit);
+bool write_response_directly(DirectSocket& socket, uint64_t request_id, int status, const std::vector<Header>& headers,
+                             std::string& body, const EventSink& emit);
 
 }  // namespace ephpm

@@ -28,9 +28,7 @@ class DirectSocket {
   void expect(uint64_t request_id, int keep_alive_seconds);
   // Whoever takes the request first answers it: PHP when its response is
   // ready, Node when it answers in PHP's place (timeout, shutdown).
-  bool take(uint64_t request_id) {
-    return pending_.compare_exchange_strong(request_id, 0);
-  }
+  bool take(uint64_t request_id) { return pending_.compare_exchange_strong(request_id, 0); }
   void close_afterwards() { keep_alive_seconds_.store(0); }
   int keep_alive_seconds() const { return keep_alive_seconds_.load(); }
 

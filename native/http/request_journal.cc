@@ -21,7 +21,8 @@ std::atomic<uint64_t>* id_at(char* where) { return reinterpret_cast<std::atomic<
 
 bool framing_header(const char* name, size_t length) {
   return (length == 14 && strncasecmp(name, "content-length", 14) == 0) ||
-         (length == 17 && strncasecmp(name, "transfer-encoding", 17) == 0) || (length == 6 && strncasecmp(name, "expect", 6) == 0);
+         (length == 17 && strncasecmp(name, "transfer-encoding", 17) == 0) ||
+         (length == 6 && strncasecmp(name, "expect", 6) == 0);
 }
 
 bool sends_length(const Request& request) {
@@ -84,7 +85,9 @@ bool RequestJournal::open(const std::string& path) {
   return true;
 }
 
-char* RequestJournal::slot(uint64_t id) const { return base_ + kHeaderBytes + (id % kSlots) * static_cast<size_t>(kSlotBytes); }
+char* RequestJournal::slot(uint64_t id) const {
+  return base_ + kHeaderBytes + (id % kSlots) * static_cast<size_t>(kSlotBytes);
+}
 
 void RequestJournal::record(const Request& request) {
   if (!base_ || request.connection == 0) return;

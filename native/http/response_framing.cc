@@ -51,7 +51,8 @@ void frame_response(std::vector<Header>& headers, const ResponseShape& shape) {
   } else if (shape.status == 304) {
     length = declared;
   } else if (shape.head_request) {
-    // The length GET would have. A framework that drops HEAD bodies (Symfony) and sets none claims none, as under php-fpm.
+    // The length GET would have. A framework that drops HEAD bodies (Symfony) and sets none claims none, as under
+    // php-fpm.
     if (declared) length = declared;
     else if (shape.complete && shape.body_size > 0) length = shape.body_size;
   } else if (shape.complete) {

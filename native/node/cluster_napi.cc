@@ -25,7 +25,8 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   std::vector<bool> replicated;
   for (uint32_t i = 0; i < flags.Length(); i++) replicated.push_back(flags.Get(i).ToBoolean().Value());
   std::string error;
-  auto outbox = Outbox::create(info[0].As<Napi::String>().Utf8Value(), replicated, static_cast<uint64_t>(info[2].As<Napi::Number>().DoubleValue()), error);
+  auto outbox = Outbox::create(info[0].As<Napi::String>().Utf8Value(), replicated,
+                               static_cast<uint64_t>(info[2].As<Napi::Number>().DoubleValue()), error);
   if (!outbox) return fail(info.Env(), error);
   cluster::install(std::move(outbox), cluster::Role::Applier);
   return info.Env().Undefined();
@@ -80,7 +81,9 @@ Napi::Value Apply(const Napi::CallbackInfo& info) {
   Napi::Buffer<char> key = info[1].As<Napi::Buffer<char>>();
   cluster::outbox()->observe(std::strtoull(info[3].As<Napi::String>().Utf8Value().c_str(), nullptr, 16));
   auto result = [&](Status status) {
-    return Napi::Number::New(env, status == Status::Ok || status == Status::Missing ? kApplied : status == Status::Refused ? kRefused : kFull);
+    return Napi::Number::New(env, status == Status::Ok || status == Status::Missing ? kApplied
+                                  : status == Status::Refused                       ? kRefused
+                                                                                    : kFull);
   };
   if (info[2].IsNull()) return result(table.erase(key.Data(), key.Length()));
   Napi::Array list = info[2].As<Napi::Array>();
@@ -113,7 +116,8 @@ Napi::Value Keys(const Napi::CallbackInfo& info) {
   Napi::Array keys = Napi::Array::New(info.Env());
   uint32_t cursor = 0;
   std::string key;
-  for (uint32_t n = 0; table.next(cursor, key, values.data()); n++) keys.Set(n, Napi::Buffer<char>::Copy(info.Env(), key.data(), key.size()));
+  for (uint32_t n = 0; table.next(cursor, key, values.data()); n++)
+    keys.Set(n, Napi::Buffer<char>::Copy(info.Env(), key.data(), key.size()));
   return keys;
 }
 

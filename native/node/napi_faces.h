@@ -14,7 +14,8 @@ void register_table_functions(Napi::Env env, Napi::Object exports);
 // taskResults, pushTask, tick, tickCounts, stopTasks: task and tick workers (task_napi.cc).
 void register_task_functions(Napi::Env env, Napi::Object exports);
 
-// clusterCreate, clusterAttach, clusterDrain, clusterApply, clusterKeys, clusterCounts, clusterRemove, clusterSweep (cluster_napi.cc).
+// clusterCreate, clusterAttach, clusterDrain, clusterApply, clusterKeys, clusterCounts, clusterRemove, clusterSweep
+// (cluster_napi.cc).
 void register_cluster_functions(Napi::Env env, Napi::Object exports);
 
 // lockServer, lockHolder: the lock a running supervisor holds (server_lock_napi.cc).
@@ -23,7 +24,8 @@ void register_server_lock_functions(Napi::Env env, Napi::Object exports);
 // batchScheduling: a worker's main thread yields to its PHP thread on wake-up (scheduling_napi.cc).
 void register_scheduling_functions(Napi::Env env, Napi::Object exports);
 
-// markParked, markAnswering, connectionState: a client connection's parked mark and what is unread (connection_state_napi.cc).
+// markParked, markAnswering, connectionState: a client connection's parked mark and what is unread
+// (connection_state_napi.cc).
 void register_connection_state_functions(Napi::Env env, Napi::Object exports);
 
 }  // namespace ephpm

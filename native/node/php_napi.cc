@@ -35,8 +35,8 @@ Napi::Value to_js_data(Napi::Env env, Event* event) {
     return Napi::Value(env, text);
   }
   auto* owned = new std::string(std::move(data));
-  return Napi::Buffer<char>::New(env, owned->data(), owned->size(),
-                                 [](Napi::Env, char*, std::string* hint) { delete hint; }, owned);
+  return Napi::Buffer<char>::New(
+      env, owned->data(), owned->size(), [](Napi::Env, char*, std::string* hint) { delete hint; }, owned);
 }
 
 void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
@@ -123,7 +123,8 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   runtime.script = options.Get("script").As<Napi::String>().Utf8Value();
   runtime.ini = options.Get("ini").As<Napi::String>().Utf8Value();
   runtime.stack_size = static_cast<size_t>(options.Get("stackSize").As<Napi::Number>().Int64Value());
-  if (options.Get("documentRoot").IsString()) runtime.document_root = options.Get("documentRoot").As<Napi::String>().Utf8Value();
+  if (options.Get("documentRoot").IsString())
+    runtime.document_root = options.Get("documentRoot").As<Napi::String>().Utf8Value();
   std::map<int, std::string> status_texts;
   if (options.Get("statusTexts").IsObject()) {
     Napi::Object texts = options.Get("statusTexts").As<Napi::Object>();
@@ -134,9 +135,13 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
     }
   }
   set_status_texts(std::move(status_texts));
-  size_t response_memory = options.Get("responseMemoryBytes").IsNumber() ? static_cast<size_t>(options.Get("responseMemoryBytes").As<Napi::Number>().Int64Value()) : 1024 * 1024;
-  if (options.Get("journalPath").IsString()) g_bridge->journal.open(options.Get("journalPath").As<Napi::String>().Utf8Value());
-  configure_spill(response_memory, options.Get("tempDir").IsString() ? options.Get("tempDir").As<Napi::String>().Utf8Value() : "");
+  size_t response_memory = options.Get("responseMemoryBytes").IsNumber()
+                               ? static_cast<size_t>(options.Get("responseMemoryBytes").As<Napi::Number>().Int64Value())
+                               : 1024 * 1024;
+  if (options.Get("journalPath").IsString())
+    g_bridge->journal.open(options.Get("journalPath").As<Napi::String>().Utf8Value());
+  configure_spill(response_memory,
+                  options.Get("tempDir").IsString() ? options.Get("tempDir").As<Napi::String>().Utf8Value() : "");
 
   g_events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ephpm-php-events", 0, 1);
   std::string error = start_php_thread(runtime, g_bridge, emit);
@@ -158,8 +163,8 @@ Napi::Value Dispatch(const Napi::CallbackInfo& info) {
   auto request = std::make_unique<Request>();
   request->id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
   std::string head = latin1(info.Env(), info[1]);
-  std::string* fields[] = {&request->method, &request->uri, &request->protocol, &request->scheme,
-                           &request->remote_addr, &request->server_addr};
+  std::string* fields[] = {&request->method, &request->uri,         &request->protocol,
+                           &request->scheme, &request->remote_addr, &request->server_addr};
   size_t position = 0;
   for (std::string* field : fields) {
     size_t end = head.find('\n', position);
@@ -206,7 +211,8 @@ Napi::Value Taken(const Napi::CallbackInfo& info) {
 
 // cancel(id): true if the request was still queued and PHP will never see it.
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), g_bridge->cancel(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value())));
+  return Napi::Boolean::New(info.Env(),
+                            g_bridge->cancel(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value())));
 }
 
 // abandon(id): the client of this request is gone; send_chunk() returns false.
@@ -258,7 +264,8 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   result.Set("phpVersion", built_php_version());
   result.Set("zendApi", ZEND_MODULE_API_NO);
   Dl_info library;
-  if (dladdr(reinterpret_cast<void*>(&php_embed_init), &library) && library.dli_fname) result.Set("libphp", library.dli_fname);
+  if (dladdr(reinterpret_cast<void*>(&php_embed_init), &library) && library.dli_fname)
+    result.Set("libphp", library.dli_fname);
   return result;
 }
 

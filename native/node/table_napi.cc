@@ -38,7 +38,9 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
       Napi::Object column = columns.Get(c).As<Napi::Object>();
       std::string type = column.Get("type").As<Napi::String>().Utf8Value();
       spec.columns.push_back({column.Get("name").As<Napi::String>().Utf8Value(),
-                              type == "int" ? ColumnType::Int : type == "float" ? ColumnType::Float : ColumnType::String,
+                              type == "int"     ? ColumnType::Int
+                              : type == "float" ? ColumnType::Float
+                                                : ColumnType::String,
                               column.Get("size").As<Napi::Number>().Uint32Value()});
     }
     specs.push_back(std::move(spec));
@@ -98,7 +100,9 @@ std::unique_ptr<Segment> open_or_throw(Napi::Env env, const std::string& name, b
   std::string error;
   auto segment = Segment::open(name, error);
   missing = !segment && (error == "missing" || error == "incomplete");
-  if (!segment && !missing) Napi::Error::New(env, "the tables' shared memory /dev/shm" + name + " cannot be used (" + error + ")").ThrowAsJavaScriptException();
+  if (!segment && !missing)
+    Napi::Error::New(env, "the tables' shared memory /dev/shm" + name + " cannot be used (" + error + ")")
+        .ThrowAsJavaScriptException();
   return segment;
 }
 
@@ -160,7 +164,8 @@ Napi::Value Rows(const Napi::CallbackInfo& info) {
   }
   uint32_t cursor = 0;
   std::string key;
-  for (uint32_t n = 0; n < limit && table->next(cursor, key, values.data()); n++) rows.Set(n, row_to_js(env, *table, key, values.data()));
+  for (uint32_t n = 0; n < limit && table->next(cursor, key, values.data()); n++)
+    rows.Set(n, row_to_js(env, *table, key, values.data()));
   return rows;
 }
 

@@ -98,9 +98,7 @@ bool execute_worker_script(const char* path) {
   bool completed = false;
   zend_file_handle file;
   zend_stream_init_filename(&file, path);
-  zend_try {
-    completed = php_execute_script(&file);
-  }
+  zend_try { completed = php_execute_script(&file); }
   zend_end_try();
   zend_destroy_file_handle(&file);
   return completed;
@@ -138,8 +136,8 @@ void run_worker_loop() {
     if (state.took_request_this_run) {
       failures_in_a_row = 0;
     } else {
-      emit_text(EventKind::ScriptError, state.last_error.empty() ? "the worker script ended before calling take_request()"
-                                                                  : state.last_error);
+      emit_text(EventKind::ScriptError,
+                state.last_error.empty() ? "the worker script ended before calling take_request()" : state.last_error);
       reject_waiting_requests();
       failures_in_a_row++;
       state.bridge->pause(failures_in_a_row >= 5 ? 5000 : 100 * (1 << failures_in_a_row));
@@ -188,7 +186,8 @@ void* thread_main(void*) {
     if (libphp_matches_build()) run_worker_loop();
     php_embed_shutdown();
   } else {
-    emit_text(EventKind::ScriptError, "PHP failed to start (php_embed_init); check the ini settings and the extensions in conf.d");
+    emit_text(EventKind::ScriptError,
+              "PHP failed to start (php_embed_init); check the ini settings and the extensions in conf.d");
   }
   emit_text(EventKind::Stopped, "");
   return nullptr;
@@ -199,7 +198,6 @@ void* thread_main(void*) {
 WorkerState& worker_state() { return *g_state; }
 
 const char* built_php_version() { return g_built_php_version; }
-
 
 std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, EventSink emit) {
   if (g_thread_started) return "PHP is already running in this process (one embedded PHP per process)";

@@ -11,8 +11,8 @@
 namespace ephpm {
 
 struct RuntimeOptions {
-  std::string script;   // absolute path of the worker script
-  std::string ini;      // "key=value\n" lines appended after the built-in defaults
+  std::string script;         // absolute path of the worker script
+  std::string ini;            // "key=value\n" lines appended after the built-in defaults
   std::string document_root;  // the app's public/ directory ($_SERVER['DOCUMENT_ROOT'])
   size_t stack_size = 64 * 1024 * 1024;
 };
@@ -25,7 +25,7 @@ struct WorkerState {
   EventSink emit;
   std::unique_ptr<Request> current;  // the request PHP is working on, if any
   Phase phase = Phase::Idle;
-  std::string output;                // echoed output not yet sent anywhere
+  std::string output;  // echoed output not yet sent anywhere
   std::string last_error;
   bool took_request_this_run = false;
 };
@@ -34,7 +34,6 @@ WorkerState& worker_state();
 
 // Starts the PHP thread. Returns an error message, or "" on success.
 std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, EventSink emit);
-
 
 // The PHP version this addon was compiled against.
 const char* built_php_version();

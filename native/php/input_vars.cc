@@ -8,7 +8,8 @@ namespace {
 
 void warn_input_vars_exceeded() {
   php_error_docref(nullptr, E_WARNING,
-                   "Input variables exceeded " ZEND_LONG_FMT ". To increase the limit change max_input_vars in php.ini.",
+                   "Input variables exceeded " ZEND_LONG_FMT
+                   ". To increase the limit change max_input_vars in php.ini.",
                    PG(max_input_vars));
 }
 

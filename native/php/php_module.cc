@@ -21,11 +21,13 @@ using Phase = WorkerState::Phase;
 bool require_open(const char* function, bool streaming) {
   WorkerState& state = worker_state();
   if (state.phase == Phase::Idle || !state.current) {
-    zend_throw_error(nullptr, "Ephpm\\Octane\\%s(): no request is waiting for a response; call take_request() first", function);
+    zend_throw_error(nullptr, "Ephpm\\Octane\\%s(): no request is waiting for a response; call take_request() first",
+                     function);
     return false;
   }
   if (streaming && state.phase != Phase::Streaming) {
-    zend_throw_error(nullptr, "Ephpm\\Octane\\%s(): no streamed response is open; call start_response() first", function);
+    zend_throw_error(nullptr, "Ephpm\\Octane\\%s(): no streamed response is open; call start_response() first",
+                     function);
     return false;
   }
   if (!streaming && state.phase != Phase::Open) {
@@ -120,11 +122,12 @@ namespace {
 
 PHP_MINIT_FUNCTION(ephpm) {
   if (table_module_startup(type, module_number) != SUCCESS) return FAILURE;  // table_php.cc
-  register_task_api(type);  // tasks/task_php.cc
+  register_task_api(type);                                                   // tasks/task_php.cc
   intern_server_vars();
   return SUCCESS;
 }
 
+// clang-format off
 zend_module_entry module_entry = {
   STANDARD_MODULE_HEADER,
   "ephpm",
@@ -133,6 +136,7 @@ zend_module_entry module_entry = {
   "0.1.0",
   STANDARD_MODULE_PROPERTIES
 };
+// clang-format on
 
 }  // namespace
 

@@ -8,15 +8,35 @@ namespace {
 // The fixed keys and values, interned once at module startup: a request's
 // $_SERVER then costs no hashing and no allocation for them.
 enum Key {
-  kRequestMethod, kRequestUri, kQueryString, kServerProtocol, kRequestScheme, kHttps, kGatewayInterface,
-  kServerSoftware, kServerName, kServerPort, kServerAddr, kRemoteAddr, kRemotePort, kDocumentRoot, kDocumentUri,
-  kScriptName, kScriptFilename, kPhpSelf, kRequestTime, kRequestTimeFloat, kContentType, kContentLength, kKeyCount
+  kRequestMethod,
+  kRequestUri,
+  kQueryString,
+  kServerProtocol,
+  kRequestScheme,
+  kHttps,
+  kGatewayInterface,
+  kServerSoftware,
+  kServerName,
+  kServerPort,
+  kServerAddr,
+  kRemoteAddr,
+  kRemotePort,
+  kDocumentRoot,
+  kDocumentUri,
+  kScriptName,
+  kScriptFilename,
+  kPhpSelf,
+  kRequestTime,
+  kRequestTimeFloat,
+  kContentType,
+  kContentLength,
+  kKeyCount
 };
 const char* const kKeyNames[kKeyCount] = {
-  "REQUEST_METHOD", "REQUEST_URI", "QUERY_STRING", "SERVER_PROTOCOL", "REQUEST_SCHEME", "HTTPS", "GATEWAY_INTERFACE",
-  "SERVER_SOFTWARE", "SERVER_NAME", "SERVER_PORT", "SERVER_ADDR", "REMOTE_ADDR", "REMOTE_PORT", "DOCUMENT_ROOT",
-  "DOCUMENT_URI", "SCRIPT_NAME", "SCRIPT_FILENAME", "PHP_SELF", "REQUEST_TIME", "REQUEST_TIME_FLOAT", "CONTENT_TYPE",
-  "CONTENT_LENGTH",
+    "REQUEST_METHOD",    "REQUEST_URI",        "QUERY_STRING", "SERVER_PROTOCOL", "REQUEST_SCHEME",  "HTTPS",
+    "GATEWAY_INTERFACE", "SERVER_SOFTWARE",    "SERVER_NAME",  "SERVER_PORT",     "SERVER_ADDR",     "REMOTE_ADDR",
+    "REMOTE_PORT",       "DOCUMENT_ROOT",      "DOCUMENT_URI", "SCRIPT_NAME",     "SCRIPT_FILENAME", "PHP_SELF",
+    "REQUEST_TIME",      "REQUEST_TIME_FLOAT", "CONTENT_TYPE", "CONTENT_LENGTH",
 };
 
 std::string g_document_root;

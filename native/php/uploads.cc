@@ -98,15 +98,18 @@ void build_multipart_form(const std::vector<FormPart>& parts, zval* post, zval* 
         register_string(part.name, part.value, post);
       } else if (fields == PG(max_input_vars) + 1) {
         php_error_docref(nullptr, E_WARNING,
-                         "Input variables exceeded " ZEND_LONG_FMT ". To increase the limit change max_input_vars in php.ini.",
+                         "Input variables exceeded " ZEND_LONG_FMT
+                         ". To increase the limit change max_input_vars in php.ini.",
                          PG(max_input_vars));
       }
-      if (strcasecmp(part.name.c_str(), "MAX_FILE_SIZE") == 0) max_file_size = ZEND_STRTOL(part.value.c_str(), nullptr, 10);
+      if (strcasecmp(part.name.c_str(), "MAX_FILE_SIZE") == 0)
+        max_file_size = ZEND_STRTOL(part.value.c_str(), nullptr, 10);
       continue;
     }
     if (!PG(file_uploads)) continue;
     if (uploads_left <= 0) {
-      if (uploads_left-- == 0) php_error_docref(nullptr, E_WARNING, "Maximum number of allowable file uploads has been exceeded");
+      if (uploads_left-- == 0)
+        php_error_docref(nullptr, E_WARNING, "Maximum number of allowable file uploads has been exceeded");
       continue;
     }
     std::string field = part.name.empty() ? std::to_string(anonymous++) : part.name;

@@ -40,8 +40,10 @@ std::string check_table(const char* at, uint64_t room, uint64_t& table_bytes) {
     const ColumnInfo& column = columns[c];
     if (!terminated(column.name, sizeof(column.name))) return where + "a column name is not terminated";
     bool string = column.type == ColumnType::String;
-    if (!string && column.type != ColumnType::Int && column.type != ColumnType::Float) return where + "a column has an unknown type";
-    if (string && (column.size == 0 || column.size > kMaxStringBytes)) return where + "a string column's size is out of range";
+    if (!string && column.type != ColumnType::Int && column.type != ColumnType::Float)
+      return where + "a column has an unknown type";
+    if (string && (column.size == 0 || column.size > kMaxStringBytes))
+      return where + "a string column's size is out of range";
     spec.columns.push_back({column.name, column.type, string ? column.size : 8});
   }
   Layout layout = layout_of(spec);
@@ -111,7 +113,8 @@ std::string check_segment(const char* base, uint64_t size) {
   uint64_t first = align(sizeof(SegmentHeader), 64);
   if (size < first) return "shorter than its header";
   const auto* header = reinterpret_cast<const SegmentHeader*>(base);
-  if (header->bytes != size) return "its header says " + std::to_string(header->bytes) + " bytes, the file has " + std::to_string(size);
+  if (header->bytes != size)
+    return "its header says " + std::to_string(header->bytes) + " bytes, the file has " + std::to_string(size);
   if (header->table_count > kMaxTables) return "table count out of range";
   uint64_t offset = first;
   for (uint32_t i = 0; i < header->table_count; i++) {

@@ -93,7 +93,9 @@ std::string Segment::create(const std::string& name, const std::vector<TableSpec
     close(fd);
     shm_unlink(name.c_str());
     struct statvfs fs {};
-    std::string free_space = statvfs("/dev/shm", &fs) == 0 ? std::to_string(uint64_t(fs.f_bavail) * fs.f_frsize / 1048576) + " MB" : "unknown";
+    std::string free_space = statvfs("/dev/shm", &fs) == 0
+                                 ? std::to_string(uint64_t(fs.f_bavail) * fs.f_frsize / 1048576) + " MB"
+                                 : "unknown";
     return "cannot reserve " + std::to_string(total / 1048576 + 1) + " MB of shared memory for the tables (" +
            strerror(reserved) + "; /dev/shm has " + free_space + " free)";
   }
@@ -131,7 +133,8 @@ std::unique_ptr<Segment> Segment::open(const std::string& name, std::string& err
   struct stat info {};
   if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_uid != geteuid() || (info.st_mode & 077) != 0) {
     char reason[96];
-    snprintf(reason, sizeof reason, "foreign: owned by uid %u with mode %04o", unsigned(info.st_uid), unsigned(info.st_mode & 07777));
+    snprintf(reason, sizeof reason, "foreign: owned by uid %u with mode %04o", unsigned(info.st_uid),
+             unsigned(info.st_mode & 07777));
     close(fd);
     error = reason;
     return nullptr;
@@ -218,7 +221,9 @@ std::string attach(const std::string& name) {
   if (g_attached) return "";
   std::string error;
   auto segment = Segment::open(name, error);
-  if (!segment) return "the tables' shared memory " + shm_path(name) + (error == "missing" ? " does not exist" : " cannot be used (" + error + ")");
+  if (!segment)
+    return "the tables' shared memory " + shm_path(name) +
+           (error == "missing" ? " does not exist" : " cannot be used (" + error + ")");
   g_attached = segment.release();
   return "";
 }

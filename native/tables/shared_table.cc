@@ -35,11 +35,17 @@ struct View {
   char* base() const { return reinterpret_cast<char*>(h); }
   ColumnInfo* columns() const { return reinterpret_cast<ColumnInfo*>(base() + h->off_columns); }
   Stripe& stripe(uint32_t s) const { return reinterpret_cast<Stripe*>(base() + h->off_stripes)[s]; }
-  std::atomic<uint32_t>& count(uint32_t s) const { return reinterpret_cast<std::atomic<uint32_t>*>(base() + h->off_counts)[s]; }
+  std::atomic<uint32_t>& count(uint32_t s) const {
+    return reinterpret_cast<std::atomic<uint32_t>*>(base() + h->off_counts)[s];
+  }
   uint32_t* bucket(uint32_t b) const { return reinterpret_cast<uint32_t*>(base() + h->off_buckets) + b; }
-  std::atomic<uint32_t>& state(uint32_t slot) const { return reinterpret_cast<std::atomic<uint32_t>*>(base() + h->off_states)[slot]; }
+  std::atomic<uint32_t>& state(uint32_t slot) const {
+    return reinterpret_cast<std::atomic<uint32_t>*>(base() + h->off_states)[slot];
+  }
   char* undo(uint32_t s) const { return base() + h->off_undo + uint64_t(h->values_size) * s; }
-  RowHead* row(uint32_t slot) const { return reinterpret_cast<RowHead*>(base() + h->off_rows + uint64_t(h->row_stride) * slot); }
+  RowHead* row(uint32_t slot) const {
+    return reinterpret_cast<RowHead*>(base() + h->off_rows + uint64_t(h->row_stride) * slot);
+  }
   static char* values(RowHead* row) { return reinterpret_cast<char*>(row) + sizeof(RowHead); }
 
   uint32_t load(uint32_t* link) const { return __atomic_load_n(link, __ATOMIC_ACQUIRE); }
@@ -287,7 +293,8 @@ Status Table::set(const char* key, size_t len, const Value* values) {
   if (!single_word) {
     char* saved = view.undo(s);
     for (uint32_t c = 0; c < h_->column_count; c++) {
-      if (mask & (1ULL << c)) memcpy(saved + columns[c].offset, row_values + columns[c].offset, view.bytes_of(columns[c], row_values));
+      if (mask & (1ULL << c))
+        memcpy(saved + columns[c].offset, row_values + columns[c].offset, view.bytes_of(columns[c], row_values));
     }
     st.journal_mask = mask;
     st.journal_slot = *link - 1;
@@ -307,7 +314,8 @@ Status Table::add(const char* key, size_t len, uint32_t column, const Value& del
   auto apply = [&](char* row_values) {
     if (info.type == ColumnType::Int) {
       // Wraps on overflow like Swoole's (two's complement, no UB).
-      result.i = static_cast<int64_t>(static_cast<uint64_t>(read_int(row_values, info)) + static_cast<uint64_t>(delta.i));
+      result.i =
+          static_cast<int64_t>(static_cast<uint64_t>(read_int(row_values, info)) + static_cast<uint64_t>(delta.i));
     } else {
       result.f = read_float(row_values, info) + delta.f;
     }

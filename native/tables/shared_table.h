@@ -18,8 +18,8 @@ namespace ephpm::tables {
 
 enum class ColumnType : uint32_t { Int = 1, Float = 2, String = 3 };
 
-constexpr size_t kMaxKeyBytes = 63;     // Swoole's limit too
-constexpr size_t kMaxNameBytes = 63;    // table and column names
+constexpr size_t kMaxKeyBytes = 63;   // Swoole's limit too
+constexpr size_t kMaxNameBytes = 63;  // table and column names
 constexpr size_t kMaxColumns = 64;
 
 struct ColumnSpec {
@@ -57,7 +57,7 @@ struct alignas(64) Stripe {
 };
 
 struct RowHead {
-  uint32_t next;      // next slot in the bucket's chain, plus one; 0 ends it
+  uint32_t next;  // next slot in the bucket's chain, plus one; 0 ends it
   uint32_t key_len;
   uint64_t hash;
   char key[kMaxKeyBytes + 1];
@@ -83,8 +83,8 @@ class Table {
   explicit Table(TableHeader* header) : h_(header) {}
 
   const char* name() const;
-  uint32_t capacity() const;   // the declared row count
-  uint64_t count() const;      // rows in use
+  uint32_t capacity() const;  // the declared row count
+  uint64_t count() const;     // rows in use
   uint64_t memory_bytes() const;
   uint32_t column_count() const;
   const ColumnInfo& column(uint32_t index) const;

@@ -53,7 +53,8 @@ bool change(INTERNAL_FUNCTION_PARAMETERS, int sign) {
   if (column < 0) return false;
   const ColumnInfo& info = table.column(column);
   if (info.type == ColumnType::String) {
-    zend_throw_exception_ex(g_invalid_argument_ce, 0, "Column [%s] of table [%s] is a string column; %s() works on int and float columns.",
+    zend_throw_exception_ex(g_invalid_argument_ce, 0,
+                            "Column [%s] of table [%s] is a string column; %s() works on int and float columns.",
                             info.name, table.name(), sign > 0 ? "incr" : "decr");
     return false;
   }
@@ -82,7 +83,8 @@ bool change(INTERNAL_FUNCTION_PARAMETERS, int sign) {
 // ---- Ephpm\Octane\Table ----
 
 PHP_METHOD(Ephpm_Octane_Table, __construct) {
-  zend_throw_error(nullptr, "Tables are made by ephpm from their definitions; get one with \\Ephpm\\Octane\\table('name')");
+  zend_throw_error(nullptr,
+                   "Tables are made by ephpm from their definitions; get one with \\Ephpm\\Octane\\table('name')");
 }
 
 PHP_METHOD(Ephpm_Octane_Table, get) {
@@ -97,7 +99,8 @@ PHP_METHOD(Ephpm_Octane_Table, get) {
   const Table& table = *object->table;
   if (!check_key(table, key)) RETURN_THROWS();
   int column = -1;
-  if (field && ZSTR_LEN(field) > 0 && (column = column_or_throw(table, ZSTR_VAL(field), ZSTR_LEN(field))) < 0) RETURN_THROWS();
+  if (field && ZSTR_LEN(field) > 0 && (column = column_or_throw(table, ZSTR_VAL(field), ZSTR_LEN(field))) < 0)
+    RETURN_THROWS();
   char* values = row_buffer();
   if (!table.get(ZSTR_VAL(key), ZSTR_LEN(key), values, column)) RETURN_FALSE;
   if (column >= 0) column_to_zval(table.column(column), values, return_value);
@@ -199,9 +202,7 @@ PHP_METHOD(Ephpm_Octane_Table, current) {
 }
 
 // Cluster mode: a view of this table whose reads and writes go to Redis (native/cluster/strong_php.cc).
-PHP_METHOD(Ephpm_Octane_Table, strong) {
-  strong_view(INTERNAL_FUNCTION_PARAM_PASSTHRU);
-}
+PHP_METHOD(Ephpm_Octane_Table, strong) { strong_view(INTERNAL_FUNCTION_PARAM_PASSTHRU); }
 
 // ---- functions ----
 
@@ -230,7 +231,8 @@ PHP_FUNCTION(Ephpm_Octane_table) {
   }
   std::string names;
   for (size_t i = 0; i < list.size(); i++) names += (i ? ", " : "") + std::string(list[i].name());
-  zend_throw_exception_ex(g_table_exception_ce, 0, "No table [%s]; the tables this server defines: %s.", ZSTR_VAL(name), names.c_str());
+  zend_throw_exception_ex(g_table_exception_ce, 0, "No table [%s]; the tables this server defines: %s.", ZSTR_VAL(name),
+                          names.c_str());
 }
 
 PHP_FUNCTION(Ephpm_Octane_tables) {

@@ -15,7 +15,8 @@ namespace ephpm {
 namespace {
 
 [[noreturn]] void pause_forever(const tables::Table& table, const char* key, size_t len) {
-  fprintf(stderr, "ephpm-test: pid %d paused mid-write of key [%.*s] in table [%s]\n", getpid(), static_cast<int>(len), key, table.name());
+  fprintf(stderr, "ephpm-test: pid %d paused mid-write of key [%.*s] in table [%s]\n", getpid(), static_cast<int>(len),
+          key, table.name());
   fflush(stderr);
   for (;;) sleep(3600);
 }

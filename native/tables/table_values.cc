@@ -31,8 +31,11 @@ std::string column_list(const Table& table) {
 }
 
 bool wrong_type(const Table& table, const ColumnInfo& column, zval* value) {
-  const char* kind = column.type == ColumnType::Int ? "an int" : column.type == ColumnType::Float ? "a float" : "a string";
-  zend_type_error("Column [%s] of table [%s] takes %s, %s given", column.name, table.name(), kind, zend_zval_type_name(value));
+  const char* kind = column.type == ColumnType::Int     ? "an int"
+                     : column.type == ColumnType::Float ? "a float"
+                                                        : "a string";
+  zend_type_error("Column [%s] of table [%s] takes %s, %s given", column.name, table.name(), kind,
+                  zend_zval_type_name(value));
   return false;
 }
 
@@ -47,7 +50,8 @@ bool check_key(const Table& table, zend_string* key) {
   }
   if (ZSTR_LEN(key) > tables::kMaxKeyBytes) {
     zend_throw_exception_ex(g_invalid_argument_ce, 0, "Key [%s] is %zu bytes; table [%s] keys hold at most %zu bytes.",
-                            preview(ZSTR_VAL(key), ZSTR_LEN(key)).c_str(), ZSTR_LEN(key), table.name(), tables::kMaxKeyBytes);
+                            preview(ZSTR_VAL(key), ZSTR_LEN(key)).c_str(), ZSTR_LEN(key), table.name(),
+                            tables::kMaxKeyBytes);
     return false;
   }
   return true;
@@ -64,8 +68,10 @@ int column_or_throw(const Table& table, const char* name, size_t len) {
 
 void throw_full(const Table& table, zend_string* key) {
   zend_throw_exception_ex(g_table_exception_ce, 0,
-                          "Table [%s] is full: it holds %u rows, so key [%s] was not added. Give it more rows in its definition, e.g. \"%s:%u\".",
-                          table.name(), table.capacity(), preview(ZSTR_VAL(key), ZSTR_LEN(key)).c_str(), table.name(), table.capacity() * 2);
+                          "Table [%s] is full: it holds %u rows, so key [%s] was not added. Give it more rows in its "
+                          "definition, e.g. \"%s:%u\".",
+                          table.name(), table.capacity(), preview(ZSTR_VAL(key), ZSTR_LEN(key)).c_str(), table.name(),
+                          table.capacity() * 2);
 }
 
 // Octane's own exception when Octane is installed, so `catch` blocks written
@@ -75,12 +81,14 @@ static void throw_value_too_large(const Table& table, const ColumnInfo& column, 
   zend_class_entry* ce = zend_lookup_class(octane);
   zend_string_release(octane);
   if (EG(exception)) return;  // the autoloader failed; that error goes up
-  if (!ce || !instanceof_function(ce, zend_ce_throwable) || (ce->ce_flags & (ZEND_ACC_INTERFACE | ZEND_ACC_EXPLICIT_ABSTRACT_CLASS))) {
+  if (!ce || !instanceof_function(ce, zend_ce_throwable) ||
+      (ce->ce_flags & (ZEND_ACC_INTERFACE | ZEND_ACC_EXPLICIT_ABSTRACT_CLASS))) {
     ce = g_value_too_large_ce;
   }
   // Octane's own sentence first (its tests and apps match on it), then the sizes.
-  zend_throw_exception_ex(ce, 0, "Value [%s...] is too large for [%s] column. It is %zu bytes; column [%s] of table [%s] holds at most %u.",
-                          std::string(value, len < 20 ? len : 20).c_str(), column.name, len, column.name, table.name(), column.size);
+  zend_throw_exception_ex(
+      ce, 0, "Value [%s...] is too large for [%s] column. It is %zu bytes; column [%s] of table [%s] holds at most %u.",
+      std::string(value, len < 20 ? len : 20).c_str(), column.name, len, column.name, table.name(), column.size);
 }
 
 // ---- values in ----
@@ -90,11 +98,14 @@ bool whole_number(const Table& table, const ColumnInfo& column, double number, i
     out = zend_dval_to_lval(number);
     return true;
   }
-  if (std::isfinite(number) && number == std::trunc(number) && number >= -9223372036854775808.0 && number < 9223372036854775808.0) {
+  if (std::isfinite(number) && number == std::trunc(number) && number >= -9223372036854775808.0 &&
+      number < 9223372036854775808.0) {
     out = static_cast<int64_t>(number);
     return true;
   }
-  zend_throw_exception_ex(g_invalid_argument_ce, 0, "Column [%s] of table [%s] holds integers; %.17g is not a whole number.", column.name, table.name(), number);
+  zend_throw_exception_ex(g_invalid_argument_ce, 0,
+                          "Column [%s] of table [%s] holds integers; %.17g is not a whole number.", column.name,
+                          table.name(), number);
   return false;
 }
 
@@ -104,9 +115,15 @@ static bool to_number(const Table& table, const ColumnInfo& column, zval* value,
   double double_value;
   switch (Z_TYPE_P(value)) {
     case IS_NULL:
-    case IS_FALSE: long_value = 0; break;
-    case IS_TRUE: long_value = 1; break;
-    case IS_LONG: long_value = Z_LVAL_P(value); break;
+    case IS_FALSE:
+      long_value = 0;
+      break;
+    case IS_TRUE:
+      long_value = 1;
+      break;
+    case IS_LONG:
+      long_value = Z_LVAL_P(value);
+      break;
     case IS_DOUBLE:
       if (!is_int) return out.f = Z_DVAL_P(value), true;
       return whole_number(table, column, Z_DVAL_P(value), out.i, swoole);
@@ -119,14 +136,16 @@ static bool to_number(const Table& table, const ColumnInfo& column, zval* value,
       if (kind != IS_LONG) return wrong_type(table, column, value);
       break;
     }
-    default: return wrong_type(table, column, value);
+    default:
+      return wrong_type(table, column, value);
   }
   if (is_int) out.i = long_value;
   else out.f = static_cast<double>(long_value);
   return true;
 }
 
-bool to_value(const Table& table, const ColumnInfo& column, zval* value, Value& out, Temporaries& temporaries, bool swoole) {
+bool to_value(const Table& table, const ColumnInfo& column, zval* value, Value& out, Temporaries& temporaries,
+              bool swoole) {
   ZVAL_DEREF(value);
   out.present = true;
   if (column.type != ColumnType::String) return to_number(table, column, value, out, swoole);
@@ -161,7 +180,8 @@ bool to_values(const Table& table, HashTable* row, Value* values, Temporaries& t
     if (swoole && table.find_column(text, len) < 0) continue;
     int column = column_or_throw(table, text, len);
     if (column < 0 || !to_value(table, table.column(column), value, values[column], temporaries, swoole)) return false;
-  } ZEND_HASH_FOREACH_END();
+  }
+  ZEND_HASH_FOREACH_END();
   return true;
 }
 

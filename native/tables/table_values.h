@@ -20,7 +20,8 @@ bool check_key(const tables::Table& table, zend_string* key);
 int column_or_throw(const tables::Table& table, const char* name, size_t len);
 void throw_full(const tables::Table& table, zend_string* key);
 // `truncate` (Octane::table(), as Swoole): a fraction is cut off instead of refused.
-bool whole_number(const tables::Table& table, const tables::ColumnInfo& column, double number, int64_t& out, bool truncate);
+bool whole_number(const tables::Table& table, const tables::ColumnInfo& column, double number, int64_t& out,
+                  bool truncate);
 
 // Owns the strings made while converting a row; released when the call ends.
 struct Temporaries {
@@ -32,10 +33,12 @@ struct Temporaries {
 };
 
 // `swoole` (Octane::table()): a fraction for an int column is truncated, as Swoole does.
-bool to_value(const tables::Table& table, const tables::ColumnInfo& column, zval* value, tables::Value& out, Temporaries& temporaries, bool swoole);
+bool to_value(const tables::Table& table, const tables::ColumnInfo& column, zval* value, tables::Value& out,
+              Temporaries& temporaries, bool swoole);
 
 // A row as set() takes it ([column => value], columns by name or position) into `values` (column_count() entries);
 // `swoole` (Octane::table()): columns the table does not declare are skipped, fractions for ints truncated.
-bool to_values(const tables::Table& table, HashTable* row, tables::Value* values, Temporaries& temporaries, bool swoole);
+bool to_values(const tables::Table& table, HashTable* row, tables::Value* values, Temporaries& temporaries,
+               bool swoole);
 
 }  // namespace ephpm

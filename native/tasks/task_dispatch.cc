@@ -320,7 +320,8 @@ class Call {
           break;
         case FrameType::ResultFailed: {
           TaskOutcome& outcome = finish(slot, offset, TaskOutcome::Kind::Failed);
-          if (!decode_failure(frame.payload, outcome.failure)) outcome.failure.message = "the task failed (its failure report was unreadable)";
+          if (!decode_failure(frame.payload, outcome.failure))
+            outcome.failure.message = "the task failed (its failure report was unreadable)";
           break;
         }
         case FrameType::QueueFull:
@@ -357,8 +358,9 @@ class Call {
       }
       TaskOutcome& outcome = finish(slot, s, TaskOutcome::Kind::WorkerDied);
       outcome.failure.class_name = "Ephpm\\Octane\\TaskWorkerDied";
-      outcome.failure.message = "The task worker running this task exited before it finished (killed, crashed or out of memory; " +
-                                connection.path + "). A new task worker is started in its place.";
+      outcome.failure.message =
+          "The task worker running this task exited before it finished (killed, crashed or out of memory; " +
+          connection.path + "). A new task worker is started in its place.";
     }
     full_[index] = false;  // its replacement starts empty
     disconnect(connection);

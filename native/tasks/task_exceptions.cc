@@ -24,7 +24,9 @@ zend_long long_property(zend_object* object, const char* name) {
   return value && Z_TYPE_P(value) == IS_LONG ? Z_LVAL_P(value) : 0;
 }
 
-std::string plural(size_t count, const char* noun) { return std::to_string(count) + " " + noun + (count == 1 ? "" : "s"); }
+std::string plural(size_t count, const char* noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
 
 void add_key(zval* keys, zend_string* key, zend_ulong index) {
   if (key) add_next_index_str(keys, zend_string_copy(key));
@@ -47,14 +49,17 @@ void throw_queue_full(const char* function, const DispatchReport& report, HashTa
   ZEND_HASH_FOREACH_END();
   size_t accepted_count = zend_hash_num_elements(Z_ARRVAL(accepted));
   size_t rejected_count = zend_hash_num_elements(Z_ARRVAL(rejected));
-  std::string others = accepted_count == 0 ? "none was queued"
-                       : "the other " + std::to_string(accepted_count) + (accepted_count == 1 ? " was" : " were") + " queued and " +
-                             (results_dropped ? "run, their results are not returned" : "will run") + " ($acceptedKeys)";
+  std::string others =
+      accepted_count == 0
+          ? "none was queued"
+          : "the other " + std::to_string(accepted_count) + (accepted_count == 1 ? " was" : " were") + " queued and " +
+                (results_dropped ? "run, their results are not returned" : "will run") + " ($acceptedKeys)";
   zend_object* error = zend_throw_exception_ex(
       g_task_queue_full, 0,
       "Ephpm\\Octane\\%s(): the task queue is full (%s, each holding as many tasks as --task-queue-size allows): "
       "%zu of %s refused ($rejectedKeys), %s; add --task-workers or raise --task-queue-size",
-      function, plural(report.task_workers, "task worker").c_str(), rejected_count, plural(i, "task").c_str(), others.c_str());
+      function, plural(report.task_workers, "task worker").c_str(), rejected_count, plural(i, "task").c_str(),
+      others.c_str());
   zend_update_property(g_task_queue_full, error, "acceptedKeys", sizeof("acceptedKeys") - 1, &accepted);
   zend_update_property(g_task_queue_full, error, "rejectedKeys", sizeof("rejectedKeys") - 1, &rejected);
   zval_ptr_dtor(&accepted);
@@ -83,14 +88,18 @@ TaskFailure failure_of(zend_object* error) {
 void failure_object(const TaskFailure& failure, bool worker_died, zval* out) {
   object_init_ex(out, worker_died ? g_task_worker_died : g_task_failed);
   zend_object* object = Z_OBJ_P(out);
-  zend_update_property_stringl(zend_ce_exception, object, "message", sizeof("message") - 1, failure.message.data(), failure.message.size());
+  zend_update_property_stringl(zend_ce_exception, object, "message", sizeof("message") - 1, failure.message.data(),
+                               failure.message.size());
   zend_update_property_long(zend_ce_exception, object, "code", sizeof("code") - 1, failure.code);
   if (!failure.file.empty()) {
-    zend_update_property_stringl(zend_ce_exception, object, "file", sizeof("file") - 1, failure.file.data(), failure.file.size());
+    zend_update_property_stringl(zend_ce_exception, object, "file", sizeof("file") - 1, failure.file.data(),
+                                 failure.file.size());
     zend_update_property_long(zend_ce_exception, object, "line", sizeof("line") - 1, failure.line);
   }
-  zend_update_property_stringl(g_task_failed, object, "originalClass", sizeof("originalClass") - 1, failure.class_name.data(), failure.class_name.size());
-  zend_update_property_stringl(g_task_failed, object, "originalTrace", sizeof("originalTrace") - 1, failure.trace.data(), failure.trace.size());
+  zend_update_property_stringl(g_task_failed, object, "originalClass", sizeof("originalClass") - 1,
+                               failure.class_name.data(), failure.class_name.size());
+  zend_update_property_stringl(g_task_failed, object, "originalTrace", sizeof("originalTrace") - 1,
+                               failure.trace.data(), failure.trace.size());
 }
 
 bool report_problem(const char* function, const DispatchReport& report, HashTable* tasks, zend_long wait_ms) {
@@ -99,14 +108,17 @@ bool report_problem(const char* function, const DispatchReport& report, HashTabl
     case DispatchStatus::Done:
       return false;
     case DispatchStatus::NoTaskWorkers:
-      zend_throw_error(nullptr, "Ephpm\\Octane\\%s(): this server runs no task workers; start it with --task-workers=N "
-                       "(or task_workers = N under [server] in ephpm.toml)", function);
+      zend_throw_error(nullptr,
+                       "Ephpm\\Octane\\%s(): this server runs no task workers; start it with --task-workers=N "
+                       "(or task_workers = N under [server] in ephpm.toml)",
+                       function);
       return true;
     case DispatchStatus::QueueFull:
       throw_queue_full(function, report, tasks, std::strcmp(function, "run_tasks") == 0);
       return true;
     case DispatchStatus::Timeout:
-      zend_throw_exception_ex(g_task_timeout, 0, "Ephpm\\Octane\\%s(): %zu of %zu task%s did not finish within " ZEND_LONG_FMT " ms",
+      zend_throw_exception_ex(g_task_timeout, 0,
+                              "Ephpm\\Octane\\%s(): %zu of %zu task%s did not finish within " ZEND_LONG_FMT " ms",
                               function, report.unfinished, total, total == 1 ? "" : "s", wait_ms);
       return true;
   }

@@ -102,18 +102,18 @@ void fail_unfinished_task() {
   TaskFailure failure;
   failure.class_name = "Ephpm\\Octane\\TaskNotFinished";
   if (g_fatal.seen) {
-    failure.message = std::string("PHP ") + error_type_name(g_fatal.type) + ":  " + g_fatal.message + " in " + g_fatal.file + " on line " +
-                      std::to_string(g_fatal.line);
+    failure.message = std::string("PHP ") + error_type_name(g_fatal.type) + ":  " + g_fatal.message + " in " +
+                      g_fatal.file + " on line " + std::to_string(g_fatal.line);
     failure.code = g_fatal.type;
     failure.file = g_fatal.file;
     failure.line = g_fatal.line;
   } else {
-    failure.message = "The task worker script ended while running this task without a PHP error: exit() was called "
-                      "(or the script returned) before finish_task() or fail_task().";
+    failure.message =
+        "The task worker script ended while running this task without a PHP error: exit() was called "
+        "(or the script returned) before finish_task() or fail_task().";
   }
   answer_task(FrameType::ResultFailed, encode_failure(failure));
 }
-
 
 bool collect_payloads(HashTable* tasks, std::vector<std::string>& payloads) {
   zend_string* key;
@@ -122,8 +122,12 @@ bool collect_payloads(HashTable* tasks, std::vector<std::string>& payloads) {
   ZEND_HASH_FOREACH_KEY_VAL(tasks, index, key, value) {
     ZVAL_DEREF(value);
     if (Z_TYPE_P(value) != IS_STRING) {
-      if (key) zend_argument_type_error(1, "must contain only strings (serialized tasks), %s given for key \"%s\"", zend_zval_type_name(value), ZSTR_VAL(key));
-      else zend_argument_type_error(1, "must contain only strings (serialized tasks), %s given for key " ZEND_ULONG_FMT, zend_zval_type_name(value), index);
+      if (key)
+        zend_argument_type_error(1, "must contain only strings (serialized tasks), %s given for key \"%s\"",
+                                 zend_zval_type_name(value), ZSTR_VAL(key));
+      else
+        zend_argument_type_error(1, "must contain only strings (serialized tasks), %s given for key " ZEND_ULONG_FMT,
+                                 zend_zval_type_name(value), index);
       return false;
     }
     payloads.emplace_back(Z_STRVAL_P(value), Z_STRLEN_P(value));
@@ -132,15 +136,16 @@ bool collect_payloads(HashTable* tasks, std::vector<std::string>& payloads) {
   return true;
 }
 
-
 }  // namespace
 
 bool require_role(const char* function, const char* wanted) {
   std::string current = role();
   if (current == wanted) return true;
-  zend_throw_error(nullptr, "Ephpm\\Octane\\%s() only works in a%s %s worker, and this is a%s %s worker; "
+  zend_throw_error(nullptr,
+                   "Ephpm\\Octane\\%s() only works in a%s %s worker, and this is a%s %s worker; "
                    "branch on Ephpm\\Octane\\worker_role() in the worker script",
-                   function, std::strcmp(wanted, "http") == 0 ? "n" : "", wanted, current == "http" ? "n" : "", current.c_str());
+                   function, std::strcmp(wanted, "http") == 0 ? "n" : "", wanted, current == "http" ? "n" : "",
+                   current.c_str());
   return false;
 }
 
@@ -156,8 +161,9 @@ PHP_FUNCTION(Ephpm_Octane_take_task) {
   bool new_run = !worker_state().took_request_this_run;
   if (g_task_open && new_run) fail_unfinished_task();
   if (g_task_open) {
-    fail_task_with("Ephpm\\Octane\\TaskNotFinished",
-                   "The task worker script took its next task without answering this one; call finish_task() or fail_task().");
+    fail_task_with(
+        "Ephpm\\Octane\\TaskNotFinished",
+        "The task worker script took its next task without answering this one; call finish_task() or fail_task().");
   }
   announce_ready();
   QueuedTask task;
@@ -251,9 +257,12 @@ PHP_FUNCTION(Ephpm_Octane_dispatch_tasks) {
   DispatchReport report = dispatch_tasks(payloads, kHandOverMs);
   if (report.status == DispatchStatus::Timeout) {
     size_t queued = payloads.size() - report.unfinished;
-    zend_throw_exception_ex(g_task_timeout, 0, "Ephpm\\Octane\\dispatch_tasks(): no task worker took %zu of %zu task%s within " ZEND_LONG_FMT
-                            " ms (all task workers are restarting or their sockets are full); %zu %s queued and will run",
-                            report.unfinished, payloads.size(), payloads.size() == 1 ? "" : "s", kHandOverMs, queued, queued == 1 ? "was" : "were");
+    zend_throw_exception_ex(
+        g_task_timeout, 0,
+        "Ephpm\\Octane\\dispatch_tasks(): no task worker took %zu of %zu task%s within " ZEND_LONG_FMT
+        " ms (all task workers are restarting or their sockets are full); %zu %s queued and will run",
+        report.unfinished, payloads.size(), payloads.size() == 1 ? "" : "s", kHandOverMs, queued,
+        queued == 1 ? "was" : "were");
     RETURN_THROWS();
   }
   report_problem("dispatch_tasks", report, tasks, kHandOverMs);

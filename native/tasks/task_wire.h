@@ -9,14 +9,14 @@
 namespace ephpm {
 
 enum class FrameType : uint8_t {
-  Task = 1,         // run it and reply
-  TaskNoReply = 2,  // fire-and-forget
-  ResultOk = 16,    // payload: the task's result string
+  Task = 1,           // run it and reply
+  TaskNoReply = 2,    // fire-and-forget
+  ResultOk = 16,      // payload: the task's result string
   ResultFailed = 17,  // payload: an encoded TaskFailure
-  QueueFull = 18,   // the task worker holds too many tasks; this one was not taken
-  Gone = 19,        // the task worker is draining; this one was not taken, send it elsewhere
-  Draining = 20,    // notice (id 0): send no more tasks on this connection
-  Accepted = 21,    // the task is queued (sent before it reaches PHP); a Task's result follows later
+  QueueFull = 18,     // the task worker holds too many tasks; this one was not taken
+  Gone = 19,          // the task worker is draining; this one was not taken, send it elsewhere
+  Draining = 20,      // notice (id 0): send no more tasks on this connection
+  Accepted = 21,      // the task is queued (sent before it reaches PHP); a Task's result follows later
 };
 
 constexpr size_t kFrameHeaderBytes = 9;

@@ -5,7 +5,12 @@ import { formatBytes, formatTable, tableCell } from './format.js';
 
 /** `ephpm status`: the line about the link to Redis. */
 export function clusterLine(cluster: ClusterStatus): string {
-  const state = cluster.state === 'connected' ? kleur.green('connected') : cluster.state === 'syncing' ? kleur.yellow('syncing') : kleur.red('degraded');
+  const state =
+    cluster.state === 'connected'
+      ? kleur.green('connected')
+      : cluster.state === 'syncing'
+        ? kleur.yellow('syncing')
+        : kleur.red('degraded');
   const since = new Date(cluster.since).toTimeString().slice(0, 8);
   const parts = [
     `cluster  node ${cluster.node}  ${cluster.redis}  ${state} since ${since}`,
@@ -21,11 +26,23 @@ export function clusterLine(cluster: ClusterStatus): string {
 export function clusterDumpTable(dump: ClusterTableDump, options: { unserialize?: boolean } = {}): string {
   const columns = dump.table.columns.map((column) => column.name);
   const cell = (value: string | number) => tableCell(value, options);
-  return formatTable(['KEY', ...columns, 'CLUSTER (REDIS)'], dump.rows.map((row) => {
-    const shown = row.local ?? row.cluster!;
-    const verdict = row.differs.length === 0
-      ? 'same'
-      : !row.local ? 'only in Redis' : !row.cluster ? 'not in Redis' : `differs: ${row.differs.map((column) => `${column}=${cell(row.cluster![column]!)}`).join(', ')}`;
-    return [tableCell(row.key), ...columns.map((column) => (row.local ? cell(shown[column]!) : '-')), row.differs.length === 0 ? verdict : kleur.red(`* ${verdict}`)];
-  }));
+  return formatTable(
+    ['KEY', ...columns, 'CLUSTER (REDIS)'],
+    dump.rows.map((row) => {
+      const shown = row.local ?? row.cluster!;
+      const verdict =
+        row.differs.length === 0
+          ? 'same'
+          : !row.local
+            ? 'only in Redis'
+            : !row.cluster
+              ? 'not in Redis'
+              : `differs: ${row.differs.map((column) => `${column}=${cell(row.cluster![column]!)}`).join(', ')}`;
+      return [
+        tableCell(row.key),
+        ...columns.map((column) => (row.local ? cell(shown[column]!) : '-')),
+        row.differs.length === 0 ? verdict : kleur.red(`* ${verdict}`),
+      ];
+    }),
+  );
 }

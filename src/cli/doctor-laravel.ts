@@ -11,20 +11,44 @@ import { parseTableDefinitions } from '../runtime/tables/table-definitions.js';
 import { parseByteSize } from '../runtime/sizes.js';
 import type { Check } from './doctor-check.js';
 
-const WRITABLE = ['storage', 'storage/app', 'storage/framework', 'storage/framework/cache', 'storage/framework/sessions', 'storage/framework/views', 'storage/logs', 'bootstrap/cache'];
+const WRITABLE = [
+  'storage',
+  'storage/app',
+  'storage/framework',
+  'storage/framework/cache',
+  'storage/framework/sessions',
+  'storage/framework/views',
+  'storage/logs',
+  'bootstrap/cache',
+];
 const MIN_MEMORY = 128 * 1024 * 1024;
 
 /** `ephpm doctor` in a Laravel app: Octane and the driver, the app's config as it resolves it, its files, its PHP needs. */
 export async function laravelChecks(root: string, info: RuntimeInfo | null): Promise<Check[]> {
   const missing = missingLaravelPackages(root);
   if (missing.length > 0) {
-    return [{ name: 'Laravel + Octane', status: 'fail', detail: `${missing.join(' and ')} not installed`, fix: `npx ephpm init  (or: ${composerRequireCommand(missing)})` }];
+    return [
+      {
+        name: 'Laravel + Octane',
+        status: 'fail',
+        detail: `${missing.join(' and ')} not installed`,
+        fix: `npx ephpm init  (or: ${composerRequireCommand(missing)})`,
+      },
+    ];
   }
-  const checks: Check[] = [{ name: 'Laravel + Octane', status: 'ok', detail: 'laravel/octane and ephpm/octane-driver installed' }, checkVersions(root)];
+  const checks: Check[] = [
+    { name: 'Laravel + Octane', status: 'ok', detail: 'laravel/octane and ephpm/octane-driver installed' },
+    checkVersions(root),
+  ];
   try {
     checks.push(...configChecks(await readLaravelConfig(root)));
   } catch (error) {
-    checks.push({ name: 'Laravel config', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint : undefined });
+    checks.push({
+      name: 'Laravel config',
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: isEphpmError(error) ? error.hint : undefined,
+    });
   }
   checks.push(checkConfigCache(root), checkWritable(root));
   if (info) checks.push(checkRequiredExtensions(root, info), checkMemoryLimit(info));
@@ -34,19 +58,36 @@ export async function laravelChecks(root: string, info: RuntimeInfo | null): Pro
 function checkVersions(root: string): Check {
   const name = 'Laravel, Octane and driver versions';
   const installed = installedPackages(root)!;
-  const [framework, octane, driver] = ['laravel/framework', 'laravel/octane', 'ephpm/octane-driver'].map((pkg) => installed.get(pkg) ?? '?') as [string, string, string];
+  const [framework, octane, driver] = ['laravel/framework', 'laravel/octane', 'ephpm/octane-driver'].map(
+    (pkg) => installed.get(pkg) ?? '?',
+  ) as [string, string, string];
   const driverJson = join(root, 'vendor', 'ephpm', 'octane-driver', 'composer.json');
-  const requires = existsSync(driverJson) ? ((JSON.parse(readFileSync(driverJson, 'utf8')) as { require?: Record<string, string> }).require ?? {}) : {};
+  const requires = existsSync(driverJson)
+    ? ((JSON.parse(readFileSync(driverJson, 'utf8')) as { require?: Record<string, string> }).require ?? {})
+    : {};
   const runtime = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
   const detail = `laravel/framework ${framework}, laravel/octane ${octane}, ephpm/octane-driver ${driver}, runtime ${runtime}`;
-  for (const [pkg, version] of [['laravel/framework', framework], ['laravel/octane', octane]] as const) {
+  for (const [pkg, version] of [
+    ['laravel/framework', framework],
+    ['laravel/octane', octane],
+  ] as const) {
     const wanted = requires[pkg];
     if (wanted && !satisfiesConstraint(version, wanted)) {
-      return { name, status: 'fail', detail: `${detail}: the driver needs ${pkg} ${wanted}`, fix: `composer require ${pkg}:"${wanted}"` };
+      return {
+        name,
+        status: 'fail',
+        detail: `${detail}: the driver needs ${pkg} ${wanted}`,
+        fix: `composer require ${pkg}:"${wanted}"`,
+      };
     }
   }
   if (driver.replace(/^v/, '') !== runtime) {
-    return { name, status: 'warn', detail: `${detail}: the driver and the runtime are different releases`, fix: `composer require ephpm/octane-driver:^${runtime}` };
+    return {
+      name,
+      status: 'warn',
+      detail: `${detail}: the driver and the runtime are different releases`,
+      fix: `composer require ephpm/octane-driver:^${runtime}`,
+    };
   }
   return { name, status: 'ok', detail };
 }
@@ -54,17 +95,40 @@ function checkVersions(root: string): Check {
 function configChecks(config: LaravelConfig): Check[] {
   const checks: Check[] = [];
   const recache = config.configCached ? ', then php artisan config:cache' : '';
-  checks.push(config.octaneServer === 'ephpm'
-    ? { name: 'octane.server', status: 'ok', detail: 'ephpm' }
-    : { name: 'octane.server', status: 'fail', detail: `${config.octaneServer ?? 'not set'}: octane:start would start another server`, fix: `set OCTANE_SERVER=ephpm in .env${recache}  (npx ephpm init does it)` });
-  checks.push(config.appKeySet
-    ? { name: 'APP_KEY', status: 'ok', detail: 'set' }
-    : { name: 'APP_KEY', status: 'fail', detail: 'not set: encrypted cookies and sessions fail', fix: `php artisan key:generate${recache}` });
+  checks.push(
+    config.octaneServer === 'ephpm'
+      ? { name: 'octane.server', status: 'ok', detail: 'ephpm' }
+      : {
+          name: 'octane.server',
+          status: 'fail',
+          detail: `${config.octaneServer ?? 'not set'}: octane:start would start another server`,
+          fix: `set OCTANE_SERVER=ephpm in .env${recache}  (npx ephpm init does it)`,
+        },
+  );
+  checks.push(
+    config.appKeySet
+      ? { name: 'APP_KEY', status: 'ok', detail: 'set' }
+      : {
+          name: 'APP_KEY',
+          status: 'fail',
+          detail: 'not set: encrypted cookies and sessions fail',
+          fix: `php artisan key:generate${recache}`,
+        },
+  );
   try {
     const tables = parseTableDefinitions(config.octaneTables, 'octane.tables (config/octane.php)');
-    checks.push({ name: 'octane.tables', status: 'ok', detail: tables.length === 0 ? 'none' : tables.map((t) => `${t.name} (${t.rows} rows)`).join(', ') });
+    checks.push({
+      name: 'octane.tables',
+      status: 'ok',
+      detail: tables.length === 0 ? 'none' : tables.map((t) => `${t.name} (${t.rows} rows)`).join(', '),
+    });
   } catch (error) {
-    checks.push({ name: 'octane.tables', status: 'fail', detail: (error as Error).message, fix: `fix octane.tables in config/octane.php${recache}` });
+    checks.push({
+      name: 'octane.tables',
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: `fix octane.tables in config/octane.php${recache}`,
+    });
   }
   checks.push(checkSessionDriver(config.sessionDriver, recache));
   return checks;
@@ -78,12 +142,13 @@ function checkSessionDriver(driver: string | null, recache: string): Check {
   const name = 'session.driver';
   return driver === 'array'
     ? {
-      name,
-      status: 'warn',
-      detail: 'array: each worker keeps the sessions it wrote in its own memory, so a visitor\'s next request on another worker finds none, '
-        + 'and every request without a session cookie leaves one there for session.lifetime (memory grows with traffic)',
-      fix: `set SESSION_DRIVER=database (or file, redis, cookie) in .env${recache}`,
-    }
+        name,
+        status: 'warn',
+        detail:
+          "array: each worker keeps the sessions it wrote in its own memory, so a visitor's next request on another worker finds none, " +
+          'and every request without a session cookie leaves one there for session.lifetime (memory grows with traffic)',
+        fix: `set SESSION_DRIVER=database (or file, redis, cookie) in .env${recache}`,
+      }
     : { name, status: 'ok', detail: driver ?? 'not set' };
 }
 
@@ -97,7 +162,12 @@ function checkConfigCache(root: string): Check {
   const newer = sources.filter((file) => statSync(file).mtimeMs > cachedAt).map((file) => relative(root, file));
   return newer.length === 0
     ? { name, status: 'ok', detail: 'cached and up to date' }
-    : { name, status: 'warn', detail: `stale: ${newer.join(', ')} changed after php artisan config:cache`, fix: 'php artisan config:cache  (or php artisan config:clear)' };
+    : {
+        name,
+        status: 'warn',
+        detail: `stale: ${newer.join(', ')} changed after php artisan config:cache`,
+        fix: 'php artisan config:cache  (or php artisan config:clear)',
+      };
 }
 
 function checkWritable(root: string): Check {
@@ -113,15 +183,28 @@ function checkWritable(root: string): Check {
     else if (!canAccess(path, constants.W_OK)) problems.push(`${dir} is not writable`);
   }
   if (problems.length === 0) return { name, status: 'ok', detail: 'yes' };
-  const fix = [missing.length > 0 ? `mkdir -p ${missing.join(' ')}` : null, 'chmod -R u+w storage bootstrap/cache'].filter(Boolean).join(' && ');
-  return { name, status: 'fail', detail: problems.join('; '), fix: problems.some((p) => p.endsWith('not a directory')) ? `make each one a directory, then: ${fix}` : fix };
+  const fix = [missing.length > 0 ? `mkdir -p ${missing.join(' ')}` : null, 'chmod -R u+w storage bootstrap/cache']
+    .filter(Boolean)
+    .join(' && ');
+  return {
+    name,
+    status: 'fail',
+    detail: problems.join('; '),
+    fix: problems.some((p) => p.endsWith('not a directory')) ? `make each one a directory, then: ${fix}` : fix,
+  };
 }
 
 function checkRequiredExtensions(root: string, info: RuntimeInfo): Check {
   const name = 'PHP extensions the app requires';
-  const required = Object.keys(composerJson(root)?.require ?? {}).filter((pkg) => pkg.startsWith('ext-')).map((pkg) => pkg.slice(4));
+  const required = Object.keys(composerJson(root)?.require ?? {})
+    .filter((pkg) => pkg.startsWith('ext-'))
+    .map((pkg) => pkg.slice(4));
   if (required.length === 0) return { name, status: 'ok', detail: 'none required' };
-  const loaded = new Set([...info.extensions, ...info.zendExtensions].map((ext) => ext.toLowerCase().replace(/^zend opcache$/, 'zend-opcache')));
+  const loaded = new Set(
+    [...info.extensions, ...info.zendExtensions].map((ext) =>
+      ext.toLowerCase().replace(/^zend opcache$/, 'zend-opcache'),
+    ),
+  );
   const missing = required.filter((ext) => !loaded.has(ext.toLowerCase()));
   if (missing.length === 0) return { name, status: 'ok', detail: required.join(', ') };
   const minor = /^\d+\.\d+/.exec(info.phpVersion)?.[0] ?? '8.2';
@@ -144,10 +227,17 @@ function checkMemoryLimit(info: RuntimeInfo): Check {
   }
   return bytes >= MIN_MEMORY
     ? { name, status: 'ok', detail: info.memoryLimit }
-    : { name, status: 'warn', detail: `${info.memoryLimit}: a worker holds the booted app for its whole life; Laravel wants 128M or more`, fix: 'memory_limit = "256M" under [php] in ephpm.toml' };
+    : {
+        name,
+        status: 'warn',
+        detail: `${info.memoryLimit}: a worker holds the booted app for its whole life; Laravel wants 128M or more`,
+        fix: 'memory_limit = "256M" under [php] in ephpm.toml',
+      };
 }
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((path) => join(dir, path)).filter((path) => path.endsWith('.php'));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((path) => join(dir, path))
+    .filter((path) => path.endsWith('.php'));
 }

@@ -16,11 +16,30 @@ export interface DoctorReport {
   checks: Check[];
 }
 
-const LARAVEL_EXTENSIONS = ['mbstring', 'xml', 'dom', 'curl', 'sqlite3', 'pdo_sqlite', 'intl', 'zip', 'bcmath', 'tokenizer', 'ctype', 'fileinfo', 'openssl'];
+const LARAVEL_EXTENSIONS = [
+  'mbstring',
+  'xml',
+  'dom',
+  'curl',
+  'sqlite3',
+  'pdo_sqlite',
+  'intl',
+  'zip',
+  'bcmath',
+  'tokenizer',
+  'ctype',
+  'fileinfo',
+  'openssl',
+];
 const EXTENSION_PACKAGE: Record<string, string> = { dom: 'xml', pdo_sqlite: 'sqlite3' };
 const BUILT_IN = new Set(['tokenizer', 'ctype', 'fileinfo', 'openssl']);
 
-export async function runDoctor(options: { root?: string; config?: string; port?: number; host?: string }): Promise<DoctorReport> {
+export async function runDoctor(options: {
+  root?: string;
+  config?: string;
+  port?: number;
+  host?: string;
+}): Promise<DoctorReport> {
   const addon = checkAddon();
   const embedded: Check[] = [];
   const info = addon.status === 'ok' ? await embeddedPhp(options, embedded) : null;
@@ -43,7 +62,12 @@ function checkNode(): Check {
   const major = Number(process.versions.node.split('.')[0]);
   return major >= 20
     ? { name: 'Node.js', status: 'ok', detail: process.version }
-    : { name: 'Node.js', status: 'fail', detail: `${process.version}; ephpm needs 20 or newer`, fix: 'Install Node.js 20 or newer' };
+    : {
+        name: 'Node.js',
+        status: 'fail',
+        detail: `${process.version}; ephpm needs 20 or newer`,
+        fix: 'Install Node.js 20 or newer',
+      };
 }
 
 function checkPhpCli(info: RuntimeInfo | null): Check {
@@ -52,18 +76,37 @@ function checkPhpCli(info: RuntimeInfo | null): Check {
     const version = execFileSync('php', ['-r', 'echo PHP_VERSION;'], { encoding: 'utf8' }).trim();
     return version.startsWith(`${minor}.`)
       ? { name: 'PHP CLI', status: 'ok', detail: version }
-      : { name: 'PHP CLI', status: 'warn', detail: `${version}; ephpm embeds PHP ${minor}, so artisan and the server may disagree`, fix: `sudo apt-get install -y php${minor}-cli` };
+      : {
+          name: 'PHP CLI',
+          status: 'warn',
+          detail: `${version}; ephpm embeds PHP ${minor}, so artisan and the server may disagree`,
+          fix: `sudo apt-get install -y php${minor}-cli`,
+        };
   } catch {
-    return { name: 'PHP CLI', status: 'fail', detail: 'php is not on PATH (artisan and Composer need it)', fix: `sudo apt-get install -y php${minor}-cli` };
+    return {
+      name: 'PHP CLI',
+      status: 'fail',
+      detail: 'php is not on PATH (artisan and Composer need it)',
+      fix: `sudo apt-get install -y php${minor}-cli`,
+    };
   }
 }
 
 function checkAddon(): Check {
   try {
     const build = nativePhp().buildInfo();
-    return { name: 'native addon + libphp embed', status: 'ok', detail: `built against PHP ${build.phpVersion}, loads ${build.libphp ?? 'libphp'}` };
+    return {
+      name: 'native addon + libphp embed',
+      status: 'ok',
+      detail: `built against PHP ${build.phpVersion}, loads ${build.libphp ?? 'libphp'}`,
+    };
   } catch (error) {
-    return { name: 'native addon + libphp embed', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint : undefined };
+    return {
+      name: 'native addon + libphp embed',
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: isEphpmError(error) ? error.hint : undefined,
+    };
   }
 }
 
@@ -71,12 +114,23 @@ async function embeddedPhp(options: { root?: string; config?: string }, checks: 
   try {
     const info = await collectRuntimeInfo(options);
     const stale = info.warnings.find((w) => w.includes('runtime:build'));
-    checks.push(stale
-      ? { name: 'embedded PHP', status: 'warn', detail: stale, fix: 'ephpm runtime:build' }
-      : { name: 'embedded PHP', status: 'ok', detail: `PHP ${info.phpVersion}, ${info.extensions.length} extensions, ini ${info.iniFile ?? 'none'}` });
+    checks.push(
+      stale
+        ? { name: 'embedded PHP', status: 'warn', detail: stale, fix: 'ephpm runtime:build' }
+        : {
+            name: 'embedded PHP',
+            status: 'ok',
+            detail: `PHP ${info.phpVersion}, ${info.extensions.length} extensions, ini ${info.iniFile ?? 'none'}`,
+          },
+    );
     return info;
   } catch (error) {
-    checks.push({ name: 'embedded PHP', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint ?? 'ephpm runtime:build' : 'ephpm runtime:build' });
+    checks.push({
+      name: 'embedded PHP',
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: isEphpmError(error) ? (error.hint ?? 'ephpm runtime:build') : 'ephpm runtime:build',
+    });
     return null;
   }
 }
@@ -84,32 +138,60 @@ async function embeddedPhp(options: { root?: string; config?: string }, checks: 
 function checkExtensions(info: RuntimeInfo): Check {
   const loaded = new Set(info.extensions.map((e) => e.toLowerCase()));
   const missing = LARAVEL_EXTENSIONS.filter((e) => !loaded.has(e));
-  if (missing.length === 0) return { name: 'PHP extensions for Laravel', status: 'ok', detail: LARAVEL_EXTENSIONS.join(', ') };
+  if (missing.length === 0)
+    return { name: 'PHP extensions for Laravel', status: 'ok', detail: LARAVEL_EXTENSIONS.join(', ') };
   const minor = phpMinor(info);
-  const packages = [...new Set(missing.filter((e) => !BUILT_IN.has(e)).map((e) => `php${minor}-${EXTENSION_PACKAGE[e] ?? e}`))];
+  const packages = [
+    ...new Set(missing.filter((e) => !BUILT_IN.has(e)).map((e) => `php${minor}-${EXTENSION_PACKAGE[e] ?? e}`)),
+  ];
   return {
     name: 'PHP extensions for Laravel',
     status: 'fail',
     detail: `missing in the embedded PHP: ${missing.join(', ')}`,
-    fix: packages.length > 0 ? `sudo apt-get install -y ${packages.join(' ')}` : `enable them in ${info.iniFile ?? `/etc/php/${minor}/embed/php.ini`}`,
+    fix:
+      packages.length > 0
+        ? `sudo apt-get install -y ${packages.join(' ')}`
+        : `enable them in ${info.iniFile ?? `/etc/php/${minor}/embed/php.ini`}`,
   };
 }
 
 function checkOpcache(info: RuntimeInfo): Check {
   if (info.opcache.enabled) return { name: 'OPcache in the embedded PHP', status: 'ok', detail: 'enabled' };
   return info.opcache.loaded
-    ? { name: 'OPcache in the embedded PHP', status: 'warn', detail: 'loaded but disabled', fix: 'remove opcache.enable=0 from [php] in ephpm.toml or the embed php.ini' }
-    : { name: 'OPcache in the embedded PHP', status: 'warn', detail: 'not loaded: every request recompiles PHP files', fix: `sudo apt-get install -y php${phpMinor(info)}-opcache` };
+    ? {
+        name: 'OPcache in the embedded PHP',
+        status: 'warn',
+        detail: 'loaded but disabled',
+        fix: 'remove opcache.enable=0 from [php] in ephpm.toml or the embed php.ini',
+      }
+    : {
+        name: 'OPcache in the embedded PHP',
+        status: 'warn',
+        detail: 'not loaded: every request recompiles PHP files',
+        fix: `sudo apt-get install -y php${phpMinor(info)}-opcache`,
+      };
 }
 
-function checkConfig(options: { root?: string; config?: string }, checks: Check[]): { host: string; port: number } | null {
+function checkConfig(
+  options: { root?: string; config?: string },
+  checks: Check[],
+): { host: string; port: number } | null {
   try {
     const config = resolveServerConfig(options, process.cwd(), false);
     resolveDevConfig({}, config);
-    checks.push({ name: 'ephpm.toml', status: config.configFile ? 'ok' : 'skip', detail: config.configFile ? `${config.configFile} is valid` : 'none (defaults apply)' });
+    checks.push({
+      name: 'ephpm.toml',
+      status: config.configFile ? 'ok' : 'skip',
+      detail: config.configFile ? `${config.configFile} is valid` : 'none (defaults apply)',
+    });
     return config;
   } catch (error) {
-    checks.push({ name: 'ephpm.toml', status: 'fail', detail: (error as Error).message, fix: isEphpmError(error) ? error.hint ?? 'fix the file' : undefined });
+    checks.push({
+      name: 'ephpm.toml',
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: isEphpmError(error) ? (error.hint ?? 'fix the file') : undefined,
+    });
     return null;
   }
 }
@@ -123,7 +205,8 @@ async function checkPort(host: string, port: number, options: { root?: string; c
   } catch {
     // no addon: its own check says so
   }
-  if (pid > 0) return { name: `port ${host}:${port}`, status: 'ok', detail: `served by this app's ephpm server (pid ${pid})` };
+  if (pid > 0)
+    return { name: `port ${host}:${port}`, status: 'ok', detail: `served by this app's ephpm server (pid ${pid})` };
   const free = await new Promise<boolean>((resolve) => {
     const probe = createServer();
     probe.once('error', () => resolve(false));

@@ -15,7 +15,11 @@ export function formatDuration(seconds: number): string {
 /** Columns padded to their widest cell; the header row dimmed. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [kleur.dim(line(header)), ...rows.map(line)].join('\n');
 }
 
@@ -58,7 +62,13 @@ export function dumpCsv(dump: TableDump, toTerminal: boolean): string {
   const shown = (value: string | number) => (typeof value === 'string' ? printable(value) : value);
   const columns = dump.table.columns.map((column) => column.name);
   return toCsv({
-    table: { ...dump.table, columns: dump.table.columns.map((column) => ({ ...column, name: printable(column.name) })) },
-    rows: dump.rows.map((row) => ({ key: printable(row.key), values: Object.fromEntries(columns.map((name) => [printable(name), shown(row.values[name]!)])) })),
+    table: {
+      ...dump.table,
+      columns: dump.table.columns.map((column) => ({ ...column, name: printable(column.name) })),
+    },
+    rows: dump.rows.map((row) => ({
+      key: printable(row.key),
+      values: Object.fromEntries(columns.map((name) => [printable(name), shown(row.values[name]!)])),
+    })),
   });
 }

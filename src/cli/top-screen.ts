@@ -22,7 +22,11 @@ export async function sampleTop(read: () => Promise<MetricsSnapshot>): Promise<T
  * The live screen: redrawn every second on the terminal's alternate screen until `q` or Ctrl-C, then
  * the terminal is left as it was. Resolves then; rejects (terminal restored) when the server is gone.
  */
-export function liveTop(read: () => Promise<MetricsSnapshot>, stdin: NodeJS.ReadStream = process.stdin, stdout: NodeJS.WriteStream = process.stdout): Promise<void> {
+export function liveTop(
+  read: () => Promise<MetricsSnapshot>,
+  stdin: NodeJS.ReadStream = process.stdin,
+  stdout: NodeJS.WriteStream = process.stdout,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let previous: MetricsSnapshot | null = null;
     let lines: string[] = [kleur.dim('reading the server…')];

@@ -56,10 +56,13 @@ export interface TopTasks {
 export function topView(current: MetricsSnapshot, previous: MetricsSnapshot | null): TopView {
   const { status, http } = current;
   const seconds = previous ? Math.max(0.001, (current.takenAt - previous.takenAt) / 1000) : null;
-  const rate = (now: number, before: number | undefined) => (seconds === null || before === undefined ? null : Math.max(0, now - before) / seconds);
-  const window = (now: HistogramCounts, before: HistogramCounts | undefined) => (before ? histogramDelta(now, before) : now);
+  const rate = (now: number, before: number | undefined) =>
+    seconds === null || before === undefined ? null : Math.max(0, now - before) / seconds;
+  const window = (now: HistogramCounts, before: HistogramCounts | undefined) =>
+    before ? histogramDelta(now, before) : now;
   const answered = (counters: MetricsSnapshot['http']) => counters.responses.reduce((sum, count) => sum + count, 0);
-  const errors = (counters: MetricsSnapshot['http']) => counters.responses.filter((_, i) => i % STATUS_CLASSES.length === 4).reduce((sum, count) => sum + count, 0);
+  const errors = (counters: MetricsSnapshot['http']) =>
+    counters.responses.filter((_, i) => i % STATUS_CLASSES.length === 4).reduce((sum, count) => sum + count, 0);
   const bounds = current.bucketBoundsSeconds;
   const latency = window(http.duration, previous?.http.duration);
   const taskLatency = window(current.tasks.duration, previous?.tasks.duration);
@@ -71,12 +74,26 @@ export function topView(current: MetricsSnapshot, previous: MetricsSnapshot | nu
 
   const workers: TopWorker[] = [
     ...status.workers.map((w) => ({
-      index: w.index, pid: w.pid, role: 'http' as const, state: w.state, perSecond: perSecond(w.pid, w.requests),
-      inFlight: w.inFlight, rssBytes: w.rssBytes, served: w.requests, restarts: w.restarts,
+      index: w.index,
+      pid: w.pid,
+      role: 'http' as const,
+      state: w.state,
+      perSecond: perSecond(w.pid, w.requests),
+      inFlight: w.inFlight,
+      rssBytes: w.rssBytes,
+      served: w.requests,
+      restarts: w.restarts,
     })),
     ...status.taskWorkers.map((w) => ({
-      index: w.index, pid: w.pid, role: w.role, state: w.state, perSecond: perSecond(w.pid, w.done),
-      inFlight: w.waiting, rssBytes: w.rssBytes, served: w.done, restarts: w.restarts,
+      index: w.index,
+      pid: w.pid,
+      role: w.role,
+      state: w.state,
+      perSecond: perSecond(w.pid, w.done),
+      inFlight: w.waiting,
+      rssBytes: w.rssBytes,
+      served: w.done,
+      restarts: w.restarts,
     })),
   ];
   const taskWorkers = status.taskWorkers.filter((w) => w.role === 'task');
@@ -96,20 +113,24 @@ export function topView(current: MetricsSnapshot, previous: MetricsSnapshot | nu
     },
     workers,
     tables: current.tables,
-    tasks: taskWorkers.length === 0 ? null : {
-      perSecond: rate(current.tasks.done, previous?.tasks.done),
-      queued: taskWorkers.reduce((sum, w) => sum + Math.max(0, w.waiting - 1), 0),
-      queueCapacityPerWorker: current.taskQueueSize,
-      p50Seconds: seconds === null ? null : quantile(taskLatency, 0.5, bounds),
-      p99Seconds: seconds === null ? null : quantile(taskLatency, 0.99, bounds),
-      failed: current.tasks.failed,
-      rejected: current.tasks.rejected,
-    },
+    tasks:
+      taskWorkers.length === 0
+        ? null
+        : {
+            perSecond: rate(current.tasks.done, previous?.tasks.done),
+            queued: taskWorkers.reduce((sum, w) => sum + Math.max(0, w.waiting - 1), 0),
+            queueCapacityPerWorker: current.taskQueueSize,
+            p50Seconds: seconds === null ? null : quantile(taskLatency, 0.5, bounds),
+            p99Seconds: seconds === null ? null : quantile(taskLatency, 0.99, bounds),
+            failed: current.tasks.failed,
+            rejected: current.tasks.rejected,
+          },
   };
 }
 
 const count = (n: number) => n.toLocaleString('en');
-const perSecond = (n: number | null) => (n === null ? '-' : n === 0 ? '0' : n >= 100 ? count(Math.round(n)) : n.toFixed(1));
+const perSecond = (n: number | null) =>
+  n === null ? '-' : n === 0 ? '0' : n >= 100 ? count(Math.round(n)) : n.toFixed(1);
 
 export function formatLatency(seconds: number | null): string {
   if (seconds === null) return '-';
@@ -131,20 +152,39 @@ export function renderTop(view: TopView): string[] {
     formatTable(
       ['WORKER', 'ROLE', 'PID', 'STATE', 'REQ/S', 'IN FLIGHT', 'RSS', 'SERVED', 'RESTARTS'],
       view.workers.map((w) => [
-        w.role === 'http' ? `#${w.index}` : w.role === 'tick' ? 'tick' : `task #${w.index}`, w.role, String(w.pid), w.state,
-        perSecond(w.perSecond), w.role === 'tick' ? '-' : String(w.inFlight), formatBytes(w.rssBytes), count(w.served), String(w.restarts),
+        w.role === 'http' ? `#${w.index}` : w.role === 'tick' ? 'tick' : `task #${w.index}`,
+        w.role,
+        String(w.pid),
+        w.state,
+        perSecond(w.perSecond),
+        w.role === 'tick' ? '-' : String(w.inFlight),
+        formatBytes(w.rssBytes),
+        count(w.served),
+        String(w.restarts),
       ]),
     ),
   ];
   if (view.tables.length > 0) {
-    lines.push('', formatTable(['TABLE', 'ROWS', 'CAPACITY', 'USED'], view.tables.map((t) => [
-      t.name, count(t.rows), count(t.capacity), `${t.capacity === 0 ? 0 : Math.round((100 * t.rows) / t.capacity)}%`,
-    ])));
+    lines.push(
+      '',
+      formatTable(
+        ['TABLE', 'ROWS', 'CAPACITY', 'USED'],
+        view.tables.map((t) => [
+          t.name,
+          count(t.rows),
+          count(t.capacity),
+          `${t.capacity === 0 ? 0 : Math.round((100 * t.rows) / t.capacity)}%`,
+        ]),
+      ),
+    );
   }
   if (view.tasks) {
     const t = view.tasks;
-    lines.push('', `tasks  ${perSecond(t.perSecond)}/s   queued ${count(t.queued)} (at most ${count(t.queueCapacityPerWorker)} per task worker)   ` +
-      `p50 ${formatLatency(t.p50Seconds)}   p99 ${formatLatency(t.p99Seconds)}   failed ${count(t.failed)}   refused ${count(t.rejected)}`);
+    lines.push(
+      '',
+      `tasks  ${perSecond(t.perSecond)}/s   queued ${count(t.queued)} (at most ${count(t.queueCapacityPerWorker)} per task worker)   ` +
+        `p50 ${formatLatency(t.p50Seconds)}   p99 ${formatLatency(t.p99Seconds)}   failed ${count(t.failed)}   refused ${count(t.rejected)}`,
+    );
   }
   return lines.flatMap((line) => line.split('\n'));
 }

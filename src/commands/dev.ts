@@ -15,7 +15,11 @@ export default class Dev extends BaseCommand {
 
   static override flags = {
     ...serveFlags,
-    poll: Flags.boolean({ description: 'Watch by polling instead of file system events (Docker, WSL, network drives)', allowNo: true, env: 'EPHPM_DEV_POLL' }),
+    poll: Flags.boolean({
+      description: 'Watch by polling instead of file system events (Docker, WSL, network drives)',
+      allowNo: true,
+      env: 'EPHPM_DEV_POLL',
+    }),
   };
 
   async run(): Promise<void> {

@@ -11,7 +11,9 @@ export default class Init extends BaseCommand {
 
   static override flags = {
     root: Flags.string({ description: 'The Laravel app (default: current directory)', env: 'EPHPM_ROOT' }),
-    example: Flags.boolean({ description: 'Also add a small example of Octane tables, ticks and concurrently (GET /ephpm-example)' }),
+    example: Flags.boolean({
+      description: 'Also add a small example of Octane tables, ticks and concurrently (GET /ephpm-example)',
+    }),
   };
 
   async run(): Promise<void> {

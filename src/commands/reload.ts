@@ -4,9 +4,14 @@ import { serverLocation, serverLocationFlags } from '../cli/server-flags.js';
 import { reloadServer, type ReloadResult } from '../runtime/control/commands.js';
 
 export default class Reload extends BaseCommand {
-  static override description = 'Replace the worker processes one at a time so new code is picked up, without failing a request.';
+  static override description =
+    'Replace the worker processes one at a time so new code is picked up, without failing a request.';
 
-  static override examples = ['<%= config.bin %> reload', '<%= config.bin %> reload --root ./my-app', '<%= config.bin %> reload --json'];
+  static override examples = [
+    '<%= config.bin %> reload',
+    '<%= config.bin %> reload --root ./my-app',
+    '<%= config.bin %> reload --json',
+  ];
 
   static override enableJsonFlag = true;
 
@@ -16,7 +21,9 @@ export default class Reload extends BaseCommand {
     const { flags } = await this.parse(Reload);
     const result = await reloadServer(serverLocation(flags));
     const count = result.workers.length;
-    this.log(`${kleur.green('✔')} reloaded ${count} worker process${count === 1 ? '' : 'es'} in ${result.seconds.toFixed(1)}s (pids ${result.workers.map((w) => w.pid).join(', ')})`);
+    this.log(
+      `${kleur.green('✔')} reloaded ${count} worker process${count === 1 ? '' : 'es'} in ${result.seconds.toFixed(1)}s (pids ${result.workers.map((w) => w.pid).join(', ')})`,
+    );
     return result;
   }
 }

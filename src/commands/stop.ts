@@ -6,7 +6,11 @@ import { stopServer, type StopResult } from '../runtime/control/commands.js';
 export default class Stop extends BaseCommand {
   static override description = 'Stop the running server gracefully: requests in flight finish first.';
 
-  static override examples = ['<%= config.bin %> stop', '<%= config.bin %> stop --root ./my-app', '<%= config.bin %> stop --json'];
+  static override examples = [
+    '<%= config.bin %> stop',
+    '<%= config.bin %> stop --root ./my-app',
+    '<%= config.bin %> stop --json',
+  ];
 
   static override enableJsonFlag = true;
 

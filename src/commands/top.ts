@@ -10,7 +10,11 @@ export default class Top extends BaseCommand {
   static override description =
     'Watch the running server live: requests per second, p50/p99 latency, errors, and each worker process, refreshed every second (q quits).';
 
-  static override examples = ['<%= config.bin %> top', '<%= config.bin %> top --once', '<%= config.bin %> top --once --json   # one sample for scripts'];
+  static override examples = [
+    '<%= config.bin %> top',
+    '<%= config.bin %> top --once',
+    '<%= config.bin %> top --once --json   # one sample for scripts',
+  ];
 
   static override enableJsonFlag = true;
 
@@ -28,7 +32,11 @@ export default class Top extends BaseCommand {
       return view;
     }
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
-      throw new EphpmError('EPHPM_NOT_A_TERMINAL', 'ephpm top draws a live screen and needs a terminal.', 'For scripts: ephpm top --once --json');
+      throw new EphpmError(
+        'EPHPM_NOT_A_TERMINAL',
+        'ephpm top draws a live screen and needs a terminal.',
+        'For scripts: ephpm top --once --json',
+      );
     }
     await liveTop(read);
   }

@@ -18,11 +18,23 @@ export class Logger {
 
   request(method: string, url: string, status: number, durationMs: number): void {
     if (this.format === 'json') {
-      process.stdout.write(JSON.stringify({ type: 'request', time: new Date().toISOString(), worker: process.pid, method, url, statusCode: status, duration: round(durationMs) }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          type: 'request',
+          time: new Date().toISOString(),
+          worker: process.pid,
+          method,
+          url,
+          statusCode: status,
+          duration: round(durationMs),
+        }) + '\n',
+      );
       return;
     }
     const colour = status >= 500 ? kleur.red : status >= 400 ? kleur.yellow : status >= 300 ? kleur.cyan : kleur.green;
-    process.stdout.write(`${kleur.dim(clock())} ${colour(String(status))} ${method.padEnd(6)} ${url} ${kleur.dim(`${round(durationMs)} ms`)}\n`);
+    process.stdout.write(
+      `${kleur.dim(clock())} ${colour(String(status))} ${method.padEnd(6)} ${url} ${kleur.dim(`${round(durationMs)} ms`)}\n`,
+    );
   }
 
   info(message: string, fields: Record<string, unknown> = {}): void {
@@ -41,16 +53,30 @@ export class Logger {
   php(message: string, fromOutput: boolean): void {
     const text = message.replace(/\s+$/, '');
     if (this.format === 'json') {
-      process.stderr.write(JSON.stringify({ type: fromOutput ? 'php-output' : 'php-log', time: new Date().toISOString(), worker: process.pid, message: text }) + '\n');
+      process.stderr.write(
+        JSON.stringify({
+          type: fromOutput ? 'php-output' : 'php-log',
+          time: new Date().toISOString(),
+          worker: process.pid,
+          message: text,
+        }) + '\n',
+      );
       return;
     }
     const label = fromOutput ? kleur.dim('php output') : kleur.magenta('php');
     process.stderr.write(`${kleur.dim(clock())} ${label} ${kleur.dim(`[${this.source}]`)} ${text}\n`);
   }
 
-  private line(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>, stream: NodeJS.WriteStream): void {
+  private line(
+    level: 'info' | 'warn' | 'error',
+    message: string,
+    fields: Record<string, unknown>,
+    stream: NodeJS.WriteStream,
+  ): void {
     if (this.format === 'json') {
-      stream.write(JSON.stringify({ type: level, time: new Date().toISOString(), pid: process.pid, message, ...fields }) + '\n');
+      stream.write(
+        JSON.stringify({ type: level, time: new Date().toISOString(), pid: process.pid, message, ...fields }) + '\n',
+      );
       return;
     }
     const tag = level === 'info' ? kleur.blue('ephpm') : level === 'warn' ? kleur.yellow('ephpm') : kleur.red('ephpm');

@@ -28,7 +28,11 @@ export function socketPathBeside(stateFile: string, name: string): string {
  * socket file left by a crashed server is replaced. With `takeOver: false` a socket some process
  * still answers on is never replaced: EPHPM_SOCKET_IN_USE instead.
  */
-export async function listenOwnerOnly(server: Server, path: string, options: { takeOver: boolean } = { takeOver: true }): Promise<void> {
+export async function listenOwnerOnly(
+  server: Server,
+  path: string,
+  options: { takeOver: boolean } = { takeOver: true },
+): Promise<void> {
   ensurePrivateDir(dirname(path));
   if (!options.takeOver) await refuseLiveSocket(path);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}`);
@@ -52,7 +56,11 @@ export async function listenOwnerOnly(server: Server, path: string, options: { t
 /** EPHPM_SOCKET_IN_USE when some process accepts connections on the unix socket at `path`. */
 export async function refuseLiveSocket(path: string): Promise<void> {
   if (await answers(path)) {
-    throw new EphpmError('EPHPM_SOCKET_IN_USE', `Another process answers on ${path}.`, 'Another ephpm server keeps its state file in the same directory: give this one a --state-file in a directory of its own.');
+    throw new EphpmError(
+      'EPHPM_SOCKET_IN_USE',
+      `Another process answers on ${path}.`,
+      'Another ephpm server keeps its state file in the same directory: give this one a --state-file in a directory of its own.',
+    );
   }
 }
 

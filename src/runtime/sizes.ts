@@ -7,7 +7,9 @@ export function parseByteSize(value: string | number, setting: string, zeroMeans
   const match = /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(String(value));
   const bytes = match ? Number(match[1]) * UNITS[match[2]!.toLowerCase()]! : NaN;
   if (!Number.isSafeInteger(bytes) || (bytes === 0 && !zeroMeansOff)) {
-    const expected = zeroMeansOff ? 'a size like "512M" (0 = off)' : 'a size of at least one byte, like 1048576, "512K" or "16M"';
+    const expected = zeroMeansOff
+      ? 'a size like "512M" (0 = off)'
+      : 'a size of at least one byte, like 1048576, "512K" or "16M"';
     throw new EphpmError('EPHPM_BAD_CONFIG', `${setting} must be ${expected}; got ${JSON.stringify(value)}.`);
   }
   return bytes;

@@ -15,7 +15,12 @@ export const DATABASES: Record<Database, string> = {
   sqlsrv: 'SQL Server',
 };
 
-const DATABASE_PORTS: Record<Exclude<Database, 'sqlite'>, number> = { mysql: 3306, mariadb: 3306, pgsql: 5432, sqlsrv: 1433 };
+const DATABASE_PORTS: Record<Exclude<Database, 'sqlite'>, number> = {
+  mysql: 3306,
+  mariadb: 3306,
+  pgsql: 5432,
+  sqlsrv: 1433,
+};
 
 const stub = (...path: string[]) => readFileSync(join(packageRoot, 'stubs', 'laravel', ...path), 'utf8');
 
@@ -38,7 +43,11 @@ export function withDatabase(env: string, database: Database, appName: string): 
     DB_CONNECTION: database,
     DB_HOST: '127.0.0.1',
     DB_PORT: String(DATABASE_PORTS[database]),
-    DB_DATABASE: appName.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'laravel',
+    DB_DATABASE:
+      appName
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '_')
+        .replace(/^_|_$/g, '') || 'laravel',
   };
   let text = env;
   for (const [key, value] of Object.entries(settings)) {

@@ -31,7 +31,12 @@ export interface MajorProbe {
   problem?: string;
 }
 
-type SkeletonJson = { require?: Record<string, string>; 'require-dev'?: Record<string, string>; repositories?: unknown; [key: string]: unknown };
+type SkeletonJson = {
+  require?: Record<string, string>;
+  'require-dev'?: Record<string, string>;
+  repositories?: unknown;
+  [key: string]: unknown;
+};
 
 export const installsAsItIs = (probe: MajorProbe): boolean => probe.installs && probe.leftOut.length === 0;
 
@@ -43,7 +48,9 @@ export function supportedMajors(): number[] {
 /** Fails with one line saying how to make laravel/octane resolvable when no repository Composer knows has it. */
 export async function ensureOctaneResolvable(): Promise<void> {
   try {
-    await inTempDir((dir) => runTool('composer', ['show', '--available', '--no-interaction', 'laravel/octane'], { cwd: dir }));
+    await inTempDir((dir) =>
+      runTool('composer', ['show', '--available', '--no-interaction', 'laravel/octane'], { cwd: dir }),
+    );
   } catch (error) {
     if (!(error instanceof ToolFailed)) throw error;
     if (!/not found/i.test(error.output)) throw error;
@@ -58,7 +65,11 @@ export async function driverSource(): Promise<DriverSource> {
   const { version } = shippedDriver();
   const constraint = `^${version}`;
   try {
-    const shown = await inTempDir((dir) => runTool('composer', ['show', '--available', '--no-interaction', '--format=json', 'ephpm/octane-driver'], { cwd: dir }));
+    const shown = await inTempDir((dir) =>
+      runTool('composer', ['show', '--available', '--no-interaction', '--format=json', 'ephpm/octane-driver'], {
+        cwd: dir,
+      }),
+    );
     const versions = (JSON.parse(shown.slice(shown.indexOf('{'))) as { versions?: string[] }).versions ?? [];
     if (versions.some((v) => v.replace(/^v/, '') === version)) return { constraint, pathRepository: null };
   } catch {
@@ -70,7 +81,13 @@ export async function driverSource(): Promise<DriverSource> {
 /** The PHP constraint of the newest laravel/laravel `major` Composer knows (e.g. "^8.3"), or null. */
 export async function skeletonPhpConstraint(major: number): Promise<string | null> {
   try {
-    const shown = await inTempDir((dir) => runTool('composer', ['show', '--available', '--no-interaction', '--format=json', 'laravel/laravel', `^${major}.0`], { cwd: dir }));
+    const shown = await inTempDir((dir) =>
+      runTool(
+        'composer',
+        ['show', '--available', '--no-interaction', '--format=json', 'laravel/laravel', `^${major}.0`],
+        { cwd: dir },
+      ),
+    );
     return (JSON.parse(shown.slice(shown.indexOf('{'))) as { requires?: { php?: string } }).requires?.php ?? null;
   } catch {
     return null; // no such skeleton, or no repository answers: the caller says less
@@ -86,22 +103,54 @@ export async function probeMajor(major: number, driver: DriverSource): Promise<M
   return inTempDir(async (dir) => {
     const skeleton = join(dir, 'skeleton');
     try {
-      await runTool('composer', ['create-project', `laravel/laravel:^${major}.0`, skeleton, '--no-install', '--no-scripts', '--no-interaction', '--prefer-dist', '--no-progress'], { cwd: dir });
+      await runTool(
+        'composer',
+        [
+          'create-project',
+          `laravel/laravel:^${major}.0`,
+          skeleton,
+          '--no-install',
+          '--no-scripts',
+          '--no-interaction',
+          '--prefer-dist',
+          '--no-progress',
+        ],
+        { cwd: dir },
+      );
     } catch (error) {
       if (!(error instanceof ToolFailed)) throw error;
       const why = error.output.split('\n').find((line) => /Cannot use|Could not find/.test(line));
-      return { major, installs: false, leftOut: [], problem: composerReason(why === undefined ? undefined : [why], error.output) };
+      return {
+        major,
+        installs: false,
+        leftOut: [],
+        problem: composerReason(why === undefined ? undefined : [why], error.output),
+      };
     }
-    const json = withOctaneAndDriver(JSON.parse(readFileSync(join(skeleton, 'composer.json'), 'utf8')) as SkeletonJson, driver);
+    const json = withOctaneAndDriver(
+      JSON.parse(readFileSync(join(skeleton, 'composer.json'), 'utf8')) as SkeletonJson,
+      driver,
+    );
     const requireDev = { ...json['require-dev'] };
     const leftOut: LeftOutTool[] = [];
     // Each round leaves out at least one require-dev package, so there are at most that many rounds after the first.
     for (let round = 0; round <= Object.keys(requireDev).length; round++) {
       writeFileSync(join(skeleton, 'composer.json'), JSON.stringify(json, null, 2));
       try {
-        const output = await runTool('composer', ['update', '--dry-run', '--no-interaction', '--no-audit', '--no-scripts', '--no-plugins'], { cwd: skeleton });
-        const picked = (name: string) => new RegExp(`Installing ${name.replace('/', '\\/')} \\(([^)]+)\\)`).exec(output)?.[1];
-        return { major, installs: true, framework: picked('laravel/framework'), octane: picked('laravel/octane'), leftOut };
+        const output = await runTool(
+          'composer',
+          ['update', '--dry-run', '--no-interaction', '--no-audit', '--no-scripts', '--no-plugins'],
+          { cwd: skeleton },
+        );
+        const picked = (name: string) =>
+          new RegExp(`Installing ${name.replace('/', '\\/')} \\(([^)]+)\\)`).exec(output)?.[1];
+        return {
+          major,
+          installs: true,
+          framework: picked('laravel/framework'),
+          octane: picked('laravel/octane'),
+          leftOut,
+        };
       } catch (error) {
         if (!(error instanceof ToolFailed)) throw error;
         const problems = composerProblems(error.output);
@@ -115,7 +164,7 @@ export async function probeMajor(major: number, driver: DriverSource): Promise<M
         }
       }
     }
-    return { major, installs: false, leftOut, problem: 'Composer kept finding problems with the skeleton\'s dev tools' };
+    return { major, installs: false, leftOut, problem: "Composer kept finding problems with the skeleton's dev tools" };
   });
 }
 
@@ -137,12 +186,16 @@ export function defaultProbe(probes: MajorProbe[]): MajorProbe | undefined {
 
 function withOctaneAndDriver(json: SkeletonJson, driver: DriverSource): SkeletonJson {
   const octane = shippedDriver().require['laravel/octane'] ?? '*';
-  const repositories = Array.isArray(json.repositories) ? json.repositories : Object.values((json.repositories ?? {}) as Record<string, unknown>);
+  const repositories = Array.isArray(json.repositories)
+    ? json.repositories
+    : Object.values((json.repositories ?? {}) as Record<string, unknown>);
   return {
     ...json,
     require: { ...json.require, 'laravel/octane': octane, 'ephpm/octane-driver': driver.constraint },
     'require-dev': { ...json['require-dev'] },
-    ...(driver.pathRepository ? { repositories: [...repositories, { type: 'path', url: driver.pathRepository, options: { symlink: false } }] } : {}),
+    ...(driver.pathRepository
+      ? { repositories: [...repositories, { type: 'path', url: driver.pathRepository, options: { symlink: false } }] }
+      : {}),
   };
 }
 

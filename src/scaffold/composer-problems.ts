@@ -17,7 +17,12 @@ export function composerProblems(output: string): string[][] {
   return output
     .split(/^\s*Problem \d+\s*$/m)
     .slice(1)
-    .map((block) => block.split('\n').filter((line) => /^ {3,}- /.test(line)).map((line) => line.trim().slice(2)))
+    .map((block) =>
+      block
+        .split('\n')
+        .filter((line) => /^ {3,}- /.test(line))
+        .map((line) => line.trim().slice(2)),
+    )
     .filter((lines) => lines.length > 0);
 }
 
@@ -39,14 +44,20 @@ export function devToolNeedingNewerPhp(problem: string[], requireDev: Record<str
 
 /** Why Composer could not resolve, in its words: a problem's line that gives a reason (not "satisfiable by"), or its output's last line. */
 export function composerReason(problem: string[] | undefined, output: string): string {
-  const line = problem?.find((text) => !/ -> satisfiable by/.test(text)) ?? problem?.at(-1) ?? output.trim().split('\n').at(-1) ?? 'Composer could not resolve';
+  const line =
+    problem?.find((text) => !/ -> satisfiable by/.test(text)) ??
+    problem?.at(-1) ??
+    output.trim().split('\n').at(-1) ??
+    'Composer could not resolve';
   return line.trim().replace(/\.$/, '');
 }
 
 /** "^8.3.0" → "PHP 8.3+"; of several constraints, the lowest PHP any of them accepts. */
 export function lowestPhp(constraints: string[]): string {
   const floors = constraints
-    .flatMap((constraint) => [...constraint.matchAll(/(\d+)\.(\d+)/g)].map((match) => [Number(match[1]), Number(match[2])] as const))
+    .flatMap((constraint) =>
+      [...constraint.matchAll(/(\d+)\.(\d+)/g)].map((match) => [Number(match[1]), Number(match[2])] as const),
+    )
     .sort(([majorA, minorA], [majorB, minorB]) => majorA - majorB || minorA - minorB);
   const lowest = floors[0];
   return lowest ? `PHP ${lowest[0]}.${lowest[1]}+` : `PHP ${constraints.join(' or ')}`;

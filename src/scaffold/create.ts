@@ -46,7 +46,9 @@ async function scaffold(flags: ScaffoldFlags, cwd: string, session: Session): Pr
   const php = requireTools();
   if (target.kind === 'laravel') {
     if (flags.laravel !== undefined || flags.database !== undefined) {
-      p.log.warn(`${basename(dir)} is an existing Laravel app: --laravel and --database are for new apps, so they are ignored.`);
+      p.log.warn(
+        `${basename(dir)} is an existing Laravel app: --laravel and --database are for new apps, so they are ignored.`,
+      );
     }
     return setUpExistingApp(target, { example: await ask(flags.example, askExample, false), cwd, session });
   }
@@ -63,7 +65,10 @@ async function scaffold(flags: ScaffoldFlags, cwd: string, session: Session): Pr
   const result = await addEphpm({ dir, ephpm, example, run: session.run });
   session.finished();
   for (const warning of result.warnings) p.log.warn(warning);
-  p.note(whatsNext({ dir, cwd, database, example, warnings: result.warnings, leftOut: laravel.leftOut }), "What's next");
+  p.note(
+    whatsNext({ dir, cwd, database, example, warnings: result.warnings, leftOut: laravel.leftOut }),
+    "What's next",
+  );
   const without = laravel.leftOut.length > 0 ? ` (without ${toolNames(laravel.leftOut)})` : '';
   p.outro(`${basename(dir)} is ready: Laravel ${laravel.major} on ephpm ${ephpm.version}${without}.`);
   return 0;

@@ -1,6 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { EphpmError } from '../runtime/errors.js';
-import { composerJson, installedPackages, majorOf, satisfiesConstraint, shippedDriver } from '../runtime/laravel/composer-packages.js';
+import {
+  composerJson,
+  installedPackages,
+  majorOf,
+  satisfiesConstraint,
+  shippedDriver,
+} from '../runtime/laravel/composer-packages.js';
 import { isLaravelApp } from '../runtime/laravel/laravel-app.js';
 
 /** What the directory the user named holds. */
@@ -14,7 +20,8 @@ export type Target =
  */
 export function inspectTarget(dir: string): Target {
   if (!existsSync(dir)) return { kind: 'new', dir, existed: false };
-  if (!statSync(dir).isDirectory()) throw refuse(`${dir} is a file, not a directory.`, 'Name a new directory for the app, or an existing Laravel app.');
+  if (!statSync(dir).isDirectory())
+    throw refuse(`${dir} is a file, not a directory.`, 'Name a new directory for the app, or an existing Laravel app.');
   const entries = readdirSync(dir);
   if (entries.length === 0) return { kind: 'new', dir, existed: true };
 
@@ -22,12 +29,18 @@ export function inspectTarget(dir: string): Target {
   if (!isLaravelApp(dir) || framework === undefined) {
     const found = entries.slice(0, 6).join(', ') + (entries.length > 6 ? `, … (${entries.length} entries)` : '');
     const missing = !isLaravelApp(dir) ? 'no artisan file' : 'its composer.json does not require laravel/framework';
-    throw refuse(`${dir} is not a Laravel app (${missing}); it holds: ${found}.`, 'Name a new (or empty) directory to create a Laravel app there, or an existing Laravel app.');
+    throw refuse(
+      `${dir} is not a Laravel app (${missing}); it holds: ${found}.`,
+      'Name a new (or empty) directory to create a Laravel app there, or an existing Laravel app.',
+    );
   }
   const installed = installedPackages(dir);
   const version = installed?.get('laravel/framework');
   if (!installed || !version) {
-    throw refuse(`${dir} is a Laravel app whose Composer packages are not installed (no vendor/).`, `Install them first: cd ${dir} && composer install`);
+    throw refuse(
+      `${dir} is a Laravel app whose Composer packages are not installed (no vendor/).`,
+      `Install them first: cd ${dir} && composer install`,
+    );
   }
   const driver = shippedDriver().require;
   const supported = driver['laravel/framework'] ?? '';
@@ -40,7 +53,10 @@ export function inspectTarget(dir: string): Target {
   const octane = installed.get('laravel/octane') ?? null;
   const octaneNeeded = driver['laravel/octane'] ?? '';
   if (octane && !satisfiesConstraint(octane, octaneNeeded)) {
-    throw refuse(`${dir} has laravel/octane ${octane}; ephpm's Octane driver needs laravel/octane ${octaneNeeded}.`, `Upgrade it in the app: composer require laravel/octane:"${octaneNeeded}"`);
+    throw refuse(
+      `${dir} has laravel/octane ${octane}; ephpm's Octane driver needs laravel/octane ${octaneNeeded}.`,
+      `Upgrade it in the app: composer require laravel/octane:"${octaneNeeded}"`,
+    );
   }
   return { kind: 'laravel', dir, framework: version, octane };
 }

@@ -31,6 +31,7 @@ export function ephpmPackage(root = packageRoot): EphpmPackage {
 function installedFrom(project: string): string | undefined {
   const lock = join(project, 'node_modules', '.package-lock.json');
   if (!existsSync(lock)) return undefined;
-  const packages = (JSON.parse(readFileSync(lock, 'utf8')) as { packages?: Record<string, { resolved?: string }> }).packages;
+  const packages = (JSON.parse(readFileSync(lock, 'utf8')) as { packages?: Record<string, { resolved?: string }> })
+    .packages;
   return packages?.['node_modules/ephpm']?.resolved;
 }

@@ -9,7 +9,10 @@ import { whatsNext } from './next-steps.js';
 import type { Session } from './session.js';
 
 /** Adds ephpm to an existing Laravel app (create-ephpm-laravel <app>, ephpm init): exit code 0, or throws. */
-export async function setUpExistingApp(target: Extract<Target, { kind: 'laravel' }>, options: { example: boolean; cwd: string; session: Session }): Promise<number> {
+export async function setUpExistingApp(
+  target: Extract<Target, { kind: 'laravel' }>,
+  options: { example: boolean; cwd: string; session: Session },
+): Promise<number> {
   const { dir } = target;
   if (!target.octane) await ensureOctaneResolvable();
   options.session.changingExisting();
@@ -17,7 +20,9 @@ export async function setUpExistingApp(target: Extract<Target, { kind: 'laravel'
   options.session.finished();
   if (result.changes.length === 0 && result.warnings.length === 0) {
     const packages = installedPackages(dir);
-    p.outro(`Nothing to do: ${basename(dir)} already runs on ephpm (laravel/octane ${packages?.get('laravel/octane')}, ephpm/octane-driver ${packages?.get('ephpm/octane-driver')}, OCTANE_SERVER=ephpm, ephpm.toml). Nothing was changed.`);
+    p.outro(
+      `Nothing to do: ${basename(dir)} already runs on ephpm (laravel/octane ${packages?.get('laravel/octane')}, ephpm/octane-driver ${packages?.get('ephpm/octane-driver')}, OCTANE_SERVER=ephpm, ephpm.toml). Nothing was changed.`,
+    );
     return 0;
   }
   if (result.changes.length > 0) p.log.info(`Changed:\n${result.changes.map((change) => `  ${change}`).join('\n')}`);

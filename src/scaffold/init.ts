@@ -14,7 +14,11 @@ export async function initApp(root: string, options: { example: boolean }, cwd =
   try {
     const target = inspectTarget(resolve(cwd, root));
     if (target.kind === 'new') {
-      throw new EphpmError('EPHPM_NOT_SUPPORTED_HERE', `${target.dir} ${target.existed ? 'is empty' : 'does not exist'}: there is no Laravel app to add ephpm to.`, `Create one that runs on ephpm: npx create-ephpm-laravel ${root}`);
+      throw new EphpmError(
+        'EPHPM_NOT_SUPPORTED_HERE',
+        `${target.dir} ${target.existed ? 'is empty' : 'does not exist'}: there is no Laravel app to add ephpm to.`,
+        `Create one that runs on ephpm: npx create-ephpm-laravel ${root}`,
+      );
     }
     requireTools();
     return await setUpExistingApp(target, { example: options.example, cwd, session });

@@ -22,8 +22,9 @@ export function addBackStep(tool: LeftOutTool): string {
 /** Why a newer Laravel was not the default: "Laravel 12's skeleton needs laravel/pint ^1.24, which needs PHP 8.3+ (…)". */
 export function skeletonNeedsLine(probe: MajorProbe): string {
   const needs = new Set(probe.leftOut.map((tool) => tool.needs));
-  const tools = needs.size === 1
-    ? `${probe.leftOut.map((tool) => `${tool.name} ${tool.constraint}`).join(' and ')}, which ${probe.leftOut.length === 1 ? 'needs' : 'need'} ${[...needs][0]}`
-    : probe.leftOut.map((tool) => `${tool.name} ${tool.constraint} (${tool.needs})`).join(' and ');
+  const tools =
+    needs.size === 1
+      ? `${probe.leftOut.map((tool) => `${tool.name} ${tool.constraint}`).join(' and ')}, which ${probe.leftOut.length === 1 ? 'needs' : 'need'} ${[...needs][0]}`
+      : probe.leftOut.map((tool) => `${tool.name} ${tool.constraint} (${tool.needs})`).join(' and ');
   return `Laravel ${probe.major}'s skeleton needs ${tools} (--laravel ${probe.major} makes it without ${toolNames(probe.leftOut)})`;
 }

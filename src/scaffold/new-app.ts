@@ -12,19 +12,46 @@ import { runTool } from './tools.js';
  * migrated database), then the database chosen, as the Laravel installer sets it. When the probe had to leave dev
  * tools out, the same steps one by one with those tools taken out of require-dev first.
  */
-export async function createLaravelApp(dir: string, probe: MajorProbe, database: Database, run: RunStep): Promise<void> {
+export async function createLaravelApp(
+  dir: string,
+  probe: MajorProbe,
+  database: Database,
+  run: RunStep,
+): Promise<void> {
   const { major, leftOut } = probe;
-  const createProject = ['create-project', `laravel/laravel:^${major}.0`, dir, '--prefer-dist', '--no-progress', '--no-interaction'];
+  const createProject = [
+    'create-project',
+    `laravel/laravel:^${major}.0`,
+    dir,
+    '--prefer-dist',
+    '--no-progress',
+    '--no-interaction',
+  ];
   const created = () => `laravel/framework ${installedPackages(dir)?.get('laravel/framework') ?? '?'}`;
   if (leftOut.length === 0) {
-    await run(`composer create-project laravel/laravel:^${major}.0 ${basename(dir)}`, () => runTool('composer', createProject, { cwd: process.cwd() }), () => {
-      return `Laravel ${major} app created (${created()})`;
-    });
+    await run(
+      `composer create-project laravel/laravel:^${major}.0 ${basename(dir)}`,
+      () => runTool('composer', createProject, { cwd: process.cwd() }),
+      () => {
+        return `Laravel ${major} app created (${created()})`;
+      },
+    );
   } else {
     const without = toolNames(leftOut);
-    await run(`composer create-project laravel/laravel:^${major}.0 ${basename(dir)}, without ${without}`, () => createWithout(dir, createProject, leftOut.map((tool) => tool.name)), () => {
-      return [`Laravel ${major} app created without ${without} (${created()})`, ...leftOut.map(leftOutLine)].join('\n');
-    });
+    await run(
+      `composer create-project laravel/laravel:^${major}.0 ${basename(dir)}, without ${without}`,
+      () =>
+        createWithout(
+          dir,
+          createProject,
+          leftOut.map((tool) => tool.name),
+        ),
+      () => {
+        return [`Laravel ${major} app created without ${without} (${created()})`, ...leftOut.map(leftOutLine)].join(
+          '\n',
+        );
+      },
+    );
   }
   if (database === 'sqlite') return;
   for (const name of ['.env', '.env.example']) {
@@ -40,7 +67,8 @@ async function createWithout(dir: string, createProject: string[], tools: string
   await runTool('composer', ['remove', '--dev', '--no-update', '--no-interaction', ...tools], { cwd: dir });
   const scripts = composerJson(dir)?.scripts ?? {};
   const runScript = async (event: string) => {
-    if (scripts[event] !== undefined) await runTool('composer', ['run-script', event, '--no-interaction'], { cwd: dir });
+    if (scripts[event] !== undefined)
+      await runTool('composer', ['run-script', event, '--no-interaction'], { cwd: dir });
   };
   await runScript('post-root-package-install');
   await runTool('composer', ['update', '--no-interaction', '--no-progress'], { cwd: dir });

@@ -47,9 +47,11 @@ export function parseFlags(argv: string[]): ScaffoldFlags {
   if (positionals.length > 1) throw usage(`one directory at most; got ${positionals.join(', ')}`);
   if (values.example && values['no-example']) throw usage('--example and --no-example together');
   const laravel = values.laravel === undefined ? undefined : Number(values.laravel.replace(/\.x$|\.0$/, ''));
-  if (laravel !== undefined && !Number.isInteger(laravel)) throw usage(`--laravel takes a major version such as 11; got ${values.laravel}`);
+  if (laravel !== undefined && !Number.isInteger(laravel))
+    throw usage(`--laravel takes a major version such as 11; got ${values.laravel}`);
   const database = values.database?.toLowerCase();
-  if (database !== undefined && !(database in DATABASES)) throw usage(`--database is one of ${Object.keys(DATABASES).join(', ')}; got ${values.database}`);
+  if (database !== undefined && !(database in DATABASES))
+    throw usage(`--database is one of ${Object.keys(DATABASES).join(', ')}; got ${values.database}`);
   return {
     dir: positionals[0],
     laravel,

@@ -36,7 +36,10 @@ export function stopSpinner(options: { interrupted?: boolean } = {}): void {
 function spin(title: string): void {
   const out = process.stdout;
   let frame = 0;
-  const draw = () => out.write(`\r\x1b[2K${styleText('magenta', FRAMES[frame++ % FRAMES.length]!)}  ${title}${'.'.repeat(Math.floor(frame / 3) % 4)}`);
+  const draw = () =>
+    out.write(
+      `\r\x1b[2K${styleText('magenta', FRAMES[frame++ % FRAMES.length]!)}  ${title}${'.'.repeat(Math.floor(frame / 3) % 4)}`,
+    );
   out.write('│\n\x1b[?25l');
   draw();
   const timer = setInterval(draw, 120);

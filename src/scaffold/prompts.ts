@@ -14,18 +14,25 @@ export function askDirectory(): Promise<string | symbol> {
     defaultValue: 'my-app',
     validate: (value) => {
       const dir = resolve(value || 'my-app');
-      if (existsSync(dir) && !existsSync(resolve(dir, 'artisan')) && readdirSync(dir).length > 0) return `${value} is not empty and not a Laravel app`;
+      if (existsSync(dir) && !existsSync(resolve(dir, 'artisan')) && readdirSync(dir).length > 0)
+        return `${value} is not empty and not a Laravel app`;
       return undefined;
     },
   });
 }
 
-export function askLaravelVersion(probes: MajorProbe[], preselected: MajorProbe, php: string): Promise<number | symbol> {
+export function askLaravelVersion(
+  probes: MajorProbe[],
+  preselected: MajorProbe,
+  php: string,
+): Promise<number | symbol> {
   // Only the focused option shows its hint: what sets an option apart goes into its label.
   const versions = (probe: MajorProbe) => `laravel/framework ${probe.framework}, laravel/octane ${probe.octane}`;
   const option = (probe: MajorProbe) => {
-    if (!probe.installs) return { label: `Laravel ${probe.major}`, hint: `does not install here: ${probe.problem}`, disabled: true };
-    if (installsAsItIs(probe)) return { label: `Laravel ${probe.major}`, hint: `installs as it is: ${versions(probe)}` };
+    if (!probe.installs)
+      return { label: `Laravel ${probe.major}`, hint: `does not install here: ${probe.problem}`, disabled: true };
+    if (installsAsItIs(probe))
+      return { label: `Laravel ${probe.major}`, hint: `installs as it is: ${versions(probe)}` };
     const needs = [...new Set(probe.leftOut.map((tool) => tool.needs))].join(', ');
     return {
       label: `Laravel ${probe.major} without ${toolNames(probe.leftOut)}, which ${probe.leftOut.length === 1 ? 'needs' : 'need'} ${needs}`,
@@ -46,11 +53,15 @@ export function askDatabase(): Promise<Database | symbol> {
     options: (Object.entries(DATABASES) as Array<[Database, string]>).map(([value, label]) => ({
       value,
       label,
-      hint: value === 'sqlite' ? 'a file in database/, nothing else to run' : 'set its DB_* settings in .env afterwards',
+      hint:
+        value === 'sqlite' ? 'a file in database/, nothing else to run' : 'set its DB_* settings in .env afterwards',
     })),
   });
 }
 
 export function askExample(): Promise<boolean | symbol> {
-  return p.confirm({ message: 'Add a small example of Octane tables, ticks and concurrently (GET /ephpm-example)?', initialValue: false });
+  return p.confirm({
+    message: 'Add a small example of Octane tables, ticks and concurrently (GET /ephpm-example)?',
+    initialValue: false,
+  });
 }

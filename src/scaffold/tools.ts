@@ -15,7 +15,11 @@ export class ToolFailed extends Error {
 let running: ChildProcess | null = null;
 
 /** Runs a tool to the end with its output collected (stdout and stderr as they came); rejects with ToolFailed. */
-export function runTool(command: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<string> {
+export function runTool(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<string> {
   const shown = [command, ...args].join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -34,7 +38,13 @@ export function runTool(command: string, args: string[], options: { cwd: string;
     child.once('close', (code, signal) => {
       running = null;
       if (code === 0) resolve(output);
-      else reject(new ToolFailed(shown, `${stripVTControlCharacters(output).trimEnd()}\n(${signal ? `stopped by ${signal}` : `exit code ${code}`})`));
+      else
+        reject(
+          new ToolFailed(
+            shown,
+            `${stripVTControlCharacters(output).trimEnd()}\n(${signal ? `stopped by ${signal}` : `exit code ${code}`})`,
+          ),
+        );
     });
   });
 }

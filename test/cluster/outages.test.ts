@@ -10,7 +10,11 @@ let redis: RedisServer;
 let nodes: ClusterNode[];
 
 const clusterState = async (node: ClusterNode) =>
-  (JSON.parse((await runCli(['status', '--json', '--state-file', node.stateFile])).stdout) as { cluster: { state: string; backlog: number; lastError: string | null } }).cluster;
+  (
+    JSON.parse((await runCli(['status', '--json', '--state-file', node.stateFile])).stdout) as {
+      cluster: { state: string; backlog: number; lastError: string | null };
+    }
+  ).cluster;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -38,30 +42,52 @@ describe('a cluster when Redis or a node goes away', () => {
     const stoppedAt = Date.now();
     // Every node notices, says so, and keeps answering reads and writes from its own copy.
     for (const node of nodes) {
-      const state = await waitFor(async () => ((await clusterState(node)).state === 'degraded' ? clusterState(node) : null), `${node.node} degraded`);
+      const state = await waitFor(
+        async () => ((await clusterState(node)).state === 'degraded' ? clusterState(node) : null),
+        `${node.node} degraded`,
+      );
       expect(state.lastError).toBeTruthy();
     }
-    await nodes[1]!.waitFor(/cluster: Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable .*: this node reads and writes its own copy/);
+    await nodes[1]!.waitFor(
+      /cluster: Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable .*: this node reads and writes its own copy/,
+    );
     await op(nodes[2]!, 'users', 'set', ['during', { name: 'written during the outage', votes: 1 }]);
     expect(await op(nodes[2]!, 'users', 'get', ['during', 'name'])).toBe('written during the outage');
     expect((await clusterState(nodes[0]!)).backlog).toBeGreaterThan(0);
-    await expect(op(nodes[0]!, 'counters', 'get', ['outage', 'value'], true)).rejects.toThrow(/ClusterUnavailable: strong\(\): Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/);
+    await expect(op(nodes[0]!, 'counters', 'get', ['outage', 'value'], true)).rejects.toThrow(
+      /ClusterUnavailable: strong\(\): Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable/,
+    );
     await waitFor(() => Date.now() - stoppedAt >= 5000, 'five seconds of outage', 10_000);
     await redis.start();
-    await waitFor(async () => (await Promise.all(nodes.map(clusterState))).every((state) => state.state === 'connected'), 'every node connected again');
+    await waitFor(
+      async () => (await Promise.all(nodes.map(clusterState))).every((state) => state.state === 'connected'),
+      'every node connected again',
+    );
     writing = false;
     await Promise.all(writers);
     expect(increments).toBeGreaterThan(30);
-    await converged(nodes, (node) => op(node, 'counters', 'get', ['outage', 'value']), `outage = ${increments} on every node`, increments);
+    await converged(
+      nodes,
+      (node) => op(node, 'counters', 'get', ['outage', 'value']),
+      `outage = ${increments} on every node`,
+      increments,
+    );
     expect(await op(nodes[1]!, 'counters', 'get', ['outage', 'value'], true)).toBe(increments);
-    await converged(nodes, (node) => op(node, 'users', 'get', ['during', 'name']), 'the write made during the outage everywhere', 'written during the outage');
-    expect(nodes[0]!.output()).toMatch(/cluster: Redis at redis:\/\/127\.0\.0\.1:\d+ answers again: sent \d+ writes that waited/);
+    await converged(
+      nodes,
+      (node) => op(node, 'users', 'get', ['during', 'name']),
+      'the write made during the outage everywhere',
+      'written during the outage',
+    );
+    expect(nodes[0]!.output()).toMatch(
+      /cluster: Redis at redis:\/\/127\.0\.0\.1:\d+ answers again: sent \d+ writes that waited/,
+    );
   });
 
   it('brings a node killed with SIGKILL back with the data, including what was written while it was down', async () => {
     const victim = nodes[2]!;
     await op(victim, 'users', 'set', ['mine', { name: 'written on c', votes: 3 }]);
-    await converged(nodes, (node) => op(node, 'users', 'get', ['mine', 'votes']), 'c\'s row everywhere', 3);
+    await converged(nodes, (node) => op(node, 'users', 'get', ['mine', 'votes']), "c's row everywhere", 3);
     process.kill(victim.child.pid!, 'SIGKILL');
     await victim.stop('SIGKILL');
     await op(nodes[0]!, 'users', 'set', ['while-down', { name: 'written while c was down' }]);
@@ -73,6 +99,11 @@ describe('a cluster when Redis or a node goes away', () => {
     expect(await op(restarted, 'users', 'get', ['while-down', 'name'])).toBe('written while c was down');
     expect(await op(restarted, 'users', 'get', ['before', 'name'])).toBe('before the outage');
     await op(restarted, 'users', 'incr', ['mine', 'votes']);
-    await converged(nodes, (node) => op(node, 'users', 'get', ['mine', 'votes']), 'the restarted node replicates again', 8);
+    await converged(
+      nodes,
+      (node) => op(node, 'users', 'get', ['mine', 'votes']),
+      'the restarted node replicates again',
+      8,
+    );
   });
 });

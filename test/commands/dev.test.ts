@@ -38,7 +38,9 @@ describe('ephpm dev', () => {
     const app = appCopy();
     const server = await startDev(app);
     try {
-      expect(server.output()).toMatch(/watching app, bootstrap, config, database, public\/\*\*\/\*\.php, resources\/\*\*\/\*\.php, routes, composer\.lock, \.env, worker\.php for changes/);
+      expect(server.output()).toMatch(
+        /watching app, bootstrap, config, database, public\/\*\*\/\*\.php, resources\/\*\*\/\*\.php, routes, composer\.lock, \.env, worker\.php for changes/,
+      );
       expect(await get(server.url)).toBe('200 hello from routes v1\n');
 
       // None of these restarts anything; the route edit after them restarts on its own.
@@ -91,9 +93,18 @@ describe('ephpm dev', () => {
     try {
       let from = server.output().length;
       edit(app, 'routes/web.php', "'/' => fn", "'/' => fn fn");
-      const failure = await server.waitFor(/✖ routes\/web\.php changed — the new code failed to boot:\n\s+(PHP Parse error: .*)\n\s+still serving the previous code/, from);
+      const failure = await server.waitFor(
+        /✖ routes\/web\.php changed — the new code failed to boot:\n\s+(PHP Parse error: .*)\n\s+still serving the previous code/,
+        from,
+      );
       expect(failure[1]).toMatch(/syntax error, .* in \S+routes\/web\.php on line 6/);
-      expect(server.output().slice(from).match(/syntax error/g), 'the error is printed once, in the ✖ block').toHaveLength(1);
+      expect(
+        server
+          .output()
+          .slice(from)
+          .match(/syntax error/g),
+        'the error is printed once, in the ✖ block',
+      ).toHaveLength(1);
       expect(await get(server.url)).toBe('200 hello from routes v1\n');
 
       from = server.output().length;
@@ -106,7 +117,10 @@ describe('ephpm dev', () => {
 
       from = server.output().length;
       writeFileSync(join(app, 'app', 'Greeting.php'), "<?php\nthrow new RuntimeException('the greeting is broken');\n");
-      await server.waitFor(/✖ app\/Greeting\.php changed — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken/, from);
+      await server.waitFor(
+        /✖ app\/Greeting\.php changed — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken/,
+        from,
+      );
       expect(await get(server.url)).toBe('200 hello from routes v2\n');
     } finally {
       await server.stop();
@@ -118,7 +132,9 @@ describe('ephpm dev', () => {
     edit(app, 'routes/web.php', "'/' => fn", "'/' => fn fn");
     const server = await startDev(app, ['--workers', '2']);
     try {
-      const failure = await server.waitFor(/✖ the app failed to boot:\n\s+(PHP Parse error: .*)\n\s+requests get a 503 that shows this error until a change fixes the code/);
+      const failure = await server.waitFor(
+        /✖ the app failed to boot:\n\s+(PHP Parse error: .*)\n\s+requests get a 503 that shows this error until a change fixes the code/,
+      );
       expect(failure[1]).toMatch(/syntax error, .* in \S+routes\/web\.php on line 6/);
       expect(server.output().match(/syntax error/g), 'the error is printed once, in the ✖ block').toHaveLength(1);
       let page = await fetch(server.url);
@@ -129,10 +145,15 @@ describe('ephpm dev', () => {
       // Still broken, another way: every worker's page shows the new error.
       let from = server.output().length;
       writeFileSync(join(app, 'app', 'Greeting.php'), "<?php\nthrow new RuntimeException('the greeting is broken');\n");
-      await server.waitFor(/✖ app\/Greeting\.php changed — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken[^]*requests get a 503 that shows this error/, from);
+      await server.waitFor(
+        /✖ app\/Greeting\.php changed — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken[^]*requests get a 503 that shows this error/,
+        from,
+      );
       for (let i = 0; i < 4; i++) {
         page = await fetch(server.url);
-        expect(`${page.status} ${await page.text()}`).toMatch(/^503 [^]*Uncaught RuntimeException: the greeting is broken/);
+        expect(`${page.status} ${await page.text()}`).toMatch(
+          /^503 [^]*Uncaught RuntimeException: the greeting is broken/,
+        );
       }
 
       from = server.output().length;
@@ -169,7 +190,10 @@ describe('ephpm dev', () => {
 
   it('ephpm reload restarts as a change does: code that fails to boot is reported once and never retried', async () => {
     const app = appCopy();
-    writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 1\n\n[dev]\nwatch = ["routes"]\n');
+    writeFileSync(
+      join(app, 'ephpm.toml'),
+      '[server]\nworker = "worker.php"\nworkers = 1\n\n[dev]\nwatch = ["routes"]\n',
+    );
     const server = await startDev(app);
     const boots = () => readdirSync(join(app, 'storage')).filter((name) => name.startsWith('booting-')).length;
     try {
@@ -178,9 +202,14 @@ describe('ephpm dev', () => {
       writeFileSync(join(app, 'app', 'Greeting.php'), "<?php\nthrow new RuntimeException('the greeting is broken');\n");
       const failed = await runCli(['reload', '--state-file', server.stateFile]);
       expect(failed.code).toBe(1);
-      expect(failed.output).toMatch(/The new code failed to boot:\n.*Uncaught RuntimeException: the greeting is broken/);
+      expect(failed.output).toMatch(
+        /The new code failed to boot:\n.*Uncaught RuntimeException: the greeting is broken/,
+      );
       expect(failed.output).toMatch(/try: Fix the code: ephpm dev tries again on the next change/);
-      await server.waitFor(/✖ ephpm reload — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken[^]*still serving the previous code/, from);
+      await server.waitFor(
+        /✖ ephpm reload — the new code failed to boot:\n\s+PHP Fatal error: +Uncaught RuntimeException: the greeting is broken[^]*still serving the previous code/,
+        from,
+      );
       expect(await get(server.url)).toBe('200 hello from routes v1\n');
 
       cpSync(fixture('dev-app', 'app', 'Greeting.php'), join(app, 'app', 'Greeting.php'));
@@ -189,7 +218,12 @@ describe('ephpm dev', () => {
       await server.waitFor(/↻ ephpm reload — workers restarted in \d+ ms/, from);
       // Booted three times: at start, the broken code once, the fixed code. serve would have retried the broken code.
       expect(boots()).toBe(3);
-      expect(server.output().slice(from).match(/the greeting is broken/g)).toHaveLength(1);
+      expect(
+        server
+          .output()
+          .slice(from)
+          .match(/the greeting is broken/g),
+      ).toHaveLength(1);
     } finally {
       await server.stop();
     }
@@ -203,7 +237,10 @@ describe('ephpm dev', () => {
       writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 2\n');
       await server.waitFor(/⚠ ephpm\.toml changed — stop and start ephpm dev again to apply it/, from);
       writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkerz = 2\n');
-      await server.waitFor(/⚠ ephpm\.toml changed and is not valid:\n\s+.*unknown setting server\.workerz[^]*fix it, then stop and start ephpm dev again/, from);
+      await server.waitFor(
+        /⚠ ephpm\.toml changed and is not valid:\n\s+.*unknown setting server\.workerz[^]*fix it, then stop and start ephpm dev again/,
+        from,
+      );
       edit(app, 'routes/web.php', 'routes v1', 'routes v2');
       await server.waitFor(restarted('routes/web\\.php'), from);
       expect(server.output().slice(from).match(RESTART_LINE)).toHaveLength(1);
@@ -215,7 +252,10 @@ describe('ephpm dev', () => {
 
   it('restarts for a file rewritten without pause, instead of waiting for a quiet moment that never comes', async () => {
     const app = appCopy();
-    writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 1\n\n[dev]\ndebounce_ms = 1000\n');
+    writeFileSync(
+      join(app, 'ephpm.toml'),
+      '[server]\nworker = "worker.php"\nworkers = 1\n\n[dev]\ndebounce_ms = 1000\n',
+    );
     const server = await startDev(app);
     const routes = join(app, 'routes', 'web.php');
     const original = readFileSync(routes, 'utf8');
@@ -250,7 +290,7 @@ describe('ephpm dev', () => {
       edit(app, 'app/Greeting.php', "'hello'", "'hey'");
       edit(app, 'routes/web.php', 'routes v1', 'routes v2');
       mkdirSync(join(app, 'config'));
-      writeFileSync(join(app, 'config', 'app.php'), "<?php\nreturn [];\n");
+      writeFileSync(join(app, 'config', 'app.php'), '<?php\nreturn [];\n');
       const burst = await server.waitFor(/↻ (.*) changed — workers restarted in \d+ ms/, from);
       expect(burst[1]!.split(/, | and /).sort()).toEqual(['app/Greeting.php', 'config/app.php', 'routes/web.php']);
       expect(await get(server.url)).toBe('200 hey from routes v2\n');
@@ -266,7 +306,10 @@ describe('ephpm dev', () => {
       await server.waitFor(/↻ routes\/web\.php changed during a restart — restarting again once it is done/, from);
       expect((await status(server)).workers.map((w) => w.state).sort()).toEqual(['serving', 'starting']);
       rmSync(join(storage, 'hold-boot'));
-      await server.waitFor(new RegExp(`${restarted('routes/web\\.php').source}[^]*${restarted('routes/web\\.php').source}`), from);
+      await server.waitFor(
+        new RegExp(`${restarted('routes/web\\.php').source}[^]*${restarted('routes/web\\.php').source}`),
+        from,
+      );
       expect(await get(server.url)).toBe('200 hey from routes v4\n');
 
       expect(server.output().match(RESTART_LINE)).toHaveLength(3);
@@ -340,7 +383,10 @@ describe('ephpm dev', () => {
     const server = await startServer(['--root', app, '--log-format', 'json', '--no-access-log'], { command: 'dev' });
     try {
       const watching = await server.waitFor(/^\{"type":"dev-watching".*\}$/m);
-      expect(JSON.parse(watching[0])).toMatchObject({ poll: false, paths: expect.arrayContaining(['app', 'routes', 'worker.php']) });
+      expect(JSON.parse(watching[0])).toMatchObject({
+        poll: false,
+        paths: expect.arrayContaining(['app', 'routes', 'worker.php']),
+      });
       const from = server.output().length;
       edit(app, 'routes/web.php', 'routes v1', 'routes v2');
       const line = await server.waitFor(/^\{"type":"dev-restart".*\}$/m, from);
@@ -374,7 +420,10 @@ describe('ephpm dev', () => {
 
   it('ephpm serve runs an app whose ephpm.toml has a [dev] section, and watches nothing', async () => {
     const app = appCopy();
-    writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 1\n\n[dev]\nwatch = ["routes"]\npoll = true\n');
+    writeFileSync(
+      join(app, 'ephpm.toml'),
+      '[server]\nworker = "worker.php"\nworkers = 1\n\n[dev]\nwatch = ["routes"]\npoll = true\n',
+    );
     const server = await startServer(['--root', app]);
     try {
       expect(await get(server.url)).toBe('200 hello from routes v1\n');
@@ -386,10 +435,19 @@ describe('ephpm dev', () => {
 
   it('refuses an invalid [dev] section with a clear error before serving', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['watch = "app"', /dev\.watch must be a list of paths or globs relative to the app root; got "app"\.\n.*try: For example: watch = \["app", "routes", "resources\/\*\*\/\*\.php"\]/],
-      ['watch = ["../shared"]', /dev\.watch entry "\.\.\/shared" is outside the app root\.\n.*try: Give paths relative to the app root/],
+      [
+        'watch = "app"',
+        /dev\.watch must be a list of paths or globs relative to the app root; got "app"\.\n.*try: For example: watch = \["app", "routes", "resources\/\*\*\/\*\.php"\]/,
+      ],
+      [
+        'watch = ["../shared"]',
+        /dev\.watch entry "\.\.\/shared" is outside the app root\.\n.*try: Give paths relative to the app root/,
+      ],
       ['ignore = ["!app/keep.php"]', /dev\.ignore entry "!app\/keep\.php" is a negated glob/],
-      ['debounce_ms = -5', /dev\.debounce_ms must be a whole number from 0 to 10000; got -5\.\n.*try: Milliseconds without changes/],
+      [
+        'debounce_ms = -5',
+        /dev\.debounce_ms must be a whole number from 0 to 10000; got -5\.\n.*try: Milliseconds without changes/,
+      ],
       ['poll = "yes"', /dev\.poll must be true or false; got "yes"/],
       ['wacth = ["app"]', /unknown setting dev\.wacth\. Known settings: watch, ignore, debounce_ms, poll\./],
     ];

@@ -24,7 +24,11 @@ async function doctor(app: string): Promise<{ code: number | null; checks: Recor
   const json = await runCli(['doctor', '--json', '--root', app, '--port', port], { timeoutMs: 120_000 });
   const human = await runCli(['doctor', '--root', app, '--port', port], { timeoutMs: 120_000 });
   const checks = (JSON.parse(json.stdout) as { checks: Check[] }).checks;
-  return { code: json.code, checks: Object.fromEntries(checks.map((check) => [check.name, check])), output: human.output };
+  return {
+    code: json.code,
+    checks: Object.fromEntries(checks.map((check) => [check.name, check])),
+    output: human.output,
+  };
 }
 
 function edit(file: string, change: (text: string) => string): void {
@@ -40,19 +44,48 @@ describe.skipIf(skip)(`ephpm doctor in a Laravel app${skip ? ` — SKIPPED: ${sk
 
   it('names each broken setting of the app with the command that fixes it', async () => {
     const copy = appCopy(app);
-    edit(join(copy, '.env'), (env) => env.replace(/^OCTANE_SERVER=.*$/m, 'OCTANE_SERVER=swoole').replace(/^APP_KEY=.*$/m, 'APP_KEY=').replace(/^SESSION_DRIVER=.*$/m, 'SESSION_DRIVER=array'));
+    edit(join(copy, '.env'), (env) =>
+      env
+        .replace(/^OCTANE_SERVER=.*$/m, 'OCTANE_SERVER=swoole')
+        .replace(/^APP_KEY=.*$/m, 'APP_KEY=')
+        .replace(/^SESSION_DRIVER=.*$/m, 'SESSION_DRIVER=array'),
+    );
     edit(join(copy, 'config', 'octane.php'), (config) => config.replace("'example:1000'", "'example:0'"));
-    edit(join(copy, 'composer.json'), (json) => JSON.stringify({ ...JSON.parse(json), require: { ...JSON.parse(json).require, 'ext-imaginary': '*' } }, null, 4));
+    edit(join(copy, 'composer.json'), (json) =>
+      JSON.stringify({ ...JSON.parse(json), require: { ...JSON.parse(json).require, 'ext-imaginary': '*' } }, null, 4),
+    );
     edit(join(copy, 'ephpm.toml'), (toml) => `${toml}\n[php]\nmemory_limit = "64M"\n`);
     const { code, checks, output } = await doctor(copy);
     expect(code).toBe(1);
-    expect(checks['octane.server']).toMatchObject({ status: 'fail', detail: 'swoole: octane:start would start another server', fix: 'set OCTANE_SERVER=ephpm in .env  (npx ephpm init does it)' });
+    expect(checks['octane.server']).toMatchObject({
+      status: 'fail',
+      detail: 'swoole: octane:start would start another server',
+      fix: 'set OCTANE_SERVER=ephpm in .env  (npx ephpm init does it)',
+    });
     expect(checks['APP_KEY']).toMatchObject({ status: 'fail', fix: 'php artisan key:generate' });
-    expect(checks['octane.tables']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/table "example:0" has zero rows/), fix: 'fix octane.tables in config/octane.php' });
-    expect(checks['PHP extensions the app requires']).toMatchObject({ status: 'fail', detail: 'not loaded in the embedded PHP: imaginary', fix: expect.stringMatching(/^sudo apt-get install -y php8\.2-imaginary/) });
-    expect(checks['memory_limit']).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^64M: /), fix: 'memory_limit = "256M" under [php] in ephpm.toml' });
-    expect(checks['session.driver']).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^array: each worker keeps the sessions it wrote/), fix: 'set SESSION_DRIVER=database (or file, redis, cookie) in .env' });
-    expect(output).toMatch(/✖ octane\.server +swoole: octane:start would start another server\n {2}fix: set OCTANE_SERVER=ephpm in \.env/);
+    expect(checks['octane.tables']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/table "example:0" has zero rows/),
+      fix: 'fix octane.tables in config/octane.php',
+    });
+    expect(checks['PHP extensions the app requires']).toMatchObject({
+      status: 'fail',
+      detail: 'not loaded in the embedded PHP: imaginary',
+      fix: expect.stringMatching(/^sudo apt-get install -y php8\.2-imaginary/),
+    });
+    expect(checks['memory_limit']).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^64M: /),
+      fix: 'memory_limit = "256M" under [php] in ephpm.toml',
+    });
+    expect(checks['session.driver']).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^array: each worker keeps the sessions it wrote/),
+      fix: 'set SESSION_DRIVER=database (or file, redis, cookie) in .env',
+    });
+    expect(output).toMatch(
+      /✖ octane\.server +swoole: octane:start would start another server\n {2}fix: set OCTANE_SERVER=ephpm in \.env/,
+    );
   });
 
   it('says when the config cache is older than the config, or storage/ and bootstrap/cache are not writable directories', async () => {
@@ -60,7 +93,11 @@ describe.skipIf(skip)(`ephpm doctor in a Laravel app${skip ? ` — SKIPPED: ${sk
     execFileSync('php', ['artisan', 'config:cache'], { cwd: cached, stdio: 'ignore' });
     const later = new Date(Date.now() + 60_000);
     utimesSync(join(cached, 'config', 'app.php'), later, later);
-    expect((await doctor(cached)).checks['config cache']).toMatchObject({ status: 'warn', detail: 'stale: config/app.php changed after php artisan config:cache', fix: 'php artisan config:cache  (or php artisan config:clear)' });
+    expect((await doctor(cached)).checks['config cache']).toMatchObject({
+      status: 'warn',
+      detail: 'stale: config/app.php changed after php artisan config:cache',
+      fix: 'php artisan config:cache  (or php artisan config:clear)',
+    });
 
     const unwritable = appCopy(app);
     rmSync(join(unwritable, 'storage', 'framework', 'views'), { recursive: true });
@@ -75,7 +112,9 @@ describe.skipIf(skip)(`ephpm doctor in a Laravel app${skip ? ` — SKIPPED: ${sk
 
   it('checks laravel/octane against what the driver requires (what its tests run on: 2.13)', async () => {
     const copy = appCopy(app);
-    edit(join(copy, 'vendor', 'composer', 'installed.json'), (json) => json.replace(/("name": "laravel\/octane",\s*"version": )"[^"]+"/, '$1"v2.3.7"'));
+    edit(join(copy, 'vendor', 'composer', 'installed.json'), (json) =>
+      json.replace(/("name": "laravel\/octane",\s*"version": )"[^"]+"/, '$1"v2.3.7"'),
+    );
     expect((await doctor(copy)).checks['Laravel, Octane and driver versions']).toMatchObject({
       status: 'fail',
       detail: expect.stringMatching(/laravel\/octane v2\.3\.7, .*: the driver needs laravel\/octane \^2\.13$/),

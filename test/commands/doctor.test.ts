@@ -9,7 +9,10 @@ interface Report {
   checks: Array<{ name: string; status: string; detail: string; fix?: string }>;
 }
 
-async function doctor(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; report: Report; output: string }> {
+async function doctor(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; report: Report; output: string }> {
   const json = await runCli(['doctor', '--json', ...args], { env });
   const human = await runCli(['doctor', ...args], { env });
   return { code: json.code, report: JSON.parse(json.output) as Report, output: human.output };
@@ -24,7 +27,9 @@ function app(toml?: string): string {
 
 function occupy(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+    const server = createServer().listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port }),
+    );
   });
 }
 
@@ -47,7 +52,10 @@ describe('ephpm doctor', () => {
     writeFileSync(patched, Buffer.from(addon.toString('latin1').replace('libphp.so\0', 'libphp.s0\0'), 'latin1'));
     const { code, report, output } = await doctor(['--root', app(), '--port', '18766'], { EPHPM_ADDON: patched });
     expect(code).toBe(1);
-    expect(report.checks.find((c) => c.name === 'native addon + libphp embed')).toMatchObject({ status: 'fail', fix: 'Install it: sudo apt-get install -y libphp8.2-embed' });
+    expect(report.checks.find((c) => c.name === 'native addon + libphp embed')).toMatchObject({
+      status: 'fail',
+      fix: 'Install it: sudo apt-get install -y libphp8.2-embed',
+    });
     expect(output).toMatch(/✖ native addon \+ libphp embed/);
     expect(output).toMatch(/fix: Install it: sudo apt-get install -y libphp8\.2-embed/);
   });
@@ -57,13 +65,23 @@ describe('ephpm doctor', () => {
     try {
       const broken = await doctor(['--root', app('[server]\nport = "x"\n')]);
       expect(broken.code).toBe(1);
-      expect(broken.report.checks.find((c) => c.name === 'ephpm.toml')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/server\.port must be a whole number/) });
+      expect(broken.report.checks.find((c) => c.name === 'ephpm.toml')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/server\.port must be a whole number/),
+      });
       const brokenDev = await doctor(['--root', app('[dev]\ndebounce_ms = "soon"\n'), '--port', String(port)]);
-      expect(brokenDev.report.checks.find((c) => c.name === 'ephpm.toml')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/dev\.debounce_ms must be a whole number/), fix: expect.stringMatching(/debounce_ms = 200/) });
+      expect(brokenDev.report.checks.find((c) => c.name === 'ephpm.toml')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/dev\.debounce_ms must be a whole number/),
+        fix: expect.stringMatching(/debounce_ms = 200/),
+      });
 
       const taken = await doctor(['--root', app(), '--port', String(port)]);
       expect(taken.code).toBe(1);
-      expect(taken.report.checks.find((c) => c.name === `port 127.0.0.1:${port}`)).toMatchObject({ status: 'fail', fix: expect.stringMatching(/--port/) });
+      expect(taken.report.checks.find((c) => c.name === `port 127.0.0.1:${port}`)).toMatchObject({
+        status: 'fail',
+        fix: expect.stringMatching(/--port/),
+      });
     } finally {
       server.close();
     }

@@ -43,7 +43,9 @@ describe('ephpm runtime:info', () => {
   });
 
   it('ephpm serve says how to build the addon when it is missing', async () => {
-    const result = await runCli(['serve', '--worker', appWorker, '--port', '0', '--root', tempDir()], { env: { EPHPM_ADDON: join(tempDir(), 'ephpm.node') } });
+    const result = await runCli(['serve', '--worker', appWorker, '--port', '0', '--root', tempDir()], {
+      env: { EPHPM_ADDON: join(tempDir(), 'ephpm.node') },
+    });
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/The ephpm native addon is not built \(looked for .*ephpm\.node\)/);
     expect(result.output).toMatch(/try: Build it against your installed PHP: npx ephpm runtime:build/);
@@ -60,10 +62,16 @@ describe('ephpm runtime:info', () => {
 describe('an addon built against another PHP', () => {
   it('warns and keeps serving when only the patch release differs', async () => {
     const stale = systemPhpVersion.replace(/\.\d+$/, '.00');
-    const server = await startServer(['--worker', appWorker, '--workers', '1'], { env: { EPHPM_ADDON: patchedAddon(`${systemPhpVersion}\0`, `${stale}\0`) } });
+    const server = await startServer(['--worker', appWorker, '--workers', '1'], {
+      env: { EPHPM_ADDON: patchedAddon(`${systemPhpVersion}\0`, `${stale}\0`) },
+    });
     try {
       expect((await fetch(`${server.url}/pid`)).status).toBe(200);
-      expect(server.output()).toMatch(new RegExp(`built against PHP ${stale.replace(/\./g, '\\.')} but the installed libphp is ${systemPhpVersion.replace(/\./g, '\\.')}; .*ephpm runtime:build`));
+      expect(server.output()).toMatch(
+        new RegExp(
+          `built against PHP ${stale.replace(/\./g, '\\.')} but the installed libphp is ${systemPhpVersion.replace(/\./g, '\\.')}; .*ephpm runtime:build`,
+        ),
+      );
     } finally {
       await server.stop();
     }
@@ -72,9 +80,12 @@ describe('an addon built against another PHP', () => {
   it('refuses to start when the minor version differs, naming ephpm runtime:build', async () => {
     const other = systemPhpVersion.replace(/^8\.2\./, '8.1.');
     const dir = tempDir();
-    const result = await runCli(['serve', '--port', '0', '--workers', '1', '--worker', appWorker, '--state-file', join(dir, 's.json')], {
-      env: { EPHPM_ADDON: patchedAddon(`${systemPhpVersion}\0`, `${other}\0`) },
-    });
+    const result = await runCli(
+      ['serve', '--port', '0', '--workers', '1', '--worker', appWorker, '--state-file', join(dir, 's.json')],
+      {
+        env: { EPHPM_ADDON: patchedAddon(`${systemPhpVersion}\0`, `${other}\0`) },
+      },
+    );
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/which it cannot run\. Rebuild it: ephpm runtime:build/);
   });
@@ -85,7 +96,11 @@ describe('ephpm runtime:build', () => {
     // One g++ run compiles every native file: ~20 s on an idle 2-core machine, more while other tests run.
     const result = await runCli(['runtime:build'], { timeoutMs: 110_000 });
     expect(result.code).toBe(0);
-    expect(result.output).toMatch(new RegExp(`rebuilt .*ephpm\\.node against PHP ${systemPhpVersion.replace(/\./g, '\\.')} \\(/usr/lib/libphp8\\.2\\.so\\)`));
+    expect(result.output).toMatch(
+      new RegExp(
+        `rebuilt .*ephpm\\.node against PHP ${systemPhpVersion.replace(/\./g, '\\.')} \\(/usr/lib/libphp8\\.2\\.so\\)`,
+      ),
+    );
     expect((await runCli(['runtime:info', '--json'])).code).toBe(0);
     // Debian's libphp8.2.so names itself libphp.so, which no package installs: the addon finds it through this link.
     expect(readlinkSync(join(repoRoot, 'native', 'build', 'libphp.so'))).toBe('/usr/lib/libphp8.2.so');
@@ -106,9 +121,14 @@ describe('ephpm runtime:build', () => {
     expect(found).toBe(`PHP 8.4.1 from ${php.phpConfig}, library ${php.prefix}/lib/libphp.so`);
     const compiles = commands.filter((line) => line.includes(' -c '));
     expect(compiles.length).toBeGreaterThan(10);
-    for (const compile of compiles) expect(compile).toContain(`-I${php.prefix}/include/php/main -I${php.prefix}/include/php/TSRM`);
+    for (const compile of compiles)
+      expect(compile).toContain(`-I${php.prefix}/include/php/main -I${php.prefix}/include/php/TSRM`);
     expect(result.output).not.toMatch(/include\/php\/2022|php8\.2/);
-    expect(commands.at(-1)).toMatch(new RegExp(`-shared .* -L${php.prefix}/lib -lphp -Wl,-rpath,\\$ORIGIN -Wl,-rpath,${php.prefix}/lib .*-o \\S+ephpm\\.node\\.tmp$`));
+    expect(commands.at(-1)).toMatch(
+      new RegExp(
+        `-shared .* -L${php.prefix}/lib -lphp -Wl,-rpath,\\$ORIGIN -Wl,-rpath,${php.prefix}/lib .*-o \\S+ephpm\\.node\\.tmp$`,
+      ),
+    );
   });
 
   it('names the version it found in what to install when that PHP has no embed SAPI', async () => {

@@ -21,7 +21,9 @@ describe('ephpm status, reload and stop', () => {
       }
       const human = await runCli(['status', '--state-file', server.stateFile]);
       expect(human.output).toMatch(new RegExp(`http://127.0.0.1:${server.port}\\s+pid ${server.child.pid}`));
-      expect(human.output).toMatch(/WORKER\s+PID\s+STATE\s+REQUESTS\s+IN FLIGHT\s+CONNECTIONS\s+RSS\s+UPTIME\s+RESTARTS/);
+      expect(human.output).toMatch(
+        /WORKER\s+PID\s+STATE\s+REQUESTS\s+IN FLIGHT\s+CONNECTIONS\s+RSS\s+UPTIME\s+RESTARTS/,
+      );
     } finally {
       await server.stop();
     }
@@ -92,7 +94,10 @@ describe('ephpm status, reload and stop', () => {
   it('a stale state file (server gone) is reported and removed, never trusted', async () => {
     const stateFile = join(tempDir(), 'server.json');
     for (const command of ['status', 'reload', 'stop']) {
-      writeFileSync(stateFile, JSON.stringify({ pid: 999999, host: '127.0.0.1', port: 8000, controlSocket: '/nonexistent.sock', workers: [] }));
+      writeFileSync(
+        stateFile,
+        JSON.stringify({ pid: 999999, host: '127.0.0.1', port: 8000, controlSocket: '/nonexistent.sock', workers: [] }),
+      );
       const result = await runCli([command, '--state-file', stateFile]);
       expect(result.code).toBe(1);
       expect(result.output).toMatch(/named pid 999999, which is gone\. The stale file was removed\./);
@@ -105,7 +110,11 @@ describe('ephpm status, reload and stop', () => {
     try {
       const reload = await runCli(['reload', '--json', '--state-file', server.stateFile]);
       expect(reload.code, reload.output).toBe(0);
-      const reloaded = JSON.parse(reload.stdout) as { pid: number; seconds: number; workers: Array<{ index: number; pid: number }> };
+      const reloaded = JSON.parse(reload.stdout) as {
+        pid: number;
+        seconds: number;
+        workers: Array<{ index: number; pid: number }>;
+      };
       expect(reloaded.pid).toBe(server.child.pid);
       expect(reloaded.workers.map((w) => w.index)).toEqual([1, 2]);
       expect(reloaded.seconds).toBeGreaterThan(0);
@@ -119,12 +128,18 @@ describe('ephpm status, reload and stop', () => {
         const gone = await runCli([command, '--json', '--state-file', server.stateFile]);
         expect(gone.code, gone.output).toBe(1);
         expect(JSON.parse(gone.stdout)).toEqual({
-          error: { code: 'EPHPM_NOT_RUNNING', message: expect.stringMatching(/^No ephpm server is running here/), hint: expect.stringContaining('ephpm serve') },
+          error: {
+            code: 'EPHPM_NOT_RUNNING',
+            message: expect.stringMatching(/^No ephpm server is running here/),
+            hint: expect.stringContaining('ephpm serve'),
+          },
         });
       }
       const usage = await runCli(['status', '--json', '--bogus']);
       expect(usage.code).toBe(2);
-      expect(JSON.parse(usage.stdout)).toMatchObject({ error: { code: 'EPHPM_USAGE', message: expect.stringContaining('--bogus'), hint: 'See: ephpm status --help' } });
+      expect(JSON.parse(usage.stdout)).toMatchObject({
+        error: { code: 'EPHPM_USAGE', message: expect.stringContaining('--bogus'), hint: 'See: ephpm status --help' },
+      });
     } finally {
       await server.stop();
     }

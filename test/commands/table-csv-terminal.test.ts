@@ -25,7 +25,10 @@ afterAll(async () => {
 function onTerminal(args: string[]): Promise<{ code: number | null; bytes: string }> {
   const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, cliPath, ...args].map(quote).join(' ');
-  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } });
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
   let bytes = '';
   child.stdout.on('data', (data: Buffer) => (bytes += data.toString('latin1')));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, bytes })));

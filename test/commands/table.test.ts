@@ -32,8 +32,14 @@ describe('ephpm table:list', () => {
     const list = JSON.parse((await tableCli(server, ['table:list', '--json'])).output);
     expect(list.pid).toBe(server.child.pid);
     expect(list.tables[0]).toMatchObject({
-      name: 'users', rows: 4, used: 3,
-      columns: [{ name: 'name', type: 'string', size: 16 }, { name: 'votes', type: 'int', size: 8 }, { name: 'score', type: 'float', size: 8 }],
+      name: 'users',
+      rows: 4,
+      used: 3,
+      columns: [
+        { name: 'name', type: 'string', size: 16 },
+        { name: 'votes', type: 'int', size: 8 },
+        { name: 'score', type: 'float', size: 8 },
+      ],
     });
     expect(list.tables[0].bytes).toBeGreaterThan(0);
   });
@@ -86,7 +92,9 @@ describe('ephpm table:dump', () => {
   it('an unknown table is an error that lists the tables there are', async () => {
     const result = await tableCli(server, ['table:dump', 'nope']);
     expect(result.code).toBe(1);
-    expect(result.output).toMatch(new RegExp(`The server \\(pid ${server.child.pid}\\) has no table "nope"\\. Its tables: users, counters\\.`));
+    expect(result.output).toMatch(
+      new RegExp(`The server \\(pid ${server.child.pid}\\) has no table "nope"\\. Its tables: users, counters\\.`),
+    );
     expect(result.output).toMatch(/try: List them with: ephpm table:list/);
   });
 
@@ -134,7 +142,9 @@ describe('ephpm table:* without tables', () => {
       expect(result.output).toMatch(new RegExp(`The server \\(pid ${bare.child.pid}\\) defines no tables\\.`));
       expect(result.output).toMatch(/try: Define them in \[tables\] of ephpm\.toml/);
       const { error } = await op(bare, 'users', 'get', ['x']);
-      expect(error?.message).toBe('No table [users]: this server defines no tables. Define them in [tables] of ephpm.toml ("users:1000" = { name = "string:64" }) or in EPHPM_TABLES.');
+      expect(error?.message).toBe(
+        'No table [users]: this server defines no tables. Define them in [tables] of ephpm.toml ("users:1000" = { name = "string:64" }) or in EPHPM_TABLES.',
+      );
     } finally {
       await bare.stop();
     }

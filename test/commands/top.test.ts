@@ -8,7 +8,9 @@ const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 describe('ephpm top', () => {
   it('shows the live request rate in a terminal, and q quits leaving the terminal as it was', async () => {
     const server = await startServer(['--worker', appWorker, '--workers', '2', '--no-access-log']);
-    const terminal = new Terminal(`${shellQuote(process.execPath)} ${shellQuote(cliPath)} top --state-file ${shellQuote(server.stateFile)}; echo "top exited $?"; sleep 60`);
+    const terminal = new Terminal(
+      `${shellQuote(process.execPath)} ${shellQuote(cliPath)} top --state-file ${shellQuote(server.stateFile)}; echo "top exited $?"; sleep 60`,
+    );
     let loading = true;
     const load = (async () => {
       while (loading) await (await fetch(`${server.url}/pid`)).arrayBuffer();
@@ -51,9 +53,24 @@ describe('ephpm top', () => {
         uptimeSeconds: expect.any(Number),
         metricsUrl: null,
         intervalSeconds: expect.any(Number),
-        server: { requestsPerSecond: expect.any(Number), errorsPerSecond: 0, p50Seconds: null, p99Seconds: null, inFlight: 0, totalRequests: 6 },
+        server: {
+          requestsPerSecond: expect.any(Number),
+          errorsPerSecond: 0,
+          p50Seconds: null,
+          p99Seconds: null,
+          inFlight: 0,
+          totalRequests: 6,
+        },
         workers: [1, 2].map((index) => ({
-          index, pid: expect.any(Number), role: 'http', state: 'serving', perSecond: 0, inFlight: 0, rssBytes: expect.any(Number), served: expect.any(Number), restarts: 0,
+          index,
+          pid: expect.any(Number),
+          role: 'http',
+          state: 'serving',
+          perSecond: 0,
+          inFlight: 0,
+          rssBytes: expect.any(Number),
+          served: expect.any(Number),
+          restarts: 0,
         })),
         tables: [],
         tasks: null,
@@ -71,7 +88,13 @@ describe('ephpm top', () => {
   it('says what to do without a terminal or without a server, as JSON under --json', async () => {
     const noServer = await runCli(['top', '--once', '--json', '--root', tempDir()]);
     expect(noServer.code).toBe(1);
-    expect(JSON.parse(noServer.stdout)).toEqual({ error: { code: 'EPHPM_NOT_RUNNING', message: expect.stringMatching(/^No ephpm server is running here/), hint: expect.any(String) } });
+    expect(JSON.parse(noServer.stdout)).toEqual({
+      error: {
+        code: 'EPHPM_NOT_RUNNING',
+        message: expect.stringMatching(/^No ephpm server is running here/),
+        hint: expect.any(String),
+      },
+    });
 
     const server = await startServer(['--worker', appWorker, '--workers', '1']);
     try {

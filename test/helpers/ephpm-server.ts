@@ -89,7 +89,17 @@ export function observeProcess(child: ChildProcess): ObservedProcess {
 /** Runs the real CLI (`ephpm serve --port 0 ...`, or `dev`) and waits for its "serving" line. */
 export async function startServer(args: string[], options: StartOptions = {}): Promise<RunningServer> {
   const stateFile = options.stateFile ?? join(tempDir(), 'server.json');
-  const command = [process.execPath, ...(options.nodeArgs ?? []), cliPath, options.command ?? 'serve', '--port', '0', '--state-file', stateFile, ...args];
+  const command = [
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    cliPath,
+    options.command ?? 'serve',
+    '--port',
+    '0',
+    '--state-file',
+    stateFile,
+    ...args,
+  ];
   const [program, ...programArgs] = [...(options.wrap ?? []), ...command];
   const child = spawn(program!, programArgs, {
     cwd: options.cwd ?? repoRoot,
@@ -109,7 +119,10 @@ export async function startServer(args: string[], options: StartOptions = {}): P
 }
 
 /** Runs the CLI to completion (for commands that fail fast); `output` is stdout and stderr as they came. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ code: number | null; output: string; stdout: string }> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ code: number | null; output: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd ?? repoRoot,

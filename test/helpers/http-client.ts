@@ -45,7 +45,8 @@ export async function fetchJson<T = Record<string, unknown>>(url: string, init: 
   if (!headers.has('Accept')) headers.set('Accept', 'application/json');
   const response = await fetch(url, { ...init, headers });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${text.slice(0, 2000)}`);
+  if (!response.ok)
+    throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${text.slice(0, 2000)}`);
   return JSON.parse(text) as T;
 }
 

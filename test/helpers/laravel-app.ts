@@ -1,6 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { composerProblems, devToolNeedingNewerPhp } from '../../src/scaffold/composer-problems.js';
 import { cliPath, repoRoot, tempDir } from './ephpm-server.js';
@@ -17,7 +27,8 @@ export const onLaravel = (title: string) => `${title} (Laravel ${LARAVEL_MAJOR})
 
 function laravelMajorOfRun(): number {
   const major = Number(process.env.EPHPM_TEST_LARAVEL ?? '11');
-  if (major !== 11 && major !== 12) throw new Error(`EPHPM_TEST_LARAVEL is 11 or 12; got ${process.env.EPHPM_TEST_LARAVEL}`);
+  if (major !== 11 && major !== 12)
+    throw new Error(`EPHPM_TEST_LARAVEL is 11 or 12; got ${process.env.EPHPM_TEST_LARAVEL}`);
   return major;
 }
 
@@ -27,23 +38,37 @@ const cacheRoot = join(repoRoot, '.cache');
 export const BIG_FILE_BYTES = 50 * 1024 * 1024;
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((path) => statSync(join(dir, path)).isFile()).sort();
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => statSync(join(dir, path)).isFile())
+    .sort();
 }
 
 /** What the app is made from: a change to any of these makes a new app. */
 function buildKey(): string {
   const hash = createHash('sha256').update(`laravel ${LARAVEL_MAJOR}\0`);
-  const sources = [join(repoRoot, 'composer-package', 'composer.json'), join(repoRoot, 'test', 'helpers', 'laravel-app.ts'), ...filesUnder(fixtures).map((path) => join(fixtures, path))];
-  for (const file of sources) hash.update(relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
+  const sources = [
+    join(repoRoot, 'composer-package', 'composer.json'),
+    join(repoRoot, 'test', 'helpers', 'laravel-app.ts'),
+    ...filesUnder(fixtures).map((path) => join(fixtures, path)),
+  ];
+  for (const file of sources)
+    hash.update(relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 
 function run(command: string, args: string[], cwd: string): void {
   try {
-    execFileSync(command, args, { cwd, stdio: 'pipe', timeout: 600_000, env: { ...process.env, COMPOSER_NO_INTERACTION: '1' } });
+    execFileSync(command, args, {
+      cwd,
+      stdio: 'pipe',
+      timeout: 600_000,
+      env: { ...process.env, COMPOSER_NO_INTERACTION: '1' },
+    });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed in ${cwd}:\n${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`,
+    );
   }
 }
 
@@ -53,19 +78,39 @@ function run(command: string, args: string[], cwd: string): void {
  * leaves them out.
  */
 function createSkeleton(home: string): void {
-  run('composer', ['create-project', `laravel/laravel:^${LARAVEL_MAJOR}.0`, 'app', '--no-progress', '--prefer-dist', '--no-install', '--no-scripts'], home);
+  run(
+    'composer',
+    [
+      'create-project',
+      `laravel/laravel:^${LARAVEL_MAJOR}.0`,
+      'app',
+      '--no-progress',
+      '--prefer-dist',
+      '--no-install',
+      '--no-scripts',
+    ],
+    home,
+  );
   const app = join(home, 'app');
   const left = devToolsNeedingNewerPhp(app);
   if (left.length > 0) run('composer', ['remove', '--dev', '--no-update', ...left], app);
   run('composer', ['update', '--no-progress'], app);
-  for (const script of ['post-root-package-install', 'post-create-project-cmd']) run('composer', ['run-script', script], app);
+  for (const script of ['post-root-package-install', 'post-create-project-cmd'])
+    run('composer', ['run-script', script], app);
 }
 
 /** The skeleton's require-dev packages Composer refuses for the PHP version alone (the scaffolder's reading of it). */
 function devToolsNeedingNewerPhp(app: string): string[] {
-  const requireDev = (JSON.parse(readFileSync(join(app, 'composer.json'), 'utf8')) as { 'require-dev'?: Record<string, string> })['require-dev'] ?? {};
+  const requireDev =
+    (JSON.parse(readFileSync(join(app, 'composer.json'), 'utf8')) as { 'require-dev'?: Record<string, string> })[
+      'require-dev'
+    ] ?? {};
   try {
-    execFileSync('composer', ['update', '--dry-run', '--no-interaction', '--no-audit', '--no-scripts', '--no-plugins'], { cwd: app, stdio: 'pipe' });
+    execFileSync(
+      'composer',
+      ['update', '--dry-run', '--no-interaction', '--no-audit', '--no-scripts', '--no-plugins'],
+      { cwd: app, stdio: 'pipe' },
+    );
     return [];
   } catch (error) {
     const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
@@ -86,7 +131,11 @@ export function laravelApp(): string {
   }
   mkdirSync(home, { recursive: true });
   createSkeleton(home);
-  const repository = JSON.stringify({ type: 'path', url: join(repoRoot, 'composer-package'), options: { symlink: true } });
+  const repository = JSON.stringify({
+    type: 'path',
+    url: join(repoRoot, 'composer-package'),
+    options: { symlink: true },
+  });
   run('composer', ['config', 'repositories.ephpm', repository], app);
   run('composer', ['config', 'minimum-stability', 'dev'], app);
   run('composer', ['config', 'prefer-stable', 'true'], app);
@@ -124,7 +173,11 @@ export function appCopy(app: string, options: { withoutPackages?: string[]; with
   mkdirSync(copy);
   for (const entry of readdirSync(app)) {
     if (entry === 'vendor' || entry === 'node_modules') continue;
-    cpSync(join(app, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true, filter: (source) => !source.endsWith('big.bin') });
+    cpSync(join(app, entry), join(copy, entry), {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (source) => !source.endsWith('big.bin'),
+    });
   }
   const without = new Set(options.withoutPackages ?? []);
   for (const vendorName of readdirSync(join(app, 'vendor'))) {

@@ -22,7 +22,10 @@ export function sample(exposition: string, series: string): number | undefined {
 /** Prometheus' own linter on the exposition: its exit code and what it said. */
 export function promtool(exposition: string): { code: number | null; output: string } {
   const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool is not installed (scripts/setup.sh installs the prometheus package): ${result.error.message}`);
+  if (result.error)
+    throw new Error(
+      `promtool is not installed (scripts/setup.sh installs the prometheus package): ${result.error.message}`,
+    );
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 

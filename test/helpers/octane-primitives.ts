@@ -11,8 +11,17 @@ export interface PhpReply<T = unknown> {
 }
 
 /** `Octane::table($table)->$op(...$args)` (or through `app('octane')` with via = 'binding'); `count`, `foreach` and `fill` too. */
-export async function tableOp<T = unknown>(url: string, table: string, op: string, args: unknown[] = [], extra: Record<string, unknown> = {}): Promise<PhpReply<T>> {
-  const { status, json } = await onNewConnection<PhpReply<T>>(`${url}/table/${table}/${op}`, JSON.stringify({ args, ...extra }));
+export async function tableOp<T = unknown>(
+  url: string,
+  table: string,
+  op: string,
+  args: unknown[] = [],
+  extra: Record<string, unknown> = {},
+): Promise<PhpReply<T>> {
+  const { status, json } = await onNewConnection<PhpReply<T>>(
+    `${url}/table/${table}/${op}`,
+    JSON.stringify({ args, ...extra }),
+  );
   if (status !== 200) throw new Error(`${table}->${op}() answered ${status}: ${JSON.stringify(json).slice(0, 1000)}`);
   return json;
 }

@@ -26,19 +26,40 @@ export function freePort(): Promise<number> {
  * Spawns `php artisan ...` in the app (output collected, not waited for); `ownProcessGroup` makes it the leader of a
  * process group, as a shell makes a foreground command, so that a test can Ctrl-C the whole group.
  */
-export function spawnArtisan(app: string, args: string[], env: Record<string, string> = {}, ownProcessGroup = false): ObservedProcess {
-  return observeProcess(spawn('php', ['artisan', ...args], { cwd: app, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: ownProcessGroup }));
+export function spawnArtisan(
+  app: string,
+  args: string[],
+  env: Record<string, string> = {},
+  ownProcessGroup = false,
+): ObservedProcess {
+  return observeProcess(
+    spawn('php', ['artisan', ...args], {
+      cwd: app,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: ownProcessGroup,
+    }),
+  );
 }
 
 /** Runs `php artisan ...` in the app to the end. */
-export async function artisan(app: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+export async function artisan(
+  app: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
   const run = spawnArtisan(app, args, env);
   const code = await new Promise<number | null>((resolve) => run.child.once('exit', (exitCode) => resolve(exitCode)));
   return { code, output: run.output() };
 }
 
 /** `php artisan octane:start --server=ephpm --port=<free> ...args`, resolved once Octane's banner shows the address. */
-export async function startOctane(app: string, args: string[] = [], env: Record<string, string> = {}, ownProcessGroup = false): Promise<OctaneServer> {
+export async function startOctane(
+  app: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  ownProcessGroup = false,
+): Promise<OctaneServer> {
   const port = await freePort();
   const run = spawnArtisan(app, ['octane:start', '--server=ephpm', `--port=${port}`, ...args], env, ownProcessGroup);
   try {
@@ -60,7 +81,11 @@ export interface SuiteServer {
  * One `php artisan octane:start --server=ephpm …args` for the tests of a describe block, in the suite's Laravel app:
  * started before them (after `prepare(app)`), stopped with Ctrl-C after them, which must exit 0.
  */
-export function octaneForTests(args: string[], env: Record<string, string> = {}, prepare: (app: string) => void = () => {}): SuiteServer {
+export function octaneForTests(
+  args: string[],
+  env: Record<string, string> = {},
+  prepare: (app: string) => void = () => {},
+): SuiteServer {
   let app = '';
   let server: OctaneServer | undefined;
   beforeAll(async () => {
@@ -72,8 +97,14 @@ export function octaneForTests(args: string[], env: Record<string, string> = {},
     expect(await server?.stop('SIGINT')).toBe(0);
   });
   return {
-    get app() { return app; },
-    get server() { return server!; },
-    get url() { return server!.url; },
+    get app() {
+      return app;
+    },
+    get server() {
+      return server!;
+    },
+    get url() {
+      return server!.url;
+    },
   };
 }

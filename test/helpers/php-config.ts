@@ -14,7 +14,13 @@ export interface StandInPhp {
  * A php-config that describes a PHP which is not installed here (another version, its own prefix): what discovery
  * and `runtime:build --print` read from it. `library` is created under <prefix>/lib unless null.
  */
-export function standInPhpConfig(options: { version: string; name?: string; sapis?: string; library?: string | null; dir?: string }): StandInPhp {
+export function standInPhpConfig(options: {
+  version: string;
+  name?: string;
+  sapis?: string;
+  library?: string | null;
+  dir?: string;
+}): StandInPhp {
   const root = options.dir ?? tempDir('ephpm-php-');
   const bin = join(root, 'bin');
   const prefix = join(root, `php-${options.version}`);
@@ -29,7 +35,9 @@ export function standInPhpConfig(options: { version: string; name?: string; sapi
     '--php-sapis': sapis,
     '--configure-options': `--prefix=${prefix}${sapis.includes('embed') ? ' --enable-embed' : ''}`,
   };
-  const cases = Object.entries(answers).map(([flag, answer]) => `  ${flag}) echo '${answer}' ;;`).join('\n');
+  const cases = Object.entries(answers)
+    .map(([flag, answer]) => `  ${flag}) echo '${answer}' ;;`)
+    .join('\n');
   const phpConfig = join(bin, options.name ?? 'php-config');
   writeFileSync(phpConfig, `#!/bin/sh\ncase "$1" in\n${cases}\n  *) echo "Usage: $0 [OPTION]"; exit 1 ;;\nesac\n`);
   chmodSync(phpConfig, 0o755);

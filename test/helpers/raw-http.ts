@@ -62,7 +62,9 @@ export class RawConnection {
     const header = (name: string) => headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
     this.buffer = this.buffer.subarray(end + 4);
     const chunked = !options.bodyless && /^chunked$/i.test(header('transfer-encoding') ?? '');
-    const body = chunked ? await this.chunkedBody(deadline) : await this.take(options.bodyless ? 0 : Number(header('content-length') ?? 0), deadline);
+    const body = chunked
+      ? await this.chunkedBody(deadline)
+      : await this.take(options.bodyless ? 0 : Number(header('content-length') ?? 0), deadline);
     return { statusLine, headers, body, head, header };
   }
 
@@ -113,7 +115,10 @@ export class RawConnection {
   }
 
   private more(deadline: number): Promise<void> {
-    if (this.ended) return Promise.reject(new Error(`connection closed; unread: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`));
+    if (this.ended)
+      return Promise.reject(
+        new Error(`connection closed; unread: ${JSON.stringify(this.buffer.toString('latin1').slice(0, 200))}`),
+      );
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no answer in time')), Math.max(0, deadline - Date.now()));
       this.waiters.push(() => {

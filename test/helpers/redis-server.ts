@@ -29,9 +29,30 @@ export async function startRedis(port?: number, options: string[] = []): Promise
     url: `redis://127.0.0.1:${port}`,
     dir,
     async start() {
-      process = observeProcess(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--logfile', join(dir, 'redis.log'), ...options], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      process = observeProcess(
+        spawn(
+          'redis-server',
+          [
+            '--port',
+            String(port),
+            '--bind',
+            '127.0.0.1',
+            '--dir',
+            dir,
+            '--appendonly',
+            'yes',
+            '--save',
+            '',
+            '--logfile',
+            join(dir, 'redis.log'),
+            ...options,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
+      );
       const ready = () => /PONG|NOAUTH/.test(server.cli('PING'));
-      for (let attempt = 0; attempt < 200 && !ready(); attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
+      for (let attempt = 0; attempt < 200 && !ready(); attempt++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
       if (!ready()) throw new Error(`redis-server did not answer on port ${port}:\n${process.output()}`);
     },
     async stop() {
@@ -40,7 +61,8 @@ export async function startRedis(port?: number, options: string[] = []): Promise
     },
     async restartEmpty() {
       await server.stop();
-      for (const file of readdirSync(dir)) if (file !== 'redis.log') rmSync(join(dir, file), { recursive: true, force: true });
+      for (const file of readdirSync(dir))
+        if (file !== 'redis.log') rmSync(join(dir, file), { recursive: true, force: true });
       await server.start();
     },
     cli(...args: string[]) {

@@ -12,7 +12,18 @@ import { observeProcess, repoRoot, tempDir, type ObservedProcess } from './ephpm
 const cacheRoot = join(repoRoot, '.cache');
 const helper = join(repoRoot, 'test', 'helpers', 'scaffold.ts');
 /** What the npm package is made from (dist/ is built from src/). */
-const PACKAGED = ['package.json', 'src', 'bin', 'stubs', 'native', 'composer-package/composer.json', 'composer-package/src', 'composer-package/bin', 'composer-package/config', 'scripts/install-addon.mjs'];
+const PACKAGED = [
+  'package.json',
+  'src',
+  'bin',
+  'stubs',
+  'native',
+  'composer-package/composer.json',
+  'composer-package/src',
+  'composer-package/bin',
+  'composer-package/config',
+  'scripts/install-addon.mjs',
+];
 
 /** A Composer and npm that never ask: npx installs the tarball without its "Ok to proceed?" (this machine's npmrc says yes=false). */
 export const QUIET_ENV = { COMPOSER_NO_INTERACTION: '1', npm_config_yes: 'true', FORCE_COLOR: '0' };
@@ -27,7 +38,8 @@ function hashOf(paths: string[]): string {
       .map((entry) => join(full, entry))
       .filter((file) => !file.includes(`${join('native', 'build')}`) && statSync(file).isFile());
   });
-  for (const file of files.sort()) hash.update(relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
+  for (const file of files.sort())
+    hash.update(relative(repoRoot, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -44,7 +56,13 @@ function cacheHome(prefix: string, key: string): { home: string; ready: boolean 
 
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
   try {
-    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: 'pipe', timeout: 600_000, env: { ...process.env, ...QUIET_ENV, ...env } });
+    return execFileSync(command, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 600_000,
+      env: { ...process.env, ...QUIET_ENV, ...env },
+    });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}${stderr ?? ''}`);
@@ -74,9 +92,17 @@ export interface ScaffoldedApp {
 }
 
 /** Runs a command to its end: exit code and output (stdout and stderr as they came). */
-export function runToEnd(command: string, args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+export function runToEnd(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...QUIET_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...QUIET_ENV, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -97,13 +123,20 @@ export async function scaffoldedApp(options: { laravel?: number } = {}): Promise
   const tarball = packedTarball(key);
   const pinned = options.laravel === undefined ? [] : ['--laravel', String(options.laravel)];
   // Not "scaffolded-app-…": cacheHome clears every directory under its prefix.
-  const { home, ready } = cacheHome(options.laravel === undefined ? 'scaffolded-app' : `scaffolded-laravel-${options.laravel}-app`, key);
+  const { home, ready } = cacheHome(
+    options.laravel === undefined ? 'scaffolded-app' : `scaffolded-laravel-${options.laravel}-app`,
+    key,
+  );
   const work = join(home, 'work');
   const app = join(work, 'my-app');
   if (!ready) {
     mkdirSync(work, { recursive: true });
     const started = Date.now();
-    const { code, output } = await runToEnd('npx', ['--package', tarball, 'create-ephpm-laravel', 'my-app', ...pinned, '--yes'], { cwd: work, timeoutMs: 600_000 });
+    const { code, output } = await runToEnd(
+      'npx',
+      ['--package', tarball, 'create-ephpm-laravel', 'my-app', ...pinned, '--yes'],
+      { cwd: work, timeoutMs: 600_000 },
+    );
     const seconds = (Date.now() - started) / 1000;
     writeFileSync(join(home, 'result.json'), JSON.stringify({ code, output, seconds }));
     if (code !== 0) throw new Error(`create-ephpm-laravel failed (exit ${code}):\n${output}`);
@@ -119,7 +152,11 @@ export async function scaffoldedApp(options: { laravel?: number } = {}): Promise
  * PHP 8.3), by the steps create-project runs, as `create-ephpm-laravel --laravel 12` does on PHP 8.2.
  */
 export function skeletonApp(major: number, withoutDevTools: string[] = []): string {
-  const key = createHash('sha256').update(hashOf([relative(repoRoot, helper)])).update(withoutDevTools.join(',')).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(hashOf([relative(repoRoot, helper)]))
+    .update(withoutDevTools.join(','))
+    .digest('hex')
+    .slice(0, 16);
   const { home, ready } = cacheHome(`laravel-${major}-skeleton`, key);
   const app = join(home, 'app');
   if (!ready) {
@@ -154,7 +191,12 @@ export function fileDigest(dir: string): Record<string, string> {
       if (entry.isDirectory() && (entry.name === 'node_modules' || entry.name === 'vendor')) {
         digest[path] = readdirSync(join(dir, path)).sort().join(',');
       } else if (entry.isDirectory()) walk(path);
-      else digest[path] = entry.isSymbolicLink() ? 'link' : createHash('sha256').update(readFileSync(join(dir, path))).digest('hex');
+      else
+        digest[path] = entry.isSymbolicLink()
+          ? 'link'
+          : createHash('sha256')
+              .update(readFileSync(join(dir, path)))
+              .digest('hex');
     }
   };
   walk('');
@@ -163,12 +205,22 @@ export function fileDigest(dir: string): Record<string, string> {
 
 /** The paths whose digest differs between two digests (added, removed or changed). */
 export function changedPaths(before: Record<string, string>, after: Record<string, string>): string[] {
-  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((path) => before[path] !== after[path]).sort();
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((path) => before[path] !== after[path])
+    .sort();
 }
 
 /** The scaffolder of this checkout, run to its end. */
-export function createEphpmLaravel(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  return runToEnd(process.execPath, [join(repoRoot, 'bin', 'create-ephpm-laravel.js'), ...args], { cwd, env, timeoutMs: 300_000 });
+export function createEphpmLaravel(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  return runToEnd(process.execPath, [join(repoRoot, 'bin', 'create-ephpm-laravel.js'), ...args], {
+    cwd,
+    env,
+    timeoutMs: 300_000,
+  });
 }
 
 /**
@@ -176,8 +228,17 @@ export function createEphpmLaravel(args: string[], cwd: string, env: Record<stri
  * no SIGTERM on to ephpm). `ctrlC()` resolves once every process holding its output has exited (ephpm outlives npx
  * by its drain).
  */
-export function spawnAsInTerminal(command: string, args: string[], options: { cwd?: string; env?: Record<string, string> }): ObservedProcess & { ctrlC(): Promise<void> } {
-  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...QUIET_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function spawnAsInTerminal(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> },
+): ObservedProcess & { ctrlC(): Promise<void> } {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...QUIET_ENV, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const ctrlC = async () => {
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGINT');

@@ -22,9 +22,17 @@ export function slowClient(url: string, path: string, headTimeoutMs = 20_000): P
     const req = request(`${url}${path}`, { agent: false }, (res) => {
       clearTimeout(timer);
       res.pause();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, readAll: (timeoutMs) => readAll(res, timeoutMs), close: () => req.destroy() });
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        readAll: (timeoutMs) => readAll(res, timeoutMs),
+        close: () => req.destroy(),
+      });
     });
-    const timer = setTimeout(() => req.destroy(new Error(`no response head for GET ${path} within ${headTimeoutMs / 1000}s`)), headTimeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no response head for GET ${path} within ${headTimeoutMs / 1000}s`)),
+      headTimeoutMs,
+    );
     req.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -38,7 +46,10 @@ function readAll(res: IncomingMessage, timeoutMs = 60_000): Promise<{ bytes: num
     const hash = createHash('sha256');
     let bytes = 0;
     if (res.destroyed) return reject(new Error('the connection ended after 0 bytes of the body (before it was read)'));
-    const timer = setTimeout(() => reject(new Error(`the body did not end within ${timeoutMs / 1000}s (${bytes} bytes read)`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the body did not end within ${timeoutMs / 1000}s (${bytes} bytes read)`)),
+      timeoutMs,
+    );
     res.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       hash.update(chunk);

@@ -16,8 +16,17 @@ export interface OpReply {
 }
 
 /** Calls `table($table)->$op(...$args)` in a worker (see test/fixtures/workers/tables.php). */
-export async function op(server: RunningServer, table: string, name: string, args: unknown[] = [], octane = false): Promise<OpReply> {
-  const response = await fetch(`${server.url}/op`, { method: 'POST', body: JSON.stringify({ table, op: name, args, octane }) });
+export async function op(
+  server: RunningServer,
+  table: string,
+  name: string,
+  args: unknown[] = [],
+  octane = false,
+): Promise<OpReply> {
+  const response = await fetch(`${server.url}/op`, {
+    method: 'POST',
+    body: JSON.stringify({ table, op: name, args, octane }),
+  });
   return (await response.json()) as OpReply;
 }
 
@@ -29,7 +38,10 @@ export async function call(server: RunningServer, table: string, name: string, a
 }
 
 /** Runs `ephpm table:…` against a server; JSON output parsed when --json is given. */
-export async function tableCli(server: RunningServer, args: string[]): Promise<{ code: number | null; output: string }> {
+export async function tableCli(
+  server: RunningServer,
+  args: string[],
+): Promise<{ code: number | null; output: string }> {
   return runCli([...args, '--state-file', server.stateFile]);
 }
 

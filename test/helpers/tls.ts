@@ -4,8 +4,25 @@ import { join } from 'node:path';
 
 /** Writes a self-signed certificate for localhost as `cert.pem` and `key.pem` into `dir`. */
 export function writeSelfSignedCertificate(dir: string): void {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /** GET over HTTPS, trusting any certificate; resolves with the body as text. */
@@ -15,6 +32,8 @@ export function httpsGetText(url: string): Promise<string> {
       let text = '';
       response.on('data', (d: Buffer) => (text += d.toString()));
       response.on('end', () => resolve(text));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }

@@ -14,7 +14,10 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     } catch (error) {
       lastError = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

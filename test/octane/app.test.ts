@@ -22,9 +22,10 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
   const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
   const get = (path: string, init?: RequestInit) => fetch(`${server.url}${path}`, init);
   const sessionCookie = async () => (await fetchJson<{ sessionCookie: string }>(`${server.url}/about`)).sessionCookie;
-  const bootsOfThisWorker = async () => (await fetchJson<{ pid: number; boots: number }>(`${server.url}/boots`));
+  const bootsOfThisWorker = async () => await fetchJson<{ pid: number; boots: number }>(`${server.url}/boots`);
   /** A field of /proc/<pid>/status in bytes (VmRSS: resident now, VmHWM: the peak since the last reset). */
-  const procStatus = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+  const procStatus = (pid: number, field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
   const workerRss = async () => {
     const { output } = await runCli(['status', '--json', '--root', app]);
     return (JSON.parse(output) as { workers: Array<{ rssBytes: number }> }).workers[0]!.rssBytes;
@@ -45,7 +46,9 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await response.text()).toMatch(/<title>Laravel<\/title>/);
-    expect((await fetchJson<{ version: string }>(`${server.url}/about`)).version).toMatch(new RegExp(`^${LARAVEL_MAJOR}\\.\\d+\\.\\d+$`));
+    expect((await fetchJson<{ version: string }>(`${server.url}/about`)).version).toMatch(
+      new RegExp(`^${LARAVEL_MAJOR}\\.\\d+\\.\\d+$`),
+    );
   });
 
   it('boots the app once per worker process, and is not taken for a console', async () => {
@@ -55,7 +58,7 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     expect(await fetchJson(`${server.url}/request`)).toMatchObject({ runningInConsole: false, octane: '1' });
   });
 
-  it('shows Octane\'s request lines and banner in the console', async () => {
+  it("shows Octane's request lines and banner in the console", async () => {
     await get('/request?from=console-test');
     await server.waitFor(/200\s+GET \/request \.+ [\d.]+ ms/);
     expect(server.output()).toMatch(/INFO\s+Server running…/);
@@ -65,7 +68,12 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
   it('hands the app the method, URI, query, headers, remote address, cookies and body', async () => {
     const response = await get('/request?search=ephpm&tags[]=a&tags[]=b', {
       method: 'PATCH',
-      headers: { 'X-Custom': 'custom value', 'User-Agent': 'ephpm-test', Cookie: 'plain=unencrypted%20value', 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        'X-Custom': 'custom value',
+        'User-Agent': 'ephpm-test',
+        Cookie: 'plain=unencrypted%20value',
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
       body: 'title=Hello+there&list[]=1&list[]=2',
     });
     expect(response.status).toBe(200);
@@ -86,9 +94,20 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
 
   it('builds https URLs and the client address from the X-Forwarded-* headers of a trusted proxy', async () => {
     const info = await fetchJson<Record<string, unknown>>(`${server.url}/request?x=1`, {
-      headers: { 'X-Forwarded-For': '203.0.113.9', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'shop.example.com', 'X-Forwarded-Port': '443' },
+      headers: {
+        'X-Forwarded-For': '203.0.113.9',
+        'X-Forwarded-Proto': 'https',
+        'X-Forwarded-Host': 'shop.example.com',
+        'X-Forwarded-Port': '443',
+      },
     });
-    expect(info).toMatchObject({ url: 'https://shop.example.com/request', ip: '203.0.113.9', secure: true, host: 'shop.example.com', port: 443 });
+    expect(info).toMatchObject({
+      url: 'https://shop.example.com/request',
+      ip: '203.0.113.9',
+      secure: true,
+      host: 'shop.example.com',
+      port: 443,
+    });
   });
 
   it('logs in through a form with its CSRF token and the session cookie', async () => {
@@ -121,15 +140,28 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
   it('sends several encrypted cookies in one response and reads them back', async () => {
     const browser = new CookieJar();
     const response = await browser.fetch(`${server.url}/cookies/set`);
-    expect(response.headers.getSetCookie().map((cookie) => cookie.split('=')[0])).toEqual(expect.arrayContaining(['flavor', 'size', 'XSRF-TOKEN', await sessionCookie()]));
+    expect(response.headers.getSetCookie().map((cookie) => cookie.split('=')[0])).toEqual(
+      expect.arrayContaining(['flavor', 'size', 'XSRF-TOKEN', await sessionCookie()]),
+    );
     expect(decodeURIComponent(browser.cookies.get('flavor')!)).not.toMatch(/chocolate/);
-    expect(await (await browser.fetch(`${server.url}/cookies/get`)).json()).toEqual({ flavor: 'chocolate', size: 'large' });
+    expect(await (await browser.fetch(`${server.url}/cookies/get`)).json()).toEqual({
+      flavor: 'chocolate',
+      size: 'large',
+    });
   });
 
   it('parses the JSON and form bodies of a JSON API, for POST and PUT', async () => {
-    const json = await fetchJson(`${server.url}/api/echo`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ user: { name: 'Ann', tags: ['x'] } }) });
+    const json = await fetchJson(`${server.url}/api/echo`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ user: { name: 'Ann', tags: ['x'] } }),
+    });
     expect(json).toEqual({ method: 'POST', isJson: true, all: { user: { name: 'Ann', tags: ['x'] } }, name: 'Ann' });
-    const put = await fetchJson(`${server.url}/api/echo`, { method: 'PUT', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'user[name]=Bo&n=1' });
+    const put = await fetchJson(`${server.url}/api/echo`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'user[name]=Bo&n=1',
+    });
     expect(put).toEqual({ method: 'PUT', isJson: false, all: { user: { name: 'Bo' }, n: '1' }, name: 'Bo' });
   });
 
@@ -138,15 +170,34 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     const form = new FormData();
     form.set('note', 'holiday photos');
     form.set('upload', new Blob([bytes]), 'photo.bin');
-    const stored = await fetchJson<{ path: string; valid: boolean; size: number; sha256: string; originalName: string; field: string }>(`${server.url}/api/upload`, { method: 'POST', body: form });
-    expect(stored).toMatchObject({ valid: true, originalName: 'photo.bin', size: bytes.length, sha256: sha256(bytes), field: 'holiday photos' });
+    const stored = await fetchJson<{
+      path: string;
+      valid: boolean;
+      size: number;
+      sha256: string;
+      originalName: string;
+      field: string;
+    }>(`${server.url}/api/upload`, { method: 'POST', body: form });
+    expect(stored).toMatchObject({
+      valid: true,
+      originalName: 'photo.bin',
+      size: bytes.length,
+      sha256: sha256(bytes),
+      field: 'holiday photos',
+    });
     const back = Buffer.from(await (await get(`/api/uploads/${stored.path.split('/').pop()}`)).arrayBuffer());
     expect(back.equals(bytes)).toBe(true);
   });
 
   it('reads a raw body the runtime spooled to a file', async () => {
     const body = Buffer.alloc(3 * 1024 * 1024, 'spooled body ');
-    expect(await fetchJson(`${server.url}/api/raw`, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body })).toEqual({ size: body.length, sha256: sha256(body) });
+    expect(
+      await fetchJson(`${server.url}/api/raw`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body,
+      }),
+    ).toEqual({ size: body.length, sha256: sha256(body) });
   });
 
   it.each([
@@ -177,7 +228,7 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     expect(await (await get('/stream/iterable')).text()).toBe('one\ntwo\n');
   });
 
-  it('sends a 50 MB download byte for byte with the worker\'s memory flat, and honours Range', async () => {
+  it("sends a 50 MB download byte for byte with the worker's memory flat, and honours Range", async () => {
     const expected = sha256(bigFileContent());
     const download = async () => {
       const response = await get('/download/big');
@@ -198,7 +249,9 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     const phpBefore = (await fetchJson<{ peak: number }>(`${server.url}/memory/peak`)).peak;
     await download();
     await download();
-    expect((await fetchJson<{ peak: number }>(`${server.url}/memory/peak`)).peak - phpBefore).toBeLessThan(4 * 1024 * 1024);
+    expect((await fetchJson<{ peak: number }>(`${server.url}/memory/peak`)).peak - phpBefore).toBeLessThan(
+      4 * 1024 * 1024,
+    );
     expect(procStatus(pid, 'VmHWM') - rssBefore).toBeLessThan(100 * 1024 * 1024);
     expect((await workerRss()) - rssBefore).toBeLessThan(100 * 1024 * 1024);
 
@@ -227,16 +280,25 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
 
   it('starts one task worker per CPU by default (--task-workers=auto, as Octane starts Swoole), where Octane::concurrently() runs', async () => {
     const { output } = await runCli(['status', '--json', '--root', app]);
-    const taskPids = (JSON.parse(output) as { taskWorkers: Array<{ role: string; pid: number }> }).taskWorkers.filter((worker) => worker.role === 'task').map((worker) => worker.pid);
+    const taskPids = (JSON.parse(output) as { taskWorkers: Array<{ role: string; pid: number }> }).taskWorkers
+      .filter((worker) => worker.role === 'task')
+      .map((worker) => worker.pid);
     expect(taskPids).toHaveLength(availableParallelism());
-    const { pid, results } = await fetchJson<{ pid: number; results: { task: number; sum: number } }>(`${server.url}/concurrently`);
+    const { pid, results } = await fetchJson<{ pid: number; results: { task: number; sum: number } }>(
+      `${server.url}/concurrently`,
+    );
     expect(results.sum).toBe(4);
     expect(taskPids).toContain(results.task);
     expect(results.task).not.toBe(pid);
   });
 
-  it('gives Octane::table() and the octane cache store the runtime\'s shared memory', async () => {
-    expect(await fetchJson(`${server.url}/shared`)).toEqual({ votes: 1, row: { name: 'counter', votes: 1 }, hits: 1, store: 'Ephpm\\Octane\\Cache\\TableStore' });
+  it("gives Octane::table() and the octane cache store the runtime's shared memory", async () => {
+    expect(await fetchJson(`${server.url}/shared`)).toEqual({
+      votes: 1,
+      row: { name: 'counter', votes: 1 },
+      hits: 1,
+      store: 'Ephpm\\Octane\\Cache\\TableStore',
+    });
     expect(await fetchJson(`${server.url}/shared`)).toMatchObject({ votes: 2, hits: 2 });
     const dump = await runCli(['table:dump', 'example', '--json', '--root', app]);
     expect(JSON.parse(dump.output)).toMatchObject({ rows: [{ key: 'visits', values: { name: 'counter', votes: 2 } }] });
@@ -252,14 +314,18 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     const before = await bootsOfThisWorker();
     const response = await get('/dd');
     expect(response.status).toBe(200);
-    expect(await response.text()).toMatch(/<pre class=sf-dump[^>]*>.*"<span class=sf-dump-key>dumped<\/span>" => "<span class=sf-dump-str title="7 characters">by dd\(\)<\/span>"/s);
+    expect(await response.text()).toMatch(
+      /<pre class=sf-dump[^>]*>.*"<span class=sf-dump-key>dumped<\/span>" => "<span class=sf-dump-str title="7 characters">by dd\(\)<\/span>"/s,
+    );
     expect(await bootsOfThisWorker()).toEqual(before);
   });
 
   it('sends response()->eventStream() messages as server-sent events, then its closing event', async () => {
     const response = await get('/event-stream');
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(await response.text()).toBe('event: update\ndata: first\n\nevent: update\ndata: {"second":2}\n\nevent: update\ndata: </stream>\n\n');
+    expect(await response.text()).toBe(
+      'event: update\ndata: first\n\nevent: update\ndata: {"second":2}\n\nevent: update\ndata: </stream>\n\n',
+    );
   });
 
   it('keeps no container instance, user, session or singleton of one request for the next', async () => {
@@ -271,15 +337,26 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
   it('rolls back a database transaction a failed request left open', async () => {
     expect((await get('/state/transaction')).status).toBe(500);
     expect(await fetchJson(`${server.url}/state/database`)).toEqual({ level: 0, name: 'Test User' });
-    expect(readFileSync(join(app, 'storage', 'logs', 'laravel.log'), 'utf8')).toMatch(/left 1 database transaction\(s\) open on connection \[sqlite\]; ephpm rolled them back/);
+    expect(readFileSync(join(app, 'storage', 'logs', 'laravel.log'), 'utf8')).toMatch(
+      /left 1 database transaction\(s\) open on connection \[sqlite\]; ephpm rolled them back/,
+    );
   });
 
-  it('answers an exception that escapes the app with Octane\'s error (APP_DEBUG on: the exception), then serves the next request on a freshly booted app', async () => {
+  it("answers an exception that escapes the app with Octane's error (APP_DEBUG on: the exception), then serves the next request on a freshly booted app", async () => {
     const before = await bootsOfThisWorker();
     const response = await get('/state/escape');
     expect(response.status).toBe(500);
-    expect(await response.text()).toMatch(/^RuntimeException: escaped from a streamed response in \/.*StateController\.php:\d+\nStack trace:/);
-    expect(await fetchJson(`${server.url}/state/leak`)).toMatchObject({ pid: before.pid, instance: null, user: null, session: null, counter: 1, transactionLevel: 0 });
+    expect(await response.text()).toMatch(
+      /^RuntimeException: escaped from a streamed response in \/.*StateController\.php:\d+\nStack trace:/,
+    );
+    expect(await fetchJson(`${server.url}/state/leak`)).toMatchObject({
+      pid: before.pid,
+      instance: null,
+      user: null,
+      session: null,
+      counter: 1,
+      transactionLevel: 0,
+    });
     expect(await bootsOfThisWorker()).toEqual({ pid: before.pid, boots: before.boots + 1 });
   });
 
@@ -290,7 +367,7 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     expect((await get('/')).status).toBe(200);
   });
 
-  it('answers a controller exception with Laravel\'s 500 page and serves the next request', async () => {
+  it("answers a controller exception with Laravel's 500 page and serves the next request", async () => {
     const response = await get('/fail/exception');
     expect(response.status).toBe(500);
     expect(await response.text()).toMatch(/a controller failed/);
@@ -306,21 +383,33 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     }
   });
 
-  it('fires Octane\'s lifecycle events in order', async () => {
+  it("fires Octane's lifecycle events in order", async () => {
     const log = join(app, 'storage', 'events.log');
-    const events = () => readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ').slice(1).join(' '));
+    const events = () =>
+      readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ').slice(1).join(' '));
     const after = (line: string) => events().slice(events().lastIndexOf(line));
 
     await (await get('/pid')).json();
-    expect(await waitFor(() => after('RequestReceived /pid').length >= 3 && after('RequestReceived /pid'), 'RequestTerminated')).toEqual([
-      'RequestReceived /pid', 'RequestHandled /pid', 'RequestTerminated /pid',
-    ]);
+    expect(
+      await waitFor(
+        () => after('RequestReceived /pid').length >= 3 && after('RequestReceived /pid'),
+        'RequestTerminated',
+      ),
+    ).toEqual(['RequestReceived /pid', 'RequestHandled /pid', 'RequestTerminated /pid']);
 
     // An exception escaping the app: no RequestTerminated; the worker script starts over with a fresh app.
     await (await get('/stream/throws')).text();
     await bootsOfThisWorker();
     expect(after('RequestReceived /stream/throws').slice(0, 6)).toEqual([
-      'RequestReceived /stream/throws', 'RequestHandled /stream/throws', 'WorkerErrorOccurred', 'WorkerStopping', 'WorkerStarting', 'RequestReceived /boots',
+      'RequestReceived /stream/throws',
+      'RequestHandled /stream/throws',
+      'WorkerErrorOccurred',
+      'WorkerStopping',
+      'WorkerStarting',
+      'RequestReceived /boots',
     ]);
   });
 });

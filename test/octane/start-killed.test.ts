@@ -12,15 +12,20 @@ import { processGone, waitFor } from '../helpers/wait-for.js';
 
 const skip = octaneUnavailableReason();
 
-describe.skipIf(skip)(`${onLaravel('php artisan octane:start SIGKILLed under load')}${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
-  it('answers every request the workers had accepted, then the whole server exits', async () => {
-    const app = laravelApp();
-    const server = await startOctane(app, ['--workers=2', '--task-workers=0']);
-    const { stdout } = await runCli(['status', '--json', '--root', app]);
-    const status = JSON.parse(stdout) as ServerStatus;
-    const processes = [status.pid, ...status.workers.map((worker) => worker.pid)];
-    const statuses = await concurrentGets(server.url, '/sleep?ms=800', 16, () => setTimeout(() => server.child.kill('SIGKILL'), 500));
-    expect(statuses).toEqual(Array(16).fill(200));
-    await waitFor(() => processes.every(processGone), 'the server and its workers to exit', 30_000);
-  }, 90_000);
-});
+describe.skipIf(skip)(
+  `${onLaravel('php artisan octane:start SIGKILLed under load')}${skip ? ` — SKIPPED: ${skip}` : ''}`,
+  () => {
+    it('answers every request the workers had accepted, then the whole server exits', async () => {
+      const app = laravelApp();
+      const server = await startOctane(app, ['--workers=2', '--task-workers=0']);
+      const { stdout } = await runCli(['status', '--json', '--root', app]);
+      const status = JSON.parse(stdout) as ServerStatus;
+      const processes = [status.pid, ...status.workers.map((worker) => worker.pid)];
+      const statuses = await concurrentGets(server.url, '/sleep?ms=800', 16, () =>
+        setTimeout(() => server.child.kill('SIGKILL'), 500),
+      );
+      expect(statuses).toEqual(Array(16).fill(200));
+      await waitFor(() => processes.every(processGone), 'the server and its workers to exit', 30_000);
+    }, 90_000);
+  },
+);

@@ -7,7 +7,10 @@ import { serverStatus } from '../helpers/status.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Opens `count` keep-alive connections at once; resolves with each one's worker pid (from a first request). */
-async function openConnections(port: number, count: number): Promise<Array<{ connection: RawConnection; pid: number }>> {
+async function openConnections(
+  port: number,
+  count: number,
+): Promise<Array<{ connection: RawConnection; pid: number }>> {
   const connections = await Promise.all(Array.from({ length: count }, () => RawConnection.open(port)));
   return Promise.all(
     connections.map(async (connection) => {
@@ -64,7 +67,10 @@ describe('connections spread over the workers', () => {
         pids.push(pid);
         connection.socket.destroy();
         // Closed as the balancer counts it (the worker reports it), before the next one comes.
-        await waitFor(async () => (await serverStatus(server)).workers.every((worker) => worker.connections === 0), 'the closed connection counted');
+        await waitFor(
+          async () => (await serverStatus(server)).workers.every((worker) => worker.connections === 0),
+          'the closed connection counted',
+        );
       }
       const [first, second] = pids;
       expect(first).not.toBe(second);
@@ -77,7 +83,8 @@ describe('connections spread over the workers', () => {
   it('answers every connection opened while a worker dies: none is sent to the dead one', async () => {
     const server = await startServer(['--worker', appWorker, '--workers', '2']);
     try {
-      const [victim] = (JSON.parse(readFileSync(server.stateFile, 'utf8')) as { workers: Array<{ pid: number }> }).workers;
+      const [victim] = (JSON.parse(readFileSync(server.stateFile, 'utf8')) as { workers: Array<{ pid: number }> })
+        .workers;
       process.kill(victim!.pid, 'SIGKILL');
       const opened = await openConnections(server.port, 30);
       expect(opened).toHaveLength(30);
@@ -90,7 +97,9 @@ describe('connections spread over the workers', () => {
 
   it('refuses to start on a port another program holds, and says how to find it', async () => {
     const other = createServer();
-    const port = await new Promise<number>((resolve) => other.listen(0, '127.0.0.1', () => resolve((other.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      other.listen(0, '127.0.0.1', () => resolve((other.address() as { port: number }).port)),
+    );
     try {
       const result = await runCli(['serve', '--worker', appWorker, '--workers', '1', '--port', String(port)]);
       expect(result.code).toBe(1);

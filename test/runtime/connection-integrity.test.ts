@@ -71,8 +71,18 @@ describe('Expect: 100-continue', () => {
 describe('the Host header (RFC 9112 §3.2)', () => {
   it('more than one, or one that is not host[:port], gets 400 and never reaches PHP', async () => {
     const before = await servedByPhp();
-    for (const hosts of [['a.example', 'b.example'], ['a.example', 'a.example'], ['../../x/y'], ['a b'], ['..'], ['a.example:80x'], ['[::1']]) {
-      const response = await exchange(`GET /target HTTP/1.1\r\n${hosts.map((host) => `Host: ${host}\r\n`).join('')}\r\n`);
+    for (const hosts of [
+      ['a.example', 'b.example'],
+      ['a.example', 'a.example'],
+      ['../../x/y'],
+      ['a b'],
+      ['..'],
+      ['a.example:80x'],
+      ['[::1'],
+    ]) {
+      const response = await exchange(
+        `GET /target HTTP/1.1\r\n${hosts.map((host) => `Host: ${host}\r\n`).join('')}\r\n`,
+      );
       expect(response.statusLine, hosts.join(' + ')).toBe('HTTP/1.1 400 Bad Request');
     }
     const absolute = await exchange('GET http://a..b/target HTTP/1.1\r\nHost: a.example\r\n\r\n');
@@ -81,7 +91,15 @@ describe('the Host header (RFC 9112 §3.2)', () => {
   });
 
   it('a name, an IPv4 or IPv6 address, with or without a port, reaches PHP as sent', async () => {
-    for (const host of ['example.com', 'Example.COM:8080', '127.0.0.1:80', '[::1]', '[::1]:8080', 'xn--bcher-kva.example', 'a_b.example']) {
+    for (const host of [
+      'example.com',
+      'Example.COM:8080',
+      '127.0.0.1:80',
+      '[::1]',
+      '[::1]:8080',
+      'xn--bcher-kva.example',
+      'a_b.example',
+    ]) {
       const response = await exchange(`GET /target HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
       expect(response.statusLine, host).toBe('HTTP/1.1 200 OK');
       expect(JSON.parse(response.body.toString()), host).toMatchObject({ HTTP_HOST: host });
@@ -93,7 +111,9 @@ describe('a connection whose client sends something it should not after a valid 
   it('garbage: the requests before it are answered, in order, then the 400, then the connection closes', async () => {
     const connection = await RawConnection.open(server.port);
     try {
-      connection.send('GET /sleep?ms=200 HTTP/1.1\r\nHost: test\r\n\r\nGET /sleep?ms=10 HTTP/1.1\r\nHost: test\r\n\r\nNOT HTTP AT ALL\r\n\r\n');
+      connection.send(
+        'GET /sleep?ms=200 HTTP/1.1\r\nHost: test\r\n\r\nGET /sleep?ms=10 HTTP/1.1\r\nHost: test\r\n\r\nNOT HTTP AT ALL\r\n\r\n',
+      );
       for (const ms of [200, 10]) {
         const response = await connection.read(READ);
         expect(response.statusLine, `/sleep?ms=${ms}`).toBe('HTTP/1.1 200 OK');

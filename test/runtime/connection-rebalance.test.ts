@@ -94,7 +94,9 @@ describe('connections after a worker is replaced', () => {
         const total = connections.reduce((sum, open) => sum + open, 0);
         const even = total > 0 && connections.every((open) => open <= (total * 2) / 3);
         if (pool.served.get(replacement) && even) return connections;
-        throw new Error(`the replacement served ${pool.served.get(replacement) ?? 0} requests; connections per worker: ${connections.join(' / ')}`);
+        throw new Error(
+          `the replacement served ${pool.served.get(replacement) ?? 0} requests; connections per worker: ${connections.join(' / ')}`,
+        );
       }, 'the pool to be served by both workers, its connections split');
       expect(split).toHaveLength(2);
       expect(pool.served.get(survivor!)).toBeGreaterThan(0);

@@ -6,7 +6,8 @@ import { appWorker, runCli, startServer } from '../helpers/ephpm-server.js';
 // The control socket takes one JSON line per connection. Only its owner can connect, but a buggy or hostile
 // process of that user must not make the supervisor hold an endless line: past 1 MiB the connection is refused.
 
-const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const rssBytes = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 /** Writes `bytes` with no newline to the socket, then ends; resolves with everything read back once it closes. */
 function sendWithoutNewline(path: string, bytes: number): Promise<string> {
@@ -31,7 +32,10 @@ describe('the control socket', () => {
       const reply = await sendWithoutNewline(controlSocket, 64 * 1024 * 1024);
       expect(JSON.parse(reply)).toEqual({
         ok: false,
-        error: { code: 'EPHPM_CONTROL_PROTOCOL', message: 'a control message is one JSON line of at most 1 MiB; this one was longer' },
+        error: {
+          code: 'EPHPM_CONTROL_PROTOCOL',
+          message: 'a control message is one JSON line of at most 1 MiB; this one was longer',
+        },
       });
       expect(rssBytes(supervisor) - before).toBeLessThan(32 * 1024 * 1024);
 

@@ -19,9 +19,15 @@ const filesUnder = (dir: string): string[] =>
 async function crashWithSpooledBody(server: RunningServer): Promise<void> {
   const [victim] = workerPids(server);
   // The supervisor answers for the dead worker, as nginx does for a php-fpm child that died.
-  const response = await fetch(`${server.url}/deep?depth=1000000`, { method: 'POST', body: randomBytes(5 * 1024 * 1024) });
+  const response = await fetch(`${server.url}/deep?depth=1000000`, {
+    method: 'POST',
+    body: randomBytes(5 * 1024 * 1024),
+  });
   expect(response.status).toBe(502);
-  await waitFor(() => workerPids(server).length === 1 && !workerPids(server).includes(victim!), 'a replacement for the crashed worker');
+  await waitFor(
+    () => workerPids(server).length === 1 && !workerPids(server).includes(victim!),
+    'a replacement for the crashed worker',
+  );
 }
 
 describe('temp files of a worker that crashed', () => {

@@ -27,8 +27,10 @@ describe('responses PHP writes to the socket itself', () => {
       const first = await connection.read();
       const pipelined = await connection.read(); // waits behind the first: Node writes it
       expect(alone.statusLine).toBe('HTTP/1.1 200 OK');
-      expect(alone.headers.filter(([name]) => name === 'Set-Cookie').map(([, value]) => value))
-        .toEqual(['first=1; Path=/', 'second=2; Path=/; HttpOnly']);
+      expect(alone.headers.filter(([name]) => name === 'Set-Cookie').map(([, value]) => value)).toEqual([
+        'first=1; Path=/',
+        'second=2; Path=/; HttpOnly',
+      ]);
       expect(alone.header('date')).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
       expect(alone.header('connection')).toBe('keep-alive');
       expect(alone.header('keep-alive')).toBe('timeout=5');

@@ -28,8 +28,14 @@ const hex = (text: string) => Buffer.from(text, 'latin1').toString('hex');
 
 describe('header bytes pass through unchanged', () => {
   it('from the client to PHP: header values and cookies, whatever their encoding', async () => {
-    const answer = await exchange('GET /bytes-in HTTP/1.1\r\nHost: test\r\nX-U: \xc3\xa9\xff\r\nCookie: n=\xc3\xa9\r\n\r\n');
-    const data = JSON.parse(answer.body.toString()) as { headers: Record<string, string>; cookies: Record<string, string>; server_cookie: string };
+    const answer = await exchange(
+      'GET /bytes-in HTTP/1.1\r\nHost: test\r\nX-U: \xc3\xa9\xff\r\nCookie: n=\xc3\xa9\r\n\r\n',
+    );
+    const data = JSON.parse(answer.body.toString()) as {
+      headers: Record<string, string>;
+      cookies: Record<string, string>;
+      server_cookie: string;
+    };
     expect(data.headers['x-u']).toBe('c3a9ff');
     expect(data.cookies.n).toBe('c3a9'); // é in UTF-8, as sent
     expect(data.server_cookie).toBe(hex('n=\xc3\xa9'));
@@ -58,13 +64,23 @@ describe('request targets in every form RFC 9112 allows', () => {
     const { status, body } = await target('GET http://example.com:8080/target?a=1&b=2 HTTP/1.1');
     expect(status).toBe('HTTP/1.1 200 OK');
     expect(JSON.parse(body)).toMatchObject({
-      uri: '/target?a=1&b=2', path: '/target', query_string: 'a=1&b=2', query: { a: '1', b: '2' },
-      host: 'example.com:8080', HTTP_HOST: 'example.com:8080', SERVER_NAME: 'example.com', REQUEST_URI: '/target?a=1&b=2',
+      uri: '/target?a=1&b=2',
+      path: '/target',
+      query_string: 'a=1&b=2',
+      query: { a: '1', b: '2' },
+      host: 'example.com:8080',
+      HTTP_HOST: 'example.com:8080',
+      SERVER_NAME: 'example.com',
+      REQUEST_URI: '/target?a=1&b=2',
     });
   });
 
   it('origin-form as sent, asterisk-form for OPTIONS as *', async () => {
-    expect(JSON.parse((await target('GET /target?x=1 HTTP/1.1')).body)).toMatchObject({ uri: '/target?x=1', path: '/target', host: 'origin.test' });
+    expect(JSON.parse((await target('GET /target?x=1 HTTP/1.1')).body)).toMatchObject({
+      uri: '/target?x=1',
+      path: '/target',
+      host: 'origin.test',
+    });
     const asterisk = await target('OPTIONS * HTTP/1.1');
     expect(asterisk.status).toBe('HTTP/1.1 404 Not Found'); // the worker script has no route for it: PHP answered
     expect(asterisk.body).toBe('no route for *\n');

@@ -41,7 +41,11 @@ describe('PHP failures answer 500 and the same process keeps serving', () => {
     const statuses = new Set<number>();
     const started = Date.now();
     while (Date.now() - started < 3000) {
-      const batch = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/pid`).then(async (r) => (await r.arrayBuffer(), r.status))));
+      const batch = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          fetch(`${server.url}/pid`).then(async (r) => (await r.arrayBuffer(), r.status)),
+        ),
+      );
       batch.forEach((status) => statuses.add(status));
     }
     expect([...statuses]).toEqual([200]);
@@ -51,7 +55,7 @@ describe('PHP failures answer 500 and the same process keeps serving', () => {
 });
 
 describe('set_time_limit()', () => {
-  it('ends a request that runs past it with PHP\'s fatal error and a 500; the process lives on', async () => {
+  it("ends a request that runs past it with PHP's fatal error and a 500; the process lives on", async () => {
     const server = await startServer(['--worker', appWorker, '--workers', '1']);
     try {
       const { pid } = await getJson<{ pid: number }>(`${server.url}/pid`);
@@ -71,7 +75,9 @@ describe('set_time_limit()', () => {
 describe('profiling', () => {
   it('serves under node --cpu-prof (V8 samples with SIGPROF, which PHP also claims)', async () => {
     const profiles = tempDir();
-    const server = await startServer(['--worker', appWorker, '--workers', '1'], { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
+    const server = await startServer(['--worker', appWorker, '--workers', '1'], {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`],
+    });
     const statuses = new Set<number>();
     for (let i = 0; i < 200; i++) statuses.add((await fetch(`${server.url}/pid`)).status);
     expect(await server.stop()).toBe(0);
@@ -93,7 +99,9 @@ describe('worker processes that die or hang are replaced', () => {
       }, 'a replacement worker');
       expect(replaced).toHaveLength(2);
       expect(server.output()).toMatch(new RegExp(`worker ${victim} exited unexpectedly \\(SIGKILL\\)`));
-      const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/pid`).then((r) => r.status)));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => fetch(`${server.url}/pid`).then((r) => r.status)),
+      );
       expect(answers.every((status) => status === 200)).toBe(true);
     } finally {
       await server.stop();
@@ -123,7 +131,10 @@ describe('worker processes that die or hang are replaced', () => {
     try {
       const [pid] = workerPids(server);
       process.kill(pid!, 'SIGTERM');
-      await waitFor(() => (workerPids(server)[0] !== pid && workerPids(server).length === 1 ? true : undefined), 'the replacement');
+      await waitFor(
+        () => (workerPids(server)[0] !== pid && workerPids(server).length === 1 ? true : undefined),
+        'the replacement',
+      );
       expect((await fetch(`${server.url}/pid`)).status).toBe(200);
     } finally {
       await server.stop();

@@ -18,7 +18,8 @@ describe('streaming, limits and worker recycling', () => {
       // response been buffered, the first chunk could not have arrived yet.
       writeFileSync(release, '');
       let rest = '';
-      for (let part = await reader.read(); !part.done; part = await reader.read()) rest += new TextDecoder().decode(part.value);
+      for (let part = await reader.read(); !part.done; part = await reader.read())
+        rest += new TextDecoder().decode(part.value);
       expect(rest).toBe('second:released-by-client\n');
     } finally {
       await server.stop();
@@ -46,10 +47,14 @@ describe('streaming, limits and worker recycling', () => {
       expect(await announced.text()).toMatch(/larger than the server's limit of 1048576 bytes/);
 
       const chunked = await new Promise<number>((resolve, reject) => {
-        const request = httpRequest(`${server.url}/request`, { method: 'POST', headers: { 'Transfer-Encoding': 'chunked' } }, (response) => {
-          response.resume();
-          resolve(response.statusCode!);
-        });
+        const request = httpRequest(
+          `${server.url}/request`,
+          { method: 'POST', headers: { 'Transfer-Encoding': 'chunked' } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode!);
+          },
+        );
         request.on('error', reject);
         for (let i = 0; i < 40; i++) request.write(Buffer.alloc(64 * 1024));
         request.end();
@@ -82,7 +87,9 @@ describe('streaming, limits and worker recycling', () => {
     try {
       const seen = new Map<number, number>();
       for (let batch = 0; batch < 50; batch++) {
-        const answers = await Promise.all(Array.from({ length: 20 }, () => getJson<{ pid: number; served: number }>(`${server.url}/pid`)));
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, () => getJson<{ pid: number; served: number }>(`${server.url}/pid`)),
+        );
         for (const { pid, served } of answers) seen.set(pid, Math.max(seen.get(pid) ?? 0, served));
       }
       const boots = readFileSync(bootLog, 'utf8').trim().split('\n').map(Number);
@@ -101,7 +108,14 @@ describe('streaming, limits and worker recycling', () => {
       const statuses = new Set<number>();
       // Keep traffic flowing until the worker was replaced twice (bounded).
       for (let i = 0; i < 2000 && pids.size < 3; i++) {
-        const answers = await Promise.all(Array.from({ length: 5 }, () => fetch(`${server.url}/pid`).then(async (r) => ({ status: r.status, body: r.ok ? ((await r.json()) as { pid: number }) : null }))));
+        const answers = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            fetch(`${server.url}/pid`).then(async (r) => ({
+              status: r.status,
+              body: r.ok ? ((await r.json()) as { pid: number }) : null,
+            })),
+          ),
+        );
         for (const { status, body } of answers) {
           statuses.add(status);
           if (body) pids.add(body.pid);

@@ -40,7 +40,9 @@ describe('server lifecycle', () => {
       const SCHED_OTHER = 0;
       const SCHED_BATCH = 3;
       for (const { pid } of workers) {
-        const policies = new Map(readdirSync(`/proc/${pid}/task`).map((tid) => [Number(tid), schedulingPolicy(pid, tid)]));
+        const policies = new Map(
+          readdirSync(`/proc/${pid}/task`).map((tid) => [Number(tid), schedulingPolicy(pid, tid)]),
+        );
         expect(policies.get(pid)).toBe(SCHED_BATCH);
         policies.delete(pid);
         expect(new Set(policies.values())).toEqual(new Set([SCHED_OTHER]));
@@ -67,10 +69,18 @@ describe('server lifecycle', () => {
     await fetch(`${server.url}/pid?x=1`);
     await fetch(`${server.url}/fatal`);
     await server.stop();
-    const lines = server.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toContainEqual(expect.objectContaining({ type: 'request', method: 'GET', url: '/pid?x=1', statusCode: 200 }));
+    const lines = server
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ type: 'request', method: 'GET', url: '/pid?x=1', statusCode: 200 }),
+    );
     expect(lines).toContainEqual(expect.objectContaining({ type: 'request', url: '/fatal', statusCode: 500 }));
-    expect(lines).toContainEqual(expect.objectContaining({ type: 'php-log', message: expect.stringMatching(/undefined_function_for_test/) }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ type: 'php-log', message: expect.stringMatching(/undefined_function_for_test/) }),
+    );
   });
 
   it('answers a malformed request with 400 and keeps serving', async () => {
@@ -124,7 +134,17 @@ describe('start-up errors say what to do', () => {
   it('with a worker script that has a syntax error', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'broken.php'), '<?php\nwhile ($r = \\Ephpm\\Octane\\take_request() {\n');
-    const result = await runCli(['serve', '--port', '0', '--workers', '1', '--worker', join(dir, 'broken.php'), '--state-file', join(dir, 's.json')]);
+    const result = await runCli([
+      'serve',
+      '--port',
+      '0',
+      '--workers',
+      '1',
+      '--worker',
+      join(dir, 'broken.php'),
+      '--state-file',
+      join(dir, 's.json'),
+    ]);
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/failed before taking its first request/);
     expect(result.output).toMatch(/PHP Parse error: +Unclosed '\{' on line 2 in .*broken\.php/);
@@ -137,9 +157,12 @@ describe('start-up errors say what to do', () => {
     const patched = Buffer.from(original.toString('latin1').replace('libphp.so\0', 'libphp.s0\0'), 'latin1');
     expect(patched.equals(original)).toBe(false);
     writeFileSync(join(dir, 'ephpm.node'), patched);
-    const result = await runCli(['serve', '--port', '0', '--workers', '1', '--worker', appWorker, '--state-file', join(dir, 's.json')], {
-      env: { EPHPM_ADDON: join(dir, 'ephpm.node') },
-    });
+    const result = await runCli(
+      ['serve', '--port', '0', '--workers', '1', '--worker', appWorker, '--state-file', join(dir, 's.json')],
+      {
+        env: { EPHPM_ADDON: join(dir, 'ephpm.node') },
+      },
+    );
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/PHP's embed library libphp\.s0 is not installed/);
     expect(result.output).toMatch(/sudo apt-get install -y libphp8\.2-embed/);

@@ -9,11 +9,22 @@ const hardeningWorker = fixture('workers', 'hardening.php');
 
 describe('the request timeout counts time in PHP, not time in the queue', () => {
   it('lets queued requests run their full time: a busy worker is not stuck, and nothing is replaced', async () => {
-    const server = await startServer(['--worker', hardeningWorker, '--workers', '1', '--request-timeout', '3', '--queue-size', '10']);
+    const server = await startServer([
+      '--worker',
+      hardeningWorker,
+      '--workers',
+      '1',
+      '--request-timeout',
+      '3',
+      '--queue-size',
+      '10',
+    ]);
     try {
       const { pid } = await getJson<{ pid: number }>(`${server.url}/pid`);
       // Four 1-second requests at once: the last waits 3 s for PHP, then runs 1 s.
-      const statuses = await Promise.all(Array.from({ length: 4 }, () => fetch(`${server.url}/sleep?ms=1000`).then((r) => r.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 4 }, () => fetch(`${server.url}/sleep?ms=1000`).then((r) => r.status)),
+      );
       expect(statuses).toEqual([200, 200, 200, 200]);
       expect((await getJson<{ pid: number }>(`${server.url}/pid`)).pid).toBe(pid);
       expect((await serverStatus(server)).workers[0]).toMatchObject({ pid, restarts: 0 });
@@ -24,7 +35,16 @@ describe('the request timeout counts time in PHP, not time in the queue', () => 
   });
 
   it('answers a request that waited queue_timeout for PHP with 503; it never runs, and the worker stays', async () => {
-    const server = await startServer(['--worker', hardeningWorker, '--workers', '1', '--queue-timeout', '1', '--request-timeout', '30']);
+    const server = await startServer([
+      '--worker',
+      hardeningWorker,
+      '--workers',
+      '1',
+      '--queue-timeout',
+      '1',
+      '--request-timeout',
+      '30',
+    ]);
     try {
       const started = join(tempDir(), 'started');
       const long = fetch(`${server.url}/sleep?ms=3000&started=${encodeURIComponent(started)}`);
@@ -32,7 +52,9 @@ describe('the request timeout counts time in PHP, not time in the queue', () => 
       const queued = await fetch(`${server.url}/sleep?ms=10`);
       expect(queued.status).toBe(503);
       expect(queued.headers.get('retry-after')).toBe('1');
-      expect(await queued.text()).toBe('503 Service Unavailable: the request waited 1s for a PHP worker; retry shortly.\n');
+      expect(await queued.text()).toBe(
+        '503 Service Unavailable: the request waited 1s for a PHP worker; retry shortly.\n',
+      );
       expect((await long).status).toBe(200);
       // PHP counted the long request and this one: the queued request never reached it.
       expect(await getJson<{ served: number }>(`${server.url}/pid`)).toMatchObject({ served: 2 });

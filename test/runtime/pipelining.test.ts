@@ -19,7 +19,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const rssBytes = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const served = async () => (await getJson<{ served: number }>(`${server.url}/pid`)).served;
 
 /** Resolves once the worker's PHP has served no new request for a while: what it could do for the flood is done. */

@@ -69,7 +69,11 @@ describe('requests and responses through the embedded PHP', () => {
   for (const size of [0, 1_000, 1024 * 1024 + 1, 10 * 1024 * 1024]) {
     it(`delivers a POST body of ${size} bytes intact`, async () => {
       const body = Buffer.alloc(size, 'ab');
-      const data = await getJson<Record<string, any>>(`${server.url}/request`, { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream' } });
+      const data = await getJson<Record<string, any>>(`${server.url}/request`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
       expect(data.method).toBe('POST');
       expect(data.body_size).toBe(size);
       expect(data.body_md5).toBe(createHash('md5').update(body).digest('hex'));
@@ -102,7 +106,19 @@ describe('requests and responses through the embedded PHP', () => {
   it('runs PHP with OPcache on and the extensions Laravel needs loaded', async () => {
     const data = await getJson<Record<string, any>>(`${server.url}/runtime`);
     expect(data.opcache_enabled).toBe(true);
-    for (const extension of ['mbstring', 'xml', 'curl', 'sqlite3', 'pdo_sqlite', 'intl', 'zip', 'bcmath', 'tokenizer', 'ctype', 'fileinfo']) {
+    for (const extension of [
+      'mbstring',
+      'xml',
+      'curl',
+      'sqlite3',
+      'pdo_sqlite',
+      'intl',
+      'zip',
+      'bcmath',
+      'tokenizer',
+      'ctype',
+      'fileinfo',
+    ]) {
       expect(data.extensions).toContain(extension);
     }
   });

@@ -21,7 +21,9 @@ const READ = { timeoutMs: 3000 };
 
 /** The framing headers of a response, as sent. */
 const framing = (response: RawResponse) =>
-  response.headers.filter(([name]) => /^(content-length|transfer-encoding)$/i.test(name)).map(([name, value]) => `${name}: ${value}`);
+  response.headers
+    .filter(([name]) => /^(content-length|transfer-encoding)$/i.test(name))
+    .map(([name, value]) => `${name}: ${value}`);
 
 /** The connection still works: the next response starts where the last one ended. */
 async function nextResponseIsWhole(connection: RawConnection, what: string): Promise<void> {
@@ -59,7 +61,12 @@ describe('a complete response whose Content-Length is wrong', () => {
   it('for HEAD keeps a valid Content-Length the app set (the length GET would have), and replaces an invalid one', async () => {
     const connection = await RawConnection.open(server.port);
     try {
-      for (const [claimed, expected] of [['3', '3'], ['100', '100'], ['abc', '8'], ['-1', '8']]) {
+      for (const [claimed, expected] of [
+        ['3', '3'],
+        ['100', '100'],
+        ['abc', '8'],
+        ['-1', '8'],
+      ]) {
         connection.send(`HEAD /send?cl=${claimed} HTTP/1.1\r\nHost: test\r\n\r\n`);
         const response = await connection.read({ ...READ, bodyless: true });
         expect(framing(response), `HEAD with Content-Length ${claimed}`).toEqual([`Content-Length: ${expected}`]);
@@ -131,7 +138,7 @@ describe('a streamed response', () => {
     }
   });
 
-  it('with an invalid Content-Length or a Transfer-Encoding of the app\'s is chunked by the server', async () => {
+  it("with an invalid Content-Length or a Transfer-Encoding of the app's is chunked by the server", async () => {
     const connection = await RawConnection.open(server.port);
     try {
       for (const query of ['cl=abc', 'cl=-1', 'te=chunked', 'te=chunked&cl=abc']) {

@@ -32,10 +32,15 @@ describe('a client that does not read its response', () => {
       const { pid } = await getJson<{ pid: number }>(`${server.url}/pid`);
       const report = join(tempDir(), 'report.json');
       const client = await nonReader(server, `/stream-until-gone?report=${encodeURIComponent(report)}`);
-      const result = await waitFor(() => existsSync(report) && (JSON.parse(readFileSync(report, 'utf8')) as { chunks: number; aborted: number }), 'PHP to learn that the client is gone');
+      const result = await waitFor(
+        () => existsSync(report) && (JSON.parse(readFileSync(report, 'utf8')) as { chunks: number; aborted: number }),
+        'PHP to learn that the client is gone',
+      );
       expect(result.chunks).toBeGreaterThan(0);
       expect(result.aborted).toBe(1); // connection_aborted()
-      expect(server.output()).toMatch(/dropped the connection of 127\.0\.0\.1:\d+: it took none of its response for \d+s \(send_timeout\)/);
+      expect(server.output()).toMatch(
+        /dropped the connection of 127\.0\.0\.1:\d+: it took none of its response for \d+s \(send_timeout\)/,
+      );
       expect((await getJson<{ pid: number }>(`${server.url}/pid`)).pid).toBe(pid);
       client.close();
     } finally {
@@ -47,7 +52,10 @@ describe('a client that does not read its response', () => {
     const server = await start('--send-timeout', '600', '--drain-timeout', '2');
     try {
       const { pid } = await getJson<{ pid: number }>(`${server.url}/pid`);
-      const client = await nonReader(server, `/stream-until-gone?report=${encodeURIComponent(join(tempDir(), 'never'))}`);
+      const client = await nonReader(
+        server,
+        `/stream-until-gone?report=${encodeURIComponent(join(tempDir(), 'never'))}`,
+      );
       await waitFor(async () => (await serverStatus(server)).workers[0]!.inFlight === 1, 'the stream to be under way');
       await reloadAway(server, pid);
       expect(server.output()).toMatch(new RegExp(`worker ${pid} was still draining after 2s \\(drain_timeout\\)`));
@@ -65,7 +73,10 @@ describe('a client that does not read its response', () => {
       await getJson(`${server.url}/pid`);
       const before = (await serverStatus(server)).workers[0]!.rssBytes;
       for (let i = 0; i < 16; i++) clients.push(await nonReader(server, '/big?mb=50'));
-      await waitFor(async () => (await getJson<{ big: number }>(`${server.url}/pid`)).big === 16, 'PHP to answer all 16');
+      await waitFor(
+        async () => (await getJson<{ big: number }>(`${server.url}/pid`)).big === 16,
+        'PHP to answer all 16',
+      );
       const after = (await serverStatus(server)).workers[0]!.rssBytes;
       expect(after - before).toBeLessThan(200 * 1024 * 1024); // 16 × 50 MB unread
       // A client that does read gets every byte, whether PHP wrote the start (the rest from disk) or Node all of it.

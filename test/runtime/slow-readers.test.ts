@@ -27,7 +27,9 @@ const WHOLE_STREAM = { bytes: CHUNKS * CHUNK_BYTES, sha256: streamHash(CHUNKS) }
  * client is dropped for reading nothing while a test runs, and a stop does not wait long for one that hangs.
  */
 function start(temp: string, ...args: string[]): Promise<RunningServer> {
-  return startServer(['--worker', worker, '--send-timeout', '600', '--drain-timeout', '5', ...args], { env: { TMPDIR: temp } });
+  return startServer(['--worker', worker, '--send-timeout', '600', '--drain-timeout', '5', ...args], {
+    env: { TMPDIR: temp },
+  });
 }
 
 describe('clients that read a large streamed response slowly, or not at all', () => {
@@ -37,7 +39,10 @@ describe('clients that read a large streamed response slowly, or not at all', ()
     const slow: SlowClient[] = [];
     try {
       for (let i = 0; i < 2; i++) slow.push(await slowClient(server.url, `/stream?chunks=${CHUNKS}`));
-      expect(new Set(slow.map((client) => client.headers['x-pid'])).size, 'one client that reads nothing on each worker').toBe(2);
+      expect(
+        new Set(slow.map((client) => client.headers['x-pid'])).size,
+        'one client that reads nothing on each worker',
+      ).toBe(2);
 
       const answers = await Promise.all(Array.from({ length: 6 }, () => answeredWithin(server.url, '/pid', 20_000)));
       expect(answers.filter(Boolean).length, 'requests answered while two clients read nothing').toBe(6);
@@ -57,8 +62,12 @@ describe('clients that read a large streamed response slowly, or not at all', ()
     const slow: SlowClient[] = [];
     try {
       for (let i = 0; i < 8; i++) slow.push(await slowClient(server.url, '/stream?chunks=32'));
-      expect(await answeredWithin(server.url, '/pid', 20_000), 'a request answered after eight clients that read nothing').toBe(true);
-      for (const client of slow) expect(await client.readAll()).toEqual({ bytes: 32 * CHUNK_BYTES, sha256: streamHash(32) });
+      expect(
+        await answeredWithin(server.url, '/pid', 20_000),
+        'a request answered after eight clients that read nothing',
+      ).toBe(true);
+      for (const client of slow)
+        expect(await client.readAll()).toEqual({ bytes: 32 * CHUNK_BYTES, sha256: streamHash(32) });
       await waitFor(() => filesUnder(temp).length === 0, 'the temp files to be removed once sent');
     } finally {
       for (const client of slow) client.close();
@@ -72,14 +81,17 @@ describe('clients that read a large streamed response slowly, or not at all', ()
     const slow = await slowClient(server.url, `/stream?chunks=${CHUNKS}`);
     try {
       const release = join(tempDir(), 'release');
-      const events = await fetch(`${server.url}/events?release=${encodeURIComponent(release)}`, { signal: AbortSignal.timeout(20_000) });
+      const events = await fetch(`${server.url}/events?release=${encodeURIComponent(release)}`, {
+        signal: AbortSignal.timeout(20_000),
+      });
       expect(events.headers.get('content-type')).toBe('text/event-stream');
       const reader = events.body!.getReader();
       // PHP produces the second event only once this file exists: the first can only be here if it was sent alone.
       expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: first\n\n');
       writeFileSync(release, '');
       let rest = '';
-      for (let part = await reader.read(); !part.done; part = await reader.read()) rest += new TextDecoder().decode(part.value);
+      for (let part = await reader.read(); !part.done; part = await reader.read())
+        rest += new TextDecoder().decode(part.value);
       expect(rest).toBe('data: second\n\n');
 
       expect(await slow.readAll()).toEqual(WHOLE_STREAM);
@@ -92,15 +104,23 @@ describe('clients that read a large streamed response slowly, or not at all', ()
 
   it('that leave, or are dropped after send_timeout, take their temp files with them', async () => {
     const temp = tempDir('ephpm-slow-readers-');
-    const server = await startServer(['--worker', worker, '--workers', '1', '--send-timeout', '1', '--drain-timeout', '5'], { env: { TMPDIR: temp } });
+    const server = await startServer(
+      ['--worker', worker, '--workers', '1', '--send-timeout', '1', '--drain-timeout', '5'],
+      { env: { TMPDIR: temp } },
+    );
     try {
       const leaving = await slowClient(server.url, `/stream?chunks=${CHUNKS}`);
-      await waitFor(() => filesUnder(temp).length === 1, 'the stream of the client that will leave to wait in a temp file');
+      await waitFor(
+        () => filesUnder(temp).length === 1,
+        'the stream of the client that will leave to wait in a temp file',
+      );
       leaving.close();
       await waitFor(() => filesUnder(temp).length === 0, 'its temp file to be removed once it left');
 
       const dropped = await slowClient(server.url, `/stream?chunks=${CHUNKS}`);
-      await server.waitFor(/dropped the connection of 127\.0\.0\.1:\d+: it took none of its response for \d+s \(send_timeout\)/);
+      await server.waitFor(
+        /dropped the connection of 127\.0\.0\.1:\d+: it took none of its response for \d+s \(send_timeout\)/,
+      );
       await waitFor(() => filesUnder(temp).length === 0, 'its temp file to be removed once it was dropped');
       await expect(dropped.readAll()).rejects.toThrow(/the connection ended after \d+ bytes of the body/);
     } finally {
@@ -108,34 +128,37 @@ describe('clients that read a large streamed response slowly, or not at all', ()
     }
   });
 
-  it.each(['response_spill_size', 'worker_spill_size'])('past %s, PHP waits for the client as it did without spilling: the temp file stays within it, and every byte still arrives', async (setting) => {
-    const temp = tempDir('ephpm-slow-readers-');
-    const config = join(tempDir(), 'ephpm.toml');
-    writeFileSync(config, `[server]\n${setting} = "8M"\n`);
-    const server = await start(temp, '--workers', '1', '--config', config);
-    const progress = join(tempDir(), 'progress');
-    const slow = await slowClient(server.url, `/stream?chunks=${CHUNKS}&progress=${encodeURIComponent(progress)}`);
-    try {
-      // PHP hands over chunks until it has to wait: settled once the count has not moved for a second (bounded).
-      let largestFile = 0;
-      let last = -1;
-      let unchangedSince = Date.now();
-      await waitFor(() => {
-        for (const file of filesUnder(temp)) largestFile = Math.max(largestFile, statSync(join(temp, file)).size);
-        const handed = existsSync(progress) ? Number(readFileSync(progress, 'utf8')) : 0;
-        if (handed !== last) unchangedSince = Date.now();
-        last = handed;
-        return Date.now() - unchangedSince >= 1000;
-      }, 'PHP to stop handing over chunks');
-      expect(last, 'chunks PHP handed over before it waited').toBeLessThan(CHUNKS);
-      expect(largestFile, 'the largest temp file').toBeGreaterThan(0);
-      expect(largestFile, 'the largest temp file').toBeLessThanOrEqual(8 * MiB);
+  it.each(['response_spill_size', 'worker_spill_size'])(
+    'past %s, PHP waits for the client as it did without spilling: the temp file stays within it, and every byte still arrives',
+    async (setting) => {
+      const temp = tempDir('ephpm-slow-readers-');
+      const config = join(tempDir(), 'ephpm.toml');
+      writeFileSync(config, `[server]\n${setting} = "8M"\n`);
+      const server = await start(temp, '--workers', '1', '--config', config);
+      const progress = join(tempDir(), 'progress');
+      const slow = await slowClient(server.url, `/stream?chunks=${CHUNKS}&progress=${encodeURIComponent(progress)}`);
+      try {
+        // PHP hands over chunks until it has to wait: settled once the count has not moved for a second (bounded).
+        let largestFile = 0;
+        let last = -1;
+        let unchangedSince = Date.now();
+        await waitFor(() => {
+          for (const file of filesUnder(temp)) largestFile = Math.max(largestFile, statSync(join(temp, file)).size);
+          const handed = existsSync(progress) ? Number(readFileSync(progress, 'utf8')) : 0;
+          if (handed !== last) unchangedSince = Date.now();
+          last = handed;
+          return Date.now() - unchangedSince >= 1000;
+        }, 'PHP to stop handing over chunks');
+        expect(last, 'chunks PHP handed over before it waited').toBeLessThan(CHUNKS);
+        expect(largestFile, 'the largest temp file').toBeGreaterThan(0);
+        expect(largestFile, 'the largest temp file').toBeLessThanOrEqual(8 * MiB);
 
-      expect(await slow.readAll()).toEqual(WHOLE_STREAM);
-      await waitFor(() => filesUnder(temp).length === 0, 'the temp file to be removed once sent');
-    } finally {
-      slow.close();
-      await server.stop();
-    }
-  });
+        expect(await slow.readAll()).toEqual(WHOLE_STREAM);
+        await waitFor(() => filesUnder(temp).length === 0, 'the temp file to be removed once sent');
+      } finally {
+        slow.close();
+        await server.stop();
+      }
+    },
+  );
 });

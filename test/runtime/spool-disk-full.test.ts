@@ -14,7 +14,16 @@ describe('a request body the server has no room to spool', () => {
   it('is answered 507 saying the server could not store it, leaves no file behind, and the worker serves on', async () => {
     // The server's temp dir is a 1 MiB tmpfs, mounted in a mount namespace of its own (gone with the server).
     const spool = tempDir('ephpm-spool-full-');
-    const wrap = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=1m tmpfs "$TMPDIR" && exec "$@"', 'sh'];
+    const wrap = [
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount -t tmpfs -o size=1m tmpfs "$TMPDIR" && exec "$@"',
+      'sh',
+    ];
     const server = await startServer(['--worker', hardeningWorker, '--workers', '1'], { wrap, env: { TMPDIR: spool } });
     // The tmpfs as the server sees it.
     const spoolSeenByServer = `/proc/${server.child.pid}/root${spool}`;
@@ -22,11 +31,18 @@ describe('a request body the server has no room to spool', () => {
       const { pid } = await getJson<{ pid: number }>(`${server.url}/pid`);
       const response = await fetch(`${server.url}/body`, { method: 'POST', body: randomBytes(5 * 1024 * 1024) });
       expect(response.status).toBe(507);
-      expect(await response.text()).toMatch(/^507 Insufficient Storage: the server could not store the request body \(ENOSPC: no space left on device\)\.\n$/);
+      expect(await response.text()).toMatch(
+        /^507 Insufficient Storage: the server could not store the request body \(ENOSPC: no space left on device\)\.\n$/,
+      );
       expect(filesUnder(spoolSeenByServer)).toEqual([]);
-      expect(server.output()).toContain('the server could not store the request body (ENOSPC: no space left on device). Free space in the temp dir');
+      expect(server.output()).toContain(
+        'the server could not store the request body (ENOSPC: no space left on device). Free space in the temp dir',
+      );
 
-      const after = await getJson<{ pid: number; size: number }>(`${server.url}/body`, { method: 'POST', body: randomBytes(1000) });
+      const after = await getJson<{ pid: number; size: number }>(`${server.url}/body`, {
+        method: 'POST',
+        body: randomBytes(1000),
+      });
       expect(after).toMatchObject({ pid, size: 1000 });
     } finally {
       await server.stop();

@@ -73,7 +73,10 @@ describe('HTTPS from ephpm.toml', () => {
   it('serves over TLS with the configured certificate', async () => {
     const app = makeApp();
     writeSelfSignedCertificate(app);
-    writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 1\n\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n');
+    writeFileSync(
+      join(app, 'ephpm.toml'),
+      '[server]\nworker = "worker.php"\nworkers = 1\n\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n',
+    );
     const server = await startServer(['--root', app]);
     try {
       expect(server.url).toMatch(/^https:\/\//);
@@ -111,10 +114,16 @@ describe('ephpm.toml and EPHPM_* settings', () => {
 
   it('applies [php] ini overrides and lets EPHPM_* variables override the file', async () => {
     const app = makeApp();
-    writeFileSync(join(app, 'worker.php'), `<?php
+    writeFileSync(
+      join(app, 'worker.php'),
+      `<?php
 while ($r = \\Ephpm\\Octane\\take_request()) { \\Ephpm\\Octane\\send_response(200, [], ini_get('memory_limit') . ' ' . ini_get('precision')); }
-`);
-    writeFileSync(join(app, 'ephpm.toml'), '[server]\nworker = "worker.php"\nworkers = 3\n\n[php]\nmemory_limit = "96M"\nprecision = 10\n');
+`,
+    );
+    writeFileSync(
+      join(app, 'ephpm.toml'),
+      '[server]\nworker = "worker.php"\nworkers = 3\n\n[php]\nmemory_limit = "96M"\nprecision = 10\n',
+    );
     const server = await startServer(['--root', app], { env: { EPHPM_WORKERS: '1' } });
     try {
       expect(await (await fetch(server.url)).text()).toBe('96M 10');

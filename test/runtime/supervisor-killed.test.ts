@@ -13,7 +13,9 @@ describe('the supervisor SIGKILLed under load', () => {
     const { stdout } = await runCli(['status', '--json', '--state-file', server.stateFile]);
     const workers = (JSON.parse(stdout) as ServerStatus).workers.map((worker) => worker.pid);
     // 2 PHP workers, 16 requests of 0.8 s: 2 in flight, 14 waiting in the workers when the supervisor dies.
-    const statuses = await concurrentGets(server.url, '/sleep?ms=800', 16, () => setTimeout(() => server.child.kill('SIGKILL'), 500));
+    const statuses = await concurrentGets(server.url, '/sleep?ms=800', 16, () =>
+      setTimeout(() => server.child.kill('SIGKILL'), 500),
+    );
     expect(statuses).toEqual(Array(16).fill(200));
     await waitFor(() => workers.every(processGone), 'the orphaned workers to exit', 30_000);
   }, 90_000);

@@ -25,7 +25,13 @@ describe('spooled request bodies, against other local users', () => {
       }
 
       const body = randomBytes(2 * 1024 * 1024); // over 1 MiB: spooled to a file
-      const answer = await getJson<{ size: number; body_file: string; file_mode: string; dir_mode: string; dir_owner: number }>(`${server.url}/body`, { method: 'POST', body });
+      const answer = await getJson<{
+        size: number;
+        body_file: string;
+        file_mode: string;
+        dir_mode: string;
+        dir_owner: number;
+      }>(`${server.url}/body`, { method: 'POST', body });
       expect(answer.size).toBe(body.length);
       const dir = dirname(answer.body_file);
       expect(dirname(dir)).toBe(shared);

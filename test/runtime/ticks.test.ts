@@ -63,8 +63,14 @@ describe('the tick worker', () => {
         const { table } = await report(server);
         return table ? table : null;
       };
-      const first = await waitFor(async () => { const table = await ticksInTable(); return table && table.count >= 1 && table; }, 'a tick in the table');
-      const later = await waitFor(async () => { const table = await ticksInTable(); return table && table.count >= first.count + 2 && table; }, 'two more ticks in the table');
+      const first = await waitFor(async () => {
+        const table = await ticksInTable();
+        return table && table.count >= 1 && table;
+      }, 'a tick in the table');
+      const later = await waitFor(async () => {
+        const table = await ticksInTable();
+        return table && table.count >= first.count + 2 && table;
+      }, 'two more ticks in the table');
       expect(later).toMatchObject({ last: later.count });
       const dump = await runCli(['table:dump', 'ticks', '--json', '--state-file', server.stateFile]);
       expect(dump.code).toBe(0);
@@ -95,7 +101,10 @@ describe('the tick worker', () => {
       await waitFor(() => existsSync(join(dir, 'slow-started')), 'the slow tick to start');
       // Requests are answered while the tick is still running.
       for (let i = 0; i < 5; i++) expect((await report(server)).slowTickRunning).toBe(true);
-      await waitFor(async () => (await tickWorker(server)).missedTicks >= 1, 'a tick to be missed while the slow one runs');
+      await waitFor(
+        async () => (await tickWorker(server)).missedTicks >= 1,
+        'a tick to be missed while the slow one runs',
+      );
       expect((await report(server)).slowTickRunning).toBe(true);
 
       writeFileSync(join(dir, 'release'), '');

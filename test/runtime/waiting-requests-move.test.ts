@@ -13,19 +13,28 @@ async function pidRequest(url: string): Promise<Outcome> {
   try {
     const response = await fetch(url);
     const body = await response.text();
-    return { status: response.status, pid: response.ok ? (JSON.parse(body) as { pid: number }).pid : 0, at: Date.now() };
+    return {
+      status: response.status,
+      pid: response.ok ? (JSON.parse(body) as { pid: number }).pid : 0,
+      at: Date.now(),
+    };
   } catch (error) {
     return { error: String((error as { cause?: unknown }).cause ?? error) };
   }
 }
 
-const statuses = (outcomes: Outcome[]) => outcomes.map((outcome) => ('status' in outcome ? outcome.status : outcome.error));
+const statuses = (outcomes: Outcome[]) =>
+  outcomes.map((outcome) => ('status' in outcome ? outcome.status : outcome.error));
 
 /** 20 requests sent while PHP on one of two workers runs `slowPath`; resolves with them and the slow answer. */
 async function bystandersOf(flags: string[], slowPath: string) {
   const server = await startServer(['--worker', appWorker, '--workers', '2', ...flags]);
   try {
-    const slow = fetch(`${server.url}${slowPath}`).then(async (response) => ({ response, body: await response.text(), at: Date.now() }));
+    const slow = fetch(`${server.url}${slowPath}`).then(async (response) => ({
+      response,
+      body: await response.text(),
+      at: Date.now(),
+    }));
     await new Promise((resolve) => setTimeout(resolve, 200)); // PHP has taken it
     const bystanders = await Promise.all(Array.from({ length: 20 }, () => pidRequest(`${server.url}/sleep?ms=20`)));
     return { bystanders, slow: await slow, output: () => server.output(), waitFor: server.waitFor.bind(server) };
@@ -81,21 +90,52 @@ describe('requests waiting for a worker whose PHP runs a long request', () => {
 
 describe('requests a busy worker read before its gate engaged', () => {
   it('are taken back from PHP and given, whole, to the idle worker after handoff_after', async () => {
-    const server = await startServer(['--worker', appWorker, '--workers', '2', '--park-after-ms', '5000', '--handoff-after', '1']);
+    const server = await startServer([
+      '--worker',
+      appWorker,
+      '--workers',
+      '2',
+      '--park-after-ms',
+      '5000',
+      '--handoff-after',
+      '1',
+    ]);
     try {
-      const slow = fetch(`${server.url}/sleep?ms=6000`).then(async (response) => ({ status: response.status, at: Date.now() }));
+      const slow = fetch(`${server.url}/sleep?ms=6000`).then(async (response) => ({
+        status: response.status,
+        at: Date.now(),
+      }));
       await new Promise((resolve) => setTimeout(resolve, 200));
       const sent = Array.from({ length: 12 }, (_, i) => `body of request ${i} ` + 'x'.repeat(i * 100));
-      const answers = await Promise.all(sent.map(async (body, i) => {
-        const response = await fetch(`${server.url}/request?i=${i}`, { method: 'POST', body, headers: { 'X-Probe': String(i), 'Content-Type': 'text/plain' } });
-        return { status: response.status, at: Date.now(), seen: (await response.json()) as { method: string; uri: string; headers: Record<string, string>; body_md5: string } };
-      }));
+      const answers = await Promise.all(
+        sent.map(async (body, i) => {
+          const response = await fetch(`${server.url}/request?i=${i}`, {
+            method: 'POST',
+            body,
+            headers: { 'X-Probe': String(i), 'Content-Type': 'text/plain' },
+          });
+          return {
+            status: response.status,
+            at: Date.now(),
+            seen: (await response.json()) as {
+              method: string;
+              uri: string;
+              headers: Record<string, string>;
+              body_md5: string;
+            },
+          };
+        }),
+      );
       const { at: slowAt, status: slowStatus } = await slow;
       expect(slowStatus).toBe(200);
       answers.forEach((answer, i) => {
         expect(answer.status).toBe(200);
         expect(answer.at).toBeLessThan(slowAt);
-        expect(answer.seen).toMatchObject({ method: 'POST', uri: `/request?i=${i}`, body_md5: createHash('md5').update(sent[i]!).digest('hex') });
+        expect(answer.seen).toMatchObject({
+          method: 'POST',
+          uri: `/request?i=${i}`,
+          body_md5: createHash('md5').update(sent[i]!).digest('hex'),
+        });
         expect(answer.seen.headers['x-probe']).toBe(String(i));
       });
       expect(server.output()).not.toMatch(/ 400 /);

@@ -10,13 +10,16 @@ import { expectWelcomePage, runToEnd, scaffoldedApp, spawnAsInTerminal } from '.
 // create-ephpm-laravel (or reuses it) and serves it. Here on the app the scaffolder's end-to-end test made.
 
 const skip = octaneUnavailableReason();
-const composerCache = () => runToEnd('composer', ['config', '--global', 'cache-dir'], { cwd: tempDir() }).then((r) => r.output.trim());
+const composerCache = () =>
+  runToEnd('composer', ['config', '--global', 'cache-dir'], { cwd: tempDir() }).then((r) => r.output.trim());
 
 describe.skipIf(skip)(`npm run demo's Laravel app${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   it('reuses the app it finds and serves its welcome page', async () => {
     const { app } = await scaffoldedApp();
     const port = await freePort();
-    const demo = spawnAsInTerminal('bash', [join(repoRoot, 'scripts', 'demo.sh')], { env: { EPHPM_DEMO_APP: app, EPHPM_DEMO_PORT: String(port) } });
+    const demo = spawnAsInTerminal('bash', [join(repoRoot, 'scripts', 'demo.sh')], {
+      env: { EPHPM_DEMO_APP: app, EPHPM_DEMO_PORT: String(port) },
+    });
     try {
       await demo.waitFor(new RegExp(`serving http://127\\.0\\.0\\.1:${port}`), 0, 120_000);
       expect(demo.output()).toMatch(/Nothing to do: my-app already runs on ephpm/);
@@ -42,7 +45,9 @@ describe('npm run demo where Composer cannot resolve laravel/octane', () => {
     expect(code).toBe(1);
     const said = output.split('\n').filter((line) => /laravel\/octane/.test(line));
     expect(said).toEqual([
-      expect.stringMatching(/^└ {2}Composer cannot resolve laravel\/octane here \(no repository it knows has it\): make it resolvable, e\.g\. with Packagist reachable or `composer config -g repositories\.octane path \/path\/to\/a\/laravel-octane-checkout`, then run this again\.$/),
+      expect.stringMatching(
+        /^└ {2}Composer cannot resolve laravel\/octane here \(no repository it knows has it\): make it resolvable, e\.g\. with Packagist reachable or `composer config -g repositories\.octane path \/path\/to\/a\/laravel-octane-checkout`, then run this again\.$/,
+      ),
     ]);
     expect(output).not.toMatch(/\n\s+at |Error:/);
     expect(existsSync(app)).toBe(false);

@@ -11,12 +11,25 @@ import { changedPaths, copyOf, createEphpmLaravel, fileDigest, runToEnd, skeleto
 const skip = octaneUnavailableReason();
 /** What adding ephpm may change in an app; everything else must stay as it was. */
 const EXPECTED_CHANGES = [
-  '.env', '.env.example', '.gitignore', 'ephpm.toml', 'package.json', 'package-lock.json', 'composer.json',
-  'config/octane.php', 'config/ephpm.php', 'node_modules', 'vendor', 'bootstrap/cache/packages.php', 'bootstrap/cache/services.php',
+  '.env',
+  '.env.example',
+  '.gitignore',
+  'ephpm.toml',
+  'package.json',
+  'package-lock.json',
+  'composer.json',
+  'config/octane.php',
+  'config/ephpm.php',
+  'node_modules',
+  'vendor',
+  'bootstrap/cache/packages.php',
+  'bootstrap/cache/services.php',
 ];
 
-const composerRequire = (app: string) => (JSON.parse(readFileSync(join(app, 'composer.json'), 'utf8')) as { require: Record<string, string> }).require;
-const init = (app: string, args: string[] = []) => runToEnd(process.execPath, [cliPath, 'init', ...args], { cwd: app, timeoutMs: 300_000 });
+const composerRequire = (app: string) =>
+  (JSON.parse(readFileSync(join(app, 'composer.json'), 'utf8')) as { require: Record<string, string> }).require;
+const init = (app: string, args: string[] = []) =>
+  runToEnd(process.execPath, [cliPath, 'init', ...args], { cwd: app, timeoutMs: 300_000 });
 
 describe.skipIf(skip)(`ephpm added to an existing Laravel 11 app${skip ? ` — SKIPPED: ${skip}` : ''}`, () => {
   let skeleton: string;
@@ -39,7 +52,9 @@ describe.skipIf(skip)(`ephpm added to an existing Laravel 11 app${skip ? ` — S
       expect(first.output).toMatch(/ephpm added to app \(Laravel v11\.\d+\.\d+\)/);
       expect(changedPaths(before, fileDigest(app)).filter((path) => !EXPECTED_CHANGES.includes(path))).toEqual([]);
       expect(readFileSync(join(app, '.env'), 'utf8')).toMatch(/^OCTANE_SERVER=ephpm$/m);
-      expect(readFileSync(join(app, 'config', 'octane.php'), 'utf8')).toContain("'server' => env('OCTANE_SERVER', 'ephpm')");
+      expect(readFileSync(join(app, 'config', 'octane.php'), 'utf8')).toContain(
+        "'server' => env('OCTANE_SERVER', 'ephpm')",
+      );
       expect(existsSync(join(app, 'vendor', 'ephpm', 'octane-driver', 'bin', 'ephpm-worker.php'))).toBe(true);
       expect(composerRequire(app)).toMatchObject({ 'laravel/octane': '^2.13', 'ephpm/octane-driver': '^0.1.0' });
 
@@ -60,7 +75,9 @@ describe.skipIf(skip)(`ephpm added to an existing Laravel 11 app${skip ? ` — S
     const { code, output } = await init(app);
     expect(code).toBe(0);
     expect(output).toMatch(/\.env: OCTANE_SERVER=ephpm \(was swoole\)/);
-    expect(readFileSync(join(app, 'config', 'octane.php'), 'utf8')).toBe("<?php\n\nreturn ['server' => env('OCTANE_SERVER', 'swoole')];\n");
+    expect(readFileSync(join(app, 'config', 'octane.php'), 'utf8')).toBe(
+      "<?php\n\nreturn ['server' => env('OCTANE_SERVER', 'swoole')];\n",
+    );
   }, 600_000);
 });
 
@@ -73,7 +90,11 @@ describe.skipIf(skip)(`ephpm added to an existing Laravel 12 app${skip ? ` — S
     expect(output).toMatch(/composer: laravel\/octane, ephpm\/octane-driver/);
     expect(output).toMatch(/ephpm added to app \(Laravel v12\.\d+\.\d+\)/);
     expect(changedPaths(before, fileDigest(app)).filter((path) => !EXPECTED_CHANGES.includes(path))).toEqual([]);
-    expect(composerRequire(app)).toMatchObject({ 'laravel/framework': '^12.0', 'laravel/octane': '^2.13', 'ephpm/octane-driver': '^0.1.0' });
+    expect(composerRequire(app)).toMatchObject({
+      'laravel/framework': '^12.0',
+      'laravel/octane': '^2.13',
+      'ephpm/octane-driver': '^0.1.0',
+    });
     expect(readFileSync(join(app, '.env'), 'utf8')).toMatch(/^OCTANE_SERVER=ephpm$/m);
     expect(existsSync(join(app, 'vendor', 'ephpm', 'octane-driver', 'bin', 'ephpm-worker.php'))).toBe(true);
   }, 600_000);
@@ -88,8 +109,12 @@ describe('what is refused, naming what was found', () => {
     const before = fileDigest(dir);
     for (const result of [await init(dir), await createEphpmLaravel([dir, '--yes'], join(dir, '..'))]) {
       expect(result.code).toBe(1);
-      expect(result.output).toContain(`${dir} is not a Laravel app (no artisan file); it holds: README.md, index.php, src.`);
-      expect(result.output).toMatch(/try: Name a new \(or empty\) directory to create a Laravel app there, or an existing Laravel app\./);
+      expect(result.output).toContain(
+        `${dir} is not a Laravel app (no artisan file); it holds: README.md, index.php, src.`,
+      );
+      expect(result.output).toMatch(
+        /try: Name a new \(or empty\) directory to create a Laravel app there, or an existing Laravel app\./,
+      );
     }
     expect(changedPaths(before, fileDigest(dir))).toEqual([]);
   });
@@ -98,24 +123,43 @@ describe('what is refused, naming what was found', () => {
     // Laravel 10's packages are not in this machine's Packagist copy: an 11 app whose vendor/ says laravel/framework 10.
     const app = copyOf(skeletonApp(11));
     const installed = join(app, 'vendor', 'composer', 'installed.json');
-    writeFileSync(installed, readFileSync(installed, 'utf8').replace(/("name": "laravel\/framework",\s*"version": )"v11\.[\d.]+"/, '$1"v10.48.29"'));
+    writeFileSync(
+      installed,
+      readFileSync(installed, 'utf8').replace(
+        /("name": "laravel\/framework",\s*"version": )"v11\.[\d.]+"/,
+        '$1"v10.48.29"',
+      ),
+    );
     const before = fileDigest(app);
     const old = await init(app);
     expect(old.code).toBe(1);
-    expect(old.output).toContain(`${app} is a Laravel 10 app (laravel/framework v10.48.29); ephpm's Octane driver supports laravel/framework ^11.0|^12.0.`);
-    expect(old.output).toMatch(/try: Upgrade the app \(https:\/\/laravel\.com\/docs\/upgrade\), or create a new one: npx create-ephpm-laravel <new-dir>/);
+    expect(old.output).toContain(
+      `${app} is a Laravel 10 app (laravel/framework v10.48.29); ephpm's Octane driver supports laravel/framework ^11.0|^12.0.`,
+    );
+    expect(old.output).toMatch(
+      /try: Upgrade the app \(https:\/\/laravel\.com\/docs\/upgrade\), or create a new one: npx create-ephpm-laravel <new-dir>/,
+    );
     expect(changedPaths(before, fileDigest(app))).toEqual([]);
 
-    writeFileSync(installed, readFileSync(installed, 'utf8').replace('"v10.48.29"', '"v11.57.1"').replace('"packages": [', '"packages": [{"name": "laravel/octane", "version": "v1.5.6"},'));
+    writeFileSync(
+      installed,
+      readFileSync(installed, 'utf8')
+        .replace('"v10.48.29"', '"v11.57.1"')
+        .replace('"packages": [', '"packages": [{"name": "laravel/octane", "version": "v1.5.6"},'),
+    );
     const oldOctane = await createEphpmLaravel([app, '--yes'], join(app, '..'));
     expect(oldOctane.code).toBe(1);
-    expect(oldOctane.output).toContain(`${app} has laravel/octane v1.5.6; ephpm's Octane driver needs laravel/octane ^2.13.`);
+    expect(oldOctane.output).toContain(
+      `${app} has laravel/octane v1.5.6; ephpm's Octane driver needs laravel/octane ^2.13.`,
+    );
     expect(oldOctane.output).toContain('try: Upgrade it in the app: composer require laravel/octane:"^2.13"');
 
     rmSync(join(app, 'vendor'), { recursive: true });
     const uninstalled = await createEphpmLaravel([app, '--yes'], join(app, '..'));
     expect(uninstalled.code).toBe(1);
-    expect(uninstalled.output).toContain(`${app} is a Laravel app whose Composer packages are not installed (no vendor/).`);
+    expect(uninstalled.output).toContain(
+      `${app} is a Laravel app whose Composer packages are not installed (no vendor/).`,
+    );
     expect(uninstalled.output).toContain(`try: Install them first: cd ${app} && composer install`);
   }, 600_000);
 
@@ -126,7 +170,9 @@ describe('what is refused, naming what was found', () => {
     const printed = (output: string) => output.split('\n').filter((line) => line.trim() !== '');
     expect(printed(thirteen.output)).toEqual([
       expect.stringMatching(/^┌ {2}create-ephpm-laravel /),
-      expect.stringMatching(/^└ {2}Laravel 13 is not supported by ephpm's Octane driver \(laravel\/framework \^11\.0\|\^12\.0\); Laravel 13 needs PHP 8\.3\+ \(this is PHP 8\.2\.\d+\)\. Use --laravel 12 or --laravel 11\.$/),
+      expect.stringMatching(
+        /^└ {2}Laravel 13 is not supported by ephpm's Octane driver \(laravel\/framework \^11\.0\|\^12\.0\); Laravel 13 needs PHP 8\.3\+ \(this is PHP 8\.2\.\d+\)\. Use --laravel 12 or --laravel 11\.$/,
+      ),
     ]);
     const ten = await createEphpmLaravel(['shop', '--laravel', '10', '--yes'], cwd);
     expect(ten.code).toBe(1);

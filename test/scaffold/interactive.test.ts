@@ -27,12 +27,18 @@ describe.skipIf(skip)(`create-ephpm-laravel in a terminal${skip ? ` — SKIPPED:
 
   /** Runs the scaffolder in `cwd` in a terminal; the shell prints "[exit N]" when it ends. */
   function scaffolder(cwd: string, args = ''): Terminal {
-    terminal = new Terminal(`bash -c 'cd ${cwd} && node ${join(repoRoot, 'bin', 'create-ephpm-laravel.js')} ${args}; echo "[exit $?]"; sleep 3600'`);
+    terminal = new Terminal(
+      `bash -c 'cd ${cwd} && node ${join(repoRoot, 'bin', 'create-ephpm-laravel.js')} ${args}; echo "[exit $?]"; sleep 3600'`,
+    );
     return terminal;
   }
 
   const shows = (text: string | RegExp, timeoutMs = 60_000) =>
-    waitFor(() => (typeof text === 'string' ? terminal!.screen().includes(text) : text.test(terminal!.screen())), `the screen to show ${text}`, timeoutMs);
+    waitFor(
+      () => (typeof text === 'string' ? terminal!.screen().includes(text) : text.test(terminal!.screen())),
+      `the screen to show ${text}`,
+      timeoutMs,
+    );
 
   /** Starts the scaffolder with no arguments and names the app's directory at its first question. */
   async function answerDirectory(cwd: string, name: string): Promise<Terminal> {
@@ -48,9 +54,13 @@ describe.skipIf(skip)(`create-ephpm-laravel in a terminal${skip ? ` — SKIPPED:
     const cwd = tempDir('ephpm-interactive-');
     const term = await answerDirectory(cwd, 'shop');
     // Both offered, Laravel 11 (installs as it is) chosen by default; Laravel 12 can be chosen too (not disabled).
-    await shows(/○ Laravel 12 without laravel\/pint, which needs PHP 8\.3\+\n.*● Laravel 11 \(installs as it is: laravel\/framework v11\.\d+\.\d+, laravel\/octane v2\.13\.\d+\)/);
+    await shows(
+      /○ Laravel 12 without laravel\/pint, which needs PHP 8\.3\+\n.*● Laravel 11 \(installs as it is: laravel\/framework v11\.\d+\.\d+, laravel\/octane v2\.13\.\d+\)/,
+    );
     term.press('Up');
-    await shows(/● Laravel 12 without laravel\/pint, which needs PHP 8\.3\+ \(laravel\/framework v12\.\d+\.\d+, laravel\/octane v2\.13\.\d+\)/);
+    await shows(
+      /● Laravel 12 without laravel\/pint, which needs PHP 8\.3\+ \(laravel\/framework v12\.\d+\.\d+, laravel\/octane v2\.13\.\d+\)/,
+    );
     term.press('Down');
     await shows(/● Laravel 11 \(installs as it is/);
     term.press('Enter');
@@ -65,8 +75,12 @@ describe.skipIf(skip)(`create-ephpm-laravel in a terminal${skip ? ` — SKIPPED:
 
     const app = join(cwd, 'shop');
     expect(readFileSync(join(app, '.env'), 'utf8')).toMatch(/^DB_CONNECTION=sqlite$/m);
-    expect(readFileSync(join(app, 'bootstrap', 'providers.php'), 'utf8')).toContain('App\\Providers\\EphpmExampleServiceProvider::class');
-    expect(readFileSync(join(app, 'ephpm.toml'), 'utf8')).toMatch(/^task_workers = 2\ntick = true\n\n\[tables\]\n"example:1000"/m);
+    expect(readFileSync(join(app, 'bootstrap', 'providers.php'), 'utf8')).toContain(
+      'App\\Providers\\EphpmExampleServiceProvider::class',
+    );
+    expect(readFileSync(join(app, 'ephpm.toml'), 'utf8')).toMatch(
+      /^task_workers = 2\ntick = true\n\n\[tables\]\n"example:1000"/m,
+    );
 
     // The example: a shared table, task workers, the tick worker.
     const port = await freePort();
@@ -77,7 +91,11 @@ describe.skipIf(skip)(`create-ephpm-laravel in a terminal${skip ? ` — SKIPPED:
       expect([first.visits, second.visits]).toEqual([1, 2]);
       expect(first.tasks).toHaveLength(2);
       expect(first.tasks.map((task) => task.pid)).not.toContain(first.request_pid);
-      await waitFor(async () => (await getJson<Example>(`http://127.0.0.1:${port}/ephpm-example`)).ticks > 0, 'a tick counted by the tick worker', 30_000);
+      await waitFor(
+        async () => (await getJson<Example>(`http://127.0.0.1:${port}/ephpm-example`)).ticks > 0,
+        'a tick counted by the tick worker',
+        30_000,
+      );
     } finally {
       await server.ctrlC();
     }

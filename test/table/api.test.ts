@@ -82,17 +82,22 @@ describe('a shared table, from PHP', () => {
   it('getSize() is the declared row count and getMemorySize() the shared memory the table takes', async () => {
     expect(await call(server, 'users', 'getSize')).toBe(4);
     expect(await call(server, 'users', 'getMemorySize')).toBeGreaterThan(4 * (16 + 8 + 8));
-    const reply = await (await fetch(`${server.url}/tables`)).json() as { tables: Record<string, { size: number }> };
+    const reply = (await (await fetch(`${server.url}/tables`)).json()) as { tables: Record<string, { size: number }> };
     expect(Object.keys(reply.tables)).toEqual(['users', 'counters']);
     expect(reply.tables.counters!.size).toBe(10);
   });
 
   it('a full table refuses new keys with an exception naming the table and its rows, and still updates existing ones', async () => {
     for (const key of ['k1', 'k2', 'k3', 'k4']) await call(server, 'users', 'set', [key, { votes: 1 }]);
-    for (const attempt of [op(server, 'users', 'set', ['k5', { votes: 1 }]), op(server, 'users', 'incr', ['k5', 'votes'])]) {
+    for (const attempt of [
+      op(server, 'users', 'set', ['k5', { votes: 1 }]),
+      op(server, 'users', 'incr', ['k5', 'votes']),
+    ]) {
       const { error } = await attempt;
       expect(error?.class).toBe('Ephpm\\Octane\\TableException');
-      expect(error?.message).toBe('Table [users] is full: it holds 4 rows, so key [k5] was not added. Give it more rows in its definition, e.g. "users:8".');
+      expect(error?.message).toBe(
+        'Table [users] is full: it holds 4 rows, so key [k5] was not added. Give it more rows in its definition, e.g. "users:8".',
+      );
     }
     expect(await call(server, 'users', 'set', ['k4', { votes: 2 }])).toBe(true);
     expect(await call(server, 'users', 'count')).toBe(4);
@@ -108,8 +113,15 @@ describe('a shared table refuses bad input', () => {
     const tooLong = 'x'.repeat(17);
     const withoutOctane = await op(server, 'users', 'set', ['long', { votes: 2, name: tooLong }]);
     expect(withoutOctane.error?.class).toBe('Ephpm\\Octane\\ValueTooLargeForColumnException');
-    expect(withoutOctane.error?.parents).toEqual(['Ephpm\\Octane\\InvalidTableArgument', 'InvalidArgumentException', 'LogicException', 'Exception']);
-    expect(withoutOctane.error?.message).toBe('Value [xxxxxxxxxxxxxxxxx...] is too large for [name] column. It is 17 bytes; column [name] of table [users] holds at most 16.');
+    expect(withoutOctane.error?.parents).toEqual([
+      'Ephpm\\Octane\\InvalidTableArgument',
+      'InvalidArgumentException',
+      'LogicException',
+      'Exception',
+    ]);
+    expect(withoutOctane.error?.message).toBe(
+      'Value [xxxxxxxxxxxxxxxxx...] is too large for [name] column. It is 17 bytes; column [name] of table [users] holds at most 16.',
+    );
     expect(await call(server, 'users', 'get', ['long'])).toEqual({ name: 'short', votes: 1, score: 0.0 });
 
     // Each worker loads the class on its first throw, so ask both.
@@ -126,7 +138,13 @@ describe('a shared table refuses bad input', () => {
 
   it('a key longer than 63 bytes, or an empty one, is refused by every method', async () => {
     const key = 'k'.repeat(64);
-    for (const [name, args] of [['set', [key, { votes: 1 }]], ['get', [key]], ['exists', [key]], ['del', [key]], ['incr', [key, 'votes']]] as const) {
+    for (const [name, args] of [
+      ['set', [key, { votes: 1 }]],
+      ['get', [key]],
+      ['exists', [key]],
+      ['del', [key]],
+      ['incr', [key, 'votes']],
+    ] as const) {
       const { error } = await op(server, 'users', name, [...args]);
       expect(error?.class).toBe('Ephpm\\Octane\\InvalidTableArgument');
       expect(error?.message).toBe(`Key [${'k'.repeat(20)}...] is 64 bytes; table [users] keys hold at most 63 bytes.`);
@@ -138,7 +156,11 @@ describe('a shared table refuses bad input', () => {
 
   it('an unknown column is refused by set(), get() and incr(), naming the columns there are', async () => {
     const message = 'Table [users] has no column [nme]; its columns: name, votes, score.';
-    for (const [name, args] of [['set', ['u', { nme: 'x' }]], ['get', ['u', 'nme']], ['incr', ['u', 'nme']]] as const) {
+    for (const [name, args] of [
+      ['set', ['u', { nme: 'x' }]],
+      ['get', ['u', 'nme']],
+      ['incr', ['u', 'nme']],
+    ] as const) {
       const { error } = await op(server, 'users', name, [...args]);
       expect(error).toMatchObject({ class: 'Ephpm\\Octane\\InvalidTableArgument', message });
     }
@@ -148,21 +170,32 @@ describe('a shared table refuses bad input', () => {
   it('values of the wrong type are refused, not truncated', async () => {
     const cases: Array<[unknown[], string, string]> = [
       [['u', { votes: 'many' }], 'TypeError', 'Column [votes] of table [users] takes an int, string given'],
-      [['u', { votes: 1.5 }], 'Ephpm\\Octane\\InvalidTableArgument', 'Column [votes] of table [users] holds integers; 1.5 is not a whole number.'],
+      [
+        ['u', { votes: 1.5 }],
+        'Ephpm\\Octane\\InvalidTableArgument',
+        'Column [votes] of table [users] holds integers; 1.5 is not a whole number.',
+      ],
       [['u', { name: ['a'] }], 'TypeError', 'Column [name] of table [users] takes a string, array given'],
       [['u', { score: 'x' }], 'TypeError', 'Column [score] of table [users] takes a float, string given'],
     ];
     for (const [args, errorClass, message] of cases) {
       expect((await op(server, 'users', 'set', args)).error).toMatchObject({ class: errorClass, message });
     }
-    expect((await op(server, 'users', 'incr', ['u', 'name'])).error?.message).toBe('Column [name] of table [users] is a string column; incr() works on int and float columns.');
-    expect((await op(server, 'users', 'incr', ['u', 'votes', 0.5])).error?.message).toBe('Column [votes] of table [users] holds integers; 0.5 is not a whole number.');
+    expect((await op(server, 'users', 'incr', ['u', 'name'])).error?.message).toBe(
+      'Column [name] of table [users] is a string column; incr() works on int and float columns.',
+    );
+    expect((await op(server, 'users', 'incr', ['u', 'votes', 0.5])).error?.message).toBe(
+      'Column [votes] of table [users] holds integers; 0.5 is not a whole number.',
+    );
     expect(await call(server, 'users', 'exists', ['u'])).toBe(false);
   });
 
   it('an unknown table is refused, naming the tables there are; tables cannot be constructed by hand', async () => {
     const { error } = await op(server, 'nope', 'get', ['x']);
-    expect(error).toMatchObject({ class: 'Ephpm\\Octane\\TableException', message: 'No table [nope]; the tables this server defines: users, counters.' });
+    expect(error).toMatchObject({
+      class: 'Ephpm\\Octane\\TableException',
+      message: 'No table [nope]; the tables this server defines: users, counters.',
+    });
     const made = (await (await fetch(`${server.url}/new`)).json()) as { error: { class: string; message: string } };
     expect(made.error.message).toMatch(/Call to private Ephpm\\Octane\\Table::__construct\(\)/);
   });

@@ -22,7 +22,14 @@ interface Crafted {
 }
 
 /** A segment header (SegmentHeader): valid magic and layout version, sizes as given. */
-function segment(options: { size: number; bytes: number; tables: number; ownerPid?: number; ownerStart?: bigint; firstTableBytes?: bigint }): Buffer {
+function segment(options: {
+  size: number;
+  bytes: number;
+  tables: number;
+  ownerPid?: number;
+  ownerStart?: bigint;
+  firstTableBytes?: bigint;
+}): Buffer {
   const file = Buffer.alloc(options.size);
   file.writeBigUInt64LE(MAGIC, 0);
   file.writeUInt32LE(1, 8);
@@ -48,9 +55,21 @@ async function serveAmong(files: Crafted[], args: string[], stateFile?: string):
     chmodSync(path, file.mode);
     if (file.owner !== undefined) chownSync(path, file.owner, file.owner);
   }
-  const wrap = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
-    'mount -t tmpfs -o mode=1777 tmpfs /dev/shm && cp -a "$EPHPM_SHM_STAGE"/. /dev/shm/ && exec "$@"', 'sh'];
-  return startServer(['--worker', tablesWorker, '--workers', '1', ...args], { wrap, env: { EPHPM_SHM_STAGE: stage }, ...(stateFile ? { stateFile } : {}) });
+  const wrap = [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    'mount -t tmpfs -o mode=1777 tmpfs /dev/shm && cp -a "$EPHPM_SHM_STAGE"/. /dev/shm/ && exec "$@"',
+    'sh',
+  ];
+  return startServer(['--worker', tablesWorker, '--workers', '1', ...args], {
+    wrap,
+    env: { EPHPM_SHM_STAGE: stage },
+    ...(stateFile ? { stateFile } : {}),
+  });
 }
 
 /** Field 22 of /proc/<pid>/stat: what a segment records to tell a live owner from a reused pid. */
@@ -65,7 +84,9 @@ describe('segment files ephpm did not make', () => {
     for (const args of [[], ['--tables', TABLES]]) {
       const server = await serveAmong([foreign], args);
       try {
-        expect(server.output()).toContain(`left alone /dev/shm/${foreign.name}: foreign: owned by uid ${NOBODY} with mode 0666`);
+        expect(server.output()).toContain(
+          `left alone /dev/shm/${foreign.name}: foreign: owned by uid ${NOBODY} with mode 0666`,
+        );
         expect((await fetch(`${server.url}/nothing`)).status).toBe(404);
         if (args.length > 0) {
           await call(server, 'counters', 'set', ['k', { value: 3 }]);
@@ -80,12 +101,20 @@ describe('segment files ephpm did not make', () => {
   it('a file of this user that others may write, or whose sizes do not add up, is never mapped', async () => {
     const openToOthers: Crafted = { name: `ephpm-${UID}-1111111111111111`, content: absurd(), mode: 0o644 };
     const corrupt: Crafted = { name: `ephpm-${UID}-2222222222222222`, content: absurd(), mode: 0o600 };
-    const lying: Crafted = { name: `ephpm-${UID}-3333333333333333`, content: segment({ size: 64, bytes: 1 << 30, tables: 0 }), mode: 0o600 };
+    const lying: Crafted = {
+      name: `ephpm-${UID}-3333333333333333`,
+      content: segment({ size: 64, bytes: 1 << 30, tables: 0 }),
+      mode: 0o600,
+    };
     const server = await serveAmong([openToOthers, corrupt, lying], ['--tables', TABLES]);
     try {
-      expect(server.output()).toContain(`left alone /dev/shm/${openToOthers.name}: foreign: owned by uid ${UID} with mode 0644`);
+      expect(server.output()).toContain(
+        `left alone /dev/shm/${openToOthers.name}: foreign: owned by uid ${UID} with mode 0644`,
+      );
       expect(server.output()).toContain(`left alone /dev/shm/${corrupt.name}: corrupt: table "": rows out of range`);
-      expect(server.output()).toContain(`left alone /dev/shm/${lying.name}: corrupt: its header says 1073741824 bytes, the file has 64`);
+      expect(server.output()).toContain(
+        `left alone /dev/shm/${lying.name}: corrupt: its header says 1073741824 bytes, the file has 64`,
+      );
       expect(await call(server, 'users', 'count()')).toBe(0);
     } finally {
       expect(await server.stop()).toBe(0);
@@ -94,8 +123,15 @@ describe('segment files ephpm did not make', () => {
 
   it("a file under the name this server's segment used to have, naming a live process as its owner, does not stop the start", async () => {
     const stateFile = join(tempDir(), 'server.json');
-    const predictable = createHash('sha256').update(join(realpathSync(join(stateFile, '..')), 'server.json')).digest('hex').slice(0, 16);
-    const squatter: Crafted = { name: `ephpm-${UID}-${predictable}`, content: segment({ size: 64, bytes: 64, tables: 0, ownerPid: 1, ownerStart: processStart(1) }), mode: 0o600 };
+    const predictable = createHash('sha256')
+      .update(join(realpathSync(join(stateFile, '..')), 'server.json'))
+      .digest('hex')
+      .slice(0, 16);
+    const squatter: Crafted = {
+      name: `ephpm-${UID}-${predictable}`,
+      content: segment({ size: 64, bytes: 64, tables: 0, ownerPid: 1, ownerStart: processStart(1) }),
+      mode: 0o600,
+    };
     const server = await serveAmong([squatter], ['--tables', TABLES], stateFile);
     try {
       await call(server, 'users', 'set', ['u', { name: 'Ann' }]);

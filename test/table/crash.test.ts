@@ -11,7 +11,9 @@ import { waitFor } from '../helpers/wait-for.js';
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startServer(['--worker', tablesWorker, '--workers', '2', '--tables', TABLES], { env: { EPHPM_TABLE_TEST_HOOKS: '1' } });
+  server = await startServer(['--worker', tablesWorker, '--workers', '2', '--tables', TABLES], {
+    env: { EPHPM_TABLE_TEST_HOOKS: '1' },
+  });
 });
 
 afterAll(async () => {
@@ -25,7 +27,10 @@ function waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpExecA
       const match = pattern.exec(server.output());
       if (match) done(() => resolve(match));
     };
-    const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} in the server output:\n${server.output()}`))), timeoutMs);
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`no ${pattern} in the server output:\n${server.output()}`))),
+      timeoutMs,
+    );
     const done = (then: () => void) => {
       clearTimeout(timer);
       for (const stream of streams) stream.off('data', check);
@@ -63,7 +68,9 @@ describe('a worker killed in the middle of writing a row', () => {
     await killMidWrite('victim');
 
     const dump = await tableCli(server, ['table:dump', 'users', '--key', 'victim', '--json']);
-    expect(JSON.parse(dump.output).rows).toEqual([{ key: 'victim', values: { name: 'old-name', votes: 1, score: 0.5 } }]);
+    expect(JSON.parse(dump.output).rows).toEqual([
+      { key: 'victim', values: { name: 'old-name', votes: 1, score: 0.5 } },
+    ]);
     expect(await call(server, 'users', 'get', ['victim'])).toEqual({ name: 'old-name', votes: 1, score: 0.5 });
     expect(await call(server, 'users', 'count')).toBe(1);
     // Usable: the same row can be written again, by any worker.
@@ -79,7 +86,8 @@ describe('a worker killed in the middle of writing a row', () => {
     expect(await call(server, 'users', 'count')).toBe(0);
     expect(await call(server, 'users', 'foreach')).toEqual([]);
     // All 4 rows of the table can still be used.
-    for (const key of ['a', 'b', 'c', 'newcomer']) expect(await call(server, 'users', 'set', [key, { votes: 1 }])).toBe(true);
+    for (const key of ['a', 'b', 'c', 'newcomer'])
+      expect(await call(server, 'users', 'set', [key, { votes: 1 }])).toBe(true);
     expect(await call(server, 'users', 'count')).toBe(4);
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { call, TABLES, tableCli, tablesWorker } from '../helpers/tables.js';
 
-const start = (stateFile?: string) => startServer(['--worker', tablesWorker, '--workers', '1', '--tables', TABLES], stateFile ? { stateFile } : {});
+const start = (stateFile?: string) =>
+  startServer(['--worker', tablesWorker, '--workers', '1', '--tables', TABLES], stateFile ? { stateFile } : {});
 
 async function segmentOf(server: RunningServer): Promise<string> {
   const list = await tableCli(server, ['table:list', '--json']);
@@ -36,7 +37,8 @@ describe('the lifetime of shared tables', () => {
 
     const restarted = await start(stateFile);
     try {
-      for (const segment of segments) expect(restarted.output()).toContain(`removed the shared tables ${segment} of a server that is gone`);
+      for (const segment of segments)
+        expect(restarted.output()).toContain(`removed the shared tables ${segment} of a server that is gone`);
       expect(segments.some((segment) => existsSync(segment))).toBe(false);
       // Same server (the state file's hash), a new unpredictable name, fresh memory.
       const fresh = await segmentOf(restarted);

@@ -14,12 +14,16 @@ function cppEnum(header: string, name: string): Record<string, number> {
   const body = new RegExp(`enum class ${name}\\b[^{]*\\{([^}]*)\\}`).exec(source)?.[1];
   if (!body) throw new Error(`no enum class ${name} in native/${header}`);
   const withoutComments = body.replace(/\/\/.*$/gm, '');
-  return Object.fromEntries([...withoutComments.matchAll(/(\w+)\s*=\s*(\d+)/g)].map(([, key, value]) => [key, Number(value)]));
+  return Object.fromEntries(
+    [...withoutComments.matchAll(/(\w+)\s*=\s*(\d+)/g)].map(([, key, value]) => [key, Number(value)]),
+  );
 }
 
 /** A TypeScript numeric enum's names and values (without the reverse mapping). */
 function tsEnum(values: Record<string, string | number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, number] => typeof entry[1] === 'number'),
+  );
 }
 
 describe('the addon constants TypeScript shares with C++', () => {
@@ -45,7 +49,9 @@ describe('the cluster outbox records TypeScript reads from C++', () => {
   it('apply results match native/node/cluster_napi.cc', () => {
     const source = readFileSync(join(native, 'node', 'cluster_napi.cc'), 'utf8');
     const body = /enum Applied \{([^}]*)\}/.exec(source)![1]!;
-    const values = Object.fromEntries([...body.matchAll(/k(\w+) = (\d+)/g)].map(([, key, value]) => [key, Number(value)]));
+    const values = Object.fromEntries(
+      [...body.matchAll(/k(\w+) = (\d+)/g)].map(([, key, value]) => [key, Number(value)]),
+    );
     expect(tsEnum(Applied)).toEqual(values);
   });
 });

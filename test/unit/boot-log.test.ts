@@ -18,7 +18,9 @@ describe('the boot log', () => {
     const { printed, log } = collect(true);
     log.line('PHP Warning: one', false);
     log.line('PHP Fatal error: boom in /app/worker.php on line 3', false);
-    log.failed('The worker script failed before taking its first request:\nPHP Fatal error: boom in /app/worker.php on line 3');
+    log.failed(
+      'The worker script failed before taking its first request:\nPHP Fatal error: boom in /app/worker.php on line 3',
+    );
     expect(printed).toEqual(['PHP Warning: one']);
   });
 

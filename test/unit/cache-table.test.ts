@@ -10,7 +10,11 @@ describe("the octane cache store's settings (Octane's octane.cache)", () => {
     expect(parseCacheJson('{"rows":20,"bytes":300}', ORIGIN)).toEqual({
       name: CACHE_TABLE,
       rows: 20,
-      columns: [{ name: 'value', type: 'string', size: 300 }, { name: 'number', type: 'int', size: 8 }, { name: 'expiration', type: 'int', size: 8 }],
+      columns: [
+        { name: 'value', type: 'string', size: 300 },
+        { name: 'number', type: 'int', size: 8 },
+        { name: 'expiration', type: 'int', size: 8 },
+      ],
     });
   });
 
@@ -22,7 +26,10 @@ describe("the octane cache store's settings (Octane's octane.cache)", () => {
   it.each([
     ['{"rows":0}', 'EPHPM_CACHE (--cache) rows must be a whole number from 1 to 16777216'],
     ['{"rows":2.5}', 'rows must be a whole number from 1 to 16777216'],
-    ['{"bytes":"10k"}', 'EPHPM_CACHE (--cache) bytes must be a whole number from 1 to 1048576 (bytes one serialized value may have); got "10k"'],
+    [
+      '{"bytes":"10k"}',
+      'EPHPM_CACHE (--cache) bytes must be a whole number from 1 to 1048576 (bytes one serialized value may have); got "10k"',
+    ],
     ['{"size":5}', 'has the unknown setting size; the settings are rows and bytes'],
     ['[1000]', 'EPHPM_CACHE (--cache) must be a table of rows and bytes; got [1000]'],
     ['{"rows":', 'EPHPM_CACHE (--cache) is not valid JSON'],

@@ -15,27 +15,46 @@ function appWith(toml: string): string {
   return root;
 }
 
-const resolve = (toml: string, options: ServeOptions = {}) => resolveServerConfig({ worker: 'worker.php', ...options }, appWith(toml));
+const resolve = (toml: string, options: ServeOptions = {}) =>
+  resolveServerConfig({ worker: 'worker.php', ...options }, appWith(toml));
 
 describe('[cluster] in ephpm.toml', () => {
   it('is off without the section or EPHPM_CLUSTER_REDIS: no Redis is needed', () => {
     expect(resolve(TABLES).cluster).toBeNull();
   });
 
-  it('replicates every table but the octane cache store\'s by default', () => {
+  it("replicates every table but the octane cache store's by default", () => {
     expect(resolve(`${TABLES}[cluster]\nredis = "redis://10.0.0.5:6379"\n`).cluster).toEqual({
-      redis: 'redis://10.0.0.5:6379', node: null, tables: ['users'], backlogBytes: 64 * 1024 ** 2, forgetAfterMs: 86_400_000,
+      redis: 'redis://10.0.0.5:6379',
+      node: null,
+      tables: ['users'],
+      backlogBytes: 64 * 1024 ** 2,
+      forgetAfterMs: 86_400_000,
     });
   });
 
   it('takes a node id, a list of tables (the cache table may be named), a backlog bound and how long Redis keeps deletes', () => {
-    const config = resolve(`${TABLES}[cluster]\nredis = "rediss://:s3cret@redis.internal:6380/2"\nnode = "web-1"\ntables = ["users", "octane.cache"]\nbacklog = "1M"\nforget_after = 3600\n`);
-    expect(config.cluster).toEqual({ redis: 'rediss://:s3cret@redis.internal:6380/2', node: 'web-1', tables: ['users', 'octane.cache'], backlogBytes: 1024 ** 2, forgetAfterMs: 3_600_000 });
+    const config = resolve(
+      `${TABLES}[cluster]\nredis = "rediss://:s3cret@redis.internal:6380/2"\nnode = "web-1"\ntables = ["users", "octane.cache"]\nbacklog = "1M"\nforget_after = 3600\n`,
+    );
+    expect(config.cluster).toEqual({
+      redis: 'rediss://:s3cret@redis.internal:6380/2',
+      node: 'web-1',
+      tables: ['users', 'octane.cache'],
+      backlogBytes: 1024 ** 2,
+      forgetAfterMs: 3_600_000,
+    });
   });
 
   it('is turned on, or overridden, by EPHPM_CLUSTER_REDIS and EPHPM_CLUSTER_NODE', () => {
-    expect(resolve(TABLES, { clusterRedis: 'redis://127.0.0.1:7000', clusterNode: 'n2' }).cluster).toMatchObject({ redis: 'redis://127.0.0.1:7000', node: 'n2', tables: ['users'] });
-    expect(resolve(`${TABLES}[cluster]\nredis = "redis://a:1"\nnode = "x"\n`, { clusterRedis: 'redis://b:2' }).cluster).toMatchObject({ redis: 'redis://b:2', node: 'x' });
+    expect(resolve(TABLES, { clusterRedis: 'redis://127.0.0.1:7000', clusterNode: 'n2' }).cluster).toMatchObject({
+      redis: 'redis://127.0.0.1:7000',
+      node: 'n2',
+      tables: ['users'],
+    });
+    expect(
+      resolve(`${TABLES}[cluster]\nredis = "redis://a:1"\nnode = "x"\n`, { clusterRedis: 'redis://b:2' }).cluster,
+    ).toMatchObject({ redis: 'redis://b:2', node: 'x' });
   });
 
   it('refuses a Redis URL it cannot use, saying how to write one', () => {
@@ -52,16 +71,26 @@ describe('[cluster] in ephpm.toml', () => {
       expect(error.message).toMatch(problem);
       expect(error.hint).toMatch(/redis:\/\/:password@host:6379\/2/);
     }
-    expect(refusal(() => resolve(TABLES, { clusterRedis: 'tcp://x' })).message).toMatch(/^EPHPM_CLUSTER_REDIS \(--cluster-redis\) must start with redis:\/\//);
+    expect(refusal(() => resolve(TABLES, { clusterRedis: 'tcp://x' })).message).toMatch(
+      /^EPHPM_CLUSTER_REDIS \(--cluster-redis\) must start with redis:\/\//,
+    );
   });
 
   it('refuses unknown settings, a missing redis, unknown tables and a bad node id', () => {
-    expect(refusal(() => resolve(`${TABLES}[cluster]\nredis = "redis://h"\nreplicas = 2\n`)).message).toMatch(/unknown setting cluster\.replicas\. Known settings: redis, node, tables, backlog, forget_after/);
+    expect(refusal(() => resolve(`${TABLES}[cluster]\nredis = "redis://h"\nreplicas = 2\n`)).message).toMatch(
+      /unknown setting cluster\.replicas\. Known settings: redis, node, tables, backlog, forget_after/,
+    );
     expect(refusal(() => resolve(`${TABLES}[cluster]\nnode = "a"\n`)).message).toMatch(/\[cluster\] needs redis/);
-    expect(refusal(() => resolve(`${TABLES}[cluster]\nredis = "redis://h"\ntables = ["users", "posts"]\n`)).message).toMatch(/cluster\.tables names "posts", which this server does not define\. Its tables: users, octane\.cache/);
-    expect(refusal(() => resolve(`${TABLES}[cluster]\nredis = "redis://h"\nnode = "web 1"\n`)).message).toMatch(/cluster\.node must be 1 to 64 printable characters without spaces/);
+    expect(
+      refusal(() => resolve(`${TABLES}[cluster]\nredis = "redis://h"\ntables = ["users", "posts"]\n`)).message,
+    ).toMatch(/cluster\.tables names "posts", which this server does not define\. Its tables: users, octane\.cache/);
+    expect(refusal(() => resolve(`${TABLES}[cluster]\nredis = "redis://h"\nnode = "web 1"\n`)).message).toMatch(
+      /cluster\.node must be 1 to 64 printable characters without spaces/,
+    );
     expect(refusal(() => resolve(`cluster = 1\n${TABLES}`)).message).toMatch(/cluster must be a section/);
-    expect(refusal(() => resolve(`${TABLES}[cluster]\nredis = "redis://h"\nforget_after = "1h"\n`)).message).toMatch(/cluster\.forget_after must be a whole number of seconds, at least 1 \(default 86400, a day\); got "1h"/);
+    expect(refusal(() => resolve(`${TABLES}[cluster]\nredis = "redis://h"\nforget_after = "1h"\n`)).message).toMatch(
+      /cluster\.forget_after must be a whole number of seconds, at least 1 \(default 86400, a day\); got "1h"/,
+    );
   });
 
   it('never shows the password', () => {

@@ -21,7 +21,9 @@ describe('Composer versions and constraints', () => {
   });
 
   it("the driver's version is the npm package's: the app's Composer and npm get the same release", () => {
-    const npm = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const npm = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(shippedDriver().version).toBe(npm.version);
   });
 });

@@ -7,8 +7,21 @@ const TOP = ['src', 'native', 'test', 'bench', 'scripts', 'composer-package', 's
 /** Where a short name like `http/http-front.ts` or `tables/shared_table.cc` may live. */
 const SHORT_NAME_ROOTS = ['src/runtime', 'native', 'src'];
 /** Files of the user's app (a Laravel app's folders), not of this repository. */
-const APP_FOLDERS = ['app/', 'bootstrap/', 'config/', 'database/', 'public/', 'resources/', 'routes/', 'storage/', 'vendor/'];
-const generated = readFileSync(join(repo, '.gitignore'), 'utf8').split('\n').filter(Boolean).map((line) => line.replace(/^\//, ''));
+const APP_FOLDERS = [
+  'app/',
+  'bootstrap/',
+  'config/',
+  'database/',
+  'public/',
+  'resources/',
+  'routes/',
+  'storage/',
+  'vendor/',
+];
+const generated = readFileSync(join(repo, '.gitignore'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => line.replace(/^\//, ''));
 
 /** Every `path` in backticks that names a file of this repository (brace lists checked by their first entry). */
 function pathsIn(file: string): string[] {

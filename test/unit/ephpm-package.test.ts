@@ -11,7 +11,10 @@ function installed(resolved?: string): { project: string; root: string } {
   mkdirSync(root, { recursive: true });
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'ephpm', version: '0.1.0' }));
   const entry = resolved === undefined ? { version: '0.1.0' } : { version: '0.1.0', resolved };
-  writeFileSync(join(project, 'node_modules', '.package-lock.json'), JSON.stringify({ packages: { 'node_modules/ephpm': entry } }));
+  writeFileSync(
+    join(project, 'node_modules', '.package-lock.json'),
+    JSON.stringify({ packages: { 'node_modules/ephpm': entry } }),
+  );
   return { project, root };
 }
 
@@ -19,7 +22,12 @@ describe('how the app depends on the ephpm that scaffolds it', () => {
   it('on the tarball npx installed it from (npm records it relative to its project)', () => {
     const { project, root } = installed('file:../../../tmp/pack/ephpm-0.1.0.tgz');
     const tarball = join(project, '../../../tmp/pack/ephpm-0.1.0.tgz');
-    expect(ephpmPackage(root)).toEqual({ root, version: '0.1.0', spec: `file:${tarball}`, allowScriptsKey: `file:${tarball}` });
+    expect(ephpmPackage(root)).toEqual({
+      root,
+      version: '0.1.0',
+      spec: `file:${tarball}`,
+      allowScriptsKey: `file:${tarball}`,
+    });
   });
 
   it('on the registry version when it came from the registry', () => {
@@ -30,6 +38,11 @@ describe('how the app depends on the ephpm that scaffolds it', () => {
   it('on the checkout itself when run from one', () => {
     const checkout = tempDir('ephpm-checkout-');
     writeFileSync(join(checkout, 'package.json'), JSON.stringify({ name: 'ephpm', version: '0.1.0' }));
-    expect(ephpmPackage(checkout)).toEqual({ root: checkout, version: '0.1.0', spec: `file:${checkout}`, allowScriptsKey: null });
+    expect(ephpmPackage(checkout)).toEqual({
+      root: checkout,
+      version: '0.1.0',
+      spec: `file:${checkout}`,
+      allowScriptsKey: null,
+    });
   });
 });

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { BUCKET_BOUNDS_SECONDS, emptyHistogram, Histogram, histogramDelta, quantile, type HistogramCounts } from '../../src/runtime/metrics/histogram.js';
+import {
+  BUCKET_BOUNDS_SECONDS,
+  emptyHistogram,
+  Histogram,
+  histogramDelta,
+  quantile,
+  type HistogramCounts,
+} from '../../src/runtime/metrics/histogram.js';
 import { addCounts, CounterLedger } from '../../src/runtime/metrics/ledger.js';
 
 const bounds = [0.1, 0.2, 0.4];
-const counts = (buckets: number[]): HistogramCounts => ({ buckets, sumSeconds: 0, count: buckets.reduce((a, b) => a + b, 0) });
+const counts = (buckets: number[]): HistogramCounts => ({
+  buckets,
+  sumSeconds: 0,
+  count: buckets.reduce((a, b) => a + b, 0),
+});
 
 describe('histogram buckets', () => {
   it('put each observation in the first bucket whose bound it does not exceed (bounds are inclusive), the rest in +Inf', () => {
@@ -47,7 +58,11 @@ describe('histogram buckets', () => {
 
 describe('counters of processes that come and go', () => {
   it('add up entry by entry, nested', () => {
-    expect(addCounts({ a: 1, b: [1, 2], c: { d: 3 } }, { a: 2, b: [10, 20], c: { d: 4 } })).toEqual({ a: 3, b: [11, 22], c: { d: 7 } });
+    expect(addCounts({ a: 1, b: [1, 2], c: { d: 3 } }, { a: 2, b: [10, 20], c: { d: 4 } })).toEqual({
+      a: 3,
+      b: [11, 22],
+      c: { d: 7 },
+    });
   });
 
   it('never go down when a process exits: its last report stays in the total', () => {

@@ -10,7 +10,9 @@ describe("the check of Node's internals that direct writes rely on", () => {
 
   it('names what is missing when a Node version differs, so direct writes are turned off', async () => {
     const response = new ServerResponse(new IncomingMessage(new Socket()));
-    const changed = Object.fromEntries(Object.entries(response).filter(([key]) => key !== '_headerSent' && key !== 'shouldKeepAlive'));
+    const changed = Object.fromEntries(
+      Object.entries(response).filter(([key]) => key !== '_headerSent' && key !== 'shouldKeepAlive'),
+    );
     expect(await checkNodeInternals({ response: changed, tcpDescriptor: -1 })).toEqual([
       'ServerResponse._headerSent',
       'ServerResponse.shouldKeepAlive',

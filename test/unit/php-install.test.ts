@@ -17,11 +17,23 @@ describe('finding the PHP to build the addon against', () => {
 
   it('else php-config on PATH, then php-config8.x newest first', () => {
     const dir = tempDir('ephpm-php-');
-    for (const [name, version] of [['php-config8.3', '8.3.9'], ['php-config8.10', '8.10.0'], ['php-config8.2', '8.2.1'], ['php-config', '8.3.9']]) {
+    for (const [name, version] of [
+      ['php-config8.3', '8.3.9'],
+      ['php-config8.10', '8.10.0'],
+      ['php-config8.2', '8.2.1'],
+      ['php-config', '8.3.9'],
+    ]) {
       standInPhpConfig({ version: version!, name, dir: join(dir, name!) });
     }
-    const path = ['php-config8.3', 'php-config8.10', 'php-config8.2', 'php-config'].map((name) => join(dir, name, 'bin')).join(':');
-    expect(phpConfigCandidates({ PATH: path }).map((file) => basename(file))).toEqual(['php-config', 'php-config8.10', 'php-config8.3', 'php-config8.2']);
+    const path = ['php-config8.3', 'php-config8.10', 'php-config8.2', 'php-config']
+      .map((name) => join(dir, name, 'bin'))
+      .join(':');
+    expect(phpConfigCandidates({ PATH: path }).map((file) => basename(file))).toEqual([
+      'php-config',
+      'php-config8.10',
+      'php-config8.3',
+      'php-config8.2',
+    ]);
   });
 
   it('reads version, prefix, include dirs and the library from php-config: libphp8.x.so or libphp.so', () => {
@@ -35,7 +47,10 @@ describe('finding the PHP to build the addon against', () => {
       linkName: 'php8.3',
     });
     const selfBuilt = standInPhpConfig({ version: '8.4.1', library: 'libphp.so' });
-    expect(describePhpInstall(selfBuilt.phpConfig)).toMatchObject({ library: join(selfBuilt.prefix, 'lib', 'libphp.so'), linkName: 'php' });
+    expect(describePhpInstall(selfBuilt.phpConfig)).toMatchObject({
+      library: join(selfBuilt.prefix, 'lib', 'libphp.so'),
+      linkName: 'php',
+    });
   });
 
   it('passes over a PHP without the embed SAPI to the next candidate', () => {
@@ -46,23 +61,31 @@ describe('finding the PHP to build the addon against', () => {
 
   it('says what to install, for the version found, when no PHP qualifies', () => {
     const noEmbed = standInPhpConfig({ version: '8.4.0', sapis: 'cli fpm' });
-    expect(() => findPhpInstall({ PATH: noEmbed.bin })).toThrow(expect.objectContaining({
-      message: `PHP 8.4.0 (${noEmbed.phpConfig}) has no embed SAPI (its SAPIs: cli fpm).`,
-      hint: expect.stringMatching(/^sudo apt-get install -y libphp8\.4-embed .*--enable-embed/),
-    }));
+    expect(() => findPhpInstall({ PATH: noEmbed.bin })).toThrow(
+      expect.objectContaining({
+        message: `PHP 8.4.0 (${noEmbed.phpConfig}) has no embed SAPI (its SAPIs: cli fpm).`,
+        hint: expect.stringMatching(/^sudo apt-get install -y libphp8\.4-embed .*--enable-embed/),
+      }),
+    );
     const noLibrary = standInPhpConfig({ version: '8.3.1', library: null });
-    expect(() => describePhpInstall(noLibrary.phpConfig)).toThrow(expect.objectContaining({
-      message: expect.stringContaining(`PHP 8.3.1's embed library (libphp8.3.so or libphp.so) is not in ${noLibrary.prefix}/lib`),
-      hint: expect.stringMatching(/^sudo apt-get install -y libphp8\.3-embed/),
-    }));
+    expect(() => describePhpInstall(noLibrary.phpConfig)).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining(
+          `PHP 8.3.1's embed library (libphp8.3.so or libphp.so) is not in ${noLibrary.prefix}/lib`,
+        ),
+        hint: expect.stringMatching(/^sudo apt-get install -y libphp8\.3-embed/),
+      }),
+    );
     const tooOld = standInPhpConfig({ version: '8.1.27' });
     expect(() => describePhpInstall(tooOld.phpConfig)).toThrow(/is PHP 8\.1\.27; ephpm needs PHP 8\.2 or newer/);
   });
 
   it('names php8.x-dev and libphp8.x-embed when there is no php-config at all', () => {
-    expect(() => findPhpInstall({ PATH: tempDir() })).toThrow(expect.objectContaining({
-      code: 'EPHPM_PHP_NOT_FOUND',
-      hint: expect.stringMatching(/^sudo apt-get install -y php8\.\d+-dev libphp8\.\d+-embed g\+\+/),
-    }));
+    expect(() => findPhpInstall({ PATH: tempDir() })).toThrow(
+      expect.objectContaining({
+        code: 'EPHPM_PHP_NOT_FOUND',
+        hint: expect.stringMatching(/^sudo apt-get install -y php8\.\d+-dev libphp8\.\d+-embed g\+\+/),
+      }),
+    );
   });
 });

@@ -5,10 +5,15 @@ import type { RecycleReason } from '../../src/runtime/ipc/process-messages.js';
 function recycling(maxRequests: number, bootSeconds: number, clock = { ms: 0 }) {
   const asked: RecycleReason[] = [];
   let handedOver = 0;
-  const subject = new Recycling({ maxRequests, maxMemoryBytes: 0 }, bootSeconds, {
-    replaceMe: (reason) => asked.push(reason),
-    handOver: () => handedOver++,
-  }, () => clock.ms);
+  const subject = new Recycling(
+    { maxRequests, maxMemoryBytes: 0 },
+    bootSeconds,
+    {
+      replaceMe: (reason) => asked.push(reason),
+      handOver: () => handedOver++,
+    },
+    () => clock.ms,
+  );
   return { subject, asked, handedOver: () => handedOver };
 }
 

@@ -20,6 +20,8 @@ describe('request targets in the forms RFC 9112 allows', () => {
   });
 
   it('replace every Host header with the one the target names', () => {
-    expect(withHost(['Host', 'other', 'Accept', '*/*', 'host', 'again'], 'example.com:99')).toBe('Accept\n*/*\nHost\nexample.com:99');
+    expect(withHost(['Host', 'other', 'Accept', '*/*', 'host', 'again'], 'example.com:99')).toBe(
+      'Accept\n*/*\nHost\nexample.com:99',
+    );
   });
 });

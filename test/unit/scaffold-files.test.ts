@@ -18,7 +18,8 @@ import { tempDir } from '../helpers/ephpm-server.js';
 
 // What the scaffolder writes into an app; each change is made once (a second run finds it there).
 
-const LARAVEL_ENV = 'APP_NAME=Laravel\nAPP_KEY=\n\nDB_CONNECTION=sqlite\n# DB_HOST=127.0.0.1\n# DB_PORT=3306\n# DB_DATABASE=laravel\n# DB_USERNAME=root\n# DB_PASSWORD=\n\nSESSION_DRIVER=database\n';
+const LARAVEL_ENV =
+  'APP_NAME=Laravel\nAPP_KEY=\n\nDB_CONNECTION=sqlite\n# DB_HOST=127.0.0.1\n# DB_PORT=3306\n# DB_DATABASE=laravel\n# DB_USERNAME=root\n# DB_PASSWORD=\n\nSESSION_DRIVER=database\n';
 
 function validIn(toml: string): ReturnType<typeof resolveServerConfig> {
   const app = tempDir('ephpm-toml-');
@@ -29,8 +30,17 @@ function validIn(toml: string): ReturnType<typeof resolveServerConfig> {
 
 describe('the files create-ephpm-laravel writes', () => {
   it('ephpm.toml: every setting commented out at its default, a valid file; with the example, its task workers, tick and table', () => {
-    expect(validIn(ephpmToml({ example: false }))).toMatchObject({ port: 8000, taskWorkers: 0, tick: false, tables: [] });
-    expect(validIn(ephpmToml({ example: true }))).toMatchObject({ taskWorkers: 2, tick: true, tables: [{ name: 'example', rows: 1000 }] });
+    expect(validIn(ephpmToml({ example: false }))).toMatchObject({
+      port: 8000,
+      taskWorkers: 0,
+      tick: false,
+      tables: [],
+    });
+    expect(validIn(ephpmToml({ example: true }))).toMatchObject({
+      taskWorkers: 2,
+      tick: true,
+      tables: [{ name: 'example', rows: 1000 }],
+    });
   });
 
   it('the example joins an ephpm.toml without [server] or [tables] of its own, once', () => {
@@ -49,7 +59,11 @@ describe('the files create-ephpm-laravel writes', () => {
 
   it('.env for another database than SQLite, as the Laravel installer sets it', () => {
     expect(withDatabase(LARAVEL_ENV, 'sqlite', 'shop')).toBe(LARAVEL_ENV);
-    expect(withDatabase(LARAVEL_ENV, 'pgsql', 'My Shop').split('\n').filter((line) => line.startsWith('DB_'))).toMatchInlineSnapshot(`
+    expect(
+      withDatabase(LARAVEL_ENV, 'pgsql', 'My Shop')
+        .split('\n')
+        .filter((line) => line.startsWith('DB_')),
+    ).toMatchInlineSnapshot(`
       [
         "DB_CONNECTION=pgsql",
         "DB_HOST=127.0.0.1",
@@ -59,17 +73,24 @@ describe('the files create-ephpm-laravel writes', () => {
         "DB_PASSWORD=",
       ]
     `);
-    expect(withDatabase(LARAVEL_ENV, 'mysql', 'shop')).toMatch(/^DB_CONNECTION=mysql\nDB_HOST=127\.0\.0\.1\nDB_PORT=3306\nDB_DATABASE=shop\n/m);
+    expect(withDatabase(LARAVEL_ENV, 'mysql', 'shop')).toMatch(
+      /^DB_CONNECTION=mysql\nDB_HOST=127\.0\.0\.1\nDB_PORT=3306\nDB_DATABASE=shop\n/m,
+    );
   });
 
-  it("config/octane.php: ephpm as the server when OCTANE_SERVER is not set", () => {
-    expect(withEphpmServerDefault("    'server' => env('OCTANE_SERVER', 'roadrunner'),\n")).toBe("    'server' => env('OCTANE_SERVER', 'ephpm'),\n");
+  it('config/octane.php: ephpm as the server when OCTANE_SERVER is not set', () => {
+    expect(withEphpmServerDefault("    'server' => env('OCTANE_SERVER', 'roadrunner'),\n")).toBe(
+      "    'server' => env('OCTANE_SERVER', 'ephpm'),\n",
+    );
   });
 
   it('package.json: serve and dev scripts, or ephpm:dev where Vite has dev; npm allowed to run the install script', () => {
     const laravel = { private: true, scripts: { build: 'vite build', dev: 'vite' } };
     const once = withInstallScriptAllowed(withEphpmScripts(laravel), 'file:/tmp/ephpm-0.1.0.tgz');
-    expect([once.scripts, once.allowScripts]).toEqual([{ ...laravel.scripts, serve: 'ephpm serve', 'ephpm:dev': 'ephpm dev' }, { 'file:/tmp/ephpm-0.1.0.tgz': true }]);
+    expect([once.scripts, once.allowScripts]).toEqual([
+      { ...laravel.scripts, serve: 'ephpm serve', 'ephpm:dev': 'ephpm dev' },
+      { 'file:/tmp/ephpm-0.1.0.tgz': true },
+    ]);
     expect(withInstallScriptAllowed(withEphpmScripts(once), 'file:/tmp/ephpm-0.1.0.tgz')).toEqual(once);
     expect(withEphpmScripts({}).scripts).toEqual({ serve: 'ephpm serve', dev: 'ephpm dev' });
   });
@@ -80,7 +101,15 @@ describe('the files create-ephpm-laravel writes', () => {
   });
 
   it("what's next: numbered, with what is left to do first", () => {
-    expect(whatsNext({ dir: '/work/shop', cwd: '/work', database: 'mysql', example: true, warnings: ['The ephpm runtime is not built: …\nthen, in the app: npx ephpm runtime:build'] })).toMatchInlineSnapshot(`
+    expect(
+      whatsNext({
+        dir: '/work/shop',
+        cwd: '/work',
+        database: 'mysql',
+        example: true,
+        warnings: ['The ephpm runtime is not built: …\nthen, in the app: npx ephpm runtime:build'],
+      }),
+    ).toMatchInlineSnapshot(`
       "1. cd shop
       2. The ephpm runtime is not built: …
          then, in the app: npx ephpm runtime:build
@@ -95,8 +124,22 @@ describe('the files create-ephpm-laravel writes', () => {
 
 describe("create-ephpm-laravel's flags", () => {
   it('each flag answers its question; --yes asks nothing', () => {
-    expect(parseFlags(['shop', '--laravel', '11', '--database', 'PGSQL', '--no-example', '-y'])).toEqual({ dir: 'shop', laravel: 11, database: 'pgsql', example: false, yes: true, help: false });
-    expect(parseFlags([])).toEqual({ dir: undefined, laravel: undefined, database: undefined, example: undefined, yes: false, help: false });
+    expect(parseFlags(['shop', '--laravel', '11', '--database', 'PGSQL', '--no-example', '-y'])).toEqual({
+      dir: 'shop',
+      laravel: 11,
+      database: 'pgsql',
+      example: false,
+      yes: true,
+      help: false,
+    });
+    expect(parseFlags([])).toEqual({
+      dir: undefined,
+      laravel: undefined,
+      database: undefined,
+      example: undefined,
+      yes: false,
+      help: false,
+    });
     expect(parseFlags(['--laravel', '12.x']).laravel).toBe(12);
   });
 

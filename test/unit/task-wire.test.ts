@@ -5,7 +5,11 @@ const payloadOf = (text: string) => Buffer.from(text, 'utf8');
 
 describe('the task frame reader', () => {
   it('reads several frames that arrive in one chunk, in order', () => {
-    const chunk = Buffer.concat([encodeFrame(FrameType.Task, 1, payloadOf('a')), encodeFrame(FrameType.Accepted, 2), encodeFrame(FrameType.ResultOk, 3, payloadOf('ccc'))]);
+    const chunk = Buffer.concat([
+      encodeFrame(FrameType.Task, 1, payloadOf('a')),
+      encodeFrame(FrameType.Accepted, 2),
+      encodeFrame(FrameType.ResultOk, 3, payloadOf('ccc')),
+    ]);
     const frames = [...new FrameReader().push(chunk)];
     expect(frames.map((f) => [f.type, f.id, f.payload.toString()])).toEqual([
       [FrameType.Task, 1, 'a'],
@@ -28,7 +32,10 @@ describe('the task frame reader', () => {
   });
 
   it('reads a stream fed one byte at a time', () => {
-    const bytes = Buffer.concat([encodeFrame(FrameType.ResultFailed, 9, payloadOf('boom')), encodeFrame(FrameType.QueueFull, 10)]);
+    const bytes = Buffer.concat([
+      encodeFrame(FrameType.ResultFailed, 9, payloadOf('boom')),
+      encodeFrame(FrameType.QueueFull, 10),
+    ]);
     const reader = new FrameReader();
     const frames = [];
     for (let i = 0; i < bytes.length; i++) frames.push(...reader.push(bytes.subarray(i, i + 1)));

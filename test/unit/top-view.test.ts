@@ -10,7 +10,10 @@ const POST_5XX = METHOD_CLASSES.indexOf('POST') * STATUS_CLASSES.length + 4;
 const MS_1 = BUCKET_BOUNDS_SECONDS.indexOf(0.001);
 
 /** A server with two request workers, a task worker and the tick worker, `at` ms after it started. */
-function snapshot(at: number, served: { w1: number; w2: number; errors: number; fastRequests: number; tasks: number }): MetricsSnapshot {
+function snapshot(
+  at: number,
+  served: { w1: number; w2: number; errors: number; fastRequests: number; tasks: number },
+): MetricsSnapshot {
   const http = emptyRequestCounters();
   http.responses[GET_2XX] = served.w1 + served.w2 - served.errors;
   http.responses[POST_5XX] = served.errors;
@@ -18,16 +21,53 @@ function snapshot(at: number, served: { w1: number; w2: number; errors: number; 
   http.duration.buckets[MS_1 + 1] = served.w1 + served.w2 - served.fastRequests;
   http.duration.count = served.w1 + served.w2;
   const tasks = { ...emptyTaskCounters(), done: served.tasks, failed: 1, rejected: 2 };
-  const worker = { uptimeSeconds: at / 1000, restarts: 0, state: 'serving' as const, inFlight: 1, connections: 2, rssBytes: 100 * 1024 * 1024 };
+  const worker = {
+    uptimeSeconds: at / 1000,
+    restarts: 0,
+    state: 'serving' as const,
+    inFlight: 1,
+    connections: 2,
+    rssBytes: 100 * 1024 * 1024,
+  };
   return {
     takenAt: 1_000_000 + at,
     status: {
-      pid: 10, url: 'http://127.0.0.1:8000', host: '127.0.0.1', port: 8000, startedAt: '2026-01-01T00:00:00.000Z', uptimeSeconds: at / 1000,
+      pid: 10,
+      url: 'http://127.0.0.1:8000',
+      host: '127.0.0.1',
+      port: 8000,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      uptimeSeconds: at / 1000,
       totalRequests: served.w1 + served.w2,
-      workers: [{ ...worker, index: 1, pid: 11, requests: served.w1 }, { ...worker, index: 2, pid: 12, requests: served.w2, restarts: 3 }],
+      workers: [
+        { ...worker, index: 1, pid: 11, requests: served.w1 },
+        { ...worker, index: 2, pid: 12, requests: served.w2, restarts: 3 },
+      ],
       taskWorkers: [
-        { role: 'task', index: 1, pid: 13, state: 'running', done: served.tasks, waiting: 3, missedTicks: 0, rssBytes: 70 * 1024 * 1024, uptimeSeconds: at / 1000, restarts: 0 },
-        { role: 'tick', index: 1, pid: 14, state: 'running', done: at / 1000, waiting: 0, missedTicks: 0, rssBytes: 70 * 1024 * 1024, uptimeSeconds: at / 1000, restarts: 0 },
+        {
+          role: 'task',
+          index: 1,
+          pid: 13,
+          state: 'running',
+          done: served.tasks,
+          waiting: 3,
+          missedTicks: 0,
+          rssBytes: 70 * 1024 * 1024,
+          uptimeSeconds: at / 1000,
+          restarts: 0,
+        },
+        {
+          role: 'tick',
+          index: 1,
+          pid: 14,
+          state: 'running',
+          done: at / 1000,
+          waiting: 0,
+          missedTicks: 0,
+          rssBytes: 70 * 1024 * 1024,
+          uptimeSeconds: at / 1000,
+          restarts: 0,
+        },
       ],
     },
     metricsUrl: null,
@@ -94,6 +134,8 @@ describe('ephpm top', () => {
       'tick     tick  14   running  1.0    -          70.0 MB   12      0',
     ]);
     expect(lines).toContain('users  250   1,000     25%');
-    expect(lines.at(-1)).toBe('tasks  10.0/s   queued 2 (at most 256 per task worker)   p50 -   p99 -   failed 1   refused 2');
+    expect(lines.at(-1)).toBe(
+      'tasks  10.0/s   queued 2 (at most 256 per task worker)   p50 -   p99 -   failed 1   refused 2',
+    );
   });
 });

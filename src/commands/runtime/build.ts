@@ -1,7 +1,12 @@
 import { Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
-import { buildAddon, planAddonBuild, type AddonBuild, type AddonBuildPlan } from '../../runtime/toolchain/addon-build.js';
+import {
+  buildAddon,
+  planAddonBuild,
+  type AddonBuild,
+  type AddonBuildPlan,
+} from '../../runtime/toolchain/addon-build.js';
 
 export default class RuntimeBuild extends BaseCommand {
   static override description =
@@ -29,7 +34,9 @@ export default class RuntimeBuild extends BaseCommand {
       return plan;
     }
     const build = await buildAddon(plan);
-    this.log(`${kleur.green('✔')} rebuilt ${build.output} against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s`);
+    this.log(
+      `${kleur.green('✔')} rebuilt ${build.output} against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s`,
+    );
     this.log(kleur.dim('  running servers keep the old build until they restart (ephpm reload)'));
     return build;
   }

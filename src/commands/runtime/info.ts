@@ -5,7 +5,8 @@ import { formatBytes } from '../../cli/format.js';
 import { collectRuntimeInfo, type RuntimeInfo } from '../../runtime/toolchain/runtime-info.js';
 
 export default class RuntimeInfoCommand extends BaseCommand {
-  static override description = 'Show the PHP that ephpm embeds: version, SAPI, ini files, extensions, OPcache, stack size.';
+  static override description =
+    'Show the PHP that ephpm embeds: version, SAPI, ini files, extensions, OPcache, stack size.';
 
   static override examples = ['<%= config.bin %> runtime:info', '<%= config.bin %> runtime:info --json'];
 
@@ -25,7 +26,12 @@ export default class RuntimeInfoCommand extends BaseCommand {
     row('addon', `${info.addon.path} (built against PHP ${info.addon.phpVersion})`);
     row('ini file', info.iniFile ?? 'none');
     row('ini scanned', `${info.iniScannedFiles.length} files`);
-    row('OPcache', info.opcache.enabled ? kleur.green('enabled') : kleur.red(info.opcache.loaded ? 'loaded, not enabled' : 'not loaded'));
+    row(
+      'OPcache',
+      info.opcache.enabled
+        ? kleur.green('enabled')
+        : kleur.red(info.opcache.loaded ? 'loaded, not enabled' : 'not loaded'),
+    );
     row('memory_limit', info.memoryLimit);
     row('thread stack', formatBytes(info.stackBytes));
     row('extensions', info.extensions.join(', '));

@@ -38,23 +38,38 @@ export const DEFAULT_FORGET_AFTER_SECONDS = 86_400;
  * `[cluster]` of ephpm.toml with EPHPM_CLUSTER_REDIS / EPHPM_CLUSTER_NODE over it; null (no cluster, no Redis)
  * when neither the section nor the variable is there. `tables` are the server's tables, to check the names.
  */
-export function clusterSetting(options: ClusterOptions, section: unknown, file: string, tables: TableDefinition[]): ClusterConfig | null {
+export function clusterSetting(
+  options: ClusterOptions,
+  section: unknown,
+  file: string,
+  tables: TableDefinition[],
+): ClusterConfig | null {
   if (section !== undefined && (typeof section !== 'object' || section === null || Array.isArray(section))) {
     throw bad(`${file}: cluster must be a section ([cluster]); got ${JSON.stringify(section)}.`);
   }
   const settings = (section ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(settings).filter((key) => !KEYS.includes(key));
-  if (unknown.length > 0) throw bad(`${file}: unknown setting cluster.${unknown.join(', cluster.')}. Known settings: ${KEYS.join(', ')}.`);
+  if (unknown.length > 0)
+    throw bad(`${file}: unknown setting cluster.${unknown.join(', cluster.')}. Known settings: ${KEYS.join(', ')}.`);
   if (section === undefined && options.clusterRedis === undefined) return null;
 
   const fromFile = settings.redis;
   if (options.clusterRedis === undefined && (typeof fromFile !== 'string' || fromFile === '')) {
     throw bad(`${file}: [cluster] needs redis, the Redis every node shares; got ${JSON.stringify(fromFile)}.`);
   }
-  const redis = options.clusterRedis !== undefined ? checkRedisUrl(options.clusterRedis, 'EPHPM_CLUSTER_REDIS (--cluster-redis)') : checkRedisUrl(fromFile as string, `${file}: cluster.redis`);
-  const node = options.clusterNode !== undefined ? checkNode(options.clusterNode, 'EPHPM_CLUSTER_NODE (--cluster-node)') : settings.node === undefined ? null : checkNode(settings.node, `${file}: cluster.node`);
+  const redis =
+    options.clusterRedis !== undefined
+      ? checkRedisUrl(options.clusterRedis, 'EPHPM_CLUSTER_REDIS (--cluster-redis)')
+      : checkRedisUrl(fromFile as string, `${file}: cluster.redis`);
+  const node =
+    options.clusterNode !== undefined
+      ? checkNode(options.clusterNode, 'EPHPM_CLUSTER_NODE (--cluster-node)')
+      : settings.node === undefined
+        ? null
+        : checkNode(settings.node, `${file}: cluster.node`);
   const backlog = settings.backlog;
-  if (backlog !== undefined && typeof backlog !== 'string' && typeof backlog !== 'number') throw bad(`${file}: cluster.backlog must be a size like "64M"; got ${JSON.stringify(backlog)}.`);
+  if (backlog !== undefined && typeof backlog !== 'string' && typeof backlog !== 'number')
+    throw bad(`${file}: cluster.backlog must be a size like "64M"; got ${JSON.stringify(backlog)}.`);
   return {
     redis,
     node,
@@ -77,7 +92,10 @@ function replicatedTables(value: unknown, setting: string, tables: TableDefiniti
   }
   const missing = (value as string[]).filter((name) => !names.includes(name));
   if (missing.length > 0) {
-    throw bad(`${setting} names ${missing.map((name) => `"${name}"`).join(', ')}, which this server does not define. Its tables: ${names.join(', ') || 'none'}.`, 'List tables defined in [tables] (or "octane.cache" with [cache]).');
+    throw bad(
+      `${setting} names ${missing.map((name) => `"${name}"`).join(', ')}, which this server does not define. Its tables: ${names.join(', ') || 'none'}.`,
+      'List tables defined in [tables] (or "octane.cache" with [cache]).',
+    );
   }
   return [...new Set(value as string[])];
 }
@@ -85,7 +103,10 @@ function replicatedTables(value: unknown, setting: string, tables: TableDefiniti
 function forgetAfter(value: unknown, setting: string): number {
   if (value === undefined) return DEFAULT_FORGET_AFTER_SECONDS * 1000;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw bad(`${setting} must be a whole number of seconds, at least 1 (default ${DEFAULT_FORGET_AFTER_SECONDS}, a day); got ${JSON.stringify(value)}.`, 'For example:\n[cluster]\nforget_after = 86400');
+    throw bad(
+      `${setting} must be a whole number of seconds, at least 1 (default ${DEFAULT_FORGET_AFTER_SECONDS}, a day); got ${JSON.stringify(value)}.`,
+      'For example:\n[cluster]\nforget_after = 86400',
+    );
   }
   return value * 1000;
 }
@@ -93,7 +114,10 @@ function forgetAfter(value: unknown, setting: string): number {
 function checkRedisUrl(text: string, setting: string): string {
   const problem = redisUrlProblem(text);
   if (problem) {
-    throw bad(`${setting} ${problem}; got ${JSON.stringify(text)}.`, 'Write it like redis://127.0.0.1:6379, redis://:password@host:6379/2 (database 2) or rediss://host:6380 (TLS).');
+    throw bad(
+      `${setting} ${problem}; got ${JSON.stringify(text)}.`,
+      'Write it like redis://127.0.0.1:6379, redis://:password@host:6379/2 (database 2) or rediss://host:6380 (TLS).',
+    );
   }
   return text;
 }
@@ -106,16 +130,20 @@ function redisUrlProblem(text: string): string | null {
   } catch {
     return 'is not a URL';
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') return `must start with redis:// or rediss:// (TLS), not ${url.protocol}//`;
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    return `must start with redis:// or rediss:// (TLS), not ${url.protocol}//`;
   if (url.hostname === '') return 'has no host';
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) return 'may only have a database number as its path (/0 … /15)';
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname))
+    return 'may only have a database number as its path (/0 … /15)';
   if (url.search !== '' || url.hash !== '') return 'takes no ?query or #fragment';
   return null;
 }
 
 function checkNode(value: unknown, setting: string): string {
   if (typeof value !== 'string' || !/^[\x21-\x7e]{1,64}$/.test(value)) {
-    throw bad(`${setting} must be 1 to 64 printable characters without spaces (a name unique in the cluster); got ${JSON.stringify(value)}.`);
+    throw bad(
+      `${setting} must be 1 to 64 printable characters without spaces (a name unique in the cluster); got ${JSON.stringify(value)}.`,
+    );
   }
   return value;
 }

@@ -12,7 +12,18 @@ import type { TableDefinition } from '../tables/table-definitions.js';
 import { displayRedisUrl, type ClusterConfig } from './cluster-config.js';
 import { prune, pruneRoundMs, takePruneTurn } from './cluster-prune.js';
 import {
-  adoptEpoch, compareIds, connectRedis, EPOCH_KEY, isConfigurationError, isEpochRefusal, readClusterRows, redisRefused, registerSchemas, replicate, STREAM_BOUND, STREAM_KEY,
+  adoptEpoch,
+  compareIds,
+  connectRedis,
+  EPOCH_KEY,
+  isConfigurationError,
+  isEpochRefusal,
+  readClusterRows,
+  redisRefused,
+  registerSchemas,
+  replicate,
+  STREAM_BOUND,
+  STREAM_KEY,
 } from './cluster-redis.js';
 import { splitNetstrings } from './netstrings.js';
 import { CLAIM_REFRESH_MS, CLAIM_TTL_MS, NodeClaim } from './node-claim.js';
@@ -95,7 +106,9 @@ export class ClusterNode {
     this.origin = `${config.node}#${boot}`;
     this.claim = new NodeClaim(config.node, port, boot);
     this.redisUrl = displayRedisUrl(config.redis);
-    this.replicated = tables.map((table, index) => ({ index, table })).filter(({ table }) => config.tables.includes(table.name));
+    this.replicated = tables
+      .map((table, index) => ({ index, table }))
+      .filter(({ table }) => config.tables.includes(table.name));
   }
 
   /**
@@ -106,12 +119,24 @@ export class ClusterNode {
   static async start(server: ServerConfig, tablesSegment: string, logger: Logger): Promise<ClusterNode> {
     const cluster = server.cluster!;
     const native = nativeCluster();
-    for (const removed of native.clusterSweep(outboxPrefix())) logger.info(`removed the cluster outbox /dev/shm${removed} of a server that is gone`);
+    for (const removed of native.clusterSweep(outboxPrefix()))
+      logger.info(`removed the cluster outbox /dev/shm${removed} of a server that is gone`);
     cluster.outbox = `/${outboxPrefix()}${process.pid}-${randomBytes(6).toString('hex')}`;
     cluster.node ??= `${hostname()}:${server.port}`;
     nativeTables().tablesAttach(tablesSegment);
-    native.clusterCreate(cluster.outbox, server.tables.map((table) => cluster.tables.includes(table.name)), OUTBOX_BYTES);
-    const node = new ClusterNode(cluster as ClusterConfig & { node: string }, server.tables, logger, native, tablesSegment, server.port);
+    native.clusterCreate(
+      cluster.outbox,
+      server.tables.map((table) => cluster.tables.includes(table.name)),
+      OUTBOX_BYTES,
+    );
+    const node = new ClusterNode(
+      cluster as ClusterConfig & { node: string },
+      server.tables,
+      logger,
+      native,
+      tablesSegment,
+      server.port,
+    );
     try {
       await node.connect();
     } catch (error) {
@@ -135,7 +160,10 @@ export class ClusterNode {
       await this.send();
       if (this.backlog.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (this.backlog.length > 0) this.logger.warn(`cluster: ${this.backlog.length} writes of this node never reached Redis (${this.lastError ?? 'it did not answer in time'}); the other nodes do not have them`);
+    if (this.backlog.length > 0)
+      this.logger.warn(
+        `cluster: ${this.backlog.length} writes of this node never reached Redis (${this.lastError ?? 'it did not answer in time'}); the other nodes do not have them`,
+      );
     await this.close();
   }
 
@@ -183,7 +211,8 @@ export class ClusterNode {
       if (isConfigurationError(reason)) throw redisRefused(this.config.redis, reason);
       this.degrade(reason);
     }
-    for (const connection of [this.cmd, this.reader]) connection.on('ready', () => void this.resume().catch((error: Error) => this.degrade(error)));
+    for (const connection of [this.cmd, this.reader])
+      connection.on('ready', () => void this.resume().catch((error: Error) => this.degrade(error)));
     if (this.cmd.status === 'ready' && this.reader.status === 'ready') await this.resume();
   }
 
@@ -205,7 +234,10 @@ export class ClusterNode {
         const epoch = await this.cmd.get(EPOCH_KEY);
         if (this.redisEpoch === null) this.redisEpoch = await adoptEpoch(this.cmd);
         else if (epoch !== this.redisEpoch) this.startWriteBack(epoch);
-        await registerSchemas(this.cmd, this.replicated.map(({ table }) => table));
+        await registerSchemas(
+          this.cmd,
+          this.replicated.map(({ table }) => table),
+        );
         this.dropWritesPastHorizon();
         sent += this.backlog.filter((record) => !isWriteBack(record)).length;
         while (this.backlog.length > 0 && this.state !== 'degraded' && !this.epochRefused) await this.send(true);
@@ -215,7 +247,10 @@ export class ClusterNode {
       if (this.lastId === null || this.overflowed || (await this.missedEntries())) await this.reload();
       this.lastError = null;
       this.setState('connected');
-      if (wasDegraded) this.logger.info(`cluster: Redis at ${this.redisUrl} answers again: sent ${sent} writes that waited, caught up in ${Date.now() - started} ms`);
+      if (wasDegraded)
+        this.logger.info(
+          `cluster: Redis at ${this.redisUrl} answers again: sent ${sent} writes that waited, caught up in ${Date.now() - started} ms`,
+        );
     })().finally(() => (this.resuming = null));
     return this.resuming;
   }
@@ -228,7 +263,9 @@ export class ClusterNode {
     if (this.claimed) return this.refreshNodeId();
     try {
       await this.claim.take(this.cmd, this.redisUrl, (holder) =>
-        this.logger.warn(`cluster: node id "${this.config.node}" is held by a server that no longer refreshes it (${holder}; crashed?): waiting up to ${CLAIM_TTL_MS / 1000} s for it to expire`),
+        this.logger.warn(
+          `cluster: node id "${this.config.node}" is held by a server that no longer refreshes it (${holder}; crashed?): waiting up to ${CLAIM_TTL_MS / 1000} s for it to expire`,
+        ),
       );
     } catch (error) {
       if (this.serving && isEphpmError(error)) {
@@ -290,8 +327,15 @@ export class ClusterNode {
   }
 
   private async pruneNow(): Promise<void> {
-    const { keys, origins } = await prune(this.cmd, this.replicated.map(({ table }) => table.name), this.config.forgetAfterMs);
-    if (keys + origins > 0) this.logger.info(`cluster: Redis forgot ${keys} deleted keys and ${origins} server starts older than [cluster] forget_after (${this.config.forgetAfterMs / 1000} s)`);
+    const { keys, origins } = await prune(
+      this.cmd,
+      this.replicated.map(({ table }) => table.name),
+      this.config.forgetAfterMs,
+    );
+    if (keys + origins > 0)
+      this.logger.info(
+        `cluster: Redis forgot ${keys} deleted keys and ${origins} server starts older than [cluster] forget_after (${this.config.forgetAfterMs / 1000} s)`,
+      );
   }
 
   /** This Redis is not the one this node followed: it lost the cluster's data. Write the tables back into it. */
@@ -335,7 +379,10 @@ export class ClusterNode {
     this.backlogBytes = 0;
     this.pending.clear();
     for (const record of kept) this.queue(record);
-    this.drop(count, `${count} writes of this node waited for Redis longer than [cluster] forget_after (${this.config.forgetAfterMs / 1000} s), past which Redis forgets deletes`);
+    this.drop(
+      count,
+      `${count} writes of this node waited for Redis longer than [cluster] forget_after (${this.config.forgetAfterMs / 1000} s), past which Redis forgets deletes`,
+    );
   }
 
   private degrade(error: Error): void {
@@ -357,13 +404,16 @@ export class ClusterNode {
   }
 
   private whenConnected(): Promise<void> {
-    return this.state === 'connected' || this.stopped ? Promise.resolve() : new Promise((resolve) => this.connectedWaiters.push(resolve));
+    return this.state === 'connected' || this.stopped
+      ? Promise.resolve()
+      : new Promise((resolve) => this.connectedWaiters.push(resolve));
   }
 
   private async close(): Promise<void> {
     this.stopped = true;
     for (const resolve of this.connectedWaiters.splice(0)) resolve();
-    if (this.claimed && this.cmd?.status === 'ready' && this.claimTakenBy === null) await this.claim.release(this.cmd).catch(() => undefined);
+    if (this.claimed && this.cmd?.status === 'ready' && this.claimTakenBy === null)
+      await this.claim.release(this.cmd).catch(() => undefined);
     this.cmd?.disconnect();
     this.reader?.disconnect();
     if (this.config.outbox) this.native.clusterRemove(this.config.outbox);
@@ -375,7 +425,10 @@ export class ClusterNode {
   private drain(): void {
     for (const record of this.takeRecords()) {
       if (this.backlogBytes + record.op.length > this.config.backlogBytes) {
-        this.drop(1, `${formatBytes(this.config.backlogBytes)} of writes wait for Redis, the bound ([cluster] backlog)`);
+        this.drop(
+          1,
+          `${formatBytes(this.config.backlogBytes)} of writes wait for Redis, the bound ([cluster] backlog)`,
+        );
         continue;
       }
       this.queue(record);
@@ -392,7 +445,11 @@ export class ClusterNode {
   /** The writes in the outbox, in order (each row's newest write noted for a write-back). */
   private takeRecords(): OutboxRecord[] {
     const records: OutboxRecord[] = [];
-    for (let data = this.native.clusterDrain(DRAIN_BYTES); data.length > 0; data = this.native.clusterDrain(DRAIN_BYTES)) {
+    for (
+      let data = this.native.clusterDrain(DRAIN_BYTES);
+      data.length > 0;
+      data = this.native.clusterDrain(DRAIN_BYTES)
+    ) {
       for (const record of decodeRecords(data, this.tables, this.config.node)) {
         this.recent.note(rowId(record.table, record.key), record.stamp);
         this.lastSeq = record.seq;
@@ -414,14 +471,19 @@ export class ClusterNode {
       this.setState('syncing');
       await this.reload();
       this.setState('connected');
-    })().catch((error: Error) => this.degrade(error)).finally(() => (this.resuming = null));
+    })()
+      .catch((error: Error) => this.degrade(error))
+      .finally(() => (this.resuming = null));
     return this.resuming;
   }
 
   private drop(count: number, why: string): void {
     this.dropped += count;
     this.overflowed = true;
-    this.warnOnce('overflow', `cluster: ${why}: further writes on this node stay on this node; once Redis has taken what this node queued, this node takes the cluster's copy of the tables again and those writes are lost`);
+    this.warnOnce(
+      'overflow',
+      `cluster: ${why}: further writes on this node stay on this node; once Redis has taken what this node queued, this node takes the cluster's copy of the tables again and those writes are lost`,
+    );
   }
 
   /** One batch to Redis at a time, in order; the rows come back through the stream. */
@@ -432,7 +494,13 @@ export class ClusterNode {
       const tables = [...new Set(batch.map((record) => this.tables[record.table]!.name))];
       const mode = this.restoring ? 'e:*' : `e:${this.redisEpoch}`;
       try {
-        await replicate(this.cmd, tables, [this.origin, this.config.node, String(STREAM_BOUND), mode, ...batch.map((record) => record.op)]);
+        await replicate(this.cmd, tables, [
+          this.origin,
+          this.config.node,
+          String(STREAM_BOUND),
+          mode,
+          ...batch.map((record) => record.op),
+        ]);
       } catch (error) {
         if (isEpochRefusal(error)) {
           // Not the Redis this node followed: the batch stays, and resume() writes the tables back.
@@ -441,14 +509,20 @@ export class ClusterNode {
           return;
         }
         if ((error as Error).name !== 'ReplyError') throw error; // unreachable: the batch stays and is sent again
-        this.logger.error(`cluster: Redis refused ${batch.length} writes of this node, which are not replicated: ${(error as Error).message}`);
+        this.logger.error(
+          `cluster: Redis refused ${batch.length} writes of this node, which are not replicated: ${(error as Error).message}`,
+        );
         this.dropped += batch.length;
         for (const record of batch) this.pending.delete(rowId(record.table, record.key));
       }
       this.backlog = this.backlog.slice(batch.length);
       this.backlogBytes -= batch.reduce((sum, record) => sum + record.op.length, 0);
     })().finally(() => (this.sending = null));
-    return this.sending.then(() => (this.backlog.length > 0 && this.state === 'connected' && !this.epochRefused ? this.send() : undefined)).catch((error: Error) => this.degrade(error));
+    return this.sending
+      .then(() =>
+        this.backlog.length > 0 && this.state === 'connected' && !this.epochRefused ? this.send() : undefined,
+      )
+      .catch((error: Error) => this.degrade(error));
   }
 
   // ---- everyone's writes ----
@@ -461,7 +535,15 @@ export class ClusterNode {
       const epoch = this.epoch;
       let reply: Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null;
       try {
-        reply = (await this.reader.xreadBuffer('COUNT', READ_COUNT, 'BLOCK', 1000, 'STREAMS', STREAM_KEY, this.lastId ?? '$')) as typeof reply;
+        reply = (await this.reader.xreadBuffer(
+          'COUNT',
+          READ_COUNT,
+          'BLOCK',
+          1000,
+          'STREAMS',
+          STREAM_KEY,
+          this.lastId ?? '$',
+        )) as typeof reply;
       } catch (error) {
         this.degrade(error as Error);
         continue;
@@ -469,7 +551,8 @@ export class ClusterNode {
       if (epoch !== this.epoch || !reply) continue;
       const entries = reply[0]![1];
       for (const [id, fields] of entries) this.applyEntry(id.toString(), fields);
-      if (entries.length === READ_COUNT && (await this.missedEntries())) await this.reload().catch((error: Error) => this.degrade(error));
+      if (entries.length === READ_COUNT && (await this.missedEntries()))
+        await this.reload().catch((error: Error) => this.degrade(error));
     }
   }
 
@@ -498,15 +581,27 @@ export class ClusterNode {
         if (!own || waiting !== Number(seq!.toString())) return;
         this.pending.delete(id);
       }
-      if (this.applied(entry.table, key!, state![0] === 0x4c ? values : null, stamp!.toString('latin1', 0, 16)) !== Applied.Refused) return;
+      if (
+        this.applied(entry.table, key!, state![0] === 0x4c ? values : null, stamp!.toString('latin1', 0, 16)) !==
+        Applied.Refused
+      )
+        return;
       this.drain(); // a write of the same stripe is still in the outbox: take it out, then decide again
     }
   }
 
   private applied(table: TableDefinition, key: Buffer, values: Buffer[] | null, stamp: string): Applied {
     const result = this.native.clusterApply(this.tables.indexOf(table), key, values, stamp);
-    if (result === Applied.Full) this.warnOnce(`full:${table.name}`, `cluster: table ${table.name} is full on this node, so rows of other nodes were left out; give it more rows`);
-    if (result === Applied.Invalid) this.warnOnce(`invalid:${table.name}`, `cluster: rows of table ${table.name} from Redis do not fit this node's definition of it`);
+    if (result === Applied.Full)
+      this.warnOnce(
+        `full:${table.name}`,
+        `cluster: table ${table.name} is full on this node, so rows of other nodes were left out; give it more rows`,
+      );
+    if (result === Applied.Invalid)
+      this.warnOnce(
+        `invalid:${table.name}`,
+        `cluster: rows of table ${table.name} from Redis do not fit this node's definition of it`,
+      );
     return result;
   }
 
@@ -522,14 +617,16 @@ export class ClusterNode {
         seen.add(rowId(index, row.key));
         this.applyRemote(index, table, row.key, row.values);
       }
-      for (const key of this.native.clusterKeys(index)) if (!seen.has(rowId(index, key))) this.applyRemote(index, table, key, null);
+      for (const key of this.native.clusterKeys(index))
+        if (!seen.has(rowId(index, key))) this.applyRemote(index, table, key, null);
     }
     this.lastId = end.last;
     this.overflowed = false;
   }
 
   private applyRemote(index: number, table: TableDefinition, key: Buffer, values: Buffer[] | null): void {
-    while (!this.pending.has(rowId(index, key)) && this.applied(table, key, values, '0') === Applied.Refused) this.drain();
+    while (!this.pending.has(rowId(index, key)) && this.applied(table, key, values, '0') === Applied.Refused)
+      this.drain();
   }
 
   /** The stream's newest id, and the newest it has trimmed. */

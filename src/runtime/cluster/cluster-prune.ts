@@ -47,7 +47,11 @@ export async function takePruneTurn(redis: Redis, origin: string, roundMs: numbe
  * Forgets, in the cluster's copy, deleted keys whose delete is older than `forgetAfterMs` and the applied seq of
  * origins (node starts) that sent nothing for that long. Many short script calls, one after another.
  */
-export async function prune(redis: Redis, tables: string[], forgetAfterMs: number): Promise<{ keys: number; origins: number }> {
+export async function prune(
+  redis: Redis,
+  tables: string[],
+  forgetAfterMs: number,
+): Promise<{ keys: number; origins: number }> {
   let keys = 0;
   for (const table of tables) keys += await pruneHash(redis, tableKey(table), 'table', forgetAfterMs);
   return { keys, origins: await pruneHash(redis, APPLIED_KEY, 'applied', forgetAfterMs) };
@@ -57,7 +61,15 @@ async function pruneHash(redis: Redis, key: string, kind: 'table' | 'applied', f
   let removed = 0;
   let cursor = '0';
   do {
-    const [next, count] = (await redis.eval(PRUNE_STEP, 1, key, cursor, String(forgetAfterMs), String(STEP_FIELDS), kind)) as [string, number];
+    const [next, count] = (await redis.eval(
+      PRUNE_STEP,
+      1,
+      key,
+      cursor,
+      String(forgetAfterMs),
+      String(STEP_FIELDS),
+      kind,
+    )) as [string, number];
     cursor = next;
     removed += count;
   } while (cursor !== '0');

@@ -24,7 +24,10 @@ export const PRUNE_KEY = 'ephpm:pruning';
 export const STREAM_BOUND = 100_000;
 
 /** The script every write goes through, shared with StrongTable.php. */
-export const REPLICATE_SCRIPT = readFileSync(join(packageRoot, 'composer-package', 'src', 'Cluster', 'replicate.lua'), 'utf8');
+export const REPLICATE_SCRIPT = readFileSync(
+  join(packageRoot, 'composer-package', 'src', 'Cluster', 'replicate.lua'),
+  'utf8',
+);
 const SCRIPT_SHA = createHash('sha1').update(REPLICATE_SCRIPT).digest('hex');
 
 /** A connection that never queues commands while disconnected (they fail at once) and reconnects by itself. */
@@ -92,7 +95,8 @@ export async function registerSchemas(redis: Redis, tables: TableDefinition[]): 
     if (recorded && !recorded.equals(spec)) {
       const theirs = splitNetstrings(recorded).map((part) => part.toString());
       const columns = [];
-      for (let i = 0; i < theirs.length; i += 3) columns.push(`${theirs[i]} ${theirs[i + 1]}${theirs[i + 1] === 'string' ? `:${theirs[i + 2]}` : ''}`);
+      for (let i = 0; i < theirs.length; i += 3)
+        columns.push(`${theirs[i]} ${theirs[i + 1]}${theirs[i + 1] === 'string' ? `:${theirs[i + 2]}` : ''}`);
       throw new EphpmError(
         'EPHPM_CLUSTER_SCHEMA',
         `Table "${table.name}" is defined differently in the cluster: its copy in Redis has the columns ${columns.join(', ')}; this node's has ${table.columns.map((c) => `${c.name} ${c.type}${c.type === 'string' ? `:${c.size}` : ''}`).join(', ')}.`,
@@ -131,7 +135,8 @@ export async function readClusterRows(redis: Redis, table: TableDefinition): Pro
       const key = field.subarray(1, 1 + keyLength);
       if (field.length === 1 + keyLength) {
         row(key).live = fields[i + 1]![0] === 0x4c; // 'L'
-      } else if (field[1 + keyLength] === 0x76) { // 'v'
+      } else if (field[1 + keyLength] === 0x76) {
+        // 'v'
         const column = table.columns.findIndex((c) => c.name === field.toString('utf8', 2 + keyLength));
         if (column >= 0) row(key).values[column] = fields[i + 1]!;
       }

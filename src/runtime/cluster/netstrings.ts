@@ -17,7 +17,8 @@ export function splitNetstrings(data: Buffer): Buffer[] {
   while (at < data.length) {
     const colon = data.indexOf(0x3a, at);
     const length = colon < 0 ? NaN : Number(data.toString('latin1', at, colon));
-    if (!Number.isInteger(length) || colon + 1 + length > data.length) throw new Error(`malformed netstring at byte ${at}`);
+    if (!Number.isInteger(length) || colon + 1 + length > data.length)
+      throw new Error(`malformed netstring at byte ${at}`);
     parts.push(data.subarray(colon + 1, colon + 1 + length));
     at = colon + 1 + length;
   }

@@ -25,7 +25,11 @@ export class NodeClaim {
   readonly holder: string;
   private readonly key: string;
 
-  constructor(readonly node: string, port: number, boot: string) {
+  constructor(
+    readonly node: string,
+    port: number,
+    boot: string,
+  ) {
     this.key = nodeKey(node);
     this.holder = `pid ${process.pid} on ${hostname()}, port ${port}, boot ${boot}`;
   }

@@ -40,7 +40,7 @@ export function decodeRecords(data: Buffer, tables: TableDefinition[], node: str
   const records: OutboxRecord[] = [];
   const field = (text: string) => `${text.length}:${text}`;
   const nodeText = Buffer.from(node, 'utf8').toString('latin1');
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     const length = data.readUInt32LE(at);
     const kind = data.readUInt8(at + 4) as RecordKind;
     const keyLength = data.readUInt8(at + 5);
@@ -58,14 +58,22 @@ export function decodeRecords(data: Buffer, tables: TableDefinition[], node: str
   return records;
 }
 
-const KIND_NAMES: Record<RecordKind, string> = { [RecordKind.Set]: 'set', [RecordKind.AddInt]: 'incr', [RecordKind.AddFloat]: 'incf', [RecordKind.Del]: 'del' };
+const KIND_NAMES: Record<RecordKind, string> = {
+  [RecordKind.Set]: 'set',
+  [RecordKind.AddInt]: 'incr',
+  [RecordKind.AddFloat]: 'incf',
+  [RecordKind.Del]: 'del',
+};
 
 const namesOf = new WeakMap<TableDefinition, { name: string; columns: string[] }>();
 function latin1Names(table: TableDefinition): { name: string; columns: string[] } {
   let names = namesOf.get(table);
   if (!names) {
     const latin1 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
-    namesOf.set(table, (names = { name: latin1(table.name), columns: table.columns.map((column) => latin1(column.name)) }));
+    namesOf.set(
+      table,
+      (names = { name: latin1(table.name), columns: table.columns.map((column) => latin1(column.name)) }),
+    );
   }
   return names;
 }
@@ -75,7 +83,10 @@ function payloadFields(kind: RecordKind, definition: TableDefinition, names: str
   if (kind === RecordKind.Del) return [];
   if (kind !== RecordKind.Set) {
     const column = payload.readUInt16LE(0);
-    return [names[column]!, kind === RecordKind.AddInt ? payload.readBigInt64LE(2).toString() : String(payload.readDoubleLE(2))];
+    return [
+      names[column]!,
+      kind === RecordKind.AddInt ? payload.readBigInt64LE(2).toString() : String(payload.readDoubleLE(2)),
+    ];
   }
   const mask = payload.readBigUInt64LE(0);
   const fields: string[] = [];

@@ -13,6 +13,10 @@ export function attachOutbox(cluster: ClusterConfig): void {
   try {
     nativeCluster().clusterAttach(cluster.outbox, cluster.redis, cluster.node ?? '');
   } catch (error) {
-    throw new EphpmError('EPHPM_CLUSTER_FAILED', `This worker cannot map the cluster outbox: ${(error as Error).message}.`, 'Restart the server (ephpm stop, then ephpm serve).');
+    throw new EphpmError(
+      'EPHPM_CLUSTER_FAILED',
+      `This worker cannot map the cluster outbox: ${(error as Error).message}.`,
+      'Restart the server (ephpm stop, then ephpm serve).',
+    );
   }
 }

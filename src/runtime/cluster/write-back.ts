@@ -76,7 +76,13 @@ export function writeBack(source: WriteBackSource): OutboxRecord[] {
     const table = replicated.find((entry) => entry.index === index)!.table;
     const stamp = source.freshest(index, key);
     const columns = table.columns.flatMap((column, c) => [column.name, String(values[c])]);
-    back.push({ table: index, key, seq, stamp, op: joinNetstrings(['back', table.name, key, String(seq), stamp, ...columns]) });
+    back.push({
+      table: index,
+      key,
+      seq,
+      stamp,
+      op: joinNetstrings(['back', table.name, key, String(seq), stamp, ...columns]),
+    });
   }
   return [...deletes.values(), ...back, ...later];
 }

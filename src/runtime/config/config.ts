@@ -3,7 +3,17 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { EphpmError } from '../errors.js';
-import { boolSetting, intSetting, logFormatSetting, pathListSetting, phpIniSetting, seconds, sizeSetting, stringSetting, type LogFormat } from './values.js';
+import {
+  boolSetting,
+  intSetting,
+  logFormatSetting,
+  pathListSetting,
+  phpIniSetting,
+  seconds,
+  sizeSetting,
+  stringSetting,
+  type LogFormat,
+} from './values.js';
 import { tlsSetting, type TlsFiles } from './tls.js';
 import { metricsSetting, type MetricsListen } from '../metrics/metrics-config.js';
 import { parseByteSize } from '../sizes.js';
@@ -12,7 +22,6 @@ import { parseCacheJson, parseCacheSettings, withCacheTable } from '../tables/ca
 import { isDriverWorker, laravelWorkerScript } from '../laravel/laravel-app.js';
 import type { DeclaredLink, OctaneSettings } from '../laravel/octane-settings.js';
 import { clusterSetting, type ClusterConfig, type ClusterOptions } from '../cluster/cluster-config.js';
-
 
 /** Everything `ephpm serve` can be told, from flags or EPHPM_* variables. */
 export interface ServeOptions extends ClusterOptions {
@@ -145,7 +154,17 @@ export interface DevConfig {
 }
 
 /** The same list as Laravel Octane's `octane.watch`, so a Laravel app restarts on the changes it would. */
-export const DEFAULT_DEV_WATCH = ['app', 'bootstrap', 'config', 'database', 'public/**/*.php', 'resources/**/*.php', 'routes', 'composer.lock', '.env'];
+export const DEFAULT_DEV_WATCH = [
+  'app',
+  'bootstrap',
+  'config',
+  'database',
+  'public/**/*.php',
+  'resources/**/*.php',
+  'routes',
+  'composer.lock',
+  '.env',
+];
 
 export const MAX_TASK_WORKERS = 64;
 
@@ -153,34 +172,77 @@ const SECTIONS = ['server', 'php', 'dev', 'tables', 'cache', 'metrics', 'cluster
 const DEV_KEYS = ['watch', 'ignore', 'debounce_ms', 'poll'];
 
 const SERVER_KEYS = [
-  'host', 'port', 'workers', 'max_requests', 'max_memory', 'request_timeout', 'queue_timeout', 'handoff_after', 'park_after_ms', 'send_timeout',
-  'header_timeout', 'body_timeout', 'request_read_timeout', 'drain_timeout', 'max_body_size', 'body_memory_size',
-  'response_memory_size', 'response_spill_size', 'worker_spill_size', 'queue_size', 'worker', 'log_format', 'access_log',
-  'state_file', 'php_stack_size', 'tls', 'task_workers', 'task_queue_size', 'tick',
+  'host',
+  'port',
+  'workers',
+  'max_requests',
+  'max_memory',
+  'request_timeout',
+  'queue_timeout',
+  'handoff_after',
+  'park_after_ms',
+  'send_timeout',
+  'header_timeout',
+  'body_timeout',
+  'request_read_timeout',
+  'drain_timeout',
+  'max_body_size',
+  'body_memory_size',
+  'response_memory_size',
+  'response_spill_size',
+  'worker_spill_size',
+  'queue_size',
+  'worker',
+  'log_format',
+  'access_log',
+  'state_file',
+  'php_stack_size',
+  'tls',
+  'task_workers',
+  'task_queue_size',
+  'tick',
 ];
 const TLS_KEYS = ['cert', 'key'];
 
 function appRoot(root: string | undefined, cwd: string): string {
   const dir = resolve(cwd, root ?? '.');
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new EphpmError('EPHPM_BAD_ROOT', `The root directory ${dir} does not exist.`, 'Pass --root <dir> pointing at your app.');
+    throw new EphpmError(
+      'EPHPM_BAD_ROOT',
+      `The root directory ${dir} does not exist.`,
+      'Pass --root <dir> pointing at your app.',
+    );
   }
   return dir;
 }
 
-function stateFileSetting(options: Pick<ServeOptions, 'stateFile'>, server: Record<string, unknown>, root: string, cwd: string): string {
-  return resolve(cwd, options.stateFile ?? stringSetting(server.state_file, 'server.state_file') ?? join(root, '.ephpm', 'server.json'));
+function stateFileSetting(
+  options: Pick<ServeOptions, 'stateFile'>,
+  server: Record<string, unknown>,
+  root: string,
+  cwd: string,
+): string {
+  return resolve(
+    cwd,
+    options.stateFile ?? stringSetting(server.state_file, 'server.state_file') ?? join(root, '.ephpm', 'server.json'),
+  );
 }
 
 /** Where the server for these options keeps its state file (for status, reload, stop). */
-export function resolveStateFile(options: Pick<ServeOptions, 'root' | 'stateFile' | 'config'>, cwd = process.cwd()): string {
+export function resolveStateFile(
+  options: Pick<ServeOptions, 'root' | 'stateFile' | 'config'>,
+  cwd = process.cwd(),
+): string {
   const root = appRoot(options.root, cwd);
   const configFile = findConfigFile(options.config, root, cwd);
   return stateFileSetting(options, (configFile ? readToml(configFile) : {}).server ?? {}, root, cwd);
 }
 
 /** The embedded PHP's settings for an app: [php] ini overrides and the PHP thread's stack. */
-export function readAppConfig(options: Pick<ServeOptions, 'root' | 'config'>, cwd = process.cwd()): Pick<ServerConfig, 'phpIni' | 'phpStackBytes'> {
+export function readAppConfig(
+  options: Pick<ServeOptions, 'root' | 'config'>,
+  cwd = process.cwd(),
+): Pick<ServerConfig, 'phpIni' | 'phpStackBytes'> {
   const root = appRoot(options.root, cwd);
   const configFile = findConfigFile(options.config, root, cwd);
   return phpSettings(configFile ? readToml(configFile) : {});
@@ -206,11 +268,16 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd(), 
   const base = configFile ? resolve(configFile, '..') : root;
 
   const workerSetting = options.worker ?? stringSetting(setting('worker'), 'server.worker');
-  if (!workerSetting && !needsWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd, NOT_LARAVEL), workerScript: '' };
+  if (!workerSetting && !needsWorker)
+    return { ...serverSettings(options, toml, root, base, configFile, cwd, NOT_LARAVEL), workerScript: '' };
   if (!workerSetting) {
     // A Laravel app runs on the Octane driver's worker script.
     const laravelWorker = laravelWorkerScript(root);
-    if (laravelWorker) return { ...serverSettings(options, toml, root, base, configFile, cwd, laravelApp(options, root)), workerScript: laravelWorker };
+    if (laravelWorker)
+      return {
+        ...serverSettings(options, toml, root, base, configFile, cwd, laravelApp(options, root)),
+        workerScript: laravelWorker,
+      };
     throw new EphpmError(
       'EPHPM_NO_WORKER',
       `No worker script to run in ${root}: it is not a Laravel app (no artisan file) and no worker script is set.`,
@@ -219,7 +286,11 @@ export function resolveServerConfig(options: ServeOptions, cwd = process.cwd(), 
   }
   const workerScript = resolve(options.worker ? cwd : base, workerSetting);
   if (!existsSync(workerScript)) {
-    throw new EphpmError('EPHPM_NO_WORKER', `The worker script ${workerScript} does not exist.`, 'Check the --worker path.');
+    throw new EphpmError(
+      'EPHPM_NO_WORKER',
+      `The worker script ${workerScript} does not exist.`,
+      'Check the --worker path.',
+    );
   }
 
   const app = isDriverWorker(root, workerScript) ? laravelApp(options, root) : NOT_LARAVEL;
@@ -241,7 +312,15 @@ function laravelApp(options: ServeOptions, root: string): LaravelRun {
 /**
  * Defaults ← the Laravel app's Octane settings (when it runs the driver) ← ephpm.toml ← flags / EPHPM_*.
  */
-function serverSettings(options: ServeOptions, toml: TomlShape, root: string, base: string, configFile: string | null, cwd: string, app: LaravelRun): Omit<ServerConfig, 'workerScript'> {
+function serverSettings(
+  options: ServeOptions,
+  toml: TomlShape,
+  root: string,
+  base: string,
+  configFile: string | null,
+  cwd: string,
+  app: LaravelRun,
+): Omit<ServerConfig, 'workerScript'> {
   const laravel = app.octane;
   const server = toml.server ?? {};
   const setting = (key: string) => server[key];
@@ -258,18 +337,45 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
     sendTimeoutMs: seconds(options.sendTimeout, setting('send_timeout'), 'send_timeout', 60),
     headerTimeoutMs: seconds(options.headerTimeout, setting('header_timeout'), 'header_timeout', 60),
     bodyTimeoutMs: seconds(options.bodyTimeout, setting('body_timeout'), 'body_timeout', 60),
-    requestReadTimeoutMs: seconds(options.requestReadTimeout, setting('request_read_timeout'), 'request_read_timeout', 300, true),
+    requestReadTimeoutMs: seconds(
+      options.requestReadTimeout,
+      setting('request_read_timeout'),
+      'request_read_timeout',
+      300,
+      true,
+    ),
     drainTimeoutMs: seconds(options.drainTimeout, setting('drain_timeout'), 'drain_timeout', 30),
-    maxMemoryBytes: parseByteSize(options.maxMemory ?? sizeSetting(setting('max_memory')) ?? 0, 'server.max_memory', true),
-    maxBodyBytes: parseByteSize(options.maxBodySize ?? sizeSetting(setting('max_body_size')) ?? '32M', 'server.max_body_size'),
+    maxMemoryBytes: parseByteSize(
+      options.maxMemory ?? sizeSetting(setting('max_memory')) ?? 0,
+      'server.max_memory',
+      true,
+    ),
+    maxBodyBytes: parseByteSize(
+      options.maxBodySize ?? sizeSetting(setting('max_body_size')) ?? '32M',
+      'server.max_body_size',
+    ),
     bodyMemoryBytes: parseByteSize(sizeSetting(setting('body_memory_size')) ?? '1M', 'server.body_memory_size'),
-    responseMemoryBytes: parseByteSize(sizeSetting(setting('response_memory_size')) ?? '1M', 'server.response_memory_size'),
-    responseSpillBytes: parseByteSize(sizeSetting(setting('response_spill_size')) ?? '1G', 'server.response_spill_size', true),
-    workerSpillBytes: parseByteSize(sizeSetting(setting('worker_spill_size')) ?? '4G', 'server.worker_spill_size', true),
+    responseMemoryBytes: parseByteSize(
+      sizeSetting(setting('response_memory_size')) ?? '1M',
+      'server.response_memory_size',
+    ),
+    responseSpillBytes: parseByteSize(
+      sizeSetting(setting('response_spill_size')) ?? '1G',
+      'server.response_spill_size',
+      true,
+    ),
+    workerSpillBytes: parseByteSize(
+      sizeSetting(setting('worker_spill_size')) ?? '4G',
+      'server.worker_spill_size',
+      true,
+    ),
     queueSize: options.queueSize ?? intSetting(setting('queue_size'), 'server.queue_size', 1) ?? 128,
     root,
     // Octane's `octane.serve_static_files` false: every request goes to PHP, as under Swoole.
-    publicDir: laravel?.serveStaticFiles !== false && existsSync(publicCandidate) && statSync(publicCandidate).isDirectory() ? publicCandidate : null,
+    publicDir:
+      laravel?.serveStaticFiles !== false && existsSync(publicCandidate) && statSync(publicCandidate).isDirectory()
+        ? publicCandidate
+        : null,
     publicLinks: laravel?.links ?? [],
     tls: tlsSetting(server.tls, base),
     ...phpSettings(toml),
@@ -302,7 +408,10 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
   config.cluster = clusterSetting(options, toml.cluster, configFile ?? 'ephpm.toml', config.tables);
   if (config.maxBodyBytes < config.bodyMemoryBytes) config.bodyMemoryBytes = config.maxBodyBytes;
   if (config.requestReadTimeoutMs > 0 && config.headerTimeoutMs > config.requestReadTimeoutMs) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `server.header_timeout (${config.headerTimeoutMs / 1000}s) must not be longer than server.request_read_timeout (${config.requestReadTimeoutMs / 1000}s): the headers are part of the request.`);
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `server.header_timeout (${config.headerTimeoutMs / 1000}s) must not be longer than server.request_read_timeout (${config.requestReadTimeoutMs / 1000}s): the headers are part of the request.`,
+    );
   }
   return config;
 }
@@ -311,7 +420,15 @@ function serverSettings(options: ServeOptions, toml: TomlShape, root: string, ba
 function taskWorkersSetting(value: unknown, fallback: number | 'auto'): number {
   const setting = value ?? fallback;
   if (setting === 'auto') return Math.min(availableParallelism(), MAX_TASK_WORKERS);
-  return intSetting(setting, 'server.task_workers', 0, MAX_TASK_WORKERS, 'A number of task worker processes, or "auto" for one per CPU') ?? 0;
+  return (
+    intSetting(
+      setting,
+      'server.task_workers',
+      0,
+      MAX_TASK_WORKERS,
+      'A number of task worker processes, or "auto" for one per CPU',
+    ) ?? 0
+  );
 }
 
 function findConfigFile(explicit: string | undefined, root: string, cwd: string): string | null {
@@ -329,11 +446,18 @@ function readToml(file: string): TomlShape {
   try {
     parsed = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file} is not valid TOML: ${(error as Error).message}`, 'Fix the file, or move it away to use the defaults.');
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `${file} is not valid TOML: ${(error as Error).message}`,
+      'Fix the file, or move it away to use the defaults.',
+    );
   }
   const unknownTables = Object.keys(parsed).filter((key) => !SECTIONS.includes(key));
   if (unknownTables.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics], [cluster].`);
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `${file}: unknown section [${unknownTables.join('], [')}]. Known sections: [server], [server.tls], [php], [dev], [tables], [cache], [metrics], [cluster].`,
+    );
   }
   for (const name of ['server', 'php', 'dev', 'cache']) section(file, parsed[name], name);
   const server = (parsed.server ?? {}) as Record<string, unknown>;
@@ -347,7 +471,10 @@ function readToml(file: string): TomlShape {
 function section(file: string, value: unknown, name: string): Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: ${name} must be a section ([${name}]); got ${JSON.stringify(value)}.`);
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `${file}: ${name} must be a section ([${name}]); got ${JSON.stringify(value)}.`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -355,7 +482,10 @@ function section(file: string, value: unknown, name: string): Record<string, unk
 function knownKeys(file: string, values: Record<string, unknown>, prefix: string, known: string[]): void {
   const unknown = Object.keys(values).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown setting ${prefix}.${unknown.join(`, ${prefix}.`)}. Known settings: ${known.join(', ')}.`);
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `${file}: unknown setting ${prefix}.${unknown.join(`, ${prefix}.`)}. Known settings: ${known.join(', ')}.`,
+    );
   }
 }
 
@@ -365,8 +495,21 @@ export function resolveDevConfig(options: { poll?: boolean }, server: Pick<Serve
   return {
     watch: pathListSetting(dev.watch, 'dev.watch') ?? [...DEFAULT_DEV_WATCH],
     ignore: pathListSetting(dev.ignore, 'dev.ignore') ?? [],
-    debounceMs: intSetting(dev.debounce_ms, 'dev.debounce_ms', 0, 10_000, 'Milliseconds without changes before the workers restart, e.g. debounce_ms = 200') ?? 200,
-    poll: options.poll ?? boolSetting(dev.poll, 'dev.poll', 'poll = true watches by polling (Docker, WSL); leave it out to use file system events') ?? false,
+    debounceMs:
+      intSetting(
+        dev.debounce_ms,
+        'dev.debounce_ms',
+        0,
+        10_000,
+        'Milliseconds without changes before the workers restart, e.g. debounce_ms = 200',
+      ) ?? 200,
+    poll:
+      options.poll ??
+      boolSetting(
+        dev.poll,
+        'dev.poll',
+        'poll = true watches by polling (Docker, WSL); leave it out to use file system events',
+      ) ??
+      false,
   };
 }
-

@@ -19,11 +19,14 @@ export function tlsSetting(value: Record<string, unknown> | undefined, base: str
   if (!cert || !key) throw bad('server.tls', 'a table with both cert and key file paths', value);
   const paths = { cert: isAbsolute(cert) ? cert : join(base, cert), key: isAbsolute(key) ? key : join(base, key) };
   for (const [name, path] of Object.entries(paths)) {
-    if (!existsSync(path)) throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: server.tls.${name} file ${path} does not exist.`);
+    if (!existsSync(path))
+      throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: server.tls.${name} file ${path} does not exist.`);
   }
   checkPem(paths.cert, 'server.tls.cert', 'a PEM certificate', (pem) => new X509Certificate(pem));
   checkPem(paths.key, 'server.tls.key', 'a PEM private key without a passphrase', (pem) => createPrivateKey(pem));
-  checkPem(paths.key, 'server.tls.key', `the private key of the certificate in ${paths.cert}`, (key) => createSecureContext({ cert: readFileSync(paths.cert), key }));
+  checkPem(paths.key, 'server.tls.key', `the private key of the certificate in ${paths.cert}`, (key) =>
+    createSecureContext({ cert: readFileSync(paths.cert), key }),
+  );
   return paths;
 }
 
@@ -32,6 +35,10 @@ export function checkPem(path: string, key: string, expected: string, parse: (pe
   try {
     parse(readFileSync(path));
   } catch (error) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} file ${path} is not ${expected} (${(error as Error).message}).`, 'Give the PEM files of a certificate and its key, e.g. from: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem');
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `ephpm.toml: ${key} file ${path} is not ${expected} (${(error as Error).message}).`,
+      'Give the PEM files of a certificate and its key, e.g. from: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem',
+    );
   }
 }

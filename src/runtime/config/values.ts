@@ -5,7 +5,11 @@ import { EphpmError } from '../errors.js';
 export type LogFormat = 'human' | 'json';
 
 export function bad(key: string, expected: string, value: unknown, hint?: string): EphpmError {
-  return new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} must be ${expected}; got ${JSON.stringify(value)}.`, hint);
+  return new EphpmError(
+    'EPHPM_BAD_CONFIG',
+    `ephpm.toml: ${key} must be ${expected}; got ${JSON.stringify(value)}.`,
+    hint,
+  );
 }
 
 export function stringSetting(value: unknown, key: string): string | undefined {
@@ -14,7 +18,13 @@ export function stringSetting(value: unknown, key: string): string | undefined {
   return value;
 }
 
-export function intSetting(value: unknown, key: string, min: number, max = Number.MAX_SAFE_INTEGER, hint?: string): number | undefined {
+export function intSetting(
+  value: unknown,
+  key: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+  hint?: string,
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw bad(key, `a whole number from ${min} to ${max}`, value, hint);
@@ -23,11 +33,21 @@ export function intSetting(value: unknown, key: string, min: number, max = Numbe
 }
 
 /** A duration in seconds (flag, else ephpm.toml, else the default), in milliseconds. */
-export function seconds(flag: number | undefined, value: unknown, key: string, fallback: number, zeroMeansNone = false): number {
+export function seconds(
+  flag: number | undefined,
+  value: unknown,
+  key: string,
+  fallback: number,
+  zeroMeansNone = false,
+): number {
   const chosen = flag ?? value;
   if (chosen === undefined) return fallback * 1000;
   if (typeof chosen !== 'number' || !Number.isFinite(chosen) || chosen < 0 || (chosen === 0 && !zeroMeansNone)) {
-    throw bad(`server.${key}`, zeroMeansNone ? 'a number of seconds (0 = no limit)' : 'a positive number of seconds', chosen);
+    throw bad(
+      `server.${key}`,
+      zeroMeansNone ? 'a number of seconds (0 = no limit)' : 'a positive number of seconds',
+      chosen,
+    );
   }
   return chosen * 1000;
 }
@@ -51,15 +71,28 @@ export function logFormatSetting(value: unknown): LogFormat | undefined {
 export function pathListSetting(value: unknown, key: string): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string' || entry.trim() === '')) {
-    throw bad(key, 'a list of paths or globs relative to the app root', value, `For example: ${key.slice(4)} = ["app", "routes", "resources/**/*.php"]`);
+    throw bad(
+      key,
+      'a list of paths or globs relative to the app root',
+      value,
+      `For example: ${key.slice(4)} = ["app", "routes", "resources/**/*.php"]`,
+    );
   }
   return (value as string[]).map((entry) => {
     const path = entry.replace(/^\.\//, '').replace(/\/+$/, '');
     if (path.startsWith('!')) {
-      throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} entry ${JSON.stringify(entry)} is a negated glob.`, 'List what to leave out in dev.ignore instead.');
+      throw new EphpmError(
+        'EPHPM_BAD_CONFIG',
+        `ephpm.toml: ${key} entry ${JSON.stringify(entry)} is a negated glob.`,
+        'List what to leave out in dev.ignore instead.',
+      );
     }
     if (isAbsolute(path) || path === '..' || path.startsWith('../')) {
-      throw new EphpmError('EPHPM_BAD_CONFIG', `ephpm.toml: ${key} entry ${JSON.stringify(entry)} is outside the app root.`, 'Give paths relative to the app root, e.g. "app" or "resources/**/*.php".');
+      throw new EphpmError(
+        'EPHPM_BAD_CONFIG',
+        `ephpm.toml: ${key} entry ${JSON.stringify(entry)} is outside the app root.`,
+        'Give paths relative to the app root, e.g. "app" or "resources/**/*.php".',
+      );
     }
     return path === '' ? '.' : path;
   });

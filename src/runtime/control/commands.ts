@@ -53,7 +53,11 @@ export async function stopServer(location: ServerLocation, timeoutMs = 60_000): 
   const state = runningServer(location);
   await sendControlCommand(state, 'stop', 10_000);
   if (!(await waitForExit(state.pid, timeoutMs))) {
-    throw new EphpmError('EPHPM_STOP_TIMEOUT', `The server (pid ${state.pid}) is still finishing requests after ${timeoutMs / 1000}s.`, `Wait, or end it now: kill -KILL ${state.pid}`);
+    throw new EphpmError(
+      'EPHPM_STOP_TIMEOUT',
+      `The server (pid ${state.pid}) is still finishing requests after ${timeoutMs / 1000}s.`,
+      `Wait, or end it now: kill -KILL ${state.pid}`,
+    );
   }
   return { pid: state.pid };
 }

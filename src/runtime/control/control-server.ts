@@ -67,7 +67,13 @@ function serveConnection(socket: Socket, handlers: ControlHandlers): void {
       line.length = 0;
       // Closed once the answer is out: the sender may still be writing, and nothing more of it is read.
       socket.once('finish', () => socket.destroy());
-      return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: 'a control message is one JSON line of at most 1 MiB; this one was longer' } });
+      return reply({
+        ok: false,
+        error: {
+          code: 'EPHPM_CONTROL_PROTOCOL',
+          message: 'a control message is one JSON line of at most 1 MiB; this one was longer',
+        },
+      });
     }
     line.push(part);
     if (newline < 0) return;
@@ -84,7 +90,10 @@ async function answer(line: string, handlers: ControlHandlers, reply: (reply: Co
   try {
     ({ command, table } = JSON.parse(line) as { command?: unknown; table?: unknown });
   } catch {
-    return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: 'expected one JSON line like {"command":"status"}' } });
+    return reply({
+      ok: false,
+      error: { code: 'EPHPM_CONTROL_PROTOCOL', message: 'expected one JSON line like {"command":"status"}' },
+    });
   }
   try {
     switch (command) {
@@ -103,10 +112,23 @@ async function answer(line: string, handlers: ControlHandlers, reply: (reply: Co
       case 'cluster-rows':
         return reply({ ok: true, result: await handlers.clusterRows(String(table)) });
       default:
-        return reply({ ok: false, error: { code: 'EPHPM_CONTROL_PROTOCOL', message: `unknown command ${JSON.stringify(command)}; known: status, metrics, reload, stop, cluster-rows` } });
+        return reply({
+          ok: false,
+          error: {
+            code: 'EPHPM_CONTROL_PROTOCOL',
+            message: `unknown command ${JSON.stringify(command)}; known: status, metrics, reload, stop, cluster-rows`,
+          },
+        });
     }
   } catch (error) {
     const known = isEphpmError(error);
-    reply({ ok: false, error: { code: known ? error.code : 'EPHPM_INTERNAL', message: (error as Error).message, hint: known ? error.hint : undefined } });
+    reply({
+      ok: false,
+      error: {
+        code: known ? error.code : 'EPHPM_INTERNAL',
+        message: (error as Error).message,
+        hint: known ? error.hint : undefined,
+      },
+    });
   }
 }

@@ -22,7 +22,8 @@ export interface ServerState {
 }
 
 /** What a state file holds: a server's state, nothing, or something that is not a state file. */
-export type StateFileContent = { kind: 'ok'; state: ServerState } | { kind: 'missing' } | { kind: 'corrupt'; problem: string };
+export type StateFileContent =
+  { kind: 'ok'; state: ServerState } | { kind: 'missing' } | { kind: 'corrupt'; problem: string };
 
 export function writeServerState(file: string, state: ServerState): void {
   ensurePrivateDir(dirname(file));
@@ -39,7 +40,12 @@ export function readStateFile(file: string): StateFileContent {
   } catch (error) {
     return { kind: 'corrupt', problem: (error as Error).message };
   }
-  if (typeof state !== 'object' || state === null || !Number.isInteger(state.pid) || typeof state.controlSocket !== 'string') {
+  if (
+    typeof state !== 'object' ||
+    state === null ||
+    !Number.isInteger(state.pid) ||
+    typeof state.controlSocket !== 'string'
+  ) {
     return { kind: 'corrupt', problem: 'it does not name a server pid and control socket' };
   }
   return { kind: 'ok', state: state as ServerState };
@@ -72,9 +78,12 @@ export function runningServerPid(stateFile: string): number {
 /** Refuses a second server for the same state file, saying where the first one serves. */
 export function alreadyRunningError(pid: number, stateFile: string): EphpmError {
   const content = readStateFile(stateFile);
-  const where = content.kind === 'ok' && content.state.pid === pid
-    ? ` on ${content.state.host}:${content.state.port}`
-    : content.kind === 'corrupt' ? ` (its state file ${stateFile} is corrupt: ${content.problem})` : '';
+  const where =
+    content.kind === 'ok' && content.state.pid === pid
+      ? ` on ${content.state.host}:${content.state.port}`
+      : content.kind === 'corrupt'
+        ? ` (its state file ${stateFile} is corrupt: ${content.problem})`
+        : '';
   return new EphpmError(
     'EPHPM_ALREADY_RUNNING',
     `An ephpm server (pid ${pid === -1 ? 'unknown' : pid}) is already running for this app${where}.`,

@@ -9,22 +9,32 @@ export class DevReport {
   constructor(private readonly format: LogFormat) {}
 
   watching(paths: string[], pollIntervalMs: number | null): void {
-    if (this.format === 'json') return this.json(process.stdout, 'dev-watching', { paths, poll: pollIntervalMs !== null });
+    if (this.format === 'json')
+      return this.json(process.stdout, 'dev-watching', { paths, poll: pollIntervalMs !== null });
     const how = pollIntervalMs === null ? '' : ` (polling every ${pollIntervalMs} ms)`;
-    this.human(process.stdout, kleur.blue('ephpm'), `watching ${paths.join(', ')} for changes${how}; a change restarts the PHP workers`);
+    this.human(
+      process.stdout,
+      kleur.blue('ephpm'),
+      `watching ${paths.join(', ')} for changes${how}; a change restarts the PHP workers`,
+    );
   }
 
   /** `files` is empty for a restart asked for by `ephpm reload`. */
   restarted(files: string[], durationMs: number): void {
     const ms = Math.round(durationMs);
-    if (this.format === 'json') return this.json(process.stdout, 'dev-restart', { files, trigger: trigger(files), durationMs: ms });
+    if (this.format === 'json')
+      return this.json(process.stdout, 'dev-restart', { files, trigger: trigger(files), durationMs: ms });
     this.human(process.stdout, kleur.cyan('↻'), `${cause(files)} — workers restarted in ${ms} ms`);
   }
 
   /** A change during a restart: it gets a restart of its own once the current one ends. */
   queued(files: string[]): void {
     if (this.format === 'json') return this.json(process.stdout, 'dev-change-queued', { files });
-    this.human(process.stdout, kleur.cyan('↻'), `${kleur.bold(summary(files))} changed during a restart — restarting again once it is done`);
+    this.human(
+      process.stdout,
+      kleur.cyan('↻'),
+      `${kleur.bold(summary(files))} changed during a restart — restarting again once it is done`,
+    );
   }
 
   /**
@@ -32,28 +42,45 @@ export class DevReport {
    * when there is none, a 503 page with the error).
    */
   failed(files: string[], error: string, showingError: boolean): void {
-    if (this.format === 'json') return this.json(process.stderr, 'dev-restart-failed', { files, trigger: trigger(files), error, showingError });
+    if (this.format === 'json')
+      return this.json(process.stderr, 'dev-restart-failed', { files, trigger: trigger(files), error, showingError });
     const meanwhile = showingError ? SHOWING_ERROR : 'still serving the previous code; the next change tries again';
-    this.human(process.stderr, kleur.red('✖'), `${cause(files)} — the new code failed to boot:\n${kleur.red(indent(error))}\n  ${meanwhile}`);
+    this.human(
+      process.stderr,
+      kleur.red('✖'),
+      `${cause(files)} — the new code failed to boot:\n${kleur.red(indent(error))}\n  ${meanwhile}`,
+    );
   }
 
   /** `ephpm dev` started on code that does not boot: it keeps watching and shows the error. */
   startFailed(error: string): void {
     if (this.format === 'json') return this.json(process.stderr, 'dev-boot-failed', { error });
-    this.human(process.stderr, kleur.red('✖'), `the app failed to boot:\n${kleur.red(indent(error))}\n  ${SHOWING_ERROR}`);
+    this.human(
+      process.stderr,
+      kleur.red('✖'),
+      `the app failed to boot:\n${kleur.red(indent(error))}\n  ${SHOWING_ERROR}`,
+    );
   }
 
   /** Settings are read once, at start: say so rather than serve with a config that is not the file's. */
   configChanged(file: string, error: string | null): void {
     if (this.format === 'json') return this.json(process.stderr, 'dev-config-changed', { file, error });
-    const apply = 'stop and start ephpm dev again to apply it (settings are read at start; the workers were not restarted)';
-    const message = error === null ? `${kleur.bold(file)} changed — ${apply}` : `${kleur.bold(file)} changed and is not valid:\n${kleur.red(indent(error))}\n  fix it, then ${apply}`;
+    const apply =
+      'stop and start ephpm dev again to apply it (settings are read at start; the workers were not restarted)';
+    const message =
+      error === null
+        ? `${kleur.bold(file)} changed — ${apply}`
+        : `${kleur.bold(file)} changed and is not valid:\n${kleur.red(indent(error))}\n  fix it, then ${apply}`;
     this.human(process.stderr, kleur.yellow('⚠'), message);
   }
 
   watcherError(error: Error): void {
-    const hint = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? ' (out of inotify watches: raise fs.inotify.max_user_watches, or use --poll)' : '';
-    if (this.format === 'json') return this.json(process.stderr, 'dev-watch-error', { error: `${error.message}${hint}` });
+    const hint =
+      (error as NodeJS.ErrnoException).code === 'ENOSPC'
+        ? ' (out of inotify watches: raise fs.inotify.max_user_watches, or use --poll)'
+        : '';
+    if (this.format === 'json')
+      return this.json(process.stderr, 'dev-watch-error', { error: `${error.message}${hint}` });
     this.human(process.stderr, kleur.yellow('ephpm'), `the file watcher reported: ${error.message}${hint}`);
   }
 
@@ -69,7 +96,11 @@ export class DevReport {
 const SHOWING_ERROR = 'requests get a 503 that shows this error until a change fixes the code';
 
 function indent(text: string): string {
-  return text.replace(/\s+$/, '').split('\n').map((line) => (line.trim() === '' ? '' : `    ${line}`)).join('\n');
+  return text
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((line) => (line.trim() === '' ? '' : `    ${line}`))
+    .join('\n');
 }
 
 function trigger(files: string[]): 'change' | 'reload' {

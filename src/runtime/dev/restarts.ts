@@ -48,10 +48,20 @@ export class DevRestarts {
       const error = await this.restart(files);
       for (const waiter of waiters) {
         if (error === null) waiter.resolve();
-        else waiter.reject(new EphpmError('EPHPM_RELOAD_FAILED', `The new code failed to boot:\n${error}`, 'Fix the code: ephpm dev tries again on the next change (or ephpm reload).'));
+        else
+          waiter.reject(
+            new EphpmError(
+              'EPHPM_RELOAD_FAILED',
+              `The new code failed to boot:\n${error}`,
+              'Fix the code: ephpm dev tries again on the next change (or ephpm reload).',
+            ),
+          );
       }
     }
-    for (const waiter of this.waiters.splice(0)) waiter.reject(new EphpmError('EPHPM_STOPPING', 'The server is stopping, so it did not reload.', 'Start it again: ephpm dev'));
+    for (const waiter of this.waiters.splice(0))
+      waiter.reject(
+        new EphpmError('EPHPM_STOPPING', 'The server is stopping, so it did not reload.', 'Start it again: ephpm dev'),
+      );
   }
 
   /** Resolves with the PHP error when the new code fails to boot. */
@@ -72,5 +82,7 @@ export class DevRestarts {
 /** The PHP error itself, without the wrapping of the reload and the worker. */
 export function bootError(error: Error): string {
   const cause = error.cause instanceof Error ? error.cause : error;
-  return cause.message.startsWith(BOOT_FAILURE_PREFIX) ? cause.message.slice(BOOT_FAILURE_PREFIX.length) : cause.message;
+  return cause.message.startsWith(BOOT_FAILURE_PREFIX)
+    ? cause.message.slice(BOOT_FAILURE_PREFIX.length)
+    : cause.message;
 }

@@ -51,7 +51,10 @@ export class WatchScope {
 
   /** What to print: the configured entries and the always-watched files. */
   describe(): string[] {
-    const files = [...this.files].filter((file) => file !== this.options.configFile).map((file) => this.display(file)).filter((file) => !this.options.watch.includes(file));
+    const files = [...this.files]
+      .filter((file) => file !== this.options.configFile)
+      .map((file) => this.display(file))
+      .filter((file) => !this.options.watch.includes(file));
     return [...this.options.watch, ...files];
   }
 
@@ -93,7 +96,8 @@ export class WatchScope {
     if (IGNORED_AT_ROOT.has(segments[0]!) || segments.some((segment) => IGNORED_ANYWHERE.has(segment))) return true;
     if (isEditorLeftover(rel)) return true;
     // The state file is replaced through a temporary file beside it (`server.json.<pid>.tmp`).
-    if (this.options.excluded.some((file) => path === file || (path.startsWith(`${file}.`) && path.endsWith('.tmp')))) return true;
+    if (this.options.excluded.some((file) => path === file || (path.startsWith(`${file}.`) && path.endsWith('.tmp'))))
+      return true;
     return segments.some((_, i) => this.isIgnoredByUser(segments.slice(0, i + 1).join('/')));
   }
 }

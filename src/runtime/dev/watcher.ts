@@ -39,7 +39,8 @@ export class DevWatcher extends EventEmitter<DevWatcherEvents> {
     });
     this.watcher = watcher;
     watcher.on('all', (event, path) => {
-      if ((event === 'add' || event === 'change' || event === 'unlink') && this.scope.isWatched(path)) this.burst.add(this.scope.display(path));
+      if ((event === 'add' || event === 'change' || event === 'unlink') && this.scope.isWatched(path))
+        this.burst.add(this.scope.display(path));
     });
     watcher.on('error', (error) => this.emit('error', error as Error));
     const scanned = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));

@@ -35,7 +35,11 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
 }
 
 /** Calls `then` once no response is owed on the connection before the one to `own` (an incomplete request's). */
-function afterOwedResponses(socket: Socket, own: IncomingMessage | null, then: (current: ServerResponse | null) => void): void {
+function afterOwedResponses(
+  socket: Socket,
+  own: IncomingMessage | null,
+  then: (current: ServerResponse | null) => void,
+): void {
   const current = currentResponse(socket);
   if (!current || current.req === own) return then(current);
   // 'close' comes a tick after Node finished the response and gave the socket to the next pipelined one.
@@ -50,7 +54,9 @@ function refuse(error: NodeJS.ErrnoException, socket: Socket, current: ServerRes
   if (error.code !== 'HPE_CLOSED_CONNECTION' && socket.writable && !current?.headersSent) {
     const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const body = `${status} ${STATUS_CODES[status]}: ${REASONS[status]}.\n`;
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroySoon();
 }

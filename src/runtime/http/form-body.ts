@@ -46,7 +46,13 @@ export async function readMultipartForm(request: IncomingMessage, maxBytes: numb
   let parser: busboy.Busboy;
   try {
     // latin1: one char per byte, so names and values reach PHP as the bytes sent.
-    parser = busboy({ headers: request.headers, defCharset: 'latin1', defParamCharset: 'latin1', preservePath: true, limits: { fieldSize: Infinity } });
+    parser = busboy({
+      headers: request.headers,
+      defCharset: 'latin1',
+      defParamCharset: 'latin1',
+      preservePath: true,
+      limits: { fieldSize: Infinity },
+    });
   } catch (error) {
     throw malformedForm((error as Error).message);
   }
@@ -58,7 +64,15 @@ export async function readMultipartForm(request: IncomingMessage, maxBytes: numb
   parser.on('field', (name, value) => parts.push({ isFile: false, name: binary(name), value: binary(value) }));
   parser.on('file', (name, stream, info) => {
     stream.on('error', () => undefined); // busboy destroys it with the parser's error, handled below
-    const part: FilePart = { isFile: true, name: binary(name ?? ''), filename: binary(info.filename ?? ''), type: binary(info.mimeType), path: '', size: 0, error: 0 };
+    const part: FilePart = {
+      isFile: true,
+      name: binary(name ?? ''),
+      filename: binary(info.filename ?? ''),
+      type: binary(info.mimeType),
+      path: '',
+      size: 0,
+      error: 0,
+    };
     const index = parts.push(part) - 1;
     if (info.filename === undefined) return pending.push(unnamedFile(stream, part, (field) => (parts[index] = field)));
     let temp;

@@ -14,7 +14,12 @@ const ADMITTED = Symbol('ephpm.admitted');
 /** The gate a response tells when its first byte is written and when it is done. */
 const GATED = Symbol('ephpm.gated');
 
-export type RawRequest = FastifyRequest['raw'] & { [EXPECTS_CONTINUE]?: boolean; [PIPELINED]?: boolean; [ADMITTED]?: boolean; originalUrl?: string };
+export type RawRequest = FastifyRequest['raw'] & {
+  [EXPECTS_CONTINUE]?: boolean;
+  [PIPELINED]?: boolean;
+  [ADMITTED]?: boolean;
+  originalUrl?: string;
+};
 export type RawResponse = FastifyReply['raw'];
 type GatedResponse = RawResponse & { [GATED]?: { gate: ReadGate; req: RawRequest; socket: Socket } };
 
@@ -66,5 +71,6 @@ function gatedResponseClosed(this: GatedResponse): void {
   const gated = this[GATED]!;
   release(gated.req, gated.gate);
   const socket = gated.socket;
-  if (this.writableFinished && !socket.destroyed && socket.writable && !currentResponse(socket)) gated.gate.between(socket);
+  if (this.writableFinished && !socket.destroyed && socket.writable && !currentResponse(socket))
+    gated.gate.between(socket);
 }

@@ -38,8 +38,10 @@ export class HandedConnections {
 
   constructor() {
     process.on('message', (message: SupervisorMessage, handle: unknown) => {
-      if (message.type === 'connection') this.received(message.id, handle as Socket | undefined, message.waitingSince ?? 0, message.replay);
-      if (message.type === 'shed-connections' && !this.refusing) this.shedding?.keepAtMostConnections(message.keepAtMost);
+      if (message.type === 'connection')
+        this.received(message.id, handle as Socket | undefined, message.waitingSince ?? 0, message.replay);
+      if (message.type === 'shed-connections' && !this.refusing)
+        this.shedding?.keepAtMostConnections(message.keepAtMost);
     });
   }
 
@@ -59,11 +61,17 @@ export class HandedConnections {
 
   /** Gives connections back to the supervisor, their next request unread in the kernel, for another worker. */
   handBack(connections: Array<{ socket: Socket; waitingSince: number; replay?: Buffer }>): void {
-    const handed = connections.filter(({ socket }) => !socket.destroyed && (socket as HandedSocket)[CONNECTION_ID] !== undefined);
+    const handed = connections.filter(
+      ({ socket }) => !socket.destroyed && (socket as HandedSocket)[CONNECTION_ID] !== undefined,
+    );
     if (handed.length === 0) return;
     tell({
       type: 'connections-handed-back',
-      connections: handed.map(({ socket, waitingSince, replay }) => ({ id: (socket as HandedSocket)[CONNECTION_ID]!, waitingSince, ...(replay ? { replay: replay.toString('latin1') } : {}) })),
+      connections: handed.map(({ socket, waitingSince, replay }) => ({
+        id: (socket as HandedSocket)[CONNECTION_ID]!,
+        waitingSince,
+        ...(replay ? { replay: replay.toString('latin1') } : {}),
+      })),
     });
     for (const { socket } of handed) {
       (socket as HandedSocket)[HANDED_BACK] = true;

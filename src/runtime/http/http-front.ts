@@ -13,8 +13,23 @@ import { answerClientError, followLatestRequests } from './client-errors.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { connectionId, type HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
-import { answersHalfClosedConnections, closeAfterResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
-import { admit, EXPECTS_CONTINUE, frontRequest, PIPELINED, release, type FrontRequest, type RawRequest, type RawResponse } from './front-request.js';
+import {
+  answersHalfClosedConnections,
+  closeAfterResponse,
+  keepsAlive,
+  parseBeforeReading,
+  socketDescriptor,
+} from './node-internals.js';
+import {
+  admit,
+  EXPECTS_CONTINUE,
+  frontRequest,
+  PIPELINED,
+  release,
+  type FrontRequest,
+  type RawRequest,
+  type RawResponse,
+} from './front-request.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses, waitingBehind } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
@@ -42,7 +57,6 @@ export interface HttpFrontOptions {
   connectionState?: ConnectionStateFunctions;
 }
 
-
 // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
 // the server does, which is what makes a hand-over lose no request.
 const KEEP_ALIVE_TIMEOUT_MS = 5000;
@@ -57,7 +71,12 @@ const READ_TIMED_OUT = Symbol('ephpm.readTimedOut');
 const WAITING_SINCE = Symbol('ephpm.waitingSince');
 /** Its waiting request is one more than the queue holds: answered 503 once read. */
 const QUEUE_FULL = Symbol('ephpm.queueFull');
-type ClientSocket = Socket & { [DIRECT_SOCKET]?: number; [READ_TIMED_OUT]?: boolean; [WAITING_SINCE]?: number; [QUEUE_FULL]?: boolean };
+type ClientSocket = Socket & {
+  [DIRECT_SOCKET]?: number;
+  [READ_TIMED_OUT]?: boolean;
+  [WAITING_SINCE]?: number;
+  [QUEUE_FULL]?: boolean;
+};
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -90,17 +109,30 @@ export class HttpFront implements ResponderOwner {
     private readonly options: HttpFrontOptions,
   ) {
     this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks) : null;
-    this.spillRoom = new SpillRoom(config.responseMemoryBytes, config.responseSpillBytes, config.workerSpillBytes, (error) =>
-      this.logger.warn(`a streamed response could not be spilled to the temp dir (${error.message}): its slow client's bytes wait in memory and PHP waits for that client, as past response_spill_size. Free space in ${tmpdir()} (TMPDIR).`));
+    this.spillRoom = new SpillRoom(
+      config.responseMemoryBytes,
+      config.responseSpillBytes,
+      config.workerSpillBytes,
+      (error) =>
+        this.logger.warn(
+          `a streamed response could not be spilled to the temp dir (${error.message}): its slow client's bytes wait in memory and PHP waits for that client, as past response_spill_size. Free space in ${tmpdir()} (TMPDIR).`,
+        ),
+    );
     // Node's own clock for slow requests: headers within header_timeout, the whole request within
     // request_read_timeout; it answers 408 (through fastify's clientError handler) and closes.
-    const readTimeouts = { headersTimeout: config.headerTimeoutMs, requestTimeout: config.requestReadTimeoutMs, connectionsCheckingInterval: CHECK_INTERVAL_MS };
+    const readTimeouts = {
+      headersTimeout: config.headerTimeoutMs,
+      requestTimeout: config.requestReadTimeoutMs,
+      connectionsCheckingInterval: CHECK_INTERVAL_MS,
+    };
     // fastify's types take `http` or `https`, not both; it uses `https` when set.
     const httpOptions: object = { http: readTimeouts };
     this.app = Fastify({
       logger: false,
       ...httpOptions,
-      https: config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ...readTimeouts } : null,
+      https: config.tls
+        ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ...readTimeouts }
+        : null,
       return503OnClosing: false,
       forceCloseConnections: false,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
@@ -122,7 +154,10 @@ export class HttpFront implements ResponderOwner {
       if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') (socket as ClientSocket)[READ_TIMED_OUT] = true;
     });
     this.watch = new ConnectionWatch(config.sendTimeoutMs, config.bodyTimeoutMs, (socket, idle) =>
-      this.logger.warn(`dropped the connection of ${plainAddress(socket.remoteAddress)}:${socket.remotePort}: it took none of its response for ${Math.round(idle)}s (send_timeout)`));
+      this.logger.warn(
+        `dropped the connection of ${plainAddress(socket.remoteAddress)}:${socket.remotePort}: it took none of its response for ${Math.round(idle)}s (send_timeout)`,
+      ),
+    );
     this.app.removeAllContentTypeParsers();
     // Bodies are read in the handler, straight from the socket (see request-body.ts).
     this.app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
@@ -131,14 +166,34 @@ export class HttpFront implements ResponderOwner {
       const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       reply.code(status).type('text/plain; charset=utf-8').send(`${status} ${error.message}\n`);
     });
-    this.gate = options.connectionState && !config.tls
-      ? new ReadGate(() => php.waitingCount + (this.phpStuck ? 1 : 0), options.connectionState, { alwaysEngaged: config.parkAfterMs === 0, handoffMs: config.handoffMs, handsOff: config.workers > 1, queueTimeoutMs: config.queueTimeoutMs },
-        (connections) => this.connections?.handBack(connections))
-      : null;
+    this.gate =
+      options.connectionState && !config.tls
+        ? new ReadGate(
+            () => php.waitingCount + (this.phpStuck ? 1 : 0),
+            options.connectionState,
+            {
+              alwaysEngaged: config.parkAfterMs === 0,
+              handoffMs: config.handoffMs,
+              handsOff: config.workers > 1,
+              queueTimeoutMs: config.queueTimeoutMs,
+            },
+            (connections) => this.connections?.handBack(connections),
+          )
+        : null;
     php.onSettled = this.gate ? () => this.watchPhp() : null;
-    if (this.gate && config.parkAfterMs > 0) this.parkWatch = setInterval(() => this.watchPhp(), Math.max(2, config.parkAfterMs / 2)).unref();
-    const shortest = Math.min(config.requestTimeoutMs, config.queueTimeoutMs, config.sendTimeoutMs, config.bodyTimeoutMs, config.handoffMs);
-    this.monitor = setInterval(() => this.enforceLimits(), Math.max(50, Math.min(CHECK_INTERVAL_MS, shortest / 4))).unref();
+    if (this.gate && config.parkAfterMs > 0)
+      this.parkWatch = setInterval(() => this.watchPhp(), Math.max(2, config.parkAfterMs / 2)).unref();
+    const shortest = Math.min(
+      config.requestTimeoutMs,
+      config.queueTimeoutMs,
+      config.sendTimeoutMs,
+      config.bodyTimeoutMs,
+      config.handoffMs,
+    );
+    this.monitor = setInterval(
+      () => this.enforceLimits(),
+      Math.max(50, Math.min(CHECK_INTERVAL_MS, shortest / 4)),
+    ).unref();
   }
 
   /** Serves the connections the supervisor hands this worker (it holds the listening socket). */
@@ -146,11 +201,16 @@ export class HttpFront implements ResponderOwner {
     await this.app.ready();
     this.connections = connections;
     const gate = this.gate;
-    connections.serveWith(this.app.server, gate ? (socket, waitingSince, replay) => {
-      if (waitingSince > 0) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
-      gate.connection(socket, waitingSince, replay !== null);
-      if (replay && !parseBeforeReading(socket, replay)) socket.destroy();
-    } : null);
+    connections.serveWith(
+      this.app.server,
+      gate
+        ? (socket, waitingSince, replay) => {
+            if (waitingSince > 0) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
+            gate.connection(socket, waitingSince, replay !== null);
+            if (replay && !parseBeforeReading(socket, replay)) socket.destroy();
+          }
+        : null,
+    );
   }
 
   /** PHP is stuck and the worker leaves: parked connections, and requests PHP has not started, go to other workers. */
@@ -170,7 +230,11 @@ export class HttpFront implements ResponderOwner {
       if (!req?.socket || req.socket.destroyed || waitingBehind(req.socket) > 0 || !this.php.cancel(id)) continue;
       this.php.forget(id);
       const target = req.originalUrl ?? req.url ?? '/';
-      moving.push({ socket: req.socket, waitingSince: responder.arrivedAt, replay: requestBytes(req.method!, target, req.httpVersion, req.rawHeaders, responder.movableBody) });
+      moving.push({
+        socket: req.socket,
+        waitingSince: responder.arrivedAt,
+        replay: requestBytes(req.method!, target, req.httpVersion, req.rawHeaders, responder.movableBody),
+      });
     }
     if (moving.length > 0) gate.handBack(moving);
   }
@@ -211,7 +275,8 @@ export class HttpFront implements ResponderOwner {
   failPending(message: string): void {
     for (const [, responder] of this.php.waiting()) {
       // The connection closes with it: a client's next request on it would meet a worker on its way out.
-      if (responder.answerInstead(503, message, { 'Retry-After': '1', Connection: 'close' })) this.counters.frontAnswered('restarting');
+      if (responder.answerInstead(503, message, { 'Retry-After': '1', Connection: 'close' }))
+        this.counters.frontAnswered('restarting');
     }
   }
 
@@ -242,9 +307,20 @@ export class HttpFront implements ResponderOwner {
     if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
     this.watch.watchSends(req.socket);
     const target = url.startsWith('/') ? { uri: url, host: null } : requestTarget(url, req.method!);
-    if (!target) return this.refuse(front, 'bad_target', 400, '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n');
+    if (!target)
+      return this.refuse(
+        front,
+        'bad_target',
+        400,
+        '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n',
+      );
     if (!validHostHeaders(req.rawHeaders) || (target.host !== null && !validHost(target.host))) {
-      return this.refuse(front, 'bad_target', 400, '400 Bad Request: more than one Host header, or a Host that is not host or host:port.\n');
+      return this.refuse(
+        front,
+        'bad_target',
+        400,
+        '400 Bad Request: more than one Host header, or a Host that is not host or host:port.\n',
+      );
     }
     front.target = target;
     if (this.statics && target.uri !== '*') {
@@ -263,7 +339,11 @@ export class HttpFront implements ResponderOwner {
     this.counters.frontAnswered(reason);
     if (!res.headersSent && !res.destroyed) {
       closeAfterResponse(res);
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(message), Connection: 'close' });
+      res.writeHead(status, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': Buffer.byteLength(message),
+        Connection: 'close',
+      });
       res.end(message);
     } else if ((req.socket as ClientSocket)[READ_TIMED_OUT]) {
       status = 408;
@@ -290,7 +370,12 @@ export class HttpFront implements ResponderOwner {
     let timedOut = false;
     const stopWatching = this.watch.receiving(req.socket, () => {
       timedOut = true;
-      this.refuse(front, 'body_timeout', 408, `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`);
+      this.refuse(
+        front,
+        'body_timeout',
+        408,
+        `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`,
+      );
     });
     readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes).then(
       (body) => {
@@ -306,8 +391,14 @@ export class HttpFront implements ResponderOwner {
           return this.refuse(front, 'body_not_stored', 507, `507 Insufficient Storage: ${error.message}\n`);
         }
         const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
-        this.refuse(front, tooLarge ? 'body_too_large' : 'bad_body', tooLarge ? 413 : 400,
-          tooLarge ? `413 Payload Too Large: ${(error as Error).message}\n` : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`);
+        this.refuse(
+          front,
+          tooLarge ? 'body_too_large' : 'bad_body',
+          tooLarge ? 413 : 400,
+          tooLarge
+            ? `413 Payload Too Large: ${(error as Error).message}\n`
+            : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`,
+        );
       },
     );
   }
@@ -322,35 +413,50 @@ export class HttpFront implements ResponderOwner {
     socket[WAITING_SINCE] = undefined;
     const url = target.uri;
     const directSocket = this.directSocket(req, res);
-    const responder = new PhpResponder(res, this.php, this, id, req.method!, url, started, arrived, body.tempFiles, directSocket);
+    const responder = new PhpResponder(
+      res,
+      this.php,
+      this,
+      id,
+      req.method!,
+      url,
+      started,
+      arrived,
+      body.tempFiles,
+      directSocket,
+    );
     // Every answer before it on its connection is written by now (a pipelined request waited for them).
     if (this.gate && body.file === null && body.form === null) {
       responder.movable = req;
       responder.movableBody = body.buffer;
     }
 
-    this.php.dispatch(id, {
-      method: req.method!,
-      uri: url,
-      protocol: `HTTP/${req.httpVersion}`,
-      scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
-      remoteAddress: plainAddress(socket.remoteAddress),
-      remotePort: socket.remotePort ?? 0,
-      serverAddress: plainAddress(socket.localAddress),
-      serverPort: socket.localPort ?? 0,
-      rawHeaders: target.host === null ? req.rawHeaders.join('\n') : withHost(req.rawHeaders, target.host),
-      body: body.buffer,
-      bodyFile: body.file,
-      bodySize: body.size,
-      postForm: postForm(req),
-      form: body.form,
-      time: now / 1000,
-      directSocket,
-      keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
-      // Kept until PHP starts it, so that another worker answers it if this one dies (every answer before it on its
-      // connection is written by now; not TLS: its session cannot move).
-      connection: this.gate ? connectionId(socket) : 0,
-    }, responder);
+    this.php.dispatch(
+      id,
+      {
+        method: req.method!,
+        uri: url,
+        protocol: `HTTP/${req.httpVersion}`,
+        scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
+        remoteAddress: plainAddress(socket.remoteAddress),
+        remotePort: socket.remotePort ?? 0,
+        serverAddress: plainAddress(socket.localAddress),
+        serverPort: socket.localPort ?? 0,
+        rawHeaders: target.host === null ? req.rawHeaders.join('\n') : withHost(req.rawHeaders, target.host),
+        body: body.buffer,
+        bodyFile: body.file,
+        bodySize: body.size,
+        postForm: postForm(req),
+        form: body.form,
+        time: now / 1000,
+        directSocket,
+        keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
+        // Kept until PHP starts it, so that another worker answers it if this one dies (every answer before it on its
+        // connection is written by now; not TLS: its session cannot move).
+        connection: this.gate ? connectionId(socket) : 0,
+      },
+      responder,
+    );
     release(req, this.gate);
   }
 
@@ -366,7 +472,15 @@ export class HttpFront implements ResponderOwner {
    */
   private directSocket(req: RawRequest, res: RawResponse): number {
     const socket = req.socket as ClientSocket;
-    if (!this.options.directWrites || req.method === 'HEAD' || req[PIPELINED] || (socket as TLSSocket).encrypted || res.socket !== socket || socket.writableLength > 0) return -1;
+    if (
+      !this.options.directWrites ||
+      req.method === 'HEAD' ||
+      req[PIPELINED] ||
+      (socket as TLSSocket).encrypted ||
+      res.socket !== socket ||
+      socket.writableLength > 0
+    )
+      return -1;
     let adopted = socket[DIRECT_SOCKET];
     if (adopted === undefined) {
       const fd = socketDescriptor(socket);
@@ -453,7 +567,9 @@ export class HttpFront implements ResponderOwner {
 /** CONNECT (authority-form) asks for a tunnel: this is an origin server, not a proxy. */
 function refuseConnect(_request: unknown, socket: Socket): void {
   const body = '405 Method Not Allowed: CONNECT is not served here (not a proxy).\n';
-  socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function plainAddress(address: string | undefined): string {

@@ -133,8 +133,9 @@ export async function checkNodeInternals(given?: InternalsProbe): Promise<string
   for (const field of ['_header', '_headerSent', '_last'] as const) {
     if (!(field in probe.response)) missing.push(`ServerResponse.${field}`);
   }
-  if (typeof (probe.response as Partial<ResponseInternals>).shouldKeepAlive !== 'boolean') missing.push('ServerResponse.shouldKeepAlive');
-  if (probe.tcpDescriptor < 0) missing.push('a TCP socket\'s _handle.fd');
+  if (typeof (probe.response as Partial<ResponseInternals>).shouldKeepAlive !== 'boolean')
+    missing.push('ServerResponse.shouldKeepAlive');
+  if (probe.tcpDescriptor < 0) missing.push("a TCP socket's _handle.fd");
   return missing;
 }
 

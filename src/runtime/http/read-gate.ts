@@ -152,7 +152,11 @@ export class ReadGate {
    * (queue full, or queue timeout if PHP is still busy). Once PHP has run its current request for `handoffMs`, the
    * others go to the supervisor for another worker.
    */
-  check(now: number, phpRunningMs: number, room: number): { overflow: Socket[]; overdue: Array<{ socket: Socket; waitingSince: number }> } {
+  check(
+    now: number,
+    phpRunningMs: number,
+    room: number,
+  ): { overflow: Socket[]; overdue: Array<{ socket: Socket; waitingSince: number }> } {
     this.countWaiting(now);
     const waiting = [...this.parked].filter(([, state]) => state.waitingSince > 0);
     if (waiting.length === 0) return { overflow: [], overdue: [] };
@@ -161,8 +165,10 @@ export class ReadGate {
     const overdue: Array<{ socket: Socket; waitingSince: number }> = [];
     const movable: Array<{ socket: Socket; waitingSince: number }> = [];
     for (const [socket, state] of waiting) {
-      if (now - state.waitingSince >= this.options.queueTimeoutMs) overdue.push({ socket, waitingSince: state.waitingSince });
-      else if (now - state.parkedAt >= this.options.handoffMs) movable.push({ socket, waitingSince: state.waitingSince });
+      if (now - state.waitingSince >= this.options.queueTimeoutMs)
+        overdue.push({ socket, waitingSince: state.waitingSince });
+      else if (now - state.parkedAt >= this.options.handoffMs)
+        movable.push({ socket, waitingSince: state.waitingSince });
     }
     for (const socket of overflow) this.unpark(socket, this.idle);
     for (const { socket } of overdue) this.unpark(socket, this.idle);

@@ -16,5 +16,9 @@ export interface RequestBody {
 export const EMPTY_BODY: RequestBody = Object.freeze({ buffer: null, file: null, size: 0, form: null, tempFiles: [] });
 
 export function bodyTooLarge(limit: number): EphpmError {
-  return new EphpmError('EPHPM_BODY_TOO_LARGE', `The request body is larger than the server's limit of ${limit} bytes.`, 'Raise server.max_body_size in ephpm.toml (or --max-body-size).');
+  return new EphpmError(
+    'EPHPM_BODY_TOO_LARGE',
+    `The request body is larger than the server's limit of ${limit} bytes.`,
+    'Raise server.max_body_size in ephpm.toml (or --max-body-size).',
+  );
 }

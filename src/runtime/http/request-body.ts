@@ -41,7 +41,11 @@ export function postForm(request: IncomingMessage): PostForm {
  * Rejects with EPHPM_BODY_TOO_LARGE past `maxBytes` (announced or actual), with EPHPM_BODY_NOT_STORED when the
  * temp file cannot be written (disk full); the file is removed either way.
  */
-export async function readRequestBody(request: IncomingMessage, maxBytes: number, memoryLimit: number): Promise<RequestBody> {
+export async function readRequestBody(
+  request: IncomingMessage,
+  maxBytes: number,
+  memoryLimit: number,
+): Promise<RequestBody> {
   if (announcedTooLarge(request, maxBytes)) throw bodyTooLarge(maxBytes);
   if (!hasRequestBody(request)) return EMPTY_BODY;
   if (postForm(request) === PostForm.Multipart) return readMultipartForm(request, maxBytes);
@@ -69,5 +73,13 @@ export async function readRequestBody(request: IncomingMessage, maxBytes: number
     spool?.discard();
     throw error;
   }
-  return size === 0 ? EMPTY_BODY : { buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), file: null, size, form: null, tempFiles: [] };
+  return size === 0
+    ? EMPTY_BODY
+    : {
+        buffer: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
+        file: null,
+        size,
+        form: null,
+        tempFiles: [],
+      };
 }

@@ -1,7 +1,13 @@
 // A request a busy worker read and never started goes to another worker as bytes that worker parses first on the
 // connection (node-internals.ts parseBeforeReading): the request line as sent, the headers in order, and the body
 // read so far as a Content-Length body (it arrived whole: PHP is only ever given complete requests).
-export function requestBytes(method: string, target: string, httpVersion: string, rawHeaders: readonly string[], body: Buffer | null): Buffer {
+export function requestBytes(
+  method: string,
+  target: string,
+  httpVersion: string,
+  rawHeaders: readonly string[],
+  body: Buffer | null,
+): Buffer {
   let head = `${method} ${target} HTTP/${httpVersion}\r\n`;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
@@ -10,7 +16,8 @@ export function requestBytes(method: string, target: string, httpVersion: string
     head += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
   }
   const length = body?.length ?? 0;
-  if (length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') head += `Content-Length: ${length}\r\n`;
+  if (length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH')
+    head += `Content-Length: ${length}\r\n`;
   const headBytes = Buffer.from(`${head}\r\n`, 'latin1'); // Node hands header values over as latin1
   return length > 0 ? Buffer.concat([headBytes, body!]) : headBytes;
 }

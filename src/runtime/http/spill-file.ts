@@ -68,7 +68,8 @@ export class SpillFile {
       this.inFlight--;
       if (this.removed) return this.closeWhenIdle();
       if (error) return done(error, null);
-      if (bytesRead === 0) return done(new Error(`spill file ${this.path} ended at ${this.taken} of ${this.written} bytes`), null);
+      if (bytesRead === 0)
+        return done(new Error(`spill file ${this.path} ended at ${this.taken} of ${this.written} bytes`), null);
       this.taken += bytesRead;
       done(null, buffer.subarray(0, bytesRead));
     });

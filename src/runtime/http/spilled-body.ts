@@ -8,7 +8,12 @@ import { discardSpilledBody } from '../php/spilled-body-fd.js';
  * slow client holds at most a read buffer of memory. The file is closed at the end, or when the
  * connection goes first. `done(true)` once every byte was handed to the destination.
  */
-export function sendSpilledBody(fd: number, destination: Writable, end: boolean, done: (complete: boolean) => void): void {
+export function sendSpilledBody(
+  fd: number,
+  destination: Writable,
+  end: boolean,
+  done: (complete: boolean) => void,
+): void {
   if (destination.destroyed) {
     discardSpilledBody(fd);
     return done(false);

@@ -29,7 +29,8 @@ export class StaticFiles {
 
   constructor(publicDir: string, declaredLinks: readonly DeclaredLink[] = []) {
     this.root = realpathSync(publicDir);
-    this.links = declaredLinks.map(({ link, target }) => ({ link: withRealParent(link), target: resolve(target) }))
+    this.links = declaredLinks
+      .map(({ link, target }) => ({ link: withRealParent(link), target: resolve(target) }))
       .filter(({ link }) => link.startsWith(this.root + sep));
   }
 
@@ -74,7 +75,13 @@ export class StaticFiles {
       const real = await realpath(requested);
       const base = real.startsWith(this.root + sep) ? this.root : await this.declaredLinkTarget(requested, real);
       if (base === null) return null;
-      if (real.slice(base.length + 1).split(sep).some((s) => s.startsWith('.'))) return null;
+      if (
+        real
+          .slice(base.length + 1)
+          .split(sep)
+          .some((s) => s.startsWith('.'))
+      )
+        return null;
       if (NEVER_STATIC.has(extname(real).toLowerCase())) return null;
       return (await stat(real)).isFile() ? { file: real, base } : null;
     } catch {

@@ -59,7 +59,10 @@ export class StreamedBody {
     }
     if (this.diskRefused || !this.room.take(data.length, 0)) return this.send(data, true);
     try {
-      this.spill = SpillFile.create({ appended: (bytes) => this.appended(bytes), failed: (error, unwritten) => this.spillFailed(error, unwritten) });
+      this.spill = SpillFile.create({
+        appended: (bytes) => this.appended(bytes),
+        failed: (error, unwritten) => this.spillFailed(error, unwritten),
+      });
     } catch (error) {
       this.room.give(data.length);
       this.refuseDisk(error as Error);

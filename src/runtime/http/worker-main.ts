@@ -7,7 +7,15 @@ import { nativePhp } from '../native/php-face.js';
 import { nativeConnectionState, nativeScheduling } from '../native/process-face.js';
 import { BootLog } from '../php/boot-log.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
-import { bootFailure, drainDeadline, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../ipc/child-side.js';
+import {
+  bootFailure,
+  drainDeadline,
+  exitNow,
+  exitWithBootFailure,
+  followSupervisor,
+  tellSupervisor,
+  workerConfig,
+} from '../ipc/child-side.js';
 import type { DrainMode, WorkerMessage } from '../ipc/process-messages.js';
 import { attachTables } from '../tables/tables.js';
 import { attachOutbox } from '../cluster/outbox.js';
@@ -38,25 +46,43 @@ async function boot(): Promise<void> {
   if (attachTables(config) && config.cluster) attachOutbox(config.cluster);
   php = new EmbeddedPhp<PhpResponder>(nativePhp());
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
-  php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes, documentRoot: config.publicDir ?? join(config.root, 'public'), responseMemoryBytes: config.responseMemoryBytes, journalPath: process.env[REQUEST_JOURNAL_ENV] || undefined });
+  php.start({
+    script: config.workerScript,
+    ini: config.phpIni,
+    stackBytes: config.phpStackBytes,
+    documentRoot: config.publicDir ?? join(config.root, 'public'),
+    responseMemoryBytes: config.responseMemoryBytes,
+    journalPath: process.env[REQUEST_JOURNAL_ENV] || undefined,
+  });
   await php.waitUntilReady();
   bootLog.booted();
   if (leaving) return; // told to leave while PHP booted: never start serving
   php.on('script-error', (message) => logger.error(`the worker script stopped and failed to restart: ${message}`));
   const missingInternals = await checkNodeInternals();
   if (missingInternals.length > 0) {
-    logger.warn(`Node ${process.version} lacks ${missingInternals.join(', ')}: PHP's direct writes are off, every response goes through Node (correct, slower).`);
+    logger.warn(
+      `Node ${process.version} lacks ${missingInternals.join(', ')}: PHP's direct writes are off, every response goes through Node (correct, slower).`,
+    );
   }
-  front = new HttpFront(config, php, logger, {
-    served: (total) => recycling?.served(total),
-    stuck: () => void leaveStuck(),
-    tick: () => recycling?.tick(),
-  }, { directWrites: missingInternals.length === 0, connectionState: nativeConnectionState() });
+  front = new HttpFront(
+    config,
+    php,
+    logger,
+    {
+      served: (total) => recycling?.served(total),
+      stuck: () => void leaveStuck(),
+      tick: () => recycling?.tick(),
+    },
+    { directWrites: missingInternals.length === 0, connectionState: nativeConnectionState() },
+  );
   listening = front.serve(connections);
   await listening;
   if (leaving) return;
   const notBatch = nativeScheduling().batchScheduling();
-  if (notBatch) logger.warn(`worker ${process.pid}: its main thread keeps the default scheduling policy (SCHED_BATCH refused: ${notBatch}); correct, a little slower under load`);
+  if (notBatch)
+    logger.warn(
+      `worker ${process.pid}: its main thread keeps the default scheduling policy (SCHED_BATCH refused: ${notBatch}); correct, a little slower under load`,
+    );
   recycling = new Recycling(config, process.uptime(), {
     replaceMe: (reason, rssBytes) => tell({ type: 'recycle', reason, rssBytes }),
     handOver: () => void leaveGracefully('handover'),
@@ -85,7 +111,9 @@ async function leaveStuck(): Promise<void> {
   if (leaving) return;
   leaving = true;
   drainDeadline(config.drainTimeoutMs, logger);
-  logger.warn(`worker ${process.pid}: PHP did not answer within ${config.requestTimeoutMs / 1000}s; replacing this worker process`);
+  logger.warn(
+    `worker ${process.pid}: PHP did not answer within ${config.requestTimeoutMs / 1000}s; replacing this worker process`,
+  );
   tell({ type: 'recycle', reason: 'timeout' });
   front?.handBackParked();
   front?.failPending('503 Service Unavailable: this worker is restarting, retry shortly.\n');
@@ -95,14 +123,32 @@ async function leaveStuck(): Promise<void> {
 }
 
 const reportStats = () =>
-  tell({ type: 'stats', stats: { requests: front?.served ?? 0, inFlight: front?.inFlight ?? 0, connections: connections.openCount, rssBytes: process.memoryUsage.rss(), counters: front?.counters.counters() } });
+  tell({
+    type: 'stats',
+    stats: {
+      requests: front?.served ?? 0,
+      inFlight: front?.inFlight ?? 0,
+      connections: connections.openCount,
+      rssBytes: process.memoryUsage.rss(),
+      counters: front?.counters.counters(),
+    },
+  });
 
-followSupervisor({ leave: (mode) => void leaveGracefully(mode), reportStats, replacementReady: () => recycling?.replacementServes() });
+followSupervisor({
+  leave: (mode) => void leaveGracefully(mode),
+  reportStats,
+  replacementReady: () => recycling?.replacementServes(),
+});
 
 boot().catch(async (error: unknown) => {
   const message = bootFailure(error);
   bootLog.failed(message.message);
-  if (!leaving && process.env[BOOT_ERROR_PAGE_ENV] === '1' && isEphpmError(error) && error.code === 'EPHPM_WORKER_BOOT') {
+  if (
+    !leaving &&
+    process.env[BOOT_ERROR_PAGE_ENV] === '1' &&
+    isEphpmError(error) &&
+    error.code === 'EPHPM_WORKER_BOOT'
+  ) {
     // ephpm dev with no good code to fall back on: stay, and show the error instead of PHP.
     void php?.stop();
     errorPage = BootErrorPage.serve(config, message.message, connections);

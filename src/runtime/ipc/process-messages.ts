@@ -83,4 +83,3 @@ export type SupervisorMessage =
   | { type: 'shed-connections'; keepAtMost: number };
 
 export type DrainMode = 'handover' | 'shutdown';
-

@@ -17,6 +17,9 @@ export function taskSocketPaths(config: Pick<ServerConfig, 'stateFile' | 'taskWo
 export type WorkerRole = 'http' | 'task' | 'tick';
 
 /** What the embedded PHP of any worker process reads: its role and where the task workers listen. */
-export function taskEnv(config: Pick<ServerConfig, 'stateFile' | 'taskWorkers'>, role: WorkerRole): Record<string, string> {
+export function taskEnv(
+  config: Pick<ServerConfig, 'stateFile' | 'taskWorkers'>,
+  role: WorkerRole,
+): Record<string, string> {
   return { EPHPM_WORKER_ROLE: role, EPHPM_TASK_SOCKETS: taskSocketPaths(config).join('\n') };
 }

@@ -10,7 +10,8 @@ export type InstalledPackages = Map<string, string>;
 export function installedPackages(root: string): InstalledPackages | null {
   const file = join(root, 'vendor', 'composer', 'installed.json');
   if (!existsSync(file)) return null;
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { packages?: Array<{ name: string; version: string }> } | Array<{ name: string; version: string }>;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as
+    { packages?: Array<{ name: string; version: string }> } | Array<{ name: string; version: string }>;
   const list = Array.isArray(parsed) ? parsed : (parsed.packages ?? []); // Composer 1 wrote a bare list
   return new Map(list.map((pkg) => [pkg.name, pkg.version]));
 }
@@ -36,7 +37,10 @@ export function composerJson(root: string): AppComposerJson | null {
 
 /** The driver this copy of ephpm ships (composer-package/composer.json): its version and what it requires. */
 export function shippedDriver(): { version: string; require: Record<string, string> } {
-  const json = JSON.parse(readFileSync(join(packageRoot, 'composer-package', 'composer.json'), 'utf8')) as { version: string; require: Record<string, string> };
+  const json = JSON.parse(readFileSync(join(packageRoot, 'composer-package', 'composer.json'), 'utf8')) as {
+    version: string;
+    require: Record<string, string>;
+  };
   return { version: json.version, require: json.require };
 }
 
@@ -49,14 +53,23 @@ export function satisfiesConstraint(version: string, constraint: string): boolea
   if (!coerced) return false;
   const range = constraint
     .split(/\s*\|\|?\s*/)
-    .map((part) => part.replace(/\s*,\s*/g, ' ').replace(/@\w+/g, '').trim())
+    .map((part) =>
+      part
+        .replace(/\s*,\s*/g, ' ')
+        .replace(/@\w+/g, '')
+        .trim(),
+    )
     .join(' || ');
   return semver.validRange(range) !== null && semver.satisfies(coerced, range);
 }
 
 /** The major versions a constraint like "^11.0|^12.0" allows, newest first. */
 export function majorsOf(constraint: string): number[] {
-  const majors = constraint.split('|').map((part) => /(\d+)/.exec(part)?.[1]).filter((major) => major !== undefined).map(Number);
+  const majors = constraint
+    .split('|')
+    .map((part) => /(\d+)/.exec(part)?.[1])
+    .filter((major) => major !== undefined)
+    .map(Number);
   return [...new Set(majors)].sort((a, b) => b - a);
 }
 

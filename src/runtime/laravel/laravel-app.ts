@@ -29,7 +29,9 @@ export function composerRequireCommand(missing: string[]): string {
     missing.includes('ephpm/octane-driver')
       ? `composer config repositories.ephpm path ${join(packageRoot, 'composer-package')} && composer require ephpm/octane-driver:@dev`
       : null,
-  ].filter(Boolean).join(' && ');
+  ]
+    .filter(Boolean)
+    .join(' && ');
 }
 
 /**
@@ -53,5 +55,7 @@ export function laravelWorkerScript(root: string): string | null {
 /** Whether `workerScript` is the driver's worker script of the app at `root` (octane:start passes it by its real path). */
 export function isDriverWorker(root: string, workerScript: string): boolean {
   const driverWorker = join(root, DRIVER_WORKER);
-  return existsSync(driverWorker) && existsSync(workerScript) && realpathSync(driverWorker) === realpathSync(workerScript);
+  return (
+    existsSync(driverWorker) && existsSync(workerScript) && realpathSync(driverWorker) === realpathSync(workerScript)
+  );
 }

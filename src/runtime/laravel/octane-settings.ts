@@ -40,7 +40,16 @@ const VOLATILE_ENV = new Set(['_', 'OLDPWD', 'PWD', 'SHLVL', SETTINGS_ENV]);
  * files read it with env()). The answer of `php artisan ephpm:octane-settings` is cached until one of these changes
  * (a file's mtime or size, a variable's value).
  */
-const INPUTS = ['config', '.env', 'bootstrap/app.php', 'bootstrap/providers.php', 'bootstrap/cache', 'app/Providers', 'composer.lock', 'vendor/composer/installed.json'];
+const INPUTS = [
+  'config',
+  '.env',
+  'bootstrap/app.php',
+  'bootstrap/providers.php',
+  'bootstrap/cache',
+  'app/Providers',
+  'composer.lock',
+  'vendor/composer/installed.json',
+];
 
 /**
  * The app's Octane settings: from EPHPM_OCTANE_SETTINGS when octane:start set it, else asked of the app once
@@ -48,7 +57,8 @@ const INPUTS = ['config', '.env', 'bootstrap/app.php', 'bootstrap/providers.php'
  */
 export function readOctaneSettings(root: string, env: NodeJS.ProcessEnv = process.env): OctaneSettings {
   const given = env[SETTINGS_ENV];
-  if (given !== undefined && given !== '') return parseSettings(given, `${SETTINGS_ENV} (set by php artisan octane:start)`);
+  if (given !== undefined && given !== '')
+    return parseSettings(given, `${SETTINGS_ENV} (set by php artisan octane:start)`);
 
   const fingerprint = inputsFingerprint(root, env);
   const cacheFile = join(root, CACHE_FILE);
@@ -80,30 +90,45 @@ function parseSettings(text: string, origin: string): OctaneSettings {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new EphpmError('EPHPM_LARAVEL_SETTINGS', `${origin} is not JSON (${(error as Error).message}): ${text.slice(0, 200)}`);
+    throw new EphpmError(
+      'EPHPM_LARAVEL_SETTINGS',
+      `${origin} is not JSON (${(error as Error).message}): ${text.slice(0, 200)}`,
+    );
   }
   const settings = value as Partial<OctaneSettings> | null;
   if (typeof settings !== 'object' || settings === null || typeof settings.tick !== 'boolean') {
     throw new EphpmError('EPHPM_LARAVEL_SETTINGS', `${origin} is not the app's Octane settings: ${text.slice(0, 200)}`);
   }
-  return { tables: settings.tables ?? null, cache: settings.cache ?? null, tick: settings.tick, serveStaticFiles: settings.serveStaticFiles !== false, links: declaredLinks(settings.links) };
+  return {
+    tables: settings.tables ?? null,
+    cache: settings.cache ?? null,
+    tick: settings.tick,
+    serveStaticFiles: settings.serveStaticFiles !== false,
+    links: declaredLinks(settings.links),
+  };
 }
 
 function declaredLinks(value: unknown): DeclaredLink[] {
   if (!Array.isArray(value)) return [];
-  return value.filter((entry): entry is DeclaredLink => typeof entry?.link === 'string' && typeof entry?.target === 'string')
+  return value
+    .filter((entry): entry is DeclaredLink => typeof entry?.link === 'string' && typeof entry?.target === 'string')
     .map(({ link, target }) => ({ link, target }));
 }
 
 /** mtime and size of every input file (files under a directory input one by one) and the environment, hashed. */
 function inputsFingerprint(root: string, env: NodeJS.ProcessEnv): string {
   const hash = createHash('sha256');
-  for (const name of Object.keys(env).filter((key) => !VOLATILE_ENV.has(key)).sort()) hash.update(`${name}=${env[name]}\0`);
+  for (const name of Object.keys(env)
+    .filter((key) => !VOLATILE_ENV.has(key))
+    .sort())
+    hash.update(`${name}=${env[name]}\0`);
   for (const input of INPUTS) {
     const path = join(root, input);
     if (!existsSync(path)) continue;
     const files = statSync(path).isDirectory()
-      ? readdirSync(path, { recursive: true, encoding: 'utf8' }).map((file) => join(input, file)).sort()
+      ? readdirSync(path, { recursive: true, encoding: 'utf8' })
+          .map((file) => join(input, file))
+          .sort()
       : [input];
     for (const file of files) {
       const stat = statSync(join(root, file));

@@ -2,7 +2,9 @@
  * Upper bounds of the latency buckets, in seconds: from 0.25 ms (a hello-world request) to 30 s (the default
  * request timeout). Every duration histogram of ephpm uses these, so they can be summed across processes.
  */
-export const BUCKET_BOUNDS_SECONDS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export const BUCKET_BOUNDS_SECONDS = [
+  0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
 const BOUNDS_MS = BUCKET_BOUNDS_SECONDS.map((seconds) => seconds * 1000);
 
 /**

@@ -7,7 +7,8 @@ export function addCounts<T>(a: T, b: T | undefined): T {
   if (typeof a === 'number') return (a + (b as number)) as T;
   if (Array.isArray(a)) return a.map((value: number, i) => value + ((b as number[])[i] ?? 0)) as T;
   const sum: Record<string, Counts> = {};
-  for (const [key, value] of Object.entries(a as Record<string, Counts>)) sum[key] = addCounts(value, (b as Record<string, Counts>)[key]);
+  for (const [key, value] of Object.entries(a as Record<string, Counts>))
+    sum[key] = addCounts(value, (b as Record<string, Counts>)[key]);
   return sum as T;
 }
 

@@ -12,7 +12,12 @@ const EXAMPLE = 'listen = "127.0.0.1:9400"';
  * Where /metrics listens: `--metrics` / EPHPM_METRICS (given as `flag`), else `[metrics] listen`; null (off)
  * when neither is set. Never the app's own address: Prometheus would scrape the app.
  */
-export function metricsSetting(flag: string | undefined, section: unknown, file: string, app: { host: string; port: number }): MetricsListen | null {
+export function metricsSetting(
+  flag: string | undefined,
+  section: unknown,
+  file: string,
+  app: { host: string; port: number },
+): MetricsListen | null {
   let listen: MetricsListen | null;
   if (flag !== undefined) listen = parseListen(flag, 'EPHPM_METRICS (--metrics)');
   else listen = sectionSetting(section, file);
@@ -29,16 +34,27 @@ export function metricsSetting(flag: string | undefined, section: unknown, file:
 function sectionSetting(section: unknown, file: string): MetricsListen | null {
   if (section === undefined) return null;
   if (typeof section !== 'object' || section === null || Array.isArray(section)) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: metrics must be a section ([metrics]); got ${JSON.stringify(section)}.`, `For example:\n[metrics]\n${EXAMPLE}`);
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `${file}: metrics must be a section ([metrics]); got ${JSON.stringify(section)}.`,
+      `For example:\n[metrics]\n${EXAMPLE}`,
+    );
   }
   const unknown = Object.keys(section).filter((key) => !KEYS.includes(key));
   if (unknown.length > 0) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: unknown setting metrics.${unknown.join(', metrics.')}. Known settings: ${KEYS.join(', ')}.`);
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `${file}: unknown setting metrics.${unknown.join(', metrics.')}. Known settings: ${KEYS.join(', ')}.`,
+    );
   }
   const listen = (section as { listen?: unknown }).listen;
   if (listen === undefined) return null;
   if (typeof listen !== 'string') {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${file}: metrics.listen must be "host:port"; got ${JSON.stringify(listen)}.`, `For example: ${EXAMPLE}`);
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `${file}: metrics.listen must be "host:port"; got ${JSON.stringify(listen)}.`,
+      `For example: ${EXAMPLE}`,
+    );
   }
   return parseListen(listen, `${file}: metrics.listen`);
 }
@@ -51,8 +67,18 @@ export function parseListen(value: string, setting: string): MetricsListen {
   const host = rawHost.startsWith('[') && rawHost.endsWith(']') ? rawHost.slice(1, -1) : rawHost;
   const portText = text.slice(colon + 1);
   const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65535 || host === '' || /[\s[\]]/.test(host) || (host.includes(':') && !rawHost.startsWith('['))) {
-    throw new EphpmError('EPHPM_BAD_CONFIG', `${setting} must be "host:port" or a port; got ${JSON.stringify(value)}.`, `For example: ${EXAMPLE}`);
+  if (
+    !/^\d{1,5}$/.test(portText) ||
+    port > 65535 ||
+    host === '' ||
+    /[\s[\]]/.test(host) ||
+    (host.includes(':') && !rawHost.startsWith('['))
+  ) {
+    throw new EphpmError(
+      'EPHPM_BAD_CONFIG',
+      `${setting} must be "host:port" or a port; got ${JSON.stringify(value)}.`,
+      `For example: ${EXAMPLE}`,
+    );
   }
   return { host, port };
 }

@@ -18,26 +18,38 @@ export class MetricsServer {
     const server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0];
       if (path !== '/metrics') {
-        response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found: the metrics are at /metrics\n');
+        response
+          .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end('Not found: the metrics are at /metrics\n');
         return;
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed\n');
+        response
+          .writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' })
+          .end('Method not allowed\n');
         return;
       }
-      snapshot().then(prometheusText).then(
-        (text) => response.writeHead(200, { 'Content-Type': CONTENT_TYPE }).end(request.method === 'HEAD' ? undefined : text),
-        (error: Error) => response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics failed: ${error.message}\n`),
-      );
+      snapshot()
+        .then(prometheusText)
+        .then(
+          (text) =>
+            response.writeHead(200, { 'Content-Type': CONTENT_TYPE }).end(request.method === 'HEAD' ? undefined : text),
+          (error: Error) =>
+            response
+              .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+              .end(`metrics failed: ${error.message}\n`),
+        );
     });
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(new EphpmError(
-          'EPHPM_METRICS_LISTEN',
-          `The metrics listener cannot listen on ${formatListen(listen)}: ${error.code === 'EADDRINUSE' ? 'the address is in use' : error.message}.`,
-          'Give [metrics] listen (or --metrics) a free host:port.',
-        ));
+        reject(
+          new EphpmError(
+            'EPHPM_METRICS_LISTEN',
+            `The metrics listener cannot listen on ${formatListen(listen)}: ${error.code === 'EADDRINUSE' ? 'the address is in use' : error.message}.`,
+            'Give [metrics] listen (or --metrics) a free host:port.',
+          ),
+        );
       });
       server.listen(listen.port, listen.host, () => resolve());
     });

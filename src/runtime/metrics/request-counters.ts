@@ -17,7 +17,10 @@ export const FRONT_ANSWERS = [
   { code: 507, reason: 'body_not_stored' },
 ] as const;
 export type FrontReason = (typeof FRONT_ANSWERS)[number]['reason'];
-const FRONT_INDEX = Object.fromEntries(FRONT_ANSWERS.map((answer, i) => [answer.reason, i])) as Record<FrontReason, number>;
+const FRONT_INDEX = Object.fromEntries(FRONT_ANSWERS.map((answer, i) => [answer.reason, i])) as Record<
+  FrontReason,
+  number
+>;
 
 /** What one request worker counted since it started (cumulative), as it crosses the IPC channel. */
 export interface RequestCounters {
@@ -42,14 +45,22 @@ export function emptyRequestCounters(): RequestCounters {
 
 function methodClass(method: string): number {
   switch (method) {
-    case 'GET': return 0;
-    case 'HEAD': return 1;
-    case 'POST': return 2;
-    case 'PUT': return 3;
-    case 'PATCH': return 4;
-    case 'DELETE': return 5;
-    case 'OPTIONS': return 6;
-    default: return 7;
+    case 'GET':
+      return 0;
+    case 'HEAD':
+      return 1;
+    case 'POST':
+      return 2;
+    case 'PUT':
+      return 3;
+    case 'PATCH':
+      return 4;
+    case 'DELETE':
+      return 5;
+    case 'OPTIONS':
+      return 6;
+    default:
+      return 7;
   }
 }
 

@@ -41,7 +41,12 @@ export class ServerMetrics {
     this.server = null;
   }
 
-  snapshot(status: ServerStatus, liveHttp: Array<RequestCounters | undefined>, tasks: TaskCounters, tableSegment: string | null): MetricsSnapshot {
+  snapshot(
+    status: ServerStatus,
+    liveHttp: Array<RequestCounters | undefined>,
+    tasks: TaskCounters,
+    tableSegment: string | null,
+  ): MetricsSnapshot {
     return {
       takenAt: Date.now(),
       status,

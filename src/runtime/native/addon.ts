@@ -47,6 +47,10 @@ function requireAddon(path: string): object {
         `Install it: ${installLibphpHint(minor)}`,
       );
     }
-    throw new EphpmError('EPHPM_ADDON_BROKEN', `The ephpm native addon at ${path} failed to load: ${message}`, 'Rebuild it: npx ephpm runtime:build');
+    throw new EphpmError(
+      'EPHPM_ADDON_BROKEN',
+      `The ephpm native addon at ${path} failed to load: ${message}`,
+      'Rebuild it: npx ephpm runtime:build',
+    );
   }
 }

@@ -27,11 +27,14 @@ export function phpConfigCandidates(env: Env = process.env): string[] {
       continue;
     }
     for (const name of names) {
-      if (/^php-config(\d+\.\d+)?$/.test(name) && !found.has(name) && canAccess(join(dir, name), constants.X_OK)) found.set(name, join(dir, name));
+      if (/^php-config(\d+\.\d+)?$/.test(name) && !found.has(name) && canAccess(join(dir, name), constants.X_OK))
+        found.set(name, join(dir, name));
     }
   }
   const version = (name: string) => name.slice('php-config'.length);
-  const versioned = [...found.keys()].filter((name) => name !== 'php-config').sort((a, b) => compareVersions(version(b), version(a)));
+  const versioned = [...found.keys()]
+    .filter((name) => name !== 'php-config')
+    .sort((a, b) => compareVersions(version(b), version(a)));
   return [...(found.has('php-config') ? ['php-config'] : []), ...versioned].map((name) => found.get(name)!);
 }
 
@@ -45,7 +48,13 @@ export function phpMinorForHints(env: Env = process.env): string {
     const minor = /^(\d+\.\d+)/.exec(version)?.[1];
     if (minor && compareVersions(minor, '8.2') >= 0) return minor;
   }
-  const cli = safely(() => execFileSync('php', ['-r', 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: env as NodeJS.ProcessEnv }).trim());
+  const cli = safely(() =>
+    execFileSync('php', ['-r', 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: env as NodeJS.ProcessEnv,
+    }).trim(),
+  );
   return /^\d+\.\d+$/.test(cli) && compareVersions(cli, '8.2') >= 0 ? cli : '8.2';
 }
 

@@ -22,26 +22,50 @@ export enum EventKind {
  * `file` (Response that is last, Written): a descriptor of an unnamed temp file holding the rest of
  * the body, sent after `data`; the receiver closes it. -1 = none.
  */
-export type EventCallback = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload, file: number) => void;
+export type EventCallback = (
+  kind: EventKind,
+  id: number,
+  status: number,
+  last: boolean,
+  headers: string,
+  data: Payload,
+  file: number,
+) => void;
 
 export type Payload = string | Buffer;
 
 /** A worker's embedded PHP: start it, hand it requests (native/node/php_napi.cc). */
 export interface PhpFunctions {
-  start(options: {
-    script: string; ini: string; stackSize: number; documentRoot: string; statusTexts: Record<string, string>;
-    /** A complete response's body beyond this many bytes waits for the client in a temp file under `tempDir`. */
-    responseMemoryBytes?: number; tempDir?: string;
-    /** Where queued requests are kept until PHP starts them, for the supervisor if the worker dies (request_journal.h). */
-    journalPath?: string;
-  }, onEvent: EventCallback): void;
+  start(
+    options: {
+      script: string;
+      ini: string;
+      stackSize: number;
+      documentRoot: string;
+      statusTexts: Record<string, string>;
+      /** A complete response's body beyond this many bytes waits for the client in a temp file under `tempDir`. */
+      responseMemoryBytes?: number;
+      tempDir?: string;
+      /** Where queued requests are kept until PHP starts them, for the supervisor if the worker dies (request_journal.h). */
+      journalPath?: string;
+    },
+    onEvent: EventCallback,
+  ): void;
   /** `head`: "method\nuri\nprotocol\nscheme\nremoteAddr\nserverAddr\nName\nvalue..." */
   dispatch(
-    id: number, head: string, remotePort: number, serverPort: number,
-    body: Buffer | null, bodyFile: string | null, bodySize: number, requestTime: number,
-    directSocket: number, keepAliveSeconds: number,
+    id: number,
+    head: string,
+    remotePort: number,
+    serverPort: number,
+    body: Buffer | null,
+    bodyFile: string | null,
+    bodySize: number,
+    requestTime: number,
+    directSocket: number,
+    keepAliveSeconds: number,
     /** 0 none, 1 urlencoded, 2 multipart; `form`: [isFile, name, value, type, path, size, error] per part. */
-    postForm: number, form: Array<string | number> | null,
+    postForm: number,
+    form: Array<string | number> | null,
     /** The supervisor's id of the request's connection, 0: none (not recorded in the journal). */
     connection: number,
   ): void;

@@ -54,11 +54,22 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   }
 
   start(options: EmbeddedPhpOptions): void {
-    const ini = Object.entries(options.ini).map(([key, value]) => `${key}=${value}\n`).join('');
-    this.addon.start({
-      script: options.script, ini, stackSize: options.stackBytes, documentRoot: options.documentRoot ?? '',
-      statusTexts: STATUS_CODES as Record<string, string>, responseMemoryBytes: options.responseMemoryBytes, tempDir: tmpdir(), journalPath: options.journalPath,
-    }, this.onEvent);
+    const ini = Object.entries(options.ini)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join('');
+    this.addon.start(
+      {
+        script: options.script,
+        ini,
+        stackSize: options.stackBytes,
+        documentRoot: options.documentRoot ?? '',
+        statusTexts: STATUS_CODES as Record<string, string>,
+        responseMemoryBytes: options.responseMemoryBytes,
+        tempDir: tmpdir(),
+        journalPath: options.journalPath,
+      },
+      this.onEvent,
+    );
   }
 
   /** Resolves when the script first asks for a request; rejects if it dies before. */
@@ -70,7 +81,9 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
       };
       const onError = (message: string) => {
         this.off('ready', onReady);
-        reject(new EphpmError('EPHPM_WORKER_BOOT', `The worker script failed before taking its first request:\n${message}`));
+        reject(
+          new EphpmError('EPHPM_WORKER_BOOT', `The worker script failed before taking its first request:\n${message}`),
+        );
       };
       this.once('ready', onReady);
       this.once('script-error', onError);
@@ -95,7 +108,21 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   dispatch(id: number, request: DispatchedRequest, sink: Sink): void {
     this.sinks.add(id, sink);
     const head = `${request.method}\n${request.uri}\n${request.protocol}\n${request.scheme}\n${request.remoteAddress}\n${request.serverAddress}\n${request.rawHeaders}`;
-    this.addon.dispatch(id, head, request.remotePort, request.serverPort, request.body, request.bodyFile, request.bodySize, request.time, request.directSocket, request.keepAliveSeconds, request.postForm ?? 0, request.form ?? null, request.connection ?? 0);
+    this.addon.dispatch(
+      id,
+      head,
+      request.remotePort,
+      request.serverPort,
+      request.body,
+      request.bodyFile,
+      request.bodySize,
+      request.time,
+      request.directSocket,
+      request.keepAliveSeconds,
+      request.postForm ?? 0,
+      request.form ?? null,
+      request.connection ?? 0,
+    );
     if (!this.wakeScheduled) {
       this.wakeScheduled = true;
       setImmediate(this.wake);
@@ -159,13 +186,29 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     return done;
   }
 
-  private readonly onEvent = (kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload, file: number) => {
+  private readonly onEvent = (
+    kind: EventKind,
+    id: number,
+    status: number,
+    last: boolean,
+    headers: string,
+    data: Payload,
+    file: number,
+  ) => {
     const waiting = this.sinks.size;
     this.route(kind, id, status, last, headers, data, file);
     if (this.sinks.size < waiting) this.onSettled?.();
   };
 
-  private route(kind: EventKind, id: number, status: number, last: boolean, headers: string, data: Payload, file: number): void {
+  private route(
+    kind: EventKind,
+    id: number,
+    status: number,
+    last: boolean,
+    headers: string,
+    data: Payload,
+    file: number,
+  ): void {
     switch (kind) {
       case EventKind.Response: {
         const sink = last ? this.sinks.take(id) : this.sinks.get(id);

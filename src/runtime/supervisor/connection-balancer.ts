@@ -13,7 +13,9 @@ interface Handed {
 }
 
 /** What a dead worker's connections are, read from the kernel (native/node/connection_state_napi.cc). */
-export type ConnectionStateReader = (fd: number) => [parked: boolean, unread: number, owesAnswer: boolean, startsRequest: boolean] | null;
+export type ConnectionStateReader = (
+  fd: number,
+) => [parked: boolean, unread: number, owesAnswer: boolean, startsRequest: boolean] | null;
 
 interface Load {
   open: number;
@@ -40,7 +42,10 @@ export class ConnectionBalancer {
   private nextId = 0;
   private stopped = false;
 
-  private constructor(private readonly server: Server, private readonly readState: ConnectionStateReader) {
+  private constructor(
+    private readonly server: Server,
+    private readonly readState: ConnectionStateReader,
+  ) {
     server.on('connection', (socket) => this.handOut(socket));
   }
 
@@ -62,7 +67,8 @@ export class ConnectionBalancer {
   accept(slot: WorkerSlot): void {
     if (this.open.has(slot)) return;
     this.open.set(slot, { open: 0, lastGiven: 0 });
-    for (const { socket, waitingSince, replay } of this.waiting.splice(0)) this.handOut(socket, waitingSince, null, replay);
+    for (const { socket, waitingSince, replay } of this.waiting.splice(0))
+      this.handOut(socket, waitingSince, null, replay);
   }
 
   /**
@@ -109,7 +115,9 @@ export class ConnectionBalancer {
         this.handOut(handed.socket, 0, null, queued.toString('latin1'));
         continue;
       }
-      const state = handed.confirmed ? this.readState(socketDescriptor(handed.socket)) : [true, 0, false, false] as const;
+      const state = handed.confirmed
+        ? this.readState(socketDescriptor(handed.socket))
+        : ([true, 0, false, false] as const);
       if (state?.[0]) this.handOut(handed.socket);
       else if (state?.[2]) answerBadGateway(handed.socket);
       // Read between requests (the gate not engaged) with the next one still unread: nothing of it was read.
@@ -180,7 +188,12 @@ export class ConnectionBalancer {
     const load = this.open.get(slot)!;
     load.open++;
     load.lastGiven = id;
-    const message: SupervisorMessage = { type: 'connection', id, ...(waitingSince > 0 ? { waitingSince } : {}), ...(replay ? { replay } : {}) };
+    const message: SupervisorMessage = {
+      type: 'connection',
+      id,
+      ...(waitingSince > 0 ? { waitingSince } : {}),
+      ...(replay ? { replay } : {}),
+    };
     slot.child.send(message, socket, { keepOpen: true }, (error) => {
       // Its channel closed: the worker is exiting, and gone() gives the connection to another.
       if (error) this.stopSending(slot);
@@ -192,7 +205,11 @@ export class ConnectionBalancer {
     let bestLoad: Load | null = null;
     for (const [slot, load] of this.open) {
       if (slot === avoid) continue;
-      if (!bestLoad || load.open < bestLoad.open || (load.open === bestLoad.open && load.lastGiven < bestLoad.lastGiven)) {
+      if (
+        !bestLoad ||
+        load.open < bestLoad.open ||
+        (load.open === bestLoad.open && load.lastGiven < bestLoad.lastGiven)
+      ) {
         best = slot;
         bestLoad = load;
       }
@@ -220,7 +237,9 @@ const BAD_GATEWAY_BODY = '502 Bad Gateway: the worker running this request died;
 function answerBadGateway(socket: Socket): void {
   socket.once('end', () => socket.destroy());
   socket.on('error', () => socket.destroy());
-  socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${BAD_GATEWAY_BODY.length}\r\nConnection: close\r\n\r\n${BAD_GATEWAY_BODY}`);
+  socket.end(
+    `HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${BAD_GATEWAY_BODY.length}\r\nConnection: close\r\n\r\n${BAD_GATEWAY_BODY}`,
+  );
   // Whatever the client still sends is read and dropped, so the close does not reset the answer away.
   socket.resume();
   setTimeout(() => socket.destroy(), 5000).unref();
@@ -236,7 +255,15 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
     return new EphpmError('EPHPM_PORT_IN_USE', `${host}:${port} is in use by another program.`, portInUseHint(port));
   }
   if (error.code === 'EACCES') {
-    return new EphpmError('EPHPM_PORT_DENIED', `Listening on ${host}:${port} is not allowed for this user.`, 'Ports below 1024 need root or CAP_NET_BIND_SERVICE: pick a port above 1023.');
+    return new EphpmError(
+      'EPHPM_PORT_DENIED',
+      `Listening on ${host}:${port} is not allowed for this user.`,
+      'Ports below 1024 need root or CAP_NET_BIND_SERVICE: pick a port above 1023.',
+    );
   }
-  return new EphpmError('EPHPM_LISTEN_FAILED', `Cannot listen on ${host}:${port}: ${error.message}.`, 'Check the host address: it must belong to this machine.');
+  return new EphpmError(
+    'EPHPM_LISTEN_FAILED',
+    `Cannot listen on ${host}:${port}: ${error.message}.`,
+    'Check the host address: it must belong to this machine.',
+  );
 }

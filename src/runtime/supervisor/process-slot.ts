@@ -99,10 +99,13 @@ export class ProcessSlot<Stats> {
     return new Promise((resolve, reject) => {
       const onMessage = (message: ChildMessage<Stats>) => {
         if (message.type === 'ready') settle(null);
-        if (message.type === 'boot-failed') settle(new EphpmError('EPHPM_WORKER_BOOT', explain(message.message), message.hint ?? defaultHint));
+        if (message.type === 'boot-failed')
+          settle(new EphpmError('EPHPM_WORKER_BOOT', explain(message.message), message.hint ?? defaultHint));
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-        settle(new EphpmError('EPHPM_WORKER_BOOT', `${name} process exited while starting (${exitReason(code, signal)}).`));
+        settle(
+          new EphpmError('EPHPM_WORKER_BOOT', `${name} process exited while starting (${exitReason(code, signal)}).`),
+        );
       const settle = (error: EphpmError | null) => {
         this.child.off('message', onMessage);
         this.child.off('exit', onExit);
@@ -150,7 +153,11 @@ export class ProcessSlot<Stats> {
 }
 
 /** Drains every slot and waits for them to exit; what is still running after `killAfterMs` is SIGKILLed. */
-export async function drainAll(slots: Iterable<ProcessSlot<unknown>>, mode: DrainMode, killAfterMs: number): Promise<void> {
+export async function drainAll(
+  slots: Iterable<ProcessSlot<unknown>>,
+  mode: DrainMode,
+  killAfterMs: number,
+): Promise<void> {
   const list = [...slots];
   for (const slot of list) slot.drain(mode);
   const timer = setTimeout(() => {

@@ -77,6 +77,7 @@ export function sweepJournals(): void {
   }
   for (const name of names) {
     const pid = Number(name.slice(PREFIX.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processExists(pid)) rmSync(`${DIRECTORY}/${name}`, { force: true });
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processExists(pid))
+      rmSync(`${DIRECTORY}/${name}`, { force: true });
   }
 }

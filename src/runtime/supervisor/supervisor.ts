@@ -81,7 +81,9 @@ export class Supervisor {
     await refuseLiveSocket(controlSocketPath(this.config.stateFile));
     sweepJournals();
     const connections = nativeConnectionState();
-    this.balancer = await ConnectionBalancer.listen(this.config.host, this.config.port, (fd) => connections.connectionState(fd));
+    this.balancer = await ConnectionBalancer.listen(this.config.host, this.config.port, (fd) =>
+      connections.connectionState(fd),
+    );
     this.config.port = this.balancer.port; // port 0: the free one it got
     this.tables = createTables(this.config, this.logger);
     if (this.tables) this.config.tablesSegment = this.tables.segment;
@@ -95,7 +97,9 @@ export class Supervisor {
     }
     await this.metrics.listen(() => this.snapshot());
     const showBootErrors = this.config.devReportsBootErrors;
-    const slots = Array.from({ length: this.config.workers }, (_, i) => this.fork(i + 1, 0, null, showBootErrors, showBootErrors));
+    const slots = Array.from({ length: this.config.workers }, (_, i) =>
+      this.fork(i + 1, 0, null, showBootErrors, showBootErrors),
+    );
     try {
       if (showBootErrors) this.startupBootError = await this.bootOrShowError(slots);
       else await Promise.all([...slots.map((slot) => slot.whenReady('A worker')), this.tasks.start()]);
@@ -115,7 +119,10 @@ export class Supervisor {
     process.on('SIGINT', () => void this.stop());
     process.on('SIGTERM', () => void this.stop());
     const url = this.url();
-    this.logger.info(`serving ${url} with ${this.config.workers} PHP worker process${this.config.workers === 1 ? '' : 'es'} (supervisor pid ${process.pid})`, { url, workers: this.config.workers });
+    this.logger.info(
+      `serving ${url} with ${this.config.workers} PHP worker process${this.config.workers === 1 ? '' : 'es'} (supervisor pid ${process.pid})`,
+      { url, workers: this.config.workers },
+    );
   }
 
   /** Drain every worker, then resolve `finished` with 0. */
@@ -151,7 +158,13 @@ export class Supervisor {
         if (this.stopping || slot.leaving || slot.successor || !this.slots.has(slot)) continue;
         // A worker showing a boot error is replaced anyway: by the new code, or by the new code's error.
         const showBootError = slot.bootError !== null;
-        const replacement = this.fork(slot.index, slot.restarts + 1, slot, options.giveUpOnBootFailure || showBootError, showBootError);
+        const replacement = this.fork(
+          slot.index,
+          slot.restarts + 1,
+          slot,
+          options.giveUpOnBootFailure || showBootError,
+          showBootError,
+        );
         replacement.startedBecause = 'reload';
         slot.successor = replacement;
         this.metrics.restarts.count('http', 'reload');
@@ -218,10 +231,18 @@ export class Supervisor {
   /** `ephpm table:dump --cluster`: the cluster's copy of a table, as text (keys and values as UTF-8). */
   async clusterRows(table: string): Promise<Array<{ key: string; values: string[] }>> {
     if (!this.cluster) {
-      throw new EphpmError('EPHPM_NO_CLUSTER', 'This server runs without cluster mode: its tables have no copy in Redis.', 'Add [cluster] redis = "redis://host:6379" to ephpm.toml (or set EPHPM_CLUSTER_REDIS) and restart it.');
+      throw new EphpmError(
+        'EPHPM_NO_CLUSTER',
+        'This server runs without cluster mode: its tables have no copy in Redis.',
+        'Add [cluster] redis = "redis://host:6379" to ephpm.toml (or set EPHPM_CLUSTER_REDIS) and restart it.',
+      );
     }
     const rows = await this.cluster.clusterRows(table).catch((error: Error) => {
-      throw new EphpmError('EPHPM_CLUSTER_UNAVAILABLE', `The cluster's copy of table "${table}" cannot be read: ${error.message}.`, 'See the link to Redis with: ephpm status');
+      throw new EphpmError(
+        'EPHPM_CLUSTER_UNAVAILABLE',
+        `The cluster's copy of table "${table}" cannot be read: ${error.message}.`,
+        'See the link to Redis with: ephpm status',
+      );
     });
     return rows.map((row) => ({ key: row.key.toString(), values: row.values.map((value) => value.toString()) }));
   }
@@ -237,12 +258,22 @@ export class Supervisor {
     return `${this.config.tls ? 'https' : 'http'}://${this.config.host}:${this.config.port}`;
   }
 
-  private fork(index: number, restarts: number, replaces: WorkerSlot | null, giveUpOnBootFailure = false, showBootError = false): WorkerSlot {
+  private fork(
+    index: number,
+    restarts: number,
+    replaces: WorkerSlot | null,
+    giveUpOnBootFailure = false,
+    showBootError = false,
+  ): WorkerSlot {
     const tempDir = this.newWorkerTempDir();
     const journal = newJournalPath();
     const env = {
-      ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(this.config), ...taskEnv(this.config, 'http'), [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '',
-      [WORKER_TEMP_DIR_ENV]: tempDir ?? '', [REQUEST_JOURNAL_ENV]: journal,
+      ...process.env,
+      [WORKER_CONFIG_ENV]: JSON.stringify(this.config),
+      ...taskEnv(this.config, 'http'),
+      [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '',
+      [WORKER_TEMP_DIR_ENV]: tempDir ?? '',
+      [REQUEST_JOURNAL_ENV]: journal,
     };
     const slot = new WorkerSlot(cluster.fork(env).process, index, restarts);
     slot.tempDir = tempDir;
@@ -253,7 +284,10 @@ export class Supervisor {
     slot.child.on('message', (message: WorkerMessage) => this.onMessage(slot, message));
     slot.child.on('exit', (code, signal) => this.onExit(slot, code, signal));
     slot.killIfDrainingAfter(this.config.drainTimeoutMs, () =>
-      this.logger.warn(`worker ${slot.pid} was still draining after ${this.config.drainTimeoutMs / 1000}s (drain_timeout): killed`));
+      this.logger.warn(
+        `worker ${slot.pid} was still draining after ${this.config.drainTimeoutMs / 1000}s (drain_timeout): killed`,
+      ),
+    );
     return slot;
   }
 
@@ -262,7 +296,9 @@ export class Supervisor {
     try {
       return makeTempDir();
     } catch (error) {
-      this.logger.warn(`could not make a temp dir for a new worker (${(error as Error).message}); it makes one when it spools a body, which a crash leaves behind`);
+      this.logger.warn(
+        `could not make a temp dir for a new worker (${(error as Error).message}); it makes one when it spools a body, which a crash leaves behind`,
+      );
       return null;
     }
   }
@@ -273,7 +309,9 @@ export class Supervisor {
     try {
       rmSync(slot.tempDir, { recursive: true, force: true });
     } catch (error) {
-      this.logger.warn(`could not remove the temp dir ${slot.tempDir} of worker ${slot.pid}: ${(error as Error).message}`);
+      this.logger.warn(
+        `could not remove the temp dir ${slot.tempDir} of worker ${slot.pid}: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -321,7 +359,10 @@ export class Supervisor {
           this.balancer?.stopSending(slot); // what it gives back goes to the others (or waits for its replacement)
         }
         if (slot.successor) return; // already being replaced (a reload)
-        this.logger.info(`worker ${slot.pid} is being replaced: ${this.recycleText(message.reason, message.rssBytes)}`, { reason: message.reason });
+        this.logger.info(
+          `worker ${slot.pid} is being replaced: ${this.recycleText(message.reason, message.rssBytes)}`,
+          { reason: message.reason },
+        );
         if (message.reason !== 'timeout') slot.retiring = true;
         this.metrics.restarts.count('http', message.reason);
         const replacement = this.fork(slot.index, slot.restarts + 1, slot);
@@ -401,7 +442,8 @@ export class Supervisor {
 
   private recycleText(reason: RecycleReason, rssBytes = 0): string {
     if (reason === 'max-requests') return `it is about to serve its ${this.config.maxRequests} requests (max_requests)`;
-    if (reason === 'memory') return `its RSS, ${formatBytes(rssBytes)}, passed max_memory (${formatBytes(this.config.maxMemoryBytes)})`;
+    if (reason === 'memory')
+      return `its RSS, ${formatBytes(rssBytes)}, passed max_memory (${formatBytes(this.config.maxMemoryBytes)})`;
     return 'PHP stuck past the request timeout';
   }
 
@@ -416,7 +458,9 @@ export class Supervisor {
       root: this.config.root,
       workerScript: this.config.workerScript,
       controlSocket: controlSocketPath(this.config.stateFile),
-      workers: [...this.slots].filter((s) => s.ready && !s.leaving).map((s) => ({ pid: s.pid, startedAt: s.startedAt.toISOString() })),
+      workers: [...this.slots]
+        .filter((s) => s.ready && !s.leaving)
+        .map((s) => ({ pid: s.pid, startedAt: s.startedAt.toISOString() })),
       taskWorkers: this.tasks.runningProcesses(),
       ...(this.tables ? { tables: this.tables.segment } : {}),
     });

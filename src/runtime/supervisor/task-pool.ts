@@ -14,7 +14,8 @@ import { TASK_SOCKET_ENV, WORKER_CONFIG_ENV } from '../ipc/worker-env.js';
 import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
 import type { ServerState } from '../control/state-file.js';
 
-const ROLE_HINT = 'With --task-workers or --tick the worker script runs in those processes too: branch on \\Ephpm\\Octane\\worker_role() (README: "Tasks and ticks").';
+const ROLE_HINT =
+  'With --task-workers or --tick the worker script runs in those processes too: branch on \\Ephpm\\Octane\\worker_role() (README: "Tasks and ticks").';
 
 class TaskSlot extends ProcessSlot<TaskWorkerStats> {
   constructor(
@@ -25,11 +26,16 @@ class TaskSlot extends ProcessSlot<TaskWorkerStats> {
   }
 
   whenBooted(): Promise<void> {
-    return this.whenReady(`A ${this.role} worker`, (error) => `A ${this.role} worker failed to start: ${error}`, ROLE_HINT);
+    return this.whenReady(
+      `A ${this.role} worker`,
+      (error) => `A ${this.role} worker failed to start: ${error}`,
+      ROLE_HINT,
+    );
   }
 }
 
-const byRoleAndIndex = (a: TaskSlot, b: TaskSlot) => (a.role === b.role ? a.index - b.index : a.role === 'task' ? -1 : 1);
+const byRoleAndIndex = (a: TaskSlot, b: TaskSlot) =>
+  a.role === b.role ? a.index - b.index : a.role === 'task' ? -1 : 1;
 
 /**
  * The task workers and the tick worker: processes that run the same worker
@@ -65,10 +71,16 @@ export class TaskPool {
     await Promise.all(slots.map((slot) => slot.whenBooted()));
     this.running = true;
     const started = [
-      this.config.taskWorkers > 0 ? `${this.config.taskWorkers} task worker${this.config.taskWorkers === 1 ? '' : 's'}` : '',
+      this.config.taskWorkers > 0
+        ? `${this.config.taskWorkers} task worker${this.config.taskWorkers === 1 ? '' : 's'}`
+        : '',
       this.config.tick ? 'the tick worker' : '',
     ].filter(Boolean);
-    if (started.length > 0) this.logger.info(`started ${started.join(' and ')}`, { taskWorkers: this.config.taskWorkers, tick: this.config.tick });
+    if (started.length > 0)
+      this.logger.info(`started ${started.join(' and ')}`, {
+        taskWorkers: this.config.taskWorkers,
+        tick: this.config.tick,
+      });
   }
 
   /** Each one finishes the tasks it holds, then exits; SIGKILL after the shutdown timeout. */
@@ -85,7 +97,10 @@ export class TaskPool {
       const replacement = this.fork(slot.role, slot.index, slot.restarts + 1);
       this.restarts?.count(slot.role, 'reload');
       await replacement.whenBooted().catch((error: Error) => {
-        throw new EphpmError('EPHPM_RELOAD_FAILED', `reload stopped: a new ${slot.role} worker failed to start, the old ones keep running.\n${error.message}`);
+        throw new EphpmError(
+          'EPHPM_RELOAD_FAILED',
+          `reload stopped: a new ${slot.role} worker failed to start, the old ones keep running.\n${error.message}`,
+        );
       });
       this.drain(slot);
     }
@@ -141,7 +156,9 @@ export class TaskPool {
     this.ledger.retire(slot.lastStats?.counters);
     this.onChange();
     if (this.stopping || slot.draining || !this.running) return;
-    this.logger.warn(`${slot.role} worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`);
+    this.logger.warn(
+      `${slot.role} worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`,
+    );
     this.restarts?.count(slot.role, 'crash');
     setTimeout(() => {
       if (!this.stopping) this.fork(slot.role, slot.index, slot.restarts + 1);

@@ -22,12 +22,19 @@ export function parseCacheSettings(value: unknown, origin: string): TableDefinit
   }
   const settings = value as Record<string, unknown>;
   const unknown = Object.keys(settings).filter((key) => !KEYS.includes(key));
-  if (unknown.length > 0) throw bad(origin, `has the unknown setting ${unknown.join(', ')}; the settings are rows and bytes`);
+  if (unknown.length > 0)
+    throw bad(origin, `has the unknown setting ${unknown.join(', ')}; the settings are rows and bytes`);
   return {
     name: CACHE_TABLE,
     rows: count(settings.rows, `${origin} rows`, MAX_ROWS, 'values the cache holds at most') ?? DEFAULT_CACHE_ROWS,
     columns: [
-      { name: 'value', type: 'string', size: count(settings.bytes, `${origin} bytes`, MAX_STRING_SIZE, 'bytes one serialized value may have') ?? DEFAULT_CACHE_BYTES },
+      {
+        name: 'value',
+        type: 'string',
+        size:
+          count(settings.bytes, `${origin} bytes`, MAX_STRING_SIZE, 'bytes one serialized value may have') ??
+          DEFAULT_CACHE_BYTES,
+      },
       { name: 'number', type: 'int', size: 8 },
       { name: 'expiration', type: 'int', size: 8 },
     ],
@@ -59,5 +66,9 @@ function count(value: unknown, key: string, max: number, meaning: string): numbe
 }
 
 function bad(where: string, problem: string): EphpmError {
-  return new EphpmError('EPHPM_BAD_CACHE', `${where} ${problem}.`, `The cache table is set up like Octane's octane.cache: ${EXAMPLE}`);
+  return new EphpmError(
+    'EPHPM_BAD_CACHE',
+    `${where} ${problem}.`,
+    `The cache table is set up like Octane's octane.cache: ${EXAMPLE}`,
+  );
 }

@@ -36,7 +36,9 @@ export function formatPhpValue(value: PhpValue, nested = false): string {
   if (typeof value === 'string') return nested ? JSON.stringify(value) : value;
   if (Array.isArray(value)) {
     const isList = value.every(([key], i) => key === i);
-    const items = value.map(([key, item]) => (isList ? '' : `${JSON.stringify(String(key))}:`) + formatPhpValue(item, true));
+    const items = value.map(
+      ([key, item]) => (isList ? '' : `${JSON.stringify(String(key))}:`) + formatPhpValue(item, true),
+    );
     return isList ? `[${items.join(',')}]` : `{${items.join(',')}}`;
   }
   return 'float' in value ? value.float : value.enumCase;
@@ -69,7 +71,9 @@ class Reader {
         const digits = this.until(';');
         if (!/^[+-]?\d+$/.test(digits)) throw new NotSerialized();
         const number = BigInt(digits);
-        return number >= BigInt(Number.MIN_SAFE_INTEGER) && number <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(number) : number;
+        return number >= BigInt(Number.MIN_SAFE_INTEGER) && number <= BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(number)
+          : number;
       }
       case 'd': {
         const float = this.until(';');

@@ -41,7 +41,11 @@ export function parseTableDefinitions(value: unknown, origin: string): TableDefi
   for (const [key, columns] of Object.entries(value)) {
     const table = parseTable(key, columns, origin);
     const twin = tables.find((other) => other.name === table.name);
-    if (twin) throw bad(origin, `table "${table.name}" is defined twice ("${key}" and another entry); each name may appear once`);
+    if (twin)
+      throw bad(
+        origin,
+        `table "${table.name}" is defined twice ("${key}" and another entry); each name may appear once`,
+      );
     tables.push(table);
   }
   return tables;
@@ -65,35 +69,55 @@ function parseTable(key: string, columns: unknown, origin: string): TableDefinit
   if (!TABLE_NAME.test(name) || byteLength(name) > MAX_NAME_BYTES) {
     throw bad(where, `needs a name of 1 to ${MAX_NAME_BYTES} letters, digits, "_", "-" or "."`);
   }
-  if (name === CACHE_TABLE) throw bad(where, `takes the name of the cache table, which is reserved (the cache table is made from the [cache] settings); rename it`);
+  if (name === CACHE_TABLE)
+    throw bad(
+      where,
+      `takes the name of the cache table, which is reserved (the cache table is made from the [cache] settings); rename it`,
+    );
   let rows = DEFAULT_ROWS;
   if (rowsText !== undefined) {
-    if (!/^\d+$/.test(rowsText)) throw bad(where, `must give its rows as a whole number after ":" ("${name}:1000"); got "${rowsText}"`);
+    if (!/^\d+$/.test(rowsText))
+      throw bad(where, `must give its rows as a whole number after ":" ("${name}:1000"); got "${rowsText}"`);
     rows = Number(rowsText);
     if (rows === 0) throw bad(where, `has zero rows; give it at least one ("${name}:1000")`);
     if (rows > MAX_ROWS) throw bad(where, `has ${rows} rows; at most ${MAX_ROWS} are allowed`);
   }
   if (typeof columns !== 'object' || columns === null || Array.isArray(columns)) {
-    throw bad(where, `must map column names to types, like { name = "string:64", votes = "int" }; got ${JSON.stringify(columns)}`);
+    throw bad(
+      where,
+      `must map column names to types, like { name = "string:64", votes = "int" }; got ${JSON.stringify(columns)}`,
+    );
   }
   const entries = Object.entries(columns);
   if (entries.length === 0) throw bad(where, 'has no columns; give it at least one, like { votes = "int" }');
-  if (entries.length > MAX_COLUMNS) throw bad(where, `has ${entries.length} columns; at most ${MAX_COLUMNS} are allowed`);
-  return { name, rows, columns: entries.map(([column, type]) => parseColumn(column, type, `${where}, column "${column}"`)) };
+  if (entries.length > MAX_COLUMNS)
+    throw bad(where, `has ${entries.length} columns; at most ${MAX_COLUMNS} are allowed`);
+  return {
+    name,
+    rows,
+    columns: entries.map(([column, type]) => parseColumn(column, type, `${where}, column "${column}"`)),
+  };
 }
 
 function parseColumn(name: string, definition: unknown, where: string): ColumnDefinition {
-  if (name === '' || byteLength(name) > MAX_NAME_BYTES) throw bad(where, `needs a name of 1 to ${MAX_NAME_BYTES} bytes`);
+  if (name === '' || byteLength(name) > MAX_NAME_BYTES)
+    throw bad(where, `needs a name of 1 to ${MAX_NAME_BYTES} bytes`);
   if (typeof definition !== 'string') {
     throw bad(where, `must be "string:<bytes>", "int" or "float"; got ${JSON.stringify(definition)}`);
   }
   const [type, sizeText, ...rest] = definition.split(':');
   if (type !== 'string' && type !== 'int' && type !== 'float') {
-    throw bad(where, `has the unknown type "${type}"; the types are string, int and float ("string:64", "int", "float")`);
+    throw bad(
+      where,
+      `has the unknown type "${type}"; the types are string, int and float ("string:64", "int", "float")`,
+    );
   }
   if (rest.length > 0) throw bad(where, `must be "${type}" or "${type}:<size>"; got "${definition}"`);
   if (sizeText !== undefined && !/^[1-9]\d*$/.test(sizeText)) {
-    const missing = sizeText === '' ? 'is missing its size after ":"' : `has the size "${sizeText}", which is not a positive whole number`;
+    const missing =
+      sizeText === ''
+        ? 'is missing its size after ":"'
+        : `has the size "${sizeText}", which is not a positive whole number`;
     throw bad(where, `${missing}; write it like "string:64" (the most bytes a value may have)`);
   }
   if (type !== 'string') return { name, type, size: 8 }; // 64-bit, whatever size is given (as in Swoole)
@@ -107,5 +131,9 @@ function byteLength(text: string): number {
 }
 
 function bad(where: string, problem: string): EphpmError {
-  return new EphpmError('EPHPM_BAD_TABLES', `${where} ${problem}.`, `Tables use Octane's format, e.g. in ephpm.toml: [tables] ${EXAMPLE}`);
+  return new EphpmError(
+    'EPHPM_BAD_TABLES',
+    `${where} ${problem}.`,
+    `Tables use Octane's format, e.g. in ephpm.toml: [tables] ${EXAMPLE}`,
+  );
 }

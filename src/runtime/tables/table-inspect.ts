@@ -22,7 +22,11 @@ export async function listTables(location: ServerLocation): Promise<TableList> {
   return { pid, segment, tables: info.tables };
 }
 
-export async function dumpTable(location: ServerLocation, name: string, options: { limit?: number; key?: string } = {}): Promise<TableDump> {
+export async function dumpTable(
+  location: ServerLocation,
+  name: string,
+  options: { limit?: number; key?: string } = {},
+): Promise<TableDump> {
   const { pid, segment, info } = await openSegment(location);
   const table = info.tables.find((candidate) => candidate.name === name);
   if (!table) {
@@ -34,7 +38,11 @@ export async function dumpTable(location: ServerLocation, name: string, options:
   }
   const raw = nativeTables().tableRows(segment, name, options.limit ?? Number.MAX_SAFE_INTEGER, options.key) ?? [];
   if (options.key !== undefined && raw.length === 0) {
-    throw new EphpmError('EPHPM_NO_ROW', `Table "${name}" has no row with the key "${options.key}".`, `See its keys with: ephpm table:dump ${name}`);
+    throw new EphpmError(
+      'EPHPM_NO_ROW',
+      `Table "${name}" has no row with the key "${options.key}".`,
+      `See its keys with: ephpm table:dump ${name}`,
+    );
   }
   const rows = raw.map(([key, ...values]) => ({
     key,
@@ -46,7 +54,9 @@ export async function dumpTable(location: ServerLocation, name: string, options:
 async function openSegment(location: ServerLocation): Promise<{ pid: number; segment: string; info: SegmentInfo }> {
   const server = runningServer(location);
   // The state file names the segment; when it cannot be read, the server itself says.
-  const segment = server.state ? server.state.tables : ((await sendControlCommand(server, 'status', 10_000)) as ServerStatus).tablesSegment;
+  const segment = server.state
+    ? server.state.tables
+    : ((await sendControlCommand(server, 'status', 10_000)) as ServerStatus).tablesSegment;
   const info = segment ? nativeTables().tablesInspect(segment) : null;
   if (!segment || !info) {
     throw new EphpmError(
@@ -65,6 +75,8 @@ export function toCsv(dump: TableDump): string {
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   const header = ['key', ...dump.table.columns.map((column) => column.name)];
-  const lines = dump.rows.map((row) => [row.key, ...dump.table.columns.map((column) => row.values[column.name]!)].map(field).join(','));
+  const lines = dump.rows.map((row) =>
+    [row.key, ...dump.table.columns.map((column) => row.values[column.name]!)].map(field).join(','),
+  );
   return [header.map(field).join(','), ...lines].join('\n') + '\n';
 }

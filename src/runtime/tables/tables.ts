@@ -68,7 +68,11 @@ export function attachTables(config: ServerConfig): boolean {
   try {
     nativeTables().tablesAttach(config.tablesSegment);
   } catch (error) {
-    throw new EphpmError('EPHPM_TABLES_FAILED', `This worker cannot map the shared tables: ${(error as Error).message}.`, 'Restart the server (ephpm stop, then ephpm serve).');
+    throw new EphpmError(
+      'EPHPM_TABLES_FAILED',
+      `This worker cannot map the shared tables: ${(error as Error).message}.`,
+      'Restart the server (ephpm stop, then ephpm serve).',
+    );
   }
   return true;
 }

@@ -39,7 +39,11 @@ export class FrameReader {
       const total = HEADER_BYTES + head.readUInt32LE(0);
       if (this.buffered < total) return;
       const data = this.chunks.length === 1 ? this.chunks[0]! : this.join();
-      yield { type: data.readUInt8(4) as FrameType, id: data.readUInt32LE(5), payload: data.subarray(HEADER_BYTES, total) };
+      yield {
+        type: data.readUInt8(4) as FrameType,
+        id: data.readUInt32LE(5),
+        payload: data.subarray(HEADER_BYTES, total),
+      };
       const rest = data.subarray(total);
       this.chunks = rest.length === 0 ? [] : [rest];
       this.buffered = rest.length;

@@ -6,7 +6,14 @@ import { Histogram } from '../metrics/histogram.js';
 import { nativePhp } from '../native/php-face.js';
 import { nativeTasks, type TaskFunctions } from '../native/tasks-face.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
-import { bootFailure, exitNow, exitWithBootFailure, followSupervisor, tellSupervisor, workerConfig } from '../ipc/child-side.js';
+import {
+  bootFailure,
+  exitNow,
+  exitWithBootFailure,
+  followSupervisor,
+  tellSupervisor,
+  workerConfig,
+} from '../ipc/child-side.js';
 import type { TaskWorkerMessage } from '../ipc/process-messages.js';
 import { TASK_SOCKET_ENV } from '../ipc/worker-env.js';
 import { attachTables } from '../tables/tables.js';
@@ -35,7 +42,9 @@ async function boot(): Promise<void> {
   php.start({ script: config.workerScript, ini: config.phpIni, stackBytes: config.phpStackBytes });
   await php.waitUntilReady();
   if (leaving) return; // told to leave while PHP booted
-  php.on('script-error', (message) => logger.error(`the ${role} worker script stopped and failed to restart: ${message}`));
+  php.on('script-error', (message) =>
+    logger.error(`the ${role} worker script stopped and failed to restart: ${message}`),
+  );
   if (tasks) await tasks.listen(process.env[TASK_SOCKET_ENV]!);
   if (role === 'tick') {
     ticks = new TickTimer(taskFunctions);

@@ -38,8 +38,15 @@ export function planAddonBuild(php: PhpInstall = findPhpInstall()): AddonBuildPl
   const buildDir = join(nativeDir, 'build');
   const output = join(buildDir, 'ephpm.node');
   const flags = [
-    '-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden', '-Wall', '-Wno-unused-parameter',
-    '-DNAPI_VERSION=8', '-DNAPI_DISABLE_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+    '-std=c++17',
+    '-O2',
+    '-fPIC',
+    '-fvisibility=hidden',
+    '-Wall',
+    '-Wno-unused-parameter',
+    '-DNAPI_VERSION=8',
+    '-DNAPI_DISABLE_CPP_EXCEPTIONS',
+    '-DNODE_ADDON_API_DISABLE_DEPRECATED',
     `-I${(require('node-api-headers') as { include_dir: string }).include_dir}`,
     `-I${dirname(require.resolve('node-addon-api/package.json'))}`,
     `-I${nativeDir}`,
@@ -54,11 +61,19 @@ export function planAddonBuild(php: PhpInstall = findPhpInstall()): AddonBuildPl
     return [...flags, '-c', source, '-o', object];
   });
   const link = [
-    '-shared', '-fPIC', ...objects,
+    '-shared',
+    '-fPIC',
+    ...objects,
     // $ORIGIN first: the link to libphp under its soname that buildAddon() leaves beside the addon.
-    `-L${php.libDir}`, `-l${php.linkName}`, '-Wl,-rpath,$ORIGIN', `-Wl,-rpath,${php.libDir}`, '-lpthread', '-ldl',
+    `-L${php.libDir}`,
+    `-l${php.linkName}`,
+    '-Wl,-rpath,$ORIGIN',
+    `-Wl,-rpath,${php.libDir}`,
+    '-lpthread',
+    '-ldl',
     // Written aside and renamed: running servers keep the file they loaded.
-    '-o', `${output}.tmp`,
+    '-o',
+    `${output}.tmp`,
   ];
   return { php, compiler: process.env.CXX ?? 'g++', compiles, link, output, objDir };
 }
@@ -85,7 +100,13 @@ export async function buildAddon(plan: AddonBuildPlan = planAddonBuild()): Promi
   }
   linkBySoname(php.library, dirname(output));
   renameSync(`${output}.tmp`, output);
-  return { phpVersion: php.version, phpConfig: php.phpConfig, library: php.library, output, seconds: (Date.now() - started) / 1000 };
+  return {
+    phpVersion: php.version,
+    phpConfig: php.phpConfig,
+    library: php.library,
+    output,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 function compile(compiler: string, args: string[], php: PhpInstall): Promise<void> {
@@ -95,10 +116,20 @@ function compile(compiler: string, args: string[], php: PhpInstall): Promise<voi
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', (error) => reject(new EphpmError('EPHPM_BUILD_FAILED', `The C++ compiler (${compiler}) could not run: ${error.message}`, hint)));
+    child.once('error', (error) =>
+      reject(
+        new EphpmError('EPHPM_BUILD_FAILED', `The C++ compiler (${compiler}) could not run: ${error.message}`, hint),
+      ),
+    );
     child.once('close', (code) => {
       if (code === 0) return resolve();
-      reject(new EphpmError('EPHPM_BUILD_FAILED', `The addon did not compile against PHP ${php.version} (${php.phpConfig}):\n${output}`, `Check the compiler output above; the headers come from: ${hint}`));
+      reject(
+        new EphpmError(
+          'EPHPM_BUILD_FAILED',
+          `The addon did not compile against PHP ${php.version} (${php.phpConfig}):\n${output}`,
+          `Check the compiler output above; the headers come from: ${hint}`,
+        ),
+      );
     });
   });
 }
@@ -110,7 +141,9 @@ function compile(compiler: string, args: string[], php: PhpInstall): Promise<voi
 function linkBySoname(library: string, dir: string): void {
   let soname: string | undefined;
   try {
-    soname = /\(SONAME\)\s+Library soname: \[([^\]]+)\]/.exec(execFileSync('readelf', ['-d', library], { encoding: 'utf8' }))?.[1];
+    soname = /\(SONAME\)\s+Library soname: \[([^\]]+)\]/.exec(
+      execFileSync('readelf', ['-d', library], { encoding: 'utf8' }),
+    )?.[1];
   } catch {
     return; // no readelf: the rpath to the library's directory still applies
   }

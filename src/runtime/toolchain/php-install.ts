@@ -1,7 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EphpmError } from '../errors.js';
-import { compareVersions, installHeadersHint, installLibphpHint, phpMinorForHints, phpConfigCandidates, runPhpConfig, safely, type Env, type PhpConfigRunner } from '../native/php-config.js';
+import {
+  compareVersions,
+  installHeadersHint,
+  installLibphpHint,
+  phpMinorForHints,
+  phpConfigCandidates,
+  runPhpConfig,
+  safely,
+  type Env,
+  type PhpConfigRunner,
+} from '../native/php-config.js';
 
 /** A PHP with the embed SAPI, as its php-config describes it: what the addon is compiled and linked against. */
 export interface PhpInstall {
@@ -40,26 +50,43 @@ export function findPhpInstall(env: Env = process.env, run: PhpConfigRunner = ru
   const minor = phpMinorForHints(env);
   throw new EphpmError(
     'EPHPM_PHP_NOT_FOUND',
-    'No php-config was found (not $EPHPM_PHP_CONFIG, nor php-config or php-config8.x on PATH): PHP\'s headers and embed library are not installed.',
+    "No php-config was found (not $EPHPM_PHP_CONFIG, nor php-config or php-config8.x on PATH): PHP's headers and embed library are not installed.",
     `${installHeadersHint(minor)}  (or point EPHPM_PHP_CONFIG at the php-config of a PHP 8.2+ built with --enable-embed)`,
   );
 }
 
 /** What one php-config says, checked: PHP 8.2+, the embed SAPI, its library present. */
-export function describePhpInstall(phpConfig: string, run: PhpConfigRunner = runPhpConfig, env: Env = process.env): PhpInstall {
+export function describePhpInstall(
+  phpConfig: string,
+  run: PhpConfigRunner = runPhpConfig,
+  env: Env = process.env,
+): PhpInstall {
   const ask = (flag: string) => {
     try {
       return run(phpConfig, flag);
     } catch {
-      throw new EphpmError('EPHPM_PHP_NOT_FOUND', `${phpConfig} was not found or does not run: PHP's headers and embed library are not installed.`, installHeadersHint(phpMinorForHints({ ...env, EPHPM_PHP_CONFIG: undefined })));
+      throw new EphpmError(
+        'EPHPM_PHP_NOT_FOUND',
+        `${phpConfig} was not found or does not run: PHP's headers and embed library are not installed.`,
+        installHeadersHint(phpMinorForHints({ ...env, EPHPM_PHP_CONFIG: undefined })),
+      );
     }
   };
   const version = ask('--version');
   const numbers = /^(\d+)\.(\d+)/.exec(version);
-  if (!numbers) throw new EphpmError('EPHPM_PHP_NOT_FOUND', `${phpConfig} --version printed ${JSON.stringify(version)}, not a PHP version.`, 'Point EPHPM_PHP_CONFIG at the php-config of a PHP 8.2 or newer.');
+  if (!numbers)
+    throw new EphpmError(
+      'EPHPM_PHP_NOT_FOUND',
+      `${phpConfig} --version printed ${JSON.stringify(version)}, not a PHP version.`,
+      'Point EPHPM_PHP_CONFIG at the php-config of a PHP 8.2 or newer.',
+    );
   const minor = `${numbers[1]}.${numbers[2]}`;
   if (compareVersions(minor, OLDEST.join('.')) < 0) {
-    throw new EphpmError('EPHPM_PHP_TOO_OLD', `${phpConfig} is PHP ${version}; ephpm needs PHP 8.2 or newer.`, `${installHeadersHint('8.2')}  (or point EPHPM_PHP_CONFIG at a newer PHP's php-config)`);
+    throw new EphpmError(
+      'EPHPM_PHP_TOO_OLD',
+      `${phpConfig} is PHP ${version}; ephpm needs PHP 8.2 or newer.`,
+      `${installHeadersHint('8.2')}  (or point EPHPM_PHP_CONFIG at a newer PHP's php-config)`,
+    );
   }
   const sapis = safely(() => ask('--php-sapis'));
   const configureOptions = safely(() => ask('--configure-options'));
@@ -77,7 +104,17 @@ export function describePhpInstall(phpConfig: string, run: PhpConfigRunner = run
   for (const libDir of libDirs) {
     for (const name of names) {
       const library = join(libDir, name);
-      if (existsSync(library)) return { phpConfig, version, minor, prefix, includes, library, libDir, linkName: name.slice('lib'.length, -'.so'.length) };
+      if (existsSync(library))
+        return {
+          phpConfig,
+          version,
+          minor,
+          prefix,
+          includes,
+          library,
+          libDir,
+          linkName: name.slice('lib'.length, -'.so'.length),
+        };
     }
   }
   throw new EphpmError(
@@ -90,9 +127,10 @@ export function describePhpInstall(phpConfig: string, run: PhpConfigRunner = run
 /** Debian's multiarch library dirs under the prefix (lib/x86_64-linux-gnu, …). */
 function multiarchDirs(prefix: string): string[] {
   try {
-    return readdirSync(join(prefix, 'lib')).filter((name) => /-linux-gnu/.test(name)).map((name) => join(prefix, 'lib', name));
+    return readdirSync(join(prefix, 'lib'))
+      .filter((name) => /-linux-gnu/.test(name))
+      .map((name) => join(prefix, 'lib', name));
   } catch {
     return [];
   }
 }
-

@@ -31,7 +31,9 @@ try {
   addon = nativePhp();
 } catch (error) {
   // Same two-line shape runtime-info.ts reads back: message, then "try: …".
-  process.stderr.write(`${(error as Error).message}\n${isEphpmError(error) && error.hint ? `  try: ${error.hint}\n` : ''}`);
+  process.stderr.write(
+    `${(error as Error).message}\n${isEphpmError(error) && error.hint ? `  try: ${error.hint}\n` : ''}`,
+  );
   process.exit(1);
 }
 const php = new EmbeddedPhp(addon);
@@ -40,21 +42,41 @@ php.on('log', (message) => logs.push(message));
 php.start({ script, ini, stackBytes });
 php.waitUntilReady().then(
   () => {
-    php.dispatch(1, {
-      method: 'GET', uri: '/', protocol: 'HTTP/1.1', scheme: 'http', remoteAddress: '127.0.0.1', remotePort: 0,
-      serverAddress: '127.0.0.1', serverPort: 0, rawHeaders: '', body: null, bodyFile: null, bodySize: 0, time: Date.now() / 1000,
-      directSocket: -1, keepAliveSeconds: 0,
-    }, {
-      head: (_status, _headers, body) => {
-        const probe = JSON.parse(typeof body === 'string' ? Buffer.from(body, 'latin1').toString('utf8') : body.toString('utf8'));
-        process.stdout.write(JSON.stringify({ ...probe, stackBytes, addon: addon.buildInfo(), warnings: logs }) + '\n');
-        void php.stop().then(() => process.exit(0));
+    php.dispatch(
+      1,
+      {
+        method: 'GET',
+        uri: '/',
+        protocol: 'HTTP/1.1',
+        scheme: 'http',
+        remoteAddress: '127.0.0.1',
+        remotePort: 0,
+        serverAddress: '127.0.0.1',
+        serverPort: 0,
+        rawHeaders: '',
+        body: null,
+        bodyFile: null,
+        bodySize: 0,
+        time: Date.now() / 1000,
+        directSocket: -1,
+        keepAliveSeconds: 0,
       },
-      chunk: () => undefined,
-      abort: () => process.exit(1),
-      written: () => process.exit(1), // never: no socket was offered
-      writeFailed: () => process.exit(1),
-    });
+      {
+        head: (_status, _headers, body) => {
+          const probe = JSON.parse(
+            typeof body === 'string' ? Buffer.from(body, 'latin1').toString('utf8') : body.toString('utf8'),
+          );
+          process.stdout.write(
+            JSON.stringify({ ...probe, stackBytes, addon: addon.buildInfo(), warnings: logs }) + '\n',
+          );
+          void php.stop().then(() => process.exit(0));
+        },
+        chunk: () => undefined,
+        abort: () => process.exit(1),
+        written: () => process.exit(1), // never: no socket was offered
+        writeFailed: () => process.exit(1),
+      },
+    );
   },
   (error: Error) => {
     process.stderr.write(error.message + '\n');

@@ -21,9 +21,16 @@ export interface RuntimeInfo {
 /** Asks a real embedded PHP, started with the app's [php] settings, about itself. */
 export function collectRuntimeInfo(options: { root?: string; config?: string }): Promise<RuntimeInfo> {
   const { phpIni, phpStackBytes } = readAppConfig(options);
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./runtime-info-main.js', import.meta.url)), JSON.stringify({ ini: phpIni, stackBytes: phpStackBytes })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      fileURLToPath(new URL('./runtime-info-main.js', import.meta.url)),
+      JSON.stringify({ ini: phpIni, stackBytes: phpStackBytes }),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -35,7 +42,13 @@ export function collectRuntimeInfo(options: { root?: string; config?: string }):
         return resolve({ ...info, addon: { ...info.addon, path: addonPath() } });
       }
       const known = /^(.*)\n\s*try: (.*)$/m.exec(stderr);
-      reject(new EphpmError('EPHPM_RUNTIME_INFO', `The embedded PHP could not start: ${(known?.[1] ?? stderr).trim() || `exit code ${code}`}`, known?.[2]));
+      reject(
+        new EphpmError(
+          'EPHPM_RUNTIME_INFO',
+          `The embedded PHP could not start: ${(known?.[1] ?? stderr).trim() || `exit code ${code}`}`,
+          known?.[2],
+        ),
+      );
     });
   });
 }
