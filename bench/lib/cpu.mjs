@@ -15,7 +15,7 @@ export function threadCpuUs(pids) {
   let main = 0;
   let others = 0;
   for (const pid of pids) {
-    let tids = [];
+    let tids;
     try {
       tids = readdirSync(`/proc/${pid}/task`);
     } catch {

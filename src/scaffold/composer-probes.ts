@@ -186,7 +186,7 @@ export function defaultProbe(probes: MajorProbe[]): MajorProbe | undefined {
 
 function withOctaneAndDriver(json: SkeletonJson, driver: DriverSource): SkeletonJson {
   const octane = shippedDriver().require['laravel/octane'] ?? '*';
-  const repositories = Array.isArray(json.repositories)
+  const repositories: unknown[] = Array.isArray(json.repositories)
     ? json.repositories
     : Object.values((json.repositories ?? {}) as Record<string, unknown>);
   return {

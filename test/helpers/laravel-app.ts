@@ -113,7 +113,7 @@ function devToolsNeedingNewerPhp(app: string): string[] {
     );
     return [];
   } catch (error) {
-    const output = `${(error as { stdout?: Buffer }).stdout ?? ''}${(error as { stderr?: Buffer }).stderr ?? ''}`;
+    const output = `${(error as { stdout?: Buffer }).stdout?.toString() ?? ''}${(error as { stderr?: Buffer }).stderr?.toString() ?? ''}`;
     return composerProblems(output).flatMap((problem) => devToolNeedingNewerPhp(problem, requireDev)?.name ?? []);
   }
 }

@@ -164,7 +164,7 @@ describe('/metrics', () => {
       async (server, url) => {
         const first = (await serverStatus(server)).workers[0]!.pid;
         for (let i = 0; i < 5; i++) expect(await get(`${server.url}/pid`)).toBe(200);
-        let text = await scrapeUntil(
+        await scrapeUntil(
           url,
           (scraped) =>
             sample(scraped, restarts('http', 'max-requests')) === 1 &&
@@ -172,7 +172,7 @@ describe('/metrics', () => {
           'the recycled worker replaced',
         );
         // The old worker reported its count before it left: nothing lost.
-        text = await scrapeUntil(
+        let text = await scrapeUntil(
           url,
           (scraped) => sample(scraped, requests('GET', '2xx')) === 5,
           "the recycled worker's requests kept",

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { startServer, type RunningServer } from '../helpers/ephpm-server.js';
 import { call, TABLES, tableCli, tablesWorker } from '../helpers/tables.js';
 import { serverStatus } from '../helpers/status.js';
 import { waitFor } from '../helpers/wait-for.js';

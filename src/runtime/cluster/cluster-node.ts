@@ -633,7 +633,7 @@ export class ClusterNode {
   private async streamInfo(): Promise<{ last: string; trimmed: string }> {
     try {
       const info = (await this.cmd.xinfo('STREAM', STREAM_KEY)) as unknown[];
-      const field = (name: string) => String(info[info.indexOf(name) + 1] ?? '0-0');
+      const field = (name: string) => String((info[info.indexOf(name) + 1] as string | undefined) ?? '0-0');
       return { last: field('last-generated-id'), trimmed: field('max-deleted-entry-id') };
     } catch (error) {
       if (/no such key/i.test((error as Error).message)) return { last: '0-0', trimmed: '0-0' };

@@ -59,6 +59,7 @@ export function release(req: RawRequest, gate: ReadGate | null): void {
   gate?.released();
 }
 
+// eslint-disable-next-line @typescript-eslint/unbound-method -- gatedWriteHead calls it with .apply(this)
 const nodeWriteHead = ServerResponse.prototype.writeHead;
 
 function gatedWriteHead(this: GatedResponse, ...args: unknown[]): RawResponse {

@@ -110,7 +110,7 @@ function parseSettings(text: string, origin: string): OctaneSettings {
 
 function declaredLinks(value: unknown): DeclaredLink[] {
   if (!Array.isArray(value)) return [];
-  return value
+  return (value as Array<Partial<Record<keyof DeclaredLink, unknown>> | null>)
     .filter((entry): entry is DeclaredLink => typeof entry?.link === 'string' && typeof entry?.target === 'string')
     .map(({ link, target }) => ({ link, target }));
 }

@@ -178,6 +178,6 @@ export class CrashBackoff {
   }
 }
 
-export function exitReason(code: number | null, signal: NodeJS.Signals | string | null): string {
+export function exitReason(code: number | null, signal: string | null): string {
   return signal ?? `exit code ${code}`;
 }

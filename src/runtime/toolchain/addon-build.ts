@@ -93,7 +93,7 @@ export async function buildAddon(plan: AddonBuildPlan = planAddonBuild()): Promi
   };
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), queue.length)) }, worker));
-    if (failure !== null) throw failure;
+    if (failure !== null) throw failure as Error;
     await compile(compiler, plan.link, php);
   } finally {
     rmSync(objDir, { recursive: true, force: true });

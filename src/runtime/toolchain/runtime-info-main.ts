@@ -65,7 +65,7 @@ php.waitUntilReady().then(
         head: (_status, _headers, body) => {
           const probe = JSON.parse(
             typeof body === 'string' ? Buffer.from(body, 'latin1').toString('utf8') : body.toString('utf8'),
-          );
+          ) as Record<string, unknown>;
           process.stdout.write(
             JSON.stringify({ ...probe, stackBytes, addon: addon.buildInfo(), warnings: logs }) + '\n',
           );
