@@ -1,6 +1,6 @@
 import kleur from 'kleur';
-import type { ClusterStatus } from '../runtime/control/status.js';
-import type { ClusterTableDump } from '../runtime/cluster/cluster-dump.js';
+import type { ClusterStatus } from '../runtime/metrics/server-status.js';
+import type { ClusterTableDump } from '../runtime/control/cluster-dump.js';
 import { formatBytes, formatTable, tableCell } from './format.js';
 
 /** `ephpm status`: the line about the link to Redis. */

@@ -1,6 +1,6 @@
 import kleur from 'kleur';
 import { formatPhpValue, unserializePhp } from '../runtime/tables/php-serialized.js';
-import { toCsv, type TableDump } from '../runtime/tables/table-inspect.js';
+import { toCsv, type TableDump } from '../runtime/control/table-inspect.js';
 
 export { formatBytes } from '../runtime/sizes.js';
 

@@ -2,7 +2,7 @@ import kleur from 'kleur';
 import { BaseCommand } from '../cli/base-command.js';
 import { formatBytes, formatDuration, formatTable } from '../cli/format.js';
 import { fetchStatus } from '../runtime/control/commands.js';
-import type { ServerStatus } from '../runtime/control/status.js';
+import type { ServerStatus } from '../runtime/metrics/server-status.js';
 import { serverLocation, serverLocationFlags } from '../cli/server-flags.js';
 import { clusterLine } from '../cli/cluster-view.js';
 

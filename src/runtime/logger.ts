@@ -1,5 +1,6 @@
 import kleur from 'kleur';
-import type { LogFormat } from './config/values.js';
+
+export type LogFormat = 'human' | 'json';
 
 // The reader of this process's output (php artisan octane:start, a pipe) may be gone while requests are still being
 // finished: a write then fails with EPIPE, which must not end the process. Other write errors stay fatal.

@@ -1,4 +1,4 @@
-import type { ServerStatus } from '../../src/runtime/control/status.js';
+import type { ServerStatus } from '../../src/runtime/metrics/server-status.js';
 import { runCli, type RunningServer } from './ephpm-server.js';
 
 /** `ephpm status --json` of a running server (by its RunningServer or state file), typed as the CLI prints it. */

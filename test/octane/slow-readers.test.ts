@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ServerStatus } from '../../src/runtime/control/status.js';
+import type { ServerStatus } from '../../src/runtime/metrics/server-status.js';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { runCli, tempDir } from '../helpers/ephpm-server.js';
 import { chunks } from '../helpers/http-client.js';

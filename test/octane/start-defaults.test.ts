@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ServerStatus } from '../../src/runtime/control/status.js';
+import type { ServerStatus } from '../../src/runtime/metrics/server-status.js';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { runCli, type ObservedProcess } from '../helpers/ephpm-server.js';
 import { fetchJson } from '../helpers/http-client.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServerStatus } from '../../src/runtime/control/status.js';
+import type { ServerStatus } from '../../src/runtime/metrics/server-status.js';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { concurrentGets } from '../helpers/concurrent-requests.js';
 import { runCli } from '../helpers/ephpm-server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServerStatus } from '../../src/runtime/control/status.js';
+import type { ServerStatus } from '../../src/runtime/metrics/server-status.js';
 import { concurrentGets } from '../helpers/concurrent-requests.js';
 import { appWorker, runCli, startServer } from '../helpers/ephpm-server.js';
 import { processGone, waitFor } from '../helpers/wait-for.js';

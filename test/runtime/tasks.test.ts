@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskWorkerStatus } from '../../src/runtime/control/status.js';
+import type { TaskWorkerStatus } from '../../src/runtime/metrics/server-status.js';
 import { encodeFrame, FrameReader, FrameType } from '../../src/runtime/tasks/task-wire.js';
 import { appWorker, fixture, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { serverStatus } from '../helpers/status.js';

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { TaskWorkerStatus } from '../../src/runtime/control/status.js';
+import type { TaskWorkerStatus } from '../../src/runtime/metrics/server-status.js';
 import { fixture, getJson, runCli, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { serverStatus } from '../helpers/status.js';
 import { waitFor } from '../helpers/wait-for.js';

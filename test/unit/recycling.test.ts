@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Recycling } from '../../src/runtime/http/recycling.js';
-import type { RecycleReason } from '../../src/runtime/ipc/process-messages.js';
+import type { RecycleReason } from '../../src/runtime/metrics/restarts.js';
 
 function recycling(maxRequests: number, bootSeconds: number, clock = { ms: 0 }) {
   const asked: RecycleReason[] = [];

@@ -2,10 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
 import { dumpCsv, formatTable, printable, tableCell } from '../../cli/format.js';
-import { dumpTable, type TableDump } from '../../runtime/tables/table-inspect.js';
+import { dumpTable, type TableDump } from '../../runtime/control/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 import { clusterDumpTable } from '../../cli/cluster-view.js';
-import { dumpTableWithCluster, type ClusterTableDump } from '../../runtime/cluster/cluster-dump.js';
+import { dumpTableWithCluster, type ClusterTableDump } from '../../runtime/control/cluster-dump.js';
 
 export default class DumpTable extends BaseCommand {
   static override description =

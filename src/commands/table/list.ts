@@ -1,7 +1,7 @@
 import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
 import { formatBytes, formatTable, printable } from '../../cli/format.js';
-import { listTables, type TableList } from '../../runtime/tables/table-inspect.js';
+import { listTables, type TableList } from '../../runtime/control/table-inspect.js';
 import { serverLocation, serverLocationFlags } from '../../cli/server-flags.js';
 
 export default class ListTables extends BaseCommand {

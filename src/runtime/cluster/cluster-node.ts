@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { ServerConfig } from '../config/config.js';
-import type { ClusterStatus } from '../control/status.js';
+import type { ClusterStatus } from '../metrics/server-status.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Applied, nativeCluster, type ClusterFunctions } from '../native/cluster-face.js';
@@ -116,7 +115,11 @@ export class ClusterNode {
    * connects and loads the tables from Redis. Redis unreachable: starts degraded (logged) and catches up later;
    * Redis refusing the password or database, or defining a table differently: refuses to start.
    */
-  static async start(server: ServerConfig, tablesSegment: string, logger: Logger): Promise<ClusterNode> {
+  static async start(
+    server: { cluster: ClusterConfig | null; port: number; tables: TableDefinition[] },
+    tablesSegment: string,
+    logger: Logger,
+  ): Promise<ClusterNode> {
     const cluster = server.cluster!;
     const native = nativeCluster();
     for (const removed of native.clusterSweep(outboxPrefix()))

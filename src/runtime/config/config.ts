@@ -12,8 +12,8 @@ import {
   seconds,
   sizeSetting,
   stringSetting,
-  type LogFormat,
 } from './values.js';
+import type { LogFormat } from '../logger.js';
 import { tlsSetting, type TlsFiles } from './tls.js';
 import { metricsSetting, type MetricsListen } from '../metrics/metrics-config.js';
 import { parseByteSize } from '../sizes.js';

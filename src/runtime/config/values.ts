@@ -1,8 +1,7 @@
 // A value of ephpm.toml (or of a flag), checked and converted; a wrong one is refused naming its key.
 import { isAbsolute } from 'node:path';
 import { EphpmError } from '../errors.js';
-
-export type LogFormat = 'human' | 'json';
+import type { LogFormat } from '../logger.js';
 
 export function bad(key: string, expected: string, value: unknown, hint?: string): EphpmError {
   return new EphpmError(

@@ -2,7 +2,7 @@ import { resolveStateFile } from '../config/config.js';
 import { findRunningServer, sendControlCommand, waitForExit, type ServerHandle } from './control-client.js';
 import { EphpmError } from '../errors.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
-import type { ServerStatus } from './status.js';
+import type { ServerStatus } from '../metrics/server-status.js';
 
 export interface ServerLocation {
   root?: string;

@@ -1,5 +1,5 @@
 import kleur from 'kleur';
-import type { LogFormat } from '../config/values.js';
+import type { LogFormat } from '../logger.js';
 import { clock } from '../logger.js';
 
 const NAMED_FILES = 3;

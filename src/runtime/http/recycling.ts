@@ -1,4 +1,4 @@
-import type { RecycleReason } from '../ipc/process-messages.js';
+import type { RecycleReason } from '../metrics/restarts.js';
 
 export interface RecyclingLimits {
   /** 0 = never. */

@@ -1,6 +1,7 @@
 // What the supervisor and its child processes (request workers, task and tick
 // workers) tell each other over the IPC channel.
 import type { RequestCounters } from '../metrics/request-counters.js';
+import type { RecycleReason } from '../metrics/restarts.js';
 import type { TaskCounters } from '../metrics/task-counters.js';
 
 /** Every child process says these. */
@@ -57,7 +58,6 @@ export interface HandedBackConnection {
 }
 
 /** Why a request worker asked to be replaced: max_requests, max_memory, or PHP stuck past request_timeout. */
-export type RecycleReason = 'max-requests' | 'memory' | 'timeout';
 
 /** What a task or tick worker process tells the supervisor. */
 export type TaskWorkerMessage = ChildMessage<TaskWorkerStats>;

@@ -1,5 +1,3 @@
-import type { WorkerMessage } from '../ipc/process-messages.js';
-
 export type WorkerRole = 'http' | 'task' | 'tick';
 
 /**
@@ -7,7 +5,9 @@ export type WorkerRole = 'http' | 'task' | 'tick';
  * (`recycle` messages; a new one added there is counted here too), a crash (it exited without being
  * asked to), or a reload (`ephpm reload`, `ephpm dev`).
  */
-export type RestartReason = Extract<WorkerMessage, { type: 'recycle' }>['reason'] | 'crash' | 'reload';
+/** Why a worker asked to be replaced (its `recycle` message to the supervisor). */
+export type RecycleReason = 'max-requests' | 'memory' | 'timeout';
+export type RestartReason = RecycleReason | 'crash' | 'reload';
 
 /** Listed in the exposition at 0 before they first happen, so that rate() and alerts see them from the start. */
 const KNOWN: Record<WorkerRole, RestartReason[]> = {

@@ -1,18 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerConfig } from '../config/config.js';
-import type { ServerStatus } from '../control/status.js';
+import type { ServerStatus } from './server-status.js';
 import type { Logger } from '../logger.js';
 import { packageRoot } from '../native/addon.js';
 import { nativePhp } from '../native/php-face.js';
 import { nativeTables } from '../native/tables-face.js';
 import { BUCKET_BOUNDS_SECONDS } from './histogram.js';
 import { CounterLedger } from './ledger.js';
+import type { MetricsListen } from './metrics-config.js';
 import { MetricsServer } from './metrics-server.js';
 import { emptyRequestCounters, type RequestCounters } from './request-counters.js';
 import { RestartCounts } from './restarts.js';
 import type { MetricsSnapshot, TableUsage } from './snapshot.js';
 import type { TaskCounters } from './task-counters.js';
+
+/** What the supervisor's metrics take of the server's settings. */
+export interface MetricsSettings {
+  metrics: MetricsListen | null;
+  queueSize: number;
+  taskQueueSize: number;
+}
 
 /**
  * The supervisor's part of the metrics: request counters of gone workers, restarts by reason, the
@@ -25,7 +32,7 @@ export class ServerMetrics {
   private versions: MetricsSnapshot['versions'] | null = null;
 
   constructor(
-    private readonly config: ServerConfig,
+    private readonly config: MetricsSettings,
     private readonly logger: Logger,
   ) {}
 

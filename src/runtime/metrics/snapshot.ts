@@ -1,4 +1,4 @@
-import type { ServerStatus } from '../control/status.js';
+import type { ServerStatus } from './server-status.js';
 import type { RequestCounters } from './request-counters.js';
 import type { RestartCount } from './restarts.js';
 import type { TaskCounters } from './task-counters.js';

@@ -1,5 +1,19 @@
-import type { ColumnDefinition, TableDefinition } from '../tables/table-definitions.js';
 import { loadedAddon } from './addon.js';
+
+/** A column as the segment stores it (tables/table-definitions.ts's checked `ColumnDefinition` has this shape). */
+export interface SegmentColumn {
+  name: string;
+  type: 'int' | 'float' | 'string';
+  /** Bytes a string holds; 8 for int and float. */
+  size: number;
+}
+
+/** A table as the segment is made with it (a checked `TableDefinition` is one). */
+export interface SegmentTable {
+  name: string;
+  rows: number;
+  columns: SegmentColumn[];
+}
 
 /** One table as the segment describes it. */
 export interface TableInfo {
@@ -9,7 +23,7 @@ export interface TableInfo {
   /** Rows in use. */
   used: number;
   bytes: number;
-  columns: ColumnDefinition[];
+  columns: SegmentColumn[];
 }
 
 export interface SegmentInfo {
@@ -24,7 +38,7 @@ export type RawRow = [string, ...Array<string | number>];
 
 /** The shared tables' segment (native/node/table_napi.cc). */
 export interface TableFunctions {
-  tablesCreate(segment: string, tables: TableDefinition[]): number;
+  tablesCreate(segment: string, tables: SegmentTable[]): number;
   tablesRemove(segment: string): boolean;
   /** Removes segments whose server is gone; foreign and corrupt ones are left alone and listed ("path: why"). */
   tablesSweep(prefix: string): { removed: string[]; skipped: string[] };

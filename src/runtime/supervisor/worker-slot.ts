@@ -1,4 +1,4 @@
-import type { WorkerStatus } from '../control/status.js';
+import type { WorkerStatus } from '../metrics/server-status.js';
 import type { WorkerMessage, WorkerStats } from '../ipc/process-messages.js';
 import { ProcessSlot } from './process-slot.js';
 

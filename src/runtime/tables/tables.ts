@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { ServerConfig } from '../config/config.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { nativeTables } from '../native/tables-face.js';
+import type { TableDefinition } from './table-definitions.js';
 import { formatBytes } from '../sizes.js';
 
 const SHM_DIR = '/dev/shm';
@@ -33,11 +33,22 @@ export interface SharedTables {
   remove(): void;
 }
 
+/** What the tables take of the server's settings. */
+export interface TablesSettings {
+  tables: TableDefinition[];
+  /** The segment the supervisor made, passed to the workers. */
+  tablesSegment?: string;
+  stateFile: string;
+}
+
 /**
  * In the supervisor, before any worker is forked: removes segments left by
  * servers that are gone, then creates this server's tables.
  */
-export function createTables(config: ServerConfig, logger: Logger): SharedTables | null {
+export function createTables(
+  config: Pick<TablesSettings, 'tables' | 'stateFile'>,
+  logger: Logger,
+): SharedTables | null {
   const leftovers = existsSync(SHM_DIR) && readdirSync(SHM_DIR).some((name) => name.startsWith(segmentPrefix()));
   if (config.tables.length === 0 && !leftovers) return null;
   const addon = nativeTables();
@@ -63,7 +74,7 @@ export function createTables(config: ServerConfig, logger: Logger): SharedTables
 }
 
 /** In a worker process, before PHP starts: map the tables for \Ephpm\Octane\table(). Whether there were tables to map. */
-export function attachTables(config: ServerConfig): boolean {
+export function attachTables(config: Pick<TablesSettings, 'tables' | 'tablesSegment'>): boolean {
   if (config.tables.length === 0 || !config.tablesSegment) return false;
   try {
     nativeTables().tablesAttach(config.tablesSegment);

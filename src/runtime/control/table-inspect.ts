@@ -1,6 +1,6 @@
-import { runningServer, type ServerLocation } from '../control/commands.js';
-import { sendControlCommand } from '../control/control-client.js';
-import type { ServerStatus } from '../control/status.js';
+import { runningServer, type ServerLocation } from './commands.js';
+import { sendControlCommand } from './control-client.js';
+import type { ServerStatus } from '../metrics/server-status.js';
 import { EphpmError } from '../errors.js';
 import { nativeTables, type SegmentInfo, type TableInfo } from '../native/tables-face.js';
 

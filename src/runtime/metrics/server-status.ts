@@ -1,4 +1,4 @@
-import type { RestartReason } from '../metrics/restarts.js';
+import type { RestartReason } from './restarts.js';
 
 export interface WorkerStatus {
   index: number;

@@ -1,7 +1,7 @@
-import { runningServer, type ServerLocation } from '../control/commands.js';
-import { sendControlCommand } from '../control/control-client.js';
+import { runningServer, type ServerLocation } from './commands.js';
+import { sendControlCommand } from './control-client.js';
 import type { TableInfo } from '../native/tables-face.js';
-import { dumpTable } from '../tables/table-inspect.js';
+import { dumpTable } from './table-inspect.js';
 
 type Values = Record<string, string | number>;
 
