@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { EphpmError } from '../errors.js';
 import { InFlight } from './in-flight.js';
 import { discardSpilledBody } from './spilled-body-fd.js';
-import { EventKind, type Payload, type PhpFunctions } from '../native/php-face.js';
+import { EventKind, type EventCallback, type Payload, type PhpFunctions } from '../native/php-face.js';
 
 /** Where PHP's answer to one request goes. */
 export interface ResponseSink {
@@ -186,15 +186,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     return done;
   }
 
-  private readonly onEvent = (
-    kind: EventKind,
-    id: number,
-    status: number,
-    last: boolean,
-    headers: string,
-    data: Payload,
-    file: number,
-  ) => {
+  private readonly onEvent: EventCallback = (kind, id, status, last, headers, data, file) => {
     const waiting = this.sinks.size;
     this.route(kind, id, status, last, headers, data, file);
     if (this.sinks.size < waiting) this.onSettled?.();
