@@ -1,5 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { readFileSync } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -9,17 +8,10 @@ import type { ConnectionStateFunctions } from '../native/process-face.js';
 import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
-import { answerClientError, followLatestRequests } from './client-errors.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { connectionId, type HandedConnections } from './handed-connections.js';
 import { validHost, validHostHeaders } from './host-header.js';
-import {
-  answersHalfClosedConnections,
-  closeAfterResponse,
-  keepsAlive,
-  parseBeforeReading,
-  socketDescriptor,
-} from './node-internals.js';
+import { closeAfterResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
 import {
   admit,
   EXPECTS_CONTINUE,
@@ -30,6 +22,13 @@ import {
   type RawRequest,
   type RawResponse,
 } from './front-request.js';
+import {
+  CHECK_INTERVAL_MS,
+  createFrontServer,
+  KEEP_ALIVE_TIMEOUT_MS,
+  plainAddress,
+  readTimedOut,
+} from './front-server.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses, waitingBehind } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
@@ -57,23 +56,14 @@ export interface HttpFrontOptions {
   connectionState?: ConnectionStateFunctions;
 }
 
-// Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
-// the server does, which is what makes a hand-over lose no request.
-const KEEP_ALIVE_TIMEOUT_MS = 5000;
-// How often the front checks its timeouts (and Node its headers and request timeouts), at most.
-const CHECK_INTERVAL_MS = 1000;
-
 /** The addon's id for this connection's socket (-1: PHP may not write to it), once adopted. */
 const DIRECT_SOCKET = Symbol('ephpm.directSocket');
-/** Node answered 408 on this connection (header_timeout, request_read_timeout). */
-const READ_TIMED_OUT = Symbol('ephpm.readTimedOut');
 /** Its next request arrived then (Date.now()), unread while PHP was busy: the request's arrival, for queue_timeout. */
 const WAITING_SINCE = Symbol('ephpm.waitingSince');
 /** Its waiting request is one more than the queue holds: answered 503 once read. */
 const QUEUE_FULL = Symbol('ephpm.queueFull');
 type ClientSocket = Socket & {
   [DIRECT_SOCKET]?: number;
-  [READ_TIMED_OUT]?: boolean;
   [WAITING_SINCE]?: number;
   [QUEUE_FULL]?: boolean;
 };
@@ -118,54 +108,12 @@ export class HttpFront implements ResponderOwner {
           `a streamed response could not be spilled to the temp dir (${error.message}): its slow client's bytes wait in memory and PHP waits for that client, as past response_spill_size. Free space in ${tmpdir()} (TMPDIR).`,
         ),
     );
-    // Node's own clock for slow requests: headers within header_timeout, the whole request within
-    // request_read_timeout; it answers 408 (through fastify's clientError handler) and closes.
-    const readTimeouts = {
-      headersTimeout: config.headerTimeoutMs,
-      requestTimeout: config.requestReadTimeoutMs,
-      connectionsCheckingInterval: CHECK_INTERVAL_MS,
-    };
-    // fastify's types take `http` or `https`, not both; it uses `https` when set.
-    const httpOptions: object = { http: readTimeouts };
-    this.app = Fastify({
-      logger: false,
-      ...httpOptions,
-      https: config.tls
-        ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ...readTimeouts }
-        : null,
-      return503OnClosing: false,
-      forceCloseConnections: false,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      requestTimeout: config.requestReadTimeoutMs,
-      clientErrorHandler: answerClientError,
-      // Absolute-form and asterisk-form targets reach the catch-all route; handle() reads the original.
-      rewriteUrl: (request) => (request.url?.startsWith('/') ? request.url : '/'),
-    });
-    this.app.server.on('connect', refuseConnect);
-    followLatestRequests(this.app.server);
-    answersHalfClosedConnections(this.app.server);
-    // Node would send the 100 at once; it is sent only once the body is going to be read (a 413 or 503 comes without one).
-    this.app.server.on('checkContinue', (req: RawRequest, res: RawResponse) => {
-      req[EXPECTS_CONTINUE] = true;
-      this.app.server.emit('request', req, res);
-    });
-    // Node answers a request that arrives too slowly itself (408, then the socket is destroyed): remembered for the log.
-    this.app.server.prependListener('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-      if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') (socket as ClientSocket)[READ_TIMED_OUT] = true;
-    });
+    this.app = createFrontServer(config, (request, reply) => this.handle(request, reply));
     this.watch = new ConnectionWatch(config.sendTimeoutMs, config.bodyTimeoutMs, (socket, idle) =>
       this.logger.warn(
         `dropped the connection of ${plainAddress(socket.remoteAddress)}:${socket.remotePort}: it took none of its response for ${Math.round(idle)}s (send_timeout)`,
       ),
     );
-    this.app.removeAllContentTypeParsers();
-    // Bodies are read in the handler, straight from the socket (see request-body.ts).
-    this.app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    this.app.all('/*', (request, reply) => this.handle(request, reply));
-    this.app.setErrorHandler((error: FastifyError, _request, reply) => {
-      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-      reply.code(status).type('text/plain; charset=utf-8').send(`${status} ${error.message}\n`);
-    });
     this.gate =
       options.connectionState && !config.tls
         ? new ReadGate(
@@ -345,7 +293,7 @@ export class HttpFront implements ResponderOwner {
         Connection: 'close',
       });
       res.end(message);
-    } else if ((req.socket as ClientSocket)[READ_TIMED_OUT]) {
+    } else if (readTimedOut(req.socket)) {
       status = 408;
     }
     this.log(req.method!, front.url, status, front.started);
@@ -562,17 +510,4 @@ export class HttpFront implements ResponderOwner {
     this.counters.answered(method, status, ms);
     if (this.config.accessLog) this.logger.request(method, url, status, ms);
   }
-}
-
-/** CONNECT (authority-form) asks for a tunnel: this is an origin server, not a proxy. */
-function refuseConnect(_request: unknown, socket: Socket): void {
-  const body = '405 Method Not Allowed: CONNECT is not served here (not a proxy).\n';
-  socket.end(
-    `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-function plainAddress(address: string | undefined): string {
-  if (!address) return '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
