@@ -142,6 +142,7 @@ bool write_response_directly(DirectSocket& socket, uint64_t request_id, int stat
   event->id = request_id;
   event->status = status;
   event->last = keep_alive_seconds == 0;  // Written: the client was told the connection closes
+  event->body_bytes = static_cast<double>(body.size());
   if (sent < 0) {
     event->kind = EventKind::WriteFailed;
   } else {

@@ -81,6 +81,8 @@ struct Event {
   // file (see http/spill_file.h), sent after `data`; -1 = none. Closed here
   // unless Node took it over.
   int file = -1;
+  // Written: the body bytes PHP's response had (what the socket took and what it left to Node), for the access log.
+  double body_bytes = 0;
 
   Event() = default;
   ~Event() {

@@ -10,6 +10,7 @@
 #include "http/bridge.h"
 #include "http/direct_response.h"
 #include "http/direct_socket.h"
+#include "http/request_id.h"
 #include "http/spill_file.h"
 #include "php/php_includes.h"
 #include "php/embedding.h"
@@ -64,6 +65,7 @@ void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
         Napi::Value(env, header_text),
         to_js_data(env, event),
         Napi::Number::New(env, file),
+        Napi::Number::New(env, event->body_bytes),
     });
   }
   bool stopped = event->kind == EventKind::Stopped;
@@ -111,7 +113,8 @@ std::vector<FormPart> form_parts(const Napi::Value& value) {
   return parts;
 }
 
-// start({ script, ini, stackSize, documentRoot, statusTexts, responseMemoryBytes, tempDir }, onEvent)
+// start({ script, ini, stackSize, documentRoot, statusTexts, responseMemoryBytes, tempDir, journalPath,
+//         echoRequestId }, onEvent)
 Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (g_started) {
@@ -135,6 +138,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
     }
   }
   set_status_texts(std::move(status_texts));
+  set_echo_request_id(options.Get("echoRequestId").ToBoolean().Value());
   size_t response_memory = options.Get("responseMemoryBytes").IsNumber()
                                ? static_cast<size_t>(options.Get("responseMemoryBytes").As<Napi::Number>().Int64Value())
                                : 1024 * 1024;

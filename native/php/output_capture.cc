@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "http/direct_response.h"
+#include "http/request_id.h"
 #include "http/response_framing.h"
 #include "php/embedding.h"
 #include "php/php_headers.h"
@@ -19,6 +20,7 @@ void emit_event(EventKind kind, int status, bool last, std::vector<Header> heade
   WorkerState& state = worker_state();
   bool complete = kind == EventKind::Response && last;
   bool head = state.current && state.current->method == "HEAD";
+  if (kind == EventKind::Response && state.current) echo_request_id(state.current->raw_headers, headers);
   if (kind == EventKind::Response) frame_response(headers, {status, head, last, data.size()});
   if (complete && head) std::string().swap(data);
   if (kind == EventKind::Response && state.current && state.current->direct_socket) {

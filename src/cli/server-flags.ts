@@ -123,6 +123,17 @@ export const serveFlags = {
     allowNo: true,
     env: 'EPHPM_ACCESS_LOG',
   }),
+  'access-log-format': Flags.string({
+    description: 'The access log as text lines or one JSON object per line (default: as --log-format)',
+    env: 'EPHPM_ACCESS_LOG_FORMAT',
+    options: ['text', 'json'],
+  }),
+  'request-id': Flags.boolean({
+    description:
+      "Give each request an X-Request-Id (the client's if valid, else a new one), to PHP, the log and the response (--no-request-id to turn off)",
+    allowNo: true,
+    env: 'EPHPM_REQUEST_ID',
+  }),
   'task-workers': taskWorkersFlag({
     description:
       'Task worker processes for Octane::concurrently() / Ephpm\\Octane\\run_tasks(), or auto: one per CPU (default: auto for a Laravel app, else 0)',
@@ -185,6 +196,8 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     stateFile: flags['state-file'],
     logFormat: flags['log-format'] as ServeOptions['logFormat'],
     accessLog: flags['access-log'],
+    accessLogFormat: flags['access-log-format'] as ServeOptions['accessLogFormat'],
+    requestId: flags['request-id'],
     tables: flags.tables,
     cache: flags.cache,
     taskWorkers: flags['task-workers'],

@@ -17,21 +17,8 @@ export class Logger {
     private readonly source = `${process.pid}`,
   ) {}
 
+  /** The access log's text line (http/access-log.ts writes the JSON one). */
   request(method: string, url: string, status: number, durationMs: number): void {
-    if (this.format === 'json') {
-      process.stdout.write(
-        JSON.stringify({
-          type: 'request',
-          time: new Date().toISOString(),
-          worker: process.pid,
-          method,
-          url,
-          statusCode: status,
-          duration: round(durationMs),
-        }) + '\n',
-      );
-      return;
-    }
     const colour = status >= 500 ? kleur.red : status >= 400 ? kleur.yellow : status >= 300 ? kleur.cyan : kleur.green;
     process.stdout.write(
       `${kleur.dim(clock())} ${colour(String(status))} ${method.padEnd(6)} ${url} ${kleur.dim(`${round(durationMs)} ms`)}\n`,

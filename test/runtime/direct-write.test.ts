@@ -6,7 +6,9 @@ import { alphabetBytes, RawConnection, type RawResponse } from '../helpers/raw-h
 // else can write on the connection; otherwise Node writes them. A client must
 // not be able to tell the two apart, whatever it does with the connection.
 
-const withoutDate = (response: RawResponse) => response.head.replace(/\r\nDate: [^\r]+/, '');
+// The date, and the request id each request gets (its own on every path: checked below), differ between responses.
+const withoutDate = (response: RawResponse) =>
+  response.head.replace(/\r\nDate: [^\r]+/, '').replace(/\r\nX-Request-Id: [^\r]+/, '\r\nX-Request-Id: …');
 
 describe('responses PHP writes to the socket itself', () => {
   let server: RunningServer;
@@ -34,6 +36,9 @@ describe('responses PHP writes to the socket itself', () => {
       expect(alone.header('date')).toMatch(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
       expect(alone.header('connection')).toBe('keep-alive');
       expect(alone.header('keep-alive')).toBe('timeout=5');
+      expect(alone.header('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(pipelined.header('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(pipelined.header('x-request-id')).not.toBe(alone.header('x-request-id'));
       expect(withoutDate(alone)).toBe(withoutDate(pipelined));
       expect(withoutDate(first)).toBe(withoutDate(pipelined));
       expect(alone.body.toString()).toBe('cookies set');

@@ -45,7 +45,8 @@ describe('the server settings', () => {
       tick: false,
       tls: null,
       logFormat: 'human',
-      accessLog: true,
+      accessLog: 'text',
+      requestId: true,
     });
   });
 
@@ -96,6 +97,23 @@ describe('the server settings', () => {
       queueTimeoutMs: 3000,
       drainTimeoutMs: 4000,
     });
+  });
+
+  it('take the access log as text, json or off, its format following log_format unless given', () => {
+    expect(resolveIn(app())).toMatchObject({ accessLog: 'text', requestId: true });
+    expect(resolveIn(app(), { logFormat: 'json' })).toMatchObject({ accessLog: 'json' });
+    expect(resolveIn(app(), { logFormat: 'json', accessLogFormat: 'text' })).toMatchObject({ accessLog: 'text' });
+    expect(resolveIn(app({ 'ephpm.toml': '[server]\naccess_log = "json"\nrequest_id = false\n' }))).toMatchObject({
+      accessLog: 'json',
+      requestId: false,
+    });
+    expect(resolveIn(app({ 'ephpm.toml': '[server]\naccess_log = false\n' }))).toMatchObject({ accessLog: false });
+    expect(resolveIn(app({ 'ephpm.toml': '[server]\naccess_log = false\n' }), { accessLog: true })).toMatchObject({
+      accessLog: 'text',
+    });
+    expect(() => resolveIn(app({ 'ephpm.toml': '[server]\naccess_log = "xml"\n' }))).toThrow(
+      /server\.access_log must be true, false, "text" or "json"; got "xml"/,
+    );
   });
 
   it('refuse a TLS file that is not PEM, naming the file', () => {

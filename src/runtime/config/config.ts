@@ -7,6 +7,7 @@ import {
   boolSetting,
   intSetting,
   logFormatSetting,
+  accessLogSetting,
   pathListSetting,
   phpIniSetting,
   seconds,
@@ -34,6 +35,9 @@ export interface ServeOptions extends ClusterOptions {
   config?: string;
   logFormat?: LogFormat;
   accessLog?: boolean;
+  /** The access log's format (EPHPM_ACCESS_LOG_FORMAT); without it, the log format's. */
+  accessLogFormat?: 'text' | 'json';
+  requestId?: boolean;
   requestTimeout?: number;
   queueTimeout?: number;
   handoffAfter?: number;
@@ -110,7 +114,10 @@ export interface ServerConfig {
   phpIni: Record<string, string>;
   phpStackBytes: number;
   logFormat: LogFormat;
-  accessLog: boolean;
+  /** A line per request, as text or as JSON (docs/ARCHITECTURE.md, "Access log and request ids"); false: none. */
+  accessLog: AccessLogFormat | false;
+  /** Each request carries an X-Request-Id (the client's, if valid, else a new one) to PHP, the log and the response. */
+  requestId: boolean;
   /** Off in `ephpm dev`: no browser connection stays with a worker that is being replaced. */
   keepAlive: boolean;
   /** On in `ephpm dev`: a PHP boot error is printed once by the dev report, never by the worker too. */
@@ -195,6 +202,7 @@ const SERVER_KEYS = [
   'worker',
   'log_format',
   'access_log',
+  'request_id',
   'state_file',
   'php_stack_size',
   'tls',
@@ -324,6 +332,7 @@ function serverSettings(
   const laravel = app.octane;
   const server = toml.server ?? {};
   const setting = (key: string) => server[key];
+  const logFormat = options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human';
   const publicCandidate = join(root, 'public');
   const config: Omit<ServerConfig, 'workerScript'> = {
     host: options.host ?? stringSetting(setting('host'), 'server.host') ?? '127.0.0.1',
@@ -379,8 +388,9 @@ function serverSettings(
     publicLinks: laravel?.links ?? [],
     tls: tlsSetting(server.tls, base),
     ...phpSettings(toml),
-    logFormat: options.logFormat ?? logFormatSetting(setting('log_format')) ?? 'human',
-    accessLog: options.accessLog ?? boolSetting(setting('access_log'), 'server.access_log') ?? true,
+    logFormat,
+    accessLog: accessLogFormat(options, setting('access_log'), logFormat),
+    requestId: options.requestId ?? boolSetting(setting('request_id'), 'server.request_id') ?? true,
     keepAlive: true,
     devReportsBootErrors: false,
     stateFile: stateFileSetting(options, server, root, cwd),
@@ -512,4 +522,14 @@ export function resolveDevConfig(options: { poll?: boolean }, server: Pick<Serve
       ) ??
       false,
   };
+}
+
+export type AccessLogFormat = 'text' | 'json';
+
+/** Flags and EPHPM_* first (--no-access-log, --access-log-format), then ephpm.toml; the format follows log_format. */
+function accessLogFormat(options: ServeOptions, fromFile: unknown, logFormat: LogFormat): AccessLogFormat | false {
+  const file = accessLogSetting(fromFile);
+  const on = options.accessLog ?? (file === undefined ? true : file !== false);
+  if (!on) return false;
+  return options.accessLogFormat ?? (typeof file === 'string' ? file : logFormat === 'json' ? 'json' : 'text');
 }

@@ -67,6 +67,13 @@ export function logFormatSetting(value: unknown): LogFormat | undefined {
   return value;
 }
 
+/** `access_log`: true (the format follows log_format), false, "text" or "json". */
+export function accessLogSetting(value: unknown): boolean | 'text' | 'json' | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  if (value !== 'text' && value !== 'json') throw bad('server.access_log', 'true, false, "text" or "json"', value);
+  return value;
+}
+
 export function pathListSetting(value: unknown, key: string): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string' || entry.trim() === '')) {

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentResponse } from './node-internals.js';
 import type { ReadGate } from './read-gate.js';
+import { requestIdOf } from './request-id.js';
 import type { RequestTarget } from './request-target.js';
 
 /** The request arrived while an earlier response on its connection was unsent (see pipelining.ts). */
@@ -33,10 +34,31 @@ export interface FrontRequest {
   readonly url: string;
   /** Where it goes: set once the target has been checked. */
   target: RequestTarget | null;
+  /** The client's address as PHP and the access log see it. */
+  readonly remoteAddress: string;
+  /** Its X-Request-Id ('' with request ids off), and whether it is the client's own. */
+  readonly requestId: string;
+  readonly requestIdGiven: boolean;
 }
 
-export function frontRequest(req: RawRequest, res: RawResponse): FrontRequest {
-  return { req, res, started: performance.now(), url: req.originalUrl ?? req.url ?? '/', target: null };
+export function frontRequest(req: RawRequest, res: RawResponse, requestIds: boolean): FrontRequest {
+  const { id, given } = requestIds ? requestIdOf(req.rawHeaders) : { id: '', given: false };
+  return {
+    req,
+    res,
+    started: performance.now(),
+    url: req.originalUrl ?? req.url ?? '/',
+    target: null,
+    remoteAddress: plainAddress(req.socket.remoteAddress),
+    requestId: id,
+    requestIdGiven: given,
+  };
+}
+
+/** An IPv4 peer as IPv4 ("::ffff:127.0.0.1" → "127.0.0.1"), as php-fpm shows it. */
+export function plainAddress(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 /**

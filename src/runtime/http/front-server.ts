@@ -82,9 +82,3 @@ function refuseConnect(_request: unknown, socket: Socket): void {
     `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
-
-/** An IPv4 peer as IPv4 ("::ffff:127.0.0.1" → "127.0.0.1"), as php-fpm shows it. */
-export function plainAddress(address: string | undefined): string {
-  if (!address) return '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}

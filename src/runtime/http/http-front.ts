@@ -16,26 +16,23 @@ import {
   admit,
   EXPECTS_CONTINUE,
   frontRequest,
+  plainAddress,
   PIPELINED,
   release,
   type FrontRequest,
   type RawRequest,
   type RawResponse,
 } from './front-request.js';
-import {
-  CHECK_INTERVAL_MS,
-  createFrontServer,
-  KEEP_ALIVE_TIMEOUT_MS,
-  plainAddress,
-  readTimedOut,
-} from './front-server.js';
+import { CHECK_INTERVAL_MS, createFrontServer, KEEP_ALIVE_TIMEOUT_MS, readTimedOut } from './front-server.js';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses, waitingBehind } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
 import { requestBytes } from './request-replay.js';
 import { announcedTooLarge, hasRequestBody, postForm, readRequestBody } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
-import { requestTarget, withHost } from './request-target.js';
+import { withHeader } from './raw-header-list.js';
+import { requestTarget } from './request-target.js';
+import { AccessLog } from './access-log.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
@@ -90,6 +87,7 @@ export class HttpFront implements ResponderOwner {
   /** PHP runs a request Node answered 504 in its place: it takes nothing more (the worker is replaced). */
   private phpStuck = false;
   private parkWatch: NodeJS.Timeout | null = null;
+  private readonly accessLog: AccessLog;
 
   constructor(
     private readonly config: ServerConfig,
@@ -98,6 +96,7 @@ export class HttpFront implements ResponderOwner {
     private readonly hooks: HttpFrontHooks,
     private readonly options: HttpFrontOptions,
   ) {
+    this.accessLog = new AccessLog(config.accessLog, logger);
     this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks) : null;
     this.spillRoom = new SpillRoom(
       config.responseMemoryBytes,
@@ -232,7 +231,7 @@ export class HttpFront implements ResponderOwner {
   // hello-world requests are dominated by per-request overhead.
   private handle(request: FastifyRequest, reply: FastifyReply): void {
     reply.hijack();
-    const front = frontRequest(request.raw, reply.raw);
+    const front = frontRequest(request.raw, reply.raw, this.config.requestId);
     const { req, res } = front;
     if (res.socket === req.socket) return this.handleInTurn(front);
     req[PIPELINED] = true;
@@ -272,9 +271,11 @@ export class HttpFront implements ResponderOwner {
     }
     front.target = target;
     if (this.statics && target.uri !== '*') {
+      if (front.requestId) res.setHeader('X-Request-Id', front.requestId);
       void this.serveStatic(req, res, target.uri).then((served) => {
-        if (served) this.log(req.method!, url, res.statusCode, front.started);
-        else this.toPhp(front);
+        if (served) return this.log(front, url, res.statusCode, staticBytes(req.method!, res));
+        res.removeHeader('X-Request-Id'); // PHP's response carries it (native/http/request_id.h)
+        this.toPhp(front);
       });
     } else {
       this.toPhp(front);
@@ -291,12 +292,13 @@ export class HttpFront implements ResponderOwner {
         'Content-Type': 'text/plain; charset=utf-8',
         'Content-Length': Buffer.byteLength(message),
         Connection: 'close',
+        ...requestIdHeader(front),
       });
       res.end(message);
     } else if (readTimedOut(req.socket)) {
       status = 408;
     }
-    this.log(req.method!, front.url, status, front.started);
+    this.log(front, front.url, status, res.headersSent ? Buffer.byteLength(message) : 0);
   }
 
   private toPhp(front: FrontRequest): void {
@@ -306,10 +308,15 @@ export class HttpFront implements ResponderOwner {
     const full = socket[QUEUE_FULL] === true;
     socket[QUEUE_FULL] = undefined;
     if (full || this.php.waitingCount > this.config.queueSize) {
-      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' });
-      res.end('503 Service Unavailable: this worker is at capacity, retry shortly.\n');
+      const message = '503 Service Unavailable: this worker is at capacity, retry shortly.\n';
+      res.writeHead(503, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Retry-After': '1',
+        ...requestIdHeader(front),
+      });
+      res.end(message);
       this.counters.frontAnswered('queue_full');
-      this.log(req.method!, url, 503, front.started);
+      this.log(front, url, 503, message.length);
       return;
     }
     if (!hasRequestBody(req)) return this.dispatch(front, EMPTY_BODY);
@@ -352,7 +359,7 @@ export class HttpFront implements ResponderOwner {
   }
 
   private dispatch(front: FrontRequest, body: RequestBody): void {
-    const { req, res, started } = front;
+    const { req, res } = front;
     const target = front.target!;
     const id = ++this.nextId;
     const socket = req.socket as ClientSocket;
@@ -361,18 +368,7 @@ export class HttpFront implements ResponderOwner {
     socket[WAITING_SINCE] = undefined;
     const url = target.uri;
     const directSocket = this.directSocket(req, res);
-    const responder = new PhpResponder(
-      res,
-      this.php,
-      this,
-      id,
-      req.method!,
-      url,
-      started,
-      arrived,
-      body.tempFiles,
-      directSocket,
-    );
+    const responder = new PhpResponder(res, this.php, this, id, front, arrived, body.tempFiles, directSocket);
     // Every answer before it on its connection is written by now (a pipelined request waited for them).
     if (this.gate && body.file === null && body.form === null) {
       responder.movable = req;
@@ -386,11 +382,11 @@ export class HttpFront implements ResponderOwner {
         uri: url,
         protocol: `HTTP/${req.httpVersion}`,
         scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
-        remoteAddress: plainAddress(socket.remoteAddress),
+        remoteAddress: front.remoteAddress,
         remotePort: socket.remotePort ?? 0,
         serverAddress: plainAddress(socket.localAddress),
         serverPort: socket.localPort ?? 0,
-        rawHeaders: target.host === null ? req.rawHeaders.join('\n') : withHost(req.rawHeaders, target.host),
+        rawHeaders: phpHeaders(front),
         body: body.buffer,
         bodyFile: body.file,
         bodySize: body.size,
@@ -456,7 +452,8 @@ export class HttpFront implements ResponderOwner {
     removeTempFiles(responder.tempFiles);
     this.total++;
     if (responder.phpMs >= 0) this.counters.phpAnswered(responder.phpMs);
-    this.log(responder.method, responder.url, responder.status, responder.started);
+    const front = responder.front;
+    this.log(front, front.target!.uri, responder.status, responder.bytes);
     this.hooks.served(this.total);
     if (this.php.waitingCount === 0) this.wakeIdleWaiters();
   }
@@ -505,9 +502,38 @@ export class HttpFront implements ResponderOwner {
   }
 
   /** Every answered request passes here once: counted, and logged when the access log is on. */
-  private log(method: string, url: string, status: number, started: number): void {
-    const ms = performance.now() - started;
-    this.counters.answered(method, status, ms);
-    if (this.config.accessLog) this.logger.request(method, url, status, ms);
+  private log(front: FrontRequest, path: string, status: number, bytes: number): void {
+    const method = front.req.method!;
+    const durationMs = performance.now() - front.started;
+    this.counters.answered(method, status, durationMs);
+    this.accessLog.write({
+      method,
+      path,
+      status,
+      bytes,
+      durationMs,
+      remoteAddress: front.remoteAddress,
+      userAgent: front.req.headers['user-agent'] ?? '',
+      requestId: front.requestId,
+    });
   }
+}
+
+/** The request's headers as PHP gets them: the Host an absolute-form target names, the request id the front gave it. */
+function phpHeaders(front: FrontRequest): string {
+  const { req, target } = front;
+  let headers = req.rawHeaders;
+  if (target!.host !== null) headers = withHeader(headers, 'Host', target!.host);
+  if (front.requestId && !front.requestIdGiven) headers = withHeader(headers, 'X-Request-Id', front.requestId);
+  return headers.join('\n');
+}
+
+function requestIdHeader(front: FrontRequest): Record<string, string> {
+  return front.requestId ? { 'X-Request-Id': front.requestId } : {};
+}
+
+/** A static file's body bytes: its Content-Length, none for HEAD and 304. */
+function staticBytes(method: string, res: RawResponse): number {
+  if (method === 'HEAD' || res.statusCode === 304) return 0;
+  return Number(res.getHeader('content-length') ?? 0);
 }

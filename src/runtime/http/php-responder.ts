@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import { fstatSync } from 'node:fs';
 import type { EmbeddedPhp, ResponseSink } from '../php/embedded-php.js';
+import type { FrontRequest } from './front-request.js';
 import type { Payload } from '../native/php-face.js';
 import { closeAfterResponse, closeOnceSent, endResponseSentByPhp } from './node-internals.js';
 import type { SpillRoom } from './spill-room.js';
@@ -19,6 +21,8 @@ export interface ResponderOwner {
  */
 export class PhpResponder implements ResponseSink {
   status = 0;
+  /** Body bytes sent (or handed to Node to send), for the access log. */
+  bytes = 0;
   finished = false;
   /** From dispatch to PHP's first answer (ms); -1 while PHP has not answered, or when Node answered instead. */
   phpMs = -1;
@@ -32,10 +36,8 @@ export class PhpResponder implements ResponseSink {
     private readonly php: EmbeddedPhp<PhpResponder>,
     private readonly owner: ResponderOwner,
     readonly id: number,
-    readonly method: string,
-    readonly url: string,
-    /** performance.now() at arrival, for the access log and the duration histogram. */
-    readonly started: number,
+    /** The request (its method, arrival, target, id and client, for the access log). */
+    readonly front: FrontRequest,
     /** Date.now() at arrival, for the request timeout. */
     readonly arrivedAt: number,
     /** The spooled body and uploaded files, removed once the response is complete. */
@@ -57,14 +59,17 @@ export class PhpResponder implements ResponseSink {
       discardSpilledBody(file);
       this.php.emit('log', `PHP sent a response Node cannot send: ${(error as Error).message}`, false);
       this.status = 500;
+      const message = '500 Internal Server Error: the PHP worker sent an invalid response header.\n';
       response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      response.end('500 Internal Server Error: the PHP worker sent an invalid response header.\n');
+      response.end(message);
+      this.bytes = message.length;
       if (!last) {
         this.php.drained(body.length);
         this.php.forget(this.id); // the rest of this stream has nowhere to go
       }
       return this.finish();
     }
+    if (last) this.bytes = body.length + (file >= 0 ? fstatSync(file).size : 0);
     if (last && file >= 0) {
       return sendSpilledBody(file, response, true, () => this.finish());
     }
@@ -73,9 +78,10 @@ export class PhpResponder implements ResponseSink {
       else response.end(body);
       return this.finish();
     }
-    const hasBody = this.method !== 'HEAD' && status !== 304 && status !== 204 && status >= 200;
+    const method = this.front.req.method;
+    const hasBody = method !== 'HEAD' && status !== 304 && status !== 204 && status >= 200;
     // The runtime left a stream's Content-Length only when the app set a valid one (native/http/response_framing.h).
-    if (this.method !== 'HEAD' && status !== 304) this.streamLeft = contentLength(headers);
+    if (method !== 'HEAD' && status !== 304) this.streamLeft = contentLength(headers);
     this.body = new StreamedBody(response, this.php, this.owner.spillRoom, hasBody);
     // The client left (or was dropped for not reading) before the stream ended: send_chunk() says so to PHP.
     response.once('close', () => {
@@ -101,8 +107,9 @@ export class PhpResponder implements ResponseSink {
     this.finish();
   }
 
-  written(status: number, unsent: Payload, connectionCloses: boolean, file: number): void {
+  written(status: number, unsent: Payload, connectionCloses: boolean, file: number, bodyBytes: number): void {
     this.status = status;
+    this.bytes = bodyBytes;
     this.phpAnswered();
     const response = this.response;
     const socket = response.socket;
@@ -150,7 +157,13 @@ export class PhpResponder implements ResponseSink {
     if (this.directSocket >= 0 && !this.php.answerInstead(this.directSocket, this.id)) return false;
     this.php.forget(this.id); // PHP's late answer is dropped
     this.status = status;
-    this.response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+    this.bytes = Buffer.byteLength(message);
+    const id = this.front.requestId;
+    this.response.writeHead(status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      ...headers,
+      ...(id ? { 'X-Request-Id': id } : {}),
+    });
     this.response.end(message);
     this.finish();
     return true;
@@ -168,6 +181,7 @@ export class PhpResponder implements ResponseSink {
     }
     if (this.streamLeft >= 0) this.streamLeft -= data.length;
     if (data.length === 0) return;
+    this.bytes += data.length;
     if (this.body) this.body.write(data);
     else this.php.drained(data.length);
   }

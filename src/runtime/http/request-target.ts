@@ -21,13 +21,3 @@ export function requestTarget(url: string, method: string): RequestTarget | null
   const rest = absolute[2]!;
   return { uri: rest.startsWith('/') ? rest : `/${rest}`, host: absolute[1]! };
 }
-
-/** Node's raw header list ("name\nvalue\n…") with every Host header replaced by `host`. */
-export function withHost(rawHeaders: string[], host: string): string {
-  const headers: string[] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'host') headers.push(rawHeaders[i]!, rawHeaders[i + 1]!);
-  }
-  headers.push('Host', host);
-  return headers.join('\n');
-}

@@ -53,6 +53,7 @@ async function boot(): Promise<void> {
     documentRoot: config.publicDir ?? join(config.root, 'public'),
     responseMemoryBytes: config.responseMemoryBytes,
     journalPath: process.env[REQUEST_JOURNAL_ENV] || undefined,
+    echoRequestId: config.requestId,
   });
   await php.waitUntilReady();
   bootLog.booted();

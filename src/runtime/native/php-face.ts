@@ -21,6 +21,7 @@ export enum EventKind {
  * `data` is a latin1 string (exact bytes) when small, a Buffer otherwise.
  * `file` (Response that is last, Written): a descriptor of an unnamed temp file holding the rest of
  * the body, sent after `data`; the receiver closes it. -1 = none.
+ * `bodyBytes` (Written): the body bytes of the response PHP wrote (what the socket took and what it left).
  */
 export type EventCallback = (
   kind: EventKind,
@@ -30,6 +31,7 @@ export type EventCallback = (
   headers: string,
   data: Payload,
   file: number,
+  bodyBytes: number,
 ) => void;
 
 export type Payload = string | Buffer;
@@ -48,6 +50,8 @@ export interface PhpFunctions {
       tempDir?: string;
       /** Where queued requests are kept until PHP starts them, for the supervisor if the worker dies (request_journal.h). */
       journalPath?: string;
+      /** Return the request's X-Request-Id on PHP's response when PHP sets none (native/http/request_id.h). */
+      echoRequestId?: boolean;
     },
     onEvent: EventCallback,
   ): void;

@@ -13,7 +13,7 @@ export interface ResponseSink {
   chunk(data: Payload, last: boolean): void;
   abort(): void;
   /** PHP wrote the whole response to the socket itself; `unsent` (then `file`, if >= 0) is what the socket did not take yet. */
-  written(status: number, unsent: Payload, connectionCloses: boolean, file: number): void;
+  written(status: number, unsent: Payload, connectionCloses: boolean, file: number, bodyBytes: number): void;
   /** PHP's direct write failed: the client is gone. */
   writeFailed(status: number): void;
 }
@@ -28,6 +28,8 @@ export interface EmbeddedPhpOptions {
   responseMemoryBytes?: number;
   /** Queued requests are kept there until PHP starts them (the supervisor reads it if the worker dies). */
   journalPath?: string;
+  /** Return each request's X-Request-Id on PHP's responses that set none. */
+  echoRequestId?: boolean;
 }
 
 export interface EmbeddedPhpEvents {
@@ -67,6 +69,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         responseMemoryBytes: options.responseMemoryBytes,
         tempDir: tmpdir(),
         journalPath: options.journalPath,
+        echoRequestId: options.echoRequestId ?? false,
       },
       this.onEvent,
     );
@@ -186,9 +189,9 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     return done;
   }
 
-  private readonly onEvent: EventCallback = (kind, id, status, last, headers, data, file) => {
+  private readonly onEvent: EventCallback = (kind, id, status, last, headers, data, file, bodyBytes) => {
     const waiting = this.sinks.size;
-    this.route(kind, id, status, last, headers, data, file);
+    this.route(kind, id, status, last, headers, data, file, bodyBytes);
     if (this.sinks.size < waiting) this.onSettled?.();
   };
 
@@ -200,6 +203,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     headers: string,
     data: Payload,
     file: number,
+    bodyBytes: number,
   ): void {
     switch (kind) {
       case EventKind.Response: {
@@ -217,7 +221,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
       }
       case EventKind.Written: {
         const sink = this.sinks.take(id);
-        if (sink) sink.written(status, data, last, file);
+        if (sink) sink.written(status, data, last, file, bodyBytes);
         else discardSpilledBody(file);
         return;
       }
