@@ -18,7 +18,7 @@ if (process.env.npm_command === 'exec') {
   );
   process.exit(0);
 }
-const builder = join(packageRoot, 'dist', 'runtime', 'php', 'addon-build.js');
+const builder = join(packageRoot, 'dist', 'runtime', 'toolchain', 'addon-build.js');
 if (!existsSync(builder)) {
   console.log(
     'ephpm: this copy of ephpm has no dist/ (it was packed without `npm run build`); the addon was not built',
