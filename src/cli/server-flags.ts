@@ -1,5 +1,6 @@
 import { Flags, type Interfaces } from '@oclif/core';
-import { MAX_TASK_WORKERS, type ServeOptions } from '../runtime/config/config.js';
+import { MAX_TASK_WORKERS } from '../runtime/config/config.js';
+import type { ServeOptions } from '../runtime/config/server-config.js';
 import type { ServerLocation } from '../runtime/control/commands.js';
 
 /** How commands that talk to a running server find it. */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { displayRedisUrl } from '../../src/runtime/cluster/cluster-config.js';
-import { resolveServerConfig, type ServeOptions } from '../../src/runtime/config/config.js';
+import { resolveServerConfig } from '../../src/runtime/config/config.js';
+import type { ServeOptions } from '../../src/runtime/config/server-config.js';
 import { refusal } from '../helpers/refusal.js';
 
 const TABLES = '[tables]\n"users:100" = { name = "string:16" }\n[cache]\nrows = 10\n';

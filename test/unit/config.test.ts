@@ -2,12 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  resolveDevConfig,
-  resolveServerConfig,
-  resolveStateFile,
-  type ServeOptions,
-} from '../../src/runtime/config/config.js';
+import { resolveDevConfig, resolveServerConfig, resolveStateFile } from '../../src/runtime/config/config.js';
+import type { ServeOptions } from '../../src/runtime/config/server-config.js';
 import { refusal } from '../helpers/refusal.js';
 import { writeSelfSignedCertificate } from '../helpers/tls.js';
 

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveServerConfig, type ServeOptions } from '../../src/runtime/config/config.js';
+import { resolveServerConfig } from '../../src/runtime/config/config.js';
+import type { ServeOptions } from '../../src/runtime/config/server-config.js';
 import { parseListen } from '../../src/runtime/metrics/metrics-config.js';
 import { refusal } from '../helpers/refusal.js';
 

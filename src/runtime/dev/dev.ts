@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { resolveDevConfig, resolveServerConfig, type ServeOptions } from '../config/config.js';
+import { resolveDevConfig, resolveServerConfig } from '../config/config.js';
+import type { ServeOptions } from '../config/server-config.js';
 import { controlSocketPath } from '../control/control-server.js';
 import { DevReport } from './report.js';
 import { bootError, DevRestarts } from './restarts.js';

@@ -1,5 +1,5 @@
 import { pino, type Logger as Pino } from 'pino';
-import type { AccessLogFormat } from '../config/config.js';
+import type { AccessLogFormat } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
 
 /** One answered request, as the access log and a log pipeline read it. */

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import type { ServerConfig } from '../config/config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { answerClientError, followLatestRequests } from './client-errors.js';
 import { EXPECTS_CONTINUE, type RawRequest, type RawResponse } from './front-request.js';
 import { answersHalfClosedConnections } from './node-internals.js';

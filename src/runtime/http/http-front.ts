@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { ServerConfig } from '../config/config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
 import type { ConnectionStateFunctions } from '../native/process-face.js';
 import { isEphpmError } from '../errors.js';

@@ -1,7 +1,7 @@
 // The child's side of the supervisor protocol, shared by request workers
 // (http/worker-main.ts) and task and tick workers (tasks/task-worker-main.ts).
 import cluster from 'node:cluster';
-import type { ServerConfig } from '../config/config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { isEphpmError } from '../errors.js';
 import type { ChildMessage, DrainMode, SupervisorMessage } from './process-messages.js';
 import { WORKER_CONFIG_ENV } from './worker-env.js';

@@ -1,4 +1,4 @@
-import type { ServerConfig } from '../config/config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { socketPathBeside } from '../owner-only-socket.js';
 
 /**

@@ -1,4 +1,5 @@
-import { resolveServerConfig, type ServeOptions } from '../config/config.js';
+import { resolveServerConfig } from '../config/config.js';
+import type { ServeOptions } from '../config/server-config.js';
 import { readOctaneSettings } from '../laravel/octane-settings.js';
 import { Logger } from '../logger.js';
 import { stopWithParent } from '../ipc/parent-watch.js';

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
 import { makeTempDir } from '../http/temp-files.js';
-import type { ServerConfig } from '../config/config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import type { ServerStatus, WorkerStatus } from '../metrics/server-status.js';
 import { EphpmError } from '../errors.js';

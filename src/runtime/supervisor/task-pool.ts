@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ServerConfig } from '../config/config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import type { TaskWorkerStatus } from '../metrics/server-status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
