@@ -506,6 +506,7 @@ export class HttpFront implements ResponderOwner {
     const method = front.req.method!;
     const durationMs = performance.now() - front.started;
     this.counters.answered(method, status, durationMs);
+    if (!this.config.accessLog) return;
     this.accessLog.write({
       method,
       path,
