@@ -135,6 +135,12 @@ export const serveFlags = {
     allowNo: true,
     env: 'EPHPM_REQUEST_ID',
   }),
+  'early-hints': Flags.boolean({
+    description:
+      "Send a page's preload Link headers as a 103 Early Hints before PHP runs, learned from its last 200 HTML response (--no-early-hints to turn off)",
+    allowNo: true,
+    env: 'EPHPM_EARLY_HINTS',
+  }),
   'task-workers': taskWorkersFlag({
     description:
       'Task worker processes for Octane::concurrently() / Ephpm\\Octane\\run_tasks(), or auto: one per CPU (default: auto for a Laravel app, else 0)',
@@ -199,6 +205,7 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     accessLog: flags['access-log'],
     accessLogFormat: flags['access-log-format'] as ServeOptions['accessLogFormat'],
     requestId: flags['request-id'],
+    earlyHints: flags['early-hints'],
     tables: flags.tables,
     cache: flags.cache,
     taskWorkers: flags['task-workers'],

@@ -43,6 +43,7 @@ describe('the server settings', () => {
       logFormat: 'human',
       accessLog: 'text',
       requestId: true,
+      earlyHints: true,
     });
   });
 
@@ -110,6 +111,13 @@ describe('the server settings', () => {
     expect(() => resolveIn(app({ 'ephpm.toml': '[server]\naccess_log = "xml"\n' }))).toThrow(
       /server\.access_log must be true, false, "text" or "json"; got "xml"/,
     );
+  });
+
+  it('take early hints on or off, the flag winning over the file', () => {
+    const off = app({ 'ephpm.toml': '[server]\nearly_hints = false\n' });
+    expect(resolveIn(off)).toMatchObject({ earlyHints: false });
+    expect(resolveIn(off, { earlyHints: true })).toMatchObject({ earlyHints: true });
+    expect(() => resolveIn(app({ 'ephpm.toml': '[server]\nearly_hints = "yes"\n' }))).toThrow(/server\.early_hints/);
   });
 
   it('refuse a TLS file that is not PEM, naming the file', () => {

@@ -23,6 +23,7 @@ export interface ServeOptions extends ClusterOptions {
   /** The access log's format (EPHPM_ACCESS_LOG_FORMAT); without it, the log format's. */
   accessLogFormat?: 'text' | 'json';
   requestId?: boolean;
+  earlyHints?: boolean;
   requestTimeout?: number;
   queueTimeout?: number;
   handoffAfter?: number;
@@ -103,6 +104,8 @@ export interface ServerConfig {
   accessLog: AccessLogFormat | false;
   /** Each request carries an X-Request-Id (the client's, if valid, else a new one) to PHP, the log and the response. */
   requestId: boolean;
+  /** Each page's preload Link headers are sent as a 103 before PHP runs, learned from its last 200 (early-hints.ts). */
+  earlyHints: boolean;
   /** Off in `ephpm dev`: no browser connection stays with a worker that is being replaced. */
   keepAlive: boolean;
   /** On in `ephpm dev`: a PHP boot error is printed once by the dev report, never by the worker too. */

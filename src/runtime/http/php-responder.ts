@@ -11,6 +11,8 @@ import { StreamedBody } from './streamed-body.js';
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
+  /** The head of PHP's answer, before Node writes it (headers as name, value, name, value, …). */
+  answerHead(front: FrontRequest, status: number, headers: readonly string[]): void;
   /** What the worker's streamed responses may keep in memory and temp files for slow clients. */
   readonly spillRoom: SpillRoom;
 }
@@ -53,6 +55,7 @@ export class PhpResponder implements ResponseSink {
     this.status = status;
     this.phpAnswered();
     const response = this.response;
+    this.owner.answerHead(this.front, status, headers);
     try {
       response.writeHead(status, headers);
     } catch (error) {
