@@ -9,9 +9,12 @@ import { startServer, tempDir, type RunningServer } from '../helpers/ephpm-serve
 // moment the next request for it arrives, before PHP runs (PHP waits for the test's go-ahead file here).
 
 const WORKER = `<?php
-use function Ephpm\\Octane\\{take_request, send_response};
+use function Ephpm\\Octane\\{take_request, send_response, send_early_hints};
 $dir = __DIR__;
 while ($r = take_request()) {
+    if ($r['path'] === '/own-hints') {
+        send_early_hints(['Link' => '</own.css>; rel=preload; as=style', 'X-Hint' => 'yes']);
+    }
     while (!file_exists("$dir/go")) usleep(5000);
     $links = file_exists("$dir/no-links") ? [] : ['Link' => '</build/app.css>; rel=preload; as=style, </build/app.js>; rel=modulepreload'];
     switch ($r['path']) {
@@ -23,6 +26,9 @@ while ($r = take_request()) {
             break;
         case '/missing':
             send_response(404, ['Content-Type' => 'text/html'] + $links, 'gone');
+            break;
+        case '/own-hints':
+            send_response(200, ['Content-Type' => 'text/plain'], 'own');
             break;
         case '/unsafe':
             send_response(200, ['Content-Type' => 'text/html', 'Link' => '<javascript:x>; rel=stylesheet'], 'x');
@@ -130,6 +136,34 @@ describe('103 Early Hints', () => {
     });
     expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(raw).not.toContain('103');
+  });
+});
+
+describe("the app's own 103 (Ephpm\\Octane\\send_early_hints)", () => {
+  let app: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    app = tempDir('ephpm-early-hints-own-');
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, 'worker.php'), WORKER);
+    // Off: only the app's own 103 is sent.
+    server = await startServer(['--root', app, '--worker', join(app, 'worker.php'), '--workers', '1'], {
+      env: { EPHPM_EARLY_HINTS: 'false' },
+    });
+  });
+  afterAll(async () => server?.stop());
+
+  it('reaches the client while PHP has not answered yet, then the response follows', async () => {
+    let hintedWhilePhpWaited = false;
+    const answer = await get(server, '/own-hints', () => {
+      hintedWhilePhpWaited = !existsSync(join(app, 'go'));
+      writeFileSync(join(app, 'go'), '');
+    });
+    expect(hintedWhilePhpWaited).toBe(true);
+    expect(answer.hints).toEqual([['</own.css>; rel=preload; as=style']]);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toBe('own');
   });
 });
 

@@ -143,6 +143,19 @@ export class PhpResponder implements ResponseSink {
     this.finish();
   }
 
+  earlyHints(headers: string[]): void {
+    const response = this.response;
+    // 1xx responses are HTTP/1.1's (RFC 9110 §15.2): an HTTP/1.0 client would take one for the answer.
+    if (this.finished || response.headersSent || this.front.req.httpVersion === '1.0') return;
+    const hints: Record<string, string[]> = {};
+    for (let i = 0; i + 1 < headers.length; i += 2) (hints[headers[i]!.toLowerCase()] ??= []).push(headers[i + 1]!);
+    try {
+      response.writeEarlyHints(hints);
+    } catch (error) {
+      this.php.emit('log', `send_early_hints(): no 103 sent: ${(error as Error).message}`, false);
+    }
+  }
+
   /** The server is draining: close the connection after this response. */
   closeAfterwards(): void {
     if (this.response.headersSent) return;
