@@ -36,6 +36,7 @@ import { AccessLog } from './access-log.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
+import { FileOffload } from './file-offload/file-offload.js';
 
 export interface HttpFrontHooks {
   /** Called after every answered request with the running total. */
@@ -51,6 +52,8 @@ export interface HttpFrontOptions {
   directWrites: boolean;
   /** Parks connections while PHP is busy (plain TCP only: a TLS session cannot move to another process). */
   connectionState?: ConnectionStateFunctions;
+  /** The token this process gave its PHP for X-Ephpm-File (file-offload.ts); null: file_offload is off. */
+  offloadToken?: string | null;
 }
 
 /** The addon's id for this connection's socket (-1: PHP may not write to it), once adopted. */
@@ -75,6 +78,7 @@ export class HttpFront implements ResponderOwner {
   readonly counters = new RequestCounterSet();
   /** What streamed responses keep for slow clients: in memory, then in temp files (streamed-body.ts). */
   readonly spillRoom: SpillRoom;
+  readonly fileOffload: FileOffload | null;
   private readonly statics: StaticFiles | null;
   private nextId = 0;
   private total = 0;
@@ -97,6 +101,9 @@ export class HttpFront implements ResponderOwner {
     private readonly options: HttpFrontOptions,
   ) {
     this.accessLog = new AccessLog(config.accessLog, logger);
+    this.fileOffload = options.offloadToken
+      ? new FileOffload(options.offloadToken, config.root, config.offloadDirs, (message) => logger.warn(message))
+      : null;
     this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks) : null;
     this.spillRoom = new SpillRoom(
       config.responseMemoryBytes,

@@ -8,11 +8,14 @@ import type { SpillRoom } from './spill-room.js';
 import { discardSpilledBody } from '../php/spilled-body-fd.js';
 import { sendSpilledBody } from './spilled-body.js';
 import { StreamedBody } from './streamed-body.js';
+import type { FileOffload, OffloadAnswer } from './file-offload/file-offload.js';
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
   /** What the worker's streamed responses may keep in memory and temp files for slow clients. */
   readonly spillRoom: SpillRoom;
+  /** Sends the files complete responses name (file_offload); null when off. */
+  readonly fileOffload: FileOffload | null;
 }
 
 /**
@@ -53,6 +56,12 @@ export class PhpResponder implements ResponseSink {
     this.status = status;
     this.phpAnswered();
     const response = this.response;
+    if (
+      last &&
+      this.owner.fileOffload?.send(this.front.req, response, status, headers, (sent) => this.fileSent(sent))
+    ) {
+      return discardSpilledBody(file);
+    }
     try {
       response.writeHead(status, headers);
     } catch (error) {
@@ -184,6 +193,12 @@ export class PhpResponder implements ResponseSink {
     this.bytes += data.length;
     if (this.body) this.body.write(data);
     else this.php.drained(data.length);
+  }
+
+  private fileSent(answer: OffloadAnswer): void {
+    this.status = answer.status;
+    this.bytes = answer.bytes;
+    this.finish();
   }
 
   private phpAnswered(): void {
