@@ -91,7 +91,7 @@ export class FileOffload {
     const length = file.maxLength < 0 ? available : Math.min(file.maxLength, available);
     const hasBody = req.method !== 'HEAD' && length > 0;
     try {
-      res.writeHead(status, [...withoutHeaders(headers, FRAMING), 'Content-Length', String(length)]);
+      res.writeHead(status, [...withoutHeaders(headers, LENGTH), 'Content-Length', String(length)]);
     } catch (error) {
       closeSync(fd);
       this.warn(`PHP sent a response Node cannot send: ${(error as Error).message}`);
@@ -174,8 +174,10 @@ export class FileOffload {
   }
 }
 
-/** The body's framing is Node's: the length of the bytes it sends. */
-const FRAMING = ['content-length', 'content-range', 'transfer-encoding'];
+/** The length is Node's: that of the bytes it sends (PHP's Content-Range stays: it names those bytes). */
+const LENGTH = ['content-length', 'transfer-encoding'];
+/** For X-Sendfile, the framing is Node's: it answers the request's Range. */
+const FRAMING = [...LENGTH, 'content-range'];
 /** For X-Sendfile, Node's own: they must describe the file Node answers Range and conditional requests for. */
 const VALIDATORS = ['etag', 'last-modified', 'accept-ranges'];
 
