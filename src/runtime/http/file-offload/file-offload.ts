@@ -63,7 +63,12 @@ export class FileOffload {
     }
     const file = named.file;
     if (file.kind === 'driver') this.sendDriverFile(req, res, status, headers, file, done);
-    else void this.sendAppFile(req, res, headers, file, done);
+    else
+      this.sendAppFile(req, res, headers, file, done).catch((error: unknown) => {
+        this.warn(`could not send ${file.path} for ${req.method} ${req.url}: ${(error as Error).message}`);
+        if (res.headersSent) res.destroy();
+        done(res.headersSent ? { status: 500, bytes: 0 } : plainAnswer(res, 500, '500 Internal Server Error\n'));
+      });
     return true;
   }
 
@@ -218,6 +223,10 @@ function removeQuietly(path: Buffer): void {
 
 /** Pipes the file into the response as the client takes it; `done` once it ended or the connection went first. */
 function pipeBody(body: Readable, res: ServerResponse, done: () => void): void {
+  if (res.destroyed || !res.socket || res.socket.destroyed) {
+    body.destroy(); // the client left meanwhile: its 'close' has been and gone
+    return done();
+  }
   let settled = false;
   const settle = () => {
     if (settled) return;
