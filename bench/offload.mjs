@@ -77,8 +77,11 @@ async function phase(server, withDownloads) {
   const seconds = (performance.now() - started) / 1000;
   const read = clients.reduce((sum, client) => sum + client.state.bytes, 0) - before;
   for (const client of clients) client.stop();
-  const failed = clients.filter((client) => client.state.failed || client.state.status !== 200).length;
-  return { wrk: result, downloadMBps: read / MB / seconds, failed };
+  const failed = clients.filter(
+    (client) => client.state.failed || (client.state.status && client.state.status !== 200),
+  );
+  const waiting = clients.filter((client) => !client.state.failed && client.state.status === 0);
+  return { wrk: result, downloadMBps: read / MB / seconds, failed: failed.length, waiting: waiting.length };
 }
 
 async function serverRun(app, scratch, offload) {
@@ -117,7 +120,7 @@ await runBench('bench:offload', 'ephpm-bench-offload-', async (scratch) => {
       `file_offload ${offload ? 'on ' : 'off'}: /api/health ${alone.wrk.requestsPerSec.toFixed(0)} req/s alone, ` +
         `${loaded.wrk.requestsPerSec.toFixed(0)} req/s with downloads (${ratio.toFixed(2)}x; p99 ` +
         `${alone.wrk.p99Ms.toFixed(1)} → ${loaded.wrk.p99Ms.toFixed(1)} ms); downloads ${loaded.downloadMBps.toFixed(1)} MB/s ` +
-        `in all, ${loaded.failed} failed; non-2xx ${loaded.wrk.non2xx}`,
+        `in all, ${loaded.waiting} not answered yet, ${loaded.failed} failed; /api/health non-2xx ${loaded.wrk.non2xx}`,
     );
   }
   const [on, off] = rows;
