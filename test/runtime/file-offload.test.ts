@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { plainRequest } from '../helpers/http-client.js';
+import { slowClient } from '../helpers/slow-client.js';
 
 // A response whose X-Sendfile / X-Accel-Redirect names a file inside offload_dirs is answered by Node from that file
 // (Range, ETag and Last-Modified Node's, Content-Type and Content-Disposition the app's); anything else it names is
@@ -39,7 +40,18 @@ describe('X-Sendfile and X-Accel-Redirect with file_offload on (the default)', (
   let report: Buffer;
   beforeAll(async () => {
     ({ root, report } = appRoot());
-    server = await startServer(['--root', root, '--worker', worker, '--workers', '1', '--offload-dirs', 'files']);
+    server = await startServer([
+      '--root',
+      root,
+      '--worker',
+      worker,
+      '--workers',
+      '1',
+      '--offload-dirs',
+      'files',
+      '--access-log-format',
+      'json',
+    ]);
   });
   afterAll(() => server?.stop());
 
@@ -63,8 +75,9 @@ describe('X-Sendfile and X-Accel-Redirect with file_offload on (the default)', (
 
   it('answers Range, If-None-Match and HEAD from the file', async () => {
     const path = named('X-Sendfile', 'files/report.bin');
-    const ranged = await get(server, path, { headers: { Range: 'bytes=1000-1999' } });
+    const ranged = await get(server, path, { headers: { Range: 'bytes=1000-1999', 'X-Request-Id': 'ranged-1' } });
     expect(ranged.response.status).toBe(206);
+    await server.waitFor(/"statusCode":206,"duration":[\d.]+,"bytes":1000,.*"requestId":"ranged-1"/);
     expect(ranged.response.headers.get('content-range')).toBe(`bytes 1000-1999/${report.length}`);
     expect(ranged.body.equals(report.subarray(1000, 2000))).toBe(true);
 
@@ -104,6 +117,31 @@ describe('X-Sendfile and X-Accel-Redirect with file_offload on (the default)', (
     expect(body.toString()).toBe('the body PHP made');
     expect(response.headers.get('x-ephpm-file')).toBeNull();
     await server.waitFor(/ignored an x-ephpm-file header without this process's token/);
+  });
+});
+
+describe('a client that reads none of an offloaded file', () => {
+  it('is dropped after send_timeout, as for any response', async () => {
+    const { root } = appRoot();
+    writeFileSync(join(root, 'files', 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 'x'));
+    const server = await startServer([
+      '--root',
+      root,
+      '--worker',
+      worker,
+      '--offload-dirs',
+      'files',
+      '--send-timeout',
+      '1',
+    ]);
+    try {
+      const client = await slowClient(server.url, named('X-Sendfile', 'files/big.bin'));
+      expect(client.headers['content-length']).toBe(String(32 * 1024 * 1024));
+      await server.waitFor(/dropped the connection of .* it took none of its response for \d+s \(send_timeout\)/);
+      await expect(client.readAll()).rejects.toThrow(/the connection ended after/);
+    } finally {
+      await server.stop();
+    }
   });
 });
 
