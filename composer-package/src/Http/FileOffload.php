@@ -19,7 +19,7 @@ final class FileOffload
     public const HEADER = 'X-Ephpm-File';
     public const TOKEN_ENV = 'EPHPM_FILE_OFFLOAD_TOKEN';
 
-    private function __construct(private readonly string $token)
+    public function __construct(private readonly string $token)
     {
     }
 
