@@ -11,7 +11,7 @@ export const PHP_NODE_VERSION = '1.4.0';
 const BOOT_TIMEOUT_MS = 120_000;
 
 /** `php artisan octane:start --server=ephpm`: no max-requests (as php-fpm's pm.max_requests = 0), no task workers. */
-export async function startOctaneEphpm({ app, dir, port, workers }) {
+export async function startOctaneEphpm({ app, dir, port, workers, env }) {
   const proc = launch(
     'octane:start',
     'php',
@@ -25,7 +25,7 @@ export async function startOctaneEphpm({ app, dir, port, workers }) {
       '--task-workers=0',
       '--max-requests=0',
     ],
-    { cwd: app, logFile: join(dir, 'octane-ephpm.log') },
+    { cwd: app, logFile: join(dir, 'octane-ephpm.log'), env },
   );
   const result = server('ephpm (octane:start)', port, [proc], () =>
     waitForOutput(proc, /Local: http:\/\//, BOOT_TIMEOUT_MS),

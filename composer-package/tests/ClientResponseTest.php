@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace Ephpm\Octane\Tests;
 
 use Ephpm\Octane\EphpmClient;
+use Ephpm\Octane\Http\FileOffload;
 use Ephpm\Octane\Http\ResponseSender;
 use Ephpm\Octane\Tests\Fakes\RecordedResponse;
 use Illuminate\Config\Repository;
@@ -123,6 +124,44 @@ final class ClientResponseTest extends TestCase
         $this->assertSame(['bytes 1000000-2999999/3000000'], $sent['headers']['Content-Range']);
         $this->assertSame(substr(str_repeat('abcdefghij', 300_000), 1_000_000, 2_000_000), $sent['body']);
         $this->assertSame([1 << 20, 2_000_000 - (1 << 20)], array_map('strlen', $sent['chunks']));
+        unlink($file);
+    }
+
+    public function test_with_file_offload_a_download_goes_out_with_no_body_naming_the_bytes_for_the_runtime_to_send(): void
+    {
+        $client = new EphpmClient(new ResponseSender($this->sent, new FileOffload('token-1')));
+        $file = tempnam(sys_get_temp_dir(), 'ephpm download ');
+        file_put_contents($file, str_repeat('abcdefghij', 300_000));
+        $request = Request::create('/download', 'GET', server: ['HTTP_RANGE' => 'bytes=1000000-2999999']);
+        $download = (new BinaryFileResponse($file))->deleteFileAfterSend()->prepare($request);
+
+        $client->respond(new RequestContext(['ephpm' => ['method' => 'GET']]), new OctaneResponse($download, ''));
+
+        $sent = $this->sent->response();
+        $this->assertFalse($sent['streamed']);
+        $this->assertSame([206, ''], [$sent['status'], $sent['body']]);
+        $this->assertSame(['bytes 1000000-2999999/3000000'], $sent['headers']['Content-Range']);
+        $this->assertSame(['token-1 1000000 2000000 1 ' . rawurlencode((string) realpath($file))], $sent['headers']['X-Ephpm-File']);
+        $this->assertFileExists($file, 'the runtime deletes it once it has it open');
+        unlink($file);
+    }
+
+    public function test_with_file_offload_php_still_sends_a_head_and_a_not_modified_itself(): void
+    {
+        $client = new EphpmClient(new ResponseSender($this->sent, new FileOffload('token-1')));
+        $file = tempnam(sys_get_temp_dir(), 'ephpm-download-');
+        file_put_contents($file, 'abc');
+        $head = (new BinaryFileResponse($file))->prepare(Request::create('/download', 'HEAD'));
+        $client->respond(new RequestContext(['ephpm' => ['method' => 'HEAD']]), new OctaneResponse($head, ''));
+        $request = Request::create('/download', 'GET');
+        $cached = new BinaryFileResponse($file, autoEtag: true);
+        $request->headers->set('If-None-Match', (string) $cached->getEtag());
+        $cached->isNotModified($request);
+        $client->respond(new RequestContext(['ephpm' => ['method' => 'GET']]), new OctaneResponse($cached->prepare($request), ''));
+
+        $this->assertSame(['send_response', 'send_response'], $this->sent->functions());
+        $this->assertSame(304, $cached->getStatusCode());
+        $this->assertStringNotContainsString('X-Ephpm-File', print_r($this->sent, true));
         unlink($file);
     }
 

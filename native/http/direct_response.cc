@@ -18,9 +18,11 @@ namespace {
 auto* g_status_texts = new std::map<int, std::string>();
 
 // Headers whose presence changes what Node itself adds or how it frames the
-// message; responses carrying them keep going through Node.
-const char* const kNodeManagedHeaders[] = {"connection", "transfer-encoding", "date",
-                                           "expect",     "trailer",           "keep-alive"};
+// message, and those naming a file Node sends in place of the body
+// (src/runtime/http/file-offload/): responses carrying them keep going through Node.
+const char* const kNodeManagedHeaders[] = {"connection",   "transfer-encoding", "date",
+                                           "expect",       "trailer",           "keep-alive",
+                                           "x-ephpm-file", "x-sendfile",        "x-accel-redirect"};
 
 // Headers Node reads from the final response: a `Link` teaches the front the page's early hints (http/early-hints.ts).
 const char* const kNodeReadHeaders[] = {"link"};

@@ -141,6 +141,17 @@ export const serveFlags = {
     allowNo: true,
     env: 'EPHPM_EARLY_HINTS',
   }),
+  'file-offload': Flags.boolean({
+    description:
+      'Send downloads (response()->download(), ->file()) and X-Sendfile / X-Accel-Redirect files from Node, PHP free at once (--no-file-offload to turn off)',
+    allowNo: true,
+    env: 'EPHPM_FILE_OFFLOAD',
+  }),
+  'offload-dirs': Flags.string({
+    description:
+      'Directories an X-Sendfile / X-Accel-Redirect file must lie in, comma-separated, relative to the app root (default: storage/app)',
+    env: 'EPHPM_OFFLOAD_DIRS',
+  }),
   'task-workers': taskWorkersFlag({
     description:
       'Task worker processes for Octane::concurrently() / Ephpm\\Octane\\run_tasks(), or auto: one per CPU (default: auto for a Laravel app, else 0)',
@@ -206,6 +217,8 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     accessLogFormat: flags['access-log-format'] as ServeOptions['accessLogFormat'],
     requestId: flags['request-id'],
     earlyHints: flags['early-hints'],
+    fileOffload: flags['file-offload'],
+    offloadDirs: flags['offload-dirs'],
     tables: flags.tables,
     cache: flags.cache,
     taskWorkers: flags['task-workers'],

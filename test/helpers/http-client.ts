@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 
 /** A browser's cookie jar, enough for one site: names to values, from Set-Cookie headers. */
 export class CookieJar {
@@ -65,5 +65,27 @@ export function onNewConnection<T>(url: string, body?: string): Promise<{ status
     });
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/**
+ * GET (or `method`) with exactly these request headers, through Node's own client: fetch() adds
+ * `Cache-Control: no-cache` to a conditional request (the Fetch standard), which a server must answer in full.
+ */
+export function plainRequest(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, agent: false, timeout: 20_000 }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+      res.once('error', reject);
+    });
+    req.once('timeout', () => req.destroy(new Error(`no answer to ${method} ${url} within 20s`)));
+    req.once('error', reject);
+    req.end();
   });
 }

@@ -13,7 +13,9 @@ import { waitFor } from '../helpers/wait-for.js';
 
 // A stock Laravel app with two workers and two clients that request response()->download() of a 50 MB file and read
 // none of it: before, each worker's PHP waited in send_chunk() for its client (for send_timeout, 60 s) and nothing
-// else was answered. The rest of each download now waits in a temp file and the workers serve on.
+// else was answered. The rest of each download now waits in a temp file and the workers serve on. (With file_offload
+// on, the default, Node sends a download from the file itself: test/octane/file-offload.test.ts. Off here, so the
+// downloads are streams PHP produces.)
 
 const skip = octaneUnavailableReason();
 
@@ -31,7 +33,10 @@ describe.skipIf(skip)(
     it('leave both workers serving, live streams included; each gets every byte of its download once it reads, and the temp files go', async () => {
       const app = laravelApp();
       const temp = tempDir('ephpm-octane-slow-readers-');
-      const server = await startOctane(app, ['--workers=2', '--task-workers=0', '--max-requests=0'], { TMPDIR: temp });
+      const server = await startOctane(app, ['--workers=2', '--task-workers=0', '--max-requests=0'], {
+        TMPDIR: temp,
+        EPHPM_FILE_OFFLOAD: 'false',
+      });
       const slow: SlowClient[] = [];
       const release = join(app, 'storage', `release-slow-readers-${process.pid}-${Date.now()}`);
       try {

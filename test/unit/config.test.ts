@@ -120,6 +120,23 @@ describe('the server settings', () => {
     expect(() => resolveIn(app({ 'ephpm.toml': '[server]\nearly_hints = "yes"\n' }))).toThrow(/server\.early_hints/);
   });
 
+  it('send files from Node by default, from storage/app for X-Sendfile, each from the file or a flag', () => {
+    const root = app();
+    expect(resolveIn(root)).toMatchObject({ fileOffload: true, offloadDirs: [join(root, 'storage', 'app')] });
+    const configured = app({ 'ephpm.toml': '[server]\nfile_offload = false\noffload_dirs = ["files", "/srv/dl"]\n' });
+    expect(resolveIn(configured)).toMatchObject({
+      fileOffload: false,
+      offloadDirs: [join(configured, 'files'), '/srv/dl'],
+    });
+    expect(resolveIn(configured, { fileOffload: true, offloadDirs: 'a, b/c' })).toMatchObject({
+      fileOffload: true,
+      offloadDirs: [join(configured, 'a'), join(configured, 'b', 'c')],
+    });
+    expect(() => resolveIn(app({ 'ephpm.toml': '[server]\noffload_dirs = "files"\n' }))).toThrow(
+      /server\.offload_dirs must be a list of directories; got "files"/,
+    );
+  });
+
   it('refuse a TLS file that is not PEM, naming the file', () => {
     const root = app({
       'cert.pem': 'not a certificate',

@@ -14,7 +14,8 @@ use Traversable;
  * Sends a Symfony response through the runtime: a complete body in one send_response(), and streamed and file
  * responses chunk by chunk, as they are produced, with start_response() / send_chunk() / end_response(). What a slow
  * client has not taken waits in a temp file of the runtime's, so a large download never sits in memory and PHP moves
- * on; only past the runtime's spill bounds does send_chunk() block until the client reads.
+ * on; only past the runtime's spill bounds does send_chunk() block until the client reads. With the runtime's
+ * file offload on, a download goes out with no body and the runtime sends the file (FileOffload).
  */
 final class ResponseSender
 {
@@ -24,8 +25,14 @@ final class ResponseSender
     /** Set once a streamed response's head is out: an exception then can only end it, not replace it. */
     private bool $streaming = false;
 
-    public function __construct(private readonly ResponseFunctions $runtime = new RuntimeResponseFunctions())
-    {
+    /** Set when the runtime sends downloads from the file itself (file_offload). */
+    private readonly ?FileOffload $offload;
+
+    public function __construct(
+        private readonly ResponseFunctions $runtime = new RuntimeResponseFunctions(),
+        ?FileOffload $offload = null,
+    ) {
+        $this->offload = $offload ?? FileOffload::fromEnvironment();
     }
 
     /**
@@ -38,6 +45,11 @@ final class ResponseSender
         $headers = self::headers($response);
 
         if ($response instanceof BinaryFileResponse) {
+            $file = $isHead ? null : $this->offload?->headerFor($response);
+            if ($file !== null) {
+                $this->runtime->sendResponse($status, [...$headers, FileOffload::HEADER => [$file]], '');
+                return;
+            }
             // Its Content-Length (or Content-Range) describes the file alone: echoed output cannot go in front.
             $this->stream($status, $headers, '', $isHead ? null : static function () use ($response): void {
                 $response->setChunkSize(self::FILE_CHUNK_BYTES)->sendContent();

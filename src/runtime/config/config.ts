@@ -23,6 +23,7 @@ import { parseCacheJson, parseCacheSettings, withCacheTable } from '../tables/ca
 import { isDriverWorker, laravelWorkerScript } from '../laravel/laravel-app.js';
 import type { OctaneSettings } from '../laravel/octane-settings.js';
 import { clusterSetting } from '../cluster/cluster-config.js';
+import { fileOffloadSettings } from '../http/file-offload/offload-settings.js';
 import type { AccessLogFormat, DevConfig, ServeOptions, ServerConfig } from './server-config.js';
 
 interface TomlShape {
@@ -79,6 +80,8 @@ const SERVER_KEYS = [
   'access_log',
   'request_id',
   'early_hints',
+  'file_offload',
+  'offload_dirs',
   'state_file',
   'php_stack_size',
   'tls',
@@ -268,6 +271,7 @@ function serverSettings(
     accessLog: accessLogFormat(options, setting('access_log'), logFormat),
     requestId: options.requestId ?? boolSetting(setting('request_id'), 'server.request_id') ?? true,
     earlyHints: options.earlyHints ?? boolSetting(setting('early_hints'), 'server.early_hints') ?? true,
+    ...fileOffloadSettings(options, server, root),
     keepAlive: true,
     devReportsBootErrors: false,
     stateFile: stateFileSetting(options, server, root, cwd),

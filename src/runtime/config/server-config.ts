@@ -6,11 +6,12 @@ import type { LogFormat } from '../logger.js';
 import type { MetricsListen } from '../metrics/metrics-config.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import type { TlsFiles } from './tls.js';
+import type { FileOffloadOptions, FileOffloadSettings } from '../http/file-offload/offload-settings.js';
 
 export type AccessLogFormat = 'text' | 'json';
 
 /** Everything `ephpm serve` can be told, from flags or EPHPM_* variables. */
-export interface ServeOptions extends ClusterOptions {
+export interface ServeOptions extends ClusterOptions, FileOffloadOptions {
   host?: string;
   port?: number;
   workers?: number;
@@ -54,7 +55,7 @@ export interface ServeOptions extends ClusterOptions {
   octaneSettings?: (root: string) => OctaneSettings | null;
 }
 
-export interface ServerConfig {
+export interface ServerConfig extends FileOffloadSettings {
   host: string;
   port: number;
   workers: number;

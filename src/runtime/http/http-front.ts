@@ -37,6 +37,7 @@ import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 import { EarlyHints, hintsKey } from './early-hints.js';
+import { FileOffload } from './file-offload/file-offload.js';
 
 export interface HttpFrontHooks {
   /** Called after every answered request with the running total. */
@@ -52,6 +53,8 @@ export interface HttpFrontOptions {
   directWrites: boolean;
   /** Parks connections while PHP is busy (plain TCP only: a TLS session cannot move to another process). */
   connectionState?: ConnectionStateFunctions;
+  /** The token this process gave its PHP for X-Ephpm-File (file-offload.ts); null: file_offload is off. */
+  offloadToken?: string | null;
 }
 
 /** The addon's id for this connection's socket (-1: PHP may not write to it), once adopted. */
@@ -76,6 +79,7 @@ export class HttpFront implements ResponderOwner {
   readonly counters = new RequestCounterSet();
   /** What streamed responses keep for slow clients: in memory, then in temp files (streamed-body.ts). */
   readonly spillRoom: SpillRoom;
+  readonly fileOffload: FileOffload | null;
   private readonly statics: StaticFiles | null;
   private nextId = 0;
   private total = 0;
@@ -100,6 +104,9 @@ export class HttpFront implements ResponderOwner {
   ) {
     this.accessLog = new AccessLog(config.accessLog, logger);
     this.earlyHints = config.earlyHints ? new EarlyHints() : null;
+    this.fileOffload = options.offloadToken
+      ? new FileOffload(options.offloadToken, config.root, config.offloadDirs, (message) => logger.warn(message))
+      : null;
     this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks) : null;
     this.spillRoom = new SpillRoom(
       config.responseMemoryBytes,

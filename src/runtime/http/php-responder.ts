@@ -8,6 +8,7 @@ import type { SpillRoom } from './spill-room.js';
 import { discardSpilledBody } from '../php/spilled-body-fd.js';
 import { sendSpilledBody } from './spilled-body.js';
 import { StreamedBody } from './streamed-body.js';
+import type { FileOffload, OffloadAnswer } from './file-offload/file-offload.js';
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
@@ -15,6 +16,8 @@ export interface ResponderOwner {
   answerHead(front: FrontRequest, status: number, headers: readonly string[]): void;
   /** What the worker's streamed responses may keep in memory and temp files for slow clients. */
   readonly spillRoom: SpillRoom;
+  /** Sends the files complete responses name (file_offload); null when off. */
+  readonly fileOffload: FileOffload | null;
 }
 
 /**
@@ -56,6 +59,12 @@ export class PhpResponder implements ResponseSink {
     this.phpAnswered();
     const response = this.response;
     this.owner.answerHead(this.front, status, headers);
+    if (
+      last &&
+      this.owner.fileOffload?.send(this.front.req, response, status, headers, (sent) => this.fileSent(sent))
+    ) {
+      return discardSpilledBody(file);
+    }
     try {
       response.writeHead(status, headers);
     } catch (error) {
@@ -200,6 +209,12 @@ export class PhpResponder implements ResponseSink {
     this.bytes += data.length;
     if (this.body) this.body.write(data);
     else this.php.drained(data.length);
+  }
+
+  private fileSent(answer: OffloadAnswer): void {
+    this.status = answer.status;
+    this.bytes = answer.bytes;
+    this.finish();
   }
 
   private phpAnswered(): void {

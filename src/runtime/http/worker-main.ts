@@ -27,6 +27,7 @@ import type { PhpResponder } from './php-responder.js';
 import { Recycling } from './recycling.js';
 import { BOOT_ERROR_PAGE_ENV, REQUEST_JOURNAL_ENV } from '../ipc/worker-env.js';
 import { removeTempDir } from './temp-files.js';
+import { giveTokenToPhp } from './file-offload/file-offload.js';
 
 const config = workerConfig();
 const logger = new Logger(config.logFormat);
@@ -44,6 +45,7 @@ const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOut
 async function boot(): Promise<void> {
   // Writes to replicated tables go into the cluster's outbox.
   if (attachTables(config) && config.cluster) attachOutbox(config.cluster);
+  const offloadToken = giveTokenToPhp(config.fileOffload);
   php = new EmbeddedPhp<PhpResponder>(nativePhp());
   php.on('log', (message, fromOutput) => bootLog.line(message, fromOutput));
   php.start({
@@ -74,7 +76,7 @@ async function boot(): Promise<void> {
       stuck: () => void leaveStuck(),
       tick: () => recycling?.tick(),
     },
-    { directWrites: missingInternals.length === 0, connectionState: nativeConnectionState() },
+    { directWrites: missingInternals.length === 0, connectionState: nativeConnectionState(), offloadToken },
   );
   listening = front.serve(connections);
   await listening;
