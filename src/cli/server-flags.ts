@@ -135,6 +135,16 @@ export const serveFlags = {
     allowNo: true,
     env: 'EPHPM_REQUEST_ID',
   }),
+  compression: Flags.boolean({
+    description:
+      'Compress responses as the client accepts (br, gzip; zstd where Node has it) (--no-compression to turn off)',
+    allowNo: true,
+    env: 'EPHPM_COMPRESSION',
+  }),
+  'compression-min-size': Flags.string({
+    description: 'Complete responses and static files smaller than this are sent uncompressed (default: 1K)',
+    env: 'EPHPM_COMPRESSION_MIN_SIZE',
+  }),
   'task-workers': taskWorkersFlag({
     description:
       'Task worker processes for Octane::concurrently() / Ephpm\\Octane\\run_tasks(), or auto: one per CPU (default: auto for a Laravel app, else 0)',
@@ -199,6 +209,8 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     accessLog: flags['access-log'],
     accessLogFormat: flags['access-log-format'] as ServeOptions['accessLogFormat'],
     requestId: flags['request-id'],
+    compression: flags.compression,
+    compressionMinSize: flags['compression-min-size'],
     tables: flags.tables,
     cache: flags.cache,
     taskWorkers: flags['task-workers'],

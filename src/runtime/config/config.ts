@@ -23,6 +23,7 @@ import { parseCacheJson, parseCacheSettings, withCacheTable } from '../tables/ca
 import { isDriverWorker, laravelWorkerScript } from '../laravel/laravel-app.js';
 import type { OctaneSettings } from '../laravel/octane-settings.js';
 import { clusterSetting } from '../cluster/cluster-config.js';
+import { COMPRESSION_KEYS, compressionSetting } from '../http/compression/compression-settings.js';
 import type { AccessLogFormat, DevConfig, ServeOptions, ServerConfig } from './server-config.js';
 
 interface TomlShape {
@@ -78,6 +79,7 @@ const SERVER_KEYS = [
   'log_format',
   'access_log',
   'request_id',
+  ...COMPRESSION_KEYS,
   'state_file',
   'php_stack_size',
   'tls',
@@ -266,6 +268,7 @@ function serverSettings(
     logFormat,
     accessLog: accessLogFormat(options, setting('access_log'), logFormat),
     requestId: options.requestId ?? boolSetting(setting('request_id'), 'server.request_id') ?? true,
+    compression: compressionSetting(options, setting),
     keepAlive: true,
     devReportsBootErrors: false,
     stateFile: stateFileSetting(options, server, root, cwd),

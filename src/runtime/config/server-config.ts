@@ -6,11 +6,12 @@ import type { LogFormat } from '../logger.js';
 import type { MetricsListen } from '../metrics/metrics-config.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import type { TlsFiles } from './tls.js';
+import type { CompressionOptions, CompressionSettings } from '../http/compression/compression-settings.js';
 
 export type AccessLogFormat = 'text' | 'json';
 
 /** Everything `ephpm serve` can be told, from flags or EPHPM_* variables. */
-export interface ServeOptions extends ClusterOptions {
+export interface ServeOptions extends ClusterOptions, CompressionOptions {
   host?: string;
   port?: number;
   workers?: number;
@@ -103,6 +104,8 @@ export interface ServerConfig {
   accessLog: AccessLogFormat | false;
   /** Each request carries an X-Request-Id (the client's, if valid, else a new one) to PHP, the log and the response. */
   requestId: boolean;
+  /** Responses compressed as the client accepts (br, gzip; zstd where Node has it); null = off. */
+  compression: CompressionSettings | null;
   /** Off in `ephpm dev`: no browser connection stays with a worker that is being replaced. */
   keepAlive: boolean;
   /** On in `ephpm dev`: a PHP boot error is printed once by the dev report, never by the worker too. */

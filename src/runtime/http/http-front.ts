@@ -36,6 +36,7 @@ import { AccessLog } from './access-log.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
+import { requestCompression } from './compression/response-rules.js';
 
 export interface HttpFrontHooks {
   /** Called after every answered request with the running total. */
@@ -97,7 +98,7 @@ export class HttpFront implements ResponderOwner {
     private readonly options: HttpFrontOptions,
   ) {
     this.accessLog = new AccessLog(config.accessLog, logger);
-    this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks) : null;
+    this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks, config.compression) : null;
     this.spillRoom = new SpillRoom(
       config.responseMemoryBytes,
       config.responseSpillBytes,
@@ -272,8 +273,8 @@ export class HttpFront implements ResponderOwner {
     front.target = target;
     if (this.statics && target.uri !== '*') {
       if (front.requestId) res.setHeader('X-Request-Id', front.requestId);
-      void this.serveStatic(req, res, target.uri).then((served) => {
-        if (served) return this.log(front, url, res.statusCode, staticBytes(req.method!, res));
+      void this.serveStatic(req, res, target.uri).then((bytes) => {
+        if (bytes >= 0) return this.log(front, url, res.statusCode, bytes);
         res.removeHeader('X-Request-Id'); // PHP's response carries it (native/http/request_id.h)
         this.toPhp(front);
       });
@@ -367,8 +368,20 @@ export class HttpFront implements ResponderOwner {
     const arrived = socket[WAITING_SINCE] ?? now;
     socket[WAITING_SINCE] = undefined;
     const url = target.uri;
-    const directSocket = this.directSocket(req, res);
-    const responder = new PhpResponder(res, this.php, this, id, front, arrived, body.tempFiles, directSocket);
+    const compression = requestCompression(this.config.compression, req);
+    // A response the client may get compressed goes through Node, which compresses it.
+    const directSocket = compression?.coding ? -1 : this.directSocket(req, res);
+    const responder = new PhpResponder(
+      res,
+      this.php,
+      this,
+      id,
+      front,
+      arrived,
+      body.tempFiles,
+      directSocket,
+      compression,
+    );
     // Every answer before it on its connection is written by now (a pipelined request waited for them).
     if (this.gate && body.file === null && body.form === null) {
       responder.movable = req;
@@ -435,7 +448,8 @@ export class HttpFront implements ResponderOwner {
     return adopted;
   }
 
-  private async serveStatic(req: RawRequest, res: RawResponse, url: string): Promise<boolean> {
+  /** The static file's body bytes, or -1: not a file, the request goes to PHP. */
+  private async serveStatic(req: RawRequest, res: RawResponse, url: string): Promise<number> {
     const query = url.indexOf('?');
     try {
       return await this.statics!.tryServe(req, res, query < 0 ? url : url.slice(0, query));
@@ -443,7 +457,7 @@ export class HttpFront implements ResponderOwner {
       this.logger.error(`static file ${url} failed: ${(error as Error).message}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end();
-      return true;
+      return 0;
     }
   }
 
@@ -531,10 +545,4 @@ function phpHeaders(front: FrontRequest): string {
 
 function requestIdHeader(front: FrontRequest): Record<string, string> {
   return front.requestId ? { 'X-Request-Id': front.requestId } : {};
-}
-
-/** A static file's body bytes: its Content-Length, none for HEAD and 304. */
-function staticBytes(method: string, res: RawResponse): number {
-  if (method === 'HEAD' || res.statusCode === 304) return 0;
-  return Number(res.getHeader('content-length') ?? 0);
 }
