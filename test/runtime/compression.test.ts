@@ -138,6 +138,14 @@ describe('response compression (on by default)', () => {
     expect(identity.headers.etag).toBe('"v1"');
   });
 
+  it('keeps every one of repeated headers (Set-Cookie) on the responses it compresses, and on HEAD', async () => {
+    const compressed = await get(`${server.url}/text?cookies=1`, { 'Accept-Encoding': 'br' });
+    expect(compressed.headers['content-encoding']).toBe('br');
+    expect(compressed.headers['set-cookie']).toEqual(['a=1; path=/', 'b=2; path=/', 'c=3; path=/']);
+    const head = await get(`${server.url}/text?cookies=1`, {}, 'HEAD');
+    expect(head.headers['set-cookie']).toEqual(['a=1; path=/', 'b=2; path=/', 'c=3; path=/']);
+  });
+
   it('never compresses HEAD, Range requests, or errors without a body', async () => {
     const head = await get(`${server.url}/text?size=20000`, { 'Accept-Encoding': 'br' }, 'HEAD');
     expect(head.headers['content-encoding']).toBeUndefined();

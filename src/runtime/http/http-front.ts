@@ -272,10 +272,10 @@ export class HttpFront implements ResponderOwner {
     }
     front.target = target;
     if (this.statics && target.uri !== '*') {
-      if (front.requestId) res.setHeader('X-Request-Id', front.requestId);
-      void this.serveStatic(req, res, target.uri).then((bytes) => {
+      // Not res.setHeader(): once a header is set, Node's writeHead() keeps only the last of PHP's repeated headers
+      // (Set-Cookie) on a response it writes. PHP's response carries the id itself (native/http/request_id.h).
+      void this.serveStatic(req, res, target.uri, requestIdHeader(front)).then((bytes) => {
         if (bytes >= 0) return this.log(front, url, res.statusCode, bytes);
-        res.removeHeader('X-Request-Id'); // PHP's response carries it (native/http/request_id.h)
         this.toPhp(front);
       });
     } else {
@@ -369,8 +369,7 @@ export class HttpFront implements ResponderOwner {
     socket[WAITING_SINCE] = undefined;
     const url = target.uri;
     const compression = requestCompression(this.config.compression, req);
-    // A response the client may get compressed goes through Node, which compresses it.
-    const directSocket = compression?.coding ? -1 : this.directSocket(req, res);
+    const directSocket = this.directSocket(req, res);
     const responder = new PhpResponder(
       res,
       this.php,
@@ -411,6 +410,8 @@ export class HttpFront implements ResponderOwner {
         // Kept until PHP starts it, so that another worker answers it if this one dies (every answer before it on its
         // connection is written by now; not TLS: its session cannot move).
         connection: this.gate ? connectionId(socket) : 0,
+        // A response the client may get compressed comes to Node (which compresses it), not to the socket.
+        compressFrom: compression?.coding ? compression.minBytes : -1,
       },
       responder,
     );
@@ -449,13 +450,18 @@ export class HttpFront implements ResponderOwner {
   }
 
   /** The static file's body bytes, or -1: not a file, the request goes to PHP. */
-  private async serveStatic(req: RawRequest, res: RawResponse, url: string): Promise<number> {
+  private async serveStatic(
+    req: RawRequest,
+    res: RawResponse,
+    url: string,
+    extraHeaders: Record<string, string>,
+  ): Promise<number> {
     const query = url.indexOf('?');
     try {
-      return await this.statics!.tryServe(req, res, query < 0 ? url : url.slice(0, query));
+      return await this.statics!.tryServe(req, res, query < 0 ? url : url.slice(0, query), extraHeaders);
     } catch (error) {
       this.logger.error(`static file ${url} failed: ${(error as Error).message}`);
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', ...extraHeaders });
       res.end();
       return 0;
     }

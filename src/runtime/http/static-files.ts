@@ -60,7 +60,12 @@ export class StaticFiles {
    * The body bytes of the file the request was answered with (the identity's, for a compressed one; 0 for HEAD or
    * 304), or -1: no file, the request goes on to PHP.
    */
-  async tryServe(request: IncomingMessage, response: ServerResponse, path: string): Promise<number> {
+  async tryServe(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<number> {
     if (request.method !== 'GET' && request.method !== 'HEAD') return -1;
     const found = await this.resolve(path);
     if (!found) return -1;
@@ -79,7 +84,7 @@ export class StaticFiles {
       contentType: !sibling,
       ...(immutable ? { maxAge: IMMUTABLE_MAX_AGE_MS, immutable: true } : {}),
     });
-    const fields = headers as Record<string, string>;
+    const fields = { ...extraHeaders, ...(headers as Record<string, string>) };
     const length = Number(fields['Content-Length'] ?? 0);
     let coding: Coding | null = null;
     if (sibling) {
