@@ -192,6 +192,17 @@ describe('response compression (on by default)', () => {
     expect(received[0]).toBe(`data: chunk 0 ${text(200)} END\n\n`);
   });
 
+  it('streams far more than PHP may have in flight (4 MiB) compressed, whole, in both codings', async () => {
+    const size = 12 * 65536 * 16; // 12 MiB
+    for (const coding of ['br', 'gzip']) {
+      const answer = await get(`${server.url}/stream-large?size=${size}`, { 'Accept-Encoding': coding });
+      expect(answer.headers['content-encoding']).toBe(coding);
+      const body = decoded(answer);
+      expect(body.length).toBe(size);
+      expect(body).toBe(text(65536).repeat(size / 65536));
+    }
+  });
+
   it("sends a stream with the app's Content-Length (a download's size) as it is", async () => {
     const answer = await get(`${server.url}/stream-sized?size=5000`, { 'Accept-Encoding': 'br' });
     expect(answer.headers['content-encoding']).toBeUndefined();
