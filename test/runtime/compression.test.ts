@@ -1,7 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { brotliCompressSync, brotliDecompressSync, createBrotliDecompress, gunzipSync, gzipSync } from 'node:zlib';
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  createBrotliDecompress,
+  createGunzip,
+  gunzipSync,
+  gzipSync,
+} from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 
@@ -201,6 +208,34 @@ describe('response compression (on by default)', () => {
       expect(body.length).toBe(size);
       expect(body).toBe(text(65536).repeat(size / 65536));
     }
+  });
+
+  it('lets PHP finish a compressed stream its client does not read yet, and serve others meanwhile', async () => {
+    const size = 32 * 1024 * 1024; // ~16 MiB compressed: past response_memory_size and the socket's buffers
+    const decoder = createGunzip();
+    let decodedBytes = 0;
+    let hexOnly = true;
+    decoder.on('data', (data: Buffer) => {
+      decodedBytes += data.length;
+      hexOnly &&= /^[0-9a-f]*$/.test(data.toString('latin1'));
+    });
+    const done = new Promise<void>((resolve, reject) => {
+      decoder.on('end', resolve);
+      decoder.on('error', reject);
+    });
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      request(`${server.url}/stream-random?size=${size}`, { headers: { 'Accept-Encoding': 'gzip' } }, resolve)
+        .on('error', reject)
+        .end();
+    });
+    expect(response.headers['content-encoding']).toBe('gzip');
+    response.pause(); // reads nothing while the worker goes on
+    const other = await get(`${server.url}/text?size=20000`, { 'Accept-Encoding': 'br' });
+    expect(decoded(other)).toBe(text(20000));
+    response.pipe(decoder);
+    await done;
+    expect(decodedBytes).toBe(size);
+    expect(hexOnly).toBe(true);
   });
 
   it("sends a stream with the app's Content-Length (a download's size) as it is", async () => {
