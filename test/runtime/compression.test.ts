@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   brotliCompressSync,
   brotliDecompressSync,
@@ -88,6 +90,20 @@ describe('response compression (on by default)', () => {
       expect(decoded(answer)).toBe(text(20000));
     });
   }
+
+  it('answers curl --compressed with a coding curl decodes, and plain curl with the body as it is', async () => {
+    const curl = promisify(execFile);
+    const url = `${server.url}/text?size=20000`;
+    const compressed = await curl('curl', ['-s', '--compressed', '-D', '-', url], { encoding: 'latin1' });
+    expect(compressed.stdout).toMatch(/\r\ncontent-encoding: (br|zstd|gzip)\r\n/i);
+    expect(compressed.stdout.split('\r\n\r\n')[1]).toBe(text(20000));
+    const raw = await curl('curl', ['-s', '--raw', '-H', 'Accept-Encoding: br', url], { encoding: 'buffer' });
+    expect(brotliDecompressSync(raw.stdout).toString('latin1')).toBe(text(20000));
+    const plain = await curl('curl', ['-s', '-D', '-', url], { encoding: 'latin1' });
+    expect(plain.stdout).not.toMatch(/content-encoding/i);
+    expect(plain.stdout).toMatch(/\r\ncontent-length: 20000\r\n/i);
+    expect(plain.stdout.split('\r\n\r\n')[1]).toBe(text(20000));
+  });
 
   for (const accept of [undefined, 'identity', 'br;q=0, gzip;q=0', '*;q=0', 'deflate']) {
     it(`sends the body as it is when the client accepts no coding the server has (${accept ?? 'no header'})`, async () => {
