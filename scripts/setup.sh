@@ -13,6 +13,8 @@ APT_PACKAGES=(
   clang-format  # npm run lint checks native/ with it (Debian 12's is version 14, the reference)
   prometheus tmux  # promtool checks the /metrics exposition; tmux drives `ephpm top` in a terminal (tests)
   redis-server php8.2-redis  # cluster mode: the cluster tests start their own redis-server; strong() uses phpredis
+  chromium  # the browser test drives Debian's chromium through playwright-core (h2, compression, early hints)
+  nghttp2-client  # h2load for npm run bench:http2
 )
 
 as_root() {

@@ -25,6 +25,12 @@ if (!function_exists('Ephpm\Octane\take_request')) {
         throw RuntimeNotAvailable::forFunction(__FUNCTION__);
     }
 
+    /** A 103 Early Hints with these headers (a Link at least) ahead of the response; none to an HTTP/1.0 client. */
+    function send_early_hints(array $headers): void
+    {
+        throw RuntimeNotAvailable::forFunction(__FUNCTION__);
+    }
+
     /** false when the client is gone (it left, or read nothing for server.send_timeout): stop producing. */
     function send_chunk(string $chunk): bool
     {

@@ -22,6 +22,9 @@ auto* g_status_texts = new std::map<int, std::string>();
 const char* const kNodeManagedHeaders[] = {"connection", "transfer-encoding", "date",
                                            "expect",     "trailer",           "keep-alive"};
 
+// Headers Node reads from the final response: a `Link` teaches the front the page's early hints (http/early-hints.ts).
+const char* const kNodeReadHeaders[] = {"link"};
+
 bool token_char(unsigned char c) {
   if (c >= '0' && c <= '9') return true;
   if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
@@ -58,6 +61,9 @@ bool sendable(const Header& header) {
   }
   for (const char* managed : kNodeManagedHeaders) {
     if (strcasecmp(header.name.c_str(), managed) == 0) return false;
+  }
+  for (const char* read : kNodeReadHeaders) {
+    if (strcasecmp(header.name.c_str(), read) == 0) return false;
   }
   return true;
 }

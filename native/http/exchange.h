@@ -71,6 +71,7 @@ enum class EventKind : uint8_t {
   Written = 8,      // PHP wrote the response to the socket; `data` is what the
                     // socket did not take yet, `last` = the connection closes
   WriteFailed = 9,  // the socket refused PHP's response (client gone)
+  EarlyHints = 10,  // a 103 the script sends ahead of its response: headers only
 };
 
 struct Event {

@@ -18,3 +18,6 @@ function start_response(int $status = 200, array $headers = []): void {}
 function send_chunk(string $chunk): bool {}
 
 function end_response(): void {}
+
+/** A 103 Early Hints with these headers (a Link at least) ahead of the response; none to an HTTP/1.0 client. */
+function send_early_hints(array $headers): void {}

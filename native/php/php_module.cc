@@ -112,6 +112,24 @@ PHP_FUNCTION(Ephpm_Octane_send_chunk) {
   RETURN_BOOL(write_streamed_chunk(ZSTR_VAL(chunk), ZSTR_LEN(chunk)));
 }
 
+PHP_FUNCTION(Ephpm_Octane_send_early_hints) {
+  HashTable* headers;
+  ZEND_PARSE_PARAMETERS_START(1, 1)
+    Z_PARAM_ARRAY_HT(headers)
+  ZEND_PARSE_PARAMETERS_END();
+  if (!require_open("send_early_hints", false)) RETURN_THROWS();
+  std::vector<Header> list;
+  if (!headers_from_array(headers, list)) RETURN_THROWS();
+  WorkerState& state = worker_state();
+  // Node writes the 103, so Node writes the response as well: a direct write could reach the socket before it.
+  state.current->direct_socket.reset();
+  auto* hints = new Event();
+  hints->kind = EventKind::EarlyHints;
+  hints->id = state.current->id;
+  hints->headers = std::move(list);
+  state.emit(hints);
+}
+
 PHP_FUNCTION(Ephpm_Octane_end_response) {
   ZEND_PARSE_PARAMETERS_NONE();
   if (!require_open("end_response", true)) RETURN_THROWS();

@@ -145,6 +145,12 @@ export const serveFlags = {
     description: 'Complete responses and static files smaller than this are sent uncompressed (default: 1K)',
     env: 'EPHPM_COMPRESSION_MIN_SIZE',
   }),
+  'early-hints': Flags.boolean({
+    description:
+      "Send a page's preload Link headers as a 103 Early Hints before PHP runs, learned from its last 200 HTML response (--no-early-hints to turn off)",
+    allowNo: true,
+    env: 'EPHPM_EARLY_HINTS',
+  }),
   'task-workers': taskWorkersFlag({
     description:
       'Task worker processes for Octane::concurrently() / Ephpm\\Octane\\run_tasks(), or auto: one per CPU (default: auto for a Laravel app, else 0)',
@@ -211,6 +217,7 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     requestId: flags['request-id'],
     compression: flags.compression,
     compressionMinSize: flags['compression-min-size'],
+    earlyHints: flags['early-hints'],
     tables: flags.tables,
     cache: flags.cache,
     taskWorkers: flags['task-workers'],

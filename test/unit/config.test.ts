@@ -43,6 +43,7 @@ describe('the server settings', () => {
       logFormat: 'human',
       accessLog: 'text',
       requestId: true,
+      earlyHints: true,
     });
   });
 
@@ -122,6 +123,13 @@ describe('the server settings', () => {
     expect(() => resolveIn(app({ 'ephpm.toml': '[server]\ncompression = "yes"\n' }))).toThrow(
       /server\.compression must be true or false; got "yes"/,
     );
+  });
+
+  it('take early hints on or off, the flag winning over the file', () => {
+    const off = app({ 'ephpm.toml': '[server]\nearly_hints = false\n' });
+    expect(resolveIn(off)).toMatchObject({ earlyHints: false });
+    expect(resolveIn(off, { earlyHints: true })).toMatchObject({ earlyHints: true });
+    expect(() => resolveIn(app({ 'ephpm.toml': '[server]\nearly_hints = "yes"\n' }))).toThrow(/server\.early_hints/);
   });
 
   it('refuse a TLS file that is not PEM, naming the file', () => {

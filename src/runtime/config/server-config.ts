@@ -24,6 +24,7 @@ export interface ServeOptions extends ClusterOptions, CompressionOptions {
   /** The access log's format (EPHPM_ACCESS_LOG_FORMAT); without it, the log format's. */
   accessLogFormat?: 'text' | 'json';
   requestId?: boolean;
+  earlyHints?: boolean;
   requestTimeout?: number;
   queueTimeout?: number;
   handoffAfter?: number;
@@ -106,6 +107,8 @@ export interface ServerConfig {
   requestId: boolean;
   /** Responses compressed as the client accepts (br, gzip; zstd where Node has it); null = off. */
   compression: CompressionSettings | null;
+  /** Each page's preload Link headers are sent as a 103 before PHP runs, learned from its last 200 (early-hints.ts). */
+  earlyHints: boolean;
   /** Off in `ephpm dev`: no browser connection stays with a worker that is being replaced. */
   keepAlive: boolean;
   /** On in `ephpm dev`: a PHP boot error is printed once by the dev report, never by the worker too. */

@@ -37,6 +37,7 @@ import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 import { requestCompression } from './compression/response-rules.js';
+import { EarlyHints, hintsKey } from './early-hints.js';
 
 export interface HttpFrontHooks {
   /** Called after every answered request with the running total. */
@@ -89,6 +90,7 @@ export class HttpFront implements ResponderOwner {
   private phpStuck = false;
   private parkWatch: NodeJS.Timeout | null = null;
   private readonly accessLog: AccessLog;
+  private readonly earlyHints: EarlyHints | null;
 
   constructor(
     private readonly config: ServerConfig,
@@ -98,6 +100,7 @@ export class HttpFront implements ResponderOwner {
     private readonly options: HttpFrontOptions,
   ) {
     this.accessLog = new AccessLog(config.accessLog, logger);
+    this.earlyHints = config.earlyHints ? new EarlyHints() : null;
     this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks, config.compression) : null;
     this.spillRoom = new SpillRoom(
       config.responseMemoryBytes,
@@ -369,7 +372,8 @@ export class HttpFront implements ResponderOwner {
     socket[WAITING_SINCE] = undefined;
     const url = target.uri;
     const compression = requestCompression(this.config.compression, req);
-    const directSocket = this.directSocket(req, res);
+    // A hinted request is answered through Node, which reads the final response's Link headers again.
+    const directSocket = this.sendEarlyHints(front) ? -1 : this.directSocket(req, res);
     const responder = new PhpResponder(
       res,
       this.php,
@@ -447,6 +451,28 @@ export class HttpFront implements ResponderOwner {
       adopted = socket[DIRECT_SOCKET] = id;
     }
     return adopted;
+  }
+
+  /** Sends the 103 Early Hints this path's last HTML page taught (http/early-hints.ts); true if it did. */
+  private sendEarlyHints(front: FrontRequest): boolean {
+    const { req, res } = front;
+    // 1xx responses are HTTP/1.1's (RFC 9110 §15.2): an HTTP/1.0 client would take one for the answer.
+    if (!this.earlyHints || req.method !== 'GET' || req.httpVersion === '1.0') return false;
+    const links = this.earlyHints.hintsFor(hintsKey(req.headers.host, front.target!.uri));
+    if (!links) return false;
+    try {
+      res.writeEarlyHints({ link: links as string[] });
+    } catch (error) {
+      this.logger.warn(`no 103 Early Hints for ${front.target!.uri}: ${(error as Error).message}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** The head of PHP's final answer, as Node writes it: what it says about the path's early hints. */
+  answerHead(front: FrontRequest, status: number, headers: readonly string[]): void {
+    if (!this.earlyHints || front.req.method !== 'GET') return;
+    this.earlyHints.learn(hintsKey(front.req.headers.host, front.target!.uri), status, headers);
   }
 
   /** The static file's body bytes, or -1: not a file, the request goes to PHP. */

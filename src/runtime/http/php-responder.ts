@@ -19,6 +19,8 @@ const COMPRESS_INLINE_BYTES = 64 * 1024;
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
+  /** The head of PHP's answer, before Node writes it (headers as name, value, name, value, …). */
+  answerHead(front: FrontRequest, status: number, headers: readonly string[]): void;
   /** What the worker's streamed responses may keep in memory and temp files for slow clients. */
   readonly spillRoom: SpillRoom;
 }
@@ -88,6 +90,7 @@ export class PhpResponder implements ResponseSink {
     coding: Coding | null,
   ): void {
     const response = this.response;
+    this.owner.answerHead(this.front, status, headers);
     try {
       response.writeHead(status, headers);
     } catch (error) {
@@ -186,6 +189,19 @@ export class PhpResponder implements ResponseSink {
     this.phpAnswered();
     this.response.destroy();
     this.finish();
+  }
+
+  earlyHints(headers: string[]): void {
+    const response = this.response;
+    // 1xx responses are HTTP/1.1's (RFC 9110 §15.2): an HTTP/1.0 client would take one for the answer.
+    if (this.finished || response.headersSent || this.front.req.httpVersion === '1.0') return;
+    const hints: Record<string, string[]> = {};
+    for (let i = 0; i + 1 < headers.length; i += 2) (hints[headers[i]!.toLowerCase()] ??= []).push(headers[i + 1]!);
+    try {
+      response.writeEarlyHints(hints);
+    } catch (error) {
+      this.php.emit('log', `send_early_hints(): no 103 sent: ${(error as Error).message}`, false);
+    }
   }
 
   /** The server is draining: close the connection after this response. */

@@ -14,6 +14,7 @@ export enum EventKind {
   Stopped = 7,
   Written = 8,
   WriteFailed = 9,
+  EarlyHints = 10,
 }
 
 /**

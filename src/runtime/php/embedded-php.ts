@@ -16,6 +16,8 @@ export interface ResponseSink {
   written(status: number, unsent: Payload, connectionCloses: boolean, file: number, bodyBytes: number): void;
   /** PHP's direct write failed: the client is gone. */
   writeFailed(status: number): void;
+  /** The script sends a 103 Early Hints ahead of its response (headers as name, value, name, value, …). */
+  earlyHints(headers: string[]): void;
 }
 
 export interface EmbeddedPhpOptions {
@@ -228,6 +230,10 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
       }
       case EventKind.WriteFailed: {
         this.sinks.take(id)?.writeFailed(status);
+        return;
+      }
+      case EventKind.EarlyHints: {
+        this.sinks.get(id)?.earlyHints(headers === '' ? [] : headers.split('\n'));
         return;
       }
       case EventKind.Abort: {

@@ -72,6 +72,7 @@ php.waitUntilReady().then(
           void php.stop().then(() => process.exit(0));
         },
         chunk: () => undefined,
+        earlyHints: () => undefined,
         abort: () => process.exit(1),
         written: () => process.exit(1), // never: no socket was offered
         writeFailed: () => process.exit(1),

@@ -1,0 +1,124 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observeProcess, type ObservedProcess } from '../helpers/ephpm-server.js';
+import { freePort } from '../helpers/octane-server.js';
+import { copyOf, QUIET_ENV, scaffoldedApp } from '../helpers/scaffold.js';
+import { writeSelfSignedCertificate } from '../helpers/tls.js';
+
+// A real browser (Debian's chromium, driven by playwright-core) on the scaffolded app with nothing in front of ephpm:
+// its welcome page over https with a self-signed certificate, its Vite assets built by the app's own `npm run build`
+// and announced by Laravel's AddLinkHeadersForPreloadedAssets, as the starter kits do.
+
+const CHROMIUM = '/usr/bin/chromium';
+
+interface Loaded {
+  protocol: string;
+  document: { encoded: number; decoded: number; responseEnd: number };
+  assets: Array<{ name: string; initiator: string; start: number; encoded: number; decoded: number }>;
+}
+
+/** The certificate's public key hash: chromium trusts that key for this run only (as a real certificate). */
+function spkiHash(certFile: string): string {
+  return execFileSync('bash', [
+    '-c',
+    `openssl x509 -in '${certFile}' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`,
+  ])
+    .toString()
+    .trim();
+}
+
+describe('a browser on the scaffolded app, nothing in front of ephpm', () => {
+  let app: string;
+  let server: ObservedProcess;
+  let browser: Browser;
+  let url: string;
+
+  beforeAll(async () => {
+    app = copyOf((await scaffoldedApp()).app);
+    execFileSync('npm', ['run', 'build'], { cwd: app, env: { ...process.env, ...QUIET_ENV }, stdio: 'ignore' });
+    const bootstrap = join(app, 'bootstrap', 'app.php');
+    writeFileSync(
+      bootstrap,
+      readFileSync(bootstrap, 'utf8').replace(
+        '->withMiddleware(function (Middleware $middleware) {',
+        '->withMiddleware(function (Middleware $middleware) {\n        $middleware->web(append: [\\Illuminate\\Http\\Middleware\\AddLinkHeadersForPreloadedAssets::class]);',
+      ),
+    );
+    writeSelfSignedCertificate(app);
+    const port = await freePort();
+    writeFileSync(
+      join(app, 'ephpm.toml'),
+      `[server]\nport = ${port}\nworkers = 1\n\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n`,
+    );
+    // The app's own ephpm (node_modules/.bin, what `npx ephpm serve` runs), so that a signal reaches it.
+    server = observeProcess(
+      spawn(join(app, 'node_modules', '.bin', 'ephpm'), ['serve'], {
+        cwd: app,
+        env: { ...process.env, ...QUIET_ENV },
+        stdio: 'pipe',
+      }),
+    );
+    await server.waitFor(/serving https:\/\/127\.0\.0\.1:\d+/, 0, 60_000);
+    url = `https://localhost:${port}/`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [`--ignore-certificate-errors-spki-list=${spkiHash(join(app, 'cert.pem'))}`, '--no-sandbox'],
+    });
+  }, 900_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop('SIGTERM');
+  });
+
+  /** The welcome page in a fresh browser context (nothing cached), once it has loaded. */
+  async function load(): Promise<Loaded> {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(url, { waitUntil: 'load' });
+      return await page.evaluate(() => {
+        const document = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+        const assets = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+          .filter((entry) => entry.name.includes('/build/assets/'))
+          .map((entry) => ({
+            name: entry.name,
+            initiator: entry.initiatorType,
+            start: entry.startTime,
+            encoded: entry.encodedBodySize,
+            decoded: entry.decodedBodySize,
+          }));
+        return {
+          protocol: document.nextHopProtocol,
+          document: {
+            encoded: document.encodedBodySize,
+            decoded: document.decodedBodySize,
+            responseEnd: document.responseEnd,
+          },
+          assets,
+        };
+      });
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('loads the welcome page over HTTP/2, compressed, with its Vite assets early-hinted', async () => {
+    await load(); // teaches the front the page's preload links
+    const loaded = await load();
+    expect(loaded.protocol).toBe('h2');
+    expect(loaded.document.encoded).toBeGreaterThan(0);
+    expect(loaded.document.encoded).toBeLessThan(loaded.document.decoded * 0.5);
+    expect(loaded.assets.map((asset) => asset.name.replace(/-[\w-]+\.(css|js)$/, '.$1')).sort()).toEqual([
+      `${url}build/assets/app.css`,
+      `${url}build/assets/app.js`,
+    ]);
+    for (const asset of loaded.assets) {
+      expect(asset.initiator, asset.name).toBe('early-hints');
+      expect(asset.start, asset.name).toBeLessThan(loaded.document.responseEnd);
+      expect(asset.encoded, asset.name).toBeLessThan(asset.decoded * 0.5);
+    }
+  });
+});
