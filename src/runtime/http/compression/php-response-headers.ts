@@ -43,7 +43,8 @@ export function compressedPhpHeaders(headers: string[], coding: Coding | null): 
     const name = headers[i]!;
     let value = headers[i + 1]!;
     const lower = name.toLowerCase();
-    if (coding && lower === 'content-length') continue;
+    // A Content-Encoding left here can only be the app's `identity`: the coding replaces it.
+    if (coding && (lower === 'content-length' || lower === 'content-encoding')) continue;
     if (coding && lower === 'etag') value = weakened(value);
     if (lower === 'vary') {
       if (vary >= 0) {
