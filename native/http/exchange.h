@@ -55,6 +55,9 @@ struct Request {
   std::vector<FormPart> form;  // Multipart: fields and files in the order sent
   // Set when PHP may write the complete response to the client itself.
   std::shared_ptr<DirectSocket> direct_socket;
+  // The client accepts a coding Node compresses with: complete bodies from this size on go to Node instead of the
+  // socket (compression_hint.h). -1: it accepts none, or compression is off.
+  double compress_from = -1;
 };
 
 enum class EventKind : uint8_t {

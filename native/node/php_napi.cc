@@ -159,7 +159,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
 }
 
 // dispatch(id, head, remotePort, serverPort, body, bodyFile, bodySize, requestTime, directSocket, keepAliveSeconds,
-//          postForm, formParts, connection)
+//          postForm, formParts, connection, compressFrom)
 // test/runtime/native-boundary.test.ts gives every argument a distinct value and checks where each lands.
 // `head` packs the strings in one: "method\nuri\nprotocol\nscheme\nremoteAddr\n
 // serverAddr\nName\nvalue\nName\nvalue..." (one N-API string instead of seven).
@@ -194,6 +194,7 @@ Napi::Value Dispatch(const Napi::CallbackInfo& info) {
     if (request->direct_socket) request->direct_socket->expect(request->id, info[9].ToNumber().Int32Value());
   }
   if (info.Length() > 12 && info[12].IsNumber()) request->connection = info[12].As<Napi::Number>().Uint32Value();
+  if (info.Length() > 13 && info[13].IsNumber()) request->compress_from = info[13].As<Napi::Number>().DoubleValue();
   g_bridge->push(std::move(request));
   return info.Env().Undefined();
 }

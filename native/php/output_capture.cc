@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include "http/compression_hint.h"
 #include "http/direct_response.h"
 #include "http/request_id.h"
 #include "http/response_framing.h"
@@ -27,6 +28,7 @@ void emit_event(EventKind kind, int status, bool last, std::vector<Header> heade
     // From here on PHP answers this request, unless Node already did (timeout).
     auto socket = std::move(state.current->direct_socket);
     if (socket->take(state.current->id) && last &&
+        !node_may_compress(state.current->compress_from, status, headers, data.size()) &&
         write_response_directly(*socket, state.current->id, status, headers, data, state.emit)) {
       return;
     }

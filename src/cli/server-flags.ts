@@ -135,6 +135,16 @@ export const serveFlags = {
     allowNo: true,
     env: 'EPHPM_REQUEST_ID',
   }),
+  compression: Flags.boolean({
+    description:
+      'Compress responses as the client accepts (br, gzip; zstd where Node has it) (--no-compression to turn off)',
+    allowNo: true,
+    env: 'EPHPM_COMPRESSION',
+  }),
+  'compression-min-size': Flags.string({
+    description: 'Complete responses and static files smaller than this are sent uncompressed (default: 1K)',
+    env: 'EPHPM_COMPRESSION_MIN_SIZE',
+  }),
   'early-hints': Flags.boolean({
     description:
       "Send a page's preload Link headers as a 103 Early Hints before PHP runs, learned from its last 200 HTML response (--no-early-hints to turn off)",
@@ -216,6 +226,8 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     accessLog: flags['access-log'],
     accessLogFormat: flags['access-log-format'] as ServeOptions['accessLogFormat'],
     requestId: flags['request-id'],
+    compression: flags.compression,
+    compressionMinSize: flags['compression-min-size'],
     earlyHints: flags['early-hints'],
     fileOffload: flags['file-offload'],
     offloadDirs: flags['offload-dirs'],

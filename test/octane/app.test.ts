@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { runCli } from '../helpers/ephpm-server.js';
@@ -324,6 +326,31 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     const response = await get('/event-stream');
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(await response.text()).toBe(
+      'event: update\ndata: first\n\nevent: update\ndata: {"second":2}\n\nevent: update\ndata: </stream>\n\n',
+    );
+  });
+
+  it("compresses Laravel's pages and event streams for a client that accepts br, as it sends them", async () => {
+    const brotli = (path: string) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+        request(`${server.url}${path}`, { headers: { 'Accept-Encoding': 'br' } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (data: Buffer) => parts.push(data));
+          res.on('end', () =>
+            resolve({ headers: res.headers, body: brotliDecompressSync(Buffer.concat(parts)).toString('utf8') }),
+          );
+        })
+          .on('error', reject)
+          .end();
+      });
+    const page = await brotli('/fail/exception'); // Laravel's error page, tens of KB of HTML
+    expect(page.headers['content-encoding']).toBe('br');
+    expect(page.headers.vary).toMatch(/Accept-Encoding/);
+    expect(Number(page.headers['content-length'])).toBeLessThan(page.body.length / 3);
+    expect(page.body).toMatch(/<html/i);
+    const events = await brotli('/event-stream');
+    expect(events.headers['content-encoding']).toBe('br');
+    expect(events.body).toBe(
       'event: update\ndata: first\n\nevent: update\ndata: {"second":2}\n\nevent: update\ndata: </stream>\n\n',
     );
   });

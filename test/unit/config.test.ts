@@ -113,6 +113,18 @@ describe('the server settings', () => {
     );
   });
 
+  it('turn compression on by default (1 KiB minimum), off from ephpm.toml or a flag, the flag winning', () => {
+    expect(resolveIn(app())).toMatchObject({ compression: { minBytes: 1024 } });
+    const off = app({ 'ephpm.toml': '[server]\ncompression = false\ncompression_min_size = "4K"\n' });
+    expect(resolveIn(off)).toMatchObject({ compression: null });
+    expect(resolveIn(off, { compression: true })).toMatchObject({ compression: { minBytes: 4096 } });
+    expect(resolveIn(app(), { compression: false })).toMatchObject({ compression: null });
+    expect(resolveIn(app(), { compressionMinSize: '0' })).toMatchObject({ compression: { minBytes: 0 } });
+    expect(() => resolveIn(app({ 'ephpm.toml': '[server]\ncompression = "yes"\n' }))).toThrow(
+      /server\.compression must be true or false; got "yes"/,
+    );
+  });
+
   it('take early hints on or off, the flag winning over the file', () => {
     const off = app({ 'ephpm.toml': '[server]\nearly_hints = false\n' });
     expect(resolveIn(off)).toMatchObject({ earlyHints: false });

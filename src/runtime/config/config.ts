@@ -24,6 +24,7 @@ import { isDriverWorker, laravelWorkerScript } from '../laravel/laravel-app.js';
 import type { OctaneSettings } from '../laravel/octane-settings.js';
 import { clusterSetting } from '../cluster/cluster-config.js';
 import { fileOffloadSettings } from '../http/file-offload/offload-settings.js';
+import { COMPRESSION_KEYS, compressionSetting } from '../http/compression/compression-settings.js';
 import type { AccessLogFormat, DevConfig, ServeOptions, ServerConfig } from './server-config.js';
 
 interface TomlShape {
@@ -79,6 +80,7 @@ const SERVER_KEYS = [
   'log_format',
   'access_log',
   'request_id',
+  ...COMPRESSION_KEYS,
   'early_hints',
   'file_offload',
   'offload_dirs',
@@ -270,6 +272,7 @@ function serverSettings(
     logFormat,
     accessLog: accessLogFormat(options, setting('access_log'), logFormat),
     requestId: options.requestId ?? boolSetting(setting('request_id'), 'server.request_id') ?? true,
+    compression: compressionSetting(options, setting),
     earlyHints: options.earlyHints ?? boolSetting(setting('early_hints'), 'server.early_hints') ?? true,
     ...fileOffloadSettings(options, server, root),
     keepAlive: true,

@@ -7,11 +7,12 @@ import type { MetricsListen } from '../metrics/metrics-config.js';
 import type { TableDefinition } from '../tables/table-definitions.js';
 import type { TlsFiles } from './tls.js';
 import type { FileOffloadOptions, FileOffloadSettings } from '../http/file-offload/offload-settings.js';
+import type { CompressionOptions, CompressionSettings } from '../http/compression/compression-settings.js';
 
 export type AccessLogFormat = 'text' | 'json';
 
 /** Everything `ephpm serve` can be told, from flags or EPHPM_* variables. */
-export interface ServeOptions extends ClusterOptions, FileOffloadOptions {
+export interface ServeOptions extends ClusterOptions, FileOffloadOptions, CompressionOptions {
   host?: string;
   port?: number;
   workers?: number;
@@ -105,6 +106,8 @@ export interface ServerConfig extends FileOffloadSettings {
   accessLog: AccessLogFormat | false;
   /** Each request carries an X-Request-Id (the client's, if valid, else a new one) to PHP, the log and the response. */
   requestId: boolean;
+  /** Responses compressed as the client accepts (br, gzip; zstd where Node has it); null = off. */
+  compression: CompressionSettings | null;
   /** Each page's preload Link headers are sent as a 103 before PHP runs, learned from its last 200 (early-hints.ts). */
   earlyHints: boolean;
   /** Off in `ephpm dev`: no browser connection stays with a worker that is being replaced. */

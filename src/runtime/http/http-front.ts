@@ -36,6 +36,7 @@ import { AccessLog } from './access-log.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
+import { requestCompression } from './compression/response-rules.js';
 import { EarlyHints, hintsKey } from './early-hints.js';
 import { FileOffload } from './file-offload/file-offload.js';
 
@@ -107,7 +108,7 @@ export class HttpFront implements ResponderOwner {
     this.fileOffload = options.offloadToken
       ? new FileOffload(options.offloadToken, config.root, config.offloadDirs, (message) => logger.warn(message))
       : null;
-    this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks) : null;
+    this.statics = config.publicDir ? new StaticFiles(config.publicDir, config.publicLinks, config.compression) : null;
     this.spillRoom = new SpillRoom(
       config.responseMemoryBytes,
       config.responseSpillBytes,
@@ -281,10 +282,10 @@ export class HttpFront implements ResponderOwner {
     }
     front.target = target;
     if (this.statics && target.uri !== '*') {
-      if (front.requestId) res.setHeader('X-Request-Id', front.requestId);
-      void this.serveStatic(req, res, target.uri).then((served) => {
-        if (served) return this.log(front, url, res.statusCode, staticBytes(req.method!, res));
-        res.removeHeader('X-Request-Id'); // PHP's response carries it (native/http/request_id.h)
+      // Not res.setHeader(): once a header is set, Node's writeHead() keeps only the last of PHP's repeated headers
+      // (Set-Cookie) on a response it writes. PHP's response carries the id itself (native/http/request_id.h).
+      void this.serveStatic(req, res, target.uri, requestIdHeader(front)).then((bytes) => {
+        if (bytes >= 0) return this.log(front, url, res.statusCode, bytes);
         this.toPhp(front);
       });
     } else {
@@ -377,9 +378,20 @@ export class HttpFront implements ResponderOwner {
     const arrived = socket[WAITING_SINCE] ?? now;
     socket[WAITING_SINCE] = undefined;
     const url = target.uri;
+    const compression = requestCompression(this.config.compression, req);
     // A hinted request is answered through Node, which reads the final response's Link headers again.
     const directSocket = this.sendEarlyHints(front) ? -1 : this.directSocket(req, res);
-    const responder = new PhpResponder(res, this.php, this, id, front, arrived, body.tempFiles, directSocket);
+    const responder = new PhpResponder(
+      res,
+      this.php,
+      this,
+      id,
+      front,
+      arrived,
+      body.tempFiles,
+      directSocket,
+      compression,
+    );
     // Every answer before it on its connection is written by now (a pipelined request waited for them).
     if (this.gate && body.file === null && body.form === null) {
       responder.movable = req;
@@ -409,6 +421,8 @@ export class HttpFront implements ResponderOwner {
         // Kept until PHP starts it, so that another worker answers it if this one dies (every answer before it on its
         // connection is written by now; not TLS: its session cannot move).
         connection: this.gate ? connectionId(socket) : 0,
+        // A response the client may get compressed comes to Node (which compresses it), not to the socket.
+        compressFrom: compression?.coding ? compression.minBytes : -1,
       },
       responder,
     );
@@ -468,15 +482,21 @@ export class HttpFront implements ResponderOwner {
     this.earlyHints.learn(hintsKey(front.req.headers.host, front.target!.uri), status, headers);
   }
 
-  private async serveStatic(req: RawRequest, res: RawResponse, url: string): Promise<boolean> {
+  /** The static file's body bytes, or -1: not a file, the request goes to PHP. */
+  private async serveStatic(
+    req: RawRequest,
+    res: RawResponse,
+    url: string,
+    extraHeaders: Record<string, string>,
+  ): Promise<number> {
     const query = url.indexOf('?');
     try {
-      return await this.statics!.tryServe(req, res, query < 0 ? url : url.slice(0, query));
+      return await this.statics!.tryServe(req, res, query < 0 ? url : url.slice(0, query), extraHeaders);
     } catch (error) {
       this.logger.error(`static file ${url} failed: ${(error as Error).message}`);
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', ...extraHeaders });
       res.end();
-      return true;
+      return 0;
     }
   }
 
@@ -564,10 +584,4 @@ function phpHeaders(front: FrontRequest): string {
 
 function requestIdHeader(front: FrontRequest): Record<string, string> {
   return front.requestId ? { 'X-Request-Id': front.requestId } : {};
-}
-
-/** A static file's body bytes: its Content-Length, none for HEAD and 304. */
-function staticBytes(method: string, res: RawResponse): number {
-  if (method === 'HEAD' || res.statusCode === 304) return 0;
-  return Number(res.getHeader('content-length') ?? 0);
 }

@@ -9,6 +9,14 @@ import { discardSpilledBody } from '../php/spilled-body-fd.js';
 import { sendSpilledBody } from './spilled-body.js';
 import { StreamedBody } from './streamed-body.js';
 import type { FileOffload, OffloadAnswer } from './file-offload/file-offload.js';
+import { compressAsync, compressSync, createEncoder } from './compression/encoders.js';
+import { CompressingStream } from './compression/compressing-stream.js';
+import type { Coding } from './compression/negotiation.js';
+import { compressible, type RequestCompression } from './compression/response-rules.js';
+import { compressedPhpHeaders, phpResponseFacts } from './compression/php-response-headers.js';
+
+/** Complete bodies up to this are compressed on the main thread; larger ones in libuv's pool. */
+const COMPRESS_INLINE_BYTES = 64 * 1024;
 
 export interface ResponderOwner {
   responded(responder: PhpResponder): void;
@@ -49,6 +57,8 @@ export class PhpResponder implements ResponseSink {
     readonly tempFiles: readonly string[],
     /** >= 0: PHP may write the complete response to this socket itself (the addon's id; see HttpFront). */
     private readonly directSocket: number,
+    /** How its answer may be compressed (null: never); see compression/response-rules.ts. */
+    private readonly compression: RequestCompression | null = null,
   ) {}
 
   // A complete response (last) is not counted against PHP's streaming budget;
@@ -57,14 +67,40 @@ export class PhpResponder implements ResponseSink {
   head(status: number, headers: string[], body: Payload, last: boolean, file: number): void {
     this.status = status;
     this.phpAnswered();
-    const response = this.response;
-    this.owner.answerHead(this.front, status, headers);
+    // A download (or X-Sendfile) is sent by Node from its file, as PHP's headers say: never compressed.
     if (
       last &&
-      this.owner.fileOffload?.send(this.front.req, response, status, headers, (sent) => this.fileSent(sent))
+      this.owner.fileOffload?.send(this.front.req, this.response, status, headers, (sent) => this.fileSent(sent))
     ) {
       return discardSpilledBody(file);
     }
+    if (last) this.bytes = body.length + (file >= 0 ? fstatSync(file).size : 0);
+    let coding: Coding | null = null;
+    if (this.compression) {
+      // The runtime left a stream's Content-Length only when the app set a valid one (a download's size): such a
+      // stream goes as it is, its client may count on it.
+      const size = last ? this.bytes : contentLength(headers);
+      if (last || size < 0) {
+        if (compressible(this.compression, phpResponseFacts(status, headers, size))) {
+          coding = this.compression.coding;
+          headers = compressedPhpHeaders(headers, coding);
+        }
+      }
+    }
+    if (coding && last && file < 0) return this.sendCompressed(status, headers, body, coding);
+    this.sendHead(status, headers, body, last, file, coding);
+  }
+
+  private sendHead(
+    status: number,
+    headers: string[],
+    body: Payload,
+    last: boolean,
+    file: number,
+    coding: Coding | null,
+  ): void {
+    const response = this.response;
+    this.owner.answerHead(this.front, status, headers);
     try {
       response.writeHead(status, headers);
     } catch (error) {
@@ -81,9 +117,8 @@ export class PhpResponder implements ResponseSink {
       }
       return this.finish();
     }
-    if (last) this.bytes = body.length + (file >= 0 ? fstatSync(file).size : 0);
     if (last && file >= 0) {
-      return sendSpilledBody(file, response, true, () => this.finish());
+      return sendSpilledBody(file, response, true, () => this.finish(), coding ? createEncoder(coding) : null);
     }
     if (last) {
       if (typeof body === 'string') response.end(body, 'latin1');
@@ -94,7 +129,19 @@ export class PhpResponder implements ResponseSink {
     const hasBody = method !== 'HEAD' && status !== 304 && status !== 204 && status >= 200;
     // The runtime left a stream's Content-Length only when the app set a valid one (native/http/response_framing.h).
     if (method !== 'HEAD' && status !== 304) this.streamLeft = contentLength(headers);
-    this.body = new StreamedBody(response, this.php, this.owner.spillRoom, hasBody);
+    if (coding && hasBody) {
+      const compressing = new CompressingStream(
+        coding,
+        this.php,
+        (data) => this.body!.write(data),
+        (error) => response.destroy(error),
+      );
+      this.compressing = compressing;
+      this.body = new StreamedBody(response, compressing.compressedBudget, this.owner.spillRoom, hasBody);
+      response.once('close', () => compressing.close());
+    } else {
+      this.body = new StreamedBody(response, this.php, this.owner.spillRoom, hasBody);
+    }
     // The client left (or was dropped for not reading) before the stream ended: send_chunk() says so to PHP.
     response.once('close', () => {
       if (!this.finished) this.php.abandon(this.id);
@@ -108,7 +155,9 @@ export class PhpResponder implements ResponseSink {
       // Fewer bytes than announced: the client can only tell the body is incomplete if the connection ends here.
       if (this.streamLeft > 0) closeOnceSent(this.response);
       // PHP is done and moves on; what the client has not taken yet follows from memory or the spill file.
-      this.body?.end();
+      const body = this.body;
+      if (this.compressing) this.compressing.end(() => body?.end());
+      else body?.end();
       this.finish();
     }
   }
@@ -196,6 +245,8 @@ export class PhpResponder implements ResponseSink {
 
   /** A streamed response's body on its way to the client: in memory, or through a temp file for a slow one. */
   private body: StreamedBody | null = null;
+  /** A compressed stream's encoder, in front of `body`. */
+  private compressing: CompressingStream | null = null;
   /** Bytes a stream with a Content-Length may still send (what PHP sends past it is dropped); -1: no length. */
   private streamLeft = -1;
 
@@ -207,7 +258,8 @@ export class PhpResponder implements ResponseSink {
     if (this.streamLeft >= 0) this.streamLeft -= data.length;
     if (data.length === 0) return;
     this.bytes += data.length;
-    if (this.body) this.body.write(data);
+    if (this.compressing) this.compressing.write(data);
+    else if (this.body) this.body.write(data);
     else this.php.drained(data.length);
   }
 
@@ -215,6 +267,28 @@ export class PhpResponder implements ResponseSink {
     this.status = answer.status;
     this.bytes = answer.bytes;
     this.finish();
+  }
+
+  /**
+   * A complete body compressed before its head is written (with the compressed Content-Length): small ones at once,
+   * larger ones in libuv's pool, the response sent when they are done.
+   */
+  private sendCompressed(status: number, headers: string[], body: Payload, coding: Coding): void {
+    const identity = typeof body === 'string' ? Buffer.from(body, 'latin1') : body;
+    const send = (compressed: Buffer) => {
+      headers.push('Content-Length', String(compressed.length));
+      this.sendHead(status, headers, compressed, true, -1, coding);
+    };
+    if (identity.length <= COMPRESS_INLINE_BYTES) return send(compressSync(coding, identity));
+    compressAsync(coding, identity, (error, compressed) => {
+      if (this.response.destroyed) return this.finish();
+      if (error) {
+        this.php.emit('log', `a response could not be compressed: ${error.message}`, false);
+        this.response.destroy(error);
+        return this.finish();
+      }
+      send(compressed);
+    });
   }
 
   private phpAnswered(): void {

@@ -3,16 +3,34 @@ import { existsSync, realpathSync } from 'node:fs';
 import { stat, realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream';
 import type { DeclaredLink } from '../laravel/octane-settings.js';
+import type { CompressionSettings } from './compression/compression-settings.js';
+import { createEncoder } from './compression/encoders.js';
+import { negotiateCoding, type Coding } from './compression/negotiation.js';
+import { precompressedSiblings, siblingPath } from './compression/precompressed.js';
+import {
+  compressible,
+  requestCompression,
+  varyWithAcceptEncoding,
+  type ResponseFacts,
+} from './compression/response-rules.js';
 
 const NEVER_STATIC = new Set(['.php', '.phtml', '.phar']);
 const CACHE_MS = 1000;
 const CACHE_LIMIT = 10_000;
+/** Vite's build output: its file names carry a hash of their content, so a name never holds other bytes. */
+const HASHED_ASSETS = `${sep}build${sep}assets${sep}`;
+const IMMUTABLE_MAX_AGE_MS = 31_536_000 * 1000;
 
-/** A file to serve, and the directory it is served from (public/, or the target of a declared link). */
+/**
+ * A file to serve, the directory it is served from (public/, or the target of a declared link), and the codings it
+ * has a precompressed sibling for (none looked for with compression off).
+ */
 interface Found {
   file: string;
   base: string;
+  siblings: Coding[];
 }
 
 /**
@@ -27,26 +45,68 @@ export class StaticFiles {
   private readonly links: DeclaredLink[];
   private readonly lookups = new Map<string, { found: Found | null; at: number }>();
 
-  constructor(publicDir: string, declaredLinks: readonly DeclaredLink[] = []) {
+  constructor(
+    publicDir: string,
+    declaredLinks: readonly DeclaredLink[] = [],
+    private readonly compression: CompressionSettings | null = null,
+  ) {
     this.root = realpathSync(publicDir);
     this.links = declaredLinks
       .map(({ link, target }) => ({ link: withRealParent(link), target: resolve(target) }))
       .filter(({ link }) => link.startsWith(this.root + sep));
   }
 
-  /** true if the request was answered with a file. */
-  async tryServe(request: IncomingMessage, response: ServerResponse, path: string): Promise<boolean> {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  /**
+   * The body bytes of the file the request was answered with (the identity's, for a compressed one; 0 for HEAD or
+   * 304), or -1: no file, the request goes on to PHP.
+   */
+  async tryServe(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<number> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return -1;
     const found = await this.resolve(path);
-    if (!found) return false;
-    const { statusCode, headers, stream } = await send(request, encodedPath(found.file.slice(found.base.length)), {
+    if (!found) return -1;
+    const compression = requestCompression(this.compression, request);
+    // A precompressed sibling the client accepts is sent as it is (Range requests get the file itself).
+    const sibling =
+      compression && found.siblings.length > 0
+        ? negotiateCoding(request.headers['accept-encoding'], found.siblings)
+        : null;
+    const served = sibling ? siblingPath(found.file, sibling) : found.file;
+    const immutable = found.file.slice(found.base.length).startsWith(HASHED_ASSETS);
+    const { statusCode, headers, stream } = await send(request, encodedPath(served.slice(found.base.length)), {
       root: found.base,
       dotfiles: 'deny',
       index: false,
+      contentType: !sibling,
+      ...(immutable ? { maxAge: IMMUTABLE_MAX_AGE_MS, immutable: true } : {}),
     });
-    response.writeHead(statusCode, headers as Record<string, string>);
-    stream.pipe(response);
-    return true;
+    const fields = { ...extraHeaders, ...(headers as Record<string, string>) };
+    const length = Number(fields['Content-Length'] ?? 0);
+    let coding: Coding | null = null;
+    if (sibling) {
+      const type = typeOf(found.file);
+      if (type) fields['Content-Type'] = type;
+      if (statusCode === 200) fields['Content-Encoding'] = sibling;
+      fields.Vary = varyWithAcceptEncoding(fields.Vary);
+    } else if (compression && statusCode === 200 && compressible(compression, staticFacts(fields, length))) {
+      // Compressed as it is sent: no sibling the client accepts.
+      fields.Vary = varyWithAcceptEncoding(fields.Vary);
+      coding = compression.coding;
+      if (coding) {
+        delete fields['Content-Length'];
+        fields['Content-Encoding'] = coding;
+      }
+    } else if (compression && found.siblings.length > 0) {
+      fields.Vary = varyWithAcceptEncoding(fields.Vary);
+    }
+    response.writeHead(statusCode, fields);
+    if (coding) pipeline(stream, createEncoder(coding), response, () => undefined);
+    else stream.pipe(response);
+    return request.method === 'HEAD' || statusCode === 304 ? 0 : length;
   }
 
   private async resolve(path: string): Promise<Found | null> {
@@ -83,7 +143,8 @@ export class StaticFiles {
       )
         return null;
       if (NEVER_STATIC.has(extname(real).toLowerCase())) return null;
-      return (await stat(real)).isFile() ? { file: real, base } : null;
+      if (!(await stat(real)).isFile()) return null;
+      return { file: real, base, siblings: this.compression ? await precompressedSiblings(real, base) : [] };
     } catch {
       return null;
     }
@@ -100,6 +161,24 @@ export class StaticFiles {
     if (real === target) return dirname(target); // a link to a single file
     return real.startsWith(target + sep) ? target : null;
   }
+}
+
+function staticFacts(fields: Record<string, string>, length: number): ResponseFacts {
+  return {
+    status: 200,
+    contentType: fields['Content-Type'],
+    contentEncoding: undefined,
+    cacheControl: undefined,
+    contentRange: undefined,
+    bodyBytes: length,
+  };
+}
+
+/** The Content-Type `send` gives a file (by its extension), for its precompressed sibling. */
+function typeOf(file: string): string | undefined {
+  const type = send.mime.getType(file);
+  if (!type) return undefined;
+  return send.isUtf8MimeType(type) ? `${type}; charset=utf-8` : type;
 }
 
 /**

@@ -73,6 +73,8 @@ export interface PhpFunctions {
     form: Array<string | number> | null,
     /** The supervisor's id of the request's connection, 0: none (not recorded in the journal). */
     connection: number,
+    /** Complete bodies from this size on go to Node, which may compress them, not to `directSocket`; -1: none. */
+    compressFrom: number,
   ): void;
   /** Registers a dup of Node's socket descriptor that PHP may write complete responses to: its id, or -1. */
   adoptSocket(fd: number): number;

@@ -127,6 +127,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
       request.postForm ?? 0,
       request.form ?? null,
       request.connection ?? 0,
+      request.compressFrom ?? -1,
     );
     if (!this.wakeScheduled) {
       this.wakeScheduled = true;
@@ -280,6 +281,8 @@ export interface DispatchedRequest {
   keepAliveSeconds: number;
   /** The supervisor's id of its connection: kept in the journal until PHP starts it (0: not kept, cannot move). */
   connection?: number;
+  /** The client accepts a coding Node compresses with: complete bodies from this size go to Node, not the socket. */
+  compressFrom?: number;
 }
 
 /** PHP's bytes as UTF-8 text, for log lines. */
