@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,8 @@ while ($r = take_request()) {
 function makeApp(toml: string): string {
   const app = tempDir('ephpm-h2-');
   writeFileSync(join(app, 'worker.php'), WORKER);
+  mkdirSync(join(app, 'public'));
+  writeFileSync(join(app, 'public', 'hello.txt'), 'static hello');
   writeSelfSignedCertificate(app);
   writeFileSync(join(app, 'ephpm.toml'), `[server]\nworker = "worker.php"\nworkers = 1\n${toml}`);
   return app;
@@ -160,10 +162,12 @@ describe('HTTP/2 over TLS (ALPN h2, on by default)', () => {
     expect(upload.files).toMatchObject({ upload: { name: 'f.bin', size: file.length } });
   });
 
-  it('streams a response, and keeps the bytes of latin1 header values while dropping connection headers', async () => {
+  it('streams a response and static files, and keeps the bytes of latin1 header values while dropping connection headers', async () => {
     const stream = await h2Request(session, '/stream?chunks=40');
     expect(stream.status).toBe(200);
     expect(stream.body.length).toBe(40 * 65536);
+    const file = await h2Request(session, '/hello.txt');
+    expect([file.status, file.body.toString()]).toEqual([200, 'static hello']);
     const headers = await h2Request(session, '/headers');
     expect(headers.status).toBe(200);
     expect(headers.body.toString()).toBe('kept');
