@@ -21,6 +21,11 @@ while ($r = take_request()) {
             }
             end_response();
             break;
+        case '/short':
+            start_response(200, ['Content-Type' => 'text/plain', 'Content-Length' => '100']);
+            send_chunk('abc');
+            end_response();
+            break;
         case '/headers':
             send_response(200, ['Connection' => 'keep-alive', 'Keep-Alive' => 'timeout=5', 'Upgrade' => 'h2c',
                 'Transfer-Encoding' => 'chunked', 'X-Name' => "caf\\xe9"], 'kept');
@@ -174,6 +179,30 @@ describe('HTTP/2 over TLS (ALPN h2, on by default)', () => {
     expect(Buffer.from(headers.headers['x-name'] as string, 'latin1')).toEqual(Buffer.from('caf\xe9', 'latin1'));
     for (const name of ['connection', 'keep-alive', 'upgrade', 'transfer-encoding'])
       expect(headers.headers[name]).toBeUndefined();
+  });
+
+  it('answers 431 to request headers over 16 KiB, as over HTTP/1.1', async () => {
+    const big = `X-Big: ${'a'.repeat(20_000)}`;
+    for (const version of ['--http2', '--http1.1']) {
+      const { stdout } = await run('curl', [
+        '-sk',
+        version,
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-H',
+        big,
+        `${server.url}/info`,
+      ]);
+      expect(stdout).toBe('431');
+    }
+    expect((await h2Request(session, '/info?after-431')).status).toBe(200);
+  });
+
+  it('tells the client a stream that ended short of its Content-Length is incomplete', async () => {
+    await expect(h2Request(session, '/short')).rejects.toThrow();
+    expect((await h2Request(session, '/info?after-short')).status).toBe(200);
   });
 
   it('refuses a body over max_body_size with 413 on that stream alone', async () => {

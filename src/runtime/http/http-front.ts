@@ -24,7 +24,7 @@ import {
   type RawResponse,
 } from './front-request.js';
 import { CHECK_INTERVAL_MS, createFrontServer, KEEP_ALIVE_TIMEOUT_MS, readTimedOut } from './front-server.js';
-import { adaptHttp2, http2Peer, isHttp2 } from './http2-exchange.js';
+import { adaptHttp2, headerBytes, http2Peer, isHttp2, MAX_HEADER_BYTES } from './http2-exchange.js';
 import { Http2Front, routeByAlpn } from './http2-server.js';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
@@ -246,7 +246,15 @@ export class HttpFront implements ResponderOwner {
     // HTTP/2: one stream of a session, never pipelined, never parked, never written to by PHP directly.
     if (isHttp2(request.raw)) {
       adaptHttp2(request.raw as unknown as Http2ServerRequest, reply.raw as unknown as Http2ServerResponse);
-      return this.handleInTurn(frontRequest(request.raw, reply.raw, this.config.requestId));
+      const front = frontRequest(request.raw, reply.raw, this.config.requestId);
+      if (headerBytes(front.req.rawHeaders) > MAX_HEADER_BYTES)
+        return this.refuse(
+          front,
+          'headers_too_large',
+          431,
+          '431 Request Header Fields Too Large: the request headers are too large.\n',
+        );
+      return this.handleInTurn(front);
     }
     const front = frontRequest(request.raw, reply.raw, this.config.requestId);
     const { req, res } = front;

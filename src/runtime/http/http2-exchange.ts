@@ -11,6 +11,16 @@ const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encodi
 const PEER = Symbol('ephpm.http2Peer');
 type Http2Exchange = Http2ServerResponse & { [PEER]?: Watchable };
 
+/** As Node's http.maxHeaderSize (16 KiB) for HTTP/1.1: nghttp2 advertises the limit but does not enforce it. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+/** The bytes of a request's header names and values. */
+export function headerBytes(raw: string[]): number {
+  let bytes = 0;
+  for (const field of raw) bytes += field.length;
+  return bytes;
+}
+
 export function isHttp2(req: { httpVersionMajor: number }): boolean {
   return req.httpVersionMajor === 2;
 }
@@ -28,7 +38,7 @@ export function adaptHttp2(req: Http2ServerRequest, res: Http2ServerResponse): v
   // A turn after 'finish': submitted from within it, the RST_STREAM never reached the client (Node 20).
   stream.once('finish', () =>
     setImmediate(() => {
-      if (!req.complete && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+      if (!stream.readableEnded && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
     }),
   );
   let written = 0;

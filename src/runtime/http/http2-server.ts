@@ -12,12 +12,11 @@ import {
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { MAX_HEADER_BYTES } from './http2-exchange.js';
 
 /** RFC 9113 §3.4: what a client speaking HTTP/2 with prior knowledge sends first. */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-/** As Node's http.maxHeaderSize (16 KiB) for HTTP/1.1: what a request's headers may take (RFC 9113 §6.5.2). */
-const MAX_HEADER_LIST_BYTES = 16 * 1024;
 /** As nginx's http2_max_concurrent_streams. */
 const MAX_CONCURRENT_STREAMS = 128;
 
@@ -36,7 +35,7 @@ export class Http2Front {
     route: RequestRouter,
   ) {
     this.server = createHttp2Server({
-      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, maxHeaderListSize: MAX_HEADER_LIST_BYTES },
+      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, maxHeaderListSize: MAX_HEADER_BYTES },
     });
     // The compat request and response have the shape the HTTP/1.1 ones have where the front uses them.
     this.server.on('request', route as unknown as (...args: unknown[]) => void);
