@@ -103,7 +103,7 @@ describe('HTTP/2 over TLS (ALPN h2, on by default)', () => {
   let session: ClientHttp2Session;
 
   beforeAll(async () => {
-    server = await startServer(['--root', makeApp('send_timeout = 2\nmax_body_size = "1M"\n' + TLS)]);
+    server = await startServer(['--root', makeApp('send_timeout = 2\nbody_timeout = 2\nmax_body_size = "1M"\n' + TLS)]);
     session = await h2Connect(server.url);
   });
   afterAll(async () => {
@@ -211,6 +211,29 @@ describe('HTTP/2 over TLS (ALPN h2, on by default)', () => {
     expect((await tooLarge).status).toBe(413);
     expect((await beside).status).toBe(200);
     expect((await h2Request(session, '/info?after')).status).toBe(200);
+  });
+
+  it('answers 408 to a stream whose body stalls for body_timeout; other streams on its session go on', async () => {
+    const stalled = session.request({ ':method': 'POST', ':path': '/info' });
+    let status = 0;
+    stalled.on('response', (headers) => (status = Number(headers[':status'])));
+    stalled.resume();
+    const closed = new Promise<void>((resolve) => stalled.once('close', resolve));
+    stalled.on('error', () => {});
+    stalled.write('part of a body, then nothing');
+    // Beside it, a slow upload keeps bytes arriving on the connection until the stalled stream was answered.
+    const trickle = session.request({ ':method': 'POST', ':path': '/info' });
+    const trickled = new Promise<number>((resolve) =>
+      trickle.on('response', (headers) => resolve(Number(headers[':status']))),
+    );
+    trickle.resume();
+    const timer = setInterval(() => trickle.write('x'), 200);
+    await closed;
+    clearInterval(timer);
+    trickle.end('end');
+    expect(status).toBe(408);
+    expect(await trickled).toBe(200);
+    expect((await h2Request(session, '/info?after-408')).status).toBe(200);
   });
 
   it('resets a stream whose client reads nothing after send_timeout; other streams on its session go on', async () => {
