@@ -26,6 +26,13 @@ while ($r = take_request()) {
             send_chunk('abc');
             end_response();
             break;
+        case '/slow':
+            start_response(200, ['Content-Type' => 'text/plain']);
+            send_chunk('started ');
+            usleep(500_000);
+            send_chunk('done');
+            end_response();
+            break;
         case '/headers':
             send_response(200, ['Connection' => 'keep-alive', 'Keep-Alive' => 'timeout=5', 'Upgrade' => 'h2c',
                 'Transfer-Encoding' => 'chunked', 'X-Name' => "caf\\xe9"], 'kept');
@@ -247,6 +254,33 @@ describe('HTTP/2 over TLS (ALPN h2, on by default)', () => {
     expect(await reset).not.toBe(0);
     expect(server.output()).toMatch(/took none of its response for \d+s \(send_timeout\)/);
     expect((await h2Request(session, '/info?later')).status).toBe(200);
+  });
+});
+
+describe('HTTP/2 and stopping', () => {
+  it('says GOAWAY when the server stops, finishes the stream in flight, then exits 0', async () => {
+    const server = await startServer(['--root', makeApp(TLS)]);
+    const session = await h2Connect(server.url);
+    const stream = session.request({ ':path': '/slow' });
+    let body = '';
+    const started = new Promise<void>((resolve) =>
+      stream.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+        resolve();
+      }),
+    );
+    const events: string[] = [];
+    session.on('goaway', () => events.push('goaway'));
+    const ended = new Promise<void>((resolve) => stream.on('end', resolve));
+    await started;
+    const stopped = server.stop();
+    await ended;
+    events.push('end');
+    // The session is told at once that it takes no new streams (GOAWAY), and its stream in flight still completes.
+    expect(events).toEqual(['goaway', 'end']);
+    expect(body).toBe('started done');
+    expect(await stopped).toBe(0);
+    session.destroy();
   });
 });
 
