@@ -162,6 +162,17 @@ export const serveFlags = {
       'Directories an X-Sendfile / X-Accel-Redirect file must lie in, comma-separated, relative to the app root (default: storage/app)',
     env: 'EPHPM_OFFLOAD_DIRS',
   }),
+  http2: Flags.boolean({
+    description: 'With TLS, offer HTTP/2 by ALPN beside HTTP/1.1 on the same port (--no-http2: HTTP/1.1 only)',
+    allowNo: true,
+    env: 'EPHPM_HTTP2',
+  }),
+  h2c: Flags.boolean({
+    description:
+      'Without TLS, serve HTTP/2 to clients that open with its preface (prior knowledge), e.g. behind a proxy (default: off)',
+    allowNo: true,
+    env: 'EPHPM_H2C',
+  }),
   'task-workers': taskWorkersFlag({
     description:
       'Task worker processes for Octane::concurrently() / Ephpm\\Octane\\run_tasks(), or auto: one per CPU (default: auto for a Laravel app, else 0)',
@@ -231,6 +242,8 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     earlyHints: flags['early-hints'],
     fileOffload: flags['file-offload'],
     offloadDirs: flags['offload-dirs'],
+    http2: flags.http2,
+    h2c: flags.h2c,
     tables: flags.tables,
     cache: flags.cache,
     taskWorkers: flags['task-workers'],

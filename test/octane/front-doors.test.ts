@@ -1,11 +1,16 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { octaneUnavailableReason } from '../helpers/composer-package.js';
 import { cliPath, repoRoot, runCli, startServer, tempDir } from '../helpers/ephpm-server.js';
 import { fetchJson } from '../helpers/http-client.js';
 import { appCopy, laravelApp, onLaravel } from '../helpers/laravel-app.js';
 import { artisan, freePort } from '../helpers/octane-server.js';
+import { writeSelfSignedCertificate } from '../helpers/tls.js';
+
+const run = promisify(execFile);
 
 // The other front door (`ephpm serve|dev|doctor` in the app's directory), and what each command says when something
 // is missing: the runtime, laravel/octane, the driver, a Laravel app at all.
@@ -49,6 +54,33 @@ describe.skipIf(skip)(
         const escaped = await fetch(`${server.url}/stream/throws`);
         expect([escaped.status, await escaped.text()]).toEqual([500, 'Internal server error.']);
         expect((await fetch(`${server.url}/`)).status).toBe(200);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    });
+
+    it('serves the app over HTTP/2 with TLS: Laravel sees a secure request, its query and its form', async () => {
+      const copy = appCopy(app, { withRuntime: true });
+      writeSelfSignedCertificate(copy);
+      writeFileSync(
+        join(copy, 'ephpm.toml'),
+        `${readFileSync(join(copy, 'ephpm.toml'), 'utf8')}\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n`,
+      );
+      const server = await startServer(['--root', copy, '--workers', '1'], { env: { APP_DEBUG: 'false' } });
+      try {
+        const { stdout } = await run('curl', [
+          ...['-sk', '--http2', '-w', '\\n%{http_version}', '-d', 'name=h2'],
+          `${server.url}/request?via=h2`,
+        ]);
+        const [body, version] = stdout.split('\n');
+        expect(version).toBe('2');
+        expect(JSON.parse(body!)).toMatchObject({
+          method: 'POST',
+          query: { via: 'h2' },
+          input: { via: 'h2', name: 'h2' },
+          secure: true,
+          octane: '1',
+        });
       } finally {
         expect(await server.stop()).toBe(0);
       }

@@ -40,6 +40,8 @@ describe('the server settings', () => {
       taskWorkers: 0,
       tick: false,
       tls: null,
+      http2: true,
+      h2c: false,
       logFormat: 'human',
       accessLog: 'text',
       requestId: true,

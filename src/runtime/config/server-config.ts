@@ -26,6 +26,10 @@ export interface ServeOptions extends ClusterOptions, FileOffloadOptions, Compre
   accessLogFormat?: 'text' | 'json';
   requestId?: boolean;
   earlyHints?: boolean;
+  /** HTTP/2 over TLS, by ALPN (EPHPM_HTTP2). */
+  http2?: boolean;
+  /** Cleartext HTTP/2 with prior knowledge on the plain port (EPHPM_H2C). */
+  h2c?: boolean;
   requestTimeout?: number;
   queueTimeout?: number;
   handoffAfter?: number;
@@ -99,6 +103,10 @@ export interface ServerConfig extends FileOffloadSettings {
   /** Symlinks the Laravel app declares (`filesystems.links`): the only ones under public/ served though they leave it. */
   publicLinks: DeclaredLink[];
   tls: TlsFiles | null;
+  /** With TLS, HTTP/2 is offered by ALPN beside HTTP/1.1 (on by default). */
+  http2: boolean;
+  /** Without TLS, a connection that opens with HTTP/2's preface speaks HTTP/2 (h2c; off by default, for behind a proxy). */
+  h2c: boolean;
   phpIni: Record<string, string>;
   phpStackBytes: number;
   logFormat: LogFormat;

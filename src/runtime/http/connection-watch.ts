@@ -1,5 +1,14 @@
 import type { Socket } from 'node:net';
 
+/** What the watch reads of a client: a connection's socket, or one HTTP/2 stream's view of it (http2-exchange.ts). */
+export type Watchable = Pick<
+  Socket,
+  'writableLength' | 'bytesWritten' | 'bytesRead' | 'remoteAddress' | 'remotePort'
+> & {
+  once(event: 'close', listener: () => void): unknown;
+  destroy(): unknown;
+};
+
 interface Sending {
   /** Bytes the kernel took so far: `bytesWritten` (handed to the socket) minus what is still queued. */
   taken: number;
@@ -7,14 +16,14 @@ interface Sending {
 }
 
 interface Receiving {
-  socket: Socket;
+  socket: Watchable;
   read: number;
   since: number;
   timedOut(): void;
 }
 
 const WATCHED = Symbol('ephpm.sendWatch');
-type WatchedSocket = Socket & { [WATCHED]?: Sending };
+type WatchedSocket = Watchable & { [WATCHED]?: Sending };
 
 /**
  * The two timeouts that depend on the client's pace, checked by one timer per worker (no timer or
@@ -30,11 +39,11 @@ export class ConnectionWatch {
   constructor(
     private readonly sendTimeoutMs: number,
     private readonly bodyTimeoutMs: number,
-    private readonly dropped: (socket: Socket, idleSeconds: number) => void,
+    private readonly dropped: (socket: Watchable, idleSeconds: number) => void,
   ) {}
 
   /** Called for each request; watches its connection until it closes (once per connection). */
-  watchSends(socket: Socket): void {
+  watchSends(socket: Watchable): void {
     const watched = socket as WatchedSocket;
     if (watched[WATCHED]) return;
     watched[WATCHED] = { taken: -1, since: Date.now() };
@@ -43,7 +52,7 @@ export class ConnectionWatch {
   }
 
   /** A body is being read from `socket`; `timedOut` runs if it stalls. Returns the function that ends the watch. */
-  receiving(socket: Socket, timedOut: () => void): () => void {
+  receiving(socket: Watchable, timedOut: () => void): () => void {
     const entry: Receiving = { socket, read: socket.bytesRead, since: Date.now(), timedOut };
     this.bodies.add(entry);
     return () => this.bodies.delete(entry);

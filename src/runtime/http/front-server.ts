@@ -41,7 +41,13 @@ export function createFrontServer(
     logger: false,
     ...httpOptions,
     https: config.tls
-      ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ...readTimeouts }
+      ? {
+          cert: readFileSync(config.tls.cert),
+          key: readFileSync(config.tls.key),
+          ...readTimeouts,
+          // 'h2' connections leave this server for the HTTP/2 one (http2-server.ts, routeByAlpn).
+          ...(config.http2 ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
+        }
       : null,
     return503OnClosing: false,
     forceCloseConnections: false,

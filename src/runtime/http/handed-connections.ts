@@ -7,7 +7,8 @@ import type { Socket } from 'node:net';
 import { tellSupervisor } from '../ipc/child-side.js';
 import type { SupervisorMessage, WorkerMessage } from '../ipc/process-messages.js';
 import { ConnectionShedding } from './connection-shedding.js';
-import { servesHandedConnections } from './node-internals.js';
+import type { Http2Front } from './http2-server.js';
+import { parseBeforeReading, servesHandedConnections } from './node-internals.js';
 
 const CONNECTION_ID = Symbol('ephpm.connectionId');
 /** Given back to the supervisor: its close here is not the connection's. */
@@ -28,6 +29,7 @@ export type ConnectionAdopter = (socket: Socket, waitingSince: number, replay: B
 export class HandedConnections {
   private server: HttpServer | null = null;
   private adopt: ConnectionAdopter | null = null;
+  private cleartextHttp2: Http2Front | null = null;
   private shedding: ConnectionShedding | null = null;
   private refusing = false;
   private open = 0;
@@ -45,11 +47,20 @@ export class HandedConnections {
     });
   }
 
-  /** From now on, connections go to `server` (the HTTP front, or ephpm dev's boot error page), which never listens. */
-  serveWith(server: HttpServer, adopt: ConnectionAdopter | null = null): void {
+  /**
+   * From now on, connections go to `server` (the HTTP front, or ephpm dev's boot error page), which never listens;
+   * with `cleartextHttp2` (h2c), those that open with HTTP/2's preface go there instead (never adopted: they are not
+   * parked, nor handed back).
+   */
+  serveWith(
+    server: HttpServer,
+    adopt: ConnectionAdopter | null = null,
+    cleartextHttp2: Http2Front | null = null,
+  ): void {
     servesHandedConnections(server);
     this.server = server;
     this.adopt = adopt;
+    this.cleartextHttp2 = cleartextHttp2;
     this.shedding = new ConnectionShedding(server, () => this.open);
   }
 
@@ -103,8 +114,18 @@ export class HandedConnections {
     socket.once('close', () => this.closed(socket as HandedSocket));
     // The client's FIN must not end our side: responses may still be owed (the HTTP server closes after them).
     socket.allowHalfOpen = true;
+    // A connection handed back by another worker was HTTP/1.1 there (HTTP/2 ones never move).
+    if (this.cleartextHttp2 && waitingSince === 0 && replay === undefined)
+      return this.cleartextHttp2.sniff(socket, (firstBytes) => this.serveHttp1(socket, 0, firstBytes));
+    this.serveHttp1(socket, waitingSince, replay === undefined ? null : Buffer.from(replay, 'latin1'));
+  }
+
+  /** `firstBytes`: read from the connection already (a replayed request, or what h2c's sniffing read). */
+  private serveHttp1(socket: Socket, waitingSince: number, firstBytes: Buffer | null): void {
+    if (socket.destroyed || !this.server) return;
     this.server.emit('connection', socket);
-    this.adopt?.(socket, waitingSince, replay === undefined ? null : Buffer.from(replay, 'latin1'));
+    if (this.adopt) this.adopt(socket, waitingSince, firstBytes);
+    else if (firstBytes && !parseBeforeReading(socket, firstBytes)) socket.destroy();
   }
 
   private closed(socket: HandedSocket): void {

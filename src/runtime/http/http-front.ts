@@ -24,6 +24,9 @@ import {
   type RawResponse,
 } from './front-request.js';
 import { CHECK_INTERVAL_MS, createFrontServer, KEEP_ALIVE_TIMEOUT_MS, readTimedOut } from './front-server.js';
+import { adaptHttp2, headerBytes, http2Peer, isHttp2, MAX_HEADER_BYTES } from './http2-exchange.js';
+import { Http2Front, routeByAlpn } from './http2-server.js';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses, waitingBehind } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
@@ -95,6 +98,8 @@ export class HttpFront implements ResponderOwner {
   private parkWatch: NodeJS.Timeout | null = null;
   private readonly accessLog: AccessLog;
   private readonly earlyHints: EarlyHints | null;
+  /** HTTP/2's server: TLS connections that chose 'h2' by ALPN, or cleartext ones that open with its preface (h2c). */
+  private readonly http2: Http2Front | null;
 
   constructor(
     private readonly config: ServerConfig,
@@ -119,6 +124,11 @@ export class HttpFront implements ResponderOwner {
         ),
     );
     this.app = createFrontServer(config, (request, reply) => this.handle(request, reply));
+    this.http2 =
+      (config.tls && config.http2) || (!config.tls && config.h2c)
+        ? new Http2Front(KEEP_ALIVE_TIMEOUT_MS, config.headerTimeoutMs, (req, res) => this.app.routing(req, res))
+        : null;
+    if (this.http2 && config.tls) routeByAlpn(this.app.server, this.http2);
     this.watch = new ConnectionWatch(config.sendTimeoutMs, config.bodyTimeoutMs, (socket, idle) =>
       this.logger.warn(
         `dropped the connection of ${plainAddress(socket.remoteAddress)}:${socket.remotePort}: it took none of its response for ${Math.round(idle)}s (send_timeout)`,
@@ -168,6 +178,7 @@ export class HttpFront implements ResponderOwner {
             if (replay && !parseBeforeReading(socket, replay)) socket.destroy();
           }
         : null,
+      this.config.tls ? null : this.http2,
     );
   }
 
@@ -215,6 +226,7 @@ export class HttpFront implements ResponderOwner {
   async drain(mode: 'handover' | 'shutdown'): Promise<void> {
     this.draining = true;
     this.connections?.refuse();
+    this.http2?.closeAll();
     // On a hand-over the connections waiting unread go to the other workers; on shutdown, there are none to take them.
     if (mode === 'handover') this.gate?.handBackAll();
     else this.gate?.stop();
@@ -242,6 +254,19 @@ export class HttpFront implements ResponderOwner {
   // hello-world requests are dominated by per-request overhead.
   private handle(request: FastifyRequest, reply: FastifyReply): void {
     reply.hijack();
+    // HTTP/2: one stream of a session, never pipelined, never parked, never written to by PHP directly.
+    if (isHttp2(request.raw)) {
+      adaptHttp2(request.raw as unknown as Http2ServerRequest, reply.raw as unknown as Http2ServerResponse);
+      const front = frontRequest(request.raw, reply.raw, this.config.requestId);
+      if (headerBytes(front.req.rawHeaders) > MAX_HEADER_BYTES)
+        return this.refuse(
+          front,
+          'headers_too_large',
+          431,
+          '431 Request Header Fields Too Large: the request headers are too large.\n',
+        );
+      return this.handleInTurn(front);
+    }
     const front = frontRequest(request.raw, reply.raw, this.config.requestId);
     const { req, res } = front;
     if (res.socket === req.socket) return this.handleInTurn(front);
@@ -261,9 +286,10 @@ export class HttpFront implements ResponderOwner {
 
   private handleInTurn(front: FrontRequest): void {
     const { req, res, url } = front;
-    if (this.gate) admit(this.gate, req, res);
-    if (this.draining || !this.config.keepAlive) closeAfterResponse(res);
-    this.watch.watchSends(req.socket);
+    const http2 = isHttp2(req);
+    if (this.gate && !http2) admit(this.gate, req, res);
+    if (!http2 && (this.draining || !this.config.keepAlive)) closeAfterResponse(res);
+    this.watch.watchSends(http2 ? http2Peer(res) : req.socket);
     const target = url.startsWith('/') ? { uri: url, host: null } : requestTarget(url, req.method!);
     if (!target)
       return this.refuse(
@@ -334,7 +360,7 @@ export class HttpFront implements ResponderOwner {
     if (req[EXPECTS_CONTINUE] && !announcedTooLarge(req, this.config.maxBodyBytes)) res.writeContinue();
     release(req, this.gate); // a body may take long to arrive: PHP takes other requests meanwhile
     let timedOut = false;
-    const stopWatching = this.watch.receiving(req.socket, () => {
+    const stopWatching = this.watch.receiving(isHttp2(req) ? http2Peer(res) : req.socket, () => {
       timedOut = true;
       this.refuse(
         front,
@@ -392,8 +418,9 @@ export class HttpFront implements ResponderOwner {
       directSocket,
       compression,
     );
+    const http2 = isHttp2(req);
     // Every answer before it on its connection is written by now (a pipelined request waited for them).
-    if (this.gate && body.file === null && body.form === null) {
+    if (this.gate && !http2 && body.file === null && body.form === null) {
       responder.movable = req;
       responder.movableBody = body.buffer;
     }
@@ -420,9 +447,9 @@ export class HttpFront implements ResponderOwner {
         keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
         // Kept until PHP starts it, so that another worker answers it if this one dies (every answer before it on its
         // connection is written by now; not TLS: its session cannot move).
-        connection: this.gate ? connectionId(socket) : 0,
         // A response the client may get compressed comes to Node (which compresses it), not to the socket.
         compressFrom: compression?.coding ? compression.minBytes : -1,
+        connection: this.gate && !http2 ? connectionId(socket) : 0,
       },
       responder,
     );
@@ -443,6 +470,7 @@ export class HttpFront implements ResponderOwner {
     const socket = req.socket as ClientSocket;
     if (
       !this.options.directWrites ||
+      isHttp2(req) ||
       req.method === 'HEAD' ||
       req[PIPELINED] ||
       (socket as TLSSocket).encrypted ||

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BodySpool } from './body-spool.js';
+import { http2HasBody } from './http2-exchange.js';
 import { readMultipartForm } from './form-body.js';
 import { bodyTooLarge, EMPTY_BODY, type RequestBody } from './request-body-value.js';
 
@@ -17,7 +18,8 @@ export function announcedTooLarge(request: IncomingMessage, maxBytes: number): b
 
 export function hasRequestBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
-  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+  if (length !== undefined && length !== '0') return true;
+  return request.headers['transfer-encoding'] !== undefined || http2HasBody(request);
 }
 
 /**

@@ -15,6 +15,7 @@ export const FRONT_ANSWERS = [
   { code: 408, reason: 'body_timeout' },
   { code: 400, reason: 'bad_target' },
   { code: 507, reason: 'body_not_stored' },
+  { code: 431, reason: 'headers_too_large' },
 ] as const;
 export type FrontReason = (typeof FRONT_ANSWERS)[number]['reason'];
 const FRONT_INDEX = Object.fromEntries(FRONT_ANSWERS.map((answer, i) => [answer.reason, i])) as Record<
