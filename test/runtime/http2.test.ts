@@ -257,6 +257,35 @@ describe('HTTP/2 over TLS (ALPN h2, on by default)', () => {
   });
 });
 
+describe('HTTP/2 and request_read_timeout', () => {
+  it('answers 408 to a stream whose body still trickles in after request_read_timeout; its session goes on', async () => {
+    const server = await startServer([
+      '--root',
+      makeApp('header_timeout = 1\nrequest_read_timeout = 2\nbody_timeout = 30\n' + TLS),
+    ]);
+    const session = await h2Connect(server.url);
+    try {
+      const trickle = session.request({ ':method': 'POST', ':path': '/info' });
+      let status = 0;
+      let body = '';
+      trickle.on('response', (headers) => (status = Number(headers[':status'])));
+      trickle.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      trickle.on('error', () => {});
+      const closed = new Promise<void>((resolve) => trickle.once('close', resolve));
+      // A byte every 200 ms: body_timeout (30 s) never trips, the whole request takes too long.
+      const timer = setInterval(() => trickle.write('x'), 200);
+      await closed;
+      clearInterval(timer);
+      expect(status).toBe(408);
+      expect(body).toContain('request_read_timeout');
+      expect((await h2Request(session, '/info?after-408')).status).toBe(200);
+    } finally {
+      session.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('HTTP/2 and stopping', () => {
   it('says GOAWAY when the server stops, finishes the stream in flight, then exits 0', async () => {
     const server = await startServer(['--root', makeApp(TLS)]);

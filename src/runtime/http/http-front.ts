@@ -361,6 +361,7 @@ export class HttpFront implements ResponderOwner {
     release(req, this.gate); // a body may take long to arrive: PHP takes other requests meanwhile
     let timedOut = false;
     const stopWatching = this.watch.receiving(isHttp2(req) ? http2Peer(res) : req.socket, () => {
+      if (timedOut) return;
       timedOut = true;
       this.refuse(
         front,
@@ -369,14 +370,24 @@ export class HttpFront implements ResponderOwner {
         `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`,
       );
     });
+    // Node's requestTimeout (request_read_timeout) is HTTP/1.1's: an HTTP/2 stream's body gets its own clock.
+    const readDeadline = isHttp2(req)
+      ? this.streamReadDeadline(front, () => {
+          if (timedOut) return false;
+          timedOut = true;
+          return true;
+        })
+      : null;
     readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes).then(
       (body) => {
         stopWatching();
+        if (readDeadline) clearTimeout(readDeadline);
         if (timedOut) return removeTempFiles(body.tempFiles);
         this.dispatch(front, body);
       },
       (error: unknown) => {
         stopWatching();
+        if (readDeadline) clearTimeout(readDeadline);
         if (timedOut) return;
         if (isEphpmError(error) && error.code === 'EPHPM_BODY_NOT_STORED') {
           this.logger.error(`${error.message} ${error.hint}`);
@@ -393,6 +404,25 @@ export class HttpFront implements ResponderOwner {
         );
       },
     );
+  }
+
+  /** 408 for an HTTP/2 request whose body has not all arrived request_read_timeout after its headers; null: no limit. */
+  private streamReadDeadline(front: FrontRequest, claim: () => boolean): NodeJS.Timeout | null {
+    const limitMs = this.config.requestReadTimeoutMs;
+    if (limitMs <= 0) return null;
+    const elapsed = performance.now() - front.started;
+    return setTimeout(
+      () => {
+        if (!claim()) return;
+        this.refuse(
+          front,
+          'body_timeout',
+          408,
+          `408 Request Timeout: the request did not arrive within ${limitMs / 1000}s (request_read_timeout).\n`,
+        );
+      },
+      Math.max(0, limitMs - elapsed),
+    ).unref();
   }
 
   private dispatch(front: FrontRequest, body: RequestBody): void {
