@@ -5,7 +5,6 @@ import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from '../config/server-config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
 import type { ConnectionStateFunctions } from '../native/process-face.js';
-import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { ConnectionWatch } from './connection-watch.js';
@@ -31,7 +30,7 @@ import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { afterEarlierResponses, waitingBehind } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
 import { requestBytes } from './request-replay.js';
-import { announcedTooLarge, hasRequestBody, postForm, readRequestBody } from './request-body.js';
+import { announcedTooLarge, hasRequestBody, postForm } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
 import { withHeader } from './raw-header-list.js';
 import { requestTarget } from './request-target.js';
@@ -41,6 +40,7 @@ import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 import { requestCompression } from './compression/response-rules.js';
 import { EarlyHints, hintsKey } from './early-hints.js';
+import { receiveBody, type BodyReceiver } from './body-reception.js';
 import { FileOffload } from './file-offload/file-offload.js';
 
 export interface HttpFrontHooks {
@@ -98,6 +98,8 @@ export class HttpFront implements ResponderOwner {
   private parkWatch: NodeJS.Timeout | null = null;
   private readonly accessLog: AccessLog;
   private readonly earlyHints: EarlyHints | null;
+  /** How request bodies are read: the limits, the connection clock, the front's own answers (body-reception.ts). */
+  private readonly bodyReceiver: BodyReceiver;
   /** HTTP/2's server: TLS connections that chose 'h2' by ALPN, or cleartext ones that open with its preface (h2c). */
   private readonly http2: Http2Front | null;
 
@@ -134,6 +136,12 @@ export class HttpFront implements ResponderOwner {
         `dropped the connection of ${plainAddress(socket.remoteAddress)}:${socket.remotePort}: it took none of its response for ${Math.round(idle)}s (send_timeout)`,
       ),
     );
+    this.bodyReceiver = {
+      limits: config,
+      watch: this.watch,
+      refuse: (front, reason, status, message) => this.refuse(front, reason, status, message),
+      logError: (message) => this.logger.error(message),
+    };
     this.gate =
       options.connectionState && !config.tls
         ? new ReadGate(
@@ -359,70 +367,7 @@ export class HttpFront implements ResponderOwner {
     if (!hasRequestBody(req)) return this.dispatch(front, EMPTY_BODY);
     if (req[EXPECTS_CONTINUE] && !announcedTooLarge(req, this.config.maxBodyBytes)) res.writeContinue();
     release(req, this.gate); // a body may take long to arrive: PHP takes other requests meanwhile
-    let timedOut = false;
-    const stopWatching = this.watch.receiving(isHttp2(req) ? http2Peer(res) : req.socket, () => {
-      if (timedOut) return;
-      timedOut = true;
-      this.refuse(
-        front,
-        'body_timeout',
-        408,
-        `408 Request Timeout: nothing of the request body arrived for ${this.config.bodyTimeoutMs / 1000}s.\n`,
-      );
-    });
-    // Node's requestTimeout (request_read_timeout) is HTTP/1.1's: an HTTP/2 stream's body gets its own clock.
-    const readDeadline = isHttp2(req)
-      ? this.streamReadDeadline(front, () => {
-          if (timedOut) return false;
-          timedOut = true;
-          return true;
-        })
-      : null;
-    readRequestBody(req, this.config.maxBodyBytes, this.config.bodyMemoryBytes).then(
-      (body) => {
-        stopWatching();
-        if (readDeadline) clearTimeout(readDeadline);
-        if (timedOut) return removeTempFiles(body.tempFiles);
-        this.dispatch(front, body);
-      },
-      (error: unknown) => {
-        stopWatching();
-        if (readDeadline) clearTimeout(readDeadline);
-        if (timedOut) return;
-        if (isEphpmError(error) && error.code === 'EPHPM_BODY_NOT_STORED') {
-          this.logger.error(`${error.message} ${error.hint}`);
-          return this.refuse(front, 'body_not_stored', 507, `507 Insufficient Storage: ${error.message}\n`);
-        }
-        const tooLarge = isEphpmError(error) && error.code === 'EPHPM_BODY_TOO_LARGE';
-        this.refuse(
-          front,
-          tooLarge ? 'body_too_large' : 'bad_body',
-          tooLarge ? 413 : 400,
-          tooLarge
-            ? `413 Payload Too Large: ${(error as Error).message}\n`
-            : `400 Bad Request: ${isEphpmError(error) ? error.message : 'the request body could not be read.'}\n`,
-        );
-      },
-    );
-  }
-
-  /** 408 for an HTTP/2 request whose body has not all arrived request_read_timeout after its headers; null: no limit. */
-  private streamReadDeadline(front: FrontRequest, claim: () => boolean): NodeJS.Timeout | null {
-    const limitMs = this.config.requestReadTimeoutMs;
-    if (limitMs <= 0) return null;
-    const elapsed = performance.now() - front.started;
-    return setTimeout(
-      () => {
-        if (!claim()) return;
-        this.refuse(
-          front,
-          'body_timeout',
-          408,
-          `408 Request Timeout: the request did not arrive within ${limitMs / 1000}s (request_read_timeout).\n`,
-        );
-      },
-      Math.max(0, limitMs - elapsed),
-    ).unref();
+    receiveBody(front, this.bodyReceiver, (body) => this.dispatch(front, body));
   }
 
   private dispatch(front: FrontRequest, body: RequestBody): void {
