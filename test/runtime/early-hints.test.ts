@@ -71,16 +71,27 @@ function get(server: RunningServer, path: string, onHint: (links: string[]) => v
   });
 }
 
+/** An app with the worker above (PHP goes ahead once `go` exists), served by one worker. */
+async function startHintsApp(options: {
+  go: boolean;
+  env?: Record<string, string>;
+}): Promise<{ app: string; server: RunningServer }> {
+  const app = tempDir('ephpm-early-hints-');
+  mkdirSync(app, { recursive: true });
+  writeFileSync(join(app, 'worker.php'), WORKER);
+  if (options.go) writeFileSync(join(app, 'go'), '');
+  const server = await startServer(['--root', app, '--worker', join(app, 'worker.php'), '--workers', '1'], {
+    env: options.env,
+  });
+  return { app, server };
+}
+
 describe('103 Early Hints', () => {
   let app: string;
   let server: RunningServer;
 
   beforeAll(async () => {
-    app = tempDir('ephpm-early-hints-');
-    mkdirSync(app, { recursive: true });
-    writeFileSync(join(app, 'worker.php'), WORKER);
-    writeFileSync(join(app, 'go'), '');
-    server = await startServer(['--root', app, '--worker', join(app, 'worker.php'), '--workers', '1']);
+    ({ app, server } = await startHintsApp({ go: true }));
   });
   afterAll(async () => server?.stop());
   beforeEach(() => {
@@ -144,13 +155,8 @@ describe("the app's own 103 (Ephpm\\Octane\\send_early_hints)", () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    app = tempDir('ephpm-early-hints-own-');
-    mkdirSync(app, { recursive: true });
-    writeFileSync(join(app, 'worker.php'), WORKER);
     // Off: only the app's own 103 is sent.
-    server = await startServer(['--root', app, '--worker', join(app, 'worker.php'), '--workers', '1'], {
-      env: { EPHPM_EARLY_HINTS: 'false' },
-    });
+    ({ app, server } = await startHintsApp({ go: false, env: { EPHPM_EARLY_HINTS: 'false' } }));
   });
   afterAll(async () => server?.stop());
 
@@ -168,17 +174,10 @@ describe("the app's own 103 (Ephpm\\Octane\\send_early_hints)", () => {
 });
 
 describe('103 Early Hints turned off', () => {
-  let app: string;
   let server: RunningServer;
 
   beforeAll(async () => {
-    app = tempDir('ephpm-early-hints-off-');
-    mkdirSync(app, { recursive: true });
-    writeFileSync(join(app, 'worker.php'), WORKER);
-    writeFileSync(join(app, 'go'), '');
-    server = await startServer(['--root', app, '--worker', join(app, 'worker.php'), '--workers', '1'], {
-      env: { EPHPM_EARLY_HINTS: 'false' },
-    });
+    ({ server } = await startHintsApp({ go: true, env: { EPHPM_EARLY_HINTS: 'false' } }));
   });
   afterAll(async () => server?.stop());
 
