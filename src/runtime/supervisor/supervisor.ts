@@ -24,6 +24,7 @@ import { nativeConnectionState } from '../native/process-face.js';
 import { alreadyRunningError, removeServerState, takeServerLock, writeServerState } from '../control/state-file.js';
 import { TaskPool } from './task-pool.js';
 import { WorkerSlot } from './worker-slot.js';
+import { workerExecArgv } from './worker-heap.js';
 
 export interface ReloadOptions {
   /** No "reloading"/"reloaded" log lines: the caller reports progress. */
@@ -69,7 +70,10 @@ export class Supervisor {
     private readonly config: ServerConfig,
     private readonly logger: Logger,
   ) {
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('../http/worker-main.js', import.meta.url)) });
+    cluster.setupPrimary({
+      exec: fileURLToPath(new URL('../http/worker-main.js', import.meta.url)),
+      execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
+    });
     this.metrics = new ServerMetrics(config, logger);
     this.tasks = new TaskPool(config, logger, () => this.saveState(), this.metrics.restarts);
   }

@@ -13,6 +13,7 @@ import type { TaskWorkerStats } from '../ipc/process-messages.js';
 import { TASK_SOCKET_ENV, WORKER_CONFIG_ENV } from '../ipc/worker-env.js';
 import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
 import type { ServerState } from '../control/state-file.js';
+import { workerExecArgv } from './worker-heap.js';
 
 const ROLE_HINT =
   'With --task-workers or --tick the worker script runs in those processes too: branch on \\Ephpm\\Octane\\worker_role() (README: "Tasks and ticks").';
@@ -136,7 +137,10 @@ export class TaskPool {
       ...taskEnv(this.config, role),
       [TASK_SOCKET_ENV]: role === 'task' ? taskSocketPath(this.config.stateFile, index) : '',
     };
-    const child = fork(fileURLToPath(new URL('../tasks/task-worker-main.js', import.meta.url)), [], { env });
+    const child = fork(fileURLToPath(new URL('../tasks/task-worker-main.js', import.meta.url)), [], {
+      env,
+      execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
+    });
     const slot = new TaskSlot(role, child, index, restarts);
     this.slots.add(slot);
     child.on('message', (message: { type: string }) => {
