@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withHeader } from '../../src/runtime/http/raw-header-list.js';
-import { requestTarget } from '../../src/runtime/http/request-target.js';
+import { decodablePath, requestTarget } from '../../src/runtime/http/request-target.js';
 
 describe('request targets in the forms RFC 9112 allows', () => {
   it('keep origin-form as sent', () => {
@@ -27,5 +27,13 @@ describe('request targets in the forms RFC 9112 allows', () => {
       'Host',
       'example.com:99',
     ]);
+  });
+
+  it('percent-decode in the path, not in the query', () => {
+    expect(decodablePath('/100%25.txt?q=%')).toBe(true);
+    expect(decodablePath('/caf%C3%A9')).toBe(true);
+    expect(decodablePath('/100%.txt')).toBe(false);
+    expect(decodablePath('/%zz')).toBe(false);
+    expect(decodablePath('/%C0')).toBe(false); // not UTF-8
   });
 });

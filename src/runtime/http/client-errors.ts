@@ -1,8 +1,8 @@
 // What a client gets when Node refuses what it sent on a connection: bytes that are not HTTP, a request after
 // `Connection: close` (or after an HTTP/1.0 request without keep-alive), a request cut off by the client's FIN,
-// headers or a body that came too slowly (408). Node hands these to the server's `clientError` handler; fastify's
-// default wrote its answer at once and destroyed the socket, so the responses still owed to the requests before it
-// (PHP had run them) were lost, or the answer landed in the middle of one. Here they go first.
+// headers or a body that came too slowly (408). Node hands these to the server's `clientError` handler; Node's default
+// (and fastify's) writes its answer at once and destroys the socket, so the responses still owed to the requests
+// before it (PHP had run them) would be lost, or the answer would land in the middle of one. Here they go first.
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';

@@ -40,7 +40,7 @@ export class ConnectionShedding {
     if (excess <= 0) return;
     this.keepAtMost = keepAtMost;
     this.left = excess;
-    // Before fastify's own listener, so the response is marked before anything of it is decided.
+    // Before the front's own listener, so the response is marked before anything of it is decided.
     this.server.prependListener('request', this.onRequest);
     this.window = setTimeout(() => this.stop(), SHED_WINDOW_MS).unref();
   }

@@ -1,6 +1,5 @@
-import { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentResponse } from './node-internals.js';
 import type { ReadGate } from './read-gate.js';
 import { requestIdOf } from './request-id.js';
@@ -15,13 +14,13 @@ const ADMITTED = Symbol('ephpm.admitted');
 /** The gate a response tells when its first byte is written and when it is done. */
 const GATED = Symbol('ephpm.gated');
 
-export type RawRequest = FastifyRequest['raw'] & {
+export type RawRequest = IncomingMessage & {
   [EXPECTS_CONTINUE]?: boolean;
   [PIPELINED]?: boolean;
   [ADMITTED]?: boolean;
   originalUrl?: string;
 };
-export type RawResponse = FastifyReply['raw'];
+export type RawResponse = ServerResponse;
 type GatedResponse = RawResponse & { [GATED]?: { gate: ReadGate; req: RawRequest; socket: Socket } };
 
 /** One request on its way through the front, as one value from the moment Node hands it over to its answer. */
@@ -30,7 +29,7 @@ export interface FrontRequest {
   readonly res: RawResponse;
   /** performance.now() when the front took it: the access log's and the histogram's duration. */
   readonly started: number;
-  /** The target as the client sent it (fastify rewrites absolute-form ones for its router). */
+  /** The target as the client sent it. */
   readonly url: string;
   /** Where it goes: set once the target has been checked. */
   target: RequestTarget | null;

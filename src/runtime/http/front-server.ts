@@ -1,5 +1,6 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config/server-config.js';
 import { answerClientError, followLatestRequests } from './client-errors.js';
@@ -21,64 +22,62 @@ export function readTimedOut(socket: Socket): boolean {
 }
 
 /**
- * The worker's fastify server: one catch-all route to `handle`, bodies left unread for it (request-body.ts), Node's
- * own clocks for slow requests, `Expect: 100-continue` left to the handler, CONNECT refused.
+ * The worker's HTTP/1.1 server, Node's own: every request to `handle` (which reads its body itself, request-body.ts),
+ * Node's clocks for slow requests, `Expect: 100-continue` left to the handler, CONNECT refused. No framework between
+ * Node's parser and the front: it routes nothing (one handler takes every request), and a framework's request
+ * objects, hooks and router cost the main thread time per request and the worker ~3 MB of code.
  */
-export function createFrontServer(
-  config: ServerConfig,
-  handle: (request: FastifyRequest, reply: FastifyReply) => void,
-): FastifyInstance {
+export function createFrontServer(config: ServerConfig, handle: RequestHandler): HttpServer {
   // Node's own clock for slow requests: headers within header_timeout, the whole request within
-  // request_read_timeout; it answers 408 (through fastify's clientError handler) and closes.
-  const readTimeouts = {
+  // request_read_timeout; it answers 408 (through the clientError handler) and closes.
+  const options = {
     headersTimeout: config.headerTimeoutMs,
     requestTimeout: config.requestReadTimeoutMs,
     connectionsCheckingInterval: CHECK_INTERVAL_MS,
-  };
-  // fastify's types take `http` or `https`, not both; it uses `https` when set.
-  const httpOptions: object = { http: readTimeouts };
-  const app = Fastify({
-    logger: false,
-    ...httpOptions,
-    https: config.tls
-      ? {
-          cert: readFileSync(config.tls.cert),
-          key: readFileSync(config.tls.key),
-          ...readTimeouts,
-          // 'h2' connections leave this server for the HTTP/2 one (http2-server.ts, routeByAlpn).
-          ...(config.http2 ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
-        }
-      : null,
-    return503OnClosing: false,
-    forceCloseConnections: false,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    requestTimeout: config.requestReadTimeoutMs,
-    clientErrorHandler: answerClientError,
-    // Absolute-form and asterisk-form targets reach the catch-all route; handle() reads the original.
-    rewriteUrl: (request) => (request.url?.startsWith('/') ? request.url : '/'),
-  });
-  app.server.on('connect', refuseConnect);
-  followLatestRequests(app.server);
-  answersHalfClosedConnections(app.server);
+  };
+  const server = config.tls
+    ? (createHttpsServer({
+        cert: readFileSync(config.tls.cert),
+        key: readFileSync(config.tls.key),
+        ...options,
+        // 'h2' connections leave this server for the HTTP/2 one (http2-server.ts, routeByAlpn).
+        ...(config.http2 ? { ALPNProtocols: ['h2', 'http/1.1'] } : {}),
+      }) as unknown as HttpServer)
+    : createHttpServer(options);
+  server.on('request', (req: RawRequest, res: RawResponse) => handleOrAnswer500(handle, req, res));
+  server.on('clientError', answerClientError);
+  server.on('connect', refuseConnect);
+  followLatestRequests(server);
+  answersHalfClosedConnections(server);
   // Node would send the 100 at once; it is sent only once the body is going to be read (a 413 or 503 comes without one).
-  app.server.on('checkContinue', (req: RawRequest, res: RawResponse) => {
+  server.on('checkContinue', (req: RawRequest, res: RawResponse) => {
     req[EXPECTS_CONTINUE] = true;
-    app.server.emit('request', req, res);
+    server.emit('request', req, res);
   });
   // Node answers a request that arrives too slowly itself (408, then the socket is destroyed): remembered for the log.
-  app.server.prependListener('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+  server.prependListener('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
       (socket as Socket & { [READ_TIMED_OUT]?: boolean })[READ_TIMED_OUT] = true;
   });
-  app.removeAllContentTypeParsers();
-  // Bodies are read in the handler, straight from the socket (see request-body.ts).
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  app.all('/*', handle);
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    reply.code(status).type('text/plain; charset=utf-8').send(`${status} ${error.message}\n`);
-  });
-  return app;
+  return server;
+}
+
+export type RequestHandler = (req: RawRequest, res: RawResponse) => void;
+
+/** A bug in the front answers its one request 500 (or ends it, if its answer has begun); the worker serves on. */
+export function handleOrAnswer500(handle: RequestHandler, req: RawRequest, res: RawResponse): void {
+  try {
+    handle(req, res);
+  } catch (error) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = `500 Internal Server Error: ${(error as Error).message}\n`;
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
 }
 
 /** CONNECT (authority-form) asks for a tunnel: this is an origin server, not a proxy. */

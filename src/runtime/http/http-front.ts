@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -22,7 +22,13 @@ import {
   type RawRequest,
   type RawResponse,
 } from './front-request.js';
-import { CHECK_INTERVAL_MS, createFrontServer, KEEP_ALIVE_TIMEOUT_MS, readTimedOut } from './front-server.js';
+import {
+  CHECK_INTERVAL_MS,
+  createFrontServer,
+  handleOrAnswer500,
+  KEEP_ALIVE_TIMEOUT_MS,
+  readTimedOut,
+} from './front-server.js';
 import { adaptHttp2, headerBytes, http2Peer, isHttp2, MAX_HEADER_BYTES } from './http2-exchange.js';
 import { Http2Front, routeByAlpn } from './http2-server.js';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
@@ -33,7 +39,7 @@ import { requestBytes } from './request-replay.js';
 import { announcedTooLarge, hasRequestBody, postForm } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
 import { withHeader } from './raw-header-list.js';
-import { requestTarget } from './request-target.js';
+import { decodablePath, requestTarget } from './request-target.js';
 import { AccessLog } from './access-log.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
@@ -78,7 +84,7 @@ type ClientSocket = Socket & {
  * else to the embedded PHP, with a bounded queue, a body limit and a timeout.
  */
 export class HttpFront implements ResponderOwner {
-  readonly app: FastifyInstance;
+  private readonly server: HttpServer;
   /** Read by the supervisor on demand (`stats`): see docs/ARCHITECTURE.md, "Metrics". */
   readonly counters = new RequestCounterSet();
   /** What streamed responses keep for slow clients: in memory, then in temp files (streamed-body.ts). */
@@ -125,12 +131,14 @@ export class HttpFront implements ResponderOwner {
           `a streamed response could not be spilled to the temp dir (${error.message}): its slow client's bytes wait in memory and PHP waits for that client, as past response_spill_size. Free space in ${tmpdir()} (TMPDIR).`,
         ),
     );
-    this.app = createFrontServer(config, (request, reply) => this.handle(request, reply));
+    this.server = createFrontServer(config, (req, res) => this.handle(req, res));
     this.http2 =
       (config.tls && config.http2) || (!config.tls && config.h2c)
-        ? new Http2Front(KEEP_ALIVE_TIMEOUT_MS, config.headerTimeoutMs, (req, res) => this.app.routing(req, res))
+        ? new Http2Front(KEEP_ALIVE_TIMEOUT_MS, config.headerTimeoutMs, (req, res) =>
+            handleOrAnswer500((rawReq, rawRes) => this.handle(rawReq, rawRes), req, res),
+          )
         : null;
-    if (this.http2 && config.tls) routeByAlpn(this.app.server, this.http2);
+    if (this.http2 && config.tls) routeByAlpn(this.server, this.http2);
     this.watch = new ConnectionWatch(config.sendTimeoutMs, config.bodyTimeoutMs, (socket, idle) =>
       this.logger.warn(
         `dropped the connection of ${plainAddress(socket.remoteAddress)}:${socket.remotePort}: it took none of its response for ${Math.round(idle)}s (send_timeout)`,
@@ -174,11 +182,10 @@ export class HttpFront implements ResponderOwner {
 
   /** Serves the connections the supervisor hands this worker (it holds the listening socket). */
   async serve(connections: HandedConnections): Promise<void> {
-    await this.app.ready();
     this.connections = connections;
     const gate = this.gate;
     connections.serveWith(
-      this.app.server,
+      this.server,
       gate
         ? (socket, waitingSince, replay) => {
             if (waitingSince > 0) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
@@ -239,7 +246,7 @@ export class HttpFront implements ResponderOwner {
     if (mode === 'handover') this.gate?.handBackAll();
     else this.gate?.stop();
     for (const [, responder] of this.php.waiting()) responder.closeAfterwards();
-    const server = this.app.server;
+    const server = this.server;
     if (mode === 'shutdown') server.closeIdleConnections();
     if (this.php.waitingCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (mode === 'shutdown') server.closeIdleConnections();
@@ -260,12 +267,11 @@ export class HttpFront implements ResponderOwner {
 
   // Synchronous on the common path (no static file lookup, no body to read):
   // hello-world requests are dominated by per-request overhead.
-  private handle(request: FastifyRequest, reply: FastifyReply): void {
-    reply.hijack();
+  private handle(req: RawRequest, res: RawResponse): void {
     // HTTP/2: one stream of a session, never pipelined, never parked, never written to by PHP directly.
-    if (isHttp2(request.raw)) {
-      adaptHttp2(request.raw as unknown as Http2ServerRequest, reply.raw as unknown as Http2ServerResponse);
-      const front = frontRequest(request.raw, reply.raw, this.config.requestId);
+    if (isHttp2(req)) {
+      adaptHttp2(req as unknown as Http2ServerRequest, res as unknown as Http2ServerResponse);
+      const front = frontRequest(req, res, this.config.requestId);
       if (headerBytes(front.req.rawHeaders) > MAX_HEADER_BYTES)
         return this.refuse(
           front,
@@ -275,8 +281,7 @@ export class HttpFront implements ResponderOwner {
         );
       return this.handleInTurn(front);
     }
-    const front = frontRequest(request.raw, reply.raw, this.config.requestId);
-    const { req, res } = front;
+    const front = frontRequest(req, res, this.config.requestId);
     if (res.socket === req.socket) return this.handleInTurn(front);
     req[PIPELINED] = true;
     // Read and waiting its turn: owed an answer (a 502 if the worker dies before it is with PHP and in the journal).
@@ -305,6 +310,13 @@ export class HttpFront implements ResponderOwner {
         'bad_target',
         400,
         '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n',
+      );
+    if (!decodablePath(target.uri))
+      return this.refuse(
+        front,
+        'bad_target',
+        400,
+        '400 Bad Request: the path has a % that is not followed by two hex digits of UTF-8.\n',
       );
     if (!validHostHeaders(req.rawHeaders) || (target.host !== null && !validHost(target.host))) {
       return this.refuse(

@@ -2,7 +2,7 @@
 // keeps every HTTP/1.1 connection (its timeouts, client errors, half-closed handling stay as they are), and a
 // connection that chose 'h2' goes to a plain Http2Server, which builds a session over any socket it is given. In
 // cleartext (h2c, opt-in for use behind a proxy), a connection that opens with HTTP/2's preface ("prior knowledge")
-// goes to that server, anything else stays HTTP/1.1. Both servers' requests go to the same fastify routing.
+// goes to that server, anything else stays HTTP/1.1. Both servers' requests go to the same handler.
 import {
   createServer as createHttp2Server,
   type Http2Server,

@@ -21,3 +21,19 @@ export function requestTarget(url: string, method: string): RequestTarget | null
   const rest = absolute[2]!;
   return { uri: rest.startsWith('/') ? rest : `/${rest}`, host: absolute[1]! };
 }
+
+/**
+ * Whether the path (before any `?`) percent-decodes: a `%` not followed by two hex digits, or escapes that are not
+ * UTF-8, make a 400 before the request goes anywhere, static or PHP, as nginx answers `/100%.txt`.
+ */
+export function decodablePath(uri: string): boolean {
+  const query = uri.indexOf('?');
+  const path = query === -1 ? uri : uri.slice(0, query);
+  if (!path.includes('%')) return true;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
