@@ -39,7 +39,7 @@ import { requestBytes } from './request-replay.js';
 import { announcedTooLarge, hasRequestBody, postForm } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
 import { withHeader } from './raw-header-list.js';
-import { decodablePath, requestTarget } from './request-target.js';
+import { decodablePath, pathOf, requestTarget } from './request-target.js';
 import { AccessLog } from './access-log.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
@@ -327,7 +327,7 @@ export class HttpFront implements ResponderOwner {
       );
     }
     front.target = target;
-    if (this.statics && target.uri !== '*') {
+    if (this.statics && target.uri !== '*' && !this.statics.surelyNotStatic(req.method, pathOf(target.uri))) {
       // Not res.setHeader(): once a header is set, Node's writeHead() keeps only the last of PHP's repeated headers
       // (Set-Cookie) on a response it writes. PHP's response carries the id itself (native/http/request_id.h).
       void this.serveStatic(req, res, target.uri, requestIdHeader(front)).then((bytes) => {
@@ -504,9 +504,8 @@ export class HttpFront implements ResponderOwner {
     url: string,
     extraHeaders: Record<string, string>,
   ): Promise<number> {
-    const query = url.indexOf('?');
     try {
-      return await this.statics!.tryServe(req, res, query < 0 ? url : url.slice(0, query), extraHeaders);
+      return await this.statics!.tryServe(req, res, pathOf(url), extraHeaders);
     } catch (error) {
       this.logger.error(`static file ${url} failed: ${(error as Error).message}`);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', ...extraHeaders });

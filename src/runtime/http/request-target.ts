@@ -27,8 +27,7 @@ export function requestTarget(url: string, method: string): RequestTarget | null
  * UTF-8, make a 400 before the request goes anywhere, static or PHP, as nginx answers `/100%.txt`.
  */
 export function decodablePath(uri: string): boolean {
-  const query = uri.indexOf('?');
-  const path = query === -1 ? uri : uri.slice(0, query);
+  const path = pathOf(uri);
   if (!path.includes('%')) return true;
   try {
     decodeURIComponent(path);
@@ -36,4 +35,10 @@ export function decodablePath(uri: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The path of an origin-form target: what comes before any `?`. */
+export function pathOf(uri: string): string {
+  const query = uri.indexOf('?');
+  return query === -1 ? uri : uri.slice(0, query);
 }

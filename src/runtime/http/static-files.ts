@@ -109,6 +109,17 @@ export class StaticFiles {
     return request.method === 'HEAD' || statusCode === 304 ? 0 : length;
   }
 
+  /**
+   * Whether the request goes to PHP without looking for a file: it is not a GET or HEAD, or its path was looked up
+   * within the last second and found nothing (every request to an app route, after the first). Spares the request
+   * the asynchronous lookup's turns of the event loop.
+   */
+  surelyNotStatic(method: string | undefined, path: string): boolean {
+    if (method !== 'GET' && method !== 'HEAD') return true;
+    const cached = this.lookups.get(path);
+    return cached !== undefined && cached.found === null && Date.now() - cached.at < CACHE_MS;
+  }
+
   private async resolve(path: string): Promise<Found | null> {
     const cached = this.lookups.get(path);
     const now = Date.now();
