@@ -18,7 +18,6 @@ export type RawRequest = IncomingMessage & {
   [EXPECTS_CONTINUE]?: boolean;
   [PIPELINED]?: boolean;
   [ADMITTED]?: boolean;
-  originalUrl?: string;
 };
 export type RawResponse = ServerResponse;
 type GatedResponse = RawResponse & { [GATED]?: { gate: ReadGate; req: RawRequest; socket: Socket } };
@@ -46,7 +45,7 @@ export function frontRequest(req: RawRequest, res: RawResponse, requestIds: bool
     req,
     res,
     started: performance.now(),
-    url: req.originalUrl ?? req.url ?? '/',
+    url: req.url ?? '/',
     target: null,
     remoteAddress: plainAddress(req.socket.remoteAddress),
     requestId: id,

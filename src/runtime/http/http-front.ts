@@ -28,6 +28,7 @@ import {
   handleOrAnswer500,
   KEEP_ALIVE_TIMEOUT_MS,
   readTimedOut,
+  type RequestHandler,
 } from './front-server.js';
 import { adaptHttp2, headerBytes, http2Peer, isHttp2, MAX_HEADER_BYTES } from './http2-exchange.js';
 import { Http2Front, routeByAlpn } from './http2-server.js';
@@ -131,11 +132,12 @@ export class HttpFront implements ResponderOwner {
           `a streamed response could not be spilled to the temp dir (${error.message}): its slow client's bytes wait in memory and PHP waits for that client, as past response_spill_size. Free space in ${tmpdir()} (TMPDIR).`,
         ),
     );
-    this.server = createFrontServer(config, (req, res) => this.handle(req, res));
+    const handle: RequestHandler = (req, res) => this.handle(req, res);
+    this.server = createFrontServer(config, handle);
     this.http2 =
       (config.tls && config.http2) || (!config.tls && config.h2c)
         ? new Http2Front(KEEP_ALIVE_TIMEOUT_MS, config.headerTimeoutMs, (req, res) =>
-            handleOrAnswer500((rawReq, rawRes) => this.handle(rawReq, rawRes), req, res),
+            handleOrAnswer500(handle, req, res),
           )
         : null;
     if (this.http2 && config.tls) routeByAlpn(this.server, this.http2);
@@ -213,7 +215,7 @@ export class HttpFront implements ResponderOwner {
       // Not one with requests read behind it on its connection: those could not follow it.
       if (!req?.socket || req.socket.destroyed || waitingBehind(req.socket) > 0 || !this.php.cancel(id)) continue;
       this.php.forget(id);
-      const target = req.originalUrl ?? req.url ?? '/';
+      const target = req.url ?? '/';
       moving.push({
         socket: req.socket,
         waitingSince: responder.arrivedAt,
