@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withHeader } from '../../src/runtime/http/raw-header-list.js';
-import { decodablePath, requestTarget } from '../../src/runtime/http/request-target.js';
+import { acceptedTarget, decodablePath, requestTarget } from '../../src/runtime/http/request-target.js';
 
 describe('request targets in the forms RFC 9112 allows', () => {
   it('keep origin-form as sent', () => {
@@ -35,5 +35,16 @@ describe('request targets in the forms RFC 9112 allows', () => {
     expect(decodablePath('/100%.txt')).toBe(false);
     expect(decodablePath('/%zz')).toBe(false);
     expect(decodablePath('/%C0')).toBe(false); // not UTF-8
+  });
+
+  it('are accepted with a single valid Host, or refused with the reason of their 400', () => {
+    expect(acceptedTarget('http://example.com/p?q', 'GET', ['Host', 'other'])).toEqual({
+      uri: '/p?q',
+      host: 'example.com',
+    });
+    expect(acceptedTarget('ftp://example.com/', 'GET', ['Host', 'a'])).toMatch(/^400 Bad Request: the request target/);
+    expect(acceptedTarget('/100%.txt', 'GET', ['Host', 'a'])).toMatch(/^400 Bad Request: the path has a %/);
+    expect(acceptedTarget('/', 'GET', ['Host', 'a', 'Host', 'b'])).toMatch(/^400 Bad Request: more than one Host/);
+    expect(acceptedTarget('http://a b/', 'GET', ['Host', 'a'])).toMatch(/^400 Bad Request: more than one Host/);
   });
 });

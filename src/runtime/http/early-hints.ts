@@ -1,3 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+import { pathOf } from './request-target.js';
+
 /**
  * 103 Early Hints learned from the app's own responses: the preload `Link` headers of the last 200 HTML response of a
  * path (Laravel's `AddLinkHeadersForPreloadedAssets` puts Vite's assets there, on the final response, too late to
@@ -22,6 +26,26 @@ export class EarlyHints {
     this.byPath.delete(key);
     this.byPath.set(key, links);
     return links;
+  }
+
+  /** Sends, before PHP runs, the 103 Early Hints the request's path taught; true if it did. */
+  sendFor(req: IncomingMessage, res: ServerResponse, uri: string, logger: Pick<Logger, 'warn'>): boolean {
+    // 1xx responses are HTTP/1.1's (RFC 9110 §15.2): an HTTP/1.0 client would take one for the answer.
+    if (req.method !== 'GET' || req.httpVersion === '1.0') return false;
+    const links = this.hintsFor(hintsKey(req.headers.host, uri));
+    if (!links) return false;
+    try {
+      res.writeEarlyHints({ link: links as string[] });
+    } catch (error) {
+      logger.warn(`no 103 Early Hints for ${uri}: ${(error as Error).message}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** What the head of the final answer to the request says about its path's hints (GET only). */
+  learnFrom(req: IncomingMessage, uri: string, status: number, headers: readonly string[]): void {
+    if (req.method === 'GET') this.learn(hintsKey(req.headers.host, uri), status, headers);
   }
 
   get size(): number {
@@ -50,8 +74,7 @@ export class EarlyHints {
 
 /** The key a request's hints are remembered under: its host and path, without the query. */
 export function hintsKey(host: string | undefined, uri: string): string {
-  const query = uri.indexOf('?');
-  return `${host ?? ''} ${query < 0 ? uri : uri.slice(0, query)}`;
+  return `${host ?? ''} ${pathOf(uri)}`;
 }
 
 const HINTABLE_REL = /;\s*rel\s*=\s*"?([^";]*)"?/i;

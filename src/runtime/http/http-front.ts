@@ -9,7 +9,6 @@ import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { connectionId, type HandedConnections } from './handed-connections.js';
-import { validHost, validHostHeaders } from './host-header.js';
 import { closeAfterResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
 import {
   admit,
@@ -40,13 +39,13 @@ import { requestBytes } from './request-replay.js';
 import { announcedTooLarge, hasRequestBody, postForm } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
 import { withHeader } from './raw-header-list.js';
-import { decodablePath, pathOf, requestTarget } from './request-target.js';
+import { acceptedTarget, pathOf } from './request-target.js';
 import { AccessLog } from './access-log.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 import { requestCompression } from './compression/response-rules.js';
-import { EarlyHints, hintsKey } from './early-hints.js';
+import { EarlyHints } from './early-hints.js';
 import { receiveBody, type BodyReceiver } from './body-reception.js';
 import { FileOffload } from './file-offload/file-offload.js';
 
@@ -305,29 +304,8 @@ export class HttpFront implements ResponderOwner {
     if (this.gate && !http2) admit(this.gate, req, res);
     if (!http2 && (this.draining || !this.config.keepAlive)) closeAfterResponse(res);
     this.watch.watchSends(http2 ? http2Peer(res) : req.socket);
-    const target = url.startsWith('/') ? { uri: url, host: null } : requestTarget(url, req.method!);
-    if (!target)
-      return this.refuse(
-        front,
-        'bad_target',
-        400,
-        '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n',
-      );
-    if (!decodablePath(target.uri))
-      return this.refuse(
-        front,
-        'bad_target',
-        400,
-        '400 Bad Request: the path has a % that is not followed by two hex digits of UTF-8.\n',
-      );
-    if (!validHostHeaders(req.rawHeaders) || (target.host !== null && !validHost(target.host))) {
-      return this.refuse(
-        front,
-        'bad_target',
-        400,
-        '400 Bad Request: more than one Host header, or a Host that is not host or host:port.\n',
-      );
-    }
+    const target = acceptedTarget(url, req.method!, req.rawHeaders);
+    if (typeof target === 'string') return this.refuse(front, 'bad_target', 400, target);
     front.target = target;
     if (this.statics && target.uri !== '*' && !this.statics.surelyNotStatic(req.method, pathOf(target.uri))) {
       // Not res.setHeader(): once a header is set, Node's writeHead() keeps only the last of PHP's repeated headers
@@ -395,7 +373,7 @@ export class HttpFront implements ResponderOwner {
     const url = target.uri;
     const compression = requestCompression(this.config.compression, req);
     // A hinted request is answered through Node, which reads the final response's Link headers again.
-    const directSocket = this.sendEarlyHints(front) ? -1 : this.directSocket(req, res);
+    const directSocket = this.earlyHints?.sendFor(req, res, url, this.logger) ? -1 : this.directSocket(req, res);
     const responder = new PhpResponder(
       res,
       this.php,
@@ -477,26 +455,9 @@ export class HttpFront implements ResponderOwner {
     return adopted;
   }
 
-  /** Sends the 103 Early Hints this path's last HTML page taught (http/early-hints.ts); true if it did. */
-  private sendEarlyHints(front: FrontRequest): boolean {
-    const { req, res } = front;
-    // 1xx responses are HTTP/1.1's (RFC 9110 §15.2): an HTTP/1.0 client would take one for the answer.
-    if (!this.earlyHints || req.method !== 'GET' || req.httpVersion === '1.0') return false;
-    const links = this.earlyHints.hintsFor(hintsKey(req.headers.host, front.target!.uri));
-    if (!links) return false;
-    try {
-      res.writeEarlyHints({ link: links as string[] });
-    } catch (error) {
-      this.logger.warn(`no 103 Early Hints for ${front.target!.uri}: ${(error as Error).message}`);
-      return false;
-    }
-    return true;
-  }
-
   /** The head of PHP's final answer, as Node writes it: what it says about the path's early hints. */
   answerHead(front: FrontRequest, status: number, headers: readonly string[]): void {
-    if (!this.earlyHints || front.req.method !== 'GET') return;
-    this.earlyHints.learn(hintsKey(front.req.headers.host, front.target!.uri), status, headers);
+    this.earlyHints?.learnFrom(front.req, front.target!.uri, status, headers);
   }
 
   /** The static file's body bytes, or -1: not a file, the request goes to PHP. */

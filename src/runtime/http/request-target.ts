@@ -1,3 +1,5 @@
+import { validHost, validHostHeaders } from './host-header.js';
+
 /**
  * What PHP is given of a request target (RFC 9112 §3.2): origin-form (`/path?query`) as sent;
  * absolute-form (`http://host:port/path?query`, what clients send to proxies, and any server must
@@ -41,4 +43,19 @@ export function decodablePath(uri: string): boolean {
 export function pathOf(uri: string): string {
   const query = uri.indexOf('?');
   return query === -1 ? uri : uri.slice(0, query);
+}
+
+/**
+ * The target a request is served under, or the message of its 400: a target in no form a server accepts, a path that
+ * does not percent-decode, more than one Host header, or a Host (or absolute-form host) that is not `host[:port]`.
+ */
+export function acceptedTarget(url: string, method: string, rawHeaders: string[]): RequestTarget | string {
+  const target = url.startsWith('/') ? { uri: url, host: null } : requestTarget(url, method);
+  if (!target)
+    return '400 Bad Request: the request target is not a path (/…), an absolute URL (http://host/…) or, for OPTIONS, *.\n';
+  if (!decodablePath(target.uri))
+    return '400 Bad Request: the path has a % that is not followed by two hex digits of UTF-8.\n';
+  if (!validHostHeaders(rawHeaders) || (target.host !== null && !validHost(target.host)))
+    return '400 Bad Request: more than one Host header, or a Host that is not host or host:port.\n';
+  return target;
 }
