@@ -116,14 +116,19 @@ export class StaticFiles {
    */
   surelyNotStatic(method: string | undefined, path: string): boolean {
     if (method !== 'GET' && method !== 'HEAD') return true;
+    return this.recentLookup(path, Date.now()) === null;
+  }
+
+  /** What the lookup of `path` found if it ran within CACHE_MS (null: no file), else undefined. */
+  private recentLookup(path: string, now: number): Found | null | undefined {
     const cached = this.lookups.get(path);
-    return cached !== undefined && cached.found === null && Date.now() - cached.at < CACHE_MS;
+    return cached && now - cached.at < CACHE_MS ? cached.found : undefined;
   }
 
   private async resolve(path: string): Promise<Found | null> {
-    const cached = this.lookups.get(path);
     const now = Date.now();
-    if (cached && now - cached.at < CACHE_MS) return cached.found;
+    const recent = this.recentLookup(path, now);
+    if (recent !== undefined) return recent;
     const found = await this.lookup(path);
     if (this.lookups.size >= CACHE_LIMIT) this.lookups.clear();
     this.lookups.set(path, { found, at: now });
