@@ -17,7 +17,7 @@ const CHROMIUM = '/usr/bin/chromium';
 interface Loaded {
   protocol: string;
   document: { encoded: number; decoded: number };
-  assets: Array<{ name: string; initiator: string; encoded: number; decoded: number }>;
+  assets: Array<{ name: string; encoded: number; decoded: number }>;
 }
 
 /** The certificate's public key hash: chromium trusts that key for this run only (as a real certificate). */
@@ -91,7 +91,6 @@ describe('a browser on the scaffolded app, nothing in front of ephpm', () => {
           .filter((entry) => entry.name.includes('/build/assets/'))
           .map((entry) => ({
             name: entry.name,
-            initiator: entry.initiatorType,
             encoded: entry.encodedBodySize,
             decoded: entry.decodedBodySize,
           }));
@@ -120,11 +119,10 @@ describe('a browser on the scaffolded app, nothing in front of ephpm', () => {
       `${url}build/assets/app.css`,
       `${url}build/assets/app.js`,
     ]);
-    for (const asset of loaded.assets) {
-      expect(asset.initiator, asset.name).toBe('early-hints');
-      expect(asset.encoded, asset.name).toBeLessThan(asset.decoded * 0.5);
-    }
-    // The access log has a line per answer as it ends: both assets were answered before the page, still in PHP.
+    for (const asset of loaded.assets) expect(asset.encoded, asset.name).toBeLessThan(asset.decoded * 0.5);
+    // The access log has a line per answer as it ends. Each asset was fetched once, and answered before the page, which
+    // was still in PHP: the browser fetched them on the 103 and used those answers. (Which initiator Chromium's resource
+    // timing names for them, "early-hints" or "link", depends on which of its fetchers asks for the URL first.)
     await server.waitFor(/ GET +\/ /, logFrom);
     const answered = [
       ...server
@@ -133,7 +131,10 @@ describe('a browser on the scaffolded app, nothing in front of ephpm', () => {
         .matchAll(/ GET +(\/\S*)/g),
     ].map((line) => line[1]!);
     const page = answered.indexOf('/');
-    expect(answered.findIndex((path) => path.endsWith('.css'))).toBeLessThan(page);
-    expect(answered.findIndex((path) => path.endsWith('.js'))).toBeLessThan(page);
+    for (const type of ['.css', '.js']) {
+      const fetched = answered.filter((path) => path.startsWith('/build/assets/') && path.endsWith(type));
+      expect(fetched, type).toHaveLength(1);
+      expect(answered.indexOf(fetched[0]!), type).toBeLessThan(page);
+    }
   });
 });
