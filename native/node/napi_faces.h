@@ -24,6 +24,9 @@ void register_server_lock_functions(Napi::Env env, Napi::Object exports);
 // batchScheduling: a worker's main thread yields to its PHP thread on wake-up (scheduling_napi.cc).
 void register_scheduling_functions(Napi::Env env, Napi::Object exports);
 
+// releaseIdleMemory: an idle worker returns V8's garbage and glibc's free memory to the system (idle_memory_napi.cc).
+void register_idle_memory_functions(Napi::Env env, Napi::Object exports);
+
 // markParked, markAnswering, connectionState: a client connection's parked mark and what is unread
 // (connection_state_napi.cc).
 void register_connection_state_functions(Napi::Env env, Napi::Object exports);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isEphpmError } from '../errors.js';
 import { Logger } from '../logger.js';
 import { nativePhp } from '../native/php-face.js';
-import { nativeConnectionState, nativeScheduling } from '../native/process-face.js';
+import { nativeConnectionState, nativeIdleMemory, nativeScheduling } from '../native/process-face.js';
 import { BootLog } from '../php/boot-log.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import {
@@ -24,6 +24,7 @@ import { HandedConnections } from './handed-connections.js';
 import { HttpFront } from './http-front.js';
 import { checkNodeInternals } from './node-internals.js';
 import type { PhpResponder } from './php-responder.js';
+import { IdleMemory } from './idle-memory.js';
 import { Recycling } from './recycling.js';
 import { BOOT_ERROR_PAGE_ENV, REQUEST_JOURNAL_ENV } from '../ipc/worker-env.js';
 import { removeTempDir } from './temp-files.js';
@@ -39,6 +40,7 @@ let front: HttpFront | null = null;
 let listening: Promise<void> | null = null;
 let errorPage: BootErrorPage | null = null;
 let recycling: Recycling | null = null;
+const idleMemory = new IdleMemory(() => nativeIdleMemory().releaseIdleMemory());
 let leaving = false;
 const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOutput), config.devReportsBootErrors);
 
@@ -72,9 +74,15 @@ async function boot(): Promise<void> {
     php,
     logger,
     {
-      served: (total) => recycling?.served(total),
+      served: (total) => {
+        recycling?.served(total);
+        idleMemory.served(total);
+      },
       stuck: () => void leaveStuck(),
-      tick: () => recycling?.tick(),
+      tick: () => {
+        recycling?.tick();
+        idleMemory.tick();
+      },
     },
     { directWrites: missingInternals.length === 0, connectionState: nativeConnectionState(), offloadToken },
   );

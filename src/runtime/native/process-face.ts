@@ -14,6 +14,12 @@ export interface SchedulingFunctions {
   batchScheduling(): string;
 }
 
+/** What an idle worker gives back (native/node/idle_memory_napi.cc). */
+export interface IdleMemoryFunctions {
+  /** On the main thread: collects all of V8's garbage, shrinks its heap, and trims glibc's arenas (a few ms). */
+  releaseIdleMemory(): void;
+}
+
 /** A client connection's state in the kernel, read without reading from it (native/node/connection_state_napi.cc). */
 export interface ConnectionStateFunctions {
   /** Marks the connection parked (its next request, if any, is unread and may go to any worker) or not; false: refused. */
@@ -26,4 +32,5 @@ export interface ConnectionStateFunctions {
 
 export const nativeServerLock = (): ServerLockFunctions => loadedAddon<ServerLockFunctions>();
 export const nativeScheduling = (): SchedulingFunctions => loadedAddon<SchedulingFunctions>();
+export const nativeIdleMemory = (): IdleMemoryFunctions => loadedAddon<IdleMemoryFunctions>();
 export const nativeConnectionState = (): ConnectionStateFunctions => loadedAddon<ConnectionStateFunctions>();
