@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorker, startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { appWorker, fixture, startServer, type RunningServer } from '../helpers/ephpm-server.js';
 import { serverStatus } from '../helpers/status.js';
 
 /** A process's private memory (clean and dirty pages no other process maps) in MB, from /proc/<pid>/smaps_rollup. */
@@ -11,8 +11,8 @@ function privateMb(pid: number): number {
   return kb / 1024;
 }
 
-/** `total` GETs of `path`, `concurrency` at a time on keep-alive connections; their status codes. */
-async function load(url: string, path: string, total: number, concurrency: number): Promise<number[]> {
+/** `total` requests to `path` (POSTs of `body` if given), `concurrency` at a time on keep-alive connections; their status codes. */
+async function load(url: string, path: string, total: number, concurrency: number, body?: string): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const statuses: number[] = [];
   let sent = 0;
@@ -21,12 +21,12 @@ async function load(url: string, path: string, total: number, concurrency: numbe
       sent++;
       statuses.push(
         await new Promise<number>((resolve, reject) => {
-          request(`${url}${path}`, { agent }, (res) => {
+          request(`${url}${path}`, { agent, method: body === undefined ? 'GET' : 'POST' }, (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode ?? 0));
           })
             .on('error', reject)
-            .end();
+            .end(body);
         }),
       );
     }
@@ -57,5 +57,30 @@ describe('a request worker left idle after load', () => {
       `private memory ${afterLoad.toFixed(1)} MB after load, ${idle.toFixed(1)} MB idle`,
     ).toBeGreaterThan(5);
     expect(await load(server.url, '/request', 50, 5)).toEqual(Array(50).fill(200));
+  }, 60_000);
+});
+
+describe('a task worker left idle after running tasks', () => {
+  let server: RunningServer;
+  let pid: number;
+
+  beforeAll(async () => {
+    server = await startServer(['--worker', fixture('workers', 'tasks.php'), '--workers', '1', '--task-workers', '1']);
+    pid = (await serverStatus(server)).taskWorkers[0]!.pid;
+  });
+  afterAll(() => server.stop());
+
+  it('gives memory back within seconds, and runs tasks on', async () => {
+    const tasks = JSON.stringify({ tasks: Array.from({ length: 8 }, () => ({ op: 'echo', value: 'x'.repeat(4000) })) });
+    const statuses = await load(server.url, '/run', 1500, 10, tasks);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    const afterLoad = privateMb(pid);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const idle = privateMb(pid);
+    expect(
+      afterLoad - idle,
+      `private memory ${afterLoad.toFixed(1)} MB after load, ${idle.toFixed(1)} MB idle`,
+    ).toBeGreaterThan(5);
+    expect(await load(server.url, '/run', 20, 2, tasks)).toEqual(Array(20).fill(200));
   }, 60_000);
 });

@@ -4,6 +4,7 @@
 import { Logger } from '../logger.js';
 import { Histogram } from '../metrics/histogram.js';
 import { nativePhp } from '../native/php-face.js';
+import { nativeIdleMemory } from '../native/process-face.js';
 import { nativeTasks, type TaskFunctions } from '../native/tasks-face.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import {
@@ -20,6 +21,7 @@ import { attachTables } from '../tables/tables.js';
 import { attachOutbox } from '../cluster/outbox.js';
 import { TaskServer } from './task-server.js';
 import { TickTimer } from './tick-timer.js';
+import { IdleMemory } from '../http/idle-memory.js';
 
 const config = workerConfig();
 const role = process.env.EPHPM_WORKER_ROLE === 'tick' ? 'tick' : 'task';
@@ -45,12 +47,25 @@ async function boot(): Promise<void> {
   php.on('script-error', (message) =>
     logger.error(`the ${role} worker script stopped and failed to restart: ${message}`),
   );
-  if (tasks) await tasks.listen(process.env[TASK_SOCKET_ENV]!);
+  if (tasks) {
+    await tasks.listen(process.env[TASK_SOCKET_ENV]!);
+    giveMemoryBackWhenIdle(tasks);
+  }
   if (role === 'tick') {
     ticks = new TickTimer(taskFunctions);
     ticks.start();
   }
   tell({ type: 'ready' });
+}
+
+/** As a request worker does: once idle 2 s after running tasks, V8's garbage and glibc's free memory go back. */
+function giveMemoryBackWhenIdle(server: TaskServer): void {
+  const idleMemory = new IdleMemory(() => nativeIdleMemory().releaseIdleMemory());
+  let done = 0;
+  setInterval(() => {
+    if (server.done !== done) idleMemory.served((done = server.done));
+    idleMemory.tick();
+  }, 1000).unref();
 }
 
 /** Finish the tasks it holds (or the running tick), shut PHP down, exit 0. */
