@@ -36,6 +36,18 @@ async function load(url: string, path: string, total: number, concurrency: numbe
   return statuses;
 }
 
+/** Runs `work` (which must answer only 200s), then expects `pid` to give back more than 5 MB of private memory within 5 s. */
+async function expectMemoryGivenBack(pid: number, work: () => Promise<number[]>): Promise<void> {
+  expect((await work()).filter((status) => status !== 200)).toEqual([]);
+  const afterLoad = privateMb(pid);
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const idle = privateMb(pid);
+  expect(
+    afterLoad - idle,
+    `private memory ${afterLoad.toFixed(1)} MB after load, ${idle.toFixed(1)} MB idle`,
+  ).toBeGreaterThan(5);
+}
+
 describe('a request worker left idle after load', () => {
   let server: RunningServer;
   let pid: number;
@@ -47,15 +59,7 @@ describe('a request worker left idle after load', () => {
   afterAll(() => server.stop());
 
   it('gives memory back within seconds, and serves on', async () => {
-    const statuses = await load(server.url, '/request?q=' + 'x'.repeat(2000), 6000, 20);
-    expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    const afterLoad = privateMb(pid);
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    const idle = privateMb(pid);
-    expect(
-      afterLoad - idle,
-      `private memory ${afterLoad.toFixed(1)} MB after load, ${idle.toFixed(1)} MB idle`,
-    ).toBeGreaterThan(5);
+    await expectMemoryGivenBack(pid, () => load(server.url, '/request?q=' + 'x'.repeat(2000), 6000, 20));
     expect(await load(server.url, '/request', 50, 5)).toEqual(Array(50).fill(200));
   }, 60_000);
 });
@@ -72,15 +76,7 @@ describe('a task worker left idle after running tasks', () => {
 
   it('gives memory back within seconds, and runs tasks on', async () => {
     const tasks = JSON.stringify({ tasks: Array.from({ length: 8 }, () => ({ op: 'echo', value: 'x'.repeat(4000) })) });
-    const statuses = await load(server.url, '/run', 1500, 10, tasks);
-    expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    const afterLoad = privateMb(pid);
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    const idle = privateMb(pid);
-    expect(
-      afterLoad - idle,
-      `private memory ${afterLoad.toFixed(1)} MB after load, ${idle.toFixed(1)} MB idle`,
-    ).toBeGreaterThan(5);
+    await expectMemoryGivenBack(pid, () => load(server.url, '/run', 1500, 10, tasks));
     expect(await load(server.url, '/run', 20, 2, tasks)).toEqual(Array(20).fill(200));
   }, 60_000);
 });

@@ -4,9 +4,10 @@ export const IDLE_RELEASE_AFTER_MS = 2000;
 export const IDLE_RELEASE_MIN_GAP_MS = 30_000;
 
 /**
- * When a request worker gives back the memory its load left behind (V8's young generation and garbage, glibc's free
- * arenas): once it has answered requests and then been idle IDLE_RELEASE_AFTER_MS, at most once per
- * IDLE_RELEASE_MIN_GAP_MS. Under steady load it never does; a worker that served nothing since it last did, neither.
+ * When a request or task worker gives back the memory its load left behind (V8's young generation and garbage,
+ * glibc's free arenas): once it has answered requests (or run tasks) and then been idle IDLE_RELEASE_AFTER_MS, at
+ * most once per IDLE_RELEASE_MIN_GAP_MS. Under steady load it never does; a worker that served nothing since it last
+ * did, neither.
  */
 export class IdleMemory {
   private lastServedAt = 0;
@@ -20,7 +21,7 @@ export class IdleMemory {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** After each answered request, with the running total. */
+  /** After each answered request (or task), with the running total. */
   served(total: number): void {
     this.servedTotal = total;
     this.lastServedAt = this.now();
