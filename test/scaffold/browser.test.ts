@@ -57,7 +57,7 @@ describe('a browser on the scaffolded app, nothing in front of ephpm', () => {
     const port = await freePort();
     writeFileSync(
       join(app, 'ephpm.toml'),
-      `[server]\nport = ${port}\nworkers = 1\n\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n`,
+      `[server]\nport = ${port}\nworkers = 1\naccess_log = "json"\n\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n`,
     );
     // The app's own ephpm (node_modules/.bin, what `npx ephpm serve` runs), so that a signal reaches it.
     server = observeProcess(
@@ -78,6 +78,20 @@ describe('a browser on the scaffolded app, nothing in front of ephpm', () => {
     await browser?.close();
     await server?.stop('SIGTERM');
   });
+
+  /** The requests answered since `from` in the server's output: path, and when (ms) each arrived and was answered. */
+  function accessLogSince(from: number): Array<{ path: string; arrived: number; answered: number }> {
+    return server
+      .output()
+      .slice(from)
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"type":"request"'))
+      .map((line) => {
+        const entry = JSON.parse(line) as { url: string; time: string; duration: number };
+        const answered = Date.parse(entry.time);
+        return { path: entry.url, arrived: answered - entry.duration, answered };
+      });
+  }
 
   /** The welcome page in a fresh browser context (nothing cached), once it has loaded. */
   async function load(): Promise<Loaded> {
@@ -120,21 +134,19 @@ describe('a browser on the scaffolded app, nothing in front of ephpm', () => {
       `${url}build/assets/app.js`,
     ]);
     for (const asset of loaded.assets) expect(asset.encoded, asset.name).toBeLessThan(asset.decoded * 0.5);
-    // The access log has a line per answer as it ends. Each asset was fetched once, and answered before the page, which
-    // was still in PHP: the browser fetched them on the 103 and used those answers. (Chromium's resource timing is not
-    // asked: in one CI run it named the CSS's initiator "link", not "early-hints", in a run like this one.)
-    await server.waitFor(/ GET +\/ /, logFrom);
-    const answered = [
-      ...server
-        .output()
-        .slice(logFrom)
-        .matchAll(/ GET +(\/\S*)/g),
-    ].map((line) => line[1]!);
-    const page = answered.indexOf('/');
+    // The access log's JSON line for each answer says when it ended and how long it took: when its request arrived.
+    // Each asset was requested once, while the page was still in PHP: the browser fetched it on the 103 and used that
+    // answer. (Not when the answers ended: on a loaded machine an asset's answer may end after the page's. Nor
+    // Chromium's resource timing: in one CI run it named the CSS's initiator "link", not "early-hints".)
+    await server.waitFor(/"url":"\/"/, logFrom);
+    const requests = accessLogSince(logFrom);
+    const page = requests.find((request) => request.path === '/')!;
     for (const type of ['.css', '.js']) {
-      const fetched = answered.filter((path) => path.startsWith('/build/assets/') && path.endsWith(type));
+      const fetched = requests.filter(
+        (request) => request.path.startsWith('/build/assets/') && request.path.endsWith(type),
+      );
       expect(fetched, type).toHaveLength(1);
-      expect(answered.indexOf(fetched[0]!), type).toBeLessThan(page);
+      expect(fetched[0]!.arrived, type).toBeLessThan(page.answered);
     }
   });
 });
