@@ -1,3 +1,5 @@
+import { nativeIdleMemory } from '../native/process-face.js';
+
 /** Idle this long after its last answer, a worker gives memory back. */
 export const IDLE_RELEASE_AFTER_MS = 2000;
 /** At most this often, so that a trickle of requests does not cost a full GC every few seconds. */
@@ -16,7 +18,8 @@ export class IdleMemory {
   private releasedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly release: () => void,
+    /** Gives the memory back (V8's and glibc's, native/node/idle_memory_napi.cc). */
+    private readonly release: () => void = () => nativeIdleMemory().releaseIdleMemory(),
     /** Milliseconds, monotonic. */
     private readonly now: () => number = () => performance.now(),
   ) {}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isEphpmError } from '../errors.js';
 import { Logger } from '../logger.js';
 import { nativePhp } from '../native/php-face.js';
-import { nativeConnectionState, nativeIdleMemory, nativeScheduling } from '../native/process-face.js';
+import { nativeConnectionState, nativeScheduling } from '../native/process-face.js';
 import { BootLog } from '../php/boot-log.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import {
@@ -40,7 +40,7 @@ let front: HttpFront | null = null;
 let listening: Promise<void> | null = null;
 let errorPage: BootErrorPage | null = null;
 let recycling: Recycling | null = null;
-const idleMemory = new IdleMemory(() => nativeIdleMemory().releaseIdleMemory());
+const idleMemory = new IdleMemory();
 let leaving = false;
 const bootLog = new BootLog((message, fromOutput) => logger.php(message, fromOutput), config.devReportsBootErrors);
 

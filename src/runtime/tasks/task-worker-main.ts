@@ -4,7 +4,6 @@
 import { Logger } from '../logger.js';
 import { Histogram } from '../metrics/histogram.js';
 import { nativePhp } from '../native/php-face.js';
-import { nativeIdleMemory } from '../native/process-face.js';
 import { nativeTasks, type TaskFunctions } from '../native/tasks-face.js';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import {
@@ -60,7 +59,7 @@ async function boot(): Promise<void> {
 
 /** As a request worker does: once idle 2 s after running tasks, V8's garbage and glibc's free memory go back. */
 function giveMemoryBackWhenIdle(server: TaskServer): void {
-  const idleMemory = new IdleMemory(() => nativeIdleMemory().releaseIdleMemory());
+  const idleMemory = new IdleMemory();
   let done = 0;
   setInterval(() => {
     if (server.done !== done) idleMemory.served((done = server.done));
