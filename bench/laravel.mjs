@@ -33,7 +33,7 @@ import {
 } from './lib/laravel-servers.mjs';
 import { freePort, run, runBench, tail } from './lib/processes.mjs';
 import { machineCpuUs, settle, threadCpuUs } from './lib/cpu.mjs';
-import { memoryMb, rssMb } from './lib/rss.mjs';
+import { descendants, memoryMb, rssMb } from './lib/rss.mjs';
 import { privateBreakdownMb } from './lib/smaps-breakdown.mjs';
 import { positiveInt } from './lib/settings.mjs';
 import { laravelChart } from './lib/svg-chart.mjs';
@@ -123,6 +123,7 @@ async function main(scratch) {
       server.memoryAfter = server.workerPids().map(memoryMb);
       server.rssAfter = server.memoryAfter.map((memory) => memory?.rss ?? null);
       server.privateBreakdownAfter = server.workerPids().map(privateBreakdownMb);
+      server.othersAfter = otherPids(server).map(memoryMb);
     }
     for (const key of Object.keys(servers).filter((name) => name !== 'ephpm')) await stopChecked(servers[key]);
     const soak = settings.soakSeconds > 0 ? await soakEphpm(servers.ephpm) : null;
@@ -396,4 +397,11 @@ function chart(results, servers) {
       values: Object.fromEntries(Object.entries(route.byServer).map(([key, entry]) => [key, entry.wrk.p99Ms])),
     })),
   });
+}
+
+/** The server's processes that are not workers (its launcher, master, manager; ephpm's supervisor, zygote, proxies). */
+function otherPids(server) {
+  const workers = new Set(server.workerPids());
+  const all = server.procs.flatMap((proc) => [proc.child.pid, ...descendants(proc.child.pid, /./)]);
+  return [...new Set(all)].filter((pid) => !workers.has(pid));
 }

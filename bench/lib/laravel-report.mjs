@@ -116,11 +116,27 @@ export function rssSection(servers) {
     after(key, 'rss'),
     after(key, 'pss'),
     after(key, 'private'),
+    othersPrivate(servers[key]),
   ]);
   return table(
-    ['server', 'worker', 'RSS MB before, per worker', 'RSS after all rounds', 'PSS after', 'private after'],
+    [
+      'server',
+      'worker',
+      'RSS MB before, per worker',
+      'RSS after all rounds',
+      'PSS after',
+      'private after',
+      'other processes, private MB in all',
+    ],
     rows,
   );
+}
+
+/** The private memory of the server's other processes together (once per server, not per worker). */
+function othersPrivate(server) {
+  const others = server.othersAfter?.filter(Boolean) ?? [];
+  if (others.length === 0) return '–';
+  return `${others.reduce((sum, memory) => sum + memory.private, 0).toFixed(1)} (${others.length} processes)`;
 }
 
 const average = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;

@@ -15,6 +15,7 @@
 #include "php/sigprof.h"
 #include "php/std_streams.h"
 #include "php/uploads.h"
+#include "zygote/zygote.h"
 
 namespace ephpm {
 namespace {
@@ -170,18 +171,53 @@ bool libphp_matches_build() {
   return false;
 }
 
-void* thread_main(void*) {
-  capture_node_sigprof();
-  promote_libphp_symbols();
+// The function the embed SAPI adds to PHP's own, dl() (php_embed.c keeps its table private).
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_dl, 0, 1, _IS_BOOL, 0)
+  ZEND_ARG_TYPE_INFO(0, extension_filename, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+const zend_function_entry kEmbedFunctions[] = {ZEND_FE(dl, arginfo_dl) ZEND_FE_END};
+
+// Module startup as php_embed_init() does it: the SAPI, the ini and every extension's MINIT (OPcache maps its
+// shared memory here). Runs once per process, or once in the zygote for every worker it forks.
+bool start_php_module() {
+  signal(SIGPIPE, SIG_IGN);
+  zend_signal_startup();
   php_embed_module.name = const_cast<char*>("cli");
   php_embed_module.pretty_name = const_cast<char*>("ephpm embedded PHP");
   php_embed_module.startup = on_startup;
   php_embed_module.ub_write = on_ub_write;
   php_embed_module.flush = on_flush;
   php_embed_module.log_message = on_log_message;
-
+  sapi_startup(&php_embed_module);
+  php_embed_module.ini_entries = nullptr;  // on_startup writes them
+  php_embed_module.additional_functions = kEmbedFunctions;
   g_argv[0] = const_cast<char*>(g_options->script.c_str());
-  if (php_embed_init(1, g_argv) == SUCCESS) {
+  php_embed_module.executable_location = g_argv[0];
+  return php_embed_module.startup(&php_embed_module) == SUCCESS;
+}
+
+// The rest of php_embed_init(): the first request, in which the worker script runs.
+bool start_first_request() {
+  SG(options) |= SAPI_OPTION_NO_CHDIR;
+  SG(request_info).argc = 1;
+  SG(request_info).argv = g_argv;
+  if (php_request_startup() == FAILURE) return false;
+  SG(headers_sent) = 1;
+  SG(request_info).no_headers = 1;
+  php_register_variable(const_cast<char*>("PHP_SELF"), const_cast<char*>("-"), nullptr);
+  return true;
+}
+
+void* thread_main(void*) {
+  capture_node_sigprof();
+  bool module_started = zygote_inheritance().started;
+  if (module_started) {
+    for (const std::string& line : zygote_inheritance().startup_log) emit_text(EventKind::Log, line);
+  } else {
+    promote_libphp_symbols();
+    module_started = start_php_module();
+  }
+  if (module_started && start_first_request()) {
     keep_standard_descriptors();
     if (libphp_matches_build()) run_worker_loop();
     php_embed_shutdown();
@@ -199,8 +235,18 @@ WorkerState& worker_state() { return *g_state; }
 
 const char* built_php_version() { return g_built_php_version; }
 
+bool start_php_module_for_zygote(const std::string& script, const std::string& ini, EventSink startup_log) {
+  g_options->script = script;
+  g_options->ini = ini;
+  g_state->emit = std::move(startup_log);
+  return start_php_module();
+}
+
 std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, EventSink emit) {
   if (g_thread_started) return "PHP is already running in this process (one embedded PHP per process)";
+  const ZygoteInheritance& inherited = zygote_inheritance();
+  if (inherited.started && (inherited.script != options.script || inherited.ini != options.ini))
+    return "this worker was forked by a PHP zygote started with another worker script or other ini settings";
   *g_options = options;
   set_document_root(options.document_root);
   g_state->bridge = bridge;

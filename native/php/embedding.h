@@ -35,6 +35,10 @@ WorkerState& worker_state();
 // Starts the PHP thread. Returns an error message, or "" on success.
 std::string start_php_thread(const RuntimeOptions& options, Bridge* bridge, EventSink emit);
 
+// PHP's module startup (MINIT) on the calling thread, for the zygote (zygote/zygote.cc) before it forks workers:
+// PHP logs what it says meanwhile through `startup_log`. Returns false when PHP fails to start.
+bool start_php_module_for_zygote(const std::string& script, const std::string& ini, EventSink startup_log);
+
 // The PHP version this addon was compiled against.
 const char* built_php_version();
 

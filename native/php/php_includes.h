@@ -7,6 +7,7 @@ extern "C" {
 #include <php_main.h>
 #include <php_variables.h>
 #include <sapi/embed/php_embed.h>
+#include <ext/standard/dl.h>
 #include <ext/standard/url.h>
 #include <Zend/zend_exceptions.h>
 #include <Zend/zend_signal.h>

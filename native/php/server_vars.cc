@@ -39,7 +39,6 @@ const char* const kKeyNames[kKeyCount] = {
     "REQUEST_TIME",      "REQUEST_TIME_FLOAT", "CONTENT_TYPE", "CONTENT_LENGTH",
 };
 
-std::string g_document_root;
 zend_string* g_keys[kKeyCount];
 zend_string* g_on;
 zend_string* g_cgi;
@@ -98,9 +97,21 @@ void add_header(HashTable* server, const Header& header) {
   zend_symtable_str_update(server, key.data(), key.size(), &value);
 }
 
+// Like an interned string (never counted or freed), but made without PHP: a worker forked by the zygote learns its
+// document root after PHP's startup, when PHP no longer makes permanent interned strings.
+zend_string* permanent(const std::string& text) {
+  zend_string* made = zend_string_init(text.data(), text.size(), 1);
+  zend_string_hash_val(made);
+  GC_ADD_FLAGS(made, IS_STR_INTERNED | IS_STR_PERMANENT);
+  return made;
+}
+
 }  // namespace
 
-void set_document_root(const std::string& root) { g_document_root = root; }
+void set_document_root(const std::string& root) {
+  g_root = permanent(root);
+  g_script_filename = permanent(root + "/index.php");
+}
 
 void intern_server_vars() {
   for (int key = 0; key < kKeyCount; key++) g_keys[key] = intern(kKeyNames[key]);
@@ -108,8 +119,6 @@ void intern_server_vars() {
   g_cgi = intern("CGI/1.1");
   g_software = intern("ephpm");
   g_index = intern("/index.php");
-  g_root = intern(g_document_root);
-  g_script_filename = intern(g_document_root + "/index.php");
 }
 
 void build_server_array(const Request& request, const std::vector<Header>& headers, const std::string& query_string,

@@ -124,11 +124,14 @@ describe('ephpm runtime:build', () => {
     for (const compile of compiles)
       expect(compile).toContain(`-I${php.prefix}/include/php/main -I${php.prefix}/include/php/TSRM`);
     expect(result.output).not.toMatch(/include\/php\/2022|php8\.2/);
-    expect(commands.at(-1)).toMatch(
+    expect(commands.at(-2)).toMatch(
       new RegExp(
         `-shared .* -L${php.prefix}/lib -lphp -Wl,-rpath,\\$ORIGIN -Wl,-rpath,${php.prefix}/lib .*-o \\S+ephpm\\.node\\.tmp$`,
       ),
     );
+    // The worker proxy: a program of its own, without PHP.
+    expect(commands.at(-1)).toMatch(/ \S+\/native\/worker-proxy\/worker_proxy\.cc -o \S+\/ephpm-worker-proxy\.tmp$/);
+    expect(commands.at(-1)).not.toMatch(/-lphp|include\/php|-shared/);
   });
 
   it('names the version it found in what to install when that PHP has no embed SAPI', async () => {

@@ -30,7 +30,7 @@ export default class RuntimeBuild extends BaseCommand {
     const plan = planAddonBuild();
     if (flags.print) {
       this.log(`PHP ${plan.php.version} from ${plan.php.phpConfig}, library ${plan.php.library}`);
-      for (const args of [...plan.compiles, plan.link]) this.log([plan.compiler, ...args].join(' '));
+      for (const args of [...plan.compiles, plan.link, plan.proxy]) this.log([plan.compiler, ...args].join(' '));
       return plan;
     }
     const build = await buildAddon(plan);

@@ -41,7 +41,7 @@ export function followSupervisor(handlers: SupervisorFollower): void {
   process.on('SIGTERM', () => handlers.leave('shutdown'));
   process.on('SIGINT', () => handlers.leave('shutdown'));
   // A message that arrives before the handler above exists is lost; the supervisor holds them until this.
-  tellSupervisor({ type: 'listening' });
+  tellSupervisor({ type: 'listening', pid: process.pid });
 }
 
 export type BootFailure = Extract<ChildMessage<never>, { type: 'boot-failed' }>;

@@ -7,7 +7,8 @@ import type { TaskCounters } from '../metrics/task-counters.js';
 /** Every child process says these. */
 export type ChildMessage<Stats> =
   /** The process has its handlers for the supervisor's messages: what was sent before is sent now. */
-  | { type: 'listening' }
+  /** `pid`: the worker's own (the supervisor's child may be the worker proxy standing for it). */
+  | { type: 'listening'; pid: number }
   | { type: 'ready' }
   /** `showing` (request workers, ephpm dev): the worker stays and answers every request with a 503 showing the error. */
   | { type: 'boot-failed'; message: string; hint?: string; showing?: boolean }

@@ -15,6 +15,13 @@ export function addonPath(): string {
   return process.env.EPHPM_ADDON ?? join(packageRoot, 'native', 'build', 'ephpm.node');
 }
 
+/** The worker proxy program (native/worker-proxy/), built beside the addon. */
+export const PROXY_PROGRAM = 'ephpm-worker-proxy';
+
+export function proxyProgramPath(): string {
+  return join(dirname(addonPath()), PROXY_PROGRAM);
+}
+
 let loaded: object | null = null;
 
 /**

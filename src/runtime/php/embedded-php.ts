@@ -34,6 +34,13 @@ export interface EmbeddedPhpOptions {
   echoRequestId?: boolean;
 }
 
+/** The ini settings as PHP's embed SAPI takes them; a PHP zygote must have been started with the same. */
+export function iniLines(ini: Record<string, string>): string {
+  return Object.entries(ini)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('');
+}
+
 export interface EmbeddedPhpEvents {
   log: [message: string, fromOutput: boolean];
   'script-error': [message: string];
@@ -58,13 +65,10 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   }
 
   start(options: EmbeddedPhpOptions): void {
-    const ini = Object.entries(options.ini)
-      .map(([key, value]) => `${key}=${value}\n`)
-      .join('');
     this.addon.start(
       {
         script: options.script,
-        ini,
+        ini: iniLines(options.ini),
         stackSize: options.stackBytes,
         documentRoot: options.documentRoot ?? '',
         statusTexts: STATUS_CODES as Record<string, string>,

@@ -7,9 +7,9 @@ const CRASH_WINDOW_MS = 10_000;
 const MAX_RESPAWN_DELAY_MS = 5_000;
 
 /**
- * One child process the supervisor keeps running (a request worker forked by
- * node:cluster, or a task or tick worker forked by TaskPool): its position,
- * readiness, stats, draining and exit.
+ * One worker process the supervisor keeps running (a request, task or tick worker): its position, readiness,
+ * stats, draining and exit. Its child is the worker, or the worker proxy standing for a worker the PHP zygote
+ * forked (zygote/worker-launcher.ts): signals to it reach the worker, and it exits as the worker does.
  */
 export class ProcessSlot<Stats> {
   readonly startedAt = new Date();
@@ -18,6 +18,7 @@ export class ProcessSlot<Stats> {
   /** What the process said in its latest `stats` message. */
   lastStats: Stats | null = null;
   private drainingSince = 0;
+  private workerPid: number | undefined;
   /** Sent before the process said it listens (a message it would have dropped while still loading). */
   private held: SupervisorMessage[] | null = [];
   private drainDeadline: { ms: number; killed(): void } | null = null;
@@ -25,7 +26,7 @@ export class ProcessSlot<Stats> {
   readonly exit: Promise<void>;
 
   constructor(
-    /** A cluster worker's `.process` or a forked child: both carry the IPC channel. */
+    /** The worker or its proxy, with the IPC channel to the worker. */
     readonly child: ChildProcess,
     /** Stable position 1..N; a replacement takes over its predecessor's number. */
     readonly index: number,
@@ -38,14 +39,31 @@ export class ProcessSlot<Stats> {
       }),
     );
     child.on('message', (message: ChildMessage<Stats>) => {
-      if (message.type === 'listening') this.sendHeld();
+      if (message.type === 'listening') {
+        this.workerPid = message.pid;
+        this.sendHeld();
+      }
       if (message.type === 'ready') this.ready = true;
       if (message.type === 'stats') this.lastStats = message.stats;
     });
   }
 
+  /** The worker's own pid once it said it listens; until then its child's (the worker, or its proxy). */
   get pid(): number {
-    return this.child.pid!;
+    return this.workerPid ?? this.child.pid!;
+  }
+
+  /** Signals the worker itself (its proxy would pass on all but SIGKILL, and a SIGKILLed proxy takes it along). */
+  kill(signal: NodeJS.Signals): void {
+    if (this.workerPid === undefined) {
+      this.child.kill(signal);
+      return;
+    }
+    try {
+      process.kill(this.workerPid, signal);
+    } catch {
+      // already gone
+    }
   }
 
   uptimeSeconds(now = Date.now()): number {
@@ -77,7 +95,7 @@ export class ProcessSlot<Stats> {
     setTimeout(() => {
       if (this.exited) return;
       deadline.killed();
-      this.child.kill('SIGKILL');
+      this.kill('SIGKILL');
     }, deadline.ms).unref();
   }
 
@@ -161,7 +179,7 @@ export async function drainAll(
   const list = [...slots];
   for (const slot of list) slot.drain(mode);
   const timer = setTimeout(() => {
-    for (const slot of list) if (!slot.exited) slot.child.kill('SIGKILL');
+    for (const slot of list) if (!slot.exited) slot.kill('SIGKILL');
   }, killAfterMs).unref();
   await Promise.all(list.map((slot) => slot.exit));
   clearTimeout(timer);

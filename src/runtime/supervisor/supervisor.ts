@@ -1,4 +1,3 @@
-import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
 import { makeTempDir } from '../http/temp-files.js';
@@ -25,6 +24,9 @@ import { alreadyRunningError, removeServerState, takeServerLock, writeServerStat
 import { TaskPool } from './task-pool.js';
 import { WorkerSlot } from './worker-slot.js';
 import { workerExecArgv } from './worker-heap.js';
+import { WorkerLauncher } from '../zygote/worker-launcher.js';
+
+const WORKER_MAIN = fileURLToPath(new URL('../http/worker-main.js', import.meta.url));
 
 export interface ReloadOptions {
   /** No "reloading"/"reloaded" log lines: the caller reports progress. */
@@ -62,6 +64,7 @@ export class Supervisor {
   /** Cluster mode: the tables replicated through Redis ([cluster]); its code and Redis client load only then. */
   private cluster: ClusterNode | null = null;
   private readonly tasks: TaskPool;
+  private readonly launcher: WorkerLauncher;
   private readonly metrics: ServerMetrics;
   private exited!: (code: number) => void;
   readonly finished = new Promise<number>((resolve) => (this.exited = resolve));
@@ -70,12 +73,9 @@ export class Supervisor {
     private readonly config: ServerConfig,
     private readonly logger: Logger,
   ) {
-    cluster.setupPrimary({
-      exec: fileURLToPath(new URL('../http/worker-main.js', import.meta.url)),
-      execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
-    });
+    this.launcher = new WorkerLauncher(config, workerExecArgv(process.execArgv, process.env.NODE_OPTIONS), logger);
     this.metrics = new ServerMetrics(config, logger);
-    this.tasks = new TaskPool(config, logger, () => this.saveState(), this.metrics.restarts);
+    this.tasks = new TaskPool(config, logger, this.launcher, () => this.saveState(), this.metrics.restarts);
   }
 
   /** Resolves once every worker serves; rejects with the first boot failure. */
@@ -101,6 +101,7 @@ export class Supervisor {
       });
     }
     await this.metrics.listen(() => this.snapshot());
+    await this.launcher.renew();
     const showBootErrors = this.config.devReportsBootErrors;
     const slots = Array.from({ length: this.config.workers }, (_, i) =>
       this.fork(i + 1, 0, null, showBootErrors, showBootErrors),
@@ -139,6 +140,7 @@ export class Supervisor {
     this.balancer?.close();
     await drainAll(this.slots, 'shutdown', this.config.drainTimeoutMs);
     await this.tasks.stop(); // after the request workers: requests in flight may still wait for tasks
+    this.launcher.release();
     await this.cluster?.stop(); // after every writer: their last writes go out first
     this.tables?.remove();
     await this.control?.close();
@@ -159,6 +161,7 @@ export class Supervisor {
       if (!options.quiet) this.logger.info('reloading: replacing worker processes one at a time');
       let failure: Error | null = null;
       await this.settleRecycling();
+      await this.launcher.renew(); // a fresh OPcache for the new workers
       for (const slot of [...this.slots]) {
         if (this.stopping || slot.leaving || slot.successor || !this.slots.has(slot)) continue;
         // A worker showing a boot error is replaced anyway: by the new code, or by the new code's error.
@@ -280,7 +283,7 @@ export class Supervisor {
       [WORKER_TEMP_DIR_ENV]: tempDir ?? '',
       [REQUEST_JOURNAL_ENV]: journal,
     };
-    const slot = new WorkerSlot(cluster.fork(env).process, index, restarts);
+    const slot = new WorkerSlot(this.launcher.launch(WORKER_MAIN, env), index, restarts);
     slot.tempDir = tempDir;
     slot.journal = journal;
     slot.replaces = replaces;

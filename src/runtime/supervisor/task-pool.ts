@@ -1,4 +1,3 @@
-import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from '../config/server-config.js';
@@ -13,7 +12,7 @@ import type { TaskWorkerStats } from '../ipc/process-messages.js';
 import { TASK_SOCKET_ENV, WORKER_CONFIG_ENV } from '../ipc/worker-env.js';
 import { CrashBackoff, drainAll, exitReason, ProcessSlot } from './process-slot.js';
 import type { ServerState } from '../control/state-file.js';
-import { workerExecArgv } from './worker-heap.js';
+import type { WorkerLauncher } from '../zygote/worker-launcher.js';
 
 const ROLE_HINT =
   'With --task-workers or --tick the worker script runs in those processes too: branch on \\Ephpm\\Octane\\worker_role() (README: "Tasks and ticks").';
@@ -53,6 +52,7 @@ export class TaskPool {
   constructor(
     private readonly config: ServerConfig,
     private readonly logger: Logger,
+    private readonly launcher: WorkerLauncher,
     /** Called whenever the set of running task and tick workers changes (the supervisor rewrites the state file). */
     private readonly onChange: () => void = () => {},
     private readonly restarts: RestartCounts | null = null,
@@ -137,10 +137,7 @@ export class TaskPool {
       ...taskEnv(this.config, role),
       [TASK_SOCKET_ENV]: role === 'task' ? taskSocketPath(this.config.stateFile, index) : '',
     };
-    const child = fork(fileURLToPath(new URL('../tasks/task-worker-main.js', import.meta.url)), [], {
-      env,
-      execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS),
-    });
+    const child = this.launcher.launch(fileURLToPath(new URL('../tasks/task-worker-main.js', import.meta.url)), env);
     const slot = new TaskSlot(role, child, index, restarts);
     this.slots.add(slot);
     child.on('message', (message: { type: string }) => {

@@ -4,9 +4,11 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { EphpmError } from '../errors.js';
-import { packageRoot } from '../native/addon.js';
+import { PROXY_PROGRAM, packageRoot } from '../native/addon.js';
 import { installHeadersHint } from '../native/php-config.js';
 import { findPhpInstall, type PhpInstall } from './php-install.js';
+
+const PROXY_DIR = 'worker-proxy';
 
 /** The compiler runs that build the addon against one PHP, before they run (`runtime:build --print`). */
 export interface AddonBuildPlan {
@@ -15,6 +17,8 @@ export interface AddonBuildPlan {
   /** One compile per source file (run in parallel), then the link; each an argument list for `compiler`. */
   compiles: string[][];
   link: string[];
+  /** The worker proxy (native/worker-proxy/), a program of its own: one compile and link. */
+  proxy: string[];
   output: string;
   objDir: string;
 }
@@ -37,19 +41,16 @@ export function planAddonBuild(php: PhpInstall = findPhpInstall()): AddonBuildPl
   const nativeDir = join(packageRoot, 'native');
   const buildDir = join(nativeDir, 'build');
   const output = join(buildDir, 'ephpm.node');
+  const common = ['-std=c++17', '-O2', '-Wall', '-Wno-unused-parameter', `-I${nativeDir}`];
   const flags = [
-    '-std=c++17',
-    '-O2',
+    ...common,
     '-fPIC',
     '-fvisibility=hidden',
-    '-Wall',
-    '-Wno-unused-parameter',
     '-DNAPI_VERSION=8',
     '-DNAPI_DISABLE_CPP_EXCEPTIONS',
     '-DNODE_ADDON_API_DISABLE_DEPRECATED',
     `-I${(require('node-api-headers') as { include_dir: string }).include_dir}`,
     `-I${dirname(require.resolve('node-addon-api/package.json'))}`,
-    `-I${nativeDir}`,
     ...php.includes,
   ];
   const objects: string[] = [];
@@ -75,7 +76,13 @@ export function planAddonBuild(php: PhpInstall = findPhpInstall()): AddonBuildPl
     '-o',
     `${output}.tmp`,
   ];
-  return { php, compiler: process.env.CXX ?? 'g++', compiles, link, output, objDir };
+  const proxy = [
+    ...common,
+    join(nativeDir, PROXY_DIR, 'worker_proxy.cc'),
+    '-o',
+    join(buildDir, `${PROXY_PROGRAM}.tmp`),
+  ];
+  return { php, compiler: process.env.CXX ?? 'g++', compiles, link, proxy, output, objDir };
 }
 
 /** Runs the plan, compiling on every CPU; the compiler's output is only shown when it fails. */
@@ -95,11 +102,13 @@ export async function buildAddon(plan: AddonBuildPlan = planAddonBuild()): Promi
     await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), queue.length)) }, worker));
     if (failure !== null) throw failure as Error;
     await compile(compiler, plan.link, php);
+    await compile(compiler, plan.proxy, php);
   } finally {
     rmSync(objDir, { recursive: true, force: true });
   }
   linkBySoname(php.library, dirname(output));
   renameSync(`${output}.tmp`, output);
+  renameSync(join(dirname(output), `${PROXY_PROGRAM}.tmp`), join(dirname(output), PROXY_PROGRAM));
   return {
     phpVersion: php.version,
     phpConfig: php.phpConfig,
@@ -153,10 +162,17 @@ function linkBySoname(library: string, dir: string): void {
   symlinkSync(library, link);
 }
 
-/** Every .cc under native/ (each capability has its folder), build output excluded. */
+/**
+ * The addon's sources: every .cc under native/ (each capability has its folder) but the worker proxy's. The zygote's
+ * come last: its constructor runs before Node's main and needs the constructors of every other file to have run,
+ * and a library runs them in link order.
+ */
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
+  const inFolder = (folder: string) => (file: string) => relative(dir, file).startsWith(`${folder}/`);
+  const all = readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.cc'))
     .map((entry) => join(entry.parentPath, entry.name))
+    .filter((file) => !inFolder(PROXY_DIR)(file))
     .sort();
+  return [...all.filter((file) => !inFolder('zygote')(file)), ...all.filter(inFolder('zygote'))];
 }
