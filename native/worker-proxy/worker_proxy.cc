@@ -90,6 +90,7 @@ int main() {
   }
   std::string zygote_path = path;
   unsetenv(ephpm::kZygoteSocketEnv);
+  signal(SIGPIPE, SIG_IGN);  // a zygote gone is a failed write, said as such
 
   // Held until the worker's pid is known, then passed on.
   sigset_t forwarded;

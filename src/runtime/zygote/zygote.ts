@@ -17,6 +17,7 @@ const FORKED_ENTRY = fileURLToPath(new URL('./forked-worker-main.js', import.met
  */
 export class Zygote {
   private gone = false;
+  private released = false;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -31,8 +32,6 @@ export class Zygote {
       if (!this.released && (signal !== null || code !== 0)) onExit(signal ?? `exit code ${code}`);
     });
   }
-
-  private released = false;
 
   /** A started zygote, or why none could start (then each worker starts its own PHP). */
   static async start(
