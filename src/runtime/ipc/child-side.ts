@@ -1,6 +1,5 @@
 // The child's side of the supervisor protocol, shared by request workers
 // (http/worker-main.ts) and task and tick workers (tasks/task-worker-main.ts).
-import cluster from 'node:cluster';
 import type { ServerConfig } from '../config/server-config.js';
 import { isEphpmError } from '../errors.js';
 import type { ChildMessage, DrainMode, SupervisorMessage } from './process-messages.js';
@@ -34,9 +33,6 @@ export function followSupervisor(handlers: SupervisorFollower): void {
     if (message.type === 'stats') handlers.reportStats();
     if (message.type === 'replacement-ready') handlers.replacementReady?.();
   });
-  // Node's cluster makes a worker exit at once when its primary is gone (SIGKILLed, say), resetting every request
-  // it holds; marked as leaving after a disconnect, it lets this process finish them first.
-  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
   process.on('disconnect', () => (handlers.orphaned ? handlers.orphaned() : handlers.leave('shutdown')));
   process.on('SIGTERM', () => handlers.leave('shutdown'));
   process.on('SIGINT', () => handlers.leave('shutdown'));
