@@ -34,10 +34,8 @@ int fail(const std::string& what) {
 }
 
 int connect_to(const std::string& path) {
-  sockaddr_un address = {};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof address.sun_path) return -1;
-  memcpy(address.sun_path, path.c_str(), path.size());
+  sockaddr_un address;
+  if (!ephpm::socket_address(path, address)) return -1;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     close(fd);

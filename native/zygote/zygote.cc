@@ -234,10 +234,8 @@ bool serve_forks(Zygote& zygote, const std::string& path) {
 }
 
 int listen_at(const std::string& path) {
-  sockaddr_un address = {};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof address.sun_path) return -1;
-  memcpy(address.sun_path, path.c_str(), path.size());
+  sockaddr_un address;
+  if (!socket_address(path, address)) return -1;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   unlink(path.c_str());

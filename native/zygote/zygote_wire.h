@@ -5,11 +5,14 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string>
 
 namespace ephpm {
 
@@ -18,6 +21,15 @@ constexpr const char* kZygoteSocketEnv = "EPHPM_ZYGOTE";
 // stdin, stdout, stderr and Node's IPC channel (NODE_CHANNEL_FD=3), in that order.
 constexpr int kPassedDescriptors = 4;
 constexpr uint32_t kMaxRequestBytes = 16 * 1024 * 1024;
+
+// The address of the zygote's socket at `path`; false when the path is too long for one.
+inline bool socket_address(const std::string& path, sockaddr_un& address) {
+  address = {};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) return false;
+  memcpy(address.sun_path, path.c_str(), path.size());
+  return true;
+}
 
 inline bool write_fully(int fd, const void* data, size_t size) {
   const char* next = static_cast<const char*>(data);
