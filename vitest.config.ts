@@ -6,6 +6,7 @@ export default defineConfig({
     // files one after another keeps timings honest and the suite stable.
     fileParallelism: false,
     testTimeout: 60_000,
+    globalSetup: ['test/run-temp-dir.ts'],
     hookTimeout: 60_000,
     // The Octane suite runs on each Laravel major the driver supports: the whole suite on Laravel 11, and the Octane
     // suite (test/octane/) again on Laravel 12 (test/helpers/laravel-app.ts).
