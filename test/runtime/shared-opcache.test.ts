@@ -115,6 +115,36 @@ describe('workers forked by the PHP zygote', () => {
   }, 60_000);
 });
 
+describe('a PHP zygote that dies', () => {
+  it('takes its workers along, and their replacements are forked by a new one: one OPcache again', async () => {
+    const { app, script } = makeApp();
+    const server = await startServer([], { cwd: app });
+    try {
+      const zygotes = () =>
+        childPids(server.child.pid!).filter((pid) => commandLine(pid).includes('forked-worker-main'));
+      const [zygote] = zygotes();
+      const before = (await serverStatus(server)).workers.map((w) => w.pid);
+      process.kill(zygote!, 'SIGKILL');
+      await waitFor(
+        async () => {
+          const now = (await serverStatus(server)).workers;
+          return now.length === 2 && now.every((w) => !before.includes(w.pid) && w.state === 'serving') ? now : null;
+        },
+        'both workers to be replaced',
+        20_000,
+      );
+      expect(server.output()).toMatch(/the PHP zygote exited \(SIGKILL\), and its workers with it; starting a new one/);
+      expect(zygotes()).toHaveLength(1);
+      expect(zygotes()).not.toContain(zygote);
+      const first = await getOnNewConnection(`${server.url}/include?file=${script}`);
+      expect(first.returned).toBe('v1');
+      expect((await fromAnotherWorker(`${server.url}/cached?file=${script}`, first.pid)).cached).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
 describe('a reload', () => {
   it('starts the new workers on a fresh OPcache: code changed on disk is served', async () => {
     const { app, script } = makeApp();

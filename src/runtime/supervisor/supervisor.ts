@@ -425,12 +425,16 @@ export class Supervisor {
     // A replacement that failed to boot: the old worker keeps serving; try again.
     const stillServing = !slot.ready && slot.replaces && !slot.replaces.exited ? slot.replaces : null;
     // Not unref'd: with every worker gone this timer is what keeps the supervisor alive.
-    setTimeout(() => {
-      if (this.stopping) return;
-      const next = this.fork(slot.index, slot.restarts + 1, stillServing);
-      next.startedBecause = 'crash';
-      if (stillServing) stillServing.successor = next;
-    }, delay);
+    setTimeout(
+      () =>
+        void this.launcher.settled().then(() => {
+          if (this.stopping) return;
+          const next = this.fork(slot.index, slot.restarts + 1, stillServing);
+          next.startedBecause = 'crash';
+          if (stillServing) stillServing.successor = next;
+        }),
+      delay,
+    );
   }
 
   /**

@@ -161,8 +161,12 @@ export class TaskPool {
       `${slot.role} worker ${slot.pid} exited unexpectedly (${exitReason(code, signal)}); starting a new one`,
     );
     this.restarts?.count(slot.role, 'crash');
-    setTimeout(() => {
-      if (!this.stopping) this.fork(slot.role, slot.index, slot.restarts + 1);
-    }, this.crashes.next());
+    setTimeout(
+      () =>
+        void this.launcher.settled().then(() => {
+          if (!this.stopping) this.fork(slot.role, slot.index, slot.restarts + 1);
+        }),
+      this.crashes.next(),
+    );
   }
 }
