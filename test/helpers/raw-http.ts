@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 export interface RawResponse {
   statusLine: string;
@@ -35,6 +36,17 @@ export class RawConnection {
   static open(port: number): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => resolve(new RawConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** The same over TLS (HTTP/1.1, any certificate trusted): every answer on it is written by Node. */
+  static openTls(port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls(
+        { port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] },
+        () => resolve(new RawConnection(socket)),
+      );
       socket.once('error', reject);
     });
   }

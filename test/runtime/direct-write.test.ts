@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWorker, startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { appWorker, startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { alphabetBytes, RawConnection, type RawResponse } from '../helpers/raw-http.js';
+import { writeSelfSignedCertificate } from '../helpers/tls.js';
 
 // PHP writes complete responses to the client's socket itself when nothing
 // else can write on the connection; otherwise Node writes them. A client must
@@ -12,22 +15,35 @@ const withoutDate = (response: RawResponse) =>
 
 describe('responses PHP writes to the socket itself', () => {
   let server: RunningServer;
+  let tlsServer: RunningServer;
 
   beforeAll(async () => {
     server = await startServer(['--worker', appWorker, '--workers', '1']);
+    // The same worker behind TLS, where Node writes every answer: what PHP writes must be the same bytes.
+    const tlsRoot = tempDir();
+    writeSelfSignedCertificate(tlsRoot);
+    writeFileSync(
+      join(tlsRoot, 'ephpm.toml'),
+      `[server]\nworker = ${JSON.stringify(appWorker)}\nworkers = 1\n\n[server.tls]\ncert = "cert.pem"\nkey = "key.pem"\n`,
+    );
+    tlsServer = await startServer(['--root', tlsRoot]);
   });
   afterAll(async () => {
     await server?.stop();
+    await tlsServer?.stop();
   });
 
   it('are byte for byte what Node sends, headers in order, repeated ones kept', async () => {
+    const viaNode = await RawConnection.openTls(tlsServer.port);
     const connection = await RawConnection.open(server.port);
     try {
+      viaNode.get(['/cookies']);
+      const written = await viaNode.read();
       connection.get(['/cookies']);
       const alone = await connection.read(); // the connection's only request: PHP writes it
       connection.get(['/cookies', '/cookies']);
       const first = await connection.read();
-      const pipelined = await connection.read(); // waits behind the first: Node writes it
+      const pipelined = await connection.read(); // waits behind the first, then goes to PHP as any other
       expect(alone.statusLine).toBe('HTTP/1.1 200 OK');
       expect(alone.headers.filter(([name]) => name === 'Set-Cookie').map(([, value]) => value)).toEqual([
         'first=1; Path=/',
@@ -39,10 +55,10 @@ describe('responses PHP writes to the socket itself', () => {
       expect(alone.header('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(pipelined.header('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(pipelined.header('x-request-id')).not.toBe(alone.header('x-request-id'));
-      expect(withoutDate(alone)).toBe(withoutDate(pipelined));
-      expect(withoutDate(first)).toBe(withoutDate(pipelined));
+      for (const response of [alone, first, pipelined]) expect(withoutDate(response)).toBe(withoutDate(written));
       expect(alone.body.toString()).toBe('cookies set');
     } finally {
+      viaNode.close();
       connection.close();
     }
   });
@@ -68,6 +84,23 @@ describe('responses PHP writes to the socket itself', () => {
         const response = await connection.read();
         expect(JSON.parse(response.body.toString()).uri).toBe(path);
       }
+    } finally {
+      connection.close();
+    }
+  });
+
+  it('come after every byte of a large answer before them that the client has not read yet', async () => {
+    const size = 12 * 1024 * 1024; // more than the socket takes at once: Node writes the rest
+    const connection = await RawConnection.open(server.port);
+    try {
+      connection.socket.pause();
+      connection.get(['/bytes?size=' + size, '/bytes?size=10', '/cookies']);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      connection.socket.resume();
+      const large = await connection.read({ timeoutMs: 20_000 });
+      expect(large.body.equals(alphabetBytes(size))).toBe(true);
+      expect((await connection.read()).body.toString()).toBe('abcdefghij');
+      expect((await connection.read()).body.toString()).toBe('cookies set');
     } finally {
       connection.close();
     }

@@ -5,8 +5,6 @@ import type { ReadGate } from './read-gate.js';
 import { requestIdOf } from './request-id.js';
 import type { RequestTarget } from './request-target.js';
 
-/** The request arrived while an earlier response on its connection was unsent (see pipelining.ts). */
-export const PIPELINED = Symbol('ephpm.pipelined');
 /** The request said `Expect: 100-continue`: its client waits for a 100 before it sends the body. */
 export const EXPECTS_CONTINUE = Symbol('ephpm.expectsContinue');
 /** The request holds a place at the read gate (until it is with PHP, answered, or reading its body). */
@@ -16,7 +14,6 @@ const GATED = Symbol('ephpm.gated');
 
 export type RawRequest = IncomingMessage & {
   [EXPECTS_CONTINUE]?: boolean;
-  [PIPELINED]?: boolean;
   [ADMITTED]?: boolean;
 };
 export type RawResponse = ServerResponse;

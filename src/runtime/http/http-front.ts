@@ -15,7 +15,6 @@ import {
   EXPECTS_CONTINUE,
   frontRequest,
   plainAddress,
-  PIPELINED,
   release,
   type FrontRequest,
   type RawRequest,
@@ -284,7 +283,6 @@ export class HttpFront implements ResponderOwner {
     }
     const front = frontRequest(req, res, this.config.requestId);
     if (res.socket === req.socket) return this.handleInTurn(front);
-    req[PIPELINED] = true;
     // Read and waiting its turn: owed an answer (a 502 if the worker dies before it is with PHP and in the journal).
     this.gate?.answerOwed(req.socket);
     afterEarlierResponses(res, req.socket, () => this.handleInTurn(front));
@@ -427,10 +425,11 @@ export class HttpFront implements ResponderOwner {
    * PHP may write a complete response to the socket itself when nothing else
    * can write on this connection meanwhile: plain TCP, this response is the
    * connection's current one (every earlier one is finished), nothing is
-   * buffered, and not HEAD (Node drops HEAD bodies). A pipelined request's
-   * answer goes through Node, as before such requests waited their turn
-   * (direct-write.test.ts compares PHP's bytes with Node's on that path).
-   * Returns the socket's id in the addon, or -1: the answer
+   * buffered, and not HEAD (Node drops HEAD bodies). A request read while the
+   * answer before it was unsent in Node's view is dispatched once that one is
+   * finished (pipelining.ts), so it qualifies then as any other: under load a
+   * keep-alive client's next request often arrives before Node has taken PHP's
+   * `Written` event for the previous answer. Returns the socket's id in the addon, or -1: the answer
    * goes through Node. See docs/ARCHITECTURE.md, "Complete responses skip Node".
    */
   private directSocket(req: RawRequest, res: RawResponse): number {
@@ -439,7 +438,6 @@ export class HttpFront implements ResponderOwner {
       !this.options.directWrites ||
       isHttp2(req) ||
       req.method === 'HEAD' ||
-      req[PIPELINED] ||
       (socket as TLSSocket).encrypted ||
       res.socket !== socket ||
       socket.writableLength > 0
