@@ -429,8 +429,9 @@ export class HttpFront implements ResponderOwner {
    * answer before it was unsent in Node's view is dispatched once that one is
    * finished (pipelining.ts), so it qualifies then as any other: under load a
    * keep-alive client's next request often arrives before Node has taken PHP's
-   * `Written` event for the previous answer. Returns the socket's id in the addon, or -1: the answer
-   * goes through Node. See docs/ARCHITECTURE.md, "Complete responses skip Node".
+   * `Written` event for the previous answer. Returns the socket's id in the
+   * addon, or -1: the answer goes through Node. See docs/ARCHITECTURE.md,
+   * "Complete responses skip Node".
    */
   private directSocket(req: RawRequest, res: RawResponse): number {
     const socket = req.socket as ClientSocket;
