@@ -15,6 +15,7 @@ import {
   ceilingSection,
   checks,
   cpuSection,
+  serverCpuSection,
   checksSection,
   memoryCheck,
   ratioMatrix,
@@ -174,6 +175,9 @@ async function measureRounds(servers, app) {
     path: route.path,
     rounds: Object.fromEntries(keys.map((key) => [key, []])),
     cpu: { main: 0, others: 0, machineBusy: 0, machineTotal: 0, requests: 0 },
+    serverCpu: Object.fromEntries(
+      Object.keys(servers).map((key) => [key, { workerMain: 0, workerOthers: 0, others: 0, requests: 0 }]),
+    ),
   }));
   for (const key of Object.keys(servers)) {
     for (const route of routes) {
@@ -201,8 +205,10 @@ async function measureRounds(servers, app) {
           continue;
         }
         const pids = key === 'ephpm' ? servers.ephpm.workerPids() : [];
-        const before = { threads: threadCpuUs(pids), machine: machineCpuUs() };
+        const processes = serverProcesses(servers[key]);
+        const before = { threads: threadCpuUs(pids), machine: machineCpuUs(), server: serverCpuUs(processes) };
         const measured = await wrk(new URL(result.path, servers[key].url).href, { ...load, seconds: settings.seconds });
+        addServerCpu(result.serverCpu[key], before.server, serverCpuUs(processes), measured.requests);
         if (key === 'ephpm') {
           const threads = threadCpuUs(pids);
           const machine = machineCpuUs();
@@ -216,7 +222,7 @@ async function measureRounds(servers, app) {
       }
     }
   }
-  return results.map(({ path, rounds, cpu }) => {
+  return results.map(({ path, rounds, cpu, serverCpu }) => {
     const ceilingRounds = [...rounds.ceiling].sort((a, b) => a.reqPerSec - b.reqPerSec);
     return {
       path,
@@ -237,8 +243,35 @@ async function measureRounds(servers, app) {
         machineBusyUsPerRequest: cpu.machineBusy / cpu.requests,
         machineIdleShare: 1 - cpu.machineBusy / cpu.machineTotal,
       },
+      cpuByServer: Object.fromEntries(
+        Object.entries(serverCpu).map(([key, used]) => [
+          key,
+          {
+            workerMainThreadsUsPerRequest: used.workerMain / used.requests,
+            workerOtherThreadsUsPerRequest: used.workerOthers / used.requests,
+            otherProcessesUsPerRequest: used.others / used.requests,
+          },
+        ]),
+      ),
     };
   });
+}
+
+/** A server's worker processes and its other ones (launcher, master with Swoole's reactor threads, nginx, ephpm's supervisor). */
+function serverProcesses(server) {
+  return { workers: [...new Set(server.workerPids())], others: otherPids(server) };
+}
+
+/** CPU µs used so far: the workers' main threads, their other threads, and every thread of the other processes. */
+function serverCpuUs({ workers, others }) {
+  const inWorkers = threadCpuUs(workers);
+  const inOthers = threadCpuUs(others);
+  return { workerMain: inWorkers.main, workerOthers: inWorkers.others, others: inOthers.main + inOthers.others };
+}
+
+function addServerCpu(total, before, after, requests) {
+  for (const field of ['workerMain', 'workerOthers', 'others']) total[field] += after[field] - before[field];
+  total.requests += requests;
 }
 
 /** /api/db at 100 connections; RSS of each worker sampled every second, read at 10 s and at the end. */
@@ -298,6 +331,7 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
   console.log(ceilingSection(measured));
   console.log(
     `\nCPU per request: ephpm's worker processes over all rounds (from /proc) vs the ceiling's PHP (getrusage)\n${cpuSection(measured)}`,
+    `\nCPU per request by server, all rounds (from /proc; an ephpm worker's main thread is Node's, its PHP runs on another; Swoole's reactor threads are in its master)\n${serverCpuSection(measured, servers)}`,
   );
   console.log(
     `\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers)}`,

@@ -107,6 +107,29 @@ export function cpuSection(routes) {
   );
 }
 
+/** Each server's CPU per request: its worker processes (main thread, other threads), its other processes, in all. */
+export function serverCpuSection(routes, servers) {
+  const rows = routes.flatMap(({ path, cpuByServer }) =>
+    SERVER_KEYS.filter((key) => cpuByServer?.[key]).map((key) => {
+      const cpu = cpuByServer[key];
+      const workers = cpu.workerMainThreadsUsPerRequest + cpu.workerOtherThreadsUsPerRequest;
+      return [
+        path,
+        servers[key].name,
+        fixed(cpu.workerMainThreadsUsPerRequest, 0),
+        fixed(cpu.workerOtherThreadsUsPerRequest, 0),
+        fixed(workers, 0),
+        fixed(cpu.otherProcessesUsPerRequest, 0),
+        fixed(workers + cpu.otherProcessesUsPerRequest, 0),
+      ];
+    }),
+  );
+  return table(
+    ['route', 'server', 'workers: main threads µs', 'other threads µs', 'workers µs', 'other processes µs', 'all µs'],
+    rows,
+  );
+}
+
 export function rssSection(servers) {
   const after = (key, field) => mb(servers[key].memoryAfter?.map((memory) => memory?.[field] ?? null));
   const rows = SERVER_KEYS.filter((key) => servers[key]?.rssBefore).map((key) => [
