@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { connectionId, type HandedConnections } from './handed-connections.js';
-import { closeAfterResponse, keepsAlive, parseBeforeReading, socketDescriptor } from './node-internals.js';
+import { closeAfterResponse, parseBeforeReading, socketDescriptor } from './node-internals.js';
 import {
   admit,
   EXPECTS_CONTINUE,
@@ -32,12 +32,12 @@ import { adaptHttp2, headerBytes, http2Peer, isHttp2, MAX_HEADER_BYTES } from '.
 import { Http2Front, routeByAlpn } from './http2-server.js';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
+import { phpRequest } from './php-request.js';
 import { afterEarlierResponses, waitingBehind } from './pipelining.js';
 import { ReadGate } from './read-gate.js';
 import { requestBytes } from './request-replay.js';
-import { announcedTooLarge, hasRequestBody, postForm } from './request-body.js';
+import { announcedTooLarge, hasRequestBody } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
-import { withHeader } from './raw-header-list.js';
 import { acceptedTarget, pathOf } from './request-target.js';
 import { AccessLog } from './access-log.js';
 import { SpillRoom } from './spill-room.js';
@@ -392,30 +392,15 @@ export class HttpFront implements ResponderOwner {
 
     this.php.dispatch(
       id,
-      {
-        method: req.method!,
-        uri: url,
-        protocol: `HTTP/${req.httpVersion}`,
-        scheme: (socket as TLSSocket).encrypted ? 'https' : 'http',
-        remoteAddress: front.remoteAddress,
-        remotePort: socket.remotePort ?? 0,
-        serverAddress: plainAddress(socket.localAddress),
-        serverPort: socket.localPort ?? 0,
-        rawHeaders: phpHeaders(front),
-        body: body.buffer,
-        bodyFile: body.file,
-        bodySize: body.size,
-        postForm: postForm(req),
-        form: body.form,
-        time: now / 1000,
+      phpRequest(front, body, {
+        now,
         directSocket,
-        keepAliveSeconds: keepsAlive(res) ? KEEP_ALIVE_TIMEOUT_MS / 1000 : 0,
-        // Kept until PHP starts it, so that another worker answers it if this one dies (every answer before it on its
-        // connection is written by now; not TLS: its session cannot move).
         // A response the client may get compressed comes to Node (which compresses it), not to the socket.
         compressFrom: compression?.coding ? compression.minBytes : -1,
+        // Kept until PHP starts it, so that another worker answers it if this one dies (every answer before it on its
+        // connection is written by now; not TLS: its session cannot move).
         connection: this.gate && !http2 ? connectionId(socket) : 0,
-      },
+      }),
       responder,
     );
     release(req, this.gate);
@@ -547,15 +532,6 @@ export class HttpFront implements ResponderOwner {
       requestId: front.requestId,
     });
   }
-}
-
-/** The request's headers as PHP gets them: the Host an absolute-form target names, the request id the front gave it. */
-function phpHeaders(front: FrontRequest): string {
-  const { req, target } = front;
-  let headers = req.rawHeaders;
-  if (target!.host !== null) headers = withHeader(headers, 'Host', target!.host);
-  if (front.requestId && !front.requestIdGiven) headers = withHeader(headers, 'X-Request-Id', front.requestId);
-  return headers.join('\n');
 }
 
 function requestIdHeader(front: FrontRequest): Record<string, string> {

@@ -1,6 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { rmSync } from 'node:fs';
-import { makeTempDir } from '../http/temp-files.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { ControlServer, controlSocketPath } from '../control/control-server.js';
 import type { ServerStatus, WorkerStatus } from '../metrics/server-status.js';
@@ -18,6 +16,7 @@ import type { RecycleReason } from '../metrics/restarts.js';
 import { BOOT_ERROR_PAGE_ENV, REQUEST_JOURNAL_ENV, WORKER_CONFIG_ENV, WORKER_TEMP_DIR_ENV } from '../ipc/worker-env.js';
 import { ConnectionBalancer } from './connection-balancer.js';
 import { newJournalPath, readJournal, removeJournal, sweepJournals } from './request-journal.js';
+import { newWorkerTempDir, removeWorkerTempDir } from './worker-temp-dir.js';
 import { CrashBackoff, drainAll, exitReason } from './process-slot.js';
 import { nativeConnectionState } from '../native/process-face.js';
 import { alreadyRunningError, removeServerState, takeServerLock, writeServerState } from '../control/state-file.js';
@@ -273,7 +272,7 @@ export class Supervisor {
     giveUpOnBootFailure = false,
     showBootError = false,
   ): WorkerSlot {
-    const tempDir = this.newWorkerTempDir();
+    const tempDir = newWorkerTempDir(this.logger);
     const journal = newJournalPath();
     const env = {
       ...process.env,
@@ -297,30 +296,6 @@ export class Supervisor {
       ),
     );
     return slot;
-  }
-
-  /** A worker's temp dir, made here so that it is removed however the worker dies (see onExit). */
-  private newWorkerTempDir(): string | null {
-    try {
-      return makeTempDir();
-    } catch (error) {
-      this.logger.warn(
-        `could not make a temp dir for a new worker (${(error as Error).message}); it makes one when it spools a body, which a crash leaves behind`,
-      );
-      return null;
-    }
-  }
-
-  /** What a worker left in its temp dir: a worker killed or crashed in the middle of a request cannot remove it. */
-  private removeWorkerTempDir(slot: WorkerSlot): void {
-    if (!slot.tempDir) return;
-    try {
-      rmSync(slot.tempDir, { recursive: true, force: true });
-    } catch (error) {
-      this.logger.warn(
-        `could not remove the temp dir ${slot.tempDir} of worker ${slot.pid}: ${(error as Error).message}`,
-      );
-    }
   }
 
   /**
@@ -406,7 +381,7 @@ export class Supervisor {
   }
 
   private onExit(slot: WorkerSlot, code: number | null, signal: NodeJS.Signals | null): void {
-    this.removeWorkerTempDir(slot);
+    removeWorkerTempDir(slot.tempDir, slot.pid, this.logger);
     // A successor that never served: its predecessor may be replaced again (a retry sets it anew).
     for (const other of this.slots) if (other.successor === slot && !slot.ready) other.successor = null;
     this.slots.delete(slot);
