@@ -13,7 +13,7 @@ export interface WriteBackSource {
   segment: string;
   replicated: Array<{ index: number; table: TableDefinition }>;
   /** This node's writes drained before (the backlog): every one of them is in the rows read now. */
-  earlier: OutboxRecord[];
+  earlier: readonly OutboxRecord[];
   /** Drains the outbox: the writes made since the last call. */
   take: () => OutboxRecord[];
   /** The stamp of the newest write this node knows of a row (its own or another node's), '' when none is recent. */
