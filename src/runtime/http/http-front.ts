@@ -33,9 +33,9 @@ import { Http2Front, routeByAlpn } from './http2-server.js';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { phpRequest } from './php-request.js';
-import { afterEarlierResponses, waitingBehind } from './pipelining.js';
-import { ReadGate } from './read-gate.js';
-import { requestBytes } from './request-replay.js';
+import { afterEarlierResponses } from './pipelining.js';
+import { PhpPacedReading, takeQueueFull, takeWaitingSince } from './php-paced-reading.js';
+import type { ReadGate } from './read-gate.js';
 import { announcedTooLarge, hasRequestBody } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
 import { acceptedTarget, pathOf } from './request-target.js';
@@ -68,15 +68,7 @@ export interface HttpFrontOptions {
 
 /** The addon's id for this connection's socket (-1: PHP may not write to it), once adopted. */
 const DIRECT_SOCKET = Symbol('ephpm.directSocket');
-/** Its next request arrived then (Date.now()), unread while PHP was busy: the request's arrival, for queue_timeout. */
-const WAITING_SINCE = Symbol('ephpm.waitingSince');
-/** Its waiting request is one more than the queue holds: answered 503 once read. */
-const QUEUE_FULL = Symbol('ephpm.queueFull');
-type ClientSocket = Socket & {
-  [DIRECT_SOCKET]?: number;
-  [WAITING_SINCE]?: number;
-  [QUEUE_FULL]?: boolean;
-};
+type ClientSocket = Socket & { [DIRECT_SOCKET]?: number };
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -97,10 +89,9 @@ export class HttpFront implements ResponderOwner {
   private readonly monitor: NodeJS.Timeout;
   private readonly watch: ConnectionWatch;
   private connections: HandedConnections | null = null;
+  /** The read gate and what drives it (plain TCP only: a TLS session cannot move to another process). */
+  private readonly paced: PhpPacedReading | null;
   private readonly gate: ReadGate | null;
-  /** PHP runs a request Node answered 504 in its place: it takes nothing more (the worker is replaced). */
-  private phpStuck = false;
-  private parkWatch: NodeJS.Timeout | null = null;
   private readonly accessLog: AccessLog;
   private readonly earlyHints: EarlyHints | null;
   /** How request bodies are read: the limits, the connection clock, the front's own answers (body-reception.ts). */
@@ -150,23 +141,11 @@ export class HttpFront implements ResponderOwner {
       refuse: (front, reason, status, message) => this.refuse(front, reason, status, message),
       logError: (message) => this.logger.error(message),
     };
-    this.gate =
+    this.paced =
       options.connectionState && !config.tls
-        ? new ReadGate(
-            () => php.waitingCount + (this.phpStuck ? 1 : 0),
-            options.connectionState,
-            {
-              alwaysEngaged: config.parkAfterMs === 0,
-              handoffMs: config.handoffMs,
-              handsOff: config.workers > 1,
-              queueTimeoutMs: config.queueTimeoutMs,
-            },
-            (connections) => this.connections?.handBack(connections),
-          )
+        ? new PhpPacedReading(config, php, options.connectionState, () => this.connections)
         : null;
-    php.onSettled = this.gate ? () => this.watchPhp() : null;
-    if (this.gate && config.parkAfterMs > 0)
-      this.parkWatch = setInterval(() => this.watchPhp(), Math.max(2, config.parkAfterMs / 2)).unref();
+    this.gate = this.paced?.gate ?? null;
     const shortest = Math.min(
       config.requestTimeoutMs,
       config.queueTimeoutMs,
@@ -183,13 +162,12 @@ export class HttpFront implements ResponderOwner {
   /** Serves the connections the supervisor hands this worker (it holds the listening socket). */
   async serve(connections: HandedConnections): Promise<void> {
     this.connections = connections;
-    const gate = this.gate;
+    const paced = this.paced;
     connections.serveWith(
       this.server,
-      gate
+      paced
         ? (socket, waitingSince, replay) => {
-            if (waitingSince > 0) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
-            gate.connection(socket, waitingSince, replay !== null);
+            paced.connection(socket, waitingSince, replay !== null);
             if (replay && !parseBeforeReading(socket, replay)) socket.destroy();
           }
         : null,
@@ -199,28 +177,7 @@ export class HttpFront implements ResponderOwner {
 
   /** PHP is stuck and the worker leaves: parked connections, and requests PHP has not started, go to other workers. */
   handBackParked(): void {
-    // The supervisor sends this worker nothing more: they go to the others, or wait for its replacement.
-    if (this.gate) this.handBackUnstarted(this.php.taken()[0]);
-    this.gate?.handBackAll();
-  }
-
-  /** Requests read and not started by PHP (taken back from it) go, with their connections, to another worker. */
-  private handBackUnstarted(takenId: number): void {
-    const gate = this.gate!;
-    const moving: Array<{ socket: Socket; waitingSince: number; replay: Buffer }> = [];
-    for (const [id, responder] of this.php.waiting()) {
-      const req = id > takenId ? (responder.movable as RawRequest | null) : null;
-      // Not one with requests read behind it on its connection: those could not follow it.
-      if (!req?.socket || req.socket.destroyed || waitingBehind(req.socket) > 0 || !this.php.cancel(id)) continue;
-      this.php.forget(id);
-      const target = req.url ?? '/';
-      moving.push({
-        socket: req.socket,
-        waitingSince: responder.arrivedAt,
-        replay: requestBytes(req.method!, target, req.httpVersion, req.rawHeaders, responder.movableBody),
-      });
-    }
-    if (moving.length > 0) gate.handBack(moving);
+    this.paced?.handBackParked();
   }
 
   /** Requests with PHP (the one it runs included) and waiting unread on parked connections. */
@@ -253,7 +210,7 @@ export class HttpFront implements ResponderOwner {
     // Responses still on their way to slow clients keep the send timeout until the last connection closes.
     await this.connections?.allClosed();
     clearInterval(this.monitor);
-    if (this.parkWatch) clearInterval(this.parkWatch);
+    this.paced?.stop();
   }
 
   /** Answer everything still waiting with a 503 (the process is going away). */
@@ -286,14 +243,6 @@ export class HttpFront implements ResponderOwner {
     // Read and waiting its turn: owed an answer (a 502 if the worker dies before it is with PHP and in the journal).
     this.gate?.answerOwed(req.socket);
     afterEarlierResponses(res, req.socket, () => this.handleInTurn(front));
-  }
-
-  /** Engages the read gate while PHP has run its current request for park_after_ms (or is stuck), reads on otherwise. */
-  private watchPhp(): void {
-    const gate = this.gate!;
-    const [takenId, runningMs] = this.php.taken();
-    gate.engage(this.phpStuck || (runningMs >= this.config.parkAfterMs && this.php.isWaiting(takenId)));
-    gate.reconsider();
   }
 
   private handleInTurn(front: FrontRequest): void {
@@ -340,9 +289,7 @@ export class HttpFront implements ResponderOwner {
     const { req, res } = front;
     const url = front.target!.uri;
     const socket = req.socket as ClientSocket;
-    const full = socket[QUEUE_FULL] === true;
-    socket[QUEUE_FULL] = undefined;
-    if (full || this.php.waitingCount > this.config.queueSize) {
+    if (takeQueueFull(socket) || this.php.waitingCount > this.config.queueSize) {
       const message = '503 Service Unavailable: this worker is at capacity, retry shortly.\n';
       res.writeHead(503, {
         'Content-Type': 'text/plain; charset=utf-8',
@@ -366,8 +313,7 @@ export class HttpFront implements ResponderOwner {
     const id = ++this.nextId;
     const socket = req.socket as ClientSocket;
     const now = Date.now();
-    const arrived = socket[WAITING_SINCE] ?? now;
-    socket[WAITING_SINCE] = undefined;
+    const arrived = takeWaitingSince(socket) ?? now;
     const url = target.uri;
     const compression = requestCompression(this.config.compression, req);
     // A hinted request is answered through Node, which reads the final response's Link headers again.
@@ -482,19 +428,12 @@ export class HttpFront implements ResponderOwner {
     const now = Date.now();
     const [takenId, runningMs] = this.php.taken();
     const waiting = this.php.waiting();
-    if (this.gate) {
-      const phpBusyMs = waiting.some(([id]) => id === takenId) ? runningMs : 0;
-      const room = this.config.queueSize - Math.max(0, this.php.waitingCount - 1);
-      const { overflow, overdue } = this.gate.check(now, phpBusyMs, room);
-      if (this.gate.handsOff && phpBusyMs >= this.config.handoffMs) this.handBackUnstarted(takenId);
-      for (const socket of overflow) (socket as ClientSocket)[QUEUE_FULL] = true;
-      for (const { socket, waitingSince } of overdue) (socket as ClientSocket)[WAITING_SINCE] = waitingSince;
-    }
+    this.paced?.check(now, takenId, runningMs, waiting);
     let stuck = false;
     for (const [id, responder] of waiting) {
       if (id === takenId && runningMs >= this.config.requestTimeoutMs) {
         const message = `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`;
-        this.phpStuck = true;
+        this.paced?.phpIsStuck();
         if (responder.answerInstead(504, message)) {
           stuck = true;
           this.counters.frontAnswered('timeout');
