@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { ClusterStatus } from '../metrics/server-status.js';
-import { isEphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { nativeCluster, type ClusterFunctions } from '../native/cluster-face.js';
 import { nativeTables } from '../native/tables-face.js';
@@ -19,7 +18,7 @@ import {
   redisRefused,
   registerSchemas,
 } from './cluster-redis.js';
-import { CLAIM_REFRESH_MS, CLAIM_TTL_MS, NodeClaim } from './node-claim.js';
+import { CLAIM_REFRESH_MS, HeldNodeId, NodeClaim } from './node-claim.js';
 import { outboxPrefix } from './outbox.js';
 import { OUTBOX_BYTES, OutgoingWrites } from './outgoing-writes.js';
 import { RecentWrites } from './recent-writes.js';
@@ -52,10 +51,7 @@ export class ClusterNode {
   private restoring = false;
   /** The newest write this node knows of each recently written row: which node's row a write-back takes. */
   private readonly recent = new RecentWrites();
-  private readonly claim: NodeClaim;
-  private claimed = false;
-  /** Who else held this node's id, last time it was found taken (said once per holder). */
-  private claimTakenBy: string | null = null;
+  private readonly nodeId: HeldNodeId;
   /** start() is over: the workers serve (a refused node id no longer stops the server). */
   private serving = false;
   private watchTimer: NodeJS.Timeout | null = null;
@@ -80,8 +76,8 @@ export class ClusterNode {
   ) {
     const boot = randomBytes(4).toString('hex');
     this.origin = `${config.node}#${boot}`;
-    this.claim = new NodeClaim(config.node, port, boot);
     this.redisUrl = displayRedisUrl(config.redis);
+    this.nodeId = new HeldNodeId(new NodeClaim(config.node, port, boot), this.redisUrl, logger);
     this.replicated = tables
       .map((table, index) => ({ index, table }))
       .filter(({ table }) => config.tables.includes(table.name));
@@ -241,7 +237,7 @@ export class ClusterNode {
       const wasDegraded = this.state === 'degraded';
       const started = Date.now();
       this.setState('syncing');
-      await this.holdNodeId();
+      this.lastError = (await this.nodeId.hold(this.cmd, this.serving)) ?? this.lastError;
       let sent = 0;
       do {
         await this.writes.settled(); // a batch in flight settles before the backlog is rebuilt
@@ -273,51 +269,14 @@ export class ClusterNode {
   }
 
   /**
-   * The first time: take the node id; a live server holding it stops this one from starting (or, when this one
-   * started while Redis was unreachable and serves already, is reported). After: keep it, loudly when it was taken.
-   */
-  private async holdNodeId(): Promise<void> {
-    if (this.claimed) return this.refreshNodeId();
-    try {
-      await this.claim.take(this.cmd, this.redisUrl, (holder) =>
-        this.logger.warn(
-          `cluster: node id "${this.config.node}" is held by a server that no longer refreshes it (${holder}; crashed?): waiting up to ${CLAIM_TTL_MS / 1000} s for it to expire`,
-        ),
-      );
-    } catch (error) {
-      if (this.serving && isEphpmError(error)) {
-        this.claimed = true;
-        return this.refreshNodeId(); // says who has it
-      }
-      throw error;
-    }
-    this.claimed = true;
-  }
-
-  private async refreshNodeId(): Promise<void> {
-    const holder = await this.claim.refresh(this.cmd);
-    if (holder === null || holder === this.claimTakenBy) {
-      this.claimTakenBy = holder;
-      return;
-    }
-    this.claimTakenBy = holder;
-    this.lastError = `node id "${this.config.node}" taken by another server (${holder})`;
-    this.logger.error(
-      `cluster: node id "${this.config.node}" was taken by another server while this one was away from Redis (${holder}). ` +
-        `Two servers now run as node "${this.config.node}": their writes carry the same id and can override each other's. ` +
-        `Stop one of them and give it its own id ([cluster] node in ephpm.toml, or EPHPM_CLUSTER_NODE).`,
-    );
-  }
-
-  /**
    * Every second: keeps the node id, checks that Redis is still the one this node follows (a FLUSHALL, or a restart
    * without persistence, keeps the connection or comes back empty), and prunes when it is this node's turn.
    */
   private async watch(): Promise<void> {
-    if (this.watching || this.stopped || !this.claimed || this.cmd.status !== 'ready') return;
+    if (this.watching || this.stopped || !this.nodeId.isHeld || this.cmd.status !== 'ready') return;
     this.watching = true;
     try {
-      await this.refreshNodeId();
+      this.lastError = (await this.nodeId.keep(this.cmd)) ?? this.lastError;
       if (this.state !== 'connected' || this.resuming) return;
       if ((await this.cmd.get(EPOCH_KEY)) !== this.redisEpoch) {
         void this.resume().catch((error: Error) => this.degrade(error));
@@ -411,8 +370,7 @@ export class ClusterNode {
   private async close(): Promise<void> {
     this.stopped = true;
     for (const resolve of this.connectedWaiters.splice(0)) resolve();
-    if (this.claimed && this.cmd?.status === 'ready' && this.claimTakenBy === null)
-      await this.claim.release(this.cmd).catch(() => undefined);
+    if (this.cmd?.status === 'ready') await this.nodeId.release(this.cmd);
     this.cmd?.disconnect();
     this.reader?.disconnect();
     if (this.config.outbox) this.native.clusterRemove(this.config.outbox);

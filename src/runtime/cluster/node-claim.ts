@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { EphpmError } from '../errors.js';
+import { EphpmError, isEphpmError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { nodeKey } from './cluster-redis.js';
 
 /** How long a claim outlives its last refresh: the id of a server that crashed is free again after this. */
@@ -63,6 +64,67 @@ export class NodeClaim {
   /** A graceful stop: the id is free at once (unless another server holds it by now). */
   async release(redis: Redis): Promise<void> {
     await redis.eval(RELEASE, 1, this.key, this.holder);
+  }
+}
+
+/** The node id as a running server holds it: taken once, then kept; another server found holding it is said once. */
+export class HeldNodeId {
+  private held = false;
+  /** Who else held it, last time it was found taken (said once per holder). */
+  private takenBy: string | null = null;
+
+  constructor(
+    private readonly claim: NodeClaim,
+    private readonly redisUrl: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /**
+   * The first time: takes the id; a live server holding it stops this one from starting (or, when this one started
+   * while Redis was unreachable and serves already, is reported). After: keeps it. Returns what to show as the
+   * link's last error when another server is found holding it, else null.
+   */
+  async hold(redis: Redis, serving: boolean): Promise<string | null> {
+    if (this.held) return this.keep(redis);
+    try {
+      await this.claim.take(redis, this.redisUrl, (holder) =>
+        this.logger.warn(
+          `cluster: node id "${this.claim.node}" is held by a server that no longer refreshes it (${holder}; crashed?): waiting up to ${CLAIM_TTL_MS / 1000} s for it to expire`,
+        ),
+      );
+    } catch (error) {
+      if (!serving || !isEphpmError(error)) throw error;
+      this.held = true;
+      return this.keep(redis); // says who has it
+    }
+    this.held = true;
+    return null;
+  }
+
+  /** Keeps the id (taken back if it expired); loudly, once per holder, when another server has it. */
+  async keep(redis: Redis): Promise<string | null> {
+    const holder = await this.claim.refresh(redis);
+    if (holder === null || holder === this.takenBy) {
+      this.takenBy = holder;
+      return null;
+    }
+    this.takenBy = holder;
+    const node = this.claim.node;
+    this.logger.error(
+      `cluster: node id "${node}" was taken by another server while this one was away from Redis (${holder}). ` +
+        `Two servers now run as node "${node}": their writes carry the same id and can override each other's. ` +
+        `Stop one of them and give it its own id ([cluster] node in ephpm.toml, or EPHPM_CLUSTER_NODE).`,
+    );
+    return `node id "${node}" taken by another server (${holder})`;
+  }
+
+  /** A graceful stop: the id is free at once, unless another server holds it. */
+  async release(redis: Redis): Promise<void> {
+    if (this.held && this.takenBy === null) await this.claim.release(redis).catch(() => undefined);
   }
 }
 

@@ -1,7 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import type { ServerConfig } from '../config/server-config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
 import type { ConnectionStateFunctions } from '../native/process-face.js';
@@ -9,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { connectionId, type HandedConnections } from './handed-connections.js';
-import { closeAfterResponse, parseBeforeReading, socketDescriptor } from './node-internals.js';
+import { closeAfterResponse, parseBeforeReading } from './node-internals.js';
 import {
   admit,
   EXPECTS_CONTINUE,
@@ -34,6 +32,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { PhpResponder, type ResponderOwner } from './php-responder.js';
 import { phpRequest } from './php-request.js';
 import { afterEarlierResponses } from './pipelining.js';
+import { directSocketFor } from './direct-socket-choice.js';
 import { PhpPacedReading, takeQueueFull, takeWaitingSince } from './php-paced-reading.js';
 import type { ReadGate } from './read-gate.js';
 import { announcedTooLarge, hasRequestBody } from './request-body.js';
@@ -65,10 +64,6 @@ export interface HttpFrontOptions {
   /** The token this process gave its PHP for X-Ephpm-File (file-offload.ts); null: file_offload is off. */
   offloadToken?: string | null;
 }
-
-/** The addon's id for this connection's socket (-1: PHP may not write to it), once adopted. */
-const DIRECT_SOCKET = Symbol('ephpm.directSocket');
-type ClientSocket = Socket & { [DIRECT_SOCKET]?: number };
 
 /**
  * The HTTP side of one worker process: static files from public/, everything
@@ -288,7 +283,7 @@ export class HttpFront implements ResponderOwner {
   private toPhp(front: FrontRequest): void {
     const { req, res } = front;
     const url = front.target!.uri;
-    const socket = req.socket as ClientSocket;
+    const socket = req.socket;
     if (takeQueueFull(socket) || this.php.waitingCount > this.config.queueSize) {
       const message = '503 Service Unavailable: this worker is at capacity, retry shortly.\n';
       res.writeHead(503, {
@@ -311,13 +306,15 @@ export class HttpFront implements ResponderOwner {
     const { req, res } = front;
     const target = front.target!;
     const id = ++this.nextId;
-    const socket = req.socket as ClientSocket;
+    const socket = req.socket;
     const now = Date.now();
     const arrived = takeWaitingSince(socket) ?? now;
     const url = target.uri;
     const compression = requestCompression(this.config.compression, req);
     // A hinted request is answered through Node, which reads the final response's Link headers again.
-    const directSocket = this.earlyHints?.sendFor(req, res, url, this.logger) ? -1 : this.directSocket(req, res);
+    const directSocket = this.earlyHints?.sendFor(req, res, url, this.logger)
+      ? -1
+      : directSocketFor(req, res, this.php, this.options.directWrites);
     const responder = new PhpResponder(
       res,
       this.php,
@@ -350,39 +347,6 @@ export class HttpFront implements ResponderOwner {
       responder,
     );
     release(req, this.gate);
-  }
-
-  /**
-   * PHP may write a complete response to the socket itself when nothing else
-   * can write on this connection meanwhile: plain TCP, this response is the
-   * connection's current one (every earlier one is finished), nothing is
-   * buffered, and not HEAD (Node drops HEAD bodies). A request read while the
-   * answer before it was unsent in Node's view is dispatched once that one is
-   * finished (pipelining.ts), so it qualifies then as any other: under load a
-   * keep-alive client's next request often arrives before Node has taken PHP's
-   * `Written` event for the previous answer. Returns the socket's id in the
-   * addon, or -1: the answer goes through Node. See docs/ARCHITECTURE.md,
-   * "Complete responses skip Node".
-   */
-  private directSocket(req: RawRequest, res: RawResponse): number {
-    const socket = req.socket as ClientSocket;
-    if (
-      !this.options.directWrites ||
-      isHttp2(req) ||
-      req.method === 'HEAD' ||
-      (socket as TLSSocket).encrypted ||
-      res.socket !== socket ||
-      socket.writableLength > 0
-    )
-      return -1;
-    let adopted = socket[DIRECT_SOCKET];
-    if (adopted === undefined) {
-      const fd = socketDescriptor(socket);
-      const id = fd >= 0 ? this.php.adoptSocket(fd) : -1;
-      if (id >= 0) socket.once('close', () => this.php.releaseSocket(id));
-      adopted = socket[DIRECT_SOCKET] = id;
-    }
-    return adopted;
   }
 
   /** The head of PHP's final answer, as Node writes it: what it says about the path's early hints. */
