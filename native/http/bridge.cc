@@ -19,9 +19,40 @@ void Bridge::push(std::unique_ptr<Request> request) {
   queue_.push_back(std::move(request));
 }
 
-void Bridge::wake() { wake_.notify_one(); }
+void Bridge::wake() {
+  wake_.notify_one();
+  if (lane_) lane_->wake();
+}
+
+// Node's queue and the lane's connections take turns; a lent connection is read only when PHP takes its request, so
+// what waits for PHP stays unread in the kernel, where the read gate wants it (read-gate.ts).
+std::unique_ptr<Request> Bridge::take_with_lane() {
+  std::unique_ptr<Request> request;
+  lane_turn_ = !lane_turn_;
+  if (lane_turn_ && lane_->read_one(0, request)) return took(std::move(request));
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!queue_.empty()) {
+        request = std::move(queue_.front());
+        queue_.pop_front();
+        return took(std::move(request));
+      }
+      if (stopping_.load()) return nullptr;
+    }
+    if (lane_->read_one(-1, request)) return took(std::move(request));
+  }
+}
+
+std::unique_ptr<Request> Bridge::took(std::unique_ptr<Request> request) {
+  taken_at_ns_.store(now_ns());
+  taken_id_.store(request->id);
+  journal.taken(request->id);
+  return request;
+}
 
 std::unique_ptr<Request> Bridge::take() {
+  if (lane_) return take_with_lane();
   std::unique_lock<std::mutex> lock(mutex_);
   wake_.wait(lock, [this] { return stopping_.load() || !queue_.empty(); });
   if (queue_.empty()) return nullptr;
@@ -62,6 +93,7 @@ void Bridge::stop() {
     stopping_.store(true);
   }
   wake_.notify_all();
+  if (lane_) lane_->wake();
   flow_.notify_all();
 }
 

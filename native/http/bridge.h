@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "http/exchange.h"
+#include "http/lane.h"
 #include "http/request_journal.h"
 
 namespace ephpm {
@@ -40,6 +41,8 @@ class Bridge {
   // Everything waiting, for when the worker script cannot run them.
   std::deque<std::unique_ptr<Request>> take_all();
   void stop();
+  // Before start: PHP takes the lane's requests too; wake() and stop() wake it from the lane's wait.
+  void attach_lane(Lane* lane) { lane_ = lane; }
   bool stopping() const { return stopping_.load(); }
 
   // Streaming back-pressure: PHP waits while too many streamed bytes are on
@@ -64,6 +67,10 @@ class Bridge {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Request>> queue_;
+  Lane* lane_ = nullptr;  // the native lane, when on (http/lane.h)
+  bool lane_turn_ = false;
+  std::unique_ptr<Request> take_with_lane();
+  std::unique_ptr<Request> took(std::unique_ptr<Request> request);
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> taken_id_{0};
   std::atomic<int64_t> taken_at_ns_{0};

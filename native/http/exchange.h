@@ -72,6 +72,9 @@ enum class EventKind : uint8_t {
                     // socket did not take yet, `last` = the connection closes
   WriteFailed = 9,  // the socket refused PHP's response (client gone)
   EarlyHints = 10,  // a 103 the script sends ahead of its response: headers only
+  LaneReturn = 11,  // a lent connection goes back to Node, unread (`id`: its socket id; http/lane.h)
+  LaneAdopt = 12,   // a lane request's answer needs Node: `id` the request, `body_bytes` its socket id,
+                    // `data` the request's bytes for Node's parser
 };
 
 struct Event {

@@ -11,6 +11,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ephpm::register_php_functions(env, exports);
+  ephpm::register_lane_functions(env, exports);
   ephpm::register_table_functions(env, exports);
   ephpm::register_task_functions(env, exports);
   ephpm::register_cluster_functions(env, exports);

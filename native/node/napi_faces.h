@@ -3,10 +3,26 @@
 
 #include <napi.h>
 
+#include <vector>
+
+#include "http/exchange.h"
+#include "http/lane.h"
+
 namespace ephpm {
 
 // start, dispatch, wake, drained, taken, cancel, abandon, stop, buildInfo and the direct-write sockets (php_napi.cc).
 void register_php_functions(Napi::Env env, Napi::Object exports);
+
+// The arguments of the PHP event callback for `event` (php-face.ts EventCallback); Node owns its file from here.
+std::vector<napi_value> event_values(Napi::Env env, Event* event);
+
+// The worker's native lane, once PHP started with it (null: off).
+Lane* native_lane();
+void set_native_lane(Lane* lane);
+
+// lend, laneReclaim, laneReopen, laneExpired, laneAnswered, laneNodePaths, laneRunning, laneAdopted, laneAnswerInstead:
+// the native lane's connections and requests, as Node keeps track of them (lane_napi.cc).
+void register_lane_functions(Napi::Env env, Napi::Object exports);
 
 // tablesCreate, tablesAttach, tablesInspect, tableRows, tablesRemove, tablesSweep (table_napi.cc).
 void register_table_functions(Napi::Env env, Napi::Object exports);

@@ -10,6 +10,7 @@
 #include "http/bridge.h"
 #include "http/direct_response.h"
 #include "http/direct_socket.h"
+#include "http/lane.h"
 #include "http/request_id.h"
 #include "http/spill_file.h"
 #include "php/php_includes.h"
@@ -41,39 +42,18 @@ Napi::Value to_js_data(Napi::Env env, Event* event) {
 }
 
 void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
-  if (env != nullptr && on_event != nullptr) {
-    // "Name\nvalue\nName\nvalue": one string crosses N-API instead of 2n
-    // (names and values cannot contain a line break; php_headers.cc checks).
-    std::string headers;
-    for (const auto& header : event->headers) {
-      if (!headers.empty()) headers += '\n';
-      headers += header.name;
-      headers += '\n';
-      headers += header.value;
-    }
-    // Header bytes cross as latin1 (one char per byte) and Node writes them
-    // as latin1: what PHP sent is what the client gets, on every path.
-    napi_value header_text;
-    napi_create_string_latin1(env, headers.data(), headers.size(), &header_text);
-    int file = event->file;
-    event->file = -1;  // Node owns it now
-    on_event.Call({
-        Napi::Number::New(env, static_cast<int>(event->kind)),
-        Napi::Number::New(env, static_cast<double>(event->id)),
-        Napi::Number::New(env, event->status),
-        Napi::Boolean::New(env, event->last),
-        Napi::Value(env, header_text),
-        to_js_data(env, event),
-        Napi::Number::New(env, file),
-        Napi::Number::New(env, event->body_bytes),
-    });
-  }
+  if (env != nullptr && on_event != nullptr) on_event.Call(event_values(env, event));
   bool stopped = event->kind == EventKind::Stopped;
   delete event;
   if (stopped) g_events.Release();
 }
 
+void emit_to_node(Event* event) {
+  if (g_events.NonBlockingCall(event, deliver) != napi_ok) delete event;
+}
+
 void emit(Event* event) {
+  if (Lane* lane = native_lane(); lane && lane->route(event)) return;
   if (g_events.NonBlockingCall(event, deliver) != napi_ok) delete event;
 }
 
@@ -148,6 +128,14 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
                   options.Get("tempDir").IsString() ? options.Get("tempDir").As<Napi::String>().Utf8Value() : "");
 
   g_events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ephpm-php-events", 0, 1);
+  if (options.Get("nativeLane").ToBoolean().Value()) {
+    // Never freed, as the Bridge: the PHP thread may wait on it at exit.
+    auto* lane = new Lane(runtime.document_root, options.Get("echoRequestId").ToBoolean().Value(),
+                          options.Get("nativeLaneLog").ToBoolean().Value());
+    lane->set_emit(emit_to_node);
+    g_bridge->attach_lane(lane);
+    set_native_lane(lane);
+  }
   std::string error = start_php_thread(runtime, g_bridge, emit);
   if (!error.empty()) {
     g_events.Release();
@@ -281,6 +269,35 @@ void cleanup(void*) {
 }
 
 }  // namespace
+
+// The arguments of the JS event callback (see EventCallback in php-face.ts); Node owns `file` from here.
+std::vector<napi_value> event_values(Napi::Env env, Event* event) {
+  // "Name\nvalue\nName\nvalue": one string crosses N-API instead of 2n
+  // (names and values cannot contain a line break; php_headers.cc checks).
+  std::string headers;
+  for (const auto& header : event->headers) {
+    if (!headers.empty()) headers += '\n';
+    headers += header.name;
+    headers += '\n';
+    headers += header.value;
+  }
+  // Header bytes cross as latin1 (one char per byte) and Node writes them
+  // as latin1: what PHP sent is what the client gets, on every path.
+  napi_value header_text;
+  napi_create_string_latin1(env, headers.data(), headers.size(), &header_text);
+  int file = event->file;
+  event->file = -1;  // Node owns it now
+  return {
+      Napi::Number::New(env, static_cast<int>(event->kind)),
+      Napi::Number::New(env, static_cast<double>(event->id)),
+      Napi::Number::New(env, event->status),
+      Napi::Boolean::New(env, event->last),
+      header_text,
+      to_js_data(env, event),
+      Napi::Number::New(env, file),
+      Napi::Number::New(env, event->body_bytes),
+  };
+}
 
 void register_php_functions(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start));

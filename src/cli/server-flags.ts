@@ -135,6 +135,12 @@ export const serveFlags = {
     allowNo: true,
     env: 'EPHPM_REQUEST_ID',
   }),
+  'native-lane': Flags.boolean({
+    description:
+      'Let the PHP thread read the next plain keep-alive request itself once PHP wrote the answer before it (--no-native-lane to turn off)',
+    allowNo: true,
+    env: 'EPHPM_NATIVE_LANE',
+  }),
   compression: Flags.boolean({
     description:
       'Compress responses as the client accepts (br, gzip; zstd where Node has it) (--no-compression to turn off)',
@@ -237,6 +243,7 @@ export function serveOptions(flags: Interfaces.InferredFlags<typeof serveFlags>)
     accessLog: flags['access-log'],
     accessLogFormat: flags['access-log-format'] as ServeOptions['accessLogFormat'],
     requestId: flags['request-id'],
+    nativeLane: flags['native-lane'],
     compression: flags.compression,
     compressionMinSize: flags['compression-min-size'],
     earlyHints: flags['early-hints'],

@@ -127,6 +127,14 @@ describe('the server settings', () => {
     );
   });
 
+  it('take the native lane on or off, on by default, the flag winning over the file', () => {
+    expect(resolveIn(app({}))).toMatchObject({ nativeLane: true });
+    const off = app({ 'ephpm.toml': '[server]\nnative_lane = false\n' });
+    expect(resolveIn(off)).toMatchObject({ nativeLane: false });
+    expect(resolveIn(off, { nativeLane: true })).toMatchObject({ nativeLane: true });
+    expect(() => resolveIn(app({ 'ephpm.toml': '[server]\nnative_lane = 1\n' }))).toThrow(/server\.native_lane/);
+  });
+
   it('take early hints on or off, the flag winning over the file', () => {
     const off = app({ 'ephpm.toml': '[server]\nearly_hints = false\n' });
     expect(resolveIn(off)).toMatchObject({ earlyHints: false });

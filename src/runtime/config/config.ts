@@ -225,6 +225,7 @@ function serverSettings(
     requestId: options.requestId ?? boolSetting(setting('request_id'), 'server.request_id') ?? true,
     compression: compressionSetting(options, setting),
     earlyHints: options.earlyHints ?? boolSetting(setting('early_hints'), 'server.early_hints') ?? true,
+    nativeLane: options.nativeLane ?? boolSetting(setting('native_lane'), 'server.native_lane') ?? true,
     ...fileOffloadSettings(options, server, root),
     keepAlive: true,
     devReportsBootErrors: false,

@@ -26,6 +26,8 @@ export interface ServeOptions extends ClusterOptions, FileOffloadOptions, Compre
   accessLogFormat?: 'text' | 'json';
   requestId?: boolean;
   earlyHints?: boolean;
+  /** The PHP thread reads plain keep-alive requests itself (EPHPM_NATIVE_LANE). */
+  nativeLane?: boolean;
   /** HTTP/2 over TLS, by ALPN (EPHPM_HTTP2). */
   http2?: boolean;
   /** Cleartext HTTP/2 with prior knowledge on the plain port (EPHPM_H2C). */
@@ -114,6 +116,9 @@ export interface ServerConfig extends FileOffloadSettings {
   accessLog: AccessLogFormat | false;
   /** Each request carries an X-Request-Id (the client's, if valid, else a new one) to PHP, the log and the response. */
   requestId: boolean;
+  /** Between requests, a plain keep-alive connection whose answer PHP wrote itself is read by the PHP thread
+   * (docs/ARCHITECTURE.md, "The native lane"). */
+  nativeLane: boolean;
   /** Responses compressed as the client accepts (br, gzip; zstd where Node has it); null = off. */
   compression: CompressionSettings | null;
   /** Each page's preload Link headers are sent as a 103 before PHP runs, learned from its last 200 (early-hints.ts). */

@@ -45,6 +45,7 @@ const SERVER_KEYS = [
   'request_id',
   ...COMPRESSION_KEYS,
   'early_hints',
+  'native_lane',
   'file_offload',
   'offload_dirs',
   'state_file',

@@ -10,6 +10,8 @@ import { pathOf } from './request-target.js';
  */
 export class EarlyHints {
   private readonly byPath = new Map<string, readonly string[]>();
+  /** Counts the times a path was learned or forgotten. */
+  changes = 0;
 
   constructor(
     /** Paths remembered at most. */
@@ -52,6 +54,11 @@ export class EarlyHints {
     return this.byPath.size;
   }
 
+  /** The paths (any host) with hints now. */
+  paths(): string[] {
+    return [...new Set([...this.byPath.keys()].map((key) => key.slice(key.indexOf(' ') + 1)))];
+  }
+
   /** What a final response to a GET of `key` says about its hints (headers as name, value, name, value, …). */
   learn(key: string, status: number, headers: readonly string[]): void {
     if (status !== 200) return;
@@ -63,10 +70,10 @@ export class EarlyHints {
       else if (name === 'link') links.push(...hintableLinks(headers[i + 1]!));
     }
     if (!html || links.length === 0) {
-      this.byPath.delete(key);
+      if (this.byPath.delete(key)) this.changes++;
       return;
     }
-    this.byPath.delete(key);
+    if (!this.byPath.delete(key)) this.changes++;
     this.byPath.set(key, links.slice(0, this.maxLinksPerPath));
     if (this.byPath.size > this.maxPaths) this.byPath.delete(this.byPath.keys().next().value!);
   }

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import type { ServerConfig } from '../config/server-config.js';
 import type { EmbeddedPhp } from '../php/embedded-php.js';
@@ -39,11 +39,13 @@ import { announcedTooLarge, hasRequestBody } from './request-body.js';
 import { EMPTY_BODY, type RequestBody } from './request-body-value.js';
 import { acceptedTarget, pathOf } from './request-target.js';
 import { AccessLog } from './access-log.js';
+import { AnswerLedger } from './answer-ledger.js';
 import { SpillRoom } from './spill-room.js';
 import { removeTempFiles } from './temp-files.js';
 import { StaticFiles } from './static-files.js';
 import { requestCompression } from './compression/response-rules.js';
 import { EarlyHints } from './early-hints.js';
+import { NativeLane, takeAdoptedRequest } from './native-lane.js';
 import { receiveBody, type BodyReceiver } from './body-reception.js';
 import { FileOffload } from './file-offload/file-offload.js';
 
@@ -78,7 +80,7 @@ export class HttpFront implements ResponderOwner {
   readonly fileOffload: FileOffload | null;
   private readonly statics: StaticFiles | null;
   private nextId = 0;
-  private total = 0;
+  private readonly ledger: AnswerLedger;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
   private readonly monitor: NodeJS.Timeout;
@@ -87,12 +89,13 @@ export class HttpFront implements ResponderOwner {
   /** The read gate and what drives it (plain TCP only: a TLS session cannot move to another process). */
   private readonly paced: PhpPacedReading | null;
   private readonly gate: ReadGate | null;
-  private readonly accessLog: AccessLog;
   private readonly earlyHints: EarlyHints | null;
   /** How request bodies are read: the limits, the connection clock, the front's own answers (body-reception.ts). */
   private readonly bodyReceiver: BodyReceiver;
   /** HTTP/2's server: TLS connections that chose 'h2' by ALPN, or cleartext ones that open with its preface (h2c). */
   private readonly http2: Http2Front | null;
+  /** Keep-alive connections lent to the PHP thread between requests (native-lane.ts); null when off. */
+  private readonly lane: NativeLane<PhpResponder> | null;
 
   constructor(
     private readonly config: ServerConfig,
@@ -101,7 +104,11 @@ export class HttpFront implements ResponderOwner {
     private readonly hooks: HttpFrontHooks,
     private readonly options: HttpFrontOptions,
   ) {
-    this.accessLog = new AccessLog(config.accessLog, logger);
+    this.ledger = new AnswerLedger(
+      this.counters,
+      config.accessLog ? new AccessLog(config.accessLog, logger) : null,
+      (total) => hooks.served(total),
+    );
     this.earlyHints = config.earlyHints ? new EarlyHints() : null;
     this.fileOffload = options.offloadToken
       ? new FileOffload(options.offloadToken, config.root, config.offloadDirs, (message) => logger.warn(message))
@@ -141,6 +148,7 @@ export class HttpFront implements ResponderOwner {
         ? new PhpPacedReading(config, php, options.connectionState, () => this.connections)
         : null;
     this.gate = this.paced?.gate ?? null;
+    this.lane = config.nativeLane && options.directWrites && !config.tls ? this.startLane() : null;
     const shortest = Math.min(
       config.requestTimeoutMs,
       config.queueTimeoutMs,
@@ -181,7 +189,7 @@ export class HttpFront implements ResponderOwner {
   }
 
   get served(): number {
-    return this.total;
+    return this.ledger.servedByPhp;
   }
 
   /**
@@ -192,6 +200,7 @@ export class HttpFront implements ResponderOwner {
    */
   async drain(mode: 'handover' | 'shutdown'): Promise<void> {
     this.draining = true;
+    this.lane?.reclaim();
     this.connections?.refuse();
     this.http2?.closeAll();
     // On a hand-over the connections waiting unread go to the other workers; on shutdown, there are none to take them.
@@ -206,6 +215,7 @@ export class HttpFront implements ResponderOwner {
     await this.connections?.allClosed();
     clearInterval(this.monitor);
     this.paced?.stop();
+    this.lane?.stop();
   }
 
   /** Answer everything still waiting with a 503 (the process is going away). */
@@ -234,6 +244,8 @@ export class HttpFront implements ResponderOwner {
       return this.handleInTurn(front);
     }
     const front = frontRequest(req, res, this.config.requestId);
+    const adopted = this.lane ? takeAdoptedRequest(req.socket) : undefined;
+    if (adopted !== undefined) return this.adoptFromLane(front, adopted);
     if (res.socket === req.socket) return this.handleInTurn(front);
     // Read and waiting its turn: owed an answer (a 502 if the worker dies before it is with PHP and in the journal).
     this.gate?.answerOwed(req.socket);
@@ -351,7 +363,34 @@ export class HttpFront implements ResponderOwner {
 
   /** The head of PHP's final answer, as Node writes it: what it says about the path's early hints. */
   answerHead(front: FrontRequest, status: number, headers: readonly string[]): void {
-    this.earlyHints?.learnFrom(front.req, front.target!.uri, status, headers);
+    if (!this.earlyHints) return;
+    const changes = this.earlyHints.changes;
+    this.earlyHints.learnFrom(front.req, front.target!.uri, status, headers);
+    if (this.lane && this.earlyHints.changes !== changes) this.lane.leaveToNode(this.earlyHints.paths());
+  }
+
+  writtenByPhp(response: ServerResponse, directSocket: number): void {
+    this.lane?.lendAfter(response, directSocket);
+  }
+
+  private startLane(): NativeLane<PhpResponder> {
+    const lane = new NativeLane(this.php, {
+      mayLend: (socket) => !this.draining && (this.gate?.lend(socket) ?? true),
+      takeBack: (socket) => this.gate?.lentBack(socket) ?? true,
+      ledger: this.ledger,
+      room: () => (this.config.maxRequests > 0 ? Math.max(0, this.config.maxRequests - this.served) : -1),
+    });
+    if (this.paced) this.paced.onEngage = (engaged) => (engaged ? lane.reclaim() : lane.reopen());
+    return lane;
+  }
+
+  /** A request the lane read whose answer needs Node: PHP runs it already; Node's responder takes PHP's answer. */
+  private adoptFromLane(front: FrontRequest, id: number): void {
+    front.target = { uri: front.url, host: null };
+    if (this.gate) admit(this.gate, front.req, front.res);
+    const responder = new PhpResponder(front.res, this.php, this, id, front, Date.now(), [], -1);
+    this.php.adoptLaneRequest(id, responder);
+    release(front.req, this.gate);
   }
 
   /** The static file's body bytes, or -1: not a file, the request goes to PHP. */
@@ -374,11 +413,9 @@ export class HttpFront implements ResponderOwner {
   /** Called by each responder once its answer is complete. */
   responded(responder: PhpResponder): void {
     removeTempFiles(responder.tempFiles);
-    this.total++;
-    if (responder.phpMs >= 0) this.counters.phpAnswered(responder.phpMs);
     const front = responder.front;
     this.log(front, front.target!.uri, responder.status, responder.bytes);
-    this.hooks.served(this.total);
+    this.ledger.phpRan(responder.phpMs);
     if (this.php.waitingCount === 0) this.wakeIdleWaiters();
   }
 
@@ -392,13 +429,17 @@ export class HttpFront implements ResponderOwner {
     const now = Date.now();
     const [takenId, runningMs] = this.php.taken();
     const waiting = this.php.waiting();
-    this.paced?.check(now, takenId, runningMs, waiting);
     let stuck = false;
+    if (this.lane?.tick(takenId, runningMs, this.config.requestTimeoutMs, timeoutMessage(this.config))) {
+      this.paced?.phpIsStuck();
+      stuck = true;
+      this.counters.frontAnswered('timeout');
+    }
+    this.paced?.check(now, takenId, runningMs);
     for (const [id, responder] of waiting) {
       if (id === takenId && runningMs >= this.config.requestTimeoutMs) {
-        const message = `504 Gateway Timeout: PHP did not answer within ${this.config.requestTimeoutMs / 1000}s.\n`;
         this.paced?.phpIsStuck();
-        if (responder.answerInstead(504, message)) {
+        if (responder.answerInstead(504, timeoutMessage(this.config))) {
           stuck = true;
           this.counters.frontAnswered('timeout');
         }
@@ -418,18 +459,13 @@ export class HttpFront implements ResponderOwner {
     for (const wake of waiters) wake();
   }
 
-  /** Every answered request passes here once: counted, and logged when the access log is on. */
   private log(front: FrontRequest, path: string, status: number, bytes: number): void {
-    const method = front.req.method!;
-    const durationMs = performance.now() - front.started;
-    this.counters.answered(method, status, durationMs);
-    if (!this.config.accessLog) return;
-    this.accessLog.write({
-      method,
+    this.ledger.answered({
+      method: front.req.method!,
       path,
       status,
       bytes,
-      durationMs,
+      durationMs: performance.now() - front.started,
       remoteAddress: front.remoteAddress,
       userAgent: front.req.headers['user-agent'] ?? '',
       requestId: front.requestId,
@@ -439,4 +475,8 @@ export class HttpFront implements ResponderOwner {
 
 function requestIdHeader(front: FrontRequest): Record<string, string> {
   return front.requestId ? { 'X-Request-Id': front.requestId } : {};
+}
+
+function timeoutMessage(config: ServerConfig): string {
+  return `504 Gateway Timeout: PHP did not answer within ${config.requestTimeoutMs / 1000}s.\n`;
 }

@@ -40,6 +40,8 @@ export class PhpPacedReading {
   /** PHP runs a request Node answered 504 in its place: it takes nothing more (the worker is replaced). */
   private phpStuck = false;
   private readonly watch: NodeJS.Timeout | null;
+  /** The gate engages (true) or opens again (false): the native lane gives its connections back, or lends again. */
+  onEngage: ((engaged: boolean) => void) | null = null;
 
   constructor(
     private readonly config: ServerConfig,
@@ -78,8 +80,8 @@ export class PhpPacedReading {
    * Once per check interval: parked connections' requests past the queue's room or queue_timeout are read (the front
    * answers them 503), and once PHP has run its current request for handoff_after, what it has not started moves.
    */
-  check(now: number, takenId: number, runningMs: number, waiting: Array<[number, PhpResponder]>): void {
-    const phpBusyMs = waiting.some(([id]) => id === takenId) ? runningMs : 0;
+  check(now: number, takenId: number, runningMs: number): void {
+    const phpBusyMs = this.php.isRunningOrWaiting(takenId) ? runningMs : 0;
     const room = this.config.queueSize - Math.max(0, this.php.waitingCount - 1);
     const { overflow, overdue } = this.gate.check(now, phpBusyMs, room);
     if (this.gate.handsOff && phpBusyMs >= this.config.handoffMs) this.handBackUnstarted(takenId);
@@ -101,7 +103,9 @@ export class PhpPacedReading {
   /** Engages the read gate while PHP has run its current request for park_after_ms (or is stuck), reads on otherwise. */
   private watchPhp(): void {
     const [takenId, runningMs] = this.php.taken();
-    this.gate.engage(this.phpStuck || (runningMs >= this.config.parkAfterMs && this.php.isWaiting(takenId)));
+    const engaged = this.phpStuck || (runningMs >= this.config.parkAfterMs && this.php.isRunningOrWaiting(takenId));
+    if (engaged !== this.gate.isEngaged) this.onEngage?.(engaged);
+    this.gate.engage(engaged);
     this.gate.reconsider();
   }
 

@@ -26,6 +26,8 @@ export interface ResponderOwner {
   readonly spillRoom: SpillRoom;
   /** Sends the files complete responses name (file_offload); null when off. */
   readonly fileOffload: FileOffload | null;
+  /** PHP wrote this keep-alive answer itself to the socket `directSocket` (the native lane may take the connection). */
+  writtenByPhp(response: ServerResponse, directSocket: number): void;
 }
 
 /**
@@ -184,6 +186,7 @@ export class PhpResponder implements ResponseSink {
     }
     if (file < 0) {
       endResponseSentByPhp(response, status, connectionCloses);
+      if (!connectionCloses && unsent.length === 0) this.owner.writtenByPhp(response, this.directSocket);
       return this.finish();
     }
     // Node's record of the response ends once the last byte is queued: nothing else may be written

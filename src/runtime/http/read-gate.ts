@@ -55,6 +55,11 @@ export class ReadGate {
     return this.stopped || !this.engaged || this.phpLoad() + this.admitted < 1;
   }
 
+  /** Whether keep-alive connections are parked between requests now. */
+  get isEngaged(): boolean {
+    return this.engaged;
+  }
+
   /** PHP has run its current request for park_after_ms (true), or took a new one (false). */
   engage(engaged: boolean): void {
     if (this.options.alwaysEngaged || engaged === this.engaged) return;
@@ -105,6 +110,20 @@ export class ReadGate {
   released(): void {
     this.admitted--;
     this.reconsider();
+  }
+
+  /**
+   * The native lane takes this connection between requests (native-lane.ts): the gate lets go of it. false when the
+   * gate holds it otherwise (parked, being read).
+   */
+  lend(socket: Socket): boolean {
+    return this.idle.delete(socket);
+  }
+
+  /** The native lane gave the connection back between requests: idle (true, Node reads it) or parked, as any. */
+  lentBack(socket: Socket): boolean {
+    this.between(socket);
+    return this.idle.has(socket);
   }
 
   /** A request was read from the connection and waits its turn behind the answer before it. */

@@ -58,6 +58,8 @@ async function boot(): Promise<void> {
     responseMemoryBytes: config.responseMemoryBytes,
     journalPath: process.env[REQUEST_JOURNAL_ENV] || undefined,
     echoRequestId: config.requestId,
+    nativeLane: config.nativeLane && !config.tls,
+    nativeLaneLog: config.accessLog !== false,
   });
   await php.waitUntilReady();
   bootLog.booted();

@@ -15,6 +15,10 @@ export enum EventKind {
   Written = 8,
   WriteFailed = 9,
   EarlyHints = 10,
+  /** A lent connection goes back to Node unread (`id`: its socket id). */
+  LaneReturn = 11,
+  /** A lane request's answer needs Node: `id` the request, `bodyBytes` its socket id, `data` the request's bytes. */
+  LaneAdopt = 12,
 }
 
 /**
@@ -53,6 +57,10 @@ export interface PhpFunctions {
       journalPath?: string;
       /** Return the request's X-Request-Id on PHP's response when PHP sets none (native/http/request_id.h). */
       echoRequestId?: boolean;
+      /** PHP reads the requests of the connections Node lends it (native/http/lane.h); with echoRequestId, gives ids. */
+      nativeLane?: boolean;
+      /** The lane keeps what the access log writes of each answer (laneAnswered). */
+      nativeLaneLog?: boolean;
     },
     onEvent: EventCallback,
   ): void;
@@ -94,5 +102,36 @@ export interface PhpFunctions {
   buildInfo(): { phpVersion: string; zendApi: number; libphp?: string };
 }
 
-/** The embedded PHP's functions of the addon (native/node/php_napi.cc). */
-export const nativePhp = (): PhpFunctions => loadedAddon<PhpFunctions>();
+/** The native lane's functions (native/node/lane_napi.cc); each does nothing while the lane is off. */
+export interface LaneFunctions {
+  /** Lends the adopted socket `socketId` (see adoptSocket) to the PHP thread; false: the lane takes none now. */
+  lend(
+    socketId: number,
+    remoteAddr: string,
+    remotePort: number,
+    serverAddr: string,
+    serverPort: number,
+    keepAliveSeconds: number,
+  ): boolean;
+  /** Closes lending: the idle lent connections' socket ids, Node's again (a running one comes back once answered). */
+  laneReclaim(): number[];
+  laneReopen(): void;
+  /** Lent connections idle past their keep-alive timeout, out of the lane: their socket ids, for Node to close. */
+  laneExpired(): number[];
+  /**
+   * The lane's answers since the last call, 7 values each: status, ms, body bytes, and for the access log (else '')
+   * uri, user agent, request id, remote address. `room`: requests the worker may still serve (-1: no limit).
+   */
+  laneAnswered(room: number): Array<number | string>;
+  /** The paths whose requests the lane leaves to Node (those with early hints). */
+  laneNodePaths(paths: string[]): void;
+  /** Whether PHP still runs lane request `id`. */
+  laneRunning(id: number): boolean;
+  /** Node answers lane request `id` from now on: the events PHP sent for it so far, each as the callback's arguments. */
+  laneAdopted(id: number): Array<Parameters<EventCallback>>;
+  /** Answers lane request `id` 504 with `message` unless PHP began its answer: its socket id (Node's again), or -1. */
+  laneAnswerInstead(id: number, message: string): number;
+}
+
+/** The embedded PHP's functions of the addon (native/node/php_napi.cc, lane_napi.cc). */
+export const nativePhp = (): PhpFunctions & LaneFunctions => loadedAddon<PhpFunctions & LaneFunctions>();

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { EphpmError } from '../errors.js';
 import { InFlight } from './in-flight.js';
 import { discardSpilledBody } from './spilled-body-fd.js';
-import { EventKind, type EventCallback, type Payload, type PhpFunctions } from '../native/php-face.js';
+import {
+  EventKind,
+  type EventCallback,
+  type LaneFunctions,
+  type Payload,
+  type PhpFunctions,
+} from '../native/php-face.js';
 
 /** Where PHP's answer to one request goes. */
 export interface ResponseSink {
@@ -32,7 +38,14 @@ export interface EmbeddedPhpOptions {
   journalPath?: string;
   /** Return each request's X-Request-Id on PHP's responses that set none. */
   echoRequestId?: boolean;
+  /** PHP reads the requests of connections Node lends it itself (docs/ARCHITECTURE.md, "The native lane"). */
+  nativeLane?: boolean;
+  /** The lane keeps what the access log writes of each answer. */
+  nativeLaneLog?: boolean;
 }
+
+/** Ids of the requests the native lane read (native/http/lane.h kLaneIdBase); Node's own count up from 1. */
+export const LANE_ID_BASE = 2 ** 50;
 
 /** The ini settings as PHP's embed SAPI takes them; a PHP zygote must have been started with the same. */
 export function iniLines(ini: Record<string, string>): string {
@@ -44,6 +57,8 @@ export function iniLines(ini: Record<string, string>): string {
 export interface EmbeddedPhpEvents {
   log: [message: string, fromOutput: boolean];
   'script-error': [message: string];
+  'lane-return': [socketId: number];
+  'lane-adopt': [id: number, socketId: number, request: Payload];
   ready: [];
   stopped: [];
 }
@@ -60,7 +75,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   private stopped = false;
   private wakeScheduled = false;
 
-  constructor(private readonly addon: PhpFunctions) {
+  constructor(private readonly addon: PhpFunctions & LaneFunctions) {
     super();
   }
 
@@ -76,6 +91,8 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         tempDir: tmpdir(),
         journalPath: options.journalPath,
         echoRequestId: options.echoRequestId ?? false,
+        nativeLane: options.nativeLane ?? false,
+        nativeLaneLog: options.nativeLaneLog ?? false,
       },
       this.onEvent,
     );
@@ -149,6 +166,23 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   forget(id: number): void {
     this.addon.cancel(id); // answered in PHP's place: PHP must not run it, nor the supervisor send it to another worker
     if (this.sinks.take(id)) this.onSettled?.();
+  }
+
+  /** Node answers lane request `id` from now on (null: its client is gone): the events PHP sent for it so far first. */
+  adoptLaneRequest(id: number, sink: Sink | null): void {
+    if (sink) this.sinks.add(id, sink);
+    else this.addon.abandon(id);
+    for (const args of this.addon.laneAdopted(id)) this.onEvent(...args);
+  }
+
+  /** The native lane's side of the addon (native/http/lane.h). */
+  get lane(): LaneFunctions {
+    return this.addon;
+  }
+
+  /** Whether PHP runs request `id` now or will: one Node handed it, or one the lane read and has not answered. */
+  isRunningOrWaiting(id: number): boolean {
+    return this.isWaiting(id) || (id >= LANE_ID_BASE && this.addon.laneRunning(id));
   }
 
   /** Lets PHP write complete responses to this socket descriptor: an id for dispatch(), or -1 (see HttpFront). */
@@ -244,6 +278,12 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         this.sinks.take(id)?.abort();
         return;
       }
+      case EventKind.LaneReturn:
+        this.emit('lane-return', id);
+        return;
+      case EventKind.LaneAdopt:
+        this.emit('lane-adopt', id, bodyBytes, data);
+        return;
       case EventKind.Ready:
         this.emit('ready');
         return;

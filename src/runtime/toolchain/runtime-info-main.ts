@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedPhp } from '../php/embedded-php.js';
 import { isEphpmError } from '../errors.js';
-import { nativePhp, type PhpFunctions } from '../native/php-face.js';
+import { nativePhp, type LaneFunctions, type PhpFunctions } from '../native/php-face.js';
 
 const PROBE = `<?php
 $request = \\Ephpm\\Octane\\take_request();
@@ -26,7 +26,7 @@ const { ini, stackBytes } = JSON.parse(process.argv[2] ?? '{}') as { ini: Record
 const script = join(tmpdir(), `ephpm-runtime-info-${process.pid}.php`);
 writeFileSync(script, PROBE);
 
-let addon: PhpFunctions;
+let addon: PhpFunctions & LaneFunctions;
 try {
   addon = nativePhp();
 } catch (error) {

@@ -1,0 +1,328 @@
+#include "http/lane.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "http/answer_mark.h"
+#include "http/simple_request.h"
+
+namespace ephpm {
+namespace {
+
+// A request the lane reads whole from one peek; a longer head goes to Node.
+constexpr size_t kPeekBytes = 8192;
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+double unix_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+bool final_event(const Event& event) {
+  switch (event.kind) {
+    case EventKind::Written:
+    case EventKind::WriteFailed:
+    case EventKind::Abort:
+      return true;
+    case EventKind::Response:
+    case EventKind::Chunk:
+      return event.last;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Lane::Lane(std::string document_root, bool give_ids, bool log_answers)
+    : document_root_(std::move(document_root)),
+      give_ids_(give_ids),
+      log_answers_(log_answers),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  struct epoll_event event = {};
+  event.events = EPOLLIN;
+  event.data.u64 = 0;  // socket ids start at 1
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event);
+}
+
+void Lane::wake() {
+  uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof one);
+}
+
+void Lane::arm(int fd, int64_t socket_id, int operation) {
+  struct epoll_event event = {};
+  event.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+  event.data.u64 = static_cast<uint64_t>(socket_id);
+  epoll_ctl(epoll_fd_, operation, fd, &event);
+}
+
+bool Lane::lend(LentConnection connection) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_ || room_ == 0) return false;
+  int fd = connection.socket->fd();
+  int64_t id = connection.socket_id;
+  connection.idle_since_ns = steady_ns();
+  lent_[id] = std::move(connection);
+  arm(fd, id, EPOLL_CTL_ADD);
+  return true;
+}
+
+bool Lane::take_out(int64_t socket_id) {
+  auto found = lent_.find(socket_id);
+  if (found == lent_.end()) return false;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, found->second.socket->fd(), nullptr);
+  lent_.erase(found);
+  return true;
+}
+
+std::vector<int64_t> Lane::take_out_idle() {
+  std::vector<int64_t> ids;
+  for (const auto& [id, connection] : lent_) {
+    if (connection.idle_since_ns > 0) ids.push_back(id);
+  }
+  for (int64_t id : ids) take_out(id);
+  return ids;
+}
+
+std::vector<int64_t> Lane::reclaim() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  closed_ = true;
+  return take_out_idle();
+}
+
+void Lane::reopen() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  closed_ = false;
+}
+
+std::vector<int64_t> Lane::expired() {
+  std::vector<int64_t> ids;
+  int64_t now = steady_ns();
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [id, connection] : lent_) {
+    bool idle_too_long = now - connection.idle_since_ns >= int64_t{connection.keep_alive_seconds} * 1'000'000'000;
+    // Also those Node closed meanwhile (shutdown): the lane's duplicate would keep the client's connection open.
+    if (connection.idle_since_ns > 0 && (idle_too_long || !find_socket(id))) ids.push_back(id);
+  }
+  for (int64_t id : ids) take_out(id);
+  return ids;
+}
+
+std::vector<LaneAnswer> Lane::answered(int64_t room) {
+  std::vector<LaneAnswer> answers;
+  std::lock_guard<std::mutex> lock(mutex_);
+  answers.swap(answers_);
+  room_ = room < 0 ? -1 : std::max<int64_t>(0, room - static_cast<int64_t>(answers.size()));
+  return answers;
+}
+
+void Lane::set_node_paths(std::vector<std::string> paths) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  node_paths_ = std::unordered_set<std::string>(paths.begin(), paths.end());
+}
+
+bool Lane::running(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = running_.find(id);
+  return found != running_.end() && found->second.phase != Phase::AnsweredByNode;
+}
+
+std::vector<Event*> Lane::adopted(uint64_t id) {
+  std::vector<Event*> held;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = running_.find(id);
+  if (found == running_.end()) return held;
+  held.swap(found->second.held);
+  found->second.phase = Phase::Adopted;
+  for (Event* event : held) {
+    if (final_event(*event)) {
+      running_.erase(found);
+      break;
+    }
+  }
+  return held;
+}
+
+int64_t Lane::answer_instead(uint64_t id, const std::string& message) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = running_.find(id);
+  if (found == running_.end() || found->second.phase != Phase::Running) return -1;
+  auto connection = lent_.find(found->second.socket_id);
+  if (connection == lent_.end() || !connection->second.socket->take(id)) return -1;
+  int fd = connection->second.socket->fd();
+  std::string response = "HTTP/1.1 504 Gateway Timeout\r\nContent-Type: text/plain; charset=utf-8\r\n";
+  if (!found->second.request_id.empty()) response += "X-Request-Id: " + found->second.request_id + "\r\n";
+  response +=
+      "Content-Length: " + std::to_string(message.size()) + "\r\nConnection: keep-alive\r\nKeep-Alive: timeout=";
+  response += std::to_string(connection->second.keep_alive_seconds) + "\r\n\r\n";
+  response += message;
+  mark_answer_owed(fd, false);
+  (void)!send(fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  found->second.phase = Phase::AnsweredByNode;
+  int64_t socket_id = found->second.socket_id;
+  take_out(socket_id);
+  return socket_id;
+}
+
+// Anything under the document root by that path (a file, a directory, a link), a path Node decodes first, or one with
+// early hints: Node decides (static-files.ts, early-hints.ts). A path ending in '/' is never a static file. Mutex held.
+bool Lane::node_serves(const std::string& target) const {
+  std::string path = target.substr(0, target.find('?'));
+  if (path.find('%') != std::string::npos || node_paths_.count(path) > 0) return true;
+  if (path.back() == '/') return false;
+  struct stat info;
+  return stat((document_root_ + path).c_str(), &info) == 0;
+}
+
+bool Lane::read_from(LentConnection& connection, std::unique_ptr<Request>& request, Running& running) {
+  char buffer[kPeekBytes];
+  int fd = connection.socket->fd();
+  ssize_t peeked = recv(fd, buffer, sizeof buffer, MSG_PEEK | MSG_DONTWAIT);
+  if (peeked <= 0) return false;
+  SimpleRequest parsed;
+  if (!parse_simple_request(buffer, static_cast<size_t>(peeked), parsed)) return false;
+  // A client's own X-Request-Id is checked by Node (request-id.ts).
+  if ((give_ids_ && parsed.has_request_id) || node_serves(parsed.uri)) return false;
+  if (give_ids_) {
+    running.request_id = random_uuid();
+    if (running.request_id.empty()) return false;
+    parsed.headers += "\nX-Request-Id\n";
+    parsed.headers += running.request_id;
+  }
+  if (recv(fd, buffer, parsed.length, MSG_DONTWAIT) != static_cast<ssize_t>(parsed.length)) return false;
+  mark_answer_owed(fd, true);
+  running.raw.assign(buffer, parsed.length);
+  if (log_answers_) {
+    running.uri = parsed.uri;
+    running.user_agent = std::move(parsed.user_agent);
+  }
+  running.socket_id = connection.socket_id;
+  running.started_ns = steady_ns();
+  request = std::make_unique<Request>();
+  request->id = ++next_id_;
+  request->method = "GET";
+  request->uri = std::move(parsed.uri);
+  request->protocol = "HTTP/1.1";
+  request->scheme = "http";
+  request->remote_addr = connection.remote_addr;
+  request->server_addr = connection.server_addr;
+  request->remote_port = connection.remote_port;
+  request->server_port = connection.server_port;
+  request->raw_headers = std::move(parsed.headers);
+  request->request_time = unix_seconds();
+  request->direct_socket = connection.socket;
+  connection.socket->expect(request->id, connection.keep_alive_seconds);
+  connection.idle_since_ns = 0;
+  return true;
+}
+
+bool Lane::read_one(int timeout_ms, std::unique_ptr<Request>& request) {
+  struct epoll_event ready;
+  if (epoll_wait(epoll_fd_, &ready, 1, timeout_ms) != 1) return false;
+  if (ready.data.u64 == 0) {
+    uint64_t count;
+    (void)!read(wake_fd_, &count, sizeof count);
+    return false;
+  }
+  auto socket_id = static_cast<int64_t>(ready.data.u64);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = lent_.find(socket_id);
+    if (found == lent_.end()) return false;  // reclaimed meanwhile
+    Running running;
+    if (!(ready.events & (EPOLLERR | EPOLLHUP)) && read_from(found->second, request, running)) {
+      running_[request->id] = std::move(running);
+      return true;
+    }
+    take_out(socket_id);
+  }
+  give_back(socket_id);  // not a request the lane takes: Node reads it (or the end of the connection)
+  return false;
+}
+
+void Lane::give_back(int64_t socket_id) {
+  auto* event = new Event();
+  event->kind = EventKind::LaneReturn;
+  event->id = static_cast<uint64_t>(socket_id);
+  emit_(event);
+}
+
+bool Lane::route(Event* event) {
+  if (event->id <= kLaneIdBase || event->kind == EventKind::Log) return false;
+  std::vector<int64_t> back;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = running_.find(event->id);
+    if (found == running_.end()) return false;
+    Running& running = found->second;
+    switch (running.phase) {
+      case Phase::Adopted:
+      case Phase::AnsweredByNode:
+        // Node's: the responder it attached, or (answered in PHP's place) its router drops it.
+        if (final_event(*event)) running_.erase(found);
+        return false;
+      case Phase::Handing:
+        running.held.push_back(event);
+        return true;
+      case Phase::Running:
+        break;
+    }
+    auto connection = lent_.find(running.socket_id);
+    bool complete = event->kind == EventKind::Written && event->data.empty() && event->file < 0 && !event->last;
+    if (complete) {
+      LaneAnswer& answer = answers_.emplace_back();
+      answer.status = event->status;
+      answer.ms = static_cast<double>(steady_ns() - running.started_ns) / 1e6;
+      if (log_answers_) {
+        answer.bytes = event->body_bytes;
+        answer.uri = std::move(running.uri);
+        answer.user_agent = std::move(running.user_agent);
+        answer.request_id = running.request_id;
+        if (connection != lent_.end()) answer.remote_addr = connection->second.remote_addr;
+      }
+      if (room_ > 0) room_--;
+      int64_t socket_id = running.socket_id;
+      running_.erase(found);
+      if (connection != lent_.end() && !find_socket(socket_id)) {
+        take_out(socket_id);  // Node closed its socket meanwhile: the lane's duplicate goes too
+      } else if (connection != lent_.end() && !closed_ && room_ != 0) {
+        connection->second.idle_since_ns = steady_ns();
+        arm(connection->second.socket->fd(), socket_id, EPOLL_CTL_MOD);
+      } else if (connection != lent_.end()) {
+        // Lending closed meanwhile, or the worker has served its max_requests: the connections go back to Node.
+        if (room_ == 0) back = take_out_idle();
+        take_out(socket_id);
+        back.push_back(socket_id);
+      }
+      delete event;
+    } else {
+      // PHP's answer needs Node (streamed, compressed, a header only Node writes, bytes the socket did not take, the
+      // client gone): the connection and the running request go to Node, which replays the request's bytes into its
+      // parser and attaches a responder; PHP's events wait here until then (adopted()).
+      running.phase = Phase::Handing;
+      running.held.push_back(event);
+      auto* adopt = new Event();
+      adopt->kind = EventKind::LaneAdopt;
+      adopt->id = event->id;
+      adopt->body_bytes = static_cast<double>(running.socket_id);
+      adopt->data = std::move(running.raw);
+      take_out(running.socket_id);
+      emit_(adopt);
+      return true;
+    }
+  }
+  for (int64_t socket_id : back) give_back(socket_id);
+  return true;
+}
+
+}  // namespace ephpm

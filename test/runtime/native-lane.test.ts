@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { RawConnection } from '../helpers/raw-http.js';
+
+// The native lane (docs/ARCHITECTURE.md, "The native lane"): between requests, a plain keep-alive connection whose
+// answer PHP wrote itself is read by the PHP thread. What it must keep of Node's front is in reused-connection.test.ts;
+// here, that it is the one reading, and what it does in Node's place.
+
+const hardeningWorker = fixture('workers', 'hardening.php');
+const READ = { timeoutMs: 5000 };
+// native/http/lane.h kLaneIdBase: the ids of the requests the lane read (PHP sees them as $request['id']).
+const LANE_ID_BASE = 2 ** 50;
+
+/** The ids PHP saw for `count` requests sent one after another on one keep-alive connection. */
+async function idsOnOneConnection(server: RunningServer, count: number): Promise<number[]> {
+  const connection = await RawConnection.open(server.port);
+  try {
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) {
+      connection.get(['/sleep?ms=0']);
+      const response = await connection.read(READ);
+      expect(response.statusLine).toBe('HTTP/1.1 200 OK');
+      ids.push((JSON.parse(response.body.toString()) as { id: number }).id);
+      // Node lends the connection once it has finished its record of the answer, an event-loop turn later.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return ids;
+  } finally {
+    connection.close();
+  }
+}
+
+describe('the native lane', () => {
+  it('reads a keep-alive connection’s next requests on the PHP thread, by default', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+    try {
+      const ids = await idsOnOneConnection(server, 4);
+      expect(ids[0]).toBeLessThan(LANE_ID_BASE); // the first request of a connection is Node's
+      for (const id of ids.slice(1)) expect(id).toBeGreaterThan(LANE_ID_BASE);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('is off with --no-native-lane: Node reads every request', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1', '--no-native-lane']);
+    try {
+      for (const id of await idsOnOneConnection(server, 4)) expect(id).toBeLessThan(LANE_ID_BASE);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('a request the lane read that PHP runs past request_timeout', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer(['--worker', hardeningWorker, '--workers', '1', '--request-timeout', '1']);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** The 504 on a connection whose first request is the slow one (Node read it), or its second (the lane did). */
+  async function timedOut(second: boolean) {
+    const connection = await RawConnection.open(server.port);
+    try {
+      if (second) {
+        connection.get(['/pid']);
+        expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      connection.get(['/sleep?ms=3000']);
+      const answer = await connection.read({ timeoutMs: 15_000 });
+      // The stuck worker is replaced; the connection goes on, to its replacement.
+      connection.get(['/pid']);
+      const next = await connection.read({ timeoutMs: 15_000 });
+      return {
+        statusLine: answer.statusLine,
+        body: answer.body.toString(),
+        type: answer.header('content-type'),
+        connection: answer.header('connection'),
+        requestId: /^[0-9a-f-]{36}$/.test(answer.header('x-request-id') ?? ''),
+        next: next.statusLine,
+      };
+    } finally {
+      connection.close();
+    }
+  }
+
+  it('gets the 504 Node gives, with its request id, and the connection goes on', async () => {
+    const byNode = await timedOut(false);
+    expect(byNode).toMatchObject({ statusLine: 'HTTP/1.1 504 Gateway Timeout', requestId: true });
+    expect(await timedOut(true)).toEqual(byNode);
+  });
+});
