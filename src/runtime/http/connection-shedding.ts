@@ -31,6 +31,8 @@ export class ConnectionShedding {
     private readonly server: HttpServer,
     /** Connections this worker holds open now. */
     private readonly openCount: () => number,
+    /** A round starts (true) or ends (false): requests the front does not see (the native lane's) must come to it. */
+    private readonly onRound: (shedding: boolean) => void = () => undefined,
   ) {}
 
   /** Closes what this worker holds beyond `keepAtMost`, each connection after its next response. */
@@ -43,6 +45,7 @@ export class ConnectionShedding {
     // Before the front's own listener, so the response is marked before anything of it is decided.
     this.server.prependListener('request', this.onRequest);
     this.window = setTimeout(() => this.stop(), SHED_WINDOW_MS).unref();
+    this.onRound(true);
   }
 
   stop(): void {
@@ -51,6 +54,7 @@ export class ConnectionShedding {
     this.window = null;
     this.left = 0;
     this.server.off('request', this.onRequest);
+    this.onRound(false);
   }
 
   /** Open connections not marked to close. */

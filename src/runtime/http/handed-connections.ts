@@ -37,6 +37,8 @@ export class HandedConnections {
   private closedUnreported: number[] = [];
   private reportPending = false;
   private allClosedWaiters: Array<() => void> = [];
+  /** Told when a round of shedding starts and ends (the native lane gives its connections back meanwhile). */
+  onShedding: (shedding: boolean) => void = () => undefined;
 
   constructor() {
     process.on('message', (message: SupervisorMessage, handle: unknown) => {
@@ -61,7 +63,11 @@ export class HandedConnections {
     this.server = server;
     this.adopt = adopt;
     this.cleartextHttp2 = cleartextHttp2;
-    this.shedding = new ConnectionShedding(server, () => this.open);
+    this.shedding = new ConnectionShedding(
+      server,
+      () => this.open,
+      (shedding) => this.onShedding(shedding),
+    );
   }
 
   /** Draining: whatever is sent from now on goes back to the supervisor, for another worker. */

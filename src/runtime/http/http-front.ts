@@ -165,6 +165,8 @@ export class HttpFront implements ResponderOwner {
   /** Serves the connections the supervisor hands this worker (it holds the listening socket). */
   async serve(connections: HandedConnections): Promise<void> {
     this.connections = connections;
+    const lane = this.lane;
+    if (lane) connections.onShedding = (shedding) => (shedding ? lane.reclaim('shedding') : lane.reopen('shedding'));
     const paced = this.paced;
     connections.serveWith(
       this.server,
@@ -200,7 +202,7 @@ export class HttpFront implements ResponderOwner {
    */
   async drain(mode: 'handover' | 'shutdown'): Promise<void> {
     this.draining = true;
-    this.lane?.reclaim();
+    this.lane?.reclaim('drain');
     this.connections?.refuse();
     this.http2?.closeAll();
     // On a hand-over the connections waiting unread go to the other workers; on shutdown, there are none to take them.
@@ -380,7 +382,7 @@ export class HttpFront implements ResponderOwner {
       ledger: this.ledger,
       room: () => (this.config.maxRequests > 0 ? Math.max(0, this.config.maxRequests - this.served) : -1),
     });
-    if (this.paced) this.paced.onEngage = (engaged) => (engaged ? lane.reclaim() : lane.reopen());
+    if (this.paced) this.paced.onEngage = (engaged) => (engaged ? lane.reclaim('gate') : lane.reopen('gate'));
     return lane;
   }
 

@@ -40,6 +40,7 @@ export class NativeLane<Sink extends ResponseSink> {
   /** Lent connections by the addon's socket id (direct-socket-choice.ts). */
   private readonly lent = new Map<number, Socket>();
   private readonly sweep: NodeJS.Timeout;
+  private readonly closedFor = new Set<string>();
 
   constructor(
     private readonly php: EmbeddedPhp<Sink>,
@@ -91,13 +92,17 @@ export class NativeLane<Sink extends ResponseSink> {
     return true;
   }
 
-  /** Lending stops (drain, the read gate engaged): the lent connections are Node's again. */
-  reclaim(): void {
+  /**
+   * Lending stops for `reason` (drain, the read gate engaged, connections being shed: what the front must see again)
+   * and the lent connections are Node's again, until every reason is gone (reopen()).
+   */
+  reclaim(reason: string): void {
+    this.closedFor.add(reason);
     for (const socketId of this.php.lane.laneReclaim()) this.returned(socketId);
   }
 
-  reopen(): void {
-    this.php.lane.laneReopen();
+  reopen(reason: string): void {
+    if (this.closedFor.delete(reason) && this.closedFor.size === 0) this.php.lane.laneReopen();
   }
 
   /** The paths the lane leaves to Node: those with early hints (Node sends the 103 before PHP runs). */
