@@ -29,7 +29,7 @@ void Bridge::wake() {
 std::unique_ptr<Request> Bridge::take_with_lane() {
   std::unique_ptr<Request> request;
   lane_turn_ = !lane_turn_;
-  if (lane_turn_ && lane_->read_one(0, request)) return took(std::move(request));
+  if (lane_turn_ && lane_->read_one(0, request)) return took_from_lane(std::move(request));
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -40,7 +40,7 @@ std::unique_ptr<Request> Bridge::take_with_lane() {
       }
       if (stopping_.load()) return nullptr;
     }
-    if (lane_->read_one(-1, request)) return took(std::move(request));
+    if (lane_->read_one(-1, request)) return took_from_lane(std::move(request));
   }
 }
 
@@ -51,6 +51,13 @@ std::unique_ptr<Request> Bridge::took(std::unique_ptr<Request> request) {
   return request;
 }
 
+std::unique_ptr<Request> Bridge::took_from_lane(std::unique_ptr<Request> request) {
+  taken_at_ns_.store(now_ns());
+  taken_id_.store(request->id);
+  journal.running_unqueued(request->id);
+  return request;
+}
+
 std::unique_ptr<Request> Bridge::take() {
   if (lane_) return take_with_lane();
   std::unique_lock<std::mutex> lock(mutex_);
@@ -58,10 +65,7 @@ std::unique_ptr<Request> Bridge::take() {
   if (queue_.empty()) return nullptr;
   auto request = std::move(queue_.front());
   queue_.pop_front();
-  taken_at_ns_.store(now_ns());
-  taken_id_.store(request->id);
-  journal.taken(request->id);
-  return request;
+  return took(std::move(request));
 }
 
 bool Bridge::cancel(uint64_t id) {

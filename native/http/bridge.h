@@ -71,6 +71,7 @@ class Bridge {
   bool lane_turn_ = false;
   std::unique_ptr<Request> take_with_lane();
   std::unique_ptr<Request> took(std::unique_ptr<Request> request);
+  std::unique_ptr<Request> took_from_lane(std::unique_ptr<Request> request);
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> taken_id_{0};
   std::atomic<int64_t> taken_at_ns_{0};

@@ -103,7 +103,13 @@ void RequestJournal::record(const Request& request) {
 }
 
 void RequestJournal::taken(uint64_t id) {
-  if (base_) id_at(base_ + 16)->store(id, std::memory_order_release);
+  if (!base_) return;
+  id_at(base_ + 16)->store(id, std::memory_order_release);
+  id_at(base_ + 24)->store(id, std::memory_order_release);
+}
+
+void RequestJournal::running_unqueued(uint64_t id) {
+  if (base_) id_at(base_ + 24)->store(id, std::memory_order_release);
 }
 
 void RequestJournal::forget(uint64_t id) {

@@ -3,8 +3,9 @@
 // A dead worker's queued requests then go, as bytes, to another worker with their connections (docs/ARCHITECTURE.md,
 // "Reading only what PHP can start"). Writing one is a memcpy into a mapped slot; PHP taking one is one store.
 //
-// Layout (little-endian): header { u32 magic, u32 slots, u32 slot bytes, u32 pad, u64 last taken id } then `slots`
-// slots of { u64 id (0: empty), u32 connection, u32 length, bytes[slot bytes - 16] }. The slot of request N is
+// Layout (little-endian): header { u32 magic, u32 slots, u32 slot bytes, u32 pad, u64 last taken id, u64 running id }
+// (running: the request PHP runs now; the last taken one, or one the native lane read, which is never here) then
+// `slots` slots of { u64 id (0: empty), u32 connection, u32 length, bytes[slot bytes - 16] }. The slot of request N is
 // N % slots; the queue never holds more than queue_size + 1, fewer than the slots. The bytes are the request as
 // another worker's HTTP parser takes it (request line, headers but their framing, Content-Length, body).
 #pragma once
@@ -28,8 +29,10 @@ class RequestJournal {
   // Node's thread, when the request is queued: requests with a spooled or multipart body, or larger than a slot,
   // are not recorded (their connection gets a 502 if the worker dies).
   void record(const Request& request);
-  // PHP's thread, as it takes the request: everything up to it has started.
+  // PHP's thread, as it takes a request from Node's queue: everything queued up to it has started.
   void taken(uint64_t id);
+  // PHP's thread, as it takes a request that was never queued (the native lane's): what is queued has not started.
+  void running_unqueued(uint64_t id);
   // Node took it back (cancel): it is not to be sent again.
   void forget(uint64_t id);
 

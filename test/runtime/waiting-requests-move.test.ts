@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { appWorker, getJson, startServer } from '../helpers/ephpm-server.js';
+import { RawConnection } from '../helpers/raw-http.js';
 
 // A request PHP has not started is not lost with its worker: once PHP has run one request for park_after_ms (10 by
 // default, 0 = always), a worker leaves the next requests of its connections unread in the kernel, and the
@@ -57,6 +58,26 @@ describe('requests waiting for a worker that dies', () => {
     const { bystanders, slow } = await bystandersOf(['--park-after-ms', '5000'], '/crash?ms=800');
     expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
     expect(slow.response.status).toBe(502);
+  }, 60_000);
+
+  it('go to the other worker when the dying request is one the native lane read', async () => {
+    // The lane's requests are not in the journal; the ones Node read and queued behind it are, and must still move.
+    const server = await startServer(['--worker', appWorker, '--workers', '2', '--park-after-ms', '5000']);
+    const connection = await RawConnection.open(server.port);
+    try {
+      connection.get(['/sleep?ms=0']);
+      expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // lent to the lane
+      connection.get(['/crash?ms=800']);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // PHP has taken it
+      const bystanders = await Promise.all(Array.from({ length: 20 }, () => pidRequest(`${server.url}/sleep?ms=20`)));
+      const dying = await connection.read({ timeoutMs: 15_000 });
+      expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
+      expect(dying.statusLine).toBe('HTTP/1.1 502 Bad Gateway');
+    } finally {
+      connection.close();
+      await server.stop();
+    }
   }, 60_000);
 
   it('with park_after_ms = 0 as well: none waiting was read', async () => {

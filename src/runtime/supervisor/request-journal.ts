@@ -31,11 +31,13 @@ export function readJournal(path: string): UnstartedRequests {
     return unstarted; // the worker never made it (no /dev/shm): its queued requests get a 502
   }
   try {
-    const header = Buffer.alloc(24);
+    const header = Buffer.alloc(32);
     if (readSync(fd, header, 0, header.length, 0) < header.length || header.readUInt32LE(0) !== MAGIC) return unstarted;
     const slots = header.readUInt32LE(4);
     const slotBytes = header.readUInt32LE(8);
     const taken = header.readBigUInt64LE(16);
+    // The request PHP ran: the last taken, or one the native lane read, which the journal never holds.
+    const running = header.readBigUInt64LE(24);
     const entries: Array<{ id: bigint; connection: number; bytes: Buffer }> = [];
     const meta = Buffer.alloc(SLOT_HEADER_BYTES);
     for (let i = 0; i < slots; i++) {
@@ -45,7 +47,7 @@ export function readJournal(path: string): UnstartedRequests {
       if (id === 0n || id < taken) continue;
       const connection = meta.readUInt32LE(8);
       if (id === taken) {
-        unstarted.runningConnection = connection;
+        if (running === taken) unstarted.runningConnection = connection;
         continue;
       }
       const bytes = Buffer.alloc(Math.min(meta.readUInt32LE(12), slotBytes - SLOT_HEADER_BYTES));
