@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { fixture, runCli, startServer, type RunningServer } from '../helpers/ephpm-server.js';
 import { RawConnection } from '../helpers/raw-http.js';
+import { serverStatus } from '../helpers/status.js';
 
 // The native lane (docs/ARCHITECTURE.md, "The native lane"): between requests, a plain keep-alive connection whose
 // answer PHP wrote itself is read by the PHP thread. What it must keep of Node's front is in reused-connection.test.ts;
@@ -93,5 +94,55 @@ describe('a request the lane read that PHP runs past request_timeout', () => {
     const byNode = await timedOut(false);
     expect(byNode).toMatchObject({ statusLine: 'HTTP/1.1 504 Gateway Timeout', requestId: true });
     expect(await timedOut(true)).toEqual(byNode);
+  });
+});
+
+describe('a request the lane read while PHP runs it', () => {
+  /** A keep-alive connection whose second request, /sleep?ms=`ms`, the lane read and PHP runs now. */
+  async function laneRequestRunning(server: RunningServer, ms: number): Promise<RawConnection> {
+    const connection = await RawConnection.open(server.port);
+    connection.get(['/pid']);
+    expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    connection.get([`/sleep?ms=${ms}`]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return connection;
+  }
+
+  it('counts as in flight in `ephpm status`', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+    try {
+      const connection = await laneRequestRunning(server, 2000);
+      const { workers } = await serverStatus(server);
+      expect(workers.map((worker) => worker.inFlight)).toEqual([1]);
+      expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
+      connection.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('is answered when the server reloads meanwhile', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+    try {
+      const connection = await laneRequestRunning(server, 1500);
+      const reload = await runCli(['reload', '--state-file', server.stateFile]);
+      expect(reload.code, reload.output).toBe(0);
+      const answer = await connection.read({ timeoutMs: 15_000 });
+      expect(answer.statusLine).toBe('HTTP/1.1 200 OK');
+      connection.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('is answered when the server stops meanwhile, and the server exits', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+    const connection = await laneRequestRunning(server, 1500);
+    const stopped = server.stop();
+    const answer = await connection.read({ timeoutMs: 15_000 });
+    expect(answer.statusLine).toBe('HTTP/1.1 200 OK');
+    expect(await stopped).toBe(0);
+    connection.close();
   });
 });

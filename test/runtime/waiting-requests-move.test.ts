@@ -99,6 +99,30 @@ describe('requests waiting for a worker whose PHP runs a long request', () => {
     }
   }, 60_000);
 
+  it('go to the idle worker after handoff_after when the long request is one the native lane read', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '2', '--handoff-after', '1']);
+    const connection = await RawConnection.open(server.port);
+    try {
+      connection.get(['/pid']);
+      const busyPid = (JSON.parse((await connection.read({ timeoutMs: 15_000 })).body.toString()) as { pid: number })
+        .pid;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // lent to the lane
+      connection.get(['/sleep?ms=6000']);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // PHP has taken it
+      const bystanders = await Promise.all(Array.from({ length: 20 }, () => pidRequest(`${server.url}/sleep?ms=20`)));
+      expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
+      const slowAt = Date.now();
+      expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
+      for (const outcome of bystanders) {
+        expect((outcome as { pid: number }).pid).not.toBe(busyPid);
+        expect((outcome as { at: number }).at).toBeLessThan(slowAt);
+      }
+    } finally {
+      connection.close();
+      await server.stop();
+    }
+  }, 60_000);
+
   it('stay with it when handoff_after is longer than the request: answered by it, in turn', async () => {
     const { bystanders, slow } = await bystandersOf(['--handoff-after', '30'], '/sleep?ms=3000');
     const busyPid = (JSON.parse(slow.body) as { pid: number }).pid;

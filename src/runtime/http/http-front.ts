@@ -1,7 +1,7 @@
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import type { ServerConfig } from '../config/server-config.js';
-import type { EmbeddedPhp } from '../php/embedded-php.js';
+import { queuedBehind, type EmbeddedPhp } from '../php/embedded-php.js';
 import type { ConnectionStateFunctions } from '../native/process-face.js';
 import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
@@ -187,7 +187,7 @@ export class HttpFront implements ResponderOwner {
 
   /** Requests with PHP (the one it runs included) and waiting unread on parked connections. */
   get inFlight(): number {
-    return this.php.waitingCount + (this.gate?.countWaiting() ?? 0);
+    return this.php.load + (this.gate?.countWaiting() ?? 0);
   }
 
   get served(): number {
@@ -210,6 +210,7 @@ export class HttpFront implements ResponderOwner {
     else this.gate?.stop();
     for (const [, responder] of this.php.waiting()) responder.closeAfterwards();
     const server = this.server;
+    await this.lane?.settled();
     if (mode === 'shutdown') server.closeIdleConnections();
     if (this.php.waitingCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     if (mode === 'shutdown') server.closeIdleConnections();
@@ -298,7 +299,7 @@ export class HttpFront implements ResponderOwner {
     const { req, res } = front;
     const url = front.target!.uri;
     const socket = req.socket;
-    if (takeQueueFull(socket) || this.php.waitingCount > this.config.queueSize) {
+    if (takeQueueFull(socket) || this.php.load > this.config.queueSize) {
       const message = '503 Service Unavailable: this worker is at capacity, retry shortly.\n';
       res.writeHead(503, {
         'Content-Type': 'text/plain; charset=utf-8',
@@ -445,7 +446,11 @@ export class HttpFront implements ResponderOwner {
           stuck = true;
           this.counters.frontAnswered('timeout');
         }
-      } else if (id > takenId && now - responder.arrivedAt >= this.config.queueTimeoutMs && this.php.cancel(id)) {
+      } else if (
+        queuedBehind(id, takenId) &&
+        now - responder.arrivedAt >= this.config.queueTimeoutMs &&
+        this.php.cancel(id)
+      ) {
         const message = `503 Service Unavailable: the request waited ${this.config.queueTimeoutMs / 1000}s for a PHP worker; retry shortly.\n`;
         if (responder.answerInstead(503, message, { 'Retry-After': '1' })) this.counters.frontAnswered('queue_timeout');
       }

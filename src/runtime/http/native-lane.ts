@@ -105,6 +105,14 @@ export class NativeLane<Sink extends ResponseSink> {
     if (this.closedFor.delete(reason) && this.closedFor.size === 0) this.php.lane.laneReopen();
   }
 
+  /**
+   * Resolves once PHP runs no request the lane read: until then its connection looks idle to Node's server, which
+   * must not close it on shutdown before the answer is written.
+   */
+  async settled(): Promise<void> {
+    while (this.php.runsLaneRequest()) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   /** The paths the lane leaves to Node: those with early hints (Node sends the 103 before PHP runs). */
   leaveToNode(paths: string[]): void {
     this.php.lane.laneNodePaths(paths);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config/server-config.js';
 import type { ConnectionStateFunctions } from '../native/process-face.js';
-import type { EmbeddedPhp } from '../php/embedded-php.js';
+import { queuedBehind, type EmbeddedPhp } from '../php/embedded-php.js';
 import type { RawRequest } from './front-request.js';
 import type { HandedConnections } from './handed-connections.js';
 import type { PhpResponder } from './php-responder.js';
@@ -50,7 +50,7 @@ export class PhpPacedReading {
     connections: () => HandedConnections | null,
   ) {
     this.gate = new ReadGate(
-      () => php.waitingCount + (this.phpStuck ? 1 : 0),
+      () => php.load + (this.phpStuck ? 1 : 0),
       connectionState,
       {
         alwaysEngaged: config.parkAfterMs === 0,
@@ -82,7 +82,7 @@ export class PhpPacedReading {
    */
   check(now: number, takenId: number, runningMs: number): void {
     const phpBusyMs = this.php.isRunningOrWaiting(takenId) ? runningMs : 0;
-    const room = this.config.queueSize - Math.max(0, this.php.waitingCount - 1);
+    const room = this.config.queueSize - Math.max(0, this.php.load - 1);
     const { overflow, overdue } = this.gate.check(now, phpBusyMs, room);
     if (this.gate.handsOff && phpBusyMs >= this.config.handoffMs) this.handBackUnstarted(takenId);
     for (const socket of overflow) (socket as PacedSocket)[QUEUE_FULL] = true;
@@ -113,7 +113,7 @@ export class PhpPacedReading {
   private handBackUnstarted(takenId: number): void {
     const moving: Array<{ socket: Socket; waitingSince: number; replay: Buffer }> = [];
     for (const [id, responder] of this.php.waiting()) {
-      const req = id > takenId ? (responder.movable as RawRequest | null) : null;
+      const req = queuedBehind(id, takenId) ? (responder.movable as RawRequest | null) : null;
       // Not one with requests read behind it on its connection: those could not follow it.
       if (!req?.socket || req.socket.destroyed || waitingBehind(req.socket) > 0 || !this.php.cancel(id)) continue;
       this.php.forget(id);

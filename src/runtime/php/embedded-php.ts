@@ -47,6 +47,14 @@ export interface EmbeddedPhpOptions {
 /** Ids of the requests the native lane read (native/http/lane.h kLaneIdBase); Node's own count up from 1. */
 export const LANE_ID_BASE = 2 ** 50;
 
+/**
+ * Whether Node's request `id`, if still queued, was queued behind the one PHP took last (`takenId`). A request the
+ * lane read was never queued, so while PHP runs one, every queued request is behind it.
+ */
+export function queuedBehind(id: number, takenId: number): boolean {
+  return takenId >= LANE_ID_BASE || id > takenId;
+}
+
 /** The ini settings as PHP's embed SAPI takes them; a PHP zygote must have been started with the same. */
 export function iniLines(ini: Record<string, string>): string {
   return Object.entries(ini)
@@ -119,6 +127,17 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   /** Requests handed to PHP and not fully answered yet, oldest first. */
   get waitingCount(): number {
     return this.sinks.size;
+  }
+
+  /** Requests PHP holds: Node's handed and not fully answered, and the lane's one it runs. */
+  get load(): number {
+    return this.sinks.size + (this.runsLaneRequest() ? 1 : 0);
+  }
+
+  /** Whether PHP runs a request the native lane read now. */
+  runsLaneRequest(): boolean {
+    const [takenId] = this.addon.taken();
+    return takenId >= LANE_ID_BASE && this.addon.laneRunning(takenId);
   }
 
   /** Whether request `id` is with PHP and not fully answered. */
