@@ -85,21 +85,28 @@ bool RequestJournal::open(const std::string& path) {
   return true;
 }
 
-char* RequestJournal::slot(uint64_t id) const {
-  return base_ + kHeaderBytes + (id % kSlots) * static_cast<size_t>(kSlotBytes);
+char* RequestJournal::slot_at(size_t index) const {
+  return base_ + kHeaderBytes + index * static_cast<size_t>(kSlotBytes);
 }
 
 void RequestJournal::record(const Request& request) {
   if (!base_ || request.connection == 0) return;
-  char* at = slot(request.id);
-  id_at(at)->store(0, std::memory_order_relaxed);  // the slot's earlier request is long finished
   if (!request.body_file.empty() || request.post_form == PostForm::Multipart) return;
+  // Free: empty, or started before the request PHP took last (that one's slot tells the supervisor its connection).
+  uint64_t taken = id_at(base_ + 16)->load(std::memory_order_acquire);
+  size_t index = 0;
+  while (index < kSlots && slot_ids_[index] != 0 && slot_ids_[index] >= taken) index++;
+  if (index == kSlots) return;
+  char* at = slot_at(index);
+  id_at(at)->store(0, std::memory_order_relaxed);
+  slot_ids_[index] = 0;
   Writer out{at + kSlotHeaderBytes, at + kSlotBytes};
   write_request(request, out);
   if (!out.fits) return;
   uint32_t meta[2] = {request.connection, static_cast<uint32_t>(out.at - (at + kSlotHeaderBytes))};
   std::memcpy(at + 8, meta, sizeof meta);
   id_at(at)->store(request.id, std::memory_order_release);
+  slot_ids_[index] = request.id;
 }
 
 void RequestJournal::taken(uint64_t id) {
@@ -114,8 +121,12 @@ void RequestJournal::running_unqueued(uint64_t id) {
 
 void RequestJournal::forget(uint64_t id) {
   if (!base_) return;
-  uint64_t expected = id;
-  id_at(slot(id))->compare_exchange_strong(expected, 0);
+  for (size_t index = 0; index < kSlots; index++) {
+    if (slot_ids_[index] != id) continue;
+    id_at(slot_at(index))->store(0, std::memory_order_release);
+    slot_ids_[index] = 0;
+    return;
+  }
 }
 
 }  // namespace ephpm

@@ -5,11 +5,13 @@
 //
 // Layout (little-endian): header { u32 magic, u32 slots, u32 slot bytes, u32 pad, u64 last taken id, u64 running id }
 // (running: the request PHP runs now; the last taken one, or one the native lane read, which is never here) then
-// `slots` slots of { u64 id (0: empty), u32 connection, u32 length, bytes[slot bytes - 16] }. The slot of request N is
-// N % slots; the queue never holds more than queue_size + 1, fewer than the slots. The bytes are the request as
+// `slots` slots of { u64 id (0: empty), u32 connection, u32 length, bytes[slot bytes - 16] }. A request takes the
+// lowest slot whose request PHP has taken, so only as many slots are ever written (and take memory) as requests were
+// queued at once; the queue never holds more than queue_size + 1, fewer than the slots. The bytes are the request as
 // another worker's HTTP parser takes it (request line, headers but their framing, Content-Length, body).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -37,8 +39,10 @@ class RequestJournal {
   void forget(uint64_t id);
 
  private:
-  char* slot(uint64_t id) const;
+  char* slot_at(size_t index) const;
   char* base_ = nullptr;
+  // Node's thread: the id each slot holds (0: none).
+  std::array<uint64_t, kSlots> slot_ids_{};
 };
 
 }  // namespace ephpm
