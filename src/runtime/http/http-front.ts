@@ -1,7 +1,7 @@
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import type { ServerConfig } from '../config/server-config.js';
-import { queuedBehind, type EmbeddedPhp } from '../php/embedded-php.js';
+import type { EmbeddedPhp } from '../php/embedded-php.js';
 import type { ConnectionStateFunctions } from '../native/process-face.js';
 import type { Logger } from '../logger.js';
 import { RequestCounterSet, type FrontReason } from '../metrics/request-counters.js';
@@ -19,7 +19,6 @@ import {
   type RawResponse,
 } from './front-request.js';
 import {
-  CHECK_INTERVAL_MS,
   createFrontServer,
   handleOrAnswer500,
   KEEP_ALIVE_TIMEOUT_MS,
@@ -46,6 +45,7 @@ import { StaticFiles } from './static-files.js';
 import { requestCompression } from './compression/response-rules.js';
 import { EarlyHints } from './early-hints.js';
 import { NativeLane, takeAdoptedRequest } from './native-lane.js';
+import { PhpDeadlines } from './php-deadlines.js';
 import { receiveBody, type BodyReceiver } from './body-reception.js';
 import { FileOffload } from './file-offload/file-offload.js';
 
@@ -54,7 +54,7 @@ export interface HttpFrontHooks {
   served(total: number): void;
   /** PHP did not answer in time: the process must be replaced. */
   stuck(): void;
-  /** Called about once a second (the front's monitor). */
+  /** Called about once a second (the front's deadlines clock). */
   tick?(): void;
 }
 
@@ -83,7 +83,8 @@ export class HttpFront implements ResponderOwner {
   private readonly ledger: AnswerLedger;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
-  private readonly monitor: NodeJS.Timeout;
+  /** request_timeout, queue_timeout and the connections' timeouts, on a clock (php-deadlines.ts). */
+  private readonly deadlines: PhpDeadlines;
   private readonly watch: ConnectionWatch;
   private connections: HandedConnections | null = null;
   /** The read gate and what drives it (plain TCP only: a TLS session cannot move to another process). */
@@ -149,17 +150,14 @@ export class HttpFront implements ResponderOwner {
         : null;
     this.gate = this.paced?.gate ?? null;
     this.lane = config.nativeLane && options.directWrites && !config.tls ? this.startLane() : null;
-    const shortest = Math.min(
-      config.requestTimeoutMs,
-      config.queueTimeoutMs,
-      config.sendTimeoutMs,
-      config.bodyTimeoutMs,
-      config.handoffMs,
-    );
-    this.monitor = setInterval(
-      () => this.enforceLimits(),
-      Math.max(50, Math.min(CHECK_INTERVAL_MS, shortest / 4)),
-    ).unref();
+    this.deadlines = new PhpDeadlines(config, php, {
+      lane: this.lane,
+      paced: this.paced,
+      watch: this.watch,
+      counters: this.counters,
+      stuck: () => hooks.stuck(),
+      tick: () => hooks.tick?.(),
+    });
   }
 
   /** Serves the connections the supervisor hands this worker (it holds the listening socket). */
@@ -216,7 +214,7 @@ export class HttpFront implements ResponderOwner {
     if (mode === 'shutdown') server.closeIdleConnections();
     // Responses still on their way to slow clients keep the send timeout until the last connection closes.
     await this.connections?.allClosed();
-    clearInterval(this.monitor);
+    this.deadlines.stop();
     this.paced?.stop();
     this.lane?.stop();
   }
@@ -267,7 +265,8 @@ export class HttpFront implements ResponderOwner {
     if (this.statics && target.uri !== '*' && !this.statics.surelyNotStatic(req.method, pathOf(target.uri))) {
       // Not res.setHeader(): once a header is set, Node's writeHead() keeps only the last of PHP's repeated headers
       // (Set-Cookie) on a response it writes. PHP's response carries the id itself (native/http/request_id.h).
-      void this.serveStatic(req, res, target.uri, requestIdHeader(front)).then((bytes) => {
+      const logError = (message: string) => this.logger.error(message);
+      void this.statics.serve(req, res, pathOf(target.uri), requestIdHeader(front), logError).then((bytes) => {
         if (bytes >= 0) return this.log(front, url, res.statusCode, bytes);
         this.toPhp(front);
       });
@@ -396,23 +395,6 @@ export class HttpFront implements ResponderOwner {
     release(front.req, this.gate);
   }
 
-  /** The static file's body bytes, or -1: not a file, the request goes to PHP. */
-  private async serveStatic(
-    req: RawRequest,
-    res: RawResponse,
-    url: string,
-    extraHeaders: Record<string, string>,
-  ): Promise<number> {
-    try {
-      return await this.statics!.tryServe(req, res, pathOf(url), extraHeaders);
-    } catch (error) {
-      this.logger.error(`static file ${url} failed: ${(error as Error).message}`);
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', ...extraHeaders });
-      res.end();
-      return 0;
-    }
-  }
-
   /** Called by each responder once its answer is complete. */
   responded(responder: PhpResponder): void {
     removeTempFiles(responder.tempFiles);
@@ -420,44 +402,6 @@ export class HttpFront implements ResponderOwner {
     this.log(front, front.target!.uri, responder.status, responder.bytes);
     this.ledger.phpRan(responder.phpMs);
     if (this.php.waitingCount === 0) this.wakeIdleWaiters();
-  }
-
-  /**
-   * Once per check interval: the request PHP is running may take request_timeout from when PHP
-   * took it (PHP stuck past it: 504, and the process is replaced); a request still waiting for PHP
-   * may wait queue_timeout (then 503, it never runs, and nothing is replaced); and the connections'
-   * send and body timeouts. Which request PHP holds is read from the addon, never reported per request.
-   */
-  private enforceLimits(): void {
-    const now = Date.now();
-    const [takenId, runningMs] = this.php.taken();
-    const waiting = this.php.waiting();
-    let stuck = false;
-    if (this.lane?.tick(takenId, runningMs, this.config.requestTimeoutMs, timeoutMessage(this.config))) {
-      this.paced?.phpIsStuck();
-      stuck = true;
-      this.counters.frontAnswered('timeout');
-    }
-    this.paced?.check(now, takenId, runningMs);
-    for (const [id, responder] of waiting) {
-      if (id === takenId && runningMs >= this.config.requestTimeoutMs) {
-        this.paced?.phpIsStuck();
-        if (responder.answerInstead(504, timeoutMessage(this.config))) {
-          stuck = true;
-          this.counters.frontAnswered('timeout');
-        }
-      } else if (
-        queuedBehind(id, takenId) &&
-        now - responder.arrivedAt >= this.config.queueTimeoutMs &&
-        this.php.cancel(id)
-      ) {
-        const message = `503 Service Unavailable: the request waited ${this.config.queueTimeoutMs / 1000}s for a PHP worker; retry shortly.\n`;
-        if (responder.answerInstead(503, message, { 'Retry-After': '1' })) this.counters.frontAnswered('queue_timeout');
-      }
-    }
-    if (stuck) this.hooks.stuck();
-    this.watch.check(now);
-    this.hooks.tick?.();
   }
 
   private wakeIdleWaiters(): void {
@@ -482,8 +426,4 @@ export class HttpFront implements ResponderOwner {
 
 function requestIdHeader(front: FrontRequest): Record<string, string> {
   return front.requestId ? { 'X-Request-Id': front.requestId } : {};
-}
-
-function timeoutMessage(config: ServerConfig): string {
-  return `504 Gateway Timeout: PHP did not answer within ${config.requestTimeoutMs / 1000}s.\n`;
 }

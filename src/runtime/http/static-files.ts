@@ -56,6 +56,25 @@ export class StaticFiles {
       .filter(({ link }) => link.startsWith(this.root + sep));
   }
 
+  /** As tryServe(); a file that fails midway is logged and answered 500 if nothing was sent yet (0 bytes). */
+  async serve(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    extraHeaders: Record<string, string>,
+    logError: (message: string) => void,
+  ): Promise<number> {
+    try {
+      return await this.tryServe(request, response, path, extraHeaders);
+    } catch (error) {
+      logError(`static file ${path} failed: ${(error as Error).message}`);
+      if (!response.headersSent)
+        response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', ...extraHeaders });
+      response.end();
+      return 0;
+    }
+  }
+
   /**
    * The body bytes of the file the request was answered with (the identity's, for a compressed one; 0 for HEAD or
    * 304), or -1: no file, the request goes on to PHP.
