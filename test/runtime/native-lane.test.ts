@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, runCli, startServer, type RunningServer } from '../helpers/ephpm-server.js';
+import { laneRequestRunning } from '../helpers/native-lane.js';
 import { RawConnection } from '../helpers/raw-http.js';
 import { serverStatus } from '../helpers/status.js';
 
@@ -98,21 +99,10 @@ describe('a request the lane read that PHP runs past request_timeout', () => {
 });
 
 describe('a request the lane read while PHP runs it', () => {
-  /** A keep-alive connection whose second request, /sleep?ms=`ms`, the lane read and PHP runs now. */
-  async function laneRequestRunning(server: RunningServer, ms: number): Promise<RawConnection> {
-    const connection = await RawConnection.open(server.port);
-    connection.get(['/pid']);
-    expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    connection.get([`/sleep?ms=${ms}`]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    return connection;
-  }
-
   it('counts as in flight in `ephpm status`', async () => {
     const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
     try {
-      const connection = await laneRequestRunning(server, 2000);
+      const { connection } = await laneRequestRunning(server.port, '/sleep?ms=2000');
       const { workers } = await serverStatus(server);
       expect(workers.map((worker) => worker.inFlight)).toEqual([1]);
       expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
@@ -125,7 +115,7 @@ describe('a request the lane read while PHP runs it', () => {
   it('is answered when the server reloads meanwhile', async () => {
     const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
     try {
-      const connection = await laneRequestRunning(server, 1500);
+      const { connection } = await laneRequestRunning(server.port, '/sleep?ms=1500');
       const reload = await runCli(['reload', '--state-file', server.stateFile]);
       expect(reload.code, reload.output).toBe(0);
       const answer = await connection.read({ timeoutMs: 15_000 });
@@ -138,7 +128,7 @@ describe('a request the lane read while PHP runs it', () => {
 
   it('is answered when the server stops meanwhile, and the server exits', async () => {
     const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
-    const connection = await laneRequestRunning(server, 1500);
+    const { connection } = await laneRequestRunning(server.port, '/sleep?ms=1500');
     const stopped = server.stop();
     const answer = await connection.read({ timeoutMs: 15_000 });
     expect(answer.statusLine).toBe('HTTP/1.1 200 OK');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, getJson, startServer, tempDir } from '../helpers/ephpm-server.js';
-import { RawConnection } from '../helpers/raw-http.js';
+import { laneRequestRunning } from '../helpers/native-lane.js';
 import { serverStatus } from '../helpers/status.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -76,18 +76,13 @@ describe('the request timeout counts time in PHP, not time in the queue', () => 
       '--park-after-ms',
       '5000',
     ]);
-    const connection = await RawConnection.open(server.port);
     try {
-      connection.get(['/pid']);
-      expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
-      await new Promise((resolve) => setTimeout(resolve, 50)); // lent to the lane
-      connection.get(['/sleep?ms=3000']);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { connection } = await laneRequestRunning(server.port, '/sleep?ms=3000');
       const queued = await fetch(`${server.url}/sleep?ms=10`);
       expect(queued.status).toBe(503);
       expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
-    } finally {
       connection.close();
+    } finally {
       await server.stop();
     }
   });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { appWorker, getJson, startServer } from '../helpers/ephpm-server.js';
-import { RawConnection } from '../helpers/raw-http.js';
+import { laneRequestRunning } from '../helpers/native-lane.js';
 
 // A request PHP has not started is not lost with its worker: once PHP has run one request for park_after_ms (10 by
 // default, 0 = always), a worker leaves the next requests of its connections unread in the kernel, and the
@@ -63,19 +63,14 @@ describe('requests waiting for a worker that dies', () => {
   it('go to the other worker when the dying request is one the native lane read', async () => {
     // The lane's requests are not in the journal; the ones Node read and queued behind it are, and must still move.
     const server = await startServer(['--worker', appWorker, '--workers', '2', '--park-after-ms', '5000']);
-    const connection = await RawConnection.open(server.port);
     try {
-      connection.get(['/sleep?ms=0']);
-      expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
-      await new Promise((resolve) => setTimeout(resolve, 50)); // lent to the lane
-      connection.get(['/crash?ms=800']);
-      await new Promise((resolve) => setTimeout(resolve, 200)); // PHP has taken it
+      const { connection } = await laneRequestRunning(server.port, '/crash?ms=800');
       const bystanders = await Promise.all(Array.from({ length: 20 }, () => pidRequest(`${server.url}/sleep?ms=20`)));
       const dying = await connection.read({ timeoutMs: 15_000 });
+      connection.close();
       expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
       expect(dying.statusLine).toBe('HTTP/1.1 502 Bad Gateway');
     } finally {
-      connection.close();
       await server.stop();
     }
   }, 60_000);
@@ -101,16 +96,12 @@ describe('requests waiting for a worker whose PHP runs a long request', () => {
 
   it('go to the idle worker after handoff_after when the long request is one the native lane read', async () => {
     const server = await startServer(['--worker', appWorker, '--workers', '2', '--handoff-after', '1']);
-    const connection = await RawConnection.open(server.port);
     try {
-      connection.get(['/pid']);
-      const busyPid = (JSON.parse((await connection.read({ timeoutMs: 15_000 })).body.toString()) as { pid: number })
-        .pid;
-      await new Promise((resolve) => setTimeout(resolve, 50)); // lent to the lane
-      connection.get(['/sleep?ms=6000']);
-      await new Promise((resolve) => setTimeout(resolve, 200)); // PHP has taken it
+      const { connection, firstAnswer } = await laneRequestRunning(server.port, '/sleep?ms=6000');
+      const busyPid = (JSON.parse(firstAnswer.body.toString()) as { pid: number }).pid;
       const bystanders = await Promise.all(Array.from({ length: 20 }, () => pidRequest(`${server.url}/sleep?ms=20`)));
       expect((await connection.read({ timeoutMs: 15_000 })).statusLine).toBe('HTTP/1.1 200 OK');
+      connection.close();
       const slowAt = Date.now();
       expect(statuses(bystanders).filter((status) => status !== 200)).toEqual([]);
       for (const outcome of bystanders) {
@@ -118,7 +109,6 @@ describe('requests waiting for a worker whose PHP runs a long request', () => {
         expect((outcome as { at: number }).at).toBeLessThan(slowAt);
       }
     } finally {
-      connection.close();
       await server.stop();
     }
   }, 60_000);
