@@ -16,6 +16,9 @@ namespace {
 
 // A request the lane reads whole from one peek; a longer head goes to Node.
 constexpr size_t kPeekBytes = 8192;
+// As static-files.ts: CACHE_MS, CACHE_LIMIT.
+constexpr int64_t kLookupReuseNs = 1'000'000'000;
+constexpr size_t kLookupLimit = 10'000;
 
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -176,12 +179,22 @@ int64_t Lane::answer_instead(uint64_t id, const std::string& message) {
 
 // Anything under the document root by that path (a file, a directory, a link), a path Node decodes first, or one with
 // early hints: Node decides (static-files.ts, early-hints.ts). A path ending in '/' is never a static file. Mutex held.
-bool Lane::node_serves(const std::string& target) const {
+bool Lane::node_serves(const std::string& target) {
   std::string path = target.substr(0, target.find('?'));
   if (path.find('%') != std::string::npos || node_paths_.count(path) > 0) return true;
   if (path.back() == '/') return false;
+  return under_document_root(path);
+}
+
+bool Lane::under_document_root(const std::string& path) {
+  int64_t now = steady_ns();
+  auto cached = lookups_.find(path);
+  if (cached != lookups_.end() && now - cached->second.second < kLookupReuseNs) return cached->second.first;
   struct stat info;
-  return stat((document_root_ + path).c_str(), &info) == 0;
+  bool found = stat((document_root_ + path).c_str(), &info) == 0;
+  if (lookups_.size() >= kLookupLimit) lookups_.clear();
+  lookups_[path] = {found, now};
+  return found;
 }
 
 bool Lane::read_from(LentConnection& connection, std::unique_ptr<Request>& request, Running& running) {

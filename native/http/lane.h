@@ -93,7 +93,8 @@ class Lane {
   };
 
   bool read_from(LentConnection& connection, std::unique_ptr<Request>& request, Running& running);
-  bool node_serves(const std::string& target) const;
+  bool node_serves(const std::string& target);
+  bool under_document_root(const std::string& path);
   void arm(int fd, int64_t socket_id, int operation);
   // With the mutex held: takes the connection out of the lane; false if it was not lent.
   bool take_out(int64_t socket_id);
@@ -114,6 +115,8 @@ class Lane {
   bool closed_ = false;
   int64_t room_ = -1;
   std::unordered_set<std::string> node_paths_;
+  // What a lookup under the document root found, and when: reused for a second, as Node's StaticFiles does.
+  std::unordered_map<std::string, std::pair<bool, int64_t>> lookups_;
 };
 
 }  // namespace ephpm

@@ -88,9 +88,26 @@ bool parse_simple_request(const char* data, size_t size, SimpleRequest& request)
   return hosts == 1;
 }
 
+namespace {
+
+// Drawn in batches, as Node's randomUUID() draws them: one getrandom() per 128 ids (each thread its own pool).
+bool random_id_bytes(unsigned char* bytes) {
+  static thread_local unsigned char pool[16 * 128];
+  static thread_local size_t used = sizeof pool;
+  if (used == sizeof pool) {
+    if (getrandom(pool, sizeof pool, 0) != static_cast<ssize_t>(sizeof pool)) return false;
+    used = 0;
+  }
+  std::memcpy(bytes, pool + used, 16);
+  used += 16;
+  return true;
+}
+
+}  // namespace
+
 std::string random_uuid() {
   unsigned char bytes[16];
-  if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) return {};
+  if (!random_id_bytes(bytes)) return {};
   bytes[6] = (bytes[6] & 0x0f) | 0x40;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   static const char hex[] = "0123456789abcdef";
