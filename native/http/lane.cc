@@ -45,10 +45,11 @@ bool final_event(const Event& event) {
 
 }  // namespace
 
-Lane::Lane(std::string document_root, bool give_ids, bool log_answers)
+Lane::Lane(std::string document_root, bool give_ids, bool log_answers, bool leave_encodings)
     : document_root_(std::move(document_root)),
       give_ids_(give_ids),
       log_answers_(log_answers),
+      leave_encodings_(leave_encodings),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   struct epoll_event event = {};
@@ -205,7 +206,9 @@ bool Lane::read_from(LentConnection& connection, std::unique_ptr<Request>& reque
   SimpleRequest parsed;
   if (!parse_simple_request(buffer, static_cast<size_t>(peeked), parsed)) return false;
   // A client's own X-Request-Id is checked by Node (request-id.ts).
-  if ((give_ids_ && parsed.has_request_id) || node_serves(parsed.uri)) return false;
+  if ((give_ids_ && parsed.has_request_id) || (leave_encodings_ && parsed.has_accept_encoding) ||
+      node_serves(parsed.uri))
+    return false;
   if (give_ids_) {
     running.request_id = random_uuid();
     if (running.request_id.empty()) return false;

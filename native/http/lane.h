@@ -46,8 +46,9 @@ struct LaneAnswer {
 class Lane {
  public:
   // document_root: paths with anything there are Node's (static files); give_ids: requests get an X-Request-Id;
-  // log_answers: each answer keeps what the access log writes of it.
-  Lane(std::string document_root, bool give_ids, bool log_answers);
+  // log_answers: each answer keeps what the access log writes of it; leave_encodings: a request with an
+  // Accept-Encoding is Node's (compression is on: Node negotiates the coding and compresses).
+  Lane(std::string document_root, bool give_ids, bool log_answers, bool leave_encodings);
 
   // Main thread. false while lending is closed (Node reads the connection on).
   bool lend(LentConnection connection);
@@ -104,6 +105,7 @@ class Lane {
   const std::string document_root_;
   const bool give_ids_;
   const bool log_answers_;
+  const bool leave_encodings_;
   const int epoll_fd_;
   const int wake_fd_;
   EventSink emit_;

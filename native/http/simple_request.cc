@@ -78,6 +78,7 @@ bool parse_simple_request(const char* data, size_t size, SimpleRequest& request)
       if (++hosts > 1 || !plain_host(std::string_view(value, static_cast<size_t>(value_end - value)))) return false;
     }
     if (named(name, "x-request-id")) request.has_request_id = true;
+    if (named(name, "accept-encoding")) request.has_accept_encoding = true;
     if (named(name, "user-agent")) request.user_agent.assign(value, value_end);
     if (!request.headers.empty()) request.headers += '\n';
     request.headers.append(name);

@@ -13,6 +13,7 @@ struct SimpleRequest {
   std::string uri;      // the target as sent
   std::string headers;  // "Name\nvalue\nName\nvalue", as Node's raw list joins them
   bool has_request_id = false;
+  bool has_accept_encoding = false;
   std::string user_agent;  // for the access log
 };
 

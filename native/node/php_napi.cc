@@ -131,7 +131,8 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   if (options.Get("nativeLane").ToBoolean().Value()) {
     // Never freed, as the Bridge: the PHP thread may wait on it at exit.
     auto* lane = new Lane(runtime.document_root, options.Get("echoRequestId").ToBoolean().Value(),
-                          options.Get("nativeLaneLog").ToBoolean().Value());
+                          options.Get("nativeLaneLog").ToBoolean().Value(),
+                          options.Get("nativeLaneLeavesEncodings").ToBoolean().Value());
     lane->set_emit(emit_to_node);
     g_bridge->attach_lane(lane);
     set_native_lane(lane);

@@ -14,12 +14,12 @@ const READ = { timeoutMs: 5000 };
 const LANE_ID_BASE = 2 ** 50;
 
 /** The ids PHP saw for `count` requests sent one after another on one keep-alive connection. */
-async function idsOnOneConnection(server: RunningServer, count: number): Promise<number[]> {
+async function idsOnOneConnection(server: RunningServer, count: number, headers = ''): Promise<number[]> {
   const connection = await RawConnection.open(server.port);
   try {
     const ids: number[] = [];
     for (let i = 0; i < count; i++) {
-      connection.get(['/sleep?ms=0']);
+      connection.get(['/sleep?ms=0'], headers);
       const response = await connection.read(READ);
       expect(response.statusLine).toBe('HTTP/1.1 200 OK');
       ids.push((JSON.parse(response.body.toString()) as { id: number }).id);
@@ -41,6 +41,23 @@ describe('the native lane', () => {
       for (const id of ids.slice(1)) expect(id).toBeGreaterThan(LANE_ID_BASE);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('leaves a client that asks for codings to Node while compression is on, which negotiates and compresses', async () => {
+    const acceptsGzip = 'Accept-Encoding: gzip\r\n';
+    const compressing = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+    try {
+      for (const id of await idsOnOneConnection(compressing, 4, acceptsGzip)) expect(id).toBeLessThan(LANE_ID_BASE);
+    } finally {
+      await compressing.stop();
+    }
+    const plain = await startServer(['--worker', hardeningWorker, '--workers', '1', '--no-compression']);
+    try {
+      const ids = await idsOnOneConnection(plain, 4, acceptsGzip);
+      for (const id of ids.slice(1)) expect(id).toBeGreaterThan(LANE_ID_BASE);
+    } finally {
+      await plain.stop();
     }
   });
 

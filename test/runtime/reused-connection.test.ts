@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, tempDir, type RunningServer } from '../helpers/ephpm-server.js';
 import { RawConnection, type RawResponse } from '../helpers/raw-http.js';
@@ -21,6 +22,9 @@ while ($r = take_request()) {
                 send_chunk($part);
             }
             end_response();
+            break;
+        case '/page':
+            send_response(200, ['Content-Type' => 'text/html; charset=utf-8'], str_repeat('<p>a page of some size</p>', 100));
             break;
         case '/linked':
             send_response(200, ['Content-Type' => 'text/plain', 'Link' => '</hello.txt>; rel=preload; as=fetch'], 'linked');
@@ -79,6 +83,8 @@ async function reusedConnection(): Promise<RawConnection> {
 interface Outcome {
   statusLine: string;
   contentType: string | undefined;
+  contentEncoding: string | undefined;
+  vary: string | undefined;
   closes: boolean;
   body: unknown;
   /** Whether the connection still serves a request after this answer. */
@@ -89,7 +95,9 @@ interface Outcome {
 async function outcome(connection: RawConnection, request: string, bodyless: boolean): Promise<Outcome> {
   connection.send(request);
   const response: RawResponse = await connection.read({ ...READ, bodyless });
-  const text = response.body.toString('latin1');
+  const encoding = response.header('content-encoding');
+  const decode = { gzip: gunzipSync, br: brotliDecompressSync }[encoding ?? ''] ?? ((body: Buffer) => body);
+  const text = decode(response.body).toString('latin1');
   const json = /json/.test(response.header('content-type') ?? '');
   let goesOn = false;
   if (!connection.ended) {
@@ -103,6 +111,8 @@ async function outcome(connection: RawConnection, request: string, bodyless: boo
   return {
     statusLine: response.statusLine,
     contentType: response.header('content-type'),
+    contentEncoding: encoding,
+    vary: response.header('vary'),
     closes: response.header('connection') === 'close',
     body: json && text !== '' ? JSON.parse(text) : text,
     goesOn,
@@ -152,6 +162,25 @@ describe('a request on a connection PHP has already answered on', () => {
     ['a static file', GET('/hello.txt'), 200, true],
     ['a path with no static file (PHP answers)', GET('/missing.txt'), 200, true],
     ['an answer PHP streams', GET('/stream'), 200, true],
+    [
+      'a page for a client that takes gzip (Node compresses it)',
+      GET('/page', 'Host: test\r\nAccept-Encoding: gzip\r\n'),
+      200,
+      true,
+    ],
+    [
+      'a page for a client that prefers br (Node compresses it)',
+      GET('/page', 'Host: test\r\nAccept-Encoding: br, gzip;q=0.5\r\n'),
+      200,
+      true,
+    ],
+    [
+      'a page for a client that refuses every coding',
+      GET('/page', 'Host: test\r\nAccept-Encoding: *;q=0\r\n'),
+      200,
+      true,
+    ],
+    ['a page for a client that names no coding', GET('/page'), 200, true],
     ['an answer with a Link header (Node writes it)', GET('/linked'), 200, true],
     ['an Upgrade request', GET('/echo', 'Host: test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n'), 200, true],
     ['two Host headers', GET('/echo', 'Host: a.example\r\nHost: b.example\r\n'), 400, false],

@@ -372,6 +372,9 @@ export class HttpFront implements ResponderOwner {
   }
 
   writtenByPhp(response: ServerResponse, directSocket: number): void {
+    // A client that asks for codings asks again on its next request: Node negotiates and compresses those (the lane
+    // would give the request back), so its connection stays with Node.
+    if (this.config.compression && response.req.headers['accept-encoding'] !== undefined) return;
     this.lane?.lendAfter(response, directSocket);
   }
 
@@ -390,7 +393,8 @@ export class HttpFront implements ResponderOwner {
   private adoptFromLane(front: FrontRequest, id: number): void {
     front.target = { uri: front.url, host: null };
     if (this.gate) admit(this.gate, front.req, front.res);
-    const responder = new PhpResponder(front.res, this.php, this, id, front, Date.now(), [], -1);
+    const compression = requestCompression(this.config.compression, front.req);
+    const responder = new PhpResponder(front.res, this.php, this, id, front, Date.now(), [], -1, compression);
     this.php.adoptLaneRequest(id, responder);
     release(front.req, this.gate);
   }

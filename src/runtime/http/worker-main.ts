@@ -60,6 +60,7 @@ async function boot(): Promise<void> {
     echoRequestId: config.requestId,
     nativeLane: config.nativeLane && !config.tls,
     nativeLaneLog: config.accessLog !== false,
+    nativeLaneLeavesEncodings: config.compression !== null,
   });
   await php.waitUntilReady();
   bootLog.booted();

@@ -61,6 +61,8 @@ export interface PhpFunctions {
       nativeLane?: boolean;
       /** The lane keeps what the access log writes of each answer (laneAnswered). */
       nativeLaneLog?: boolean;
+      /** Requests with an Accept-Encoding are Node's (it may compress their answers: compression is on). */
+      nativeLaneLeavesEncodings?: boolean;
     },
     onEvent: EventCallback,
   ): void;

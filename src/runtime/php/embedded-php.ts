@@ -42,6 +42,8 @@ export interface EmbeddedPhpOptions {
   nativeLane?: boolean;
   /** The lane keeps what the access log writes of each answer. */
   nativeLaneLog?: boolean;
+  /** The lane leaves requests with an Accept-Encoding to Node (compression is on). */
+  nativeLaneLeavesEncodings?: boolean;
 }
 
 /** Ids of the requests the native lane read (native/http/lane.h kLaneIdBase); Node's own count up from 1. */
@@ -101,6 +103,7 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         echoRequestId: options.echoRequestId ?? false,
         nativeLane: options.nativeLane ?? false,
         nativeLaneLog: options.nativeLaneLog ?? false,
+        nativeLaneLeavesEncodings: options.nativeLaneLeavesEncodings ?? false,
       },
       this.onEvent,
     );
