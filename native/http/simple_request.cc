@@ -70,10 +70,14 @@ bool parse_simple_request(const char* data, size_t size, SimpleRequest& request)
       unsigned char byte = static_cast<unsigned char>(*c);
       if ((byte < 0x20 && byte != '\t') || byte == 0x7f) return false;
     }
-    // Headers that give the request a body or change the connection: Node's to handle.
-    for (const char* refused : {"content-length", "transfer-encoding", "expect", "upgrade", "connection", "te"}) {
+    // Headers that give the request a body or change the connection: Node's to handle. `Connection: keep-alive`
+    // (what most clients send) asks for what HTTP/1.1 does anyway.
+    for (const char* refused : {"content-length", "transfer-encoding", "expect", "upgrade", "te"}) {
       if (named(name, refused)) return false;
     }
+    if (named(name, "connection") &&
+        !named(std::string_view(value, static_cast<size_t>(value_end - value)), "keep-alive"))
+      return false;
     if (named(name, "host")) {
       if (++hosts > 1 || !plain_host(std::string_view(value, static_cast<size_t>(value_end - value)))) return false;
     }

@@ -44,6 +44,16 @@ describe('the native lane', () => {
     }
   });
 
+  it('reads the requests of a client that says Connection: keep-alive, as most do', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+    try {
+      const ids = await idsOnOneConnection(server, 4, 'Connection: keep-alive\r\n');
+      for (const id of ids.slice(1)) expect(id).toBeGreaterThan(LANE_ID_BASE);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('leaves a client that asks for codings to Node while compression is on, which negotiates and compresses', async () => {
     const acceptsGzip = 'Accept-Encoding: gzip\r\n';
     const compressing = await startServer(['--worker', hardeningWorker, '--workers', '1']);

@@ -157,6 +157,18 @@ describe('a request on a connection PHP has already answered on', () => {
     ],
     ['HTTP/1.0 asking for keep-alive', 'GET /echo HTTP/1.0\r\nHost: test\r\nConnection: keep-alive\r\n\r\n', 200, true],
     ['Connection: close', GET('/echo', 'Host: test\r\nConnection: close\r\n'), 200, false],
+    [
+      'Connection: keep-alive, as most clients send',
+      GET('/echo', 'Host: test\r\nConnection: Keep-Alive\r\n'),
+      200,
+      true,
+    ],
+    [
+      'Connection: keep-alive with an Upgrade',
+      GET('/echo', 'Host: test\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n'),
+      200,
+      true,
+    ],
     ['an absolute-form target', GET('http://other.example/echo?x=1'), 200, true],
     ['a query with invalid percent escapes', GET('/echo?x=%zz&y=%E9'), 200, true],
     ['a static file', GET('/hello.txt'), 200, true],
