@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "http/answer_mark.h"
+#include "http/coding_negotiation.h"
 #include "http/simple_request.h"
 
 namespace ephpm {
@@ -45,11 +46,12 @@ bool final_event(const Event& event) {
 
 }  // namespace
 
-Lane::Lane(std::string document_root, bool give_ids, bool log_answers, bool leave_encodings)
+Lane::Lane(std::string document_root, bool give_ids, bool log_answers, double compress_from, bool has_zstd)
     : document_root_(std::move(document_root)),
       give_ids_(give_ids),
       log_answers_(log_answers),
-      leave_encodings_(leave_encodings),
+      compress_from_(compress_from),
+      has_zstd_(has_zstd),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   struct epoll_event event = {};
@@ -206,9 +208,14 @@ bool Lane::read_from(LentConnection& connection, std::unique_ptr<Request>& reque
   SimpleRequest parsed;
   if (!parse_simple_request(buffer, static_cast<size_t>(peeked), parsed)) return false;
   // A client's own X-Request-Id is checked by Node (request-id.ts).
-  if ((give_ids_ && parsed.has_request_id) || (leave_encodings_ && parsed.has_accept_encoding) ||
-      node_serves(parsed.uri))
-    return false;
+  if ((give_ids_ && parsed.has_request_id) || node_serves(parsed.uri)) return false;
+  double compress_from = -1;  // as requestCompression() in compression/response-rules.ts
+  if (compress_from_ >= 0 && !parsed.has_range && parsed.accept_encodings > 0) {
+    if (parsed.accept_encodings > 1) return false;  // Node joins them; its to read
+    Negotiated coding = negotiate_coding(parsed.accept_encoding, has_zstd_);
+    if (coding == Negotiated::Unknown) return false;
+    if (coding == Negotiated::Coding) compress_from = compress_from_;
+  }
   if (give_ids_) {
     running.request_id = random_uuid();
     if (running.request_id.empty()) return false;
@@ -237,6 +244,7 @@ bool Lane::read_from(LentConnection& connection, std::unique_ptr<Request>& reque
   request->raw_headers = std::move(parsed.headers);
   request->request_time = unix_seconds();
   request->direct_socket = connection.socket;
+  request->compress_from = compress_from;
   connection.socket->expect(request->id, connection.keep_alive_seconds);
   connection.idle_since_ns = 0;
   return true;

@@ -46,9 +46,10 @@ struct LaneAnswer {
 class Lane {
  public:
   // document_root: paths with anything there are Node's (static files); give_ids: requests get an X-Request-Id;
-  // log_answers: each answer keeps what the access log writes of it; leave_encodings: a request with an
-  // Accept-Encoding is Node's (compression is on: Node negotiates the coding and compresses).
-  Lane(std::string document_root, bool give_ids, bool log_answers, bool leave_encodings);
+  // log_answers: each answer keeps what the access log writes of it; compress_from: compression's minimum size, -1
+  // when off (a request whose client takes a coding gets it as Node's would: its compressible answers go to Node);
+  // has_zstd: Node can produce zstd.
+  Lane(std::string document_root, bool give_ids, bool log_answers, double compress_from, bool has_zstd);
 
   // Main thread. false while lending is closed (Node reads the connection on).
   bool lend(LentConnection connection);
@@ -105,7 +106,8 @@ class Lane {
   const std::string document_root_;
   const bool give_ids_;
   const bool log_answers_;
-  const bool leave_encodings_;
+  const double compress_from_;
+  const bool has_zstd_;
   const int epoll_fd_;
   const int wake_fd_;
   EventSink emit_;

@@ -82,7 +82,11 @@ bool parse_simple_request(const char* data, size_t size, SimpleRequest& request)
       if (++hosts > 1 || !plain_host(std::string_view(value, static_cast<size_t>(value_end - value)))) return false;
     }
     if (named(name, "x-request-id")) request.has_request_id = true;
-    if (named(name, "accept-encoding")) request.has_accept_encoding = true;
+    if (named(name, "range")) request.has_range = true;
+    if (named(name, "accept-encoding")) {
+      request.accept_encodings++;
+      request.accept_encoding.assign(value, value_end);
+    }
     if (named(name, "user-agent")) request.user_agent.assign(value, value_end);
     if (!request.headers.empty()) request.headers += '\n';
     request.headers.append(name);

@@ -13,8 +13,10 @@ struct SimpleRequest {
   std::string uri;      // the target as sent
   std::string headers;  // "Name\nvalue\nName\nvalue", as Node's raw list joins them
   bool has_request_id = false;
-  bool has_accept_encoding = false;
-  std::string user_agent;  // for the access log
+  bool has_range = false;
+  int accept_encodings = 0;     // Accept-Encoding header lines
+  std::string accept_encoding;  // the last one's value
+  std::string user_agent;       // for the access log
 };
 
 // true when `data` starts with a request the lane may take.

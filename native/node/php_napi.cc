@@ -132,7 +132,10 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
     // Never freed, as the Bridge: the PHP thread may wait on it at exit.
     auto* lane = new Lane(runtime.document_root, options.Get("echoRequestId").ToBoolean().Value(),
                           options.Get("nativeLaneLog").ToBoolean().Value(),
-                          options.Get("nativeLaneLeavesEncodings").ToBoolean().Value());
+                          options.Get("nativeLaneCompressFrom").IsNumber()
+                              ? options.Get("nativeLaneCompressFrom").As<Napi::Number>().DoubleValue()
+                              : -1,
+                          options.Get("nativeLaneZstd").ToBoolean().Value());
     lane->set_emit(emit_to_node);
     g_bridge->attach_lane(lane);
     set_native_lane(lane);

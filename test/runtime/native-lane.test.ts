@@ -54,20 +54,13 @@ describe('the native lane', () => {
     }
   });
 
-  it('leaves a client that asks for codings to Node while compression is on, which negotiates and compresses', async () => {
-    const acceptsGzip = 'Accept-Encoding: gzip\r\n';
-    const compressing = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+  it('reads the requests of a client that takes gzip while their answers are too small to compress', async () => {
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
     try {
-      for (const id of await idsOnOneConnection(compressing, 4, acceptsGzip)) expect(id).toBeLessThan(LANE_ID_BASE);
-    } finally {
-      await compressing.stop();
-    }
-    const plain = await startServer(['--worker', hardeningWorker, '--workers', '1', '--no-compression']);
-    try {
-      const ids = await idsOnOneConnection(plain, 4, acceptsGzip);
+      const ids = await idsOnOneConnection(server, 4, 'Accept-Encoding: gzip, deflate, br\r\n');
       for (const id of ids.slice(1)) expect(id).toBeGreaterThan(LANE_ID_BASE);
     } finally {
-      await plain.stop();
+      await server.stop();
     }
   });
 

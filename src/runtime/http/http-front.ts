@@ -372,9 +372,6 @@ export class HttpFront implements ResponderOwner {
   }
 
   writtenByPhp(response: ServerResponse, directSocket: number): void {
-    // A client that asks for codings asks again on its next request: Node negotiates and compresses those (the lane
-    // would give the request back), so its connection stays with Node.
-    if (this.config.compression && response.req.headers['accept-encoding'] !== undefined) return;
     this.lane?.lendAfter(response, directSocket);
   }
 

@@ -29,6 +29,7 @@ import { Recycling } from './recycling.js';
 import { BOOT_ERROR_PAGE_ENV, REQUEST_JOURNAL_ENV } from '../ipc/worker-env.js';
 import { removeTempDir } from './temp-files.js';
 import { giveTokenToPhp } from './file-offload/file-offload.js';
+import { hasZstd } from './compression/encoders.js';
 
 const config = workerConfig();
 const logger = new Logger(config.logFormat);
@@ -60,7 +61,8 @@ async function boot(): Promise<void> {
     echoRequestId: config.requestId,
     nativeLane: config.nativeLane && !config.tls,
     nativeLaneLog: config.accessLog !== false,
-    nativeLaneLeavesEncodings: config.compression !== null,
+    nativeLaneCompressFrom: config.compression?.minBytes ?? -1,
+    nativeLaneZstd: hasZstd,
   });
   await php.waitUntilReady();
   bootLog.booted();

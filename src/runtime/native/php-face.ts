@@ -61,8 +61,10 @@ export interface PhpFunctions {
       nativeLane?: boolean;
       /** The lane keeps what the access log writes of each answer (laneAnswered). */
       nativeLaneLog?: boolean;
-      /** Requests with an Accept-Encoding are Node's (it may compress their answers: compression is on). */
-      nativeLaneLeavesEncodings?: boolean;
+      /** compression's minimum size (-1: off): the lane negotiates a coding as Node does (compression/negotiation.ts). */
+      nativeLaneCompressFrom?: number;
+      /** Node can produce zstd (the lane's negotiation offers it). */
+      nativeLaneZstd?: boolean;
     },
     onEvent: EventCallback,
   ): void;

@@ -42,8 +42,10 @@ export interface EmbeddedPhpOptions {
   nativeLane?: boolean;
   /** The lane keeps what the access log writes of each answer. */
   nativeLaneLog?: boolean;
-  /** The lane leaves requests with an Accept-Encoding to Node (compression is on). */
-  nativeLaneLeavesEncodings?: boolean;
+  /** compression's minimum size, -1 when off: the lane's requests get the coding Node would negotiate. */
+  nativeLaneCompressFrom?: number;
+  /** Node can produce zstd: the lane's negotiation offers it. */
+  nativeLaneZstd?: boolean;
 }
 
 /** Ids of the requests the native lane read (native/http/lane.h kLaneIdBase); Node's own count up from 1. */
@@ -103,7 +105,8 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         echoRequestId: options.echoRequestId ?? false,
         nativeLane: options.nativeLane ?? false,
         nativeLaneLog: options.nativeLaneLog ?? false,
-        nativeLaneLeavesEncodings: options.nativeLaneLeavesEncodings ?? false,
+        nativeLaneCompressFrom: options.nativeLaneCompressFrom ?? -1,
+        nativeLaneZstd: options.nativeLaneZstd ?? false,
       },
       this.onEvent,
     );
