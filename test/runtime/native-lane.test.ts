@@ -44,25 +44,20 @@ describe('the native lane', () => {
     }
   });
 
-  it('reads the requests of a client that says Connection: keep-alive, as most do', async () => {
-    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
-    try {
-      const ids = await idsOnOneConnection(server, 4, 'Connection: keep-alive\r\n');
-      for (const id of ids.slice(1)) expect(id).toBeGreaterThan(LANE_ID_BASE);
-    } finally {
-      await server.stop();
-    }
-  });
-
-  it('reads the requests of a client that takes gzip while their answers are too small to compress', async () => {
-    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
-    try {
-      const ids = await idsOnOneConnection(server, 4, 'Accept-Encoding: gzip, deflate, br\r\n');
-      for (const id of ids.slice(1)) expect(id).toBeGreaterThan(LANE_ID_BASE);
-    } finally {
-      await server.stop();
-    }
-  });
+  for (const [what, headers] of [
+    ['says Connection: keep-alive, as most do', 'Connection: keep-alive\r\n'],
+    ['takes gzip while their answers are too small to compress', 'Accept-Encoding: gzip, deflate, br\r\n'],
+  ]) {
+    it(`reads the requests of a client that ${what}`, async () => {
+      const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+      try {
+        const ids = await idsOnOneConnection(server, 4, headers);
+        for (const id of ids.slice(1)) expect(id).toBeGreaterThan(LANE_ID_BASE);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 
   it('is off with --no-native-lane: Node reads every request', async () => {
     const server = await startServer(['--worker', hardeningWorker, '--workers', '1', '--no-native-lane']);
