@@ -25,11 +25,11 @@ if (!existsSync(builder)) {
   );
   process.exit(0);
 }
-const { buildAddon } = await import(builder);
+const { buildAddon, describeLibphp } = await import(builder);
 try {
   const build = await buildAddon();
   console.log(
-    `ephpm: native addon built against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s`,
+    `ephpm: native addon built against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s; ${describeLibphp(build)}`,
   );
 } catch (error) {
   console.log(`ephpm: the native addon was not built: ${error.message}`);

@@ -3,6 +3,7 @@ import kleur from 'kleur';
 import { BaseCommand } from '../../cli/base-command.js';
 import {
   buildAddon,
+  describeLibphp,
   planAddonBuild,
   type AddonBuild,
   type AddonBuildPlan,
@@ -35,7 +36,7 @@ export default class RuntimeBuild extends BaseCommand {
     }
     const build = await buildAddon(plan);
     this.log(
-      `${kleur.green('✔')} rebuilt ${build.output} against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s`,
+      `${kleur.green('✔')} rebuilt ${build.output} against PHP ${build.phpVersion} (${build.library}) in ${build.seconds.toFixed(1)}s; ${describeLibphp(build)}`,
     );
     this.log(kleur.dim('  running servers keep the old build until they restart (ephpm reload)'));
     return build;

@@ -6,6 +6,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { EphpmError } from '../errors.js';
 import { PROXY_PROGRAM, packageRoot } from '../native/addon.js';
 import { installHeadersHint } from '../native/php-config.js';
+import { bindLibphp, canBind, symbolsLoadedBefore } from './libphp-binding.js';
 import { findPhpInstall, type PhpInstall } from './php-install.js';
 
 const PROXY_DIR = 'worker-proxy';
@@ -27,6 +28,8 @@ export interface AddonBuild {
   phpVersion: string;
   phpConfig: string;
   library: string;
+  /** What the addon loads: a bound copy of `library` beside it (libphp-binding.ts), or, where none can be made, why. */
+  libphp: { calls: number; loads: number } | { unbound: string };
   output: string;
   seconds: number;
 }
@@ -106,13 +109,14 @@ export async function buildAddon(plan: AddonBuildPlan = planAddonBuild()): Promi
   } finally {
     rmSync(objDir, { recursive: true, force: true });
   }
-  linkBySoname(php.library, dirname(output));
+  const libphp = await placeLibphp(php.library, dirname(output), `${output}.tmp`);
   renameSync(`${output}.tmp`, output);
   renameSync(join(dirname(output), `${PROXY_PROGRAM}.tmp`), join(dirname(output), PROXY_PROGRAM));
   return {
     phpVersion: php.version,
     phpConfig: php.phpConfig,
     library: php.library,
+    libphp,
     output,
     seconds: (Date.now() - started) / 1000,
   };
@@ -145,21 +149,42 @@ function compile(compiler: string, args: string[], php: PhpInstall): Promise<voi
 
 /**
  * The addon records libphp's soname, which need not be a file in the library's directory (Debian's libphp8.2.so
- * says libphp.so): a link by that name beside the addon, found through the $ORIGIN rpath, loads the library built against.
+ * says libphp.so). A file by that name beside the addon, found first through the $ORIGIN rpath, is what it loads: the
+ * bound copy of the library built against, or where that cannot be made, a link to the library itself.
  */
-function linkBySoname(library: string, dir: string): void {
-  let soname: string | undefined;
+async function placeLibphp(library: string, dir: string, addon: string): Promise<AddonBuild['libphp']> {
+  const name = sonameOf(library) ?? basename(library);
+  const placed = join(dir, name);
+  let unbound = 'libphp is not an x86-64 ELF library (or readelf is missing)';
+  if (canBind(library)) {
+    try {
+      const { calls, loads } = await bindLibphp(library, placed, symbolsLoadedBefore([addon]));
+      return { calls, loads };
+    } catch (error) {
+      unbound = `binding it failed: ${(error as Error).message}`;
+    }
+  }
+  rmSync(placed, { force: true });
+  if (name !== basename(library)) symlinkSync(library, placed);
+  return { unbound };
+}
+
+/** For the build's one line of output: what the addon loads. */
+export function describeLibphp(build: AddonBuild): string {
+  return 'unbound' in build.libphp
+    ? `loads ${build.library} as it is (${build.libphp.unbound})`
+    : `loads a bound copy of it (${build.libphp.calls} calls, ${build.libphp.loads} address loads)`;
+}
+
+function sonameOf(library: string): string | undefined {
   try {
-    soname = /\(SONAME\)\s+Library soname: \[([^\]]+)\]/.exec(
+    const soname = /\(SONAME\)\s+Library soname: \[([^\]]+)\]/.exec(
       execFileSync('readelf', ['-d', library], { encoding: 'utf8' }),
     )?.[1];
+    return soname && !soname.includes('/') ? soname : undefined;
   } catch {
-    return; // no readelf: the rpath to the library's directory still applies
+    return undefined; // no readelf: the rpath to the library's directory still applies
   }
-  if (!soname || soname === basename(library) || soname.includes('/')) return;
-  const link = join(dir, soname);
-  rmSync(link, { force: true });
-  symlinkSync(library, link);
 }
 
 /**
