@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bindLibphp, canBind } from '../../src/runtime/toolchain/libphp-binding.js';
-import { tempDir } from '../helpers/ephpm-server.js';
+import { bindLibphp, canBind, symbolsLoadedBefore } from '../../src/runtime/toolchain/libphp-binding.js';
+import { repoRoot, tempDir } from '../helpers/ephpm-server.js';
 
 const LIBPHP = '/usr/lib/libphp8.2.so';
 
@@ -76,6 +76,16 @@ describe("binding libphp's references to itself (the copy the addon loads)", () 
     expect(after).toEqual({ got: 0, direct: before.direct + before.got });
     expect(bound.loads).toBeGreaterThan(1_000);
   }, 60_000);
+
+  it('leaves to the loader what node, the libraries node has loaded, or the addon define (and only that)', () => {
+    const addon = join(repoRoot, 'native', 'build', 'ephpm.node');
+    const defined = symbolsLoadedBefore([addon]);
+    expect(defined.has('napi_create_function')).toBe(true); // node
+    expect(defined.has('malloc')).toBe(true); // libc, which node has loaded
+    expect(defined.has('napi_register_module_v1')).toBe(true); // the addon
+    expect(defined.has('zend_hash_find')).toBe(false);
+    expect(defined.has('executor_globals')).toBe(false);
+  });
 
   it('binds only an x86-64 ELF library', () => {
     expect(canBind(LIBPHP)).toBe(true);
