@@ -68,7 +68,6 @@ class Bridge {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Request>> queue_;
   Lane* lane_ = nullptr;  // the native lane, when on (http/lane.h)
-  bool lane_turn_ = false;
   std::unique_ptr<Request> take_with_lane();
   std::unique_ptr<Request> took(std::unique_ptr<Request> request);
   std::unique_ptr<Request> took_from_lane(std::unique_ptr<Request> request);

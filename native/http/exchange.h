@@ -58,6 +58,9 @@ struct Request {
   // The client accepts a coding Node compresses with: complete bodies from this size on go to Node instead of the
   // socket (compression_hint.h). -1: it accepts none, or compression is off.
   double compress_from = -1;
+  // When its bytes reached the server (CLOCK_REALTIME ns): PHP takes Node's queued requests and the lane's in this
+  // order (Bridge::take_with_lane).
+  int64_t arrived_ns = 0;
 };
 
 enum class EventKind : uint8_t {

@@ -4,9 +4,12 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
+#include <ctime>
 
 #include "http/answer_mark.h"
 #include "http/coding_negotiation.h"
@@ -24,6 +27,12 @@ constexpr size_t kLookupLimit = 10'000;
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+int64_t realtime_ns() {
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
 double unix_seconds() {
@@ -53,7 +62,8 @@ Lane::Lane(std::string document_root, bool give_ids, bool log_answers, double co
       compress_from_(compress_from),
       has_zstd_(has_zstd),
       epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
-      wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+      wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      held_bytes_(new char[kPeekBytes]) {
   struct epoll_event event = {};
   event.events = EPOLLIN;
   event.data.u64 = 0;  // socket ids start at 1
@@ -78,6 +88,8 @@ bool Lane::lend(LentConnection connection) {
   int fd = connection.socket->fd();
   int64_t id = connection.socket_id;
   connection.idle_since_ns = steady_ns();
+  int on = 1;  // the kernel stamps what arrives: its requests are taken in turn with Node's by arrival
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   lent_[id] = std::move(connection);
   arm(fd, id, EPOLL_CTL_ADD);
   return true;
@@ -86,6 +98,7 @@ bool Lane::lend(LentConnection connection) {
 bool Lane::take_out(int64_t socket_id) {
   auto found = lent_.find(socket_id);
   if (found == lent_.end()) return false;
+  if (held_ == socket_id) held_ = 0;
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, found->second.socket->fd(), nullptr);
   lent_.erase(found);
   return true;
@@ -201,9 +214,9 @@ bool Lane::under_document_root(const std::string& path) {
 }
 
 bool Lane::read_from(LentConnection& connection, std::unique_ptr<Request>& request, Running& running) {
-  char buffer[kPeekBytes];
+  char* buffer = held_bytes_.get();
   int fd = connection.socket->fd();
-  ssize_t peeked = recv(fd, buffer, sizeof buffer, MSG_PEEK | MSG_DONTWAIT);
+  ssize_t peeked = held_peeked_;
   if (peeked <= 0) return false;
   SimpleRequest parsed;
   if (!parse_simple_request(buffer, static_cast<size_t>(peeked), parsed)) return false;
@@ -250,7 +263,34 @@ bool Lane::read_from(LentConnection& connection, std::unique_ptr<Request>& reque
   return true;
 }
 
-bool Lane::read_one(int timeout_ms, std::unique_ptr<Request>& request) {
+ssize_t Lane::peek(int fd, int64_t& arrived_ns) {
+  struct iovec bytes = {held_bytes_.get(), kPeekBytes};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(struct timespec))];
+  struct msghdr message = {};
+  message.msg_iov = &bytes;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t peeked = recvmsg(fd, &message, MSG_PEEK | MSG_DONTWAIT);
+  arrived_ns = 0;
+  for (struct cmsghdr* part = CMSG_FIRSTHDR(&message); peeked > 0 && part; part = CMSG_NXTHDR(&message, part)) {
+    if (part->cmsg_level != SOL_SOCKET || part->cmsg_type != SCM_TIMESTAMPNS) continue;
+    struct timespec stamp;
+    memcpy(&stamp, CMSG_DATA(part), sizeof stamp);
+    arrived_ns = int64_t{stamp.tv_sec} * 1'000'000'000 + stamp.tv_nsec;
+  }
+  if (arrived_ns == 0) arrived_ns = realtime_ns();
+  return peeked;
+}
+
+bool Lane::next_ready(int timeout_ms, int64_t& arrived_ns) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (held_ != 0) {
+      arrived_ns = held_arrived_ns_;
+      return true;
+    }
+  }
   struct epoll_event ready;
   if (epoll_wait(epoll_fd_, &ready, 1, timeout_ms) != 1) return false;
   if (ready.data.u64 == 0) {
@@ -259,12 +299,27 @@ bool Lane::read_one(int timeout_ms, std::unique_ptr<Request>& request) {
     return false;
   }
   auto socket_id = static_cast<int64_t>(ready.data.u64);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = lent_.find(socket_id);
+  if (found == lent_.end()) return false;  // reclaimed meanwhile
+  held_ = socket_id;
+  held_peeked_ = ready.events & (EPOLLERR | EPOLLHUP) ? -1 : peek(found->second.socket->fd(), held_arrived_ns_);
+  if (held_peeked_ <= 0) held_arrived_ns_ = 0;  // nothing to read: handed back to Node first thing
+  arrived_ns = held_arrived_ns_;
+  return true;
+}
+
+bool Lane::read_held(std::unique_ptr<Request>& request) {
+  int64_t socket_id;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    socket_id = held_;
+    held_ = 0;
     auto found = lent_.find(socket_id);
     if (found == lent_.end()) return false;  // reclaimed meanwhile
     Running running;
-    if (!(ready.events & (EPOLLERR | EPOLLHUP)) && read_from(found->second, request, running)) {
+    if (read_from(found->second, request, running)) {
+      request->arrived_ns = held_arrived_ns_;
       running_[request->id] = std::move(running);
       return true;
     }

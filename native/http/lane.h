@@ -72,8 +72,13 @@ class Lane {
   // the connection's socket id, or -1. The connection leaves the lane (Node reads it on).
   int64_t answer_instead(uint64_t id, const std::string& message);
 
-  // PHP thread. Waits for a lent connection's request or a wake(); true with `request` set when one was read.
-  bool read_one(int timeout_ms, std::unique_ptr<Request>& request);
+  // PHP thread. Waits for a lent connection with bytes to read, or a wake() (false). The connection is held until
+  // read_held(); `arrived_ns` is when its first unread bytes reached the socket (CLOCK_REALTIME), as the kernel
+  // stamped them.
+  bool next_ready(int timeout_ms, int64_t& arrived_ns);
+  // Reads the held connection's request: true with `request` set; false when it is not one the lane takes (the
+  // connection goes back to Node unread) or the connection left the lane meanwhile.
+  bool read_held(std::unique_ptr<Request>& request);
   // Every event PHP emits: true when the lane took it (a lane request's answer, or one held until Node adopts it).
   bool route(Event* event);
 
@@ -95,6 +100,8 @@ class Lane {
   };
 
   bool read_from(LentConnection& connection, std::unique_ptr<Request>& request, Running& running);
+  // The held connection's first bytes, peeked, and their kernel receive stamp.
+  ssize_t peek(int fd, int64_t& arrived_ns);
   bool node_serves(const std::string& target);
   bool under_document_root(const std::string& path);
   void arm(int fd, int64_t socket_id, int operation);
@@ -115,6 +122,11 @@ class Lane {
   std::unordered_map<int64_t, LentConnection> lent_;  // by socket id
   std::unordered_map<uint64_t, Running> running_;     // by request id
   std::vector<LaneAnswer> answers_;
+  // The connection next_ready() returned (0: none), its peeked bytes and their arrival.
+  int64_t held_ = 0;
+  int64_t held_arrived_ns_ = 0;
+  ssize_t held_peeked_ = 0;
+  std::unique_ptr<char[]> held_bytes_;
   uint64_t next_id_ = kLaneIdBase;
   bool closed_ = false;
   int64_t room_ = -1;

@@ -150,4 +150,38 @@ describe('a request the lane read while PHP runs it', () => {
     expect(await stopped).toBe(0);
     connection.close();
   });
+
+  it('serves the connections Node reads and the lent ones in the order their requests arrived', async () => {
+    // Eight clients whose connections the lane reads, each sending its next request once it has the answer, and one
+    // that keeps two POSTs (only Node reads those) in flight: 10 requests waiting at any time, 2 of them the POST
+    // client's. In arrival order it gets about a fifth of PHP's answers. Served in turns, Node's queue against the
+    // lane, it got every other one, and the eight waited twice as long.
+    const server = await startServer(['--worker', hardeningWorker, '--workers', '1']);
+    try {
+      const answered = { lane: 0, node: 0 };
+      const until = Date.now() + 3000;
+      const post = 'POST /sleep?ms=3 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n';
+      const client = async (kind: 'lane' | 'node') => {
+        const connection = await RawConnection.open(server.port);
+        try {
+          if (kind === 'node') connection.send(post);
+          while (Date.now() < until) {
+            if (kind === 'lane') connection.get(['/sleep?ms=3']);
+            else connection.send(post);
+            expect((await connection.read(READ)).statusLine).toBe('HTTP/1.1 200 OK');
+            answered[kind]++;
+          }
+        } finally {
+          connection.close();
+        }
+      };
+      await Promise.all([client('node'), ...Array.from({ length: 8 }, () => client('lane'))]);
+      const share = answered.node / (answered.node + answered.lane);
+      expect(answered.lane + answered.node).toBeGreaterThan(200);
+      expect(share).toBeGreaterThan(0.05); // and not starved: its stamp is when Node queued it, a little late
+      expect(share).toBeLessThan(0.35);
+    } finally {
+      await server.stop();
+    }
+  }, 20_000);
 });
