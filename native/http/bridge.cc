@@ -2,23 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
+
+#include "http/clocks.h"
 
 namespace ephpm {
-namespace {
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t realtime_ns() {
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
-}  // namespace
 
 void Bridge::push(std::unique_ptr<Request> request) {
   journal.record(*request);
@@ -59,14 +46,14 @@ std::unique_ptr<Request> Bridge::take_with_lane() {
 }
 
 std::unique_ptr<Request> Bridge::took(std::unique_ptr<Request> request) {
-  taken_at_ns_.store(now_ns());
+  taken_at_ns_.store(steady_ns());
   taken_id_.store(request->id);
   journal.taken(request->id);
   return request;
 }
 
 std::unique_ptr<Request> Bridge::took_from_lane(std::unique_ptr<Request> request) {
-  taken_at_ns_.store(now_ns());
+  taken_at_ns_.store(steady_ns());
   taken_id_.store(request->id);
   journal.running_unqueued(request->id);
   return request;
@@ -95,7 +82,7 @@ bool Bridge::cancel(uint64_t id) {
 
 Bridge::Taken Bridge::taken() const {
   uint64_t id = taken_id_.load();
-  return {id, id == 0 ? 0.0 : static_cast<double>(now_ns() - taken_at_ns_.load()) / 1e6};
+  return {id, id == 0 ? 0.0 : static_cast<double>(steady_ns() - taken_at_ns_.load()) / 1e6};
 }
 
 std::deque<std::unique_ptr<Request>> Bridge::take_all() {

@@ -99,6 +99,9 @@ class Lane {
     std::vector<Event*> held;
   };
 
+  // A request the lane reads whole from one peek; a longer head goes to Node.
+  static constexpr size_t kPeekBytes = 8192;
+
   bool read_from(LentConnection& connection, std::unique_ptr<Request>& request, Running& running);
   // The held connection's first bytes, peeked, and their kernel receive stamp.
   ssize_t peek(int fd, int64_t& arrived_ns);
