@@ -1,6 +1,9 @@
-import { pino, type Logger as Pino } from 'pino';
+import type { Logger as Pino } from 'pino';
 import type { AccessLogFormat } from '../config/server-config.js';
 import type { Logger } from '../logger.js';
+import { onFirstUse } from './on-first-use.js';
+
+const loadPino = onFirstUse<typeof import('pino')>('pino');
 
 /** One answered request, as the access log and a log pipeline read it. */
 export interface AccessEntry {
@@ -28,19 +31,19 @@ export class AccessLog {
     private readonly format: AccessLogFormat | false,
     private readonly logger: Logger,
   ) {
-    this.json =
-      format === 'json'
-        ? pino(
-            // The fields the worker's other JSON lines have (type, time, worker), and pino's level as a word.
-            {
-              base: null,
-              timestamp: pino.stdTimeFunctions.isoTime,
-              formatters: { level: (label) => ({ level: label }) },
-            },
-            // Synchronous, as the worker's other log lines: a line is out before the worker may exit.
-            pino.destination({ fd: 1, sync: true }),
-          )
-        : null;
+    const pino = format === 'json' ? loadPino().pino : null;
+    this.json = pino
+      ? pino(
+          // The fields the worker's other JSON lines have (type, time, worker), and pino's level as a word.
+          {
+            base: null,
+            timestamp: pino.stdTimeFunctions.isoTime,
+            formatters: { level: (label) => ({ level: label }) },
+          },
+          // Synchronous, as the worker's other log lines: a line is out before the worker may exit.
+          pino.destination({ fd: 1, sync: true }),
+        )
+      : null;
   }
 
   write(entry: AccessEntry): void {

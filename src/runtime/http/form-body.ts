@@ -1,11 +1,14 @@
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { EphpmError, isEphpmError } from '../errors.js';
 import { bodyTooLarge, type RequestBody } from './request-body-value.js';
+import { onFirstUse } from './on-first-use.js';
 import { createTempFile, removeTempFiles } from './temp-files.js';
+
+const loadBusboy = onFirstUse<typeof busboy>('busboy');
 
 // PHP's UPLOAD_ERR_* values Node decides; the PHP thread adds the ones that
 // depend on php.ini (native/php/uploads.cc).
@@ -46,7 +49,7 @@ export async function readMultipartForm(request: IncomingMessage, maxBytes: numb
   let parser: busboy.Busboy;
   try {
     // latin1: one char per byte, so names and values reach PHP as the bytes sent.
-    parser = busboy({
+    parser = loadBusboy()({
       headers: request.headers,
       defCharset: 'latin1',
       defParamCharset: 'latin1',

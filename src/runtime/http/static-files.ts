@@ -1,4 +1,4 @@
-import send from '@fastify/send';
+import type send from '@fastify/send';
 import { existsSync, realpathSync } from 'node:fs';
 import { stat, realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,6 +9,7 @@ import type { CompressionSettings } from './compression/compression-settings.js'
 import { createEncoder } from './compression/encoders.js';
 import { negotiateCoding, type Coding } from './compression/negotiation.js';
 import { precompressedSiblings, siblingPath } from './compression/precompressed.js';
+import { onFirstUse } from './on-first-use.js';
 import {
   compressible,
   requestCompression,
@@ -16,6 +17,7 @@ import {
   type ResponseFacts,
 } from './compression/response-rules.js';
 
+const loadSend = onFirstUse<typeof send>('@fastify/send');
 const NEVER_STATIC = new Set(['.php', '.phtml', '.phar']);
 const CACHE_MS = 1000;
 const CACHE_LIMIT = 10_000;
@@ -96,7 +98,7 @@ export class StaticFiles {
         : null;
     const served = sibling ? siblingPath(found.file, sibling) : found.file;
     const immutable = found.file.slice(found.base.length).startsWith(HASHED_ASSETS);
-    const { statusCode, headers, stream } = await send(request, encodedPath(served.slice(found.base.length)), {
+    const { statusCode, headers, stream } = await loadSend()(request, encodedPath(served.slice(found.base.length)), {
       root: found.base,
       dotfiles: 'deny',
       index: false,
@@ -211,6 +213,7 @@ function staticFacts(fields: Record<string, string>, length: number): ResponseFa
 
 /** The Content-Type `send` gives a file (by its extension), for its precompressed sibling. */
 function typeOf(file: string): string | undefined {
+  const send = loadSend();
   const type = send.mime.getType(file);
   if (!type) return undefined;
   return send.isUtf8MimeType(type) ? `${type}; charset=utf-8` : type;

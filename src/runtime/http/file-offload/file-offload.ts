@@ -1,11 +1,14 @@
-import send from '@fastify/send';
+import type send from '@fastify/send';
 import { randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, unlinkSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { onFirstUse } from '../on-first-use.js';
 import { takeOffloadHeaders, type AppFile, type DriverFile } from './offloaded-file.js';
+
+const loadSend = onFirstUse<typeof send>('@fastify/send');
 
 /** The environment variable that gives the driver this process's token (composer-package/src/Http/FileOffload.php). */
 export const FILE_OFFLOAD_TOKEN_ENV = 'EPHPM_FILE_OFFLOAD_TOKEN';
@@ -139,7 +142,7 @@ export class FileOffload {
       return done(plainAnswer(res, 403, '403 Forbidden\n', headers));
     }
     const relative = real.slice(dir.length).split(sep).map(encodeURIComponent).join('/');
-    const sent = await send(req, relative, { root: dir, dotfiles: 'allow', index: false });
+    const sent = await loadSend()(req, relative, { root: dir, dotfiles: 'allow', index: false });
     const own = sent.headers as OutgoingHttpHeaders;
     const appType = sent.type === 'file' ? headerValue(headers, 'content-type') : undefined;
     const merged = withoutHeaders(headers, [...FRAMING, ...VALIDATORS, ...(appType ? [] : ['content-type'])]);
