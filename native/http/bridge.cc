@@ -41,11 +41,13 @@ std::unique_ptr<Request> Bridge::take_with_lane() {
       if (lane_->read_held(request)) return took_from_lane(std::move(request));
       continue;
     }
+    run_timer.waiting();
     lane_->next_ready(-1, lane_arrived_ns);  // a lent connection's bytes, or a wake(): decided on the next turn
   }
 }
 
 std::unique_ptr<Request> Bridge::took(std::unique_ptr<Request> request) {
+  run_timer.started();
   taken_at_ns_.store(steady_ns());
   taken_id_.store(request->id);
   journal.taken(request->id);
@@ -53,6 +55,7 @@ std::unique_ptr<Request> Bridge::took(std::unique_ptr<Request> request) {
 }
 
 std::unique_ptr<Request> Bridge::took_from_lane(std::unique_ptr<Request> request) {
+  run_timer.started();
   taken_at_ns_.store(steady_ns());
   taken_id_.store(request->id);
   journal.running_unqueued(request->id);
@@ -62,6 +65,7 @@ std::unique_ptr<Request> Bridge::took_from_lane(std::unique_ptr<Request> request
 std::unique_ptr<Request> Bridge::take() {
   if (lane_) return take_with_lane();
   std::unique_lock<std::mutex> lock(mutex_);
+  if (queue_.empty()) run_timer.waiting();
   wake_.wait(lock, [this] { return stopping_.load() || !queue_.empty(); });
   if (queue_.empty()) return nullptr;
   auto request = std::move(queue_.front());

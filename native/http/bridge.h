@@ -14,6 +14,7 @@
 #include "http/exchange.h"
 #include "http/lane.h"
 #include "http/request_journal.h"
+#include "http/run_timer.h"
 
 namespace ephpm {
 
@@ -31,8 +32,9 @@ class Bridge {
   // Node: removes a request PHP has not taken yet; false if PHP took it.
   bool cancel(uint64_t id);
   // Node: the id of the request PHP took last (0: none yet) and how many
-  // milliseconds ago. Two atomic loads: Node polls it from a timer, so PHP
-  // never wakes Node's thread to say it started a request.
+  // milliseconds ago. Two atomic loads: Node reads it when run_timer fires
+  // (or from php-deadlines' check), so PHP never wakes Node's thread to say
+  // it started a request.
   struct Taken {
     uint64_t id;
     double elapsed_ms;
@@ -62,6 +64,8 @@ class Bridge {
 
   // What is queued and not started, where the supervisor finds it if this process dies (opened at start).
   RequestJournal journal;
+  // Fires once PHP has run one request for park_after_ms (armed by take(), stopped before it waits).
+  RunTimer run_timer;
 
  private:
   std::mutex mutex_;

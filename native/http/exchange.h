@@ -64,20 +64,21 @@ struct Request {
 };
 
 enum class EventKind : uint8_t {
-  Response = 1,     // status + headers (+ body); `last` ends the response
-  Chunk = 2,        // more body of a streamed response; `last` ends it
-  Abort = 3,        // a streamed response broke off (fatal error mid-stream)
-  Ready = 4,        // the worker script asked for its first request
-  ScriptError = 5,  // the worker script ended before taking any request
-  Log = 6,          // a message PHP logged (errors, warnings)
-  Stopped = 7,      // PHP has shut down; the thread is gone
-  Written = 8,      // PHP wrote the response to the socket; `data` is what the
-                    // socket did not take yet, `last` = the connection closes
-  WriteFailed = 9,  // the socket refused PHP's response (client gone)
-  EarlyHints = 10,  // a 103 the script sends ahead of its response: headers only
-  LaneReturn = 11,  // a lent connection goes back to Node, unread (`id`: its socket id; http/lane.h)
-  LaneAdopt = 12,   // a lane request's answer needs Node: `id` the request, `body_bytes` its socket id,
-                    // `data` the request's bytes for Node's parser
+  Response = 1,      // status + headers (+ body); `last` ends the response
+  Chunk = 2,         // more body of a streamed response; `last` ends it
+  Abort = 3,         // a streamed response broke off (fatal error mid-stream)
+  Ready = 4,         // the worker script asked for its first request
+  ScriptError = 5,   // the worker script ended before taking any request
+  Log = 6,           // a message PHP logged (errors, warnings)
+  Stopped = 7,       // PHP has shut down; the thread is gone
+  Written = 8,       // PHP wrote the response to the socket; `data` is what the
+                     // socket did not take yet, `last` = the connection closes
+  WriteFailed = 9,   // the socket refused PHP's response (client gone)
+  EarlyHints = 10,   // a 103 the script sends ahead of its response: headers only
+  LaneReturn = 11,   // a lent connection goes back to Node, unread (`id`: its socket id; http/lane.h)
+  LaneAdopt = 12,    // a lane request's answer needs Node: `id` the request, `body_bytes` its socket id,
+                     // `data` the request's bytes for Node's parser
+  LongRequest = 13,  // PHP has run one request for park_after_ms (http/run_timer.h)
 };
 
 struct Event {

@@ -10,7 +10,8 @@
 
 namespace ephpm {
 
-// start, dispatch, wake, drained, taken, cancel, abandon, stop, buildInfo and the direct-write sockets (php_napi.cc).
+// start, dispatch, wake, drained, taken, watchLongRequests, cancel, abandon, stop, buildInfo and the direct-write
+// sockets (php_napi.cc).
 void register_php_functions(Napi::Env env, Napi::Object exports);
 
 // The arguments of the PHP event callback for `event` (php-face.ts EventCallback); Node owns its file from here.

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <map>
+#include <mutex>
 #include <vector>
 
 #include "http/bridge.h"
@@ -28,6 +29,17 @@ constexpr size_t kStringThreshold = 16 * 1024;
 Bridge* g_bridge = new Bridge();  // never freed: see bridge.h
 Napi::ThreadSafeFunction g_events;
 bool g_started = false;
+// Whether g_events may be called: the run timer's thread calls it at any time, until PHP has stopped.
+std::mutex g_events_mutex;
+bool g_events_open = false;
+
+void close_events() {
+  {
+    std::lock_guard<std::mutex> lock(g_events_mutex);
+    g_events_open = false;
+  }
+  g_events.Release();
+}
 
 Napi::Value to_js_data(Napi::Env env, Event* event) {
   std::string& data = event->data;
@@ -45,7 +57,7 @@ void deliver(Napi::Env env, Napi::Function on_event, Event* event) {
   if (env != nullptr && on_event != nullptr) on_event.Call(event_values(env, event));
   bool stopped = event->kind == EventKind::Stopped;
   delete event;
-  if (stopped) g_events.Release();
+  if (stopped) close_events();
 }
 
 void emit_to_node(Event* event) {
@@ -128,6 +140,10 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
                   options.Get("tempDir").IsString() ? options.Get("tempDir").As<Napi::String>().Utf8Value() : "");
 
   g_events = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "ephpm-php-events", 0, 1);
+  {
+    std::lock_guard<std::mutex> lock(g_events_mutex);
+    g_events_open = true;
+  }
   if (options.Get("nativeLane").ToBoolean().Value()) {
     // Never freed, as the Bridge: the PHP thread may wait on it at exit.
     auto* lane = new Lane(runtime.document_root, options.Get("echoRequestId").ToBoolean().Value(),
@@ -142,7 +158,7 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   }
   std::string error = start_php_thread(runtime, g_bridge, emit);
   if (!error.empty()) {
-    g_events.Release();
+    close_events();
     Napi::Error::New(env, error).ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -204,6 +220,19 @@ Napi::Value Taken(const Napi::CallbackInfo& info) {
   result.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(taken.id)));
   result.Set(1u, Napi::Number::New(info.Env(), taken.elapsed_ms));
   return result;
+}
+
+// watchLongRequests(afterMs): true once each request PHP runs for afterMs sends Node a LongRequest event (the read
+// gate's cue, php-paced-reading.ts); false if the timer could not be made.
+Napi::Value WatchLongRequests(const Napi::CallbackInfo& info) {
+  bool watching = g_bridge->run_timer.watch(info[0].As<Napi::Number>().Int32Value(), [] {
+    std::lock_guard<std::mutex> lock(g_events_mutex);
+    if (!g_events_open) return;
+    auto* event = new Event();
+    event->kind = EventKind::LongRequest;
+    emit_to_node(event);
+  });
+  return Napi::Boolean::New(info.Env(), watching);
 }
 
 // cancel(id): true if the request was still queued and PHP will never see it.
@@ -309,6 +338,7 @@ void register_php_functions(Napi::Env env, Napi::Object exports) {
   exports.Set("wake", Napi::Function::New(env, Wake));
   exports.Set("drained", Napi::Function::New(env, Drained));
   exports.Set("taken", Napi::Function::New(env, Taken));
+  exports.Set("watchLongRequests", Napi::Function::New(env, WatchLongRequests));
   exports.Set("cancel", Napi::Function::New(env, Cancel));
   exports.Set("abandon", Napi::Function::New(env, Abandon));
   exports.Set("stop", Napi::Function::New(env, Stop));

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { appWorker, getJson, startServer } from '../helpers/ephpm-server.js';
 import { laneRequestRunning } from '../helpers/native-lane.js';
+import { RawConnection } from '../helpers/raw-http.js';
 
 // A request PHP has not started is not lost with its worker: once PHP has run one request for park_after_ms (10 by
 // default, 0 = always), a worker leaves the next requests of its connections unread in the kernel, and the
@@ -109,6 +110,37 @@ describe('requests waiting for a worker whose PHP runs a long request', () => {
         expect((outcome as { at: number }).at).toBeLessThan(slowAt);
       }
     } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('move from a keep-alive connection the native lane held, once PHP ran park_after_ms: answered by the idle worker', async () => {
+    const server = await startServer(['--worker', appWorker, '--workers', '2', '--handoff-after', '1']);
+    const opened: RawConnection[] = [];
+    try {
+      // Keep-alive connections, each answered once (the lane holds them then), until two are on the same worker.
+      const byPid = new Map<number, RawConnection>();
+      let pair: { held: RawConnection; busy: RawConnection; pid: number } | null = null;
+      while (!pair && opened.length < 10) {
+        const connection = await RawConnection.open(server.port);
+        opened.push(connection);
+        connection.get(['/pid']);
+        const { pid } = JSON.parse((await connection.read({ timeoutMs: 15_000 })).body.toString()) as { pid: number };
+        const other = byPid.get(pid);
+        if (other) pair = { held: other, busy: connection, pid };
+        else byPid.set(pid, connection);
+      }
+      if (!pair) throw new Error('no two connections went to the same worker');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // both lent
+      pair.busy.get(['/sleep?ms=5000']);
+      // PHP runs it past park_after_ms: the gate engages, and the lane gives back the connection it holds.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      pair.held.get(['/pid']);
+      const answer = await pair.held.read({ timeoutMs: 15_000 });
+      expect(answer.statusLine).toBe('HTTP/1.1 200 OK');
+      expect((JSON.parse(answer.body.toString()) as { pid: number }).pid).not.toBe(pair.pid);
+    } finally {
+      for (const connection of opened) connection.close();
       await server.stop();
     }
   }, 60_000);

@@ -39,7 +39,13 @@ export class PhpPacedReading {
   readonly gate: ReadGate;
   /** PHP runs a request Node answered 504 in its place: it takes nothing more (the worker is replaced). */
   private phpStuck = false;
-  private readonly watch: NodeJS.Timeout | null;
+  /**
+   * PHP looked at every park_after_ms / 2 while the gate is engaged or holds parked connections, until neither; the
+   * rest of the time the addon's timer says when a request has run park_after_ms (or, without it, this one always).
+   */
+  private watch: NodeJS.Timeout | null = null;
+  private readonly alwaysWatch: boolean;
+  private stopped = false;
   /** The gate engages (true) or opens again (false): the native lane gives its connections back, or lends again. */
   onEngage: ((engaged: boolean) => void) | null = null;
 
@@ -61,8 +67,9 @@ export class PhpPacedReading {
       (handedBack) => connections()?.handBack(handedBack),
     );
     php.onSettled = () => this.watchPhp();
-    this.watch =
-      config.parkAfterMs > 0 ? setInterval(() => this.watchPhp(), Math.max(2, config.parkAfterMs / 2)).unref() : null;
+    php.onLongRequest = () => this.watchPhp();
+    this.alwaysWatch = config.parkAfterMs > 0 && !php.watchLongRequests(config.parkAfterMs);
+    if (this.alwaysWatch) this.startWatching();
   }
 
   /** A connection the supervisor handed over; `waitingSince` > 0: a request on it waited unread since then. */
@@ -74,6 +81,7 @@ export class PhpPacedReading {
   /** PHP was answered for (504): it runs on, but the gate counts it as busy for good. */
   phpIsStuck(): void {
     this.phpStuck = true;
+    this.startWatching();
   }
 
   /**
@@ -97,7 +105,8 @@ export class PhpPacedReading {
   }
 
   stop(): void {
-    if (this.watch) clearInterval(this.watch);
+    this.stopped = true;
+    this.stopWatching();
   }
 
   /** Engages the read gate while PHP has run its current request for park_after_ms (or is stuck), reads on otherwise. */
@@ -107,6 +116,18 @@ export class PhpPacedReading {
     if (engaged !== this.gate.isEngaged) this.onEngage?.(engaged);
     this.gate.engage(engaged);
     this.gate.reconsider();
+    if (engaged || this.gate.holdsParked) this.startWatching();
+    else if (!this.alwaysWatch) this.stopWatching();
+  }
+
+  private startWatching(): void {
+    if (this.stopped || this.config.parkAfterMs === 0) return;
+    this.watch ??= setInterval(() => this.watchPhp(), Math.max(2, this.config.parkAfterMs / 2)).unref();
+  }
+
+  private stopWatching(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
   }
 
   /** Requests read and not started by PHP (taken back from it) go, with their connections, to another worker. */

@@ -60,6 +60,11 @@ export class ReadGate {
     return this.engaged;
   }
 
+  /** Whether connections wait parked (or are being tried) to be read again. */
+  get holdsParked(): boolean {
+    return this.parked.size > 0 || this.trying.size > 0;
+  }
+
   /** PHP has run its current request for park_after_ms (true), or took a new one (false). */
   engage(engaged: boolean): void {
     if (this.options.alwaysEngaged || engaged === this.engaged) return;

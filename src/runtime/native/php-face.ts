@@ -19,6 +19,8 @@ export enum EventKind {
   LaneReturn = 11,
   /** A lane request's answer needs Node: `id` the request, `bodyBytes` its socket id, `data` the request's bytes. */
   LaneAdopt = 12,
+  /** PHP has run one request for the time watchLongRequests() named. */
+  LongRequest = 13,
 }
 
 /**
@@ -98,6 +100,8 @@ export interface PhpFunctions {
   drained(bytes: number): void;
   /** [the id of the request PHP took last (0: none yet), milliseconds since it took it]. */
   taken(): [number, number];
+  /** Each request PHP runs for `afterMs` sends a LongRequest event; false if the timer could not be made. */
+  watchLongRequests(afterMs: number): boolean;
   /** Removes a request PHP has not taken yet; false if it took it. */
   cancel(id: number): boolean;
   /** The client of request `id` is gone: its send_chunk() returns false from now on. */

@@ -84,6 +84,8 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
   private readonly sinks = new InFlight<Sink>();
   /** Called whenever PHP is done with a request (answered, or taken back): the HTTP front may read more. */
   onSettled: (() => void) | null = null;
+  /** Called when PHP has run one request for the time watchLongRequests() named. */
+  onLongRequest: (() => void) | null = null;
   private stopped = false;
   private wakeScheduled = false;
 
@@ -238,6 +240,14 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
     return this.addon.taken();
   }
 
+  /**
+   * Once PHP has run one request for `afterMs`, onLongRequest is called: no timer runs in Node meanwhile, and nothing
+   * wakes it for requests that end sooner. false if the addon could not make its timer.
+   */
+  watchLongRequests(afterMs: number): boolean {
+    return this.addon.watchLongRequests(afterMs);
+  }
+
   /** Takes back a request PHP has not started: true if PHP will never see it. */
   cancel(id: number): boolean {
     return this.addon.cancel(id);
@@ -308,6 +318,9 @@ export class EmbeddedPhp<Sink extends ResponseSink = ResponseSink> extends Event
         return;
       case EventKind.LaneAdopt:
         this.emit('lane-adopt', id, bodyBytes, data);
+        return;
+      case EventKind.LongRequest:
+        this.onLongRequest?.();
         return;
       case EventKind.Ready:
         this.emit('ready');
