@@ -47,17 +47,17 @@ std::unique_ptr<Request> Bridge::take_with_lane() {
 }
 
 std::unique_ptr<Request> Bridge::took(std::unique_ptr<Request> request) {
-  run_timer.started();
   taken_at_ns_.store(steady_ns());
   taken_id_.store(request->id);
+  run_timer.started();  // after: when it fires, taken() says at least its time has passed
   journal.taken(request->id);
   return request;
 }
 
 std::unique_ptr<Request> Bridge::took_from_lane(std::unique_ptr<Request> request) {
-  run_timer.started();
   taken_at_ns_.store(steady_ns());
   taken_id_.store(request->id);
+  run_timer.started();
   journal.running_unqueued(request->id);
   return request;
 }

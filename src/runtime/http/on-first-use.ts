@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 /**
  * A CommonJS package loaded the first time a request needs it, not when the worker starts: each worker process
  * keeps in V8's heap every module it ever loaded, and the packages only some requests need (a multipart body, a
- * static file, the JSON access log) took ~3 MB of it in every worker that never served one.
+ * static file, the JSON access log) kept ~1 MB of it in every worker that never served one.
  */
 export function onFirstUse<T>(name: string): () => T {
   let loaded: T | undefined;
