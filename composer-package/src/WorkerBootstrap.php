@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Ephpm\Octane;
 
+use Ephpm\Octane\Listeners\ResolveLifecycleListenersOnce;
 use Ephpm\Octane\Tasks\InProcessTaskDispatcher;
 use Ephpm\Octane\Tasks\TaskDispatcher;
 use Laravel\Octane\ApplicationFactory;
@@ -26,6 +27,7 @@ final class WorkerBootstrap
         }
         $worker = new Worker(new ApplicationFactory($basePath), $client);
         $worker->boot($initialInstances);
+        ResolveLifecycleListenersOnce::in($worker->application());
         return $worker;
     }
 }

@@ -361,6 +361,18 @@ describe.skipIf(skip)(`${onLaravel('Laravel through Octane on ephpm')}${skip ? `
     expect(await fetchJson(`${server.url}/state/leak`)).toMatchObject(clean);
   });
 
+  it("builds Octane's stateless listeners once per worker, and a listener that keeps state anew for each request", async () => {
+    const listeners = () =>
+      fetchJson<{ callsOfThisListener: number; flushArrayCacheBuilds: number }>(`${server.url}/state/listeners`);
+    const first = await listeners();
+    for (let i = 0; i < 5; i++) await get('/pid');
+    const later = await listeners();
+    expect(first.callsOfThisListener).toBe(1);
+    expect(later.callsOfThisListener).toBe(1);
+    expect(first.flushArrayCacheBuilds).toBeGreaterThan(0);
+    expect(later.flushArrayCacheBuilds).toBe(first.flushArrayCacheBuilds);
+  });
+
   it('rolls back a database transaction a failed request left open', async () => {
     expect((await get('/state/transaction')).status).toBe(500);
     expect(await fetchJson(`${server.url}/state/database`)).toEqual({ level: 0, name: 'Test User' });
