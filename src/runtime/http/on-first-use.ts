@@ -1,3 +1,4 @@
+import type send from '@fastify/send';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -11,3 +12,6 @@ export function onFirstUse<T>(name: string): () => T {
   let loaded: T | undefined;
   return () => (loaded ??= require(name) as T);
 }
+
+/** `@fastify/send`, which both static files (`static-files.ts`) and offloaded files (`file-offload/`) go through. */
+export const loadSend = onFirstUse<typeof send>('@fastify/send');

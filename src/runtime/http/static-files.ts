@@ -1,4 +1,3 @@
-import type send from '@fastify/send';
 import { existsSync, realpathSync } from 'node:fs';
 import { stat, realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,7 +8,7 @@ import type { CompressionSettings } from './compression/compression-settings.js'
 import { createEncoder } from './compression/encoders.js';
 import { negotiateCoding, type Coding } from './compression/negotiation.js';
 import { precompressedSiblings, siblingPath } from './compression/precompressed.js';
-import { onFirstUse } from './on-first-use.js';
+import { loadSend } from './on-first-use.js';
 import {
   compressible,
   requestCompression,
@@ -17,7 +16,6 @@ import {
   type ResponseFacts,
 } from './compression/response-rules.js';
 
-const loadSend = onFirstUse<typeof send>('@fastify/send');
 const NEVER_STATIC = new Set(['.php', '.phtml', '.phar']);
 const CACHE_MS = 1000;
 const CACHE_LIMIT = 10_000;

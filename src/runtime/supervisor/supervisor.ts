@@ -1,19 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import type { ServerConfig } from '../config/server-config.js';
 import { ControlServer, controlSocketPath } from '../control/control-server.js';
-import type { ServerStatus, WorkerStatus } from '../metrics/server-status.js';
+import type { ServerStatus } from '../metrics/server-status.js';
 import { EphpmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { refuseLiveSocket } from '../owner-only-socket.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { ClusterNode } from '../cluster/cluster-node.js';
+import { clusterRowsAsText } from '../cluster/cluster-rows-text.js';
 import { createTables, type SharedTables } from '../tables/tables.js';
-import { taskEnv } from '../ipc/task-sockets.js';
-import { formatBytes } from '../sizes.js';
 import type { WorkerMessage } from '../ipc/process-messages.js';
-import type { RecycleReason } from '../metrics/restarts.js';
-import { BOOT_ERROR_PAGE_ENV, REQUEST_JOURNAL_ENV, WORKER_CONFIG_ENV, WORKER_TEMP_DIR_ENV } from '../ipc/worker-env.js';
+import { requestWorkerEnv } from '../ipc/worker-env.js';
 import { ConnectionBalancer } from './connection-balancer.js';
 import { newJournalPath, readJournal, removeJournal, sweepJournals } from './request-journal.js';
 import { newWorkerTempDir, removeWorkerTempDir } from './worker-temp-dir.js';
@@ -22,6 +20,7 @@ import { nativeConnectionState } from '../native/process-face.js';
 import { alreadyRunningError, removeServerState, takeServerLock, writeServerState } from '../control/state-file.js';
 import { TaskPool } from './task-pool.js';
 import { WorkerSlot } from './worker-slot.js';
+import { recycleText } from './recycle-text.js';
 import { workerExecArgv } from './worker-heap.js';
 import { WorkerLauncher } from '../zygote/worker-launcher.js';
 
@@ -117,7 +116,7 @@ export class Supervisor {
       metrics: () => this.snapshot(),
       reload: () => this.reloadCommand(),
       stop: () => this.stop(),
-      clusterRows: (table) => this.clusterRows(table),
+      clusterRows: (table) => clusterRowsAsText(this.cluster, table),
     });
     this.running = true;
     this.saveState();
@@ -208,18 +207,7 @@ export class Supervisor {
     const slots = [...this.slots].sort((a, b) => a.index - b.index);
     const stats = await Promise.all(slots.map((slot) => slot.stats()));
     const now = Date.now();
-    const workers: WorkerStatus[] = slots.map((slot, i) => ({
-      index: slot.index,
-      pid: slot.pid,
-      state: slot.leaving ? 'draining' : slot.ready ? 'serving' : slot.bootError !== null ? 'boot-error' : 'starting',
-      requests: stats[i]?.requests ?? 0,
-      inFlight: stats[i]?.inFlight ?? 0,
-      connections: stats[i]?.connections ?? 0,
-      rssBytes: stats[i]?.rssBytes ?? 0,
-      uptimeSeconds: slot.uptimeSeconds(now),
-      restarts: slot.restarts,
-      ...(slot.startedBecause ? { lastRestart: slot.startedBecause } : {}),
-    }));
+    const workers = slots.map((slot, i) => slot.statusRow(stats[i] ?? null, now));
     return {
       pid: process.pid,
       url: this.url(),
@@ -233,25 +221,6 @@ export class Supervisor {
       tablesSegment: this.tables?.segment ?? null,
       ...(this.cluster ? { cluster: this.cluster.status() } : {}),
     };
-  }
-
-  /** `ephpm table:dump --cluster`: the cluster's copy of a table, as text (keys and values as UTF-8). */
-  async clusterRows(table: string): Promise<Array<{ key: string; values: string[] }>> {
-    if (!this.cluster) {
-      throw new EphpmError(
-        'EPHPM_NO_CLUSTER',
-        'This server runs without cluster mode: its tables have no copy in Redis.',
-        'Add [cluster] redis = "redis://host:6379" to ephpm.toml (or set EPHPM_CLUSTER_REDIS) and restart it.',
-      );
-    }
-    const rows = await this.cluster.clusterRows(table).catch((error: Error) => {
-      throw new EphpmError(
-        'EPHPM_CLUSTER_UNAVAILABLE',
-        `The cluster's copy of table "${table}" cannot be read: ${error.message}.`,
-        'See the link to Redis with: ephpm status',
-      );
-    });
-    return rows.map((row) => ({ key: row.key.toString(), values: row.values.map((value) => value.toString()) }));
   }
 
   /** Everything counted, server-wide: `ephpm top` and /metrics. Refreshes every process's stats first. */
@@ -274,14 +243,7 @@ export class Supervisor {
   ): WorkerSlot {
     const tempDir = newWorkerTempDir(this.logger);
     const journal = newJournalPath();
-    const env = {
-      ...process.env,
-      [WORKER_CONFIG_ENV]: JSON.stringify(this.config),
-      ...taskEnv(this.config, 'http'),
-      [BOOT_ERROR_PAGE_ENV]: showBootError ? '1' : '',
-      [WORKER_TEMP_DIR_ENV]: tempDir ?? '',
-      [REQUEST_JOURNAL_ENV]: journal,
-    };
+    const env = requestWorkerEnv(this.config, { tempDir, journal, showBootError });
     const slot = new WorkerSlot(this.launcher.launch(WORKER_MAIN, env), index, restarts);
     slot.tempDir = tempDir;
     slot.journal = journal;
@@ -343,7 +305,7 @@ export class Supervisor {
         }
         if (slot.successor) return; // already being replaced (a reload)
         this.logger.info(
-          `worker ${slot.pid} is being replaced: ${this.recycleText(message.reason, message.rssBytes)}`,
+          `worker ${slot.pid} is being replaced: ${recycleText(message.reason, message.rssBytes ?? 0, this.config)}`,
           { reason: message.reason },
         );
         if (message.reason !== 'timeout') slot.retiring = true;
@@ -425,13 +387,6 @@ export class Supervisor {
       slot.drain('handover');
       await slot.stoppedAccepting;
     }
-  }
-
-  private recycleText(reason: RecycleReason, rssBytes = 0): string {
-    if (reason === 'max-requests') return `it is about to serve its ${this.config.maxRequests} requests (max_requests)`;
-    if (reason === 'memory')
-      return `its RSS, ${formatBytes(rssBytes)}, passed max_memory (${formatBytes(this.config.maxMemoryBytes)})`;
-    return 'PHP stuck past the request timeout';
   }
 
   private saveState(): void {

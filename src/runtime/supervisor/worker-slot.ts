@@ -29,6 +29,22 @@ export class WorkerSlot extends ProcessSlot<WorkerStats> {
   get leaving(): boolean {
     return this.draining || this.superseded;
   }
+
+  /** Its row in `ephpm status`, from the stats it just reported (null: it did not answer). */
+  statusRow(stats: WorkerStats | null, now: number): WorkerStatus {
+    return {
+      index: this.index,
+      pid: this.pid,
+      state: this.leaving ? 'draining' : this.ready ? 'serving' : this.bootError !== null ? 'boot-error' : 'starting',
+      requests: stats?.requests ?? 0,
+      inFlight: stats?.inFlight ?? 0,
+      connections: stats?.connections ?? 0,
+      rssBytes: stats?.rssBytes ?? 0,
+      uptimeSeconds: this.uptimeSeconds(now),
+      restarts: this.restarts,
+      ...(this.startedBecause ? { lastRestart: this.startedBecause } : {}),
+    };
+  }
   /** Why this process replaced the slot's previous one (absent for the first). */
   startedBecause?: WorkerStatus['lastRestart'];
   /** Resolves once the worker has closed its listener (drain) or exited. */

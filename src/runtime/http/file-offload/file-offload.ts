@@ -1,14 +1,11 @@
-import type send from '@fastify/send';
 import { randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, unlinkSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { onFirstUse } from '../on-first-use.js';
+import { loadSend } from '../on-first-use.js';
 import { takeOffloadHeaders, type AppFile, type DriverFile } from './offloaded-file.js';
-
-const loadSend = onFirstUse<typeof send>('@fastify/send');
 
 /** The environment variable that gives the driver this process's token (composer-package/src/Http/FileOffload.php). */
 export const FILE_OFFLOAD_TOKEN_ENV = 'EPHPM_FILE_OFFLOAD_TOKEN';
