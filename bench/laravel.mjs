@@ -4,7 +4,8 @@
 // Env: BENCH_DURATION (s per round, 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (100), BENCH_WARMUP (s, 3),
 // BENCH_SOAK_SECONDS (60; 0 skips it), BENCH_SERVERS (ephpm,fpm,php-node,swoole,swoole-no-clear), BENCH_ROUTES
 // (comma-separated paths), BENCH_SWOOLE_EXTENSION (a built swoole.so, for the two Octane + Swoole peers),
-// BENCH_LARAVEL (a major for create-ephpm-laravel --laravel; default: the scaffolder's own pick).
+// BENCH_LARAVEL (a major for create-ephpm-laravel --laravel; default: the scaffolder's own pick), BENCH_SAME_REQUESTS
+// (1000: the requests of each route every server gets before memory is compared).
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -36,6 +37,7 @@ import { freePort, run, runBench, tail } from './lib/processes.mjs';
 import { machineCpuUs, settle, threadCpuUs } from './lib/cpu.mjs';
 import { descendants, memoryMb, rssMb } from './lib/rss.mjs';
 import { privateBreakdownMb } from './lib/smaps-breakdown.mjs';
+import { sameRequests } from './lib/same-requests.mjs';
 import { positiveInt } from './lib/settings.mjs';
 import { laravelChart } from './lib/svg-chart.mjs';
 import { wrk } from './lib/wrk.mjs';
@@ -44,6 +46,8 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORKERS = 2;
 /** The ceiling boots the app anew in each round: this much of the loop is not counted. */
 const CEILING_WARMUP_SECONDS = 1;
+/** Rest before memory is read: what a server gives back when idle (ephpm's workers, after 2 s) is given back by then. */
+const IDLE_BEFORE_MEMORY_MS = 4000;
 const ROUTES = [
   { path: '/api/health', type: 'application/json', body: '{"status":"ok"}' },
   { path: '/api/static', type: 'application/json' },
@@ -67,6 +71,7 @@ const settings = {
   rounds: positiveInt('BENCH_ROUNDS', 3),
   connections: positiveInt('BENCH_CONNECTIONS', 100),
   warmupSeconds: positiveInt('BENCH_WARMUP', 3),
+  sameRequests: positiveInt('BENCH_SAME_REQUESTS', 1000),
   soakSeconds: soakSecondsSetting,
   threads: 2,
   workers: WORKERS,
@@ -119,6 +124,7 @@ async function main(scratch) {
         console.log(`${key}: NOT MEASURED: ${error.message}\n`);
       }
     }
+    for (const server of Object.values(servers)) await memoryAtSameRequests(server);
     const measured = await measureRounds(servers, app);
     for (const server of Object.values(servers)) {
       server.memoryAfter = server.workerPids().map(memoryMb);
@@ -163,6 +169,20 @@ async function startAndCheck(key, app, scratch) {
     `${server.name}: every route answers; RSS per ${server.workerKind}: ${server.rssBefore.map((value) => value?.toFixed(0)).join(' / ')} MB\n`,
   );
   return server;
+}
+
+/** The workers' memory once each has had the same requests of every route, then IDLE_BEFORE_MEMORY_MS of rest. */
+async function memoryAtSameRequests(server) {
+  console.log(`${server.name}: ${settings.sameRequests} requests of each route, then its workers' memory`);
+  for (const route of routes) {
+    const failures = await sameRequests(new URL(route.path, server.url).href, settings.sameRequests);
+    if (failures.length > 0)
+      server.problems.push(
+        `${failures.length} of ${settings.sameRequests} requests of ${route.path} failed: ${failures[0]}`,
+      );
+  }
+  await sleep(IDLE_BEFORE_MEMORY_MS);
+  server.memoryAtSameRequests = server.workerPids().map(memoryMb);
 }
 
 // Every server, and the in-process ceiling, runs through the rounds; within a round each route's participants go
@@ -334,7 +354,7 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
     `\nCPU per request by server, all rounds (from /proc; an ephpm worker's main thread is Node's, its PHP runs on another; Swoole's reactor threads are in its master)\n${serverCpuSection(measured, servers)}`,
   );
   console.log(
-    `\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers)}`,
+    `\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers, settings.sameRequests)}`,
   );
   for (const server of Object.values(servers)) {
     for (const [index, kinds] of (server.privateBreakdownAfter ?? []).entries()) {
@@ -377,6 +397,7 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
           workerKind: server.workerKind,
           rssBeforeMb: server.rssBefore,
           rssAfterMb: server.rssAfter,
+          memoryAtSameRequestsMb: server.memoryAtSameRequests,
           memoryAfterMb: server.memoryAfter,
           privateBreakdownAfterMb: server.privateBreakdownAfter,
           problems: server.problems,
