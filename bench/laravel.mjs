@@ -183,6 +183,7 @@ async function memoryAtSameRequests(server) {
   }
   await sleep(IDLE_BEFORE_MEMORY_MS);
   server.memoryAtSameRequests = server.workerPids().map(memoryMb);
+  server.privateBreakdownAtSameRequests = server.workerPids().map(privateBreakdownMb);
 }
 
 // Every server, and the in-process ceiling, runs through the rounds; within a round each route's participants go
@@ -356,15 +357,22 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
   console.log(
     `\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers, settings.sameRequests)}`,
   );
-  for (const server of Object.values(servers)) {
-    for (const [index, kinds] of (server.privateBreakdownAfter ?? []).entries()) {
-      if (kinds)
-        console.log(
-          `  ${server.name} worker ${index + 1}, private MB by kind (/proc/<pid>/smaps): ${Object.entries(kinds)
-            .filter(([, mb]) => mb >= 0.5)
-            .map(([kind, mb]) => `${kind} ${mb}`)
-            .join(', ')}`,
-        );
+  for (const [when, key] of [
+    [`after ${settings.sameRequests} of each route`, 'privateBreakdownAtSameRequests'],
+    ['after all rounds', 'privateBreakdownAfter'],
+  ]) {
+    for (const server of Object.values(servers)) {
+      for (const [index, kinds] of (server[key] ?? []).entries()) {
+        if (kinds)
+          console.log(
+            `  ${server.name} worker ${index + 1} ${when}, private MB by kind (/proc/<pid>/smaps): ${Object.entries(
+              kinds,
+            )
+              .filter(([, mb]) => mb >= 0.5)
+              .map(([kind, mb]) => `${kind} ${mb}`)
+              .join(', ')}`,
+          );
+      }
     }
   }
   if (soak) console.log(`\nSoak\n${soakSection(soak)}`);
@@ -399,6 +407,7 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
           rssAfterMb: server.rssAfter,
           memoryAtSameRequestsMb: server.memoryAtSameRequests,
           memoryAfterMb: server.memoryAfter,
+          privateBreakdownAtSameRequestsMb: server.privateBreakdownAtSameRequests,
           privateBreakdownAfterMb: server.privateBreakdownAfter,
           problems: server.problems,
         },
