@@ -51,6 +51,14 @@ describe('a cluster when Redis or a node goes away', () => {
     await nodes[1]!.waitFor(
       /cluster: Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable .*: this node reads and writes its own copy/,
     );
+    // Its copy in Redis cannot be read meanwhile: table:dump --cluster says so and where to look, and prints no rows.
+    const dump = await runCli(['table:dump', 'users', '--cluster', '--state-file', nodes[0]!.stateFile]);
+    expect(dump.code).toBe(1);
+    expect(dump.output).toMatch(
+      /The cluster's copy of table "users" cannot be read: Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable \(.+\)\./,
+    );
+    expect(dump.output).toMatch(/try: See the link to Redis with: ephpm status/);
+    expect(dump.output).not.toMatch(/before the outage/);
     await op(nodes[2]!, 'users', 'set', ['during', { name: 'written during the outage', votes: 1 }]);
     expect(await op(nodes[2]!, 'users', 'get', ['during', 'name'])).toBe('written during the outage');
     expect((await clusterState(nodes[0]!)).backlog).toBeGreaterThan(0);

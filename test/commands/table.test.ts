@@ -98,6 +98,16 @@ describe('ephpm table:dump', () => {
     expect(result.output).toMatch(/try: List them with: ephpm table:list/);
   });
 
+  it('--cluster on a server without cluster mode says how to turn it on, and prints no rows', async () => {
+    const result = await tableCli(server, ['table:dump', 'users', '--cluster']);
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/This server runs without cluster mode: its tables have no copy in Redis\./);
+    expect(result.output).toMatch(
+      /try: Add \[cluster\] redis = "redis:\/\/host:6379" to ephpm\.toml \(or set EPHPM_CLUSTER_REDIS\) and restart it\./,
+    );
+    expect(result.output).not.toMatch(/\bann\b/);
+  });
+
   it('--csv and --json together are refused', async () => {
     const result = await tableCli(server, ['table:dump', 'users', '--csv', '--json']);
     expect(result.code).toBe(2);

@@ -199,6 +199,8 @@ export class ClusterNode {
   async clusterRows(name: string): Promise<Array<{ key: Buffer; values: Buffer[] }>> {
     const entry = this.replicated.find(({ table }) => table.name === name);
     if (!entry) throw new Error(`table "${name}" is not replicated`);
+    if (this.state === 'degraded')
+      throw new Error(`Redis at ${this.redisUrl} is unreachable (${this.lastError ?? 'no answer'})`);
     return readClusterRows(this.cmd, entry.table);
   }
 
