@@ -338,6 +338,19 @@ async function stopChecked(server) {
   }
 }
 
+/** One line per worker: its private memory by kind (`key`: when it was read), the kinds of 0.5 MB or more. */
+function printBreakdowns(servers, key, when) {
+  for (const server of Object.values(servers)) {
+    for (const [index, kinds] of (server[key] ?? []).entries()) {
+      if (!kinds) continue;
+      const parts = Object.entries(kinds).filter(([, mb]) => mb >= 0.5);
+      console.log(
+        `  ${server.name} worker ${index + 1} ${when}, private MB by kind (/proc/<pid>/smaps): ${parts.map(([kind, mb]) => `${kind} ${mb}`).join(', ')}`,
+      );
+    }
+  }
+}
+
 function report({ machine, app, framework, servers, unavailable, routes: measured, soak }) {
   const memory = memoryCheck(servers);
   const list = [...checks(measured), ...(memory ? [memory] : [])];
@@ -357,24 +370,8 @@ function report({ machine, app, framework, servers, unavailable, routes: measure
   console.log(
     `\nMemory per PHP worker (MB; PSS shares shared pages among their sharers, private is what one more worker costs)\n${rssSection(servers, settings.sameRequests)}`,
   );
-  for (const [when, key] of [
-    [`after ${settings.sameRequests} of each route`, 'privateBreakdownAtSameRequests'],
-    ['after all rounds', 'privateBreakdownAfter'],
-  ]) {
-    for (const server of Object.values(servers)) {
-      for (const [index, kinds] of (server[key] ?? []).entries()) {
-        if (kinds)
-          console.log(
-            `  ${server.name} worker ${index + 1} ${when}, private MB by kind (/proc/<pid>/smaps): ${Object.entries(
-              kinds,
-            )
-              .filter(([, mb]) => mb >= 0.5)
-              .map(([kind, mb]) => `${kind} ${mb}`)
-              .join(', ')}`,
-          );
-      }
-    }
-  }
+  printBreakdowns(servers, 'privateBreakdownAtSameRequests', `after ${settings.sameRequests} of each route`);
+  printBreakdowns(servers, 'privateBreakdownAfter', 'after all rounds');
   if (soak) console.log(`\nSoak\n${soakSection(soak)}`);
   console.log(`\nRatios (✓ / ✗ where there is a target)\n${ratioMatrix(measured, list)}`);
   console.log(`\nTargets\n${checksSection(list, soak)}`);
