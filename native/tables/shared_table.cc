@@ -339,7 +339,13 @@ Status Table::erase(const char* key, size_t len) {
   StripeLock lock(h_, s);
   if (g_write_observer && !g_write_observer->admit(*this, s)) return Status::Refused;
   uint32_t* link = view.find_link(b, hash, key, len);
-  if (!link) return Status::Missing;
+  const Write write{WriteKind::Del, key, len, nullptr, 0, nullptr};
+  if (!link) {
+    // Not here (yet): the delete still goes out, so that a set made before it on another node, on its way to this
+    // one, is ignored everywhere when it arrives (README, "Which write wins").
+    if (g_write_observer) g_write_observer->written(*this, s, write);
+    return Status::Missing;
+  }
   uint32_t slot = *link - 1;
   Stripe& st = view.stripe(s);
   st.journal_slot = slot;
@@ -349,7 +355,7 @@ Status Table::erase(const char* key, size_t len) {
   view.count(s).fetch_sub(1, std::memory_order_relaxed);
   view.state(slot).store(kFree, std::memory_order_release);
   st.journal_op.store(static_cast<uint32_t>(JournalOp::None), std::memory_order_release);
-  return observed(*this, s, Write{WriteKind::Del, key, len, nullptr, 0, nullptr}, Status::Ok);
+  return observed(*this, s, write, Status::Ok);
 }
 
 bool Table::next(uint32_t& cursor, std::string& key, char* values) const {

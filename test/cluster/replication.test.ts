@@ -41,6 +41,21 @@ describe('a table replicated across three nodes', () => {
     await converged(nodes, (node) => op(node, 'users', 'exists', ['ann']), 'ann deleted everywhere', false);
   });
 
+  it('deletes a row everywhere when the node that deletes it has not received it yet: the earlier set does not come back', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `fresh-${i}`);
+    // Each del runs on b right after the set on a returned, mostly before the set has reached b.
+    for (const key of keys) {
+      await op(a(), 'users', 'set', [key, { name: 'set first' }]);
+      await op(b(), 'users', 'del', [key]);
+    }
+    await converged(
+      nodes,
+      (node) => Promise.all(keys.map((key) => op(node, 'users', 'exists', [key]))),
+      'every fresh key deleted on every node',
+      keys.map(() => false),
+    );
+  });
+
   it('loses no increment when 3 nodes x 2 workers increment one counter at once', async () => {
     // Two loops per node meet at a barrier first: they run in its two worker processes at once.
     const loops = await Promise.all(
