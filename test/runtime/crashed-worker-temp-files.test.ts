@@ -37,7 +37,7 @@ describe('temp files of a worker that crashed', () => {
     try {
       await crashWithSpooledBody(server);
       await crashWithSpooledBody(server);
-      expect(server.output()).toMatch(/exited unexpectedly \(SIGSEGV\)/);
+      await server.waitFor(/exited unexpectedly \(SIGSEGV\)/);
       expect(filesUnder(spoolRoot)).toEqual([]);
       // At most the live worker's own directory.
       expect(readdirSync(spoolRoot).filter((name) => name.startsWith('ephpm-')).length).toBeLessThanOrEqual(1);

@@ -99,7 +99,7 @@ describe('worker processes that die or hang are replaced', () => {
         return pids.length === 2 && !pids.includes(victim!) ? pids : undefined;
       }, 'a replacement worker');
       expect(replaced).toHaveLength(2);
-      expect(server.output()).toMatch(new RegExp(`worker ${victim} exited unexpectedly \\(SIGKILL\\)`));
+      await server.waitFor(new RegExp(`worker ${victim} exited unexpectedly \\(SIGKILL\\)`));
       const answers = await Promise.all(
         Array.from({ length: 20 }, () => fetch(`${server.url}/pid`).then((r) => r.status)),
       );
@@ -120,7 +120,7 @@ describe('worker processes that die or hang are replaced', () => {
         return pids.length === 2 && pids.some((pid) => !before.includes(pid)) ? pids : undefined;
       }, 'a replacement for the crashed worker');
       expect(after.filter((pid) => before.includes(pid))).toHaveLength(1); // the other worker lived on
-      expect(server.output()).toMatch(/exited unexpectedly \(SIGSEGV\)/);
+      await server.waitFor(/exited unexpectedly \(SIGSEGV\)/);
       expect((await fetch(`${server.url}/pid`)).status).toBe(200);
     } finally {
       await server.stop();
@@ -154,7 +154,7 @@ describe('worker processes that die or hang are replaced', () => {
         return response.status === 200 ? ((await response.json()) as { pid: number }) : undefined;
       }, 'a fresh worker');
       expect(next.pid).not.toBe(pid);
-      expect(server.output()).toMatch(/replacing this worker process/);
+      await server.waitFor(/replacing this worker process/);
     } finally {
       await server.stop();
     }

@@ -252,7 +252,7 @@ describe('HTTP/2 over TLS (ALPN h2, on by default)', () => {
     // While it is stalled, and after it was reset, the same session serves other requests.
     expect((await h2Request(session, '/stream?chunks=20')).body.length).toBe(20 * 65536);
     expect(await reset).not.toBe(0);
-    expect(server.output()).toMatch(/took none of its response for \d+s \(send_timeout\)/);
+    await server.waitFor(/took none of its response for \d+s \(send_timeout\)/);
     expect((await h2Request(session, '/info?later')).status).toBe(200);
   });
 });

@@ -37,7 +37,7 @@ describe('a worker that grows past --max-memory', () => {
       expect([...statuses]).toEqual([200]);
       expect(replacement).not.toBe(pid);
       await waitFor(() => processGone(pid), 'the old worker to leave');
-      expect(server.output()).toMatch(
+      await server.waitFor(
         new RegExp(`worker ${pid} is being replaced: its RSS, [\\d.]+ [MG]B, passed max_memory \\(250\\.0 MB\\)`),
       );
       expect((await serverStatus(server)).workers[0]).toMatchObject({

@@ -38,7 +38,7 @@ describe('a client that does not read its response', () => {
       );
       expect(result.chunks).toBeGreaterThan(0);
       expect(result.aborted).toBe(1); // connection_aborted()
-      expect(server.output()).toMatch(
+      await server.waitFor(
         /dropped the connection of 127\.0\.0\.1:\d+: it took none of its response for \d+s \(send_timeout\)/,
       );
       expect((await getJson<{ pid: number }>(`${server.url}/pid`)).pid).toBe(pid);
@@ -58,7 +58,7 @@ describe('a client that does not read its response', () => {
       );
       await waitFor(async () => (await serverStatus(server)).workers[0]!.inFlight === 1, 'the stream to be under way');
       await reloadAway(server, pid);
-      expect(server.output()).toMatch(new RegExp(`worker ${pid} was still draining after 2s \\(drain_timeout\\)`));
+      await server.waitFor(new RegExp(`worker ${pid} was still draining after 2s \\(drain_timeout\\)`));
       expect((await fetch(`${server.url}/pid`)).status).toBe(200);
       client.close();
     } finally {

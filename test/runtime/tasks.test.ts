@@ -258,7 +258,7 @@ describe('task worker failures and limits', () => {
       const [worker] = await taskWorkers(server);
       expect(worker).toMatchObject({ role: 'task', index: 1, restarts: 1, state: 'running' });
       expect(worker!.pid).not.toBe(pid);
-      expect(server.output()).toMatch(new RegExp(`task worker ${pid} exited unexpectedly \\(SIGKILL\\)`));
+      await server.waitFor(new RegExp(`task worker ${pid} exited unexpectedly \\(SIGKILL\\)`));
       await waitFor(
         () => stateOf(server).taskWorkers[0]?.pid === worker!.pid,
         'the state file to name the new task worker',

@@ -88,7 +88,7 @@ describe('the tick worker', () => {
         return current.ticks.some((t) => t.number >= 4) && current;
       }, 'ticks after the one that threw');
       expect(ticks.map((t) => t.number)).toContain(2);
-      expect(server.output()).toMatch(/tick 2 failed on purpose/);
+      await server.waitFor(/tick 2 failed on purpose/);
     } finally {
       await server.stop();
     }
