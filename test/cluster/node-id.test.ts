@@ -67,7 +67,7 @@ describe('a cluster node id', () => {
     process.kill(node.child.pid!, 'SIGKILL');
     await node.stop('SIGKILL');
     node = await startNode(redis.url, 'web-1', root, 1);
-    expect(node.output()).toMatch(
+    await node.waitFor(
       /cluster: node id "web-1" is held by a server that no longer refreshes it \(pid \d+ .*; crashed\?\): waiting up to 5 s for it to expire/,
     );
     await op(node, 'users', 'set', ['back', { name: 'after the crash' }]);

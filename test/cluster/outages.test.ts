@@ -87,9 +87,7 @@ describe('a cluster when Redis or a node goes away', () => {
       'the write made during the outage everywhere',
       'written during the outage',
     );
-    expect(nodes[0]!.output()).toMatch(
-      /cluster: Redis at redis:\/\/127\.0\.0\.1:\d+ answers again: sent \d+ writes that waited/,
-    );
+    await nodes[0]!.waitFor(/cluster: Redis at redis:\/\/127\.0\.0\.1:\d+ answers again: sent \d+ writes that waited/);
   });
 
   it('brings a node killed with SIGKILL back with the data, including what was written while it was down', async () => {

@@ -24,7 +24,7 @@ describe('a cluster node starting', () => {
     const port = await freePort();
     const node = await startNode(`redis://127.0.0.1:${port}`, 'early');
     started.push(node);
-    expect(node.output()).toMatch(
+    await node.waitFor(
       /cluster: Redis at redis:\/\/127\.0\.0\.1:\d+ is unreachable \(.*ECONNREFUSED.*\): this node reads and writes its own copy/,
     );
     expect(await clusterState(node)).toBe('degraded');

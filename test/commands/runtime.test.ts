@@ -67,7 +67,7 @@ describe('an addon built against another PHP', () => {
     });
     try {
       expect((await fetch(`${server.url}/pid`)).status).toBe(200);
-      expect(server.output()).toMatch(
+      await server.waitFor(
         new RegExp(
           `built against PHP ${stale.replace(/\./g, '\\.')} but the installed libphp is ${systemPhpVersion.replace(/\./g, '\\.')}; .*ephpm runtime:build`,
         ),

@@ -91,9 +91,7 @@ describe.skipIf(skip)(
           'a replaced worker',
           60_000,
         );
-        expect(server.output()).toMatch(
-          /worker \d+ is being replaced: it is about to serve its 3 requests \(max_requests\)/,
-        );
+        await server.waitFor(/worker \d+ is being replaced: it is about to serve its 3 requests \(max_requests\)/);
       });
     });
 

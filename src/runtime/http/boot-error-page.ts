@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { ServerConfig } from '../config/server-config.js';
 import type { HandedConnections } from './handed-connections.js';
+import { loadHttps } from './on-first-use.js';
 
 /**
  * `ephpm dev` only: a worker whose PHP failed to boot keeps the port answered (through the
@@ -33,7 +33,7 @@ export class BootErrorPage {
       response.end(request.method === 'HEAD' ? undefined : body);
     };
     const server = config.tls
-      ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, answer)
+      ? loadHttps().createServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, answer)
       : createHttpServer(answer);
     connections.serveWith(server);
     return new BootErrorPage(server, connections);

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config/server-config.js';
 import { answerClientError, followLatestRequests } from './client-errors.js';
 import { EXPECTS_CONTINUE, type RawRequest, type RawResponse } from './front-request.js';
 import { answersHalfClosedConnections } from './node-internals.js';
+import { loadHttps } from './on-first-use.js';
 
 // Advertised in "Keep-Alive: timeout=5": clients drop idle sockets before
 // the server does, which is what makes a hand-over lose no request.
@@ -37,7 +37,7 @@ export function createFrontServer(config: ServerConfig, handle: RequestHandler):
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   };
   const server = config.tls
-    ? (createHttpsServer({
+    ? (loadHttps().createServer({
         cert: readFileSync(config.tls.cert),
         key: readFileSync(config.tls.key),
         ...options,

@@ -2,8 +2,8 @@
 // them, like an HTTP/1.1 exchange: the headers PHP gets, the response's state, and a per-stream view of the client's
 // pace for the send and body timeouts (a stream the client stops reading stalls no other on its connection).
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from 'node:http2';
-import { constants } from 'node:http2';
 import type { Watchable } from './connection-watch.js';
+import { loadHttp2 } from './on-first-use.js';
 
 /** RFC 9113 §8.2.2: a response carrying one of these is malformed in HTTP/2; PHP's own are dropped instead. */
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
@@ -38,7 +38,7 @@ export function adaptHttp2(req: Http2ServerRequest, res: Http2ServerResponse): v
   // A turn after 'finish': submitted from within it, the RST_STREAM never reached the client (Node 20).
   stream.once('finish', () =>
     setImmediate(() => {
-      if (!stream.readableEnded && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+      if (!stream.readableEnded && !stream.destroyed) stream.close(loadHttp2().constants.NGHTTP2_NO_ERROR);
     }),
   );
   let written = 0;
@@ -95,7 +95,7 @@ export function http2HasBody(req: { httpVersionMajor: number }): boolean {
 
 /** Ends this stream alone: its connection and the other streams on it go on. */
 function resetStream(stream: ServerHttp2Stream): void {
-  if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+  if (!stream.destroyed) stream.close(loadHttp2().constants.NGHTTP2_CANCEL);
 }
 
 /** HTTP/2's raw headers as HTTP/1.1 would have them: no pseudo-headers, a Host from `:authority` when none came. */

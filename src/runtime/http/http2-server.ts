@@ -3,16 +3,12 @@
 // connection that chose 'h2' goes to a plain Http2Server, which builds a session over any socket it is given. In
 // cleartext (h2c, opt-in for use behind a proxy), a connection that opens with HTTP/2's preface ("prior knowledge")
 // goes to that server, anything else stays HTTP/1.1. Both servers' requests go to the same handler.
-import {
-  createServer as createHttp2Server,
-  type Http2Server,
-  type Http2Session,
-  type ServerHttp2Stream,
-} from 'node:http2';
+import type { Http2Server, Http2Session, ServerHttp2Stream } from 'node:http2';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { MAX_HEADER_BYTES } from './http2-exchange.js';
+import { loadHttp2 } from './on-first-use.js';
 
 /** RFC 9113 §3.4: what a client speaking HTTP/2 with prior knowledge sends first. */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -34,7 +30,7 @@ export class Http2Front {
     private readonly prefaceTimeoutMs: number,
     route: RequestRouter,
   ) {
-    this.server = createHttp2Server({
+    this.server = loadHttp2().createServer({
       settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, maxHeaderListSize: MAX_HEADER_BYTES },
     });
     // The compat request and response have the shape the HTTP/1.1 ones have where the front uses them.
